@@ -1,0 +1,60 @@
+using OperationCodeMentor.Features.Requests;
+using OperationCodeMentor.Mentorship;
+using OperationCodeMentor.Slack;
+using OperationCodeMentor.Storage;
+
+namespace OperationCodeMentor.Features.Claims;
+
+/// <summary>
+/// A mentor pressed Claim. The store's conditional update picks exactly one winner however many clicks
+/// arrive; everyone else is told, privately, who got there first.
+/// </summary>
+public sealed class ClaimAction(IMentorshipStore store, Pairing pairing, SlackApiClient slack, BackgroundWork work, TimeProvider clock)
+    : IBlockActionHandler
+{
+    public string ActionId => RequestCard.ClaimActionId;
+
+    public Task<SlackAck> HandleAsync(BlockAction action, CancellationToken ct)
+    {
+        var requestId = action.Value;
+        var user = action.Interaction.UserId;
+        var channel = action.Interaction.ChannelId;
+        if (string.IsNullOrEmpty(requestId)) throw new SlackPayloadException("A Claim click needs the request in 'value'.");
+        work.Run("claim request", stop => ClaimAsync(requestId, user, channel, stop));
+        return Task.FromResult(SlackAck.Empty);
+    }
+
+    private async Task ClaimAsync(string requestId, string user, string? channel, CancellationToken ct)
+    {
+        var loads = await store.GetMentorLoadsAsync(ct).ConfigureAwait(false);
+        var me = loads.FirstOrDefault(l => l.Mentor.SlackUserId == user);
+        if (me is null)
+        {
+            await slack.TellAsync(channel, user, "Only enrolled mentors can claim requests. Type `/mentor-volunteer` to sign up with your skills, then come back and claim it.", ct).ConfigureAwait(false);
+            return;
+        }
+        if (!me.HasCapacity)
+        {
+            await slack.TellAsync(channel, user, $"You already have {me.OpenClaims} open mentee{(me.OpenClaims == 1 ? "" : "s")}, your limit. Release one or raise your limit with `/mentor-volunteer` to claim this request.", ct).ConfigureAwait(false);
+            return;
+        }
+
+        var outcome = await store.TryClaimAsync(requestId, user, clock.GetUtcNow(), ct).ConfigureAwait(false);
+        switch (outcome.Result)
+        {
+            case ClaimResult.Claimed:
+                await pairing.AnnounceClaimAsync(outcome.Request!, assignedBy: null, ct).ConfigureAwait(false);
+                break;
+            case ClaimResult.AlreadyClaimed:
+                var by = outcome.Request!.ClaimedBy == user ? "you" : Mrkdwn.User(outcome.Request.ClaimedBy!);
+                await slack.TellAsync(channel, user, $"{outcome.Request.Reference} was already claimed by {by}. Thanks for offering!", ct).ConfigureAwait(false);
+                break;
+            case ClaimResult.NotOpen:
+                await slack.TellAsync(channel, user, $"{outcome.Request!.Reference} is {outcome.Request.Status.ToString().ToLowerInvariant()} and can't be claimed any more.", ct).ConfigureAwait(false);
+                break;
+            default:
+                await slack.TellAsync(channel, user, "I couldn't find that request any more. Ask a mentor coordinator if you think this is wrong.", ct).ConfigureAwait(false);
+                break;
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using OperationCodeMentor.Slack;
+using OperationCodeMentor.Storage;
+
+namespace OperationCodeMentor.Features.RequestMentor;
+
+/// <summary><c>/mentor</c>: opens the request modal straight after the acknowledgement.</summary>
+public sealed partial class MentorCommand(IMentorshipStore store, SlackApiClient slack, BackgroundWork work, ILogger<MentorCommand> log)
+    : ISlashCommandHandler
+{
+    public const string Name = "/mentor";
+
+    public string Command => Name;
+
+    public Task<SlackAck> HandleAsync(SlashCommand command, CancellationToken ct)
+    {
+        if (command.Text.Equals("help", StringComparison.OrdinalIgnoreCase))
+            return Task.FromResult(SlackAck.Ephemeral(Help));
+        if (string.IsNullOrEmpty(command.TriggerId))
+            return Task.FromResult(SlackAck.Ephemeral("Slack didn't send what I need to open the form. Please type /mentor again."));
+
+        // The trigger expires 3 seconds after Slack sent it: open the modal first, before anything slow.
+        work.Run("open request modal", async stop =>
+        {
+            try
+            {
+                var options = await store.GetOptionListsAsync(stop).ConfigureAwait(false);
+                await slack.OpenViewAsync(command.TriggerId, RequestModal.Build(options), stop).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is SlackApiException or IOException or InvalidOperationException or System.Data.Common.DbException)
+            {
+                LogOpenFailed(log, e, command.UserId);
+                if (command.ResponseUrl is not null)
+                    await slack.RespondAsync(command.ResponseUrl, Ephemeral(
+                        "Sorry, I couldn't open the request form just now. Please type /mentor again; if it keeps failing, message a mentor coordinator."), stop).ConfigureAwait(false);
+            }
+        });
+        return Task.FromResult(SlackAck.Empty);
+    }
+
+    internal static System.Text.Json.Nodes.JsonObject Ephemeral(string text) => new() { ["response_type"] = "ephemeral", ["text"] = text };
+
+    public const string Help =
+        "*/mentor* asks for a 30-minute session with a volunteer mentor.\n" +
+        "• Type `/mentor`, choose the kind of help and up to 5 skills, and describe what you're working on.\n" +
+        "• Mentors with those skills are notified; the one who claims your request will DM you to set up the session.\n" +
+        "• I'll DM you when it's received and again when a mentor claims it.";
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not open the request modal for {UserId}")]
+    private static partial void LogOpenFailed(ILogger log, Exception e, string userId);
+}

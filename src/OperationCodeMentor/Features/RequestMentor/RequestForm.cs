@@ -1,0 +1,40 @@
+using FluentValidation;
+using OperationCodeMentor.Mentorship;
+
+namespace OperationCodeMentor.Features.RequestMentor;
+
+/// <summary>What the mentee submitted, before it is checked.</summary>
+public sealed record RequestForm(string? Service, IReadOnlyList<string> Skills, string? Details, string? Affiliation)
+{
+    public const int MaxSkills = 5;
+    public const int MinDetails = 10;
+    public const int MaxDetails = 3000;
+}
+
+/// <summary>Checks a request against the current option lists; each message names what to fix.</summary>
+public sealed class RequestFormValidator : AbstractValidator<RequestForm>
+{
+    public RequestFormValidator(OptionLists options)
+    {
+        RuleFor(f => f.Service)
+            .NotEmpty().WithMessage("Choose the kind of help you'd like.")
+            .Must(s => options.Services.Contains(s!)).When(f => !string.IsNullOrEmpty(f.Service))
+            .WithMessage("That service is no longer offered; please choose another.")
+            .OverridePropertyName(RequestModal.ServiceBlock);
+        RuleFor(f => f.Skills)
+            .NotEmpty().WithMessage("Choose at least one skill.")
+            .Must(s => s.Count <= RequestForm.MaxSkills).WithMessage($"Choose at most {RequestForm.MaxSkills} skills.")
+            .Must(s => s.All(options.Skillsets.Contains)).WithMessage("One of those skills is no longer listed; please choose again.")
+            .OverridePropertyName(RequestModal.SkillsBlock);
+        RuleFor(f => (f.Details ?? "").Trim())
+            .NotEmpty().WithMessage("Please describe what you'd like help with.")
+            .MinimumLength(RequestForm.MinDetails).WithMessage($"Please write at least {RequestForm.MinDetails} characters so a mentor knows how to help.")
+            .MaximumLength(RequestForm.MaxDetails).WithMessage($"Please keep it under {RequestForm.MaxDetails} characters.")
+            .OverridePropertyName(RequestModal.DetailsBlock);
+        RuleFor(f => f.Affiliation)
+            .NotEmpty().WithMessage("Choose your affiliation.")
+            .Must(a => options.Affiliations.Contains(a!)).When(f => !string.IsNullOrEmpty(f.Affiliation))
+            .WithMessage("That affiliation is no longer listed; please choose another.")
+            .OverridePropertyName(RequestModal.AffiliationBlock);
+    }
+}

@@ -1,0 +1,29 @@
+using OperationCodeMentor.Mentorship;
+using OperationCodeMentor.Slack;
+using OperationCodeMentor.Storage;
+
+namespace OperationCodeMentor.Features.RequestMentor;
+
+/// <summary>
+/// The mentee pressed "Send request". Problems go back into the modal; a valid request closes it at once and
+/// is stored, posted and confirmed after the acknowledgement.
+/// </summary>
+public sealed class RequestSubmission(IMentorshipStore store, RequestIntake intake, BackgroundWork work, TimeProvider clock)
+    : IViewSubmissionHandler
+{
+    public string CallbackId => RequestModal.CallbackId;
+
+    public async Task<SlackAck> HandleAsync(Interaction submission, CancellationToken ct)
+    {
+        var form = RequestModal.Read(submission.State);
+        var options = await store.GetOptionListsAsync(ct).ConfigureAwait(false);
+        var result = await new RequestFormValidator(options).ValidateAsync(form, ct).ConfigureAwait(false);
+        if (!result.IsValid)
+            return SlackAck.Errors(result.Errors.GroupBy(e => e.PropertyName).ToDictionary(g => g.Key, g => g.First().ErrorMessage));
+
+        var request = new NewMentorRequest(submission.UserId, submission.UserName, form.Service!, form.Skills,
+            form.Details!.Trim(), form.Affiliation!, clock.GetUtcNow());
+        work.Run("submit mentor request", stop => intake.SubmitAsync(request, stop));
+        return SlackAck.Empty;
+    }
+}

@@ -1,0 +1,56 @@
+using System.Text.Json.Nodes;
+using OperationCodeMentor.Mentorship;
+using OperationCodeMentor.Slack;
+
+namespace OperationCodeMentor.Features.Requests;
+
+/// <summary>
+/// What everyone is told when a mentor takes or gives up a request. A claim and a coordinator's assignment
+/// send the same messages, so both go through here.
+/// </summary>
+public sealed class Pairing(SlackApiClient slack)
+{
+    /// <summary>Shows the request as claimed in the channel and DMs the mentor and the mentee.</summary>
+    public async Task AnnounceClaimAsync(MentorRequest r, string? assignedBy, CancellationToken ct)
+    {
+        if (r.ChannelId is not null && r.MessageTs is not null)
+        {
+            var (text, blocks) = RequestCard.Claimed(r);
+            await slack.UpdateMessageAsync(r.ChannelId, r.MessageTs, text, blocks, ct).ConfigureAwait(false);
+        }
+
+        var mentor = r.ClaimedBy!;
+        var how = assignedBy is null ? "You claimed" : $"{Mrkdwn.User(assignedBy)} paired you with";
+        var mentorBlocks = new List<JsonObject>
+        {
+            BlockKit.Section($":handshake: {how} mentorship request *{r.Reference}* from {Mrkdwn.User(r.MenteeSlackId)}."),
+        };
+        mentorBlocks.AddRange(RequestCard.Describe(r));
+        mentorBlocks.Add(BlockKit.Section($"*Next step:* send {Mrkdwn.User(r.MenteeSlackId)} a DM today to set up a 30-minute session (a Slack chat, a call, or screen sharing for pair programming)."));
+        await slack.SendDmAsync(mentor, $"{how} {r.Reference}: reach out to {Mrkdwn.User(r.MenteeSlackId)} to set up a 30-minute session.",
+            BlockKit.Blocks(mentorBlocks), ct).ConfigureAwait(false);
+
+        await slack.SendDmAsync(r.MenteeSlackId,
+            $":tada: Good news: {Mrkdwn.User(mentor)} is your mentor for request {r.Reference} ({Mrkdwn.Escape(r.Service)}). " +
+            "They will message you here in Slack to set up a 30-minute session; you're welcome to message them first.",
+            ct: ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Shows the request as open again, notes it in the thread, and tells the mentee.</summary>
+    public async Task AnnounceReleaseAsync(MentorRequest r, string previousMentor, string releasedBy, IReadOnlyList<string> mention, CancellationToken ct)
+    {
+        var who = releasedBy == previousMentor ? Mrkdwn.User(previousMentor) : $"{Mrkdwn.User(releasedBy)} (for {Mrkdwn.User(previousMentor)})";
+        if (r.ChannelId is not null && r.MessageTs is not null)
+        {
+            var line = mention.Count > 0 ? $"Matching mentors: {Mrkdwn.Users(mention)}" : "Open again: claim it if you can help.";
+            var (text, blocks) = RequestCard.Open(r, line, $":arrows_counterclockwise: Released by {who}; open again.");
+            await slack.UpdateMessageAsync(r.ChannelId, r.MessageTs, text, blocks, ct).ConfigureAwait(false);
+            await slack.PostMessageAsync(r.ChannelId,
+                $":arrows_counterclockwise: {r.Reference} was released by {who} and needs a mentor again. {(mention.Count > 0 ? Mrkdwn.Users(mention) : "")}".TrimEnd(),
+                threadTs: r.MessageTs, ct: ct).ConfigureAwait(false);
+        }
+        await slack.SendDmAsync(r.MenteeSlackId,
+            $"An update on your request {r.Reference}: {Mrkdwn.User(previousMentor)} can no longer take it, so it's back with our mentors and we're finding you someone else. You don't need to do anything; we'll tell you who picks it up.",
+            ct: ct).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,46 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using FluentValidation;
+using OperationCodeMentor.Mentorship;
+
+namespace OperationCodeMentor.Features.Volunteer;
+
+/// <summary>What the mentor submitted, before it is checked.</summary>
+public sealed partial record VolunteerForm(IReadOnlyList<string> Skills, string? Bio, string? MaxMenteesText, string? TimeZone)
+{
+    public const int MinMentees = 1;
+    public const int MaxMentees = 10;
+    public const int MaxBio = 1000;
+    public const int MaxTimeZone = 64;
+
+    public int? MaxMenteesValue =>
+        int.TryParse(MaxMenteesText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : null;
+
+    public static bool IsTimeZone(string tz) => TimeZonePattern().IsMatch(tz);
+
+    [GeneratedRegex(@"^(?:[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+){0,2}|(?:UTC|GMT)(?:[+-]\d{1,2}(?::\d{2})?)?)$")]
+    private static partial Regex TimeZonePattern();
+}
+
+public sealed class VolunteerFormValidator : AbstractValidator<VolunteerForm>
+{
+    public VolunteerFormValidator(OptionLists options)
+    {
+        RuleFor(f => f.Skills)
+            .NotEmpty().WithMessage("Choose at least one skill you can help with.")
+            .Must(s => s.All(options.Skillsets.Contains)).WithMessage("One of those skills is no longer listed; please choose again.")
+            .OverridePropertyName(VolunteerModal.SkillsBlock);
+        RuleFor(f => f.MaxMenteesValue)
+            .NotNull().WithMessage("Enter a whole number of mentees.")
+            .InclusiveBetween(VolunteerForm.MinMentees, VolunteerForm.MaxMentees)
+            .WithMessage($"Choose between {VolunteerForm.MinMentees} and {VolunteerForm.MaxMentees} mentees at once.")
+            .OverridePropertyName(VolunteerModal.MaxMenteesBlock);
+        RuleFor(f => (f.Bio ?? "").Trim())
+            .MaximumLength(VolunteerForm.MaxBio).WithMessage($"Please keep your bio under {VolunteerForm.MaxBio} characters.")
+            .OverridePropertyName(VolunteerModal.BioBlock);
+        RuleFor(f => f.TimeZone!.Trim())
+            .Must(VolunteerForm.IsTimeZone).WithMessage("Use a time zone name such as America/Chicago, or an offset such as UTC-5.")
+            .When(f => !string.IsNullOrWhiteSpace(f.TimeZone))
+            .OverridePropertyName(VolunteerModal.TimeZoneBlock);
+    }
+}

@@ -1,0 +1,75 @@
+using Microsoft.Extensions.Options;
+using OperationCodeMentor.Features.Claims;
+using OperationCodeMentor.Features.RequestMentor;
+using OperationCodeMentor.Features.Requests;
+using OperationCodeMentor.Features.Volunteer;
+using OperationCodeMentor.Mentorship;
+using OperationCodeMentor.Slack;
+using OperationCodeMentor.Storage;
+using OperationCodeMentor.Storage.Sqlite;
+
+namespace OperationCodeMentor.Hosting;
+
+public static class ServiceRegistration
+{
+    /// <summary>Options, each bound to its section, validated at start-up with messages that name the key.</summary>
+    public static IServiceCollection AddMentorshipOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SlackOptions>().Bind(configuration.GetSection(SlackOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SlackOptions>, SlackOptionsValidator>();
+        services.AddOptions<MentorshipOptions>().Bind(configuration.GetSection(MentorshipOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IPostConfigureOptions<MentorshipOptions>, MentorshipOptionsSetup>();
+        services.AddSingleton<IValidateOptions<MentorshipOptions>, MentorshipOptionsValidator>();
+        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
+        return services;
+    }
+
+    /// <summary>The Slack layer: verification, the Web API client, the dispatcher and background work.</summary>
+    public static IServiceCollection AddSlack(this IServiceCollection services)
+    {
+        services.TryAddSingletonTimeProvider();
+        services.AddHttpClient(SlackApiClient.HttpClientName)
+            .ConfigureHttpClient(c => c.Timeout = TimeSpan.FromSeconds(30))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+        services.AddSingleton(sp => new SlackApiClient(
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(SlackApiClient.HttpClientName),
+            sp.GetRequiredService<IOptionsMonitor<SlackOptions>>(),
+            sp.GetRequiredService<ILogger<SlackApiClient>>(),
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<SlackSignatureVerifier>();
+        services.AddSingleton<SlackRequestReader>();
+        services.AddSingleton<SlackDispatcher>();
+        services.AddSingleton<BackgroundWork>();
+        services.AddHostedService(sp => sp.GetRequiredService<BackgroundWork>());
+        return services;
+    }
+
+    /// <summary>The store: the embedded SQLite database.</summary>
+    public static IServiceCollection AddMentorshipStore(this IServiceCollection services)
+    {
+        services.AddSingleton<IMentorshipStore, SqliteMentorshipStore>();
+        return services;
+    }
+
+    /// <summary>Everything people do with the bot: each handler registers under its command, action or callback id.</summary>
+    public static IServiceCollection AddMentorshipFeatures(this IServiceCollection services)
+    {
+        services.AddSingleton<MentorsChannel>();
+        services.AddSingleton<Pairing>();
+        services.AddSingleton<RequestIntake>();
+
+        services.AddSingleton<ISlashCommandHandler, MentorCommand>();
+        services.AddSingleton<IViewSubmissionHandler, RequestSubmission>();
+        services.AddSingleton<ISlashCommandHandler, VolunteerCommand>();
+        services.AddSingleton<IViewSubmissionHandler, VolunteerSubmission>();
+        services.AddSingleton<IBlockActionHandler, ClaimAction>();
+        services.AddSingleton<IBlockActionHandler, ReleaseAction>();
+        return services;
+    }
+
+    private static void TryAddSingletonTimeProvider(this IServiceCollection services)
+    {
+        if (!services.Any(d => d.ServiceType == typeof(TimeProvider))) services.AddSingleton(TimeProvider.System);
+    }
+}

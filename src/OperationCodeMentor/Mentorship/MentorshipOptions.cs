@@ -1,0 +1,51 @@
+using Microsoft.Extensions.Options;
+
+namespace OperationCodeMentor.Mentorship;
+
+/// <summary>Settings under <c>Mentorship:</c>.</summary>
+public sealed class MentorshipOptions
+{
+    public const string Section = "Mentorship";
+
+    /// <summary>Slack user IDs of the mentor coordinators. Default: none.</summary>
+    public List<string> Coordinators { get; set; } = [];
+
+    /// <summary>At most this many mentors are @mentioned on a new request. Default 5.</summary>
+    public int MaxMentions { get; set; } = 5;
+
+    /// <summary>How many mentees a new mentor takes at once unless they say otherwise. Default 2.</summary>
+    public int DefaultMaxMentees { get; set; } = 2;
+
+    public bool IsCoordinator(string userId) => Coordinators.Contains(userId, StringComparer.Ordinal);
+}
+
+internal sealed class MentorshipOptionsSetup : IPostConfigureOptions<MentorshipOptions>
+{
+    // Lets an environment variable carry the whole list as "U1,U2".
+    public void PostConfigure(string? name, MentorshipOptions o) =>
+        o.Coordinators = o.Coordinators
+            .SelectMany(c => c.Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+}
+
+internal sealed class MentorshipOptionsValidator : IValidateOptions<MentorshipOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MentorshipOptions o)
+    {
+        var errors = new List<string>();
+        if (o.MaxMentions is < 1 or > 20)
+            errors.Add($"Mentorship:MaxMentions must be between 1 and 20; got {o.MaxMentions}.");
+        if (o.DefaultMaxMentees is < 1 or > 10)
+            errors.Add($"Mentorship:DefaultMaxMentees must be between 1 and 10; got {o.DefaultMaxMentees}.");
+        foreach (var c in o.Coordinators.Where(c => !SlackIds.IsUserId(c)))
+            errors.Add($"Mentorship:Coordinators must hold Slack user IDs such as U0123ABCD; '{c}' is not one (find it in the person's profile, under 'Copy member ID').");
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
+
+public static class SlackIds
+{
+    public static bool IsUserId(string? id) =>
+        id is { Length: >= 3 and <= 32 } && (id[0] is 'U' or 'W') && id.All(ch => char.IsAsciiLetterUpper(ch) || char.IsAsciiDigit(ch));
+}

@@ -1,0 +1,311 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
+
+namespace OperationCodeMentor.Slack;
+
+/// <summary>A Web API answer with <c>ok:false</c>, or one that never came back usable.</summary>
+public sealed class SlackApiException(string method, string error, string? detail = null)
+    : Exception($"Slack {method} failed: {error}{(detail is null ? "" : $" ({detail})")}. {SlackErrors.Advice(error)}")
+{
+    public string Method { get; } = method;
+    public string Error { get; } = error;
+}
+
+/// <summary>What to tell an operator for the errors people hit most when connecting the bot.</summary>
+public static class SlackErrors
+{
+    public static string Advice(string error) => error switch
+    {
+        "not_in_channel" => "Invite the bot to the channel: type /invite @the-bot in it (README: Troubleshooting).",
+        "channel_not_found" => "Check Slack:MentorsChannel and that the bot was invited to that private channel (README: Troubleshooting).",
+        "missing_scope" => "Add the scope named in the error to the app (slack-manifest.yml lists them) and reinstall it (README: Troubleshooting).",
+        "invalid_auth" or "not_authed" or "token_revoked" or "account_inactive" => "Check Slack:BotToken: copy the Bot User OAuth Token again after reinstalling (README: Troubleshooting).",
+        "trigger_expired" or "expired_trigger_id" => "Slack allows 3 seconds to open a modal; the bot was too slow or the machine's clock is off (README: Troubleshooting).",
+        "ratelimited" => "Slack is rate limiting the bot; calls are retried after Retry-After.",
+        _ => "See README: Troubleshooting.",
+    };
+}
+
+public sealed record PostedMessage(string Channel, string Ts);
+
+/// <summary>
+/// The bot's Slack Web API client: JSON or form calls to <c>{Slack:ApiBaseUrl}{method}</c> with the bot token,
+/// retried on 429 (honouring Retry-After) and on 5xx and network faults. <c>ok:false</c> answers throw
+/// <see cref="SlackApiException"/>. Without a bot token it runs offline: calls are written to the log and answered locally.
+/// </summary>
+public sealed partial class SlackApiClient
+{
+    public const string HttpClientName = "slack";
+    private static readonly HttpRequestOptionsKey<string> MethodKey = new("slack-method");
+
+    private readonly HttpClient _http;
+    private readonly IOptionsMonitor<SlackOptions> _options;
+    private readonly ILogger<SlackApiClient> _log;
+    private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _dmChannels = new();
+    private long _offlineTs;
+
+    public SlackApiClient(HttpClient http, IOptionsMonitor<SlackOptions> options, ILogger<SlackApiClient> log, TimeProvider clock)
+    {
+        _http = http;
+        _options = options;
+        _log = log;
+        _pipeline = BuildPipeline(clock, log);
+    }
+
+    internal static ResiliencePipeline<HttpResponseMessage> BuildPipeline(TimeProvider clock, ILogger log) =>
+        new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = clock }
+            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            {
+                MaxRetryAttempts = 4,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(500),
+                MaxDelay = TimeSpan.FromSeconds(60),
+                ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
+                    .Handle<HttpRequestException>()
+                    .Handle<TaskCanceledException>(e => !e.CancellationToken.IsCancellationRequested)
+                    .HandleResult(r => r.StatusCode == HttpStatusCode.TooManyRequests || (int)r.StatusCode >= 500),
+                DelayGenerator = args =>
+                {
+                    var retryAfter = args.Outcome.Result?.Headers.RetryAfter;
+                    if (retryAfter?.Delta is { } delta) return ValueTask.FromResult<TimeSpan?>(delta);
+                    if (retryAfter?.Date is { } date) return ValueTask.FromResult<TimeSpan?>(date - clock.GetUtcNow());
+                    return ValueTask.FromResult<TimeSpan?>(null);
+                },
+                OnRetry = args =>
+                {
+                    var method = args.Context.Properties.TryGetValue(new ResiliencePropertyKey<string>("method"), out var m) ? m : "?";
+                    LogRetry(log, method, args.Outcome.Result is { } r ? ((int)r.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture) : args.Outcome.Exception?.GetType().Name ?? "?", args.RetryDelay, args.AttemptNumber + 1);
+                    args.Outcome.Result?.Dispose();
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+
+    public bool IsOffline => _options.CurrentValue.IsOffline;
+
+    /// <summary>Calls a method with a JSON body.</summary>
+    public Task<JsonObject> CallAsync(string method, JsonObject body, CancellationToken ct = default) =>
+        SendAsync(method, () => new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), body, ct);
+
+    /// <summary>Calls a method with form parameters (for methods that do not read JSON bodies).</summary>
+    public Task<JsonObject> CallFormAsync(string method, IReadOnlyDictionary<string, string> form, CancellationToken ct = default)
+    {
+        var shown = new JsonObject();
+        foreach (var (k, v) in form) shown[k] = v;
+        return SendAsync(method, () => new FormUrlEncodedContent(form), shown, ct);
+    }
+
+    private async Task<JsonObject> SendAsync(string method, Func<HttpContent> content, JsonObject shown, CancellationToken ct)
+    {
+        var o = _options.CurrentValue;
+        if (o.IsOffline) return Offline(method, shown);
+
+        var context = ResilienceContextPool.Shared.Get(ct);
+        context.Properties.Set(new ResiliencePropertyKey<string>("method"), method);
+        HttpResponseMessage response;
+        try
+        {
+            response = await _pipeline.ExecuteAsync(async ctx =>
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri(EnsureSlash(o.ApiBaseUrl)), method));
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", o.BotToken);
+                request.Content = content();
+                request.Options.Set(MethodKey, method);
+                return await _http.SendAsync(request, ctx.CancellationToken).ConfigureAwait(false);
+            }, context).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new SlackApiException(method, "unreachable", e.Message);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+
+        using (response)
+        {
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+                throw new SlackApiException(method, "ratelimited");
+            if (!response.IsSuccessStatusCode)
+                throw new SlackApiException(method, $"http_{(int)response.StatusCode}");
+            var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+            JsonObject? json;
+            try { json = JsonNode.Parse(text) as JsonObject; }
+            catch (JsonException) { json = null; }
+            if (json is null) throw new SlackApiException(method, "invalid_response");
+            if (json["ok"]?.GetValue<bool>() != true)
+            {
+                var error = json["error"]?.GetValue<string>() ?? "unknown_error";
+                var detail = json["response_metadata"]?["messages"] is JsonArray msgs ? string.Join("; ", msgs.Select(m => m?.ToString())) : null;
+                LogApiError(_log, method, error, SlackErrors.Advice(error));
+                throw new SlackApiException(method, error, detail);
+            }
+            if (json["warning"] is { } warning) LogApiWarning(_log, method, warning.ToString());
+            return json;
+        }
+    }
+
+    private JsonObject Offline(string method, JsonObject shown)
+    {
+        LogOffline(_log, method, Describe(shown));
+        var ts = $"{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}.{Interlocked.Increment(ref _offlineTs):D6}";
+        var answer = new JsonObject { ["ok"] = true };
+        switch (method)
+        {
+            case "conversations.open":
+                answer["channel"] = new JsonObject { ["id"] = "D" + (shown["users"]?.ToString() ?? "OFFLINE") };
+                break;
+            case "chat.postMessage" or "chat.update":
+                answer["channel"] = shown["channel"]?.DeepClone();
+                answer["ts"] = shown["ts"]?.DeepClone() ?? ts;
+                break;
+            case "chat.postEphemeral":
+                answer["message_ts"] = ts;
+                break;
+            case "conversations.list":
+                answer["channels"] = new JsonArray();
+                break;
+        }
+        return answer;
+    }
+
+    /// <summary>A one-line reading of a call for the offline log: who it goes to and what it says.</summary>
+    internal static string Describe(JsonObject body)
+    {
+        var parts = new List<string>();
+        foreach (var key in new[] { "channel", "user", "users", "ts", "thread_ts", "trigger_id", "user_id" })
+            if (body[key] is { } v) parts.Add($"{key}={v}");
+        if (body["text"] is { } t) parts.Add($"text=\"{t}\"");
+        if (body["view"] is JsonObject view) parts.Add($"view={view["callback_id"] ?? view["type"]}");
+        if (body["blocks"] is JsonArray blocks) parts.Add($"blocks={blocks.Count}");
+        return string.Join(' ', parts);
+    }
+
+    private static string EnsureSlash(string url) => url.EndsWith('/') ? url : url + "/";
+
+    // ---- the methods the bot uses ----
+
+    public async Task<PostedMessage> PostMessageAsync(string channel, string text, JsonArray? blocks = null,
+        string? threadTs = null, bool replyBroadcast = false, CancellationToken ct = default)
+    {
+        var body = new JsonObject { ["channel"] = channel, ["text"] = text, ["unfurl_links"] = false };
+        if (blocks is not null) body["blocks"] = blocks;
+        if (threadTs is not null) body["thread_ts"] = threadTs;
+        if (replyBroadcast) body["reply_broadcast"] = true;
+        var answer = await CallAsync("chat.postMessage", body, ct).ConfigureAwait(false);
+        return new PostedMessage(answer["channel"]?.ToString() ?? channel, answer["ts"]?.ToString() ?? "");
+    }
+
+    public Task UpdateMessageAsync(string channel, string ts, string text, JsonArray? blocks, CancellationToken ct = default)
+    {
+        var body = new JsonObject { ["channel"] = channel, ["ts"] = ts, ["text"] = text };
+        if (blocks is not null) body["blocks"] = blocks;
+        return CallAsync("chat.update", body, ct);
+    }
+
+    public Task PostEphemeralAsync(string channel, string user, string text, JsonArray? blocks = null, CancellationToken ct = default)
+    {
+        var body = new JsonObject { ["channel"] = channel, ["user"] = user, ["text"] = text };
+        if (blocks is not null) body["blocks"] = blocks;
+        return CallAsync("chat.postEphemeral", body, ct);
+    }
+
+    public Task OpenViewAsync(string triggerId, JsonObject view, CancellationToken ct = default) =>
+        CallAsync("views.open", new JsonObject { ["trigger_id"] = triggerId, ["view"] = view }, ct);
+
+    public Task PublishViewAsync(string userId, JsonObject view, CancellationToken ct = default) =>
+        CallAsync("views.publish", new JsonObject { ["user_id"] = userId, ["view"] = view }, ct);
+
+    /// <summary>Opens (or finds) the DM channel with a user; remembered for the life of the process.</summary>
+    public async Task<string> OpenDmAsync(string userId, CancellationToken ct = default)
+    {
+        if (_dmChannels.TryGetValue(userId, out var known)) return known;
+        var answer = await CallFormAsync("conversations.open", new Dictionary<string, string> { ["users"] = userId }, ct).ConfigureAwait(false);
+        var id = answer["channel"]?["id"]?.ToString() ?? throw new SlackApiException("conversations.open", "invalid_response");
+        _dmChannels[userId] = id;
+        return id;
+    }
+
+    /// <summary>Sends a direct message from the bot to a user.</summary>
+    public async Task<PostedMessage> SendDmAsync(string userId, string text, JsonArray? blocks = null, CancellationToken ct = default)
+    {
+        var channel = await OpenDmAsync(userId, ct).ConfigureAwait(false);
+        return await PostMessageAsync(channel, text, blocks, ct: ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Tells one person something privately: ephemeral where they clicked, or a DM when there is no channel.</summary>
+    public async Task TellAsync(string? channel, string user, string text, CancellationToken ct = default)
+    {
+        if (channel is null) await SendDmAsync(user, text, ct: ct).ConfigureAwait(false);
+        else await PostEphemeralAsync(channel, user, text, ct: ct).ConfigureAwait(false);
+    }
+
+    public Task InviteAsync(string channel, string userId, CancellationToken ct = default) =>
+        CallFormAsync("conversations.invite", new Dictionary<string, string> { ["channel"] = channel, ["users"] = userId }, ct);
+
+    /// <summary>Lists conversations of the given types, following the cursor to the end.</summary>
+    public async Task<List<JsonObject>> ListConversationsAsync(string types, CancellationToken ct = default)
+    {
+        var all = new List<JsonObject>();
+        string? cursor = null;
+        do
+        {
+            var form = new Dictionary<string, string> { ["types"] = types, ["limit"] = "200", ["exclude_archived"] = "true" };
+            if (!string.IsNullOrEmpty(cursor)) form["cursor"] = cursor;
+            var answer = await CallFormAsync("conversations.list", form, ct).ConfigureAwait(false);
+            if (answer["channels"] is JsonArray channels) all.AddRange(channels.OfType<JsonObject>());
+            cursor = answer["response_metadata"]?["next_cursor"]?.ToString();
+        } while (!string.IsNullOrEmpty(cursor));
+        return all;
+    }
+
+    /// <summary>Posts to an interaction's or command's <c>response_url</c> (ephemeral unless told otherwise).</summary>
+    public async Task RespondAsync(string responseUrl, JsonObject message, CancellationToken ct = default)
+    {
+        if (IsOffline || !Uri.TryCreate(responseUrl, UriKind.Absolute, out var uri))
+        {
+            LogOffline(_log, "response_url", Describe(message));
+            return;
+        }
+        var context = ResilienceContextPool.Shared.Get(ct);
+        context.Properties.Set(new ResiliencePropertyKey<string>("method"), "response_url");
+        try
+        {
+            using var response = await _pipeline.ExecuteAsync(async ctx =>
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, uri)
+                {
+                    Content = new StringContent(message.ToJsonString(), Encoding.UTF8, "application/json"),
+                };
+                return await _http.SendAsync(request, ctx.CancellationToken).ConfigureAwait(false);
+            }, context).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+                throw new SlackApiException("response_url", $"http_{(int)response.StatusCode}");
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Slack (offline, not sent) {Method}: {Summary}")]
+    private static partial void LogOffline(ILogger log, string method, string summary);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Slack {Method} answered error {Error}. {Advice}")]
+    private static partial void LogApiError(ILogger log, string method, string error, string advice);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Slack {Method} warned: {Warning}")]
+    private static partial void LogApiWarning(ILogger log, string method, string warning);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Slack {Method} got {Outcome}; retry {Attempt} in {Delay}")]
+    private static partial void LogRetry(ILogger log, string method, string outcome, TimeSpan delay, int attempt);
+}

@@ -1,0 +1,50 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace OperationCodeMentor.Slack;
+
+/// <summary>Settings under <c>Slack:</c>.</summary>
+public sealed class SlackOptions
+{
+    public const string Section = "Slack";
+
+    /// <summary>Bot token (<c>xoxb-…</c>). Empty means offline mode: Web API calls are logged, not sent.</summary>
+    public string? BotToken { get; set; }
+
+    /// <summary>Signing secret used to verify every request from Slack. Without it every request is refused.</summary>
+    public string? SigningSecret { get; set; }
+
+    /// <summary>Web API base address. Default <c>https://slack.com/api/</c>.</summary>
+    public string ApiBaseUrl { get; set; } = "https://slack.com/api/";
+
+    /// <summary>The private channel requests are posted to: an ID (<c>C…</c>/<c>G…</c>) or a name. Default <c>mentors-internal</c>.</summary>
+    public string MentorsChannel { get; set; } = "mentors-internal";
+
+    /// <summary>Largest request body accepted from Slack, in bytes. Default 1 MB.</summary>
+    public int MaxBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>How far a request timestamp may be from now before it is treated as a replay. Default 5 minutes.</summary>
+    public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(5);
+
+    public bool IsOffline => string.IsNullOrWhiteSpace(BotToken);
+}
+
+internal sealed class SlackOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<SlackOptions>
+{
+    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, SlackOptions o)
+    {
+        var errors = new List<string>();
+        if (!o.IsOffline && string.IsNullOrWhiteSpace(o.SigningSecret))
+            errors.Add("Slack:SigningSecret (SLACK_SIGNING_SECRET) is required when Slack:BotToken is set: copy it from your app's Basic Information page.");
+        if (!o.IsOffline && !o.BotToken!.StartsWith("xox", StringComparison.Ordinal))
+            errors.Add("Slack:BotToken (SLACK_BOT_TOKEN) does not look like a Slack token; it should start with 'xoxb-'.");
+        if (!Uri.TryCreate(o.ApiBaseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != "https" && uri.Scheme != "http"))
+            errors.Add($"Slack:ApiBaseUrl must be an absolute http(s) address; got '{o.ApiBaseUrl}'.");
+        if (string.IsNullOrWhiteSpace(o.MentorsChannel))
+            errors.Add("Slack:MentorsChannel must name the mentors channel (an ID such as G0123ABCD or a name such as mentors-internal).");
+        if (o.MaxBodyBytes < 1024)
+            errors.Add("Slack:MaxBodyBytes must be at least 1024.");
+        if (o.MaxClockSkew <= TimeSpan.Zero || o.MaxClockSkew > TimeSpan.FromMinutes(5))
+            errors.Add("Slack:MaxClockSkew must be more than zero and at most 00:05:00.");
+        return errors.Count == 0 ? Microsoft.Extensions.Options.ValidateOptionsResult.Success : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(errors);
+    }
+}

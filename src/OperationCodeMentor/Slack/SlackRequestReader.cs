@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Options;
+
+namespace OperationCodeMentor.Slack;
+
+/// <summary>Reads a Slack request's raw body within the size limit and verifies its signature.</summary>
+public sealed partial class SlackRequestReader(SlackSignatureVerifier verifier, IOptionsMonitor<SlackOptions> options, ILogger<SlackRequestReader> log)
+{
+    private int _warnedNoSecret;
+
+    public readonly record struct Read(byte[] Body, IResult? Failure);
+
+    public async Task<Read> ReadAsync(HttpContext http)
+    {
+        var max = options.CurrentValue.MaxBodyBytes;
+        if (http.Request.ContentLength > max) return TooLarge(max);
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int n;
+        while ((n = await http.Request.Body.ReadAsync(chunk, http.RequestAborted).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + n > max) return TooLarge(max);
+            buffer.Write(chunk, 0, n);
+        }
+        var body = buffer.ToArray();
+
+        var check = verifier.Verify(
+            http.Request.Headers[SlackSignatureVerifier.TimestampHeader].ToString(),
+            http.Request.Headers[SlackSignatureVerifier.SignatureHeader].ToString(),
+            body);
+        if (check == SignatureCheck.Valid) return new Read(body, null);
+
+        if (check == SignatureCheck.NoSigningSecret)
+        {
+            if (Interlocked.Exchange(ref _warnedNoSecret, 1) == 0) LogNoSecret(log);
+        }
+        else
+        {
+            LogRejected(log, check);
+        }
+        return new Read([], TypedResults.Text("invalid or missing Slack signature", statusCode: StatusCodes.Status401Unauthorized));
+    }
+
+    private Read TooLarge(int max)
+    {
+        LogTooLarge(log, max);
+        return new Read([], TypedResults.Text("request body too large", statusCode: StatusCodes.Status413PayloadTooLarge));
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Refusing every Slack request: Slack:SigningSecret (SLACK_SIGNING_SECRET) is not set. Copy the signing secret from the app's Basic Information page.")]
+    private static partial void LogNoSecret(ILogger log);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a Slack request with a bad signature ({Check})")]
+    private static partial void LogRejected(ILogger log, SignatureCheck check);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a Slack request over {Max} bytes")]
+    private static partial void LogTooLarge(ILogger log, int max);
+}

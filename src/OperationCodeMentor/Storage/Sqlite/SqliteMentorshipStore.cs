@@ -1,0 +1,352 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+using OperationCodeMentor.Mentorship;
+
+namespace OperationCodeMentor.Storage.Sqlite;
+
+/// <summary>
+/// The embedded store: one SQLite file, created and seeded on first use. Every statement is parameterised.
+/// Claim and release are single conditional UPDATEs, so the database itself decides the winner, even
+/// across processes sharing the file.
+/// </summary>
+public sealed class SqliteMentorshipStore : IMentorshipStore
+{
+    private const int FirstRequestNumber = 1001;
+    private readonly string _connectionString;
+    private readonly Lazy<Task> _initialised;
+
+    public SqliteMentorshipStore(IOptions<StorageOptions> options)
+    {
+        var path = Path.GetFullPath(options.Value.SqlitePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+        _initialised = new Lazy<Task>(InitialiseAsync);
+    }
+
+    public string DatabasePath => new SqliteConnectionStringBuilder(_connectionString).DataSource;
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
+    {
+        await _initialised.Value.ConfigureAwait(false);
+        return await OpenRawAsync(ct).ConfigureAwait(false);
+    }
+
+    private async Task<SqliteConnection> OpenRawAsync(CancellationToken ct)
+    {
+        var c = new SqliteConnection(_connectionString);
+        await c.OpenAsync(ct).ConfigureAwait(false);
+        await using var pragma = c.CreateCommand();
+        pragma.CommandText = "PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON;";
+        await pragma.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        return c;
+    }
+
+    private async Task InitialiseAsync()
+    {
+        await using var c = await OpenRawAsync(CancellationToken.None).ConfigureAwait(false);
+        await using (var wal = c.CreateCommand())
+        {
+            wal.CommandText = "PRAGMA journal_mode = WAL;";
+            await wal.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+        await using var tx = (SqliteTransaction)await c.BeginTransactionAsync().ConfigureAwait(false);
+        await using (var cmd = c.CreateCommand())
+        {
+            cmd.Transaction = tx;
+            cmd.CommandText = SqliteSchema.Create;
+            await cmd.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+        await SeedAsync(c, tx).ConfigureAwait(false);
+        await tx.CommitAsync().ConfigureAwait(false);
+    }
+
+    private static async Task SeedAsync(SqliteConnection c, SqliteTransaction tx)
+    {
+        await using var count = c.CreateCommand();
+        count.Transaction = tx;
+        count.CommandText = "SELECT COUNT(*) FROM option_items";
+        if ((long)(await count.ExecuteScalarAsync().ConfigureAwait(false))! > 0) return;
+
+        await using var insert = c.CreateCommand();
+        insert.Transaction = tx;
+        insert.CommandText = "INSERT INTO option_items(list, name, position) VALUES ($list, $name, $pos)";
+        var list = insert.Parameters.Add("$list", SqliteType.Text);
+        var name = insert.Parameters.Add("$name", SqliteType.Text);
+        var pos = insert.Parameters.Add("$pos", SqliteType.Integer);
+        foreach (var (key, items) in new[] { ("services", DefaultOptionLists.Services), ("skillsets", DefaultOptionLists.Skillsets), ("affiliations", DefaultOptionLists.Affiliations) })
+        {
+            for (var i = 0; i < items.Count; i++)
+            {
+                list.Value = key;
+                name.Value = items[i];
+                pos.Value = i;
+                await insert.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }
+        }
+
+        // Request references start at R-1001 rather than R-1.
+        await using var seq = c.CreateCommand();
+        seq.Transaction = tx;
+        seq.CommandText = "INSERT INTO sqlite_sequence(name, seq) SELECT 'requests', $n WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'requests')";
+        seq.Parameters.AddWithValue("$n", FirstRequestNumber - 1);
+        await seq.ExecuteNonQueryAsync().ConfigureAwait(false);
+    }
+
+    public async Task<OptionLists> GetOptionListsAsync(CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT list, name FROM option_items ORDER BY list, position, name";
+        var lists = new Dictionary<string, List<string>> { ["services"] = [], ["skillsets"] = [], ["affiliations"] = [] };
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+            if (lists.TryGetValue(r.GetString(0), out var l)) l.Add(r.GetString(1));
+        return new OptionLists(lists["services"], lists["skillsets"], lists["affiliations"]);
+    }
+
+    public async Task<Mentor?> GetMentorAsync(string slackUserId, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        return await GetMentorAsync(c, null, slackUserId, ct).ConfigureAwait(false);
+    }
+
+    private static async Task<Mentor?> GetMentorAsync(SqliteConnection c, SqliteTransaction? tx, string slackUserId, CancellationToken ct)
+    {
+        await using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = $"SELECT {MentorColumns} FROM mentors WHERE slack_user_id = $u";
+        cmd.Parameters.AddWithValue("$u", slackUserId);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        return await r.ReadAsync(ct).ConfigureAwait(false) ? ReadMentor(r) : null;
+    }
+
+    public async Task<Mentor> SaveMentorAsync(MentorProfile p, DateTimeOffset now, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = """
+            INSERT INTO mentors(slack_user_id, name, skills, bio, max_mentees, time_zone, active, paused, created_at, updated_at)
+            VALUES ($u, $name, $skills, $bio, $max, $tz, 1, 0, $now, $now)
+            ON CONFLICT(slack_user_id) DO UPDATE SET
+              name = COALESCE(excluded.name, mentors.name), skills = excluded.skills, bio = excluded.bio,
+              max_mentees = excluded.max_mentees, time_zone = excluded.time_zone, active = 1, updated_at = excluded.updated_at
+            """;
+        cmd.Parameters.AddWithValue("$u", p.SlackUserId);
+        cmd.Parameters.AddWithValue("$name", (object?)p.Name ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$skills", JsonSerializer.Serialize(p.Skills));
+        cmd.Parameters.AddWithValue("$bio", (object?)p.Bio ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$max", p.MaxMentees);
+        cmd.Parameters.AddWithValue("$tz", (object?)p.TimeZone ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$now", ToDb(now));
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        return (await GetMentorAsync(c, null, p.SlackUserId, ct).ConfigureAwait(false))!;
+    }
+
+    public async Task<Mentor?> SetMentorPausedAsync(string slackUserId, bool paused, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "UPDATE mentors SET paused = $p WHERE slack_user_id = $u";
+        cmd.Parameters.AddWithValue("$p", paused ? 1 : 0);
+        cmd.Parameters.AddWithValue("$u", slackUserId);
+        return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 0
+            ? null
+            : await GetMentorAsync(c, null, slackUserId, ct).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<MentorLoad>> GetMentorLoadsAsync(CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = $"""
+            SELECT {MentorColumns},
+                   (SELECT COUNT(*) FROM requests q WHERE q.status = 'claimed' AND q.claimed_by = mentors.slack_user_id)
+            FROM mentors ORDER BY id
+            """;
+        var list = new List<MentorLoad>();
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+            list.Add(new MentorLoad(ReadMentor(r), r.GetInt32(MentorColumnCount)));
+        return list;
+    }
+
+    public async Task<MentorRequest> CreateRequestAsync(NewMentorRequest n, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = """
+            INSERT INTO requests(mentee_slack_id, mentee_name, service, skills, details, affiliation, status, created_at)
+            VALUES ($u, $name, $service, $skills, $details, $aff, 'open', $now)
+            RETURNING id
+            """;
+        cmd.Parameters.AddWithValue("$u", n.MenteeSlackId);
+        cmd.Parameters.AddWithValue("$name", (object?)n.MenteeName ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$service", n.Service);
+        cmd.Parameters.AddWithValue("$skills", JsonSerializer.Serialize(n.Skills));
+        cmd.Parameters.AddWithValue("$details", n.Details);
+        cmd.Parameters.AddWithValue("$aff", n.Affiliation);
+        cmd.Parameters.AddWithValue("$now", ToDb(n.CreatedAt));
+        var id = (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+        return (await GetRequestAsync(c, id.ToString(CultureInfo.InvariantCulture), ct).ConfigureAwait(false))!;
+    }
+
+    public async Task<MentorRequest?> GetRequestAsync(string id, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        return await GetRequestAsync(c, id, ct).ConfigureAwait(false);
+    }
+
+    private static async Task<MentorRequest?> GetRequestAsync(SqliteConnection c, string id, CancellationToken ct)
+    {
+        if (!long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var key)) return null;
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = $"SELECT {RequestColumns} FROM requests WHERE id = $id";
+        cmd.Parameters.AddWithValue("$id", key);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        return await r.ReadAsync(ct).ConfigureAwait(false) ? ReadRequest(r) : null;
+    }
+
+    public async Task SetRequestPostAsync(string id, string channelId, string messageTs, IReadOnlyList<string> mentioned, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "UPDATE requests SET channel_id = $c, message_ts = $ts, mentioned = $m WHERE id = $id";
+        cmd.Parameters.AddWithValue("$c", channelId);
+        cmd.Parameters.AddWithValue("$ts", messageTs);
+        cmd.Parameters.AddWithValue("$m", JsonSerializer.Serialize(mentioned));
+        cmd.Parameters.AddWithValue("$id", long.Parse(id, CultureInfo.InvariantCulture));
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    public async Task<ClaimOutcome> TryClaimAsync(string requestId, string mentorSlackId, DateTimeOffset now, CancellationToken ct = default)
+    {
+        if (!long.TryParse(requestId, NumberStyles.None, CultureInfo.InvariantCulture, out var key))
+            return new ClaimOutcome(ClaimResult.NotFound, null);
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(ct).ConfigureAwait(false);
+        // The conditional UPDATE's row count decides the winner: only a request still 'open' changes.
+        await using (var check = c.CreateCommand())
+        {
+            check.Transaction = tx;
+            check.CommandText = "UPDATE requests SET status = 'claimed', claimed_by = $m, claimed_at = $now WHERE id = $id AND status = 'open'";
+            check.Parameters.AddWithValue("$m", mentorSlackId);
+            check.Parameters.AddWithValue("$now", ToDb(now));
+            check.Parameters.AddWithValue("$id", key);
+            var won = await check.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
+            if (won)
+            {
+                await using var touch = c.CreateCommand();
+                touch.Transaction = tx;
+                touch.CommandText = "UPDATE mentors SET last_claimed_at = $now WHERE slack_user_id = $m";
+                touch.Parameters.AddWithValue("$m", mentorSlackId);
+                touch.Parameters.AddWithValue("$now", ToDb(now));
+                await touch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            await tx.CommitAsync(ct).ConfigureAwait(false);
+            var request = await GetRequestAsync(c, requestId, ct).ConfigureAwait(false);
+            if (request is null) return new ClaimOutcome(ClaimResult.NotFound, null);
+            if (won) return new ClaimOutcome(ClaimResult.Claimed, request);
+            return new ClaimOutcome(request.Status == RequestStatus.Claimed ? ClaimResult.AlreadyClaimed : ClaimResult.NotOpen, request);
+        }
+    }
+
+    public async Task<ReleaseOutcome> TryReleaseAsync(string requestId, string expectedClaimer, string releasedBy, DateTimeOffset now, CancellationToken ct = default)
+    {
+        if (!long.TryParse(requestId, NumberStyles.None, CultureInfo.InvariantCulture, out var key))
+            return new ReleaseOutcome(ReleaseResult.NotFound, null);
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = """
+            UPDATE requests SET status = 'open', claimed_by = NULL, claimed_at = NULL,
+                   released_by = $by, released_at = $now, reset_count = reset_count + 1
+            WHERE id = $id AND status = 'claimed' AND claimed_by = $expected
+            """;
+        cmd.Parameters.AddWithValue("$by", releasedBy);
+        cmd.Parameters.AddWithValue("$now", ToDb(now));
+        cmd.Parameters.AddWithValue("$id", key);
+        cmd.Parameters.AddWithValue("$expected", expectedClaimer);
+        var done = await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
+        var request = await GetRequestAsync(c, requestId, ct).ConfigureAwait(false);
+        if (request is null) return new ReleaseOutcome(ReleaseResult.NotFound, null);
+        if (done) return new ReleaseOutcome(ReleaseResult.Released, request);
+        return new ReleaseOutcome(request.Status == RequestStatus.Claimed ? ReleaseResult.ClaimChanged : ReleaseResult.NotClaimed, request);
+    }
+
+    public async Task CheckAsync(CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT 1";
+        await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false);
+    }
+
+    // ---- mapping ----
+
+    private const string MentorColumns = "id, slack_user_id, name, skills, bio, max_mentees, time_zone, active, paused, last_claimed_at, created_at";
+    private const int MentorColumnCount = 11;
+
+    private static Mentor ReadMentor(SqliteDataReader r) => new(
+        r.GetInt64(0).ToString(CultureInfo.InvariantCulture),
+        r.GetString(1),
+        r.IsDBNull(2) ? null : r.GetString(2),
+        ReadList(r, 3),
+        r.IsDBNull(4) ? null : r.GetString(4),
+        r.GetInt32(5),
+        r.IsDBNull(6) ? null : r.GetString(6),
+        r.GetInt64(7) != 0,
+        r.GetInt64(8) != 0,
+        ReadTime(r, 9),
+        FromDb(r.GetInt64(10)));
+
+    private const string RequestColumns = "id, mentee_slack_id, mentee_name, service, skills, details, affiliation, status, created_at, claimed_by, claimed_at, released_by, released_at, reset_count, channel_id, message_ts, mentioned";
+
+    private static MentorRequest ReadRequest(SqliteDataReader r)
+    {
+        var id = r.GetInt64(0);
+        return new MentorRequest(
+            id.ToString(CultureInfo.InvariantCulture),
+            RequestReference.Format(id),
+            r.GetString(1),
+            r.IsDBNull(2) ? null : r.GetString(2),
+            r.GetString(3),
+            ReadList(r, 4),
+            r.GetString(5),
+            r.GetString(6),
+            ParseStatus(r.GetString(7)),
+            FromDb(r.GetInt64(8)),
+            r.IsDBNull(9) ? null : r.GetString(9),
+            ReadTime(r, 10),
+            r.IsDBNull(11) ? null : r.GetString(11),
+            ReadTime(r, 12),
+            r.GetInt32(13),
+            r.IsDBNull(14) ? null : r.GetString(14),
+            r.IsDBNull(15) ? null : r.GetString(15),
+            ReadList(r, 16));
+    }
+
+    internal static RequestStatus ParseStatus(string s) => s switch
+    {
+        "open" => RequestStatus.Open,
+        "claimed" => RequestStatus.Claimed,
+        "completed" => RequestStatus.Completed,
+        "cancelled" => RequestStatus.Cancelled,
+        _ => throw new InvalidDataException($"Unknown request status '{s}' in the database."),
+    };
+
+    private static IReadOnlyList<string> ReadList(SqliteDataReader r, int i) =>
+        r.IsDBNull(i) ? [] : JsonSerializer.Deserialize<List<string>>(r.GetString(i)) ?? [];
+
+    private static DateTimeOffset? ReadTime(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : FromDb(r.GetInt64(i));
+
+    internal static long ToDb(DateTimeOffset t) => t.ToUnixTimeMilliseconds();
+
+    internal static DateTimeOffset FromDb(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+}

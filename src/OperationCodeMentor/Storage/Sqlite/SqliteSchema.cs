@@ -1,0 +1,50 @@
+namespace OperationCodeMentor.Storage.Sqlite;
+
+/// <summary>The embedded store's tables. Times are Unix milliseconds (UTC); lists are JSON arrays.</summary>
+internal static class SqliteSchema
+{
+    public const string Create = """
+        CREATE TABLE IF NOT EXISTS option_items (
+            list     TEXT    NOT NULL,
+            name     TEXT    NOT NULL,
+            position INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (list, name)
+        );
+        CREATE TABLE IF NOT EXISTS mentors (
+            id              INTEGER PRIMARY KEY AUTOINCREMENT,
+            slack_user_id   TEXT    NOT NULL UNIQUE,
+            name            TEXT,
+            skills          TEXT    NOT NULL DEFAULT '[]',
+            bio             TEXT,
+            max_mentees     INTEGER NOT NULL DEFAULT 2,
+            time_zone       TEXT,
+            active          INTEGER NOT NULL DEFAULT 1,
+            paused          INTEGER NOT NULL DEFAULT 0,
+            last_claimed_at INTEGER,
+            created_at      INTEGER NOT NULL,
+            updated_at      INTEGER NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS requests (
+            id              INTEGER PRIMARY KEY AUTOINCREMENT,
+            mentee_slack_id TEXT    NOT NULL,
+            mentee_name     TEXT,
+            service         TEXT    NOT NULL,
+            skills          TEXT    NOT NULL DEFAULT '[]',
+            details         TEXT    NOT NULL,
+            affiliation     TEXT    NOT NULL,
+            status          TEXT    NOT NULL CHECK (status IN ('open', 'claimed', 'completed', 'cancelled')),
+            created_at      INTEGER NOT NULL,
+            claimed_by      TEXT,
+            claimed_at      INTEGER,
+            released_by     TEXT,
+            released_at     INTEGER,
+            reset_count     INTEGER NOT NULL DEFAULT 0,
+            channel_id      TEXT,
+            message_ts      TEXT,
+            mentioned       TEXT    NOT NULL DEFAULT '[]'
+        );
+        CREATE INDEX IF NOT EXISTS ix_requests_status ON requests (status, created_at);
+        CREATE INDEX IF NOT EXISTS ix_requests_claimed_by ON requests (claimed_by) WHERE status = 'claimed';
+        CREATE INDEX IF NOT EXISTS ix_requests_mentee ON requests (mentee_slack_id, created_at);
+        """;
+}
