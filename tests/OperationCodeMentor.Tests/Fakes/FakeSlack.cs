@@ -1,0 +1,133 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace OperationCodeMentor.Tests.Fakes;
+
+/// <summary>One Web API call (or response_url post) the bot made.</summary>
+public sealed record SlackCall(string Method, JsonObject Body, string? Authorization, DateTimeOffset At)
+{
+    public string? this[string key] => Body[key]?.ToString();
+    public string Text => Body["text"]?.ToString() ?? "";
+    /// <summary>The message text and every block rendered as one string, for "does it say X" checks.</summary>
+    public string AllText => Text + "\n" + (Body["blocks"]?.ToJsonString(Readable) ?? "") + (Body["view"]?.ToJsonString(Readable) ?? "");
+
+    private static readonly System.Text.Json.JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+}
+
+/// <summary>
+/// A stand-in for Slack's Web API on 127.0.0.1 that answers like Slack and records every call, so tests
+/// assert on what the bot actually sent. Faults (429 with Retry-After, 5xx, ok:false) can be queued per method.
+/// </summary>
+public sealed class FakeSlack : IAsyncDisposable
+{
+    public const string BotToken = "xoxb-test-token";
+    private readonly WebApplication _app;
+    private readonly ConcurrentQueue<SlackCall> _calls = new();
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<Func<HttpResponseMessageLike>>> _faults = new();
+    private long _ts = 1_700_000_000_000_000;
+
+    public string BaseUrl { get; }
+    public string ApiUrl => BaseUrl + "api/";
+    public List<JsonObject> Channels { get; } = [new JsonObject { ["id"] = "G0MENTORS", ["name"] = "mentors-internal", ["is_private"] = true }];
+
+    private FakeSlack(WebApplication app, string baseUrl)
+    {
+        _app = app;
+        BaseUrl = baseUrl;
+    }
+
+    public static async Task<FakeSlack> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        FakeSlack? fake = null;
+        app.MapPost("/api/{method}", async (HttpContext http, string method) => await fake!.HandleAsync(http, method));
+        app.MapPost("/respond/{id}", async (HttpContext http, string id) => await fake!.HandleAsync(http, "response_url"));
+        await app.StartAsync();
+        var address = app.Urls.First();
+        fake = new FakeSlack(app, address.EndsWith('/') ? address : address + "/");
+        return fake;
+    }
+
+    public string ResponseUrl(string id = "r1") => $"{BaseUrl}respond/{id}";
+
+    public IReadOnlyList<SlackCall> Calls => _calls.ToList();
+
+    public IReadOnlyList<SlackCall> CallsTo(string method) => _calls.Where(c => c.Method == method).ToList();
+
+    public void Clear() => _calls.Clear();
+
+    /// <summary>Makes the next call to <paramref name="method"/> answer with the given status (and Retry-After).</summary>
+    public void FailNext(string method, HttpStatusCode status, int? retryAfterSeconds = null, int times = 1)
+    {
+        var q = _faults.GetOrAdd(method, _ => new ConcurrentQueue<Func<HttpResponseMessageLike>>());
+        for (var i = 0; i < times; i++) q.Enqueue(() => new HttpResponseMessageLike((int)status, retryAfterSeconds, null));
+    }
+
+    /// <summary>Makes the next call to <paramref name="method"/> answer 200 with <c>ok:false</c> and this error.</summary>
+    public void ErrorNext(string method, string error, int times = 1)
+    {
+        var q = _faults.GetOrAdd(method, _ => new ConcurrentQueue<Func<HttpResponseMessageLike>>());
+        for (var i = 0; i < times; i++) q.Enqueue(() => new HttpResponseMessageLike(200, null, error));
+    }
+
+    public sealed record HttpResponseMessageLike(int Status, int? RetryAfter, string? Error);
+
+    private async Task<IResult> HandleAsync(HttpContext http, string method)
+    {
+        JsonObject body;
+        if (http.Request.HasFormContentType)
+        {
+            var form = await http.Request.ReadFormAsync();
+            body = new JsonObject();
+            foreach (var (k, v) in form) body[k] = v.ToString();
+        }
+        else
+        {
+            body = (await JsonNode.ParseAsync(http.Request.Body)) as JsonObject ?? new JsonObject();
+        }
+        var auth = http.Request.Headers.Authorization.ToString();
+        _calls.Enqueue(new SlackCall(method, body, auth, DateTimeOffset.UtcNow));
+
+        if (method != "response_url" && auth != "Bearer " + BotToken)
+            return Results.Json(new { ok = false, error = "invalid_auth" });
+
+        if (_faults.TryGetValue(method, out var q) && q.TryDequeue(out var fault))
+        {
+            var f = fault();
+            if (f.Error is not null) return Results.Json(new { ok = false, error = f.Error });
+            if (f.RetryAfter is { } s) http.Response.Headers.RetryAfter = s.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return f.Status == 429 ? Results.Json(new { ok = false, error = "ratelimited" }, statusCode: 429) : Results.StatusCode(f.Status);
+        }
+
+        return method switch
+        {
+            "chat.postMessage" => Results.Json(new { ok = true, channel = body["channel"]?.ToString(), ts = NextTs(), message = new { text = body["text"]?.ToString() } }),
+            "chat.update" => Results.Json(new { ok = true, channel = body["channel"]?.ToString(), ts = body["ts"]?.ToString() }),
+            "chat.postEphemeral" => Results.Json(new { ok = true, message_ts = NextTs() }),
+            "conversations.open" => Results.Json(new { ok = true, channel = new { id = "D" + body["users"] } }),
+            "conversations.list" => Results.Json(new JsonObject { ["ok"] = true, ["channels"] = new JsonArray(Channels.Select(c => (JsonNode)c.DeepClone()).ToArray()), ["response_metadata"] = new JsonObject { ["next_cursor"] = "" } }),
+            "response_url" => Results.Json(new { ok = true }),
+            _ => Results.Json(new { ok = true }),
+        };
+    }
+
+    private string NextTs()
+    {
+        var n = Interlocked.Increment(ref _ts);
+        return $"{n / 1_000_000}.{n % 1_000_000:D6}";
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

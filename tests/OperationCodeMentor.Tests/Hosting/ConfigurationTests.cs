@@ -1,0 +1,79 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using OperationCodeMentor.Mentorship;
+using OperationCodeMentor.Slack;
+using OperationCodeMentor.Storage;
+using OperationCodeMentor.Tests.Fakes;
+
+namespace OperationCodeMentor.Tests.Hosting;
+
+public class ConfigurationTests
+{
+    [Theory]
+    [InlineData("Mentorship__MaxMentions", "0", "Mentorship:MaxMentions")]
+    [InlineData("Mentorship__Coordinators__0", "not-a-user-id", "Mentorship:Coordinators")]
+    [InlineData("Slack__ApiBaseUrl", "nowhere", "Slack:ApiBaseUrl")]
+    [InlineData("SLACK_BOT_TOKEN", "abc", "Slack:BotToken")]
+    public async Task Start_WithABadValue_ExitsWithAMessageNamingTheKey(string variable, string value, string named)
+    {
+        var data = Directory.CreateTempSubdirectory("ocm-config-").FullName;
+        var (exit, _, stderr) = await BotProcess.RunToExitAsync(new Dictionary<string, string?>
+        {
+            [variable] = value,
+            ["SLACK_SIGNING_SECRET"] = "secret",
+            ["Storage__SqlitePath"] = Path.Combine(data, "m.db"),
+            ["Urls"] = "http://127.0.0.1:0",
+        }, TimeSpan.FromSeconds(30));
+        Assert.Equal(1, exit);
+        Assert.Contains("cannot start because of its configuration", stderr);
+        Assert.Contains(named, stderr);
+        Assert.DoesNotContain("   at ", stderr);
+    }
+
+    [Fact]
+    public async Task Start_WithATokenButNoSigningSecret_ExitsNamingTheSecret()
+    {
+        var (exit, _, stderr) = await BotProcess.RunToExitAsync(new Dictionary<string, string?>
+        {
+            ["SLACK_BOT_TOKEN"] = "xoxb-123-456-abcdefsecretpart",
+            ["Urls"] = "http://127.0.0.1:0",
+        }, TimeSpan.FromSeconds(30));
+        Assert.Equal(1, exit);
+        Assert.Contains("Slack:SigningSecret (SLACK_SIGNING_SECRET) is required", stderr);
+        Assert.DoesNotContain("abcdefsecretpart", stderr);
+    }
+
+    [Fact]
+    public async Task Defaults_AreTheDocumentedOnes()
+    {
+        await using var bot = await MentorBot.StartAsync();
+        var slack = new SlackOptions();
+        Assert.Equal("https://slack.com/api/", slack.ApiBaseUrl);
+        Assert.Equal("mentors-internal", slack.MentorsChannel);
+        Assert.Equal(TimeSpan.FromMinutes(5), slack.MaxClockSkew);
+        Assert.Equal(1024 * 1024, slack.MaxBodyBytes);
+        Assert.True(new SlackOptions().IsOffline);
+        var mentorship = bot.Services.GetRequiredService<IOptions<MentorshipOptions>>().Value;
+        Assert.Equal(5, mentorship.MaxMentions);
+        Assert.Equal(2, mentorship.DefaultMaxMentees);
+        Assert.Equal("data/mentorship.db", new StorageOptions().SqlitePath);
+    }
+
+    [Fact]
+    public async Task Coordinators_MayBeGivenAsOneCommaSeparatedValue()
+    {
+        await using var bot = await MentorBot.StartAsync(new() { ["Mentorship:Coordinators:0"] = "UAAA1, UBBB2,UAAA1" });
+        Assert.Equal(["UAAA1", "UBBB2"], bot.Services.GetRequiredService<IOptions<MentorshipOptions>>().Value.Coordinators);
+    }
+
+    [Fact]
+    public async Task Offline_WithoutABotToken_StartsAndLogsCallsInsteadOfSending()
+    {
+        await using var bot = await MentorBot.StartAsync(new() { ["Slack:BotToken"] = "" });
+        var slack = bot.Services.GetRequiredService<SlackApiClient>();
+        Assert.True(slack.IsOffline);
+        var posted = await slack.PostMessageAsync("G0MENTORS", "hello");
+        Assert.False(string.IsNullOrEmpty(posted.Ts));
+        Assert.Empty(bot.Slack.Calls);
+    }
+}
