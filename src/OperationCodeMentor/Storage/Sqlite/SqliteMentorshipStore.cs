@@ -11,7 +11,7 @@ namespace OperationCodeMentor.Storage.Sqlite;
 /// Claim and release are single conditional UPDATEs, so the database itself decides the winner, even
 /// across processes sharing the file.
 /// </summary>
-public sealed class SqliteMentorshipStore : IMentorshipStore
+public sealed partial class SqliteMentorshipStore : IMentorshipStore
 {
     private const int FirstRequestNumber = 1001;
     private readonly string _connectionString;
@@ -33,6 +33,7 @@ public sealed class SqliteMentorshipStore : IMentorshipStore
 
     public string DatabasePath => new SqliteConnectionStringBuilder(_connectionString).DataSource;
 
+    /// <summary>An open connection to an initialised database; partial files of this class use it too.</summary>
     private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
     {
         await _initialised.Value.ConfigureAwait(false);
@@ -64,6 +65,7 @@ public sealed class SqliteMentorshipStore : IMentorshipStore
             cmd.CommandText = SqliteSchema.Create;
             await cmd.ExecuteNonQueryAsync().ConfigureAwait(false);
         }
+        await SqliteSchema.MigrateAsync(c, tx).ConfigureAwait(false);
         await SeedAsync(c, tx).ConfigureAwait(false);
         await tx.CommitAsync().ConfigureAwait(false);
     }

@@ -1,8 +1,33 @@
+using Microsoft.Data.Sqlite;
+
 namespace OperationCodeMentor.Storage.Sqlite;
 
 /// <summary>The embedded store's tables. Times are Unix milliseconds (UTC); lists are JSON arrays.</summary>
 internal static class SqliteSchema
 {
+    /// <summary>
+    /// Changes after the first version, applied in order to databases created earlier; <c>PRAGMA user_version</c>
+    /// records how many have run. Append only: a database in the field may be at any version.
+    /// </summary>
+    public static readonly IReadOnlyList<string> Migrations =
+    [
+    ];
+
+    public static async Task MigrateAsync(SqliteConnection c, SqliteTransaction tx)
+    {
+        await using var read = c.CreateCommand();
+        read.Transaction = tx;
+        read.CommandText = "PRAGMA user_version";
+        var version = Convert.ToInt32(await read.ExecuteScalarAsync().ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+        for (var i = version; i < Migrations.Count; i++)
+        {
+            await using var step = c.CreateCommand();
+            step.Transaction = tx;
+            step.CommandText = Migrations[i] + $"; PRAGMA user_version = {i + 1};";
+            await step.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+    }
+
     public const string Create = """
         CREATE TABLE IF NOT EXISTS option_items (
             list     TEXT    NOT NULL,
