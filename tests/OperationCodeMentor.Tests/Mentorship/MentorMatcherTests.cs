@@ -66,4 +66,32 @@ public class MentorMatcherTests
     [Fact]
     public void Match_WithNobodyListingTheSkills_IsEmpty() =>
         Assert.Empty(MentorMatcher.Match(["Rust"], [M("U1", ["Python"])], 5));
+
+    [Fact]
+    public void Index_RanksExactlyLikeSortingEveryCandidate_OnRandomMentors()
+    {
+        var random = new Random(20261122);
+        var skills = Enumerable.Range(0, 40).Select(i => $"Skill{i}").ToArray();
+        for (var round = 0; round < 200; round++)
+        {
+            var mentors = Enumerable.Range(0, random.Next(1, 120)).Select(i => M($"U{i:D4}",
+                skills.OrderBy(_ => random.Next()).Take(random.Next(0, 6)).ToArray(),
+                open: random.Next(0, 3), max: random.Next(1, 4), paused: random.Next(10) == 0, active: random.Next(12) != 0,
+                lastClaimed: random.Next(3) == 0 ? null : T0.AddHours(random.Next(0, 50)))).ToList();
+            var wanted = skills.OrderBy(_ => random.Next()).Take(random.Next(1, 6)).ToArray();
+            var max = random.Next(1, 8);
+
+            var expected = mentors
+                .Where(l => l.Mentor.Active && !l.Mentor.Paused && l.HasCapacity)
+                .Select(l => (l.Mentor, Count: l.Mentor.Skills.Count(wanted.Contains)))
+                .Where(x => x.Count > 0)
+                .OrderByDescending(x => x.Count)
+                .ThenBy(x => x.Mentor.LastClaimedAt ?? DateTimeOffset.MinValue)
+                .ThenBy(x => x.Mentor.SlackUserId, StringComparer.Ordinal)
+                .Take(max)
+                .Select(x => x.Mentor.SlackUserId)
+                .ToArray();
+            Assert.Equal(expected, Ids(MentorIndex.Build(mentors).Match(wanted, max)));
+        }
+    }
 }
