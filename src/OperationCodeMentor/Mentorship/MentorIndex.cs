@@ -56,6 +56,8 @@ public sealed class MentorIndex
         var wanted = new HashSet<string>(requestedSkills, StringComparer.OrdinalIgnoreCase);
         if (wanted.Count > byte.MaxValue) throw new ArgumentException("A request names at most 255 skills.", nameof(requestedSkills));
         var counts = ArrayPool<byte>.Shared.Rent(_mentors.Length);
+        // Shared-pool arrays come back as their last user left them.
+        Array.Clear(counts, 0, _mentors.Length);
         var touched = ArrayPool<int>.Shared.Rent(Math.Min(_mentors.Length, 1024));
         var touchedCount = 0;
         Span<(int Index, int Count)> best = stackalloc (int, int)[Math.Min(maxMentions, 64)];
