@@ -48,6 +48,7 @@ public sealed partial class SlackApiClient
     private readonly IOptionsMonitor<SlackOptions> _options;
     private readonly ILogger<SlackApiClient> _log;
     private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
+    private readonly SlackPacing _pacing;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _dmChannels = new();
     private long _offlineTs;
 
@@ -56,10 +57,13 @@ public sealed partial class SlackApiClient
         _http = http;
         _options = options;
         _log = log;
-        _pipeline = BuildPipeline(clock, log);
+        _pacing = new SlackPacing(clock, options.CurrentValue.ChannelBurst, options.CurrentValue.ChannelInterval);
+        _pipeline = BuildPipeline(clock, log, _pacing);
     }
 
-    internal static ResiliencePipeline<HttpResponseMessage> BuildPipeline(TimeProvider clock, ILogger log) =>
+    private static readonly ResiliencePropertyKey<string> MethodProperty = new("method");
+
+    internal static ResiliencePipeline<HttpResponseMessage> BuildPipeline(TimeProvider clock, ILogger log, SlackPacing pacing) =>
         new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = clock }
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
@@ -81,7 +85,9 @@ public sealed partial class SlackApiClient
                 },
                 OnRetry = args =>
                 {
-                    var method = args.Context.Properties.TryGetValue(new ResiliencePropertyKey<string>("method"), out var m) ? m : "?";
+                    var method = args.Context.Properties.TryGetValue(MethodProperty, out var m) ? m : "?";
+                    // Slack limits per method: hold back every caller of it, not just this one.
+                    if (args.Outcome.Result?.StatusCode == HttpStatusCode.TooManyRequests) pacing.BlockMethod(method, args.RetryDelay);
                     LogRetry(log, method, args.Outcome.Result is { } r ? ((int)r.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture) : args.Outcome.Exception?.GetType().Name ?? "?", args.RetryDelay, args.AttemptNumber + 1);
                     args.Outcome.Result?.Dispose();
                     return ValueTask.CompletedTask;
@@ -93,7 +99,8 @@ public sealed partial class SlackApiClient
 
     /// <summary>Calls a method with a JSON body.</summary>
     public Task<JsonObject> CallAsync(string method, JsonObject body, CancellationToken ct = default) =>
-        SendAsync(method, () => new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), body, ct);
+        SendAsync(method, () => new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), body, ct,
+            paceChannel: body["channel"]?.ToString());
 
     /// <summary>Calls a method with form parameters (for methods that do not read JSON bodies).</summary>
     public Task<JsonObject> CallFormAsync(string method, IReadOnlyDictionary<string, string> form, CancellationToken ct = default)
@@ -103,13 +110,14 @@ public sealed partial class SlackApiClient
         return SendAsync(method, () => new FormUrlEncodedContent(form), shown, ct);
     }
 
-    private async Task<JsonObject> SendAsync(string method, Func<HttpContent> content, JsonObject shown, CancellationToken ct)
+    private async Task<JsonObject> SendAsync(string method, Func<HttpContent> content, JsonObject shown, CancellationToken ct, string? paceChannel = null)
     {
         var o = _options.CurrentValue;
         if (o.IsOffline) return Offline(method, shown);
 
+        await _pacing.WaitAsync(method, paceChannel, ct).ConfigureAwait(false);
         var context = ResilienceContextPool.Shared.Get(ct);
-        context.Properties.Set(new ResiliencePropertyKey<string>("method"), method);
+        context.Properties.Set(MethodProperty, method);
         HttpResponseMessage response;
         try
         {
@@ -277,7 +285,7 @@ public sealed partial class SlackApiClient
             return;
         }
         var context = ResilienceContextPool.Shared.Get(ct);
-        context.Properties.Set(new ResiliencePropertyKey<string>("method"), "response_url");
+        context.Properties.Set(MethodProperty, "response_url");
         try
         {
             using var response = await _pipeline.ExecuteAsync(async ctx =>

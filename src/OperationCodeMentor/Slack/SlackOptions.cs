@@ -25,6 +25,12 @@ public sealed class SlackOptions
     /// <summary>How far a request timestamp may be from now before it is treated as a replay. Default 5 minutes.</summary>
     public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Posts to one channel (or DM) that may go out at once before pacing starts. Default 10.</summary>
+    public int ChannelBurst { get; set; } = 10;
+
+    /// <summary>After the burst, at most one post to a channel per this interval. Default 1 second, Slack's guidance.</summary>
+    public TimeSpan ChannelInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     public bool IsOffline => string.IsNullOrWhiteSpace(BotToken);
 }
 
@@ -41,6 +47,10 @@ internal sealed class SlackOptionsValidator : Microsoft.Extensions.Options.IVali
             errors.Add($"Slack:ApiBaseUrl must be an absolute http(s) address; got '{o.ApiBaseUrl}'.");
         if (string.IsNullOrWhiteSpace(o.MentorsChannel))
             errors.Add("Slack:MentorsChannel must name the mentors channel (an ID such as G0123ABCD or a name such as mentors-internal).");
+        if (o.ChannelBurst is < 1 or > 100)
+            errors.Add($"Slack:ChannelBurst must be between 1 and 100; got {o.ChannelBurst}.");
+        if (o.ChannelInterval < TimeSpan.Zero || o.ChannelInterval > TimeSpan.FromMinutes(1))
+            errors.Add($"Slack:ChannelInterval must be between 00:00:00 and 00:01:00; got {o.ChannelInterval}.");
         if (o.MaxBodyBytes < 1024)
             errors.Add("Slack:MaxBodyBytes must be at least 1024.");
         if (o.MaxClockSkew <= TimeSpan.Zero || o.MaxClockSkew > TimeSpan.FromMinutes(5))
