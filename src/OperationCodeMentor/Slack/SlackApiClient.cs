@@ -176,7 +176,7 @@ public sealed partial class SlackApiClient
 
     private JsonObject Offline(string method, JsonObject shown)
     {
-        LogOffline(_log, method, Describe(shown));
+        LogNotSent(method, shown);
         var ts = $"{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}.{Interlocked.Increment(ref _offlineTs):D6}";
         var answer = new JsonObject { ["ok"] = true };
         switch (method)
@@ -198,16 +198,13 @@ public sealed partial class SlackApiClient
         return answer;
     }
 
-    /// <summary>A one-line reading of a call for the offline log: who it goes to and what it says.</summary>
-    internal static string Describe(JsonObject body)
+    /// <summary>Logs a call offline mode did not send: where it would have gone and what it would have said.</summary>
+    private void LogNotSent(string method, JsonObject body)
     {
-        var parts = new List<string>();
-        foreach (var key in new[] { "channel", "user", "users", "ts", "thread_ts", "trigger_id", "user_id" })
-            if (body[key] is { } v) parts.Add($"{key}={v}");
-        if (body["text"] is { } t) parts.Add($"text=\"{t}\"");
-        if (body["view"] is JsonObject view) parts.Add($"view={view["callback_id"] ?? view["type"]}");
-        if (body["blocks"] is JsonArray blocks) parts.Add($"blocks={blocks.Count}");
-        return string.Join(' ', parts);
+        if (!_log.IsEnabled(LogLevel.Information)) return;
+        var audience = ReadableCall.Audience(method, body, channel => _dmChannels.FirstOrDefault(kv => kv.Value == channel).Key);
+        var content = ReadableCall.Content(body);
+        LogOffline(_log, method, audience, content.Length == 0 ? "" : Environment.NewLine + content);
     }
 
     private static string EnsureSlash(string url) => url.EndsWith('/') ? url : url + "/";
@@ -293,7 +290,7 @@ public sealed partial class SlackApiClient
     {
         if (IsOffline || !Uri.TryCreate(responseUrl, UriKind.Absolute, out var uri))
         {
-            LogOffline(_log, "response_url", Describe(message));
+            LogNotSent("response_url", message);
             return;
         }
         var context = ResilienceContextPool.Shared.Get(ct);
@@ -317,8 +314,8 @@ public sealed partial class SlackApiClient
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Slack (offline, not sent) {Method}: {Summary}")]
-    private static partial void LogOffline(ILogger log, string method, string summary);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Slack (offline, not sent) {Method} {Audience}{Content}")]
+    private static partial void LogOffline(ILogger log, string method, string audience, string content);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Slack {Method} answered error {Error}. {Advice}")]
     private static partial void LogApiError(ILogger log, string method, string error, string advice);
