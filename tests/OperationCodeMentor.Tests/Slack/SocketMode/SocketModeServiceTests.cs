@@ -269,7 +269,7 @@ public class SocketModeServiceTests
         // The handler is still busy; the acknowledgement goes when the budget runs out on the bot's clock.
         await Eventually.TrueAsync(() => h.Bot.Clock.ActiveTimers > 0, "the acknowledgement deadline to be set");
         Assert.Null(connection.AckFor(envelope));
-        h.Bot.Clock.Advance(SocketModeService.AckBudget);
+        h.Bot.Clock.Advance(TimeSpan.FromSeconds(3));
         var ack = await connection.WaitForAckAsync(envelope);
         Assert.Null(ack["payload"]);
         Assert.Empty(h.Slack.CallsTo("response_url"));
@@ -278,6 +278,11 @@ public class SocketModeServiceTests
         await Eventually.TrueAsync(() => h.Slack.CallsTo("response_url").Count == 1, "the late answer to reach the response_url");
         Assert.Equal("Finished the slow thing.", h.Slack.CallsTo("response_url")[0].Text);
         Assert.Contains(h.Bot.Logs.Entries, e => e.Message.Contains("acknowledged without its answer", StringComparison.Ordinal));
+        // The operator is told which handler was slow, what Slack does about it, and where to read more.
+        var slowWarning = Assert.Single(h.Bot.Logs.Entries, e => e.Category == typeof(SlackDispatcher).FullName && e.Level == LogLevel.Warning);
+        Assert.Contains($"The command handler for '{SlowCommand.Name}' took 3.0 s", slowWarning.Message);
+        Assert.Contains("operation_timeout", slowWarning.Message);
+        Assert.Contains("README: Troubleshooting", slowWarning.Message);
     }
 
     [Fact]
