@@ -209,7 +209,8 @@ public sealed partial class SocketModeService(
 
     private async Task<SlackAck> DispatchAsync(string type, JsonObject? payload)
     {
-        // Leave the receive loop's context at once, so even a handler that blocks cannot hold up the acknowledgement.
+        // Hand back a task at once, before any handler code runs, so even a handler that blocks its thread
+        // cannot keep the acknowledgement deadline from starting.
         await Task.Yield();
         if (payload is null) throw new SlackPayloadException($"A '{type}' envelope needs a 'payload' object.");
         switch (type)

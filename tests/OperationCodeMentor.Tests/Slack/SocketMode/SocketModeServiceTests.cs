@@ -286,6 +286,53 @@ public class SocketModeServiceTests
     }
 
     [Fact]
+    public async Task UnreachableWebSocket_LogsWhatToCheck_AndRetries()
+    {
+        var closed = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        closed.Start();
+        var port = ((IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+        await using var h = await StartAsync(before: (slack, socket) =>
+        {
+            var real = slack.SocketModeUrl!;
+            var calls = 0;
+            slack.SocketModeUrl = () => Interlocked.Increment(ref calls) == 1 ? $"ws://127.0.0.1:{port}/link?ticket=gone" : real();
+        });
+
+        await Eventually.TrueAsync(() => h.Bot.Clock.ActiveTimers > 0, "the bot to schedule a retry");
+        var failure = Assert.Single(h.Bot.Logs.Entries, e => e.Category == typeof(SocketModeService).FullName && e.Level == LogLevel.Error);
+        Assert.Contains("could not open the WebSocket", failure.Message);
+        Assert.Contains("port 443", failure.Message);
+        Assert.Contains("README: Troubleshooting", failure.Message);
+
+        h.Bot.Clock.Advance(SocketModeService.FirstRetryDelay);
+        await h.Socket.WaitForConnectionAsync(1);
+    }
+
+    [Fact]
+    public async Task FailingHandlers_ACommandGetsAnApology_AModalGetsNoAckSoSlackKeepsItOpen()
+    {
+        await using var h = await StartAsync(services: s =>
+        {
+            s.AddSingleton<ISlashCommandHandler>(new FailingHandler());
+            s.AddSingleton<IViewSubmissionHandler>(new FailingHandler());
+        });
+        var connection = await h.Socket.WaitForConnectionAsync(1);
+
+        var command = await connection.SendEnvelopeAsync("slash_commands", CommandPayload(FailingHandler.Name, Mentee), acceptsResponsePayload: true);
+        var apology = (await connection.WaitForAckAsync(command))["payload"]!;
+        Assert.Equal("ephemeral", apology["response_type"]!.ToString());
+        Assert.Contains("nothing was saved", apology["text"]!.ToString());
+
+        var view = await connection.SendEnvelopeAsync("interactive", SlackRequests.ViewSubmission(FailingHandler.Callback, Mentee), acceptsResponsePayload: true);
+        await Eventually.TrueAsync(() => h.Bot.Logs.Entries.Count(e => e.Message == "Handling a Socket Mode envelope failed") == 2, "both failures to be logged");
+        // A later envelope is answered, the failed submission never is.
+        var later = await connection.SendEnvelopeAsync("slash_commands", CommandPayload(MentorCommand.Name, Mentee, "help"), acceptsResponsePayload: true);
+        await connection.WaitForAckAsync(later);
+        Assert.Null(connection.AckFor(view));
+    }
+
+    [Fact]
     public async Task WithoutASigningSecret_SocketModeStarts_AndHttpRequestsAreStillRefused()
     {
         await using var h = await StartAsync(settings: new() { ["Slack:SigningSecret"] = "" });
@@ -332,6 +379,18 @@ public class SocketModeServiceTests
             Interlocked.Increment(ref _calls);
             return Task.CompletedTask;
         }
+    }
+
+    private sealed class FailingHandler : ISlashCommandHandler, IViewSubmissionHandler
+    {
+        public const string Name = "/test-failing";
+        public const string Callback = "test_failing_modal";
+        public string Command => Name;
+        public string CallbackId => Callback;
+
+        public Task<SlackAck> HandleAsync(SlashCommand command, CancellationToken ct) => throw new InvalidOperationException("the store is down");
+
+        public Task<SlackAck> HandleAsync(Interaction submission, CancellationToken ct) => throw new InvalidOperationException("the store is down");
     }
 
     private sealed class SlowCommand : ISlashCommandHandler
