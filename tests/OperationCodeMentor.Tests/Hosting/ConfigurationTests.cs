@@ -31,29 +31,18 @@ public class ConfigurationTests
         Assert.DoesNotContain("   at ", stderr);
     }
 
-    [Fact]
-    public async Task Start_WithATokenButNoSigningSecret_ExitsNamingTheSecret()
+    [Theory]
+    [InlineData("SLACK_BOT_TOKEN", "xoxb-123-456-abcdefsecretpart", "Slack:SigningSecret (SLACK_SIGNING_SECRET) is required")]
+    [InlineData("SLACK_APP_TOKEN", "xapp-1-A0APP-123-abcdefsecretpart", "Slack:BotToken (SLACK_BOT_TOKEN) is required when Slack:AppToken is set")]
+    public async Task Start_WithATokenButNotWhatItNeeds_ExitsNamingIt_WithoutTheToken(string variable, string token, string named)
     {
         var (exit, _, stderr) = await BotProcess.RunToExitAsync(new Dictionary<string, string?>
         {
-            ["SLACK_BOT_TOKEN"] = "xoxb-123-456-abcdefsecretpart",
+            [variable] = token,
             ["Urls"] = "http://127.0.0.1:0",
         }, TimeSpan.FromSeconds(30));
         Assert.Equal(1, exit);
-        Assert.Contains("Slack:SigningSecret (SLACK_SIGNING_SECRET) is required", stderr);
-        Assert.DoesNotContain("abcdefsecretpart", stderr);
-    }
-
-    [Fact]
-    public async Task Start_WithAnAppTokenButNoBotToken_ExitsNamingTheBotToken()
-    {
-        var (exit, _, stderr) = await BotProcess.RunToExitAsync(new Dictionary<string, string?>
-        {
-            ["SLACK_APP_TOKEN"] = "xapp-1-A0APP-123-abcdefsecretpart",
-            ["Urls"] = "http://127.0.0.1:0",
-        }, TimeSpan.FromSeconds(30));
-        Assert.Equal(1, exit);
-        Assert.Contains("Slack:BotToken (SLACK_BOT_TOKEN) is required when Slack:AppToken is set", stderr);
+        Assert.Contains(named, stderr);
         Assert.DoesNotContain("abcdefsecretpart", stderr);
     }
 

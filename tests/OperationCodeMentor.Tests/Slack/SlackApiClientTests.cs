@@ -63,14 +63,6 @@ public class SlackApiClientTests
         Assert.Equal("Slack (offline, not sent) chat.postEphemeral only @UONE sees it, in channel C0GENERAL" + Environment.NewLine + "    Only @UONE & nobody else", line);
     }
 
-    [Theory]
-    [InlineData("<@U123> and <@U456|sam>", "@U123 and @sam")]
-    [InlineData("<!here> <!channel> <!subteam^S0MENTORS>", "@here @channel @S0MENTORS")]
-    [InlineData("see <https://operationcode.org|our site> or <https://example.org>", "see our site (https://operationcode.org) or https://example.org")]
-    [InlineData("in <#C0GENERAL|general> and <#C0OTHER>", "in #general and #C0OTHER")]
-    [InlineData("&lt;!channel&gt; &amp; friends", "<!channel> & friends")]
-    public void Plain_ShowsMrkdwnAsSlackDisplaysIt(string mrkdwn, string shown) => Assert.Equal(shown, ReadableCall.Plain(mrkdwn));
-
     [Fact]
     public async Task ApiError_IsLoggedWithWhatToDo()
     {

@@ -61,6 +61,12 @@ public class SocketModeServiceTests
         ["trigger_id"] = triggerId,
     };
 
+    private static JsonObject RequestSubmission(string details) => SlackRequests.ViewSubmission(RequestModal.CallbackId, Mentee,
+        (RequestModal.ServiceBlock, new SlackRequests.Selected("Code Review")),
+        (RequestModal.SkillsBlock, new[] { "Python" }),
+        (RequestModal.DetailsBlock, details),
+        (RequestModal.AffiliationBlock, new SlackRequests.Selected("Veteran")));
+
     private static async Task<JsonNode?> HealthAsync(MentorBot bot) =>
         JsonNode.Parse(await bot.Http.GetStringAsync("/healthz"))!["slack"]!["socketMode"];
 
@@ -117,11 +123,7 @@ public class SocketModeServiceTests
     {
         await using var h = await StartAsync();
         var connection = await h.Socket.WaitForConnectionAsync(1);
-        var submission = SlackRequests.ViewSubmission(RequestModal.CallbackId, Mentee,
-            (RequestModal.ServiceBlock, new SlackRequests.Selected("Code Review")),
-            (RequestModal.SkillsBlock, new[] { "Python" }),
-            (RequestModal.DetailsBlock, "short"),
-            (RequestModal.AffiliationBlock, new SlackRequests.Selected("Veteran")));
+        var submission = RequestSubmission("short");
 
         var envelope = await connection.SendEnvelopeAsync("interactive", submission, acceptsResponsePayload: true);
         var ack = await connection.WaitForAckAsync(envelope);
@@ -140,11 +142,7 @@ public class SocketModeServiceTests
     {
         await using var h = await StartAsync();
         var connection = await h.Socket.WaitForConnectionAsync(1);
-        var submission = SlackRequests.ViewSubmission(RequestModal.CallbackId, Mentee,
-            (RequestModal.ServiceBlock, new SlackRequests.Selected("Code Review")),
-            (RequestModal.SkillsBlock, new[] { "Python" }),
-            (RequestModal.DetailsBlock, "Please review my first Flask project before I apply."),
-            (RequestModal.AffiliationBlock, new SlackRequests.Selected("Veteran")));
+        var submission = RequestSubmission("Please review my first Flask project before I apply.");
 
         var ack = await connection.WaitForAckAsync(await connection.SendEnvelopeAsync("interactive", submission, acceptsResponsePayload: true));
         await h.Bot.IdleAsync();
@@ -299,6 +297,8 @@ public class SocketModeServiceTests
             slack.SocketModeUrl = () => Interlocked.Increment(ref calls) == 1 ? $"ws://127.0.0.1:{port}/link?ticket=gone" : real();
         });
 
+        // While connecting, a connect timeout runs on the clock too; the retry's pause is the timer set after the failure.
+        await Eventually.TrueAsync(() => h.Bot.Logs.Entries.Any(e => e.Category == typeof(SocketModeService).FullName && e.Level == LogLevel.Error), "the failure to be logged");
         await Eventually.TrueAsync(() => h.Bot.Clock.ActiveTimers > 0, "the bot to schedule a retry");
         var failure = Assert.Single(h.Bot.Logs.Entries, e => e.Category == typeof(SocketModeService).FullName && e.Level == LogLevel.Error);
         Assert.Contains("could not open the WebSocket", failure.Message);
