@@ -26,6 +26,7 @@ public sealed record SlackCall(string Method, JsonObject Body, string? Authoriza
 public sealed class FakeSlack : IAsyncDisposable
 {
     public const string BotToken = "xoxb-test-token";
+    public const string AppToken = "xapp-1-A0APP-test-token";
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<SlackCall> _calls = new();
     private readonly ConcurrentDictionary<string, ConcurrentQueue<Func<HttpResponseMessageLike>>> _faults = new();
@@ -33,6 +34,9 @@ public sealed class FakeSlack : IAsyncDisposable
 
     public string BaseUrl { get; }
     public string ApiUrl => BaseUrl + "api/";
+    /// <summary>What apps.connections.open hands out: a fresh WebSocket address per call (see <see cref="FakeSocketMode"/>).</summary>
+    public Func<string>? SocketModeUrl { get; set; }
+
     public List<JsonObject> Channels { get; } = [new JsonObject { ["id"] = "G0MENTORS", ["name"] = "mentors-internal", ["is_private"] = true }];
 
     private FakeSlack(WebApplication app, string baseUrl)
@@ -96,7 +100,9 @@ public sealed class FakeSlack : IAsyncDisposable
         var auth = http.Request.Headers.Authorization.ToString();
         _calls.Enqueue(new SlackCall(method, body, auth, DateTimeOffset.UtcNow));
 
-        if (method != "response_url" && auth != "Bearer " + BotToken)
+        // apps.connections.open is the one method that takes the app-level token instead of the bot token.
+        var expected = method == "apps.connections.open" ? AppToken : BotToken;
+        if (method != "response_url" && auth != "Bearer " + expected)
             return Results.Json(new { ok = false, error = "invalid_auth" });
 
         if (_faults.TryGetValue(method, out var q) && q.TryDequeue(out var fault))
@@ -115,6 +121,7 @@ public sealed class FakeSlack : IAsyncDisposable
             "conversations.open" => Results.Json(new { ok = true, channel = new { id = "D" + body["users"] } }),
             "conversations.list" => Results.Json(new JsonObject { ["ok"] = true, ["channels"] = new JsonArray(Channels.Select(c => (JsonNode)c.DeepClone()).ToArray()), ["response_metadata"] = new JsonObject { ["next_cursor"] = "" } }),
             "response_url" => Results.Json(new { ok = true }),
+            "apps.connections.open" => SocketModeUrl is { } url ? Results.Json(new { ok = true, url = url() }) : Results.Json(new { ok = false, error = "socket_mode_not_enabled" }),
             _ => Results.Json(new { ok = true }),
         };
     }

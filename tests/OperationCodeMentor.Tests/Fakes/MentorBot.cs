@@ -23,11 +23,15 @@ public sealed class MentorBot : WebApplicationFactory<Program>
     public const string MentorsChannelId = "G0MENTORS";
 
     private readonly Dictionary<string, string?> _settings;
+    private Action<IServiceCollection>? _services;
 
     public FakeSlack Slack { get; }
     public ManualTimeProvider Clock { get; }
     public SlackRequests Requests { get; }
     public string DataFolder { get; }
+
+    /// <summary>Every log entry at Information and above from the bot's own code, with its scopes.</summary>
+    public LogCapture Logs { get; } = new();
 
     private bool _ownsSlack;
     private bool _ownsData;
@@ -50,14 +54,15 @@ public sealed class MentorBot : WebApplicationFactory<Program>
         foreach (var (k, v) in overrides) _settings[k] = v;
     }
 
+    /// <param name="services">Extra registrations, for tests that need a handler of their own.</param>
     public static async Task<MentorBot> StartAsync(Dictionary<string, string?>? overrides = null, FakeSlack? slack = null,
-        ManualTimeProvider? clock = null, string? dataFolder = null)
+        ManualTimeProvider? clock = null, string? dataFolder = null, Action<IServiceCollection>? services = null)
     {
         var ownsSlack = slack is null;
         var ownsData = dataFolder is null;
         slack ??= await FakeSlack.StartAsync();
         dataFolder ??= Directory.CreateTempSubdirectory("ocm-test-").FullName;
-        var bot = new MentorBot(slack, clock ?? new ManualTimeProvider(), dataFolder, overrides ?? []) { _ownsSlack = ownsSlack, _ownsData = ownsData };
+        var bot = new MentorBot(slack, clock ?? new ManualTimeProvider(), dataFolder, overrides ?? []) { _ownsSlack = ownsSlack, _ownsData = ownsData, _services = services };
         _ = bot.Server; // start the host now so start-up failures surface here
         return bot;
     }
@@ -65,11 +70,19 @@ public sealed class MentorBot : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         foreach (var (k, v) in _settings) builder.UseSetting(k, v);
-        builder.ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+        builder.ConfigureLogging(l =>
+        {
+            l.SetMinimumLevel(LogLevel.Warning);
+            l.AddProvider(Logs);
+            l.AddFilter<LogCapture>(null, LogLevel.Information);
+            l.AddFilter<LogCapture>("Microsoft", LogLevel.Warning);
+            l.AddFilter<LogCapture>("System", LogLevel.Warning);
+        });
         builder.ConfigureServices(services =>
         {
             services.RemoveAll<TimeProvider>();
             services.AddSingleton<TimeProvider>(Clock);
+            _services?.Invoke(services);
         });
     }
 

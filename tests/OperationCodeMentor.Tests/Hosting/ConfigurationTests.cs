@@ -14,6 +14,7 @@ public class ConfigurationTests
     [InlineData("Mentorship__Coordinators__0", "not-a-user-id", "Mentorship:Coordinators")]
     [InlineData("Slack__ApiBaseUrl", "nowhere", "Slack:ApiBaseUrl")]
     [InlineData("SLACK_BOT_TOKEN", "abc", "Slack:BotToken")]
+    [InlineData("SLACK_APP_TOKEN", "xoxb-not-an-app-token", "Slack:AppToken (SLACK_APP_TOKEN) does not look like an app-level token")]
     public async Task Start_WithABadValue_ExitsWithAMessageNamingTheKey(string variable, string value, string named)
     {
         var data = Directory.CreateTempSubdirectory("ocm-config-").FullName;
@@ -30,16 +31,18 @@ public class ConfigurationTests
         Assert.DoesNotContain("   at ", stderr);
     }
 
-    [Fact]
-    public async Task Start_WithATokenButNoSigningSecret_ExitsNamingTheSecret()
+    [Theory]
+    [InlineData("SLACK_BOT_TOKEN", "xoxb-123-456-abcdefsecretpart", "Slack:SigningSecret (SLACK_SIGNING_SECRET) is required")]
+    [InlineData("SLACK_APP_TOKEN", "xapp-1-A0APP-123-abcdefsecretpart", "Slack:BotToken (SLACK_BOT_TOKEN) is required when Slack:AppToken is set")]
+    public async Task Start_WithATokenButNotWhatItNeeds_ExitsNamingIt_WithoutTheToken(string variable, string token, string named)
     {
         var (exit, _, stderr) = await BotProcess.RunToExitAsync(new Dictionary<string, string?>
         {
-            ["SLACK_BOT_TOKEN"] = "xoxb-123-456-abcdefsecretpart",
+            [variable] = token,
             ["Urls"] = "http://127.0.0.1:0",
         }, TimeSpan.FromSeconds(30));
         Assert.Equal(1, exit);
-        Assert.Contains("Slack:SigningSecret (SLACK_SIGNING_SECRET) is required", stderr);
+        Assert.Contains(named, stderr);
         Assert.DoesNotContain("abcdefsecretpart", stderr);
     }
 
@@ -53,6 +56,7 @@ public class ConfigurationTests
         Assert.Equal(TimeSpan.FromMinutes(5), slack.MaxClockSkew);
         Assert.Equal(1024 * 1024, slack.MaxBodyBytes);
         Assert.True(new SlackOptions().IsOffline);
+        Assert.False(new SlackOptions().UsesSocketMode);
         var mentorship = bot.Services.GetRequiredService<IOptions<MentorshipOptions>>().Value;
         Assert.Equal(5, mentorship.MaxMentions);
         Assert.Equal(2, mentorship.DefaultMaxMentees);

@@ -1,5 +1,8 @@
 using System.Net;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OperationCodeMentor.Features.RequestMentor;
 using OperationCodeMentor.Slack;
 using OperationCodeMentor.Tests.Fakes;
 using static OperationCodeMentor.Tests.Features.RequestMentor.RequestFlowTests;
@@ -87,5 +90,88 @@ public class SlackApiClientTests
         }
         await post.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(3, bot.Slack.CallsTo("chat.postMessage").Count);
+    }
+
+    private static List<string> OfflineLog(MentorBot bot) => bot.Logs.Entries
+        .Where(e => e.Category == typeof(SlackApiClient).FullName && e.Message.StartsWith("Slack (offline, not sent)", StringComparison.Ordinal))
+        .Select(e => e.Message).ToList();
+
+    [Fact]
+    public async Task Offline_ARequest_IsLoggedAsAPersonWouldReadIt()
+    {
+        await using var bot = await MentorBot.StartAsync(new() { ["Slack:BotToken"] = "" });
+        await bot.VolunteerAsync("UMENTOR1", ["Python"]);
+        var response = await bot.SendAsync(bot.Requests.Interaction(SlackRequests.ViewSubmission(RequestModal.CallbackId, "UMENTEE1",
+            (RequestModal.ServiceBlock, new SlackRequests.Selected("Code Review")),
+            (RequestModal.SkillsBlock, new[] { "Python" }),
+            (RequestModal.DetailsBlock, "Review my <!channel> & Flask app, please."),
+            (RequestModal.AffiliationBlock, new SlackRequests.Selected("Veteran")))));
+        response.EnsureSuccessStatusCode();
+
+        Assert.Empty(bot.Slack.Calls);
+        var log = OfflineLog(bot);
+        var card = Assert.Single(log, m => m.Contains("chat.postMessage in channel G0MENTORS", StringComparison.Ordinal));
+        Assert.Contains("New mentorship request", card);
+        Assert.Contains("Matching mentors: @UMENTOR1", card);
+        Assert.Contains("| [Claim]", card);
+        Assert.Contains("Requested by @UMENTEE1 · Service Code Review · Skills Python · Affiliation Veteran", card.Replace("\n", " ", StringComparison.Ordinal).Replace("*", "", StringComparison.Ordinal));
+        // The mentee's text reads as they typed it; the log shows what Slack would show, not escapes.
+        Assert.Contains("Review my <!channel> & Flask app, please.", card);
+        Assert.DoesNotContain("<@", card);
+
+        var receipt = Assert.Single(log, m => m.Contains("chat.postMessage DM to @UMENTEE1", StringComparison.Ordinal));
+        Assert.Contains("We received your mentor request", receipt);
+        Assert.Contains(log, m => m.StartsWith("Slack (offline, not sent) conversations.open opens a DM with @UMENTEE1", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Offline_AModal_IsLoggedWithItsTitleAndFields()
+    {
+        await using var bot = await MentorBot.StartAsync(new() { ["Slack:BotToken"] = "" });
+        await bot.SendAsync(bot.Requests.Command(MentorCommand.Name, "UMENTEE1", triggerId: "trigger-offline"));
+
+        var modal = Assert.Single(OfflineLog(bot), m => m.Contains("views.open", StringComparison.Ordinal));
+        Assert.Contains("opens a modal for whoever clicked (trigger trigger-offline)", modal);
+        Assert.Contains("modal \"Request a mentor\" [Send request] (mentor_request_modal)", modal);
+        Assert.Contains("| Skills you'd like help with: <pick several: Choose 1 to 5 skills", modal);
+        Assert.Contains("| Details: <text box>", modal);
+    }
+
+    [Fact]
+    public async Task Offline_Ephemeral_SaysWhoSeesIt()
+    {
+        await using var bot = await MentorBot.StartAsync(new() { ["Slack:BotToken"] = "" });
+        await bot.Services.GetRequiredService<SlackApiClient>().PostEphemeralAsync("C0GENERAL", "UONE", "Only <@UONE> &amp; nobody else");
+        var line = Assert.Single(OfflineLog(bot));
+        Assert.Equal("Slack (offline, not sent) chat.postEphemeral only @UONE sees it, in channel C0GENERAL" + Environment.NewLine + "    Only @UONE & nobody else", line);
+    }
+
+    [Fact]
+    public async Task ApiError_IsLoggedWithWhatToDo()
+    {
+        await using var bot = await MentorBot.StartAsync();
+        bot.Slack.ErrorNext("chat.postMessage", "not_in_channel");
+        var e = await Assert.ThrowsAsync<SlackApiException>(() => bot.Services.GetRequiredService<SlackApiClient>().PostMessageAsync("G0MENTORS", "hi"));
+
+        Assert.Contains("/invite @mentor-bot", e.Message);
+        var entry = Assert.Single(bot.Logs.Entries, x => x.Level == LogLevel.Error && x.Category == typeof(SlackApiClient).FullName);
+        Assert.Contains("chat.postMessage answered error not_in_channel", entry.Message);
+        Assert.Contains("/invite @mentor-bot", entry.Message);
+        Assert.Contains("README: Troubleshooting", entry.Message);
+    }
+
+    [Theory]
+    [InlineData("apps.connections.open", "invalid_auth", "Slack:AppToken")]
+    [InlineData("apps.connections.open", "not_allowed_token_type", "xapp-")]
+    [InlineData("apps.connections.open", "missing_scope", "connections:write")]
+    [InlineData("chat.postMessage", "invalid_auth", "Slack:BotToken")]
+    [InlineData("chat.postMessage", "channel_not_found", "Slack:MentorsChannel")]
+    [InlineData("chat.update", "missing_scope", "slack-manifest.yml")]
+    [InlineData("views.open", "expired_trigger_id", "3 seconds")]
+    public void Advice_NamesWhatToChange_AndPointsToTroubleshooting(string method, string error, string names)
+    {
+        var advice = SlackErrors.Advice(error, method);
+        Assert.Contains(names, advice);
+        Assert.Contains("README: Troubleshooting", advice);
     }
 }

@@ -34,6 +34,7 @@ public sealed partial class RequestIntake(
             throw;
         }
 
+        using var scope = log.BeginRequestScope(request.Reference);
         await PostAsync(request, exclude: null, ct).ConfigureAwait(false);
         await slack.SendDmAsync(request.MenteeSlackId, Received(request), ct: ct).ConfigureAwait(false);
         return request;
