@@ -5,7 +5,6 @@ using Microsoft.Extensions.Logging;
 using OperationCodeMentor.Features.RequestMentor;
 using OperationCodeMentor.Slack;
 using OperationCodeMentor.Tests.Fakes;
-using static OperationCodeMentor.Tests.Features.RequestMentor.RequestFlowTests;
 
 namespace OperationCodeMentor.Tests.Slack;
 
@@ -19,8 +18,8 @@ public class SlackApiClientTests
         bot.Slack.FailNext("chat.postMessage", HttpStatusCode.TooManyRequests, retryAfterSeconds: 30);
 
         var first = slack.PostMessageAsync("C0AAAAAAA", "one");
-        await WaitUntil(() => bot.Slack.CallsTo("chat.postMessage").Count == 1);
-        await WaitUntil(() => bot.Clock.ActiveTimers > 0);
+        await Eventually.TrueAsync(() => bot.Slack.CallsTo("chat.postMessage").Count == 1, "bot.Slack.CallsTo('chat.postMessage').Count == 1");
+        await Eventually.TrueAsync(() => bot.Clock.ActiveTimers > 0, "bot.Clock.ActiveTimers > 0");
         var second = slack.PostMessageAsync("C0BBBBBBB", "two");
         await slack.PostEphemeralAsync("C0AAAAAAA", "U1", "not held back");
 
@@ -47,15 +46,15 @@ public class SlackApiClientTests
         }
         var other = slack.PostMessageAsync("C0ELSEWHERE", "another channel is not held back");
         await other.WaitAsync(TimeSpan.FromSeconds(10));
-        await WaitUntil(() => bot.Slack.CallsTo("chat.postMessage").Count(c => c["channel"] == "G0MENTORS") == 3);
+        await Eventually.TrueAsync(() => bot.Slack.CallsTo("chat.postMessage").Count(c => c["channel"] == "G0MENTORS") == 3, "bot.Slack.CallsTo('chat.postMessage').Count(c => c['channel'] == 'G0ME");
         await Task.Delay(200);
         Assert.Equal(3, bot.Slack.CallsTo("chat.postMessage").Count(c => c["channel"] == "G0MENTORS"));
 
         for (var expected = 4; expected <= 6; expected++)
         {
-            await WaitUntil(() => bot.Clock.ActiveTimers > 0);
+            await Eventually.TrueAsync(() => bot.Clock.ActiveTimers > 0, "bot.Clock.ActiveTimers > 0");
             bot.Clock.Advance(TimeSpan.FromSeconds(1));
-            await WaitUntil(() => bot.Slack.CallsTo("chat.postMessage").Count(c => c["channel"] == "G0MENTORS") == expected);
+            await Eventually.TrueAsync(() => bot.Slack.CallsTo("chat.postMessage").Count(c => c["channel"] == "G0MENTORS") == expected, "bot.Slack.CallsTo('chat.postMessage').Count(c => c['channel'] == 'G0ME");
         }
         await Task.WhenAll(posts).WaitAsync(TimeSpan.FromSeconds(10));
         // The burst goes out concurrently; the paced posts follow one a second in the order they were asked for.
@@ -85,7 +84,7 @@ public class SlackApiClientTests
         var post = slack.PostMessageAsync("G0MENTORS", "eventually");
         for (var i = 0; i < 2; i++)
         {
-            await WaitUntil(() => bot.Clock.ActiveTimers > 0);
+            await Eventually.TrueAsync(() => bot.Clock.ActiveTimers > 0, "bot.Clock.ActiveTimers > 0");
             bot.Clock.Advance(TimeSpan.FromSeconds(30));
         }
         await post.WaitAsync(TimeSpan.FromSeconds(10));

@@ -158,9 +158,9 @@ public class RequestFlowTests
         response.EnsureSuccessStatusCode();
 
         // The retry waits on the bot's clock: nothing is re-sent until a second has passed.
-        await WaitUntil(() => bot.Slack.CallsTo("chat.postMessage").Count == 1);
+        await Eventually.TrueAsync(() => bot.Slack.CallsTo("chat.postMessage").Count == 1, "bot.Slack.CallsTo('chat.postMessage').Count == 1");
         Assert.Single(bot.Slack.CallsTo("chat.postMessage"));
-        await WaitUntil(() => bot.Clock.ActiveTimers > 0);
+        await Eventually.TrueAsync(() => bot.Clock.ActiveTimers > 0, "bot.Clock.ActiveTimers > 0");
         bot.Clock.Advance(TimeSpan.FromSeconds(1));
         await bot.IdleAsync();
 
@@ -170,13 +170,4 @@ public class RequestFlowTests
         Assert.NotNull(stored!.MessageTs);
     }
 
-    internal static async Task WaitUntil(Func<bool> condition)
-    {
-        var until = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > until) throw new TimeoutException("condition not met within 10 s");
-            await Task.Delay(10);
-        }
-    }
 }
