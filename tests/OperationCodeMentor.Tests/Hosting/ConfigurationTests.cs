@@ -14,6 +14,7 @@ public class ConfigurationTests
     [InlineData("Mentorship__Coordinators__0", "not-a-user-id", "Mentorship:Coordinators")]
     [InlineData("Slack__ApiBaseUrl", "nowhere", "Slack:ApiBaseUrl")]
     [InlineData("SLACK_BOT_TOKEN", "abc", "Slack:BotToken")]
+    [InlineData("Mentorship__Digest", "every Monday", "Mentorship:Digest")]
     public async Task Start_WithABadValue_ExitsWithAMessageNamingTheKey(string variable, string value, string named)
     {
         var data = Directory.CreateTempSubdirectory("ocm-config-").FullName;
