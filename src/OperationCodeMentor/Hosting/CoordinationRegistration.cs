@@ -1,6 +1,12 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using OperationCodeMentor.Features.Admin;
+using OperationCodeMentor.Features.Claims;
+using OperationCodeMentor.Features.Home;
 using OperationCodeMentor.Features.RequestMentor;
 using OperationCodeMentor.Mentorship;
+using OperationCodeMentor.Slack;
+using OperationCodeMentor.Storage;
 
 namespace OperationCodeMentor.Hosting;
 
@@ -13,6 +19,23 @@ public static class CoordinationRegistration
         services.AddSingleton<IValidateOptions<CoordinationOptions>, CoordinationOptionsValidator>();
 
         services.AddSingleton<RequestLimits>();
+        services.AddSingleton<RequestAdmin>();
+        services.AddSingleton<AdminReports>();
+        services.AddSingleton<AdminGuard>();
+        services.AddSingleton<AppHome>();
+        // The Home tab's Claim reuses the channel's claim; the handler is stateless, so its own instance is fine.
+        services.TryAddSingleton<ClaimAction>();
+
+        services.AddSingleton<ISlashCommandHandler, AdminCommand>();
+        services.AddSingleton<IBlockActionHandler, AssignSelectAction>();
+        services.AddSingleton<IBlockActionHandler, CloseButtonAction>();
+        services.AddSingleton<IBlockActionHandler, QueuePageAction>();
+        services.AddSingleton<IViewSubmissionHandler, CloseSubmission>();
+
+        services.AddSingleton<ISlackEventHandler, HomeOpened>();
+        services.AddSingleton<IBlockActionHandler, HomeClaimButton>();
+        services.AddSingleton<IBlockActionHandler>(sp => ActivatorUtilities.CreateInstance<HomePauseButton>(sp, true));
+        services.AddSingleton<IBlockActionHandler>(sp => ActivatorUtilities.CreateInstance<HomePauseButton>(sp, false));
         return services;
     }
 }
