@@ -36,6 +36,9 @@ public static class CoordinationRegistration
         services.AddSingleton<IBlockActionHandler, HomeClaimButton>();
         services.AddSingleton<IBlockActionHandler>(sp => ActivatorUtilities.CreateInstance<HomePauseButton>(sp, true));
         services.AddSingleton<IBlockActionHandler>(sp => ActivatorUtilities.CreateInstance<HomePauseButton>(sp, false));
+
+        services.AddSingleton<WeeklyDigest>();
+        services.AddHostedService(sp => sp.GetRequiredService<WeeklyDigest>());
         return services;
     }
 }
