@@ -31,8 +31,7 @@ internal static class SqliteSchema
         BEGIN
             UPDATE requests SET assigned_by = NULL WHERE id = NEW.id;
         END;
-        CREATE INDEX IF NOT EXISTS ix_requests_created ON requests (created_at);
-        CREATE INDEX IF NOT EXISTS ix_requests_claimer ON requests (claimed_by, claimed_at)
+        CREATE INDEX IF NOT EXISTS ix_requests_created ON requests (created_at)
         """,
     ];
 
