@@ -73,8 +73,8 @@ stored=$(sqlite3 "$work/mem.db" 'select count(*) from requests' 2>/dev/null || e
 kill "$bot_pid"; wait "$bot_pid" 2>/dev/null || true
 
 say "matching (BenchmarkDotNet)"
-(cd bench/Matching && dotnet run -c Release --nologo -- --filter '*' --exporters github ${QUICK:+--job short} >"$work/matching.log" 2>&1)
-matching=$(ls bench/Matching/BenchmarkDotNet.Artifacts/results/*MatchingBenchmarks-report-github.md)
+dotnet run -c Release --project bench/OperationCodeMentor.Bench --nologo -- --filter '*MatchingBenchmarks*' --exporters github ${QUICK:+--job short} >"$work/matching.log" 2>&1
+matching=$(ls BenchmarkDotNet.Artifacts/results/*MatchingBenchmarks-report-github.md)
 
 j() { sed -E "s/.*\"$2\":([0-9.]+).*/\1/" "$work/$1.json"; }
 bot_sat=$(j bot-sat rps); bolt_sat=$(j bolt-sat rps)

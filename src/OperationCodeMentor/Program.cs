@@ -9,7 +9,8 @@ builder.Services
     .AddMentorshipOptions(builder.Configuration)
     .AddSlack()
     .AddMentorshipStore()
-    .AddMentorshipFeatures();
+    .AddMentorshipFeatures()
+    .AddCoordination(builder.Configuration);
 
 var app = builder.Build();
 app.MapSlackEndpoints();

@@ -105,6 +105,10 @@ public sealed class FakeSlack : IAsyncDisposable
         if (method != "response_url" && auth != "Bearer " + expected)
             return Results.Json(new { ok = false, error = "invalid_auth" });
 
+        // Like Slack, refuse blocks and views that break Block Kit's limits.
+        if (BlockKitLimits.Problems(method, body) is { Count: > 0 } problems)
+            return Results.Json(new { ok = false, error = method.StartsWith("views.", StringComparison.Ordinal) ? "invalid_arguments" : "invalid_blocks", response_metadata = new { messages = problems } });
+
         if (_faults.TryGetValue(method, out var q) && q.TryDequeue(out var fault))
         {
             var f = fault();

@@ -50,6 +50,9 @@ public sealed class MentorBot : WebApplicationFactory<Program>
             ["Slack:MentorsChannel"] = MentorsChannelId,
             ["Mentorship:Coordinators:0"] = Coordinator,
             ["Storage:SqlitePath"] = Path.Combine(dataFolder, "mentorship.db"),
+            // The weekly digest keeps a timer on the manual clock; tests that wait for "a timer" (a retry) would see it
+            // instead. The digest's own tests turn it on.
+            ["Mentorship:Digest"] = "off",
         };
         foreach (var (k, v) in overrides) _settings[k] = v;
     }

@@ -77,6 +77,51 @@ public sealed class SlackRequests(string signingSecret, TimeProvider clock)
 
     private static JsonObject Option(string v) => new() { ["text"] = new JsonObject { ["type"] = "plain_text", ["text"] = v }, ["value"] = v };
 
+    /// <summary>An <c>app_home_opened</c> event callback.</summary>
+    public static JsonObject AppHomeOpened(string user, string tab = "home", string? eventId = null) => new()
+    {
+        ["type"] = "event_callback",
+        ["team_id"] = "T0TEAM",
+        ["api_app_id"] = "A0APP",
+        ["event_id"] = eventId ?? "Ev" + Guid.NewGuid().ToString("N")[..10].ToUpperInvariant(),
+        ["event_time"] = 1_700_000_000,
+        ["event"] = new JsonObject { ["type"] = "app_home_opened", ["user"] = user, ["channel"] = "D" + user, ["tab"] = tab },
+    };
+
+    /// <summary>A button click on the bot's Home tab: no channel and no response_url, only the view.</summary>
+    public static JsonObject HomeAction(string actionId, string value, string user, string blockId = "home")
+    {
+        var payload = BlockAction(actionId, value, user);
+        payload.Remove("channel");
+        payload.Remove("message");
+        payload.Remove("response_url");
+        payload["container"] = new JsonObject { ["type"] = "view", ["view_id"] = "VHOME" };
+        payload["view"] = new JsonObject { ["id"] = "VHOME", ["type"] = "home", ["hash"] = "h1", ["private_metadata"] = "" };
+        payload["actions"]![0]!["block_id"] = blockId;
+        return payload;
+    }
+
+    /// <summary>A click in an ephemeral message (such as a slash command's answer), which Slack answers through its response_url.</summary>
+    public static JsonObject EphemeralAction(string actionId, string value, string user, string responseUrl, string blockId = "actions")
+    {
+        var payload = BlockAction(actionId, value, user, "C0GENERAL");
+        payload["container"]!["is_ephemeral"] = true;
+        payload.Remove("message");
+        payload["response_url"] = responseUrl;
+        payload["actions"]![0]!["block_id"] = blockId;
+        return payload;
+    }
+
+    /// <summary>Makes the first action of <paramref name="payload"/> a users_select choosing <paramref name="selectedUser"/>.</summary>
+    public static JsonObject ChoosingUser(JsonObject payload, string selectedUser)
+    {
+        var action = payload["actions"]![0]!.AsObject();
+        action.Remove("value");
+        action["type"] = "users_select";
+        action["selected_user"] = selectedUser;
+        return payload;
+    }
+
     /// <summary>A button click on a message in a channel.</summary>
     public static JsonObject BlockAction(string actionId, string value, string user, string channel = "G0MENTORS", string messageTs = "1.000001") => new()
     {

@@ -15,6 +15,7 @@ public class ConfigurationTests
     [InlineData("Slack__ApiBaseUrl", "nowhere", "Slack:ApiBaseUrl")]
     [InlineData("SLACK_BOT_TOKEN", "abc", "Slack:BotToken")]
     [InlineData("SLACK_APP_TOKEN", "xoxb-not-an-app-token", "Slack:AppToken (SLACK_APP_TOKEN) does not look like an app-level token")]
+    [InlineData("Mentorship__Digest", "every Monday", "Mentorship:Digest")]
     public async Task Start_WithABadValue_ExitsWithAMessageNamingTheKey(string variable, string value, string named)
     {
         var data = Directory.CreateTempSubdirectory("ocm-config-").FullName;

@@ -8,7 +8,7 @@ namespace OperationCodeMentor.Features.RequestMentor;
 /// The mentee pressed "Send request". Problems go back into the modal; a valid request closes it at once and
 /// is stored, posted and confirmed after the acknowledgement.
 /// </summary>
-public sealed class RequestSubmission(IMentorshipStore store, RequestIntake intake, BackgroundWork work, TimeProvider clock)
+public sealed class RequestSubmission(IMentorshipStore store, RequestIntake intake, RequestLimits limits, BackgroundWork work, TimeProvider clock)
     : IViewSubmissionHandler
 {
     public string CallbackId => RequestModal.CallbackId;
@@ -16,7 +16,11 @@ public sealed class RequestSubmission(IMentorshipStore store, RequestIntake inta
     public async Task<SlackAck> HandleAsync(Interaction submission, CancellationToken ct)
     {
         var form = RequestModal.Read(submission.State);
+        var limit = limits.CheckAsync(submission.UserId, ct);
         var options = await store.GetOptionListsAsync(ct).ConfigureAwait(false);
+        // Checked again here: with two forms open, the second submission must not get past the limit.
+        if (await limit.ConfigureAwait(false) is { } refusal)
+            return SlackAck.Errors(new Dictionary<string, string> { [RequestModal.DetailsBlock] = refusal.ModalError });
         var result = await new RequestFormValidator(options).ValidateAsync(form, ct).ConfigureAwait(false);
         if (!result.IsValid)
             return SlackAck.Errors(result.Errors.GroupBy(e => e.PropertyName).ToDictionary(g => g.Key, g => g.First().ErrorMessage));

@@ -8,7 +8,7 @@ namespace OperationCodeMentor.Features.Requests;
 /// The request's message in the mentors channel, in each state it can be in. Everything the mentee typed is
 /// escaped, so details such as <c>&lt;!channel&gt;</c> ping nobody.
 /// </summary>
-public static class RequestCard
+public static partial class RequestCard
 {
     public const string ClaimActionId = "claim_request";
     public const string ReleaseActionId = "release_request";

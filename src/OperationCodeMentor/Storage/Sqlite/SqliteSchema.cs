@@ -11,6 +11,28 @@ internal static class SqliteSchema
     /// </summary>
     public static readonly IReadOnlyList<string> Migrations =
     [
+        // Coordination: who closed a request and why, whether a coordinator assigned it, and when it was first
+        // claimed. The first claim is kept by a trigger so every path that claims (a click, an assignment,
+        // anything added later) records it, and a release cannot erase it.
+        """
+        ALTER TABLE requests ADD COLUMN first_claimed_at INTEGER;
+        ALTER TABLE requests ADD COLUMN assigned_by TEXT;
+        ALTER TABLE requests ADD COLUMN closed_by TEXT;
+        ALTER TABLE requests ADD COLUMN closed_at INTEGER;
+        ALTER TABLE requests ADD COLUMN close_reason TEXT;
+        UPDATE requests SET first_claimed_at = claimed_at WHERE claimed_at IS NOT NULL;
+        CREATE TRIGGER IF NOT EXISTS requests_first_claim AFTER UPDATE OF claimed_at ON requests
+        WHEN NEW.claimed_at IS NOT NULL AND NEW.first_claimed_at IS NULL
+        BEGIN
+            UPDATE requests SET first_claimed_at = NEW.claimed_at WHERE id = NEW.id;
+        END;
+        CREATE TRIGGER IF NOT EXISTS requests_unassign AFTER UPDATE OF claimed_by ON requests
+        WHEN NEW.claimed_by IS NULL AND NEW.assigned_by IS NOT NULL
+        BEGIN
+            UPDATE requests SET assigned_by = NULL WHERE id = NEW.id;
+        END;
+        CREATE INDEX IF NOT EXISTS ix_requests_created ON requests (created_at)
+        """,
     ];
 
     public static async Task MigrateAsync(SqliteConnection c, SqliteTransaction tx)

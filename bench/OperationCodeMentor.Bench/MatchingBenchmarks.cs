@@ -1,8 +1,7 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Running;
 using OperationCodeMentor.Mentorship;
 
-BenchmarkRunner.Run<MatchingBenchmarks>(args: args);
+namespace OperationCodeMentor.Bench;
 
 /// <summary>
 /// Matching a request against 10,000 mentors drawn from 200 skills: on a built index (what a sweep or a
