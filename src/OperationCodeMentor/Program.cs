@@ -1,5 +1,6 @@
 using OperationCodeMentor.Features.Health;
 using OperationCodeMentor.Hosting;
+using OperationCodeMentor.Scheduling;
 using OperationCodeMentor.Slack;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -9,7 +10,8 @@ builder.Services
     .AddMentorshipOptions(builder.Configuration)
     .AddSlack()
     .AddMentorshipStore()
-    .AddMentorshipFeatures();
+    .AddMentorshipFeatures()
+    .AddFollowUps(builder.Configuration);
 
 var app = builder.Build();
 app.MapSlackEndpoints();
