@@ -38,6 +38,7 @@ public sealed class MentorBot : WebApplicationFactory<Program>
         Clock = clock;
         DataFolder = dataFolder;
         Requests = new SlackRequests(SigningSecret, clock);
+        slack.Clock ??= clock;
         _settings = new Dictionary<string, string?>
         {
             ["Slack:BotToken"] = FakeSlack.BotToken,

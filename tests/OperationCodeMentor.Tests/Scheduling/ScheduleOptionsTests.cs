@@ -1,0 +1,71 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using OperationCodeMentor.Scheduling;
+using OperationCodeMentor.Tests.Fakes;
+
+namespace OperationCodeMentor.Tests.Scheduling;
+
+public class ScheduleOptionsTests
+{
+    [Fact]
+    public async Task Defaults_AreTheDocumentedOnes()
+    {
+        await using var bot = await MentorBot.StartAsync();
+        foreach (var o in new[] { new ScheduleOptions(), bot.Services.GetRequiredService<IOptions<ScheduleOptions>>().Value })
+        {
+            Assert.Equal(TimeSpan.FromDays(1), o.FirstBumpAfter);
+            Assert.Equal(TimeSpan.FromDays(2), o.BumpEvery);
+            Assert.Equal(3, o.MaxBumps);
+            Assert.Equal(TimeSpan.FromDays(3), o.NotifyCoordinatorsAfter);
+            Assert.Equal(TimeSpan.FromDays(10), o.EscalateAfter);
+            Assert.Equal(TimeSpan.FromDays(7), o.NudgeMentorAfter);
+            Assert.Equal(TimeSpan.FromDays(14), o.StuckClaimAfter);
+            Assert.Equal(TimeSpan.FromMinutes(1), o.SweepInterval);
+            Assert.Null(o.QuietHours);
+            Assert.Null(o.GetQuietHours());
+            Assert.Empty(o.EscalationContacts);
+            Assert.Equal("UTC", o.TimeZone);
+        }
+    }
+
+    [Fact]
+    public async Task SecondsLongValues_QuietHours_AndCommaSeparatedContacts_AreRead()
+    {
+        await using var bot = await MentorBot.StartAsync(new()
+        {
+            ["Mentorship:Schedule:FirstBumpAfter"] = "00:00:05",
+            ["Mentorship:Schedule:SweepInterval"] = "00:00:01",
+            ["Mentorship:Schedule:QuietHours"] = "22:00-07:00",
+            ["Mentorship:TimeZone"] = "Europe/Berlin",
+            ["Mentorship:EscalationContacts:0"] = "UCEO0001, UCTO0002,UCEO0001",
+        });
+        var o = bot.Services.GetRequiredService<IOptions<ScheduleOptions>>().Value;
+        Assert.Equal(TimeSpan.FromSeconds(5), o.FirstBumpAfter);
+        Assert.Equal(TimeSpan.FromSeconds(1), o.SweepInterval);
+        Assert.Equal(["UCEO0001", "UCTO0002"], o.EscalationContacts);
+        var quiet = o.GetQuietHours()!;
+        Assert.Equal((new TimeOnly(22, 0), new TimeOnly(7, 0)), (quiet.Start, quiet.End));
+        Assert.Equal("Europe/Berlin", quiet.Zone.Id);
+    }
+
+    [Theory]
+    [InlineData("Mentorship__Schedule__BumpEvery", "00:00:00", "Mentorship:Schedule:BumpEvery")]
+    [InlineData("Mentorship__Schedule__QuietHours", "after dinner", "Mentorship:Schedule:QuietHours")]
+    [InlineData("Mentorship__TimeZone", "Mars/Olympus_Mons", "Mentorship:TimeZone")]
+    [InlineData("Mentorship__EscalationContacts__0", "the-ceo", "Mentorship:EscalationContacts")]
+    [InlineData("Mentorship__Schedule__EscalateAfter", "1.00:00:00", "Mentorship:Schedule:EscalateAfter")]
+    public async Task Start_WithABadScheduleValue_ExitsWithAMessageNamingTheKey(string variable, string value, string named)
+    {
+        var data = Directory.CreateTempSubdirectory("ocm-config-").FullName;
+        var (exit, _, stderr) = await BotProcess.RunToExitAsync(new Dictionary<string, string?>
+        {
+            [variable] = value,
+            ["Storage__SqlitePath"] = Path.Combine(data, "m.db"),
+            ["Urls"] = "http://127.0.0.1:0",
+        }, TimeSpan.FromSeconds(30));
+        Assert.Equal(1, exit);
+        Assert.Contains("cannot start because of its configuration", stderr);
+        Assert.Contains(named, stderr);
+        Assert.DoesNotContain("   at ", stderr);
+    }
+}
