@@ -48,6 +48,29 @@ public class ScheduleOptionsTests
         Assert.Equal("Europe/Berlin", quiet.Zone.Id);
     }
 
+    [Fact]
+    public async Task ReadmeExample_WholeLadderInAMinute_StartsAndRuns()
+    {
+        // The values of README.md, "Follow-ups: nothing slips through".
+        await using var bot = await MentorBot.StartAsync(new()
+        {
+            ["Mentorship:Schedule:FirstBumpAfter"] = "00:00:10",
+            ["Mentorship:Schedule:BumpEvery"] = "00:00:10",
+            ["Mentorship:Schedule:NotifyCoordinatorsAfter"] = "00:00:30",
+            ["Mentorship:Schedule:EscalateAfter"] = "00:01:00",
+            ["Mentorship:Schedule:SweepInterval"] = "00:00:05",
+        });
+        await bot.VolunteerAsync("UMENTOR1", ["Python"]);
+        var request = await bot.RequestAsync("UMENTEE1", ["Python"]);
+        for (var i = 0; i < 12; i++) await bot.AdvanceAndSweepAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(3, bot.Slack.Bumps(request).Count);
+        // No escalation contacts are set, so the escalation at one minute goes to the coordinator after the notice.
+        var toCoordinator = bot.Slack.DmsTo(MentorBot.Coordinator);
+        Assert.Equal(2, toCoordinator.Count);
+        Assert.Contains("nobody has claimed it yet", toCoordinator[0].AllText);
+        Assert.Contains("Escalation", toCoordinator[1].AllText);
+    }
+
     [Theory]
     [InlineData("Mentorship__Schedule__BumpEvery", "00:00:00", "Mentorship:Schedule:BumpEvery")]
     [InlineData("Mentorship__Schedule__QuietHours", "after dinner", "Mentorship:Schedule:QuietHours")]
