@@ -38,7 +38,9 @@ public sealed partial class FollowUpSweeper(
     /// </summary>
     public static readonly TimeSpan AbandonedAfter = TimeSpan.FromMinutes(10);
 
+    private readonly object _gate = new();
     private int _running;
+    private TaskCompletionSource _idle = Completed();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -64,20 +66,30 @@ public sealed partial class FollowUpSweeper(
     }
 
     /// <summary>Completes when no sweep (timer-driven or not) is running.</summary>
-    public async Task WhenIdleAsync(CancellationToken ct = default)
+    public Task WhenIdleAsync(CancellationToken ct = default)
     {
-        while (Volatile.Read(ref _running) > 0) await Task.Delay(10, ct).ConfigureAwait(false);
+        lock (_gate) return _idle.Task.WaitAsync(ct);
+    }
+
+    private static TaskCompletionSource Completed()
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        done.SetResult();
+        return done;
     }
 
     /// <summary>One sweep, now. The timer calls this; so can tests and operators.</summary>
     public async Task<SweepReport> RunOnceAsync(CancellationToken ct = default)
     {
-        Interlocked.Increment(ref _running);
+        lock (_gate)
+        {
+            if (_running++ == 0) _idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
         try
         {
             var o = options.CurrentValue;
-            var quiet = o.GetQuietHours();
             var now = clock.GetUtcNow();
+            var quietUntil = o.GetQuietHours()?.Defer(now) ?? now;
             var due = await store.GetDueFollowUpsAsync(now, MaxPerSweep, ct).ConfigureAwait(false);
             var plans = new List<PlannedAction>();
             var taken = 0;
@@ -93,9 +105,9 @@ public sealed partial class FollowUpSweeper(
                     plans.Add(new PlannedAction(r.Id, s.Version, next?.At));
                     continue;
                 }
-                if (quiet?.Defer(now) is { } after && after > now)
+                if (quietUntil > now)
                 {
-                    plans.Add(new PlannedAction(r.Id, s.Version, after));
+                    plans.Add(new PlannedAction(r.Id, s.Version, quietUntil));
                     continue;
                 }
                 var step = resuming ? s.PendingStep!.Value : next!.Value.Step;
@@ -107,7 +119,10 @@ public sealed partial class FollowUpSweeper(
         }
         finally
         {
-            Interlocked.Decrement(ref _running);
+            lock (_gate)
+            {
+                if (--_running == 0) _idle.TrySetResult();
+            }
         }
     }
 

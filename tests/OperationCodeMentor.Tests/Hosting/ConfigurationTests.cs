@@ -14,6 +14,11 @@ public class ConfigurationTests
     [InlineData("Mentorship__Coordinators__0", "not-a-user-id", "Mentorship:Coordinators")]
     [InlineData("Slack__ApiBaseUrl", "nowhere", "Slack:ApiBaseUrl")]
     [InlineData("SLACK_BOT_TOKEN", "abc", "Slack:BotToken")]
+    [InlineData("Mentorship__Schedule__BumpEvery", "00:00:00", "Mentorship:Schedule:BumpEvery")]
+    [InlineData("Mentorship__Schedule__QuietHours", "after dinner", "Mentorship:Schedule:QuietHours")]
+    [InlineData("Mentorship__TimeZone", "Mars/Olympus_Mons", "Mentorship:TimeZone")]
+    [InlineData("Mentorship__EscalationContacts__0", "the-ceo", "Mentorship:EscalationContacts")]
+    [InlineData("Mentorship__Schedule__EscalateAfter", "1.00:00:00", "Mentorship:Schedule:EscalateAfter")]
     public async Task Start_WithABadValue_ExitsWithAMessageNamingTheKey(string variable, string value, string named)
     {
         var data = Directory.CreateTempSubdirectory("ocm-config-").FullName;

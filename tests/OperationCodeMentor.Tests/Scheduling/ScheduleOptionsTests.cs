@@ -70,25 +70,4 @@ public class ScheduleOptionsTests
         Assert.Contains("nobody has claimed it yet", toCoordinator[0].AllText);
         Assert.Contains("Escalation", toCoordinator[1].AllText);
     }
-
-    [Theory]
-    [InlineData("Mentorship__Schedule__BumpEvery", "00:00:00", "Mentorship:Schedule:BumpEvery")]
-    [InlineData("Mentorship__Schedule__QuietHours", "after dinner", "Mentorship:Schedule:QuietHours")]
-    [InlineData("Mentorship__TimeZone", "Mars/Olympus_Mons", "Mentorship:TimeZone")]
-    [InlineData("Mentorship__EscalationContacts__0", "the-ceo", "Mentorship:EscalationContacts")]
-    [InlineData("Mentorship__Schedule__EscalateAfter", "1.00:00:00", "Mentorship:Schedule:EscalateAfter")]
-    public async Task Start_WithABadScheduleValue_ExitsWithAMessageNamingTheKey(string variable, string value, string named)
-    {
-        var data = Directory.CreateTempSubdirectory("ocm-config-").FullName;
-        var (exit, _, stderr) = await BotProcess.RunToExitAsync(new Dictionary<string, string?>
-        {
-            [variable] = value,
-            ["Storage__SqlitePath"] = Path.Combine(data, "m.db"),
-            ["Urls"] = "http://127.0.0.1:0",
-        }, TimeSpan.FromSeconds(30));
-        Assert.Equal(1, exit);
-        Assert.Contains("cannot start because of its configuration", stderr);
-        Assert.Contains(named, stderr);
-        Assert.DoesNotContain("   at ", stderr);
-    }
 }

@@ -6,30 +6,14 @@ namespace OperationCodeMentor.Features.FollowUp;
 
 /// <summary>"Cancel my request", from the mentee's confirmation DM: an open request leaves every follow-up and the channel is told.</summary>
 public sealed class CancelAction(IMentorshipStore store, RequestEnding ending, SlackApiClient slack, FollowUpAccess access, BackgroundWork work, TimeProvider clock)
-    : IBlockActionHandler
+    : RequestButton(store, slack, work)
 {
     public const string Id = "cancel_request";
 
-    public string ActionId => Id;
+    public override string ActionId => Id;
 
-    public Task<SlackAck> HandleAsync(BlockAction action, CancellationToken ct)
+    protected override async Task PressedAsync(MentorRequest request, string user, string? channel, CancellationToken ct)
     {
-        var requestId = action.Value;
-        var user = action.Interaction.UserId;
-        var channel = action.Interaction.ChannelId;
-        if (string.IsNullOrEmpty(requestId)) throw new SlackPayloadException("A Cancel click needs the request in 'value'.");
-        work.Run("cancel request", stop => CancelAsync(requestId, user, channel, stop));
-        return Task.FromResult(SlackAck.Empty);
-    }
-
-    private async Task CancelAsync(string requestId, string user, string? channel, CancellationToken ct)
-    {
-        var request = await store.GetRequestAsync(requestId, ct).ConfigureAwait(false);
-        if (request is null)
-        {
-            await slack.TellAsync(channel, user, "I couldn't find that request any more.", ct).ConfigureAwait(false);
-            return;
-        }
         var isMentee = request.MenteeSlackId == user;
         if (!isMentee && !access.IsCoordinator(user))
         {
@@ -37,17 +21,17 @@ public sealed class CancelAction(IMentorshipStore store, RequestEnding ending, S
             return;
         }
         var reason = isMentee ? "Cancelled by the mentee." : "Cancelled by a mentor coordinator.";
-        var outcome = await store.TryCloseAsync(requestId, user, reason, allowClaimed: false, clock.GetUtcNow(), ct).ConfigureAwait(false);
+        var outcome = await Store.TryCloseAsync(request.Id, user, reason, allowClaimed: false, clock.GetUtcNow(), ct).ConfigureAwait(false);
         if (outcome.Result != TransitionResult.Done)
         {
             var now = outcome.Request ?? request;
-            await slack.TellAsync(channel, user, now.Status == RequestStatus.Claimed
+            await Slack.TellAsync(channel, user, now.Status == RequestStatus.Claimed
                 ? $"{now.Reference} has already been claimed by {Mrkdwn.User(now.ClaimedBy!)}. If you no longer need the session, please let them know in a DM."
                 : $"Nothing to cancel: {AssignAction.Taken(now)}", ct).ConfigureAwait(false);
             return;
         }
         await ending.AnnounceClosedAsync(outcome.Request!, user, reason, ct).ConfigureAwait(false);
-        await slack.TellAsync(channel, user, isMentee
+        await Slack.TellAsync(channel, user, isMentee
             ? $"Cancelled {request.Reference}; mentors won't be asked about it any more. If you need help later, type `/mentor` any time."
             : $"Cancelled {request.Reference}. {Mrkdwn.User(request.MenteeSlackId)} has been told.", ct).ConfigureAwait(false);
     }

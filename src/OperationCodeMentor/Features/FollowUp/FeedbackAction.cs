@@ -17,42 +17,26 @@ public sealed class FeedbackAction(
     SlackApiClient slack,
     FollowUpAccess access,
     BackgroundWork work,
-    TimeProvider clock) : IBlockActionHandler
+    TimeProvider clock) : RequestButton(store, slack, work)
 {
     public const string HelpedActionId = "feedback_helped";
     public const string AnotherMentorActionId = "feedback_another_mentor";
 
-    public string ActionId => answer == SessionFeedback.Helped ? HelpedActionId : AnotherMentorActionId;
+    public override string ActionId => answer == SessionFeedback.Helped ? HelpedActionId : AnotherMentorActionId;
 
-    public Task<SlackAck> HandleAsync(BlockAction action, CancellationToken ct)
+    protected override async Task PressedAsync(MentorRequest request, string user, string? channel, CancellationToken ct)
     {
-        var requestId = action.Value;
-        var user = action.Interaction.UserId;
-        var channel = action.Interaction.ChannelId;
-        if (string.IsNullOrEmpty(requestId)) throw new SlackPayloadException("A feedback click needs the request in 'value'.");
-        work.Run("record feedback", stop => RecordAsync(requestId, user, channel, stop));
-        return Task.FromResult(SlackAck.Empty);
-    }
-
-    private async Task RecordAsync(string requestId, string user, string? channel, CancellationToken ct)
-    {
-        var request = await store.GetRequestAsync(requestId, ct).ConfigureAwait(false);
-        if (request is null)
-        {
-            await slack.TellAsync(channel, user, "I couldn't find that request any more.", ct).ConfigureAwait(false);
-            return;
-        }
         if (request.MenteeSlackId != user && !access.IsCoordinator(user))
         {
             await access.RefuseAsync(channel, user, $"Only {Mrkdwn.User(request.MenteeSlackId)}, who had the session, or a mentor coordinator can answer for {request.Reference}. Nothing was changed.", ct).ConfigureAwait(false);
             return;
         }
 
-        var outcome = await store.TryRecordFeedbackAsync(requestId, answer, user, clock.GetUtcNow(), ct).ConfigureAwait(false);
+        var outcome = await Store.TryRecordFeedbackAsync(request.Id, answer, user, clock.GetUtcNow(), ct).ConfigureAwait(false);
         if (outcome.Result != TransitionResult.Done)
         {
             var already = outcome.Request?.Outcome.Feedback;
-            await slack.TellAsync(channel, user, already is null
+            await Slack.TellAsync(channel, user, already is null
                 ? $"{request.Reference}'s session hasn't been marked done, so there's nothing to answer yet."
                 : $"Thanks, we already have your answer for {request.Reference} ({(already == SessionFeedback.Helped ? "it helped" : "you asked for another mentor")}). " +
                   "If something has changed, message a mentor coordinator.", ct).ConfigureAwait(false);
@@ -61,7 +45,7 @@ public sealed class FeedbackAction(
 
         if (answer == SessionFeedback.Helped)
         {
-            await slack.TellAsync(channel, user, ":raised_hands: Wonderful, thank you for telling us! Good luck with what's next, and type `/mentor` whenever you'd like another session.", ct).ConfigureAwait(false);
+            await Slack.TellAsync(channel, user, ":raised_hands: Wonderful, thank you for telling us! Good luck with what's next, and type `/mentor` whenever you'd like another session.", ct).ConfigureAwait(false);
             return;
         }
 
@@ -72,11 +56,11 @@ public sealed class FeedbackAction(
         await intake.PostAsync(followUp, exclude, ct,
             // The earlier mentor is not named here: a mention would ping the one person this post is not for.
             note: $":leftwards_arrow_with_hook: Follow-up of {earlier.Reference}: after that session the mentee would like another mentor.").ConfigureAwait(false);
-        await slack.TellAsync(channel, user, $"Thanks for telling us. I've opened *{followUp.Reference}* with the same details and shared it with other mentors; " +
+        await Slack.TellAsync(channel, user, $"Thanks for telling us. I've opened *{followUp.Reference}* with the same details and shared it with other mentors; " +
             "I'll DM you when one of them takes it.", ct).ConfigureAwait(false);
         foreach (var coordinator in access.Coordinators)
         {
-            await slack.SendDmAsync(coordinator,
+            await Slack.SendDmAsync(coordinator,
                 $":leftwards_arrow_with_hook: {Mrkdwn.User(earlier.MenteeSlackId)} would like another mentor after {earlier.Reference}" +
                 (earlierMentor is null ? "" : $" (with {Mrkdwn.User(earlierMentor)})") +
                 $". I've reopened it as {followUp.Reference} in the mentors channel.", ct: ct).ConfigureAwait(false);
