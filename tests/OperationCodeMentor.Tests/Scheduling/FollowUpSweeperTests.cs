@@ -331,6 +331,8 @@ public class FollowUpSweeperTests
         await bot.VolunteerAsync("UMENTOR1", ["Python"]);
         var request = await bot.RequestAsync(Mentee, ["Python"]);
 
+        // The sweep starts on a background thread; its periodic timer must be on the clock before the clock moves.
+        await WaitUntil(() => bot.Clock.ActiveTimers > bot.Clock.ActiveDelays);
         bot.Clock.Advance(TimeSpan.FromSeconds(5));  // first tick: plans the request
         await WaitUntil(() => bot.Store.GetTrackedRequestAsync(request.Id).Result!.FollowUp.NextActionAt > DateTimeOffset.UnixEpoch);
         bot.Clock.Advance(TimeSpan.FromSeconds(5));  // second tick, at 10 s: the first bump
