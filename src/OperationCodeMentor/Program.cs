@@ -1,5 +1,6 @@
 using OperationCodeMentor.Features.Health;
 using OperationCodeMentor.Hosting;
+using OperationCodeMentor.Scheduling;
 using OperationCodeMentor.Slack;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -10,7 +11,8 @@ builder.Services
     .AddSlack()
     .AddMentorshipStore()
     .AddMentorshipFeatures()
-    .AddCoordination(builder.Configuration);
+    .AddCoordination(builder.Configuration)
+    .AddFollowUps(builder.Configuration);
 
 var app = builder.Build();
 app.MapSlackEndpoints();

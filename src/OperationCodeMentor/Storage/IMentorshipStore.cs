@@ -5,9 +5,10 @@ namespace OperationCodeMentor.Storage;
 /// <summary>
 /// Where mentors, requests and the form option lists live. Record IDs are strings so that stores with their
 /// own identifiers fit; nothing here speaks SQL. Every state change that two people can race for
-/// (claim, release) is conditional, so exactly one of them wins.
+/// (claim, release) is conditional, so exactly one of them wins. The follow-up ladder's members are in
+/// <see cref="IFollowUpStore"/>.
 /// </summary>
-public interface IMentorshipStore
+public interface IMentorshipStore : IFollowUpStore
 {
     Task<OptionLists> GetOptionListsAsync(CancellationToken ct = default);
 

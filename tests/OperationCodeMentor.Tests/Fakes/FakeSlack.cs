@@ -84,6 +84,25 @@ public sealed class FakeSlack : IAsyncDisposable
 
     public sealed record HttpResponseMessageLike(int Status, int? RetryAfter, string? Error);
 
+    /// <summary>A message as Slack keeps it: what conversations.history and conversations.replies give back.</summary>
+    public sealed record StoredMessage(string Channel, string Ts, string? ThreadTs, bool Broadcast, JsonObject Body);
+
+    private readonly ConcurrentQueue<StoredMessage> _messages = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _holds = new();
+
+    public IReadOnlyList<StoredMessage> Messages => _messages.ToList();
+
+    /// <summary>
+    /// The next call to <paramref name="method"/> takes effect (a message is posted) but its answer waits until the
+    /// returned source completes or the caller gives up: the moment between Slack doing something and the bot hearing so.
+    /// </summary>
+    public TaskCompletionSource Hold(string method)
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _holds[method] = gate;
+        return gate;
+    }
+
     private async Task<IResult> HandleAsync(HttpContext http, string method)
     {
         JsonObject body;
@@ -117,9 +136,22 @@ public sealed class FakeSlack : IAsyncDisposable
             return f.Status == 429 ? Results.Json(new { ok = false, error = "ratelimited" }, statusCode: 429) : Results.StatusCode(f.Status);
         }
 
+        var result = Answer(method, body);
+        if (_holds.TryRemove(method, out var gate))
+        {
+            try { await gate.Task.WaitAsync(http.RequestAborted); }
+            catch (OperationCanceledException) { }
+        }
+        return result;
+    }
+
+    private IResult Answer(string method, JsonObject body)
+    {
         return method switch
         {
-            "chat.postMessage" => Results.Json(new { ok = true, channel = body["channel"]?.ToString(), ts = NextTs(), message = new { text = body["text"]?.ToString() } }),
+            "chat.postMessage" => Results.Json(new { ok = true, channel = body["channel"]?.ToString(), ts = Store(body), message = new { text = body["text"]?.ToString() } }),
+            "conversations.history" => Results.Json(History(body, m => m.Channel == body["channel"]?.ToString() && (m.ThreadTs is null || m.Broadcast))),
+            "conversations.replies" => Results.Json(History(body, m => m.Channel == body["channel"]?.ToString() && (m.ThreadTs == body["ts"]?.ToString() || m.Ts == body["ts"]?.ToString()))),
             "chat.update" => Results.Json(new { ok = true, channel = body["channel"]?.ToString(), ts = body["ts"]?.ToString() }),
             "chat.postEphemeral" => Results.Json(new { ok = true, message_ts = NextTs() }),
             "conversations.open" => Results.Json(new { ok = true, channel = new { id = "D" + body["users"] } }),
@@ -130,8 +162,39 @@ public sealed class FakeSlack : IAsyncDisposable
         };
     }
 
+    private string Store(JsonObject body)
+    {
+        var ts = NextTs();
+        _messages.Enqueue(new StoredMessage(body["channel"]?.ToString() ?? "", ts, body["thread_ts"]?.ToString(),
+            body["reply_broadcast"]?.ToString() == "true", (JsonObject)body.DeepClone()));
+        return ts;
+    }
+
+    private JsonObject History(JsonObject request, Func<StoredMessage, bool> where)
+    {
+        var oldest = decimal.TryParse(request["oldest"]?.ToString(), System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out var o) ? o : 0m;
+        var found = new JsonArray();
+        foreach (var m in _messages.Where(where).Where(m => decimal.Parse(m.Ts, System.Globalization.CultureInfo.InvariantCulture) >= oldest).Reverse())
+            found.Add(new JsonObject { ["type"] = "message", ["ts"] = m.Ts, ["text"] = m.Body["text"]?.DeepClone(), ["blocks"] = m.Body["blocks"]?.DeepClone() });
+        return new JsonObject { ["ok"] = true, ["messages"] = found, ["has_more"] = false };
+    }
+
+    /// <summary>When set, message timestamps follow this clock (as Slack's follow real time), always increasing.</summary>
+    public TimeProvider? Clock { get; set; }
+
     private string NextTs()
     {
+        if (Clock is { } clock)
+        {
+            var micros = clock.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
+            long seen, next;
+            do
+            {
+                seen = Interlocked.Read(ref _ts);
+                next = Math.Max(seen + 1, micros);
+            } while (Interlocked.CompareExchange(ref _ts, next, seen) != seen);
+            return $"{next / 1_000_000}.{next % 1_000_000:D6}";
+        }
         var n = Interlocked.Increment(ref _ts);
         return $"{n / 1_000_000}.{n % 1_000_000:D6}";
     }

@@ -29,6 +29,15 @@ public sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
         get { lock (_gate) return _timers.Count(t => t.DueAt is not null); }
     }
 
+    /// <summary>
+    /// Timers that fire once (Task.Delay, retry waits), not periodic ones such as a background service's tick, which
+    /// exist from start-up on and would make "something is waiting on the clock" true too early.
+    /// </summary>
+    public int ActiveDelays
+    {
+        get { lock (_gate) return _timers.Count(t => t.DueAt is not null && !t.IsPeriodic); }
+    }
+
     public void Advance(TimeSpan by)
     {
         if (by < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(by));
@@ -66,6 +75,7 @@ public sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
     {
         private TimeSpan _period = Timeout.InfiniteTimeSpan;
         public DateTimeOffset? DueAt { get; private set; }
+        public bool IsPeriodic => _period != Timeout.InfiniteTimeSpan && _period != TimeSpan.Zero;
 
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {

@@ -42,12 +42,15 @@ public sealed class MentorBot : WebApplicationFactory<Program>
         Clock = clock;
         DataFolder = dataFolder;
         Requests = new SlackRequests(SigningSecret, clock);
+        slack.Clock ??= clock;
         _settings = new Dictionary<string, string?>
         {
             ["Slack:BotToken"] = FakeSlack.BotToken,
             ["Slack:SigningSecret"] = SigningSecret,
             ["Slack:ApiBaseUrl"] = slack.ApiUrl,
             ["Slack:MentorsChannel"] = MentorsChannelId,
+            // The frozen test clock never refills a pacing bucket; pacing has its own tests with a small burst.
+            ["Slack:ChannelBurst"] = "100",
             ["Mentorship:Coordinators:0"] = Coordinator,
             ["Storage:SqlitePath"] = Path.Combine(dataFolder, "mentorship.db"),
             // The weekly digest keeps a timer on the manual clock; tests that wait for "a timer" (a retry) would see it

@@ -16,6 +16,11 @@ public class ConfigurationTests
     [InlineData("SLACK_BOT_TOKEN", "abc", "Slack:BotToken")]
     [InlineData("SLACK_APP_TOKEN", "xoxb-not-an-app-token", "Slack:AppToken (SLACK_APP_TOKEN) does not look like an app-level token")]
     [InlineData("Mentorship__Digest", "every Monday", "Mentorship:Digest")]
+    [InlineData("Mentorship__Schedule__BumpEvery", "00:00:00", "Mentorship:Schedule:BumpEvery")]
+    [InlineData("Mentorship__Schedule__QuietHours", "after dinner", "Mentorship:Schedule:QuietHours")]
+    [InlineData("Mentorship__TimeZone", "Mars/Olympus_Mons", "Mentorship:TimeZone")]
+    [InlineData("Mentorship__EscalationContacts__0", "the-ceo", "Mentorship:EscalationContacts")]
+    [InlineData("Mentorship__Schedule__EscalateAfter", "1.00:00:00", "Mentorship:Schedule:EscalateAfter")]
     public async Task Start_WithABadValue_ExitsWithAMessageNamingTheKey(string variable, string value, string named)
     {
         var data = Directory.CreateTempSubdirectory("ocm-config-").FullName;

@@ -73,7 +73,7 @@ public sealed class PendingWorkQueueTests : IDisposable
 
         foreach (var delay in new[] { 1, 2, 4 })
         {
-            await Eventually.TrueAsync(() => _clock.ActiveTimers > 0, "the retry to be scheduled");
+            await Eventually.TrueAsync(() => _clock.ActiveDelays > 0, "the retry to be scheduled");
             Assert.Empty(handler.Ran);
             _clock.Advance(TimeSpan.FromSeconds(delay - 0.5));
             await Task.Delay(50);
@@ -94,7 +94,7 @@ public sealed class PendingWorkQueueTests : IDisposable
         {
             first.Enqueue("record", "x", Named("x"));
             await first.StartAsync(CancellationToken.None);
-            await Eventually.TrueAsync(() => _clock.ActiveTimers > 0, "the first attempt to fail");
+            await Eventually.TrueAsync(() => _clock.ActiveDelays > 0, "the first attempt to fail");
             await first.StopAsync(CancellationToken.None);
             Assert.Equal(1, first.Depth);
         }

@@ -19,7 +19,7 @@ public class SlackApiClientTests
 
         var first = slack.PostMessageAsync("C0AAAAAAA", "one");
         await Eventually.TrueAsync(() => bot.Slack.CallsTo("chat.postMessage").Count == 1, "bot.Slack.CallsTo('chat.postMessage').Count == 1");
-        await Eventually.TrueAsync(() => bot.Clock.ActiveTimers > 0, "bot.Clock.ActiveTimers > 0");
+        await Eventually.TrueAsync(() => bot.Clock.ActiveDelays > 0, "bot.Clock.ActiveDelays > 0");
         var second = slack.PostMessageAsync("C0BBBBBBB", "two");
         await slack.PostEphemeralAsync("C0AAAAAAA", "U1", "not held back");
 
@@ -52,7 +52,7 @@ public class SlackApiClientTests
 
         for (var expected = 4; expected <= 6; expected++)
         {
-            await Eventually.TrueAsync(() => bot.Clock.ActiveTimers > 0, "bot.Clock.ActiveTimers > 0");
+            await Eventually.TrueAsync(() => bot.Clock.ActiveDelays > 0, "bot.Clock.ActiveDelays > 0");
             bot.Clock.Advance(TimeSpan.FromSeconds(1));
             await Eventually.TrueAsync(() => bot.Slack.CallsTo("chat.postMessage").Count(c => c["channel"] == "G0MENTORS") == expected, "bot.Slack.CallsTo('chat.postMessage').Count(c => c['channel'] == 'G0ME");
         }
@@ -84,7 +84,7 @@ public class SlackApiClientTests
         var post = slack.PostMessageAsync("G0MENTORS", "eventually");
         for (var i = 0; i < 2; i++)
         {
-            await Eventually.TrueAsync(() => bot.Clock.ActiveTimers > 0, "bot.Clock.ActiveTimers > 0");
+            await Eventually.TrueAsync(() => bot.Clock.ActiveDelays > 0, "bot.Clock.ActiveDelays > 0");
             bot.Clock.Advance(TimeSpan.FromSeconds(30));
         }
         await post.WaitAsync(TimeSpan.FromSeconds(10));

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using OperationCodeMentor.Features.FollowUp;
 using OperationCodeMentor.Features.Requests;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Slack;
@@ -36,12 +37,13 @@ public sealed partial class RequestIntake(
 
         using var scope = log.BeginRequestScope(request.Reference);
         await PostAsync(request, exclude: null, ct).ConfigureAwait(false);
-        await slack.SendDmAsync(request.MenteeSlackId, Received(request), ct: ct).ConfigureAwait(false);
+        await slack.SendDmAsync(request.MenteeSlackId, Received(request),
+            BlockKit.Blocks([BlockKit.Section(Received(request)), BlockKit.Actions("request_actions", FollowUpBlocks.CancelButton(request))]), ct).ConfigureAwait(false);
         return request;
     }
 
     /// <summary>Posts a stored request to the mentors channel, mentioning the best matches (or the coordinators).</summary>
-    public async Task<IReadOnlyList<string>> PostAsync(MentorRequest request, IReadOnlySet<string>? exclude, CancellationToken ct)
+    public async Task<IReadOnlyList<string>> PostAsync(MentorRequest request, IReadOnlySet<string>? exclude, CancellationToken ct, string? note = null)
     {
         var o = options.CurrentValue;
         var loads = await store.GetMentorLoadsAsync(ct).ConfigureAwait(false);
@@ -50,7 +52,7 @@ public sealed partial class RequestIntake(
         LogMatched(log, request.Reference, mentioned.Count);
 
         var channelId = await channel.GetIdAsync(ct).ConfigureAwait(false);
-        var (text, blocks) = RequestCard.Open(request, RequestCard.MentionLine(mentioned, o.Coordinators));
+        var (text, blocks) = RequestCard.Open(request, RequestCard.MentionLine(mentioned, o.Coordinators), note);
         var posted = await slack.PostMessageAsync(channelId, text, blocks, ct: ct).ConfigureAwait(false);
         await store.SetRequestPostAsync(request.Id, posted.Channel, posted.Ts, mentioned, ct).ConfigureAwait(false);
         return mentioned;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using OperationCodeMentor.Features.FollowUp;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Slack;
 
@@ -29,6 +30,7 @@ public sealed partial class Pairing(SlackApiClient slack, ILogger<Pairing> log)
         };
         mentorBlocks.AddRange(RequestCard.Describe(r));
         mentorBlocks.Add(BlockKit.Section($"*Next step:* send {Mrkdwn.User(r.MenteeSlackId)} a DM today to set up a 30-minute session (a Slack chat, a call, or screen sharing for pair programming)."));
+        mentorBlocks.Add(BlockKit.Actions("session_actions", FollowUpBlocks.SessionDoneButton(r)));
         await slack.SendDmAsync(mentor, $"{how} {r.Reference}: reach out to {Mrkdwn.User(r.MenteeSlackId)} to set up a 30-minute session.",
             BlockKit.Blocks(mentorBlocks), ct).ConfigureAwait(false);
 

@@ -33,7 +33,56 @@ internal static class SqliteSchema
         END;
         CREATE INDEX IF NOT EXISTS ix_requests_created ON requests (created_at)
         """,
+        FollowUpLadder,
     ];
+
+    /// <summary>
+    /// The follow-up ladder (bumps, notices, escalation, nudges) and how a request ended. <c>next_action_at</c> = 0
+    /// means "plan me at the next sweep"; the trigger sets it whenever a request changes phase, so the claim and
+    /// release statements need not know about the ladder, and starts the new phase's ladder afresh.
+    /// </summary>
+    // The close columns (closed_at, closed_by, close_reason) come from the coordination migration before this one.
+    private const string FollowUpLadder = """
+        ALTER TABLE requests ADD COLUMN follow_up_version        INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE requests ADD COLUMN bump_count               INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE requests ADD COLUMN last_bump_at             INTEGER;
+        ALTER TABLE requests ADD COLUMN coordinators_notified_at INTEGER;
+        ALTER TABLE requests ADD COLUMN escalated_at             INTEGER;
+        ALTER TABLE requests ADD COLUMN mentor_nudged_at         INTEGER;
+        ALTER TABLE requests ADD COLUMN stuck_reported_at        INTEGER;
+        ALTER TABLE requests ADD COLUMN next_action_at           INTEGER DEFAULT 0;
+        ALTER TABLE requests ADD COLUMN pending_step             TEXT;
+        ALTER TABLE requests ADD COLUMN pending_token            TEXT;
+        ALTER TABLE requests ADD COLUMN pending_at               INTEGER;
+        ALTER TABLE requests ADD COLUMN completed_at             INTEGER;
+        ALTER TABLE requests ADD COLUMN completed_by             TEXT;
+        ALTER TABLE requests ADD COLUMN follow_up_of             INTEGER REFERENCES requests(id);
+        ALTER TABLE requests ADD COLUMN feedback                 TEXT;
+        ALTER TABLE requests ADD COLUMN feedback_by              TEXT;
+        ALTER TABLE requests ADD COLUMN feedback_at              INTEGER;
+        UPDATE requests SET next_action_at = NULL WHERE status NOT IN ('open', 'claimed');
+        CREATE INDEX IF NOT EXISTS ix_requests_next_action ON requests (next_action_at) WHERE next_action_at IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS ix_requests_follow_up_of ON requests (follow_up_of) WHERE follow_up_of IS NOT NULL;
+        CREATE TRIGGER IF NOT EXISTS tr_requests_follow_up_phase
+        AFTER UPDATE OF status, claimed_by, claimed_at, released_at ON requests
+        WHEN OLD.status IS NOT NEW.status OR OLD.claimed_by IS NOT NEW.claimed_by
+          OR OLD.claimed_at IS NOT NEW.claimed_at OR OLD.released_at IS NOT NEW.released_at
+        BEGIN
+            UPDATE requests SET
+                follow_up_version        = follow_up_version + 1,
+                pending_step             = NULL,
+                pending_token            = NULL,
+                pending_at               = NULL,
+                next_action_at           = CASE WHEN NEW.status IN ('open', 'claimed') THEN 0 ELSE NULL END,
+                bump_count               = CASE WHEN NEW.status = 'open' THEN 0 ELSE bump_count END,
+                last_bump_at             = CASE WHEN NEW.status = 'open' THEN NULL ELSE last_bump_at END,
+                coordinators_notified_at = CASE WHEN NEW.status = 'open' THEN NULL ELSE coordinators_notified_at END,
+                escalated_at             = CASE WHEN NEW.status = 'open' THEN NULL ELSE escalated_at END,
+                mentor_nudged_at         = CASE WHEN NEW.status = 'claimed' THEN NULL ELSE mentor_nudged_at END,
+                stuck_reported_at        = CASE WHEN NEW.status = 'claimed' THEN NULL ELSE stuck_reported_at END
+            WHERE id = NEW.id;
+        END
+        """;
 
     public static async Task MigrateAsync(SqliteConnection c, SqliteTransaction tx)
     {

@@ -160,7 +160,7 @@ public class RequestFlowTests
         // The retry waits on the bot's clock: nothing is re-sent until a second has passed.
         await Eventually.TrueAsync(() => bot.Slack.CallsTo("chat.postMessage").Count == 1, "bot.Slack.CallsTo('chat.postMessage').Count == 1");
         Assert.Single(bot.Slack.CallsTo("chat.postMessage"));
-        await Eventually.TrueAsync(() => bot.Clock.ActiveTimers > 0, "bot.Clock.ActiveTimers > 0");
+        await Eventually.TrueAsync(() => bot.Clock.ActiveDelays > 0, "the retry delay to start");
         bot.Clock.Advance(TimeSpan.FromSeconds(1));
         await bot.IdleAsync();
 

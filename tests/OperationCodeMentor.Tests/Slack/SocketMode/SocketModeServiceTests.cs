@@ -218,7 +218,7 @@ public class SocketModeServiceTests
         first.Drop();
 
         // The pause is a timer on the bot's clock: nothing reconnects until the clock moves past it.
-        await Eventually.TrueAsync(() => h.Bot.Clock.ActiveTimers > 0, "the bot to schedule its reconnect");
+        await Eventually.TrueAsync(() => h.Bot.Clock.ActiveDelays > 0, "the bot to schedule its reconnect");
         var health = await HealthAsync(h.Bot);
         Assert.Equal("reconnecting", health!["state"]!.ToString());
         Assert.Contains("connection lost", health["lastProblem"]!.ToString());
@@ -240,7 +240,7 @@ public class SocketModeServiceTests
     {
         await using var h = await StartAsync(before: (slack, _) => slack.ErrorNext("apps.connections.open", "invalid_auth"));
 
-        await Eventually.TrueAsync(() => h.Bot.Clock.ActiveTimers > 0, "the bot to schedule a retry");
+        await Eventually.TrueAsync(() => h.Bot.Clock.ActiveDelays > 0, "the bot to schedule a retry");
         var failure = Assert.Single(h.Bot.Logs.Entries, e => e.Category == typeof(SocketModeService).FullName && e.Level == LogLevel.Error);
         Assert.Contains("Slack:AppToken", failure.Message);
         Assert.Contains("connections:write", failure.Message);
@@ -265,7 +265,7 @@ public class SocketModeServiceTests
         await slow.Started.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
         // The handler is still busy; the acknowledgement goes when the budget runs out on the bot's clock.
-        await Eventually.TrueAsync(() => h.Bot.Clock.ActiveTimers > 0, "the acknowledgement deadline to be set");
+        await Eventually.TrueAsync(() => h.Bot.Clock.ActiveDelays > 0, "the acknowledgement deadline to be set");
         Assert.Null(connection.AckFor(envelope));
         h.Bot.Clock.Advance(TimeSpan.FromSeconds(3));
         var ack = await connection.WaitForAckAsync(envelope);
@@ -299,7 +299,7 @@ public class SocketModeServiceTests
 
         // While connecting, a connect timeout runs on the clock too; the retry's pause is the timer set after the failure.
         await Eventually.TrueAsync(() => h.Bot.Logs.Entries.Any(e => e.Category == typeof(SocketModeService).FullName && e.Level == LogLevel.Error), "the failure to be logged");
-        await Eventually.TrueAsync(() => h.Bot.Clock.ActiveTimers > 0, "the bot to schedule a retry");
+        await Eventually.TrueAsync(() => h.Bot.Clock.ActiveDelays > 0, "the bot to schedule a retry");
         var failure = Assert.Single(h.Bot.Logs.Entries, e => e.Category == typeof(SocketModeService).FullName && e.Level == LogLevel.Error);
         Assert.Contains("could not open the WebSocket", failure.Message);
         Assert.Contains("port 443", failure.Message);
