@@ -172,12 +172,14 @@ sealed class Load
         ["value"] = new JsonObject { ["type"] = "static_select", ["selected_option"] = new JsonObject { ["value"] = value } },
     };
 
+    private static long _views;
+
     private static JsonObject Submission(string callback, string user, JsonObject values) => new()
     {
         ["type"] = "view_submission",
         ["user"] = new JsonObject { ["id"] = user, ["username"] = user.ToLowerInvariant() },
         ["team"] = new JsonObject { ["id"] = "TBENCH" },
-        ["view"] = new JsonObject { ["id"] = "VBENCH", ["callback_id"] = callback, ["state"] = new JsonObject { ["values"] = values } },
+        ["view"] = new JsonObject { ["id"] = "VBENCH" + Interlocked.Increment(ref _views), ["callback_id"] = callback, ["state"] = new JsonObject { ["values"] = values } },
     };
 
     private static JsonObject RequestSubmission(string user) => Submission("mentor_request_modal", user, new JsonObject

@@ -1,5 +1,6 @@
 using OperationCodeMentor.Features.Health;
 using OperationCodeMentor.Hosting;
+using OperationCodeMentor.Reliability;
 using OperationCodeMentor.Scheduling;
 using OperationCodeMentor.Slack;
 
@@ -12,7 +13,8 @@ builder.Services
     .AddMentorshipStore()
     .AddMentorshipFeatures()
     .AddCoordination(builder.Configuration)
-    .AddFollowUps(builder.Configuration);
+    .AddFollowUps(builder.Configuration)
+    .AddReliability(builder.Configuration);
 
 var app = builder.Build();
 app.MapSlackEndpoints();

@@ -65,7 +65,8 @@ public sealed record NewMentorRequest(
     IReadOnlyList<string> Skills,
     string Details,
     string Affiliation,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    string? SubmissionKey = null);
 
 /// <summary>The choices offered in the forms.</summary>
 public sealed record OptionLists(IReadOnlyList<string> Services, IReadOnlyList<string> Skillsets, IReadOnlyList<string> Affiliations);

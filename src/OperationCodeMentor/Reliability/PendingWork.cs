@@ -9,8 +9,11 @@ public sealed class ReliabilityOptions
 {
     public const string Section = "Reliability";
 
-    /// <summary>The local queue of acknowledged work not yet completed. Default <c>data/pending.db</c>.</summary>
-    public string QueuePath { get; set; } = "data/pending.db";
+    /// <summary>
+    /// The local queue of acknowledged work not yet completed. Default: <c>pending.db</c> in the folder of
+    /// <c>Storage:SqlitePath</c> (so <c>data/pending.db</c>), whichever store is in use.
+    /// </summary>
+    public string? QueuePath { get; set; }
 
     /// <summary>Longest wait between two attempts at a job while the store or Slack is down. Default 5 minutes.</summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
@@ -62,7 +65,7 @@ public sealed partial class PendingWorkQueue : BackgroundService
         _clock = clock;
         _options = options;
         _log = log;
-        var path = Path.GetFullPath(options.Value.QueuePath);
+        var path = Path.GetFullPath(options.Value.QueuePath ?? throw new InvalidOperationException("Reliability:QueuePath is not set."));
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
         Initialise();

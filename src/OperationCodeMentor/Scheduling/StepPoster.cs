@@ -59,7 +59,7 @@ public sealed partial class StepPoster(SlackApiClient slack, ILogger<StepPoster>
                 if (m.Broadcast) body["reply_broadcast"] = true;
                 await slack.CallAsync("chat.postMessage", body, ct).ConfigureAwait(false);
             }
-            catch (SlackApiException e) when (IsRefusal(e))
+            catch (SlackApiException e) when (e.IsRefusal)
             {
                 refused++;
                 LogRefused(log, m.Target, e.Error);
@@ -67,10 +67,6 @@ public sealed partial class StepPoster(SlackApiClient slack, ILogger<StepPoster>
         }
         return refused == messages.Count ? PostResult.Refused : PostResult.Sent;
     }
-
-    /// <summary>Slack answered and said no: the message was certainly not posted.</summary>
-    internal static bool IsRefusal(SlackApiException e) =>
-        e.Error is not ("unreachable" or "invalid_response") && !e.Error.StartsWith("http_", StringComparison.Ordinal);
 
     private static JsonArray Mark(IReadOnlyList<JsonObject> blocks, string token)
     {
@@ -80,31 +76,8 @@ public sealed partial class StepPoster(SlackApiClient slack, ILogger<StepPoster>
     }
 
     /// <summary>Whether a message marked with <paramref name="token"/> is already in the conversation (or the thread).</summary>
-    private async Task<bool> AlreadySentAsync(string channel, string? threadTs, string token, DateTimeOffset since, CancellationToken ct)
-    {
-        var form = new Dictionary<string, string>
-        {
-            ["channel"] = channel,
-            // A minute of slack either side of the intent's time covers clock differences between us and Slack.
-            ["oldest"] = (since.ToUnixTimeSeconds() - 60).ToString(CultureInfo.InvariantCulture),
-            ["inclusive"] = "true",
-            ["limit"] = "200",
-        };
-        if (threadTs is not null) form["ts"] = threadTs;
-        try
-        {
-            var answer = await slack.CallFormAsync(threadTs is null ? "conversations.history" : "conversations.replies", form, ct).ConfigureAwait(false);
-            var marker = MarkerPrefix + token;
-            return answer["messages"] is JsonArray messages && messages.Any(msg =>
-                msg?["blocks"] is JsonArray blocks && blocks.Any(b => b?["block_id"]?.ToString() == marker));
-        }
-        catch (SlackApiException e) when (IsRefusal(e))
-        {
-            // Without history scopes the bot cannot look; sending again risks a duplicate but never loses a step.
-            LogCannotCheck(log, channel, e.Error);
-            return false;
-        }
-    }
+    private async Task<bool> AlreadySentAsync(string channel, string? threadTs, string token, DateTimeOffset since, CancellationToken ct) =>
+        await slack.FindMarkedMessageAsync(channel, threadTs, MarkerPrefix + token, since, ct).ConfigureAwait(false) is not null;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Follow-up {Token} to {Target} was already sent before a restart; not sending it again")]
     private static partial void LogAlreadySent(ILogger log, string target, string token);
@@ -112,6 +85,4 @@ public sealed partial class StepPoster(SlackApiClient slack, ILogger<StepPoster>
     [LoggerMessage(Level = LogLevel.Warning, Message = "Slack refused a follow-up to {Target}: {Error}")]
     private static partial void LogRefused(ILogger log, string target, string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read {Channel} back to see whether an interrupted follow-up went out ({Error}); sending it again. Add the im:history and groups:history scopes (slack-manifest.yml) to avoid possible duplicates")]
-    private static partial void LogCannotCheck(ILogger log, string channel, string error);
 }

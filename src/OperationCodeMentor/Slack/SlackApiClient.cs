@@ -15,6 +15,9 @@ public sealed class SlackApiException(string method, string error, string? detai
 {
     public string Method { get; } = method;
     public string Error { get; } = error;
+
+    /// <summary>Slack answered and said no, so the call certainly had no effect (unlike a time-out or a 5xx).</summary>
+    public bool IsRefusal => Error is not ("unreachable" or "invalid_response") && !Error.StartsWith("http_", StringComparison.Ordinal);
 }
 
 /// <summary>What to tell an operator for the errors people hit most when connecting the bot.</summary>
@@ -267,6 +270,36 @@ public sealed partial class SlackApiClient
         return await PostMessageAsync(channel, text, blocks, ct: ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Looks for a message the bot posted whose blocks carry <paramref name="blockId"/>, in a conversation (or one
+    /// thread) since a given time, and returns its <c>ts</c>. This is how work interrupted between "Slack took the
+    /// post" and "we recorded it" finds out the post happened. Needs the history scopes; without them (or any other
+    /// refusal) it answers null, and the caller posts again.
+    /// </summary>
+    public async Task<string?> FindMarkedMessageAsync(string channel, string? threadTs, string blockId, DateTimeOffset since, CancellationToken ct = default)
+    {
+        var form = new Dictionary<string, string>
+        {
+            ["channel"] = channel,
+            // A minute either side of the intent covers clock differences between us and Slack.
+            ["oldest"] = (since.ToUnixTimeSeconds() - 60).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["inclusive"] = "true",
+            ["limit"] = "200",
+        };
+        if (threadTs is not null) form["ts"] = threadTs;
+        try
+        {
+            var answer = await CallFormAsync(threadTs is null ? "conversations.history" : "conversations.replies", form, ct).ConfigureAwait(false);
+            return (answer["messages"] as JsonArray)?
+                .FirstOrDefault(m => m?["blocks"] is JsonArray blocks && blocks.Any(b => b?["block_id"]?.ToString() == blockId))?["ts"]?.ToString();
+        }
+        catch (SlackApiException e) when (e.IsRefusal)
+        {
+            LogCannotReadBack(_log, channel, e.Error);
+            return null;
+        }
+    }
+
     /// <summary>Tells one person something privately: ephemeral where they clicked, or a DM when there is no channel.</summary>
     public async Task TellAsync(string? channel, string user, string text, CancellationToken ct = default)
     {
@@ -321,6 +354,9 @@ public sealed partial class SlackApiClient
             ResilienceContextPool.Shared.Return(context);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read {Channel} back to see whether interrupted work already posted ({Error}); posting again. Add the groups:history and im:history scopes (slack-manifest.yml) to rule out duplicates")]
+    private static partial void LogCannotReadBack(ILogger log, string channel, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Slack (offline, not sent) {Method} {Audience}{Content}")]
     private static partial void LogOffline(ILogger log, string method, string audience, string content);

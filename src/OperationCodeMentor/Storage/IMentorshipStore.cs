@@ -23,7 +23,14 @@ public interface IMentorshipStore : IFollowUpStore
     /// <summary>Every mentor with the number of requests they currently hold.</summary>
     Task<IReadOnlyList<MentorLoad>> GetMentorLoadsAsync(CancellationToken ct = default);
 
+    /// <summary>
+    /// Stores a new request. With a <see cref="NewMentorRequest.SubmissionKey"/>, creating the same submission
+    /// twice returns the first request instead of a second one.
+    /// </summary>
     Task<MentorRequest> CreateRequestAsync(NewMentorRequest request, CancellationToken ct = default);
+
+    /// <summary>The request created from this submission, if any (used when resuming interrupted work).</summary>
+    Task<MentorRequest?> FindRequestBySubmissionAsync(string submissionKey, CancellationToken ct = default);
 
     Task<MentorRequest?> GetRequestAsync(string id, CancellationToken ct = default);
 

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using OperationCodeMentor.Features.RequestMentor;
 using OperationCodeMentor.Features.Volunteer;
 using OperationCodeMentor.Mentorship;
+using OperationCodeMentor.Reliability;
 using OperationCodeMentor.Slack;
 using OperationCodeMentor.Storage;
 
@@ -105,7 +106,20 @@ public sealed class MentorBot : WebApplicationFactory<Program>
         return response;
     }
 
-    public Task IdleAsync() => Services.GetRequiredService<BackgroundWork>().WhenIdleAsync().WaitAsync(TimeSpan.FromSeconds(30));
+    /// <summary>Waits until both the after-ack work and the durable queue are empty (either can start the other).</summary>
+    public async Task IdleAsync()
+    {
+        var work = Services.GetRequiredService<BackgroundWork>();
+        var queue = Services.GetRequiredService<PendingWorkQueue>();
+        var until = DateTime.UtcNow.AddSeconds(30);
+        do
+        {
+            var left = until - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero) throw new TimeoutException("The bot's work did not finish within 30 s.");
+            await work.WhenIdleAsync().WaitAsync(left);
+            await queue.WhenIdleAsync().WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
+        } while (work.Pending > 0 || queue.Depth > 0);
+    }
 
     /// <summary>Enrols a mentor through the real volunteer modal submission.</summary>
     public async Task<Mentor> VolunteerAsync(string user, string[] skills, int maxMentees = 2)

@@ -63,7 +63,7 @@ public sealed class SlackRequests(string signingSecret, TimeProvider clock)
             ["api_app_id"] = "A0APP",
             ["view"] = new JsonObject
             {
-                ["id"] = "V0VIEW",
+                ["id"] = "V" + Interlocked.Increment(ref _views).ToString("D8", CultureInfo.InvariantCulture),
                 ["type"] = "modal",
                 ["callback_id"] = callbackId,
                 ["private_metadata"] = "",
@@ -72,6 +72,8 @@ public sealed class SlackRequests(string signingSecret, TimeProvider clock)
             },
         };
     }
+
+    private static long _views;
 
     public sealed record Selected(string Value);
 

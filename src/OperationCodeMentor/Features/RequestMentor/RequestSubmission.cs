@@ -1,14 +1,15 @@
 using OperationCodeMentor.Mentorship;
+using OperationCodeMentor.Reliability;
 using OperationCodeMentor.Slack;
 using OperationCodeMentor.Storage;
 
 namespace OperationCodeMentor.Features.RequestMentor;
 
 /// <summary>
-/// The mentee pressed "Send request". Problems go back into the modal; a valid request closes it at once and
-/// is stored, posted and confirmed after the acknowledgement.
+/// The mentee pressed "Send request". Problems go back into the modal; a valid request is written to the durable
+/// queue, which closes the modal, and is stored, posted and confirmed after the acknowledgement.
 /// </summary>
-public sealed class RequestSubmission(IMentorshipStore store, RequestIntake intake, RequestLimits limits, BackgroundWork work, TimeProvider clock)
+public sealed class RequestSubmission(IMentorshipStore store, PendingWorkQueue queue, RequestLimits limits, TimeProvider clock)
     : IViewSubmissionHandler
 {
     public string CallbackId => RequestModal.CallbackId;
@@ -27,7 +28,9 @@ public sealed class RequestSubmission(IMentorshipStore store, RequestIntake inta
 
         var request = new NewMentorRequest(submission.UserId, submission.UserName, form.Service!, form.Skills,
             form.Details!.Trim(), form.Affiliation!, clock.GetUtcNow());
-        work.Run("submit mentor request", stop => intake.SubmitAsync(request, stop));
+        // On disk before Slack hears "ok": from here on a crash or an outage only delays the request.
+        var viewId = Interaction.Str(submission.View, "id") ?? throw new SlackPayloadException("A view_submission needs 'view.id'.");
+        queue.Enqueue(RequestIntakeJob.KindName, RequestIntakeJob.KeyFor(viewId), RequestIntakeJob.Payload(request));
         return SlackAck.Empty;
     }
 }

@@ -27,12 +27,15 @@ public static partial class RequestCard
         yield return BlockKit.Section(">>> " + Mrkdwn.EscapeAndTruncate(r.Details, BlockKit.MaxSectionText - 4));
     }
 
+    /// <summary>The block ID that marks a request's card, so the card can be found in the channel's history.</summary>
+    public static string Marker(MentorRequest r) => "request-" + r.Id;
+
     /// <summary>A new or reopened request, with the mentions and the Claim button.</summary>
     public static (string Text, JsonArray Blocks) Open(MentorRequest r, string mentionLine, string? note = null)
     {
         var blocks = new List<JsonObject>
         {
-            BlockKit.Section($":wave: *New mentorship request {r.Reference}*\n{mentionLine}"),
+            BlockKit.Section($":wave: *New mentorship request {r.Reference}*\n{mentionLine}", Marker(r)),
         };
         blocks.AddRange(Describe(r));
         if (note is not null) blocks.Add(BlockKit.Context(note));

@@ -34,6 +34,11 @@ internal static class SqliteSchema
         CREATE INDEX IF NOT EXISTS ix_requests_created ON requests (created_at)
         """,
         FollowUpLadder,
+        // Durable intake: the submission a request came from, so finishing interrupted work never stores it twice.
+        """
+        ALTER TABLE requests ADD COLUMN submission_key TEXT;
+        CREATE UNIQUE INDEX IF NOT EXISTS ux_requests_submission ON requests (submission_key) WHERE submission_key IS NOT NULL
+        """,
     ];
 
     /// <summary>
