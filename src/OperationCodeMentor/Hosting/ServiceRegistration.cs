@@ -41,6 +41,7 @@ public static class ServiceRegistration
         services.AddSingleton<SlackSignatureVerifier>();
         services.AddSingleton<SlackRequestReader>();
         services.AddSingleton<SlackDispatcher>();
+        services.AddSingleton<SlackReachability>();
         services.AddSingleton<BackgroundWork>();
         services.AddHostedService(sp => sp.GetRequiredService<BackgroundWork>());
         services.AddSlackSocketMode();

@@ -18,6 +18,9 @@ public sealed class SlackApiException(string method, string error, string? detai
 
     /// <summary>Slack answered and said no, so the call certainly had no effect (unlike a time-out or a 5xx).</summary>
     public bool IsRefusal => Error is not ("unreachable" or "invalid_response") && !Error.StartsWith("http_", StringComparison.Ordinal);
+
+    /// <summary>The token or the app's scopes are wrong: every call fails until an operator fixes it, so work should wait.</summary>
+    public bool IsAuthProblem => Error is "invalid_auth" or "not_authed" or "token_revoked" or "token_expired" or "account_inactive" or "missing_scope" or "ratelimited";
 }
 
 /// <summary>What to tell an operator for the errors people hit most when connecting the bot.</summary>

@@ -15,6 +15,7 @@ public sealed partial class SlackDispatcher
     private readonly ILogger<SlackDispatcher> _log;
     private readonly TimeProvider _clock;
     private readonly RecentIds _seenEvents = new();
+    private readonly DoubleClicks _doubleClicks;
 
     public SlackDispatcher(
         IEnumerable<ISlashCommandHandler> commands,
@@ -30,6 +31,7 @@ public sealed partial class SlackDispatcher
         _events = events.ToDictionary(h => h.EventType, StringComparer.Ordinal);
         _log = log;
         _clock = clock;
+        _doubleClicks = new DoubleClicks(clock);
     }
 
     /// <summary>Past this, Slack may already have given up on the acknowledgement (it waits 3 s).</summary>
@@ -53,6 +55,11 @@ public sealed partial class SlackDispatcher
                 foreach (var action in interaction.Actions)
                 {
                     using var scope = _log.BeginSlackUserScope(interaction.UserId, "action", action.ActionId);
+                    if (_doubleClicks.IsRepeat(interaction.UserId, action.ActionId, action.Value, interaction.MessageTs ?? Interaction.Str(interaction.View, "id")))
+                    {
+                        LogDoubleClick(_log, action.ActionId);
+                        continue;
+                    }
                     if (_actions.TryGetValue(action.ActionId, out var handler)) ack = await TimedAsync(() => handler.HandleAsync(action, ct), "action", action.ActionId).ConfigureAwait(false);
                     else LogUnknown(_log, "action", action.ActionId);
                 }
@@ -106,6 +113,9 @@ public sealed partial class SlackDispatcher
         if (elapsed > SlowAnswer) LogSlow(_log, kind, id, elapsed.TotalSeconds);
         return ack;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "A second press of {ActionId} within a moment of the first was ignored")]
+    private static partial void LogDoubleClick(ILogger log, string actionId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No handler for {Kind} '{Id}'; ignored")]
     private static partial void LogUnknown(ILogger log, string kind, string id);

@@ -60,6 +60,9 @@ public sealed class FakeSlack : IAsyncDisposable
         return fake;
     }
 
+    /// <summary>How long every answer takes, in real time (for work to pile up behind a slow Slack).</summary>
+    public TimeSpan Latency { get; set; }
+
     public string ResponseUrl(string id = "r1") => $"{BaseUrl}respond/{id}";
 
     public IReadOnlyList<SlackCall> Calls => _calls.ToList();
@@ -117,6 +120,7 @@ public sealed class FakeSlack : IAsyncDisposable
             body = (await JsonNode.ParseAsync(http.Request.Body)) as JsonObject ?? new JsonObject();
         }
         var auth = http.Request.Headers.Authorization.ToString();
+        if (Latency > TimeSpan.Zero) await Task.Delay(Latency);
         _calls.Enqueue(new SlackCall(method, body, auth, DateTimeOffset.UtcNow));
 
         // apps.connections.open is the one method that takes the app-level token instead of the bot token.

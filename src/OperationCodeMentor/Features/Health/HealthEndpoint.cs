@@ -1,10 +1,14 @@
+using OperationCodeMentor.Reliability;
 using OperationCodeMentor.Slack;
 using OperationCodeMentor.Slack.SocketMode;
 using OperationCodeMentor.Storage;
 
 namespace OperationCodeMentor.Features.Health;
 
-/// <summary><c>GET /healthz</c>: whether the store answers, how Slack is connected, and pending background work.</summary>
+/// <summary>
+/// <c>GET /healthz</c>: whether the store answers, whether Slack answers, and how much acknowledged work is waiting.
+/// 503 when the store or Slack cannot be reached (the queue keeps what comes in meanwhile).
+/// </summary>
 public static class HealthEndpoint
 {
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
@@ -13,7 +17,8 @@ public static class HealthEndpoint
         return app;
     }
 
-    private static async Task<IResult> CheckAsync(IMentorshipStore store, SlackApiClient slack, SocketModeService socketMode, BackgroundWork work, CancellationToken ct)
+    private static async Task<IResult> CheckAsync(IMentorshipStore store, SlackApiClient slack, SlackReachability reachability,
+        SocketModeService socketMode, BackgroundWork work, PendingWorkQueue queue, CancellationToken ct)
     {
         string storeState;
         try
@@ -27,13 +32,23 @@ public static class HealthEndpoint
         {
             storeState = "unavailable";
         }
+        var slackState = await reachability.CheckAsync(ct).ConfigureAwait(false);
+        var healthy = storeState == "ok" && slackState.Reachable;
         var body = new
         {
-            status = storeState == "ok" ? "ok" : "degraded",
+            status = healthy ? "ok" : "degraded",
             store = new { kind = store.GetType().Name, state = storeState },
-            slack = new { mode = slack.IsOffline ? "offline" : "online", socketMode = socketMode.Status },
+            slack = new
+            {
+                mode = slack.IsOffline ? "offline" : "online",
+                reachable = slackState.Reachable,
+                error = slackState.Error,
+                checkedAt = slackState.CheckedAt,
+                socketMode = socketMode.Status,
+            },
+            pendingQueue = new { depth = queue.Depth, failed = queue.Failed },
             pendingWork = work.Pending,
         };
-        return storeState == "ok" ? TypedResults.Ok(body) : TypedResults.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
+        return healthy ? TypedResults.Ok(body) : TypedResults.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 }

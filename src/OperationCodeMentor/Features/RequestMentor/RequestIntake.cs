@@ -69,10 +69,10 @@ public sealed partial class RequestIntake(
                 {
                     await PostAsync(request, exclude: null, ct).ConfigureAwait(false);
                 }
-                catch (SlackApiException e) when (e.IsRefusal)
+                catch (SlackApiException e) when (e.IsRefusal && !e.IsAuthProblem)
                 {
-                    // Slack said no (a setting to fix, such as the channel): retrying now would hold up every request
-                    // behind this one. The request is stored, and the follow-up sweep posts it in full once it can.
+                    // Slack said no about this channel (not_in_channel, channel_not_found): retrying now would hold up
+                    // every request behind this one. The request is stored, and the follow-up sweep posts it in full.
                     LogPostRefused(log, request.Reference, e.Error, SlackErrors.Advice(e.Error));
                 }
             }
@@ -88,8 +88,16 @@ public sealed partial class RequestIntake(
             {
                 progress["confirming"] = true;
                 await saveProgress(ct).ConfigureAwait(false);
-                await slack.PostMessageAsync(dm, Received(request),
-                    BlockKit.Blocks([BlockKit.Section(Received(request), marker), BlockKit.Actions("request_actions", FollowUpBlocks.CancelButton(request))]), ct: ct).ConfigureAwait(false);
+                try
+                {
+                    await slack.PostMessageAsync(dm, Received(request),
+                        BlockKit.Blocks([BlockKit.Section(Received(request), marker), BlockKit.Actions("request_actions", FollowUpBlocks.CancelButton(request))]), ct: ct).ConfigureAwait(false);
+                }
+                catch (SlackApiException e) when (e.IsRefusal && !e.IsAuthProblem)
+                {
+                    // This person cannot be messaged; the request itself is stored and posted.
+                    LogConfirmRefused(log, request.Reference, e.Error);
+                }
             }
             progress["confirmed"] = true;
             await saveProgress(ct).ConfigureAwait(false);
@@ -148,6 +156,9 @@ public sealed partial class RequestIntake(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Slack refused to post {Reference} to the mentors channel ({Error}); it is stored and the follow-up sweep will post it. {Advice}")]
     private static partial void LogPostRefused(ILogger log, string reference, string error, string advice);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Slack refused the confirmation DM for {Reference} ({Error}); the request is stored and posted")]
+    private static partial void LogConfirmRefused(ILogger log, string reference, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not tell a mentee their request is delayed: {Error}")]
     private static partial void LogDelayNoticeFailed(ILogger log, string error);

@@ -154,13 +154,31 @@ public class ClaimFlowTests
     }
 
     [Fact]
-    public async Task Claim_TwiceByTheSameMentor_SaysTheyAlreadyHaveIt()
+    public async Task Claim_DoubleClicked_ClaimsOnce_AndSaysNothingMore()
+    {
+        await using var bot = await MentorBot.StartAsync();
+        await bot.VolunteerAsync("UMENTOR1", ["Python"]);
+        var request = await bot.RequestAsync(Mentee, ["Python"]);
+        bot.Slack.Clear();
+
+        await bot.ClickAsync(RequestCard.ClaimActionId, request, "UMENTOR1");
+        bot.Clock.Advance(TimeSpan.FromMilliseconds(400));
+        await bot.ClickAsync(RequestCard.ClaimActionId, request, "UMENTOR1");
+
+        Assert.Single(bot.Slack.CallsTo("chat.update"));
+        Assert.Empty(bot.Slack.CallsTo("chat.postEphemeral"));
+        Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "DUMENTOR1");
+    }
+
+    [Fact]
+    public async Task Claim_AgainLaterBySameMentor_SaysTheyAlreadyHaveIt()
     {
         await using var bot = await MentorBot.StartAsync();
         await bot.VolunteerAsync("UMENTOR1", ["Python"]);
         var request = await bot.RequestAsync(Mentee, ["Python"]);
         await bot.ClickAsync(RequestCard.ClaimActionId, request, "UMENTOR1");
         bot.Slack.Clear();
+        bot.Clock.Advance(TimeSpan.FromMinutes(5));
         await bot.ClickAsync(RequestCard.ClaimActionId, request, "UMENTOR1");
         Assert.Contains("already claimed by you", Assert.Single(bot.Slack.CallsTo("chat.postEphemeral")).Text);
         Assert.Empty(bot.Slack.CallsTo("chat.update"));

@@ -1,0 +1,108 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OperationCodeMentor.Features.Claims;
+using OperationCodeMentor.Features.RequestMentor;
+using OperationCodeMentor.Features.Requests;
+using OperationCodeMentor.Tests.Fakes;
+
+namespace OperationCodeMentor.Tests.Reliability;
+
+public class DurabilityTests
+{
+    private static JsonObject Submission(string mentee, string details = "Please help me get ready for a first interview.") =>
+        SlackRequests.ViewSubmission(RequestModal.CallbackId, mentee,
+            (RequestModal.ServiceBlock, new SlackRequests.Selected("Code Review")), (RequestModal.SkillsBlock, new[] { "Python" }),
+            (RequestModal.DetailsBlock, details), (RequestModal.AffiliationBlock, new SlackRequests.Selected("Veteran")));
+
+    [Fact]
+    public async Task TheSameViewSubmittedTwice_IsStoredPostedAndConfirmedOnce()
+    {
+        await using var bot = await MentorBot.StartAsync();
+        var payload = Submission("UMENTEE1");
+        var first = bot.Http.SendAsync(bot.Requests.Interaction(payload));
+        var second = bot.Http.SendAsync(bot.Requests.Interaction(payload));
+        Assert.All(await Task.WhenAll(first, second), r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        await bot.IdleAsync();
+
+        Assert.NotNull(await bot.Store.GetRequestAsync("1001"));
+        Assert.Null(await bot.Store.GetRequestAsync("1002"));
+        Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == MentorBot.MentorsChannelId);
+        Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "DUMENTEE1");
+    }
+
+    [Fact]
+    public async Task WhileSlackIsDown_SubmissionsWait_ThenAllGoOutOnceInOrder()
+    {
+        await using var bot = await MentorBot.StartAsync();
+        bot.Slack.FailNext("chat.postMessage", HttpStatusCode.ServiceUnavailable, times: 30);
+        for (var i = 0; i < 5; i++)
+        {
+            var response = await bot.Http.SendAsync(bot.Requests.Interaction(Submission($"UDOWN{i}", $"Request {i} made while Slack was down.")));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        // Keep moving the clock through the retry delays until the queue has drained.
+        var queue = bot.Services.GetRequiredService<OperationCodeMentor.Reliability.PendingWorkQueue>();
+        for (var round = 0; round < 200 && queue.Depth > 0; round++)
+        {
+            await Task.Delay(20);
+            bot.Clock.Advance(TimeSpan.FromSeconds(30));
+        }
+        await bot.IdleAsync();
+
+        var cards = bot.Slack.CallsTo("chat.postMessage").Where(c => c["channel"] == MentorBot.MentorsChannelId && c.Text.StartsWith("New mentorship request", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["R-1001", "R-1002", "R-1003", "R-1004", "R-1005"], cards.Where((c, _) => true).Select(c => c.Text.Split(':')[0].Split(' ')[^1]).Distinct());
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal($"UDOWN{i}", (await bot.Store.GetRequestAsync((1001 + i).ToString(System.Globalization.CultureInfo.InvariantCulture)))!.MenteeSlackId);
+            Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == $"DUDOWN{i}" && c.AllText.Contains("received-"));
+        }
+        // The first request waited long enough that its mentee was told it is delayed, once.
+        Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "DUDOWN0" && c.Text.Contains("holding it up"));
+    }
+
+    [Fact]
+    public async Task Shutdown_FinishesWorkAlreadyUnderWay()
+    {
+        await using var bot = await MentorBot.StartAsync();
+        await bot.VolunteerAsync("UMENTOR1", ["Python"]);
+        var request = await bot.RequestAsync("UMENTEE1", ["Python"]);
+        bot.Slack.Clear();
+
+        var held = bot.Slack.Hold("chat.update");
+        var click = await bot.Http.SendAsync(bot.Requests.Interaction(SlackRequests.BlockAction(RequestCard.ClaimActionId, request.Id, "UMENTOR1", MentorBot.MentorsChannelId, request.MessageTs!)));
+        Assert.Equal(HttpStatusCode.OK, click.StatusCode);
+        await Eventually.TrueAsync(() => bot.Slack.CallsTo("chat.update").Count == 1, "the claim to reach Slack");
+
+        var stopping = bot.Services.GetRequiredService<IHostApplicationLifetime>();
+        var stop = Task.Run(stopping.StopApplication);
+        await Task.Delay(200);
+        held.SetResult();
+        await stop;
+        await bot.Services.GetRequiredService<OperationCodeMentor.Slack.BackgroundWork>().WhenIdleAsync().WaitAsync(TimeSpan.FromSeconds(10));
+
+        // The claim finished after shutdown began: both DMs went out.
+        Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "DUMENTOR1");
+        Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "DUMENTEE1");
+    }
+
+    [Fact]
+    public async Task Healthz_ReportsTheQueue_AndWhetherSlackAnswers()
+    {
+        await using var bot = await MentorBot.StartAsync();
+        var ok = JsonNode.Parse(await bot.Http.GetStringAsync("/healthz"))!;
+        Assert.True(ok["slack"]!["reachable"]!.GetValue<bool>());
+        Assert.Equal(0, ok["pendingQueue"]!["depth"]!.GetValue<int>());
+
+        bot.Slack.ErrorNext("auth.test", "invalid_auth");
+        bot.Clock.Advance(TimeSpan.FromMinutes(1));
+        var down = await bot.Http.GetAsync("/healthz");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
+        var body = JsonNode.Parse(await down.Content.ReadAsStringAsync())!;
+        Assert.False(body["slack"]!["reachable"]!.GetValue<bool>());
+        Assert.Contains("invalid_auth", body["slack"]!["error"]!.ToString());
+        Assert.DoesNotContain(FakeSlack.BotToken, body.ToJsonString());
+    }
+}
