@@ -1,23 +1,12 @@
-using OperationCodeMentor.Features.Health;
 using OperationCodeMentor.Hosting;
-using OperationCodeMentor.Scheduling;
-using OperationCodeMentor.Slack;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddEnvironmentAliases();
 
-builder.Services
-    .AddMentorshipOptions(builder.Configuration)
-    .AddSlack()
-    .AddMentorshipStore()
-    .AddMentorshipFeatures()
-    .AddCoordination(builder.Configuration)
-    .AddFollowUps(builder.Configuration);
+builder.Services.AddMentorBot(builder.Configuration);
 
 var app = builder.Build();
-app.MapSlackEndpoints();
-app.MapHealth();
-app.MapGet("/", () => "Operation Code mentorship bot. Slack talks to /slack/commands, /slack/interactions and /slack/events; health at /healthz.");
+app.MapMentorBot();
 
 try
 {
