@@ -1,4 +1,8 @@
+using OperationCodeMentor.Demo;
 using OperationCodeMentor.Hosting;
+
+// The demo hosts its own copy of the bot against a stand-in Slack; it ignores this machine's configuration.
+if (args is ["demo", ..]) return await Demo.RunAsync(Console.Out, Demo.ColourWanted());
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddEnvironmentAliases();
