@@ -66,7 +66,7 @@ public sealed partial class StoryPrinter(TextWriter output, bool colour, SlackSt
     {
         var channel = call["channel"];
         var dmWith = channel is null ? null : slack.DmWith(channel);
-        var place = dmWith is not null ? $"DM with the bot" : $"#{(channel is null ? "?" : slack.ChannelName(channel) ?? channel)}";
+        var place = dmWith is not null ? "DM with the bot" : $"#{(channel is null ? "?" : slack.ChannelName(channel) ?? channel)}";
         return call.Method switch
         {
             "chat.postMessage" when dmWith is not null => ($"DM from the bot to {Name(dmWith)}:", Magenta),
