@@ -1,25 +1,16 @@
-using OperationCodeMentor.Features.Health;
+using OperationCodeMentor.Demo;
 using OperationCodeMentor.Hosting;
-using OperationCodeMentor.Reliability;
-using OperationCodeMentor.Scheduling;
-using OperationCodeMentor.Slack;
+
+// The demo hosts its own copy of the bot against a stand-in Slack; it ignores this machine's configuration.
+if (args is ["demo", ..]) return await Demo.RunAsync(Console.Out, Demo.ColourWanted());
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddEnvironmentAliases();
 
-builder.Services
-    .AddMentorshipOptions(builder.Configuration)
-    .AddSlack()
-    .AddMentorshipStore()
-    .AddMentorshipFeatures()
-    .AddCoordination(builder.Configuration)
-    .AddFollowUps(builder.Configuration)
-    .AddReliability(builder.Configuration);
+builder.Services.AddMentorBot(builder.Configuration);
 
 var app = builder.Build();
-app.MapSlackEndpoints();
-app.MapHealth();
-app.MapGet("/", () => "Operation Code mentorship bot. Slack talks to /slack/commands, /slack/interactions and /slack/events; health at /healthz.");
+app.MapMentorBot();
 
 try
 {

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using OperationCodeMentor.Features.RequestMentor;
 using OperationCodeMentor.Features.Volunteer;
+using OperationCodeMentor.Hosting;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Reliability;
 using OperationCodeMentor.Slack;
@@ -107,19 +108,7 @@ public sealed class MentorBot : WebApplicationFactory<Program>
     }
 
     /// <summary>Waits until both the after-ack work and the durable queue are empty (either can start the other).</summary>
-    public async Task IdleAsync()
-    {
-        var work = Services.GetRequiredService<BackgroundWork>();
-        var queue = Services.GetRequiredService<PendingWorkQueue>();
-        var until = DateTime.UtcNow.AddSeconds(30);
-        do
-        {
-            var left = until - DateTime.UtcNow;
-            if (left <= TimeSpan.Zero) throw new TimeoutException("The bot's work did not finish within 30 s.");
-            await work.WhenIdleAsync().WaitAsync(left);
-            await queue.WhenIdleAsync().WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
-        } while (work.Pending > 0 || queue.Depth > 0);
-    }
+    public Task IdleAsync() => BotIdle.WaitAsync(Services, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
 
     /// <summary>Enrols a mentor through the real volunteer modal submission.</summary>
     public async Task<Mentor> VolunteerAsync(string user, string[] skills, int maxMentees = 2)

@@ -1,0 +1,31 @@
+using OperationCodeMentor.Reliability;
+using OperationCodeMentor.Features.Health;
+using OperationCodeMentor.Scheduling;
+using OperationCodeMentor.Slack;
+
+namespace OperationCodeMentor.Hosting;
+
+/// <summary>
+/// Everything the bot is made of, in one place, so the bot and the demo (which hosts the same app against a
+/// stand-in Slack) cannot drift apart. Add a new area here, not in Program.cs.
+/// </summary>
+public static class BotComposition
+{
+    public static IServiceCollection AddMentorBot(this IServiceCollection services, IConfiguration configuration) =>
+        services
+            .AddMentorshipOptions(configuration)
+            .AddSlack()
+            .AddMentorshipStore()
+            .AddMentorshipFeatures()
+            .AddCoordination(configuration)
+            .AddFollowUps(configuration)
+            .AddReliability(configuration);
+
+    public static WebApplication MapMentorBot(this WebApplication app)
+    {
+        app.MapSlackEndpoints();
+        app.MapHealth();
+        app.MapGet("/", () => "Operation Code mentorship bot. Slack talks to /slack/commands, /slack/interactions and /slack/events; health at /healthz.");
+        return app;
+    }
+}
