@@ -7,7 +7,14 @@ namespace OperationCodeMentor.Storage.Sqlite;
 /// <summary>The queries and coordinator actions behind /mentor-admin, App Home, the request limits and the stats.</summary>
 public sealed partial class SqliteMentorshipStore
 {
-    private const string ActivityColumns = RequestColumns + ", first_claimed_at, assigned_by, closed_by, close_reason";
+    // The follow-up facts ride along: the first escalation, the session, the mentee's answer, and how many
+    // requests were opened again from this one because the mentee asked for another mentor.
+    private const string ActivityColumns = RequestColumns +
+        ", first_claimed_at, assigned_by, closed_by, close_reason, first_escalated_at, completed_at, feedback" +
+        ", (SELECT COUNT(*) FROM requests later WHERE later.follow_up_of = r.id)";
+
+    private const FollowUpFields ActivityTracked =
+        FollowUpFields.Escalation | FollowUpFields.SessionDone | FollowUpFields.Feedback | FollowUpFields.RePairs;
 
     public async Task<MentorRequest?> FindRequestByNumberAsync(long number, CancellationToken ct = default)
     {
@@ -44,11 +51,11 @@ public sealed partial class SqliteMentorshipStore
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT {ActivityColumns} FROM requests WHERE created_at >= $since ORDER BY created_at, id";
+        cmd.CommandText = $"SELECT {ActivityColumns} FROM requests r WHERE created_at >= $since ORDER BY created_at, id";
         cmd.Parameters.AddWithValue("$since", ToDb(since));
         var rows = new List<RequestActivity>();
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        const int extra = 17;
+        const int extra = RequestColumnCount;
         while (await r.ReadAsync(ct).ConfigureAwait(false))
         {
             rows.Add(new RequestActivity(
@@ -56,10 +63,13 @@ public sealed partial class SqliteMentorshipStore
                 ReadTime(r, extra),
                 r.IsDBNull(extra + 1) ? null : r.GetString(extra + 1),
                 r.IsDBNull(extra + 2) ? null : r.GetString(extra + 2),
-                r.IsDBNull(extra + 3) ? null : r.GetString(extra + 3)));
+                r.IsDBNull(extra + 3) ? null : r.GetString(extra + 3),
+                EscalatedAt: ReadTime(r, extra + 4),
+                SessionDoneAt: ReadTime(r, extra + 5),
+                Helped: r.IsDBNull(extra + 6) ? null : ParseFeedback(r.GetString(extra + 6)) == SessionFeedback.Helped,
+                RePairs: r.GetInt32(extra + 7)));
         }
-        // Escalations, sessions, feedback and re-pairs are not recorded by this store yet.
-        return new ActivityHistory(rows, FollowUpFields.None);
+        return new ActivityHistory(rows, ActivityTracked);
     }
 
     public async Task<ClaimOutcome> TryAssignAsync(string requestId, string mentorSlackId, string assignedBy, DateTimeOffset now, CancellationToken ct = default)
