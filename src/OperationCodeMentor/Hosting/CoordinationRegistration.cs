@@ -15,8 +15,7 @@ public static class CoordinationRegistration
     /// <summary>What coordinators and mentors see of the whole program: /mentor-admin, App Home, request limits and the weekly digest.</summary>
     public static IServiceCollection AddCoordination(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<CoordinationOptions>().Bind(configuration.GetSection(MentorshipOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<CoordinationOptions>, CoordinationOptionsValidator>();
+        services.AddCoordinationOptions(configuration);
 
         services.AddSingleton<RequestLimits>();
         services.AddSingleton<RequestAdmin>();
@@ -39,6 +38,18 @@ public static class CoordinationRegistration
 
         services.AddSingleton<WeeklyDigest>();
         services.AddHostedService(sp => sp.GetRequiredService<WeeklyDigest>());
+        return services;
+    }
+
+    /// <summary>
+    /// Binds <see cref="CoordinationOptions"/> once, however many areas ask: the follow-up ladder reads the program's
+    /// time zone from it too, and may be composed without the rest of coordination (the sweep benchmark is).
+    /// </summary>
+    public static IServiceCollection AddCoordinationOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        if (services.Any(d => d.ServiceType == typeof(IValidateOptions<CoordinationOptions>))) return services;
+        services.AddOptions<CoordinationOptions>().Bind(configuration.GetSection(MentorshipOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CoordinationOptions>, CoordinationOptionsValidator>();
         return services;
     }
 }

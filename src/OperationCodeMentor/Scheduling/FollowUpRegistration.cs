@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using OperationCodeMentor.Features.FollowUp;
+using OperationCodeMentor.Hosting;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Slack;
 
@@ -13,6 +14,7 @@ public static class FollowUpRegistration
         services.AddOptions<ScheduleOptions>().Bind(configuration.GetSection(ScheduleOptions.Section)).ValidateOnStart();
         services.AddSingleton<IConfigureOptions<ScheduleOptions>>(new ScheduleOptionsSetup(configuration));
         services.AddSingleton<IValidateOptions<ScheduleOptions>, ScheduleOptionsValidator>();
+        services.AddCoordinationOptions(configuration);
 
         services.AddSingleton<StepPoster>();
         services.AddSingleton<FollowUpMessages>();
