@@ -21,15 +21,19 @@ public static class CoordinationRegistration
         services.AddSingleton<RequestAdmin>();
         services.AddSingleton<AdminReports>();
         services.AddSingleton<AdminGuard>();
+        services.AddSingleton<CoordinatorModal>();
         services.AddSingleton<AppHome>();
         // The Home tab's Claim reuses the channel's claim; the handler is stateless, so its own instance is fine.
         services.TryAddSingleton<ClaimAction>();
 
         services.AddSingleton<ISlashCommandHandler, AdminCommand>();
-        services.AddSingleton<IBlockActionHandler, AssignSelectAction>();
-        services.AddSingleton<IBlockActionHandler, CloseButtonAction>();
-        services.AddSingleton<IBlockActionHandler, QueuePageAction>();
+        // One handler per coordinator action, whichever message the button is on: the queue, App Home or a follow-up DM.
+        services.AddSingleton<IBlockActionHandler, AssignAction>();
+        services.AddSingleton<IBlockActionHandler, CloseAction>();
         services.AddSingleton<IViewSubmissionHandler, CloseSubmission>();
+        services.AddSingleton<IBlockActionHandler, AskDetailsAction>();
+        services.AddSingleton<IViewSubmissionHandler, AskDetailsSubmission>();
+        services.AddSingleton<IBlockActionHandler, QueuePageAction>();
 
         services.AddSingleton<ISlackEventHandler, HomeOpened>();
         services.AddSingleton<IBlockActionHandler, HomeClaimButton>();

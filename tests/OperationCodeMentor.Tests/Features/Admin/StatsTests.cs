@@ -65,9 +65,9 @@ public class StatsTests
         var dd = await bot.SeedRequestAsync("UD", ["Go"], now - 7 * d, "Career Guidance");
         await EscalateAsync(bot, dd, dd.CreatedAt + 6 * d);
         var e = await bot.SeedRequestAsync("UE", ["Python"], now - 6 * d);
-        await store.TryCloseAsync(e.Id, MentorBot.Coordinator, "asked twice", e.CreatedAt + h);
+        await store.TryCloseAsync(e.Id, MentorBot.Coordinator, "asked twice", allowClaimed: true, e.CreatedAt + h);
         var f = await bot.SeedRequestAsync("UF", ["JavaScript", "Go"], now - 5 * d, "Mock Interview");
-        await store.TryAssignAsync(f.Id, "UMJS", MentorBot.Coordinator, f.CreatedAt + 50 * h);
+        await store.TryAssignAsync(f.Id, "UMJS", MentorBot.Coordinator, expectedClaimer: null, f.CreatedAt + 50 * h);
         await bot.SeedRequestAsync("UG", ["Python"], now - d);
         var i = await bot.SeedRequestAsync("UI", ["Python"], now - 4 * d);
         await EscalateAsync(bot, i, i.CreatedAt + 3 * h);

@@ -189,8 +189,8 @@ public class AppHomeTests
         Assert.Contains("*Last 30 days:* 2 requests, 1 claimed · median time to first claim 3 h", text);
         Assert.Contains("sessions done: 1 · \\\"it helped\\\": n/a (none yet) · escalated: 0 of 2 (0%) · skills asked for with no mentor: 1", text);
         Assert.Contains(waiting.Reference, text);
-        Assert.Single(Buttons(home, QueueMessage.AssignActionId));
-        Assert.Equal(waiting.Id, Assert.Single(Buttons(home, QueueMessage.CloseActionId))["value"]!.ToString());
+        Assert.Single(Buttons(home, AssignAction.Id));
+        Assert.Equal(waiting.Id, Assert.Single(Buttons(home, CloseAction.Id))["value"]!.ToString());
         BlockKitLimits.AssertAll(bot.Slack.Calls);
     }
 
@@ -203,7 +203,7 @@ public class AppHomeTests
         bot.Slack.Clear();
 
         await bot.SendAsync(bot.Requests.Interaction(SlackRequests.ChoosingUser(
-            SlackRequests.HomeAction(QueueMessage.AssignActionId, "", MentorBot.Coordinator, QueueMessage.RequestBlockPrefix + request.Id), "UMENTOR1")));
+            SlackRequests.HomeAction(AssignAction.Id, "", MentorBot.Coordinator, CoordinatorButtons.BlockPrefix + request.Id), "UMENTOR1")));
 
         Assert.Equal("UMENTOR1", (await bot.Store.GetRequestAsync(request.Id))!.ClaimedBy);
         Assert.Contains("Paired", Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "D" + MentorBot.Coordinator).Text);
