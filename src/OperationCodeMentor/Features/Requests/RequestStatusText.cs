@@ -24,7 +24,7 @@ public static class RequestStatusText
     {
         RequestStatus.Claimed => $"{r.Reference} is already claimed by {Mrkdwn.User(r.ClaimedBy!)}.",
         RequestStatus.Completed => $"{r.Reference}'s session is already done.",
-        RequestStatus.Cancelled => $"{r.Reference} has been closed.",
+        RequestStatus.Cancelled => $"{r.Reference} has already been cancelled or closed.",
         _ => $"{r.Reference} is still open.",
     };
 }
