@@ -36,6 +36,7 @@ try
         .AddSlack()
         .AddMentorshipStore()
         .AddMentorshipFeatures()
+        .AddCoordination(builder.Configuration)
         .AddFollowUps(builder.Configuration);
     using var host = builder.Build();
     var store = host.Services.GetRequiredService<IMentorshipStore>();

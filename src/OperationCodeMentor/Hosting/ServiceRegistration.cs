@@ -60,6 +60,8 @@ public static class ServiceRegistration
     {
         services.AddSingleton<MentorsChannel>();
         services.AddSingleton<Pairing>();
+        services.AddSingleton<ChannelCard>();
+        services.AddSingleton<RequestEnding>();
         services.AddSingleton<RequestIntake>();
 
         services.AddSingleton<ISlashCommandHandler, MentorCommand>();

@@ -5,6 +5,7 @@ namespace OperationCodeMentor.Mentorship;
 /// <summary>
 /// The coordination settings under <c>Mentorship:</c> (request limits, the weekly digest and the program's time zone).
 /// Bound from the same section as <see cref="MentorshipOptions"/>, kept in their own class so each area validates its own keys.
+/// This is the one reader of <c>Mentorship:TimeZone</c>: the digest, the limits' dates and the follow-ups' quiet hours all use <see cref="Zone"/>.
 /// </summary>
 public sealed class CoordinationOptions
 {
@@ -17,7 +18,7 @@ public sealed class CoordinationOptions
     /// <summary>When coordinators get the weekly digest DM: a day and a time such as <c>Monday 09:00</c>, or <c>off</c>. Default <c>Monday 09:00</c>.</summary>
     public string Digest { get; set; } = "Monday 09:00";
 
-    /// <summary>The time zone the digest time is read in: an IANA name such as <c>America/New_York</c>. Default <c>UTC</c>.</summary>
+    /// <summary>The program's time zone, for the digest time, dates shown to mentees and quiet hours: an IANA name such as <c>America/New_York</c>. Default <c>UTC</c>.</summary>
     public string TimeZone { get; set; } = "UTC";
 
     public TimeZoneInfo Zone => TimeZoneInfo.FindSystemTimeZoneById(TimeZone);

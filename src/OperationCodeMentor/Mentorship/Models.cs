@@ -91,13 +91,3 @@ public enum ReleaseResult
 }
 
 public sealed record ReleaseOutcome(ReleaseResult Result, MentorRequest? Request);
-
-public enum StatusChangeResult
-{
-    Changed,
-    NotAllowed,
-    NotFound,
-}
-
-/// <summary>The result of closing or reopening a request, and the request as it stands afterwards.</summary>
-public sealed record StatusChange(StatusChangeResult Result, MentorRequest? Request);

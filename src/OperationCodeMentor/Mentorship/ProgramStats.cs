@@ -15,6 +15,10 @@ public enum FollowUpFields
 /// One request and what is known of how it went. The follow-up fields (escalation, session, feedback, re-pairs)
 /// are only meaningful when <see cref="ActivityHistory.Tracked"/> says the store records them.
 /// </summary>
+/// <param name="EscalatedAt">The request's first escalation, kept even if a release or reopen started its ladder again.</param>
+/// <param name="SessionDoneAt">When its session was marked done.</param>
+/// <param name="Helped">The mentee's answer to "How did it go?": true for "it helped", false for "another mentor", null before any answer.</param>
+/// <param name="RePairs">How many requests were opened again from this one because the mentee asked for another mentor.</param>
 public sealed record RequestActivity(
     MentorRequest Request,
     DateTimeOffset? FirstClaimedAt,

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
+using OperationCodeMentor.Features.Admin;
 using OperationCodeMentor.Features.FollowUp;
 using OperationCodeMentor.Features.Requests;
 using OperationCodeMentor.Mentorship;
@@ -109,7 +110,7 @@ public sealed partial class FollowUpMessages(
         if (!claimed && r.MentionedMentors.Count > 0)
             blocks.Add(BlockKit.Context($"Mentioned when it was posted: {Mrkdwn.Users(r.MentionedMentors)}"));
         blocks.Add(BlockKit.Context(hint));
-        blocks.Add(FollowUpBlocks.StaffActions(r, claimed));
+        blocks.Add(CoordinatorButtons.For(r));
         return blocks;
     }
 

@@ -26,6 +26,7 @@ public sealed partial class FollowUpSweeper(
     FollowUpMessages messages,
     StepPoster poster,
     IOptionsMonitor<ScheduleOptions> options,
+    IOptionsMonitor<CoordinationOptions> program,
     TimeProvider clock,
     ILogger<FollowUpSweeper> log) : BackgroundService
 {
@@ -89,7 +90,7 @@ public sealed partial class FollowUpSweeper(
         {
             var o = options.CurrentValue;
             var now = clock.GetUtcNow();
-            var quietUntil = o.GetQuietHours()?.Defer(now) ?? now;
+            var quietUntil = o.GetQuietHours(program.CurrentValue.Zone)?.Defer(now) ?? now;
             var due = await store.GetDueFollowUpsAsync(now, MaxPerSweep, ct).ConfigureAwait(false);
             var plans = new List<PlannedAction>();
             var taken = 0;

@@ -4,15 +4,14 @@ using OperationCodeMentor.Mentorship;
 namespace OperationCodeMentor.Scheduling;
 
 /// <summary>
-/// Settings under <c>Mentorship:Schedule:</c> (the follow-up ladder), plus <c>Mentorship:EscalationContacts</c> and
-/// <c>Mentorship:TimeZone</c>, which the ladder is the only user of. Every duration is a TimeSpan
-/// (<c>d.hh:mm:ss</c>), so seconds-long values work for watching the whole ladder in a minute.
+/// Settings under <c>Mentorship:Schedule:</c> (the follow-up ladder), plus <c>Mentorship:EscalationContacts</c>, which
+/// the ladder is the only user of. Quiet hours are read in the program's time zone, <see cref="CoordinationOptions.Zone"/>.
+/// Every duration is a TimeSpan (<c>d.hh:mm:ss</c>), so seconds-long values work for watching the whole ladder in a minute.
 /// </summary>
 public sealed class ScheduleOptions
 {
     public const string Section = "Mentorship:Schedule";
     public const string EscalationContactsKey = "Mentorship:EscalationContacts";
-    public const string TimeZoneKey = "Mentorship:TimeZone";
 
     /// <summary>First bump of an unclaimed request, after it was posted (or released). Default 1 day.</summary>
     public TimeSpan FirstBumpAfter { get; set; } = TimeSpan.FromDays(1);
@@ -38,37 +37,18 @@ public sealed class ScheduleOptions
     /// <summary>How often the sweep looks for due steps. Default 1 minute.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Optional <c>HH:mm-HH:mm</c> in <see cref="TimeZone"/>, such as <c>22:00-07:00</c>; a step due inside waits for the end. Default none.</summary>
+    /// <summary>Optional <c>HH:mm-HH:mm</c> in <c>Mentorship:TimeZone</c>, such as <c>22:00-07:00</c>; a step due inside waits for the end. Default none.</summary>
     public string? QuietHours { get; set; }
 
     /// <summary><c>Mentorship:EscalationContacts</c>: Slack user IDs of the chain of command. Default none (the coordinators get escalations).</summary>
     public List<string> EscalationContacts { get; set; } = [];
 
-    /// <summary><c>Mentorship:TimeZone</c>: IANA time zone of the quiet hours, such as <c>America/New_York</c>. Default <c>UTC</c>.</summary>
-    public string TimeZone { get; set; } = "UTC";
-
-    /// <summary>The parsed quiet hours, or null when there are none (or they are invalid, which validation reports).</summary>
-    public QuietHours? GetQuietHours() =>
-        Scheduling.QuietHours.TryParse(QuietHours, out var start, out var end) && TryFindZone(TimeZone, out var zone)
-            ? new QuietHours(start, end, zone)
-            : null;
-
-    internal static bool TryFindZone(string id, out TimeZoneInfo zone)
-    {
-        try
-        {
-            zone = TimeZoneInfo.FindSystemTimeZoneById(id);
-            return true;
-        }
-        catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException or ArgumentException)
-        {
-            zone = TimeZoneInfo.Utc;
-            return false;
-        }
-    }
+    /// <summary>The parsed quiet hours in <paramref name="zone"/>, or null when there are none (or they are invalid, which validation reports).</summary>
+    public QuietHours? GetQuietHours(TimeZoneInfo zone) =>
+        Scheduling.QuietHours.TryParse(QuietHours, out var start, out var end) ? new QuietHours(start, end, zone) : null;
 }
 
-/// <summary>Reads the two keys that live directly under <c>Mentorship:</c>; lists may be one comma-separated value.</summary>
+/// <summary>Reads the key that lives directly under <c>Mentorship:</c>; the list may be one comma-separated value.</summary>
 internal sealed class ScheduleOptionsSetup(IConfiguration configuration) : IConfigureOptions<ScheduleOptions>
 {
     public void Configure(ScheduleOptions o)
@@ -79,7 +59,6 @@ internal sealed class ScheduleOptionsSetup(IConfiguration configuration) : IConf
             .SelectMany(c => c.Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             .Distinct(StringComparer.Ordinal)
             .ToList();
-        if (configuration[ScheduleOptions.TimeZoneKey] is { Length: > 0 } zone) o.TimeZone = zone.Trim();
     }
 }
 
@@ -109,8 +88,6 @@ internal sealed class ScheduleOptionsValidator : IValidateOptions<ScheduleOption
             errors.Add($"{ScheduleOptions.Section}:SweepInterval must be between 00:00:01 and 01:00:00; got {o.SweepInterval}.");
         if (!string.IsNullOrWhiteSpace(o.QuietHours) && !QuietHours.TryParse(o.QuietHours, out _, out _))
             errors.Add($"{ScheduleOptions.Section}:QuietHours must look like 22:00-07:00 (start-end, 24-hour clock, start and end different); got '{o.QuietHours}'.");
-        if (!ScheduleOptions.TryFindZone(o.TimeZone, out _))
-            errors.Add($"{ScheduleOptions.TimeZoneKey} must be an IANA time zone such as America/New_York or UTC; '{o.TimeZone}' is not known on this machine.");
         foreach (var c in o.EscalationContacts.Where(c => !SlackIds.IsUserId(c)))
             errors.Add($"{ScheduleOptions.EscalationContactsKey} must hold Slack user IDs such as U0123ABCD; '{c}' is not one (find it in the person's profile, under 'Copy member ID').");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -72,6 +72,15 @@ public static class BlockKit
         return b;
     }
 
+    /// <summary>The "are you sure?" dialog a button or select can ask before it acts.</summary>
+    public static JsonObject Confirm(string title, string mrkdwn, string confirm, string deny = "Cancel") => new()
+    {
+        ["title"] = PlainText(title, 100),
+        ["text"] = MrkdwnText(mrkdwn, 300),
+        ["confirm"] = PlainText(confirm, 30),
+        ["deny"] = PlainText(deny, 30),
+    };
+
     public static JsonObject Option(string text, string? value = null) =>
         new() { ["text"] = PlainText(text, MaxOptionText), ["value"] = Clamp(value ?? text, MaxOptionText) };
 

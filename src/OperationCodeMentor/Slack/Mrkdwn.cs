@@ -47,6 +47,13 @@ public static class Mrkdwn
         return text[..cut] + "…";
     }
 
+    /// <summary>
+    /// Someone's own words as a block quote: escaped, cut to <paramref name="max"/>, each line quoted on its own, so the
+    /// quote ends where their words end (<c>&gt;&gt;&gt;</c> would also swallow whatever the bot writes after it).
+    /// </summary>
+    public static string Quote(string? text, int max) =>
+        string.Join("\n", EscapeAndTruncate(text, max).ReplaceLineEndings("\n").Split('\n').Select(line => "> " + line));
+
     public static string User(string userId) => $"<@{userId}>";
 
     public static string Users(IEnumerable<string> userIds) => string.Join(" ", userIds.Select(User));

@@ -48,6 +48,9 @@ public sealed class Interaction
     public string? ResponseUrl => Str(Payload, "response_url");
     public string? ChannelId => Str(Payload["container"], "channel_id") ?? Str(Payload["channel"], "id");
     public string? MessageTs => Str(Payload["container"], "message_ts") ?? Str(Payload["message"], "ts");
+
+    /// <summary>A click in an ephemeral message (such as a command's answer), which only its response_url can answer.</summary>
+    public bool IsEphemeral => Payload["container"]?["is_ephemeral"] is JsonValue v && v.TryGetValue<bool>(out var e) && e;
     public JsonObject? View => Payload["view"] as JsonObject;
     public string? CallbackId => Str(View, "callback_id");
     public string? PrivateMetadata => Str(View, "private_metadata");

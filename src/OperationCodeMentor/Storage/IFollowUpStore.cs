@@ -35,14 +35,11 @@ public interface IFollowUpStore
     /// <summary>Gives up the step begun with <paramref name="token"/> (nothing was sent) so it is tried again at <paramref name="retryAt"/>.</summary>
     Task<bool> TryAbandonStepAsync(string requestId, string token, DateTimeOffset retryAt, CancellationToken ct = default);
 
-    /// <summary>Cancels an open request (or, when <paramref name="allowClaimed"/>, a claimed one) and records who and why.</summary>
-    Task<Transition> TryCloseAsync(string requestId, string closedBy, string reason, bool allowClaimed, DateTimeOffset now, CancellationToken ct = default);
+    /// <summary>Cancels an open request (or, when <paramref name="allowClaimed"/>, a claimed one) and records who and why (the reason may be left out).</summary>
+    Task<Transition> TryCloseAsync(string requestId, string closedBy, string? reason, bool allowClaimed, DateTimeOffset now, CancellationToken ct = default);
 
     /// <summary>Marks the session of a request claimed by <paramref name="expectedClaimer"/> as done.</summary>
     Task<Transition> TryCompleteSessionAsync(string requestId, string expectedClaimer, string completedBy, DateTimeOffset now, CancellationToken ct = default);
-
-    /// <summary>Moves a claim from <paramref name="expectedClaimer"/> to <paramref name="newMentor"/>.</summary>
-    Task<Transition> TryReassignAsync(string requestId, string expectedClaimer, string newMentor, DateTimeOffset now, CancellationToken ct = default);
 
     /// <summary>
     /// Stores the answer to "How did it go?" once per completed request. "Another mentor" also creates, in the same

@@ -68,12 +68,14 @@ public interface IMentorshipStore : IFollowUpStore
     /// </summary>
     Task<ActivityHistory> GetActivityAsync(DateTimeOffset since, CancellationToken ct = default);
 
-    /// <summary>A coordinator pairs an open request with a mentor: the same conditional claim, remembered as assigned.</summary>
-    Task<ClaimOutcome> TryAssignAsync(string requestId, string mentorSlackId, string assignedBy, DateTimeOffset now, CancellationToken ct = default);
-
-    /// <summary>Cancels an open or claimed request, recording who closed it and why.</summary>
-    Task<StatusChange> TryCloseAsync(string requestId, string closedBy, string? reason, DateTimeOffset now, CancellationToken ct = default);
+    /// <summary>
+    /// A coordinator pairs a request with a mentor, remembered as assigned: an open request, like any claim, so it
+    /// cannot overtake a mentor who clicked first; or, when <paramref name="expectedClaimer"/> is given, a request still
+    /// claimed by that mentor, which moves to the new one (a claim that looked stuck). One conditional write either way.
+    /// Closing is <see cref="IFollowUpStore.TryCloseAsync"/>, shared with the mentee's cancel.
+    /// </summary>
+    Task<ClaimOutcome> TryAssignAsync(string requestId, string mentorSlackId, string assignedBy, string? expectedClaimer, DateTimeOffset now, CancellationToken ct = default);
 
     /// <summary>Puts a cancelled request back in the queue, unclaimed.</summary>
-    Task<StatusChange> TryReopenAsync(string requestId, CancellationToken ct = default);
+    Task<Transition> TryReopenAsync(string requestId, CancellationToken ct = default);
 }

@@ -1,7 +1,8 @@
 using System.Net.Http;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
-using OperationCodeMentor.Features.FollowUp;
+using OperationCodeMentor.Features.Admin;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Scheduling;
 using OperationCodeMentor.Tests.Fakes;
@@ -76,14 +77,14 @@ internal static class FollowUpKit
     public static Task<HttpResponseMessage> PressAsync(this MentorBot bot, string actionId, string requestId, string user, string? channel = null) =>
         bot.SendAsync(bot.Requests.Interaction(SlackRequests.BlockAction(actionId, requestId, user, channel ?? "D" + user, "1.000001")));
 
-    /// <summary>Picks <paramref name="mentor"/> in the "Assign to…" list of a follow-up DM.</summary>
+    /// <summary>Picks <paramref name="mentor"/> in the "Assign to…" list of a follow-up DM about <paramref name="r"/> as it was when the DM went out.</summary>
     public static Task<HttpResponseMessage> AssignAsync(this MentorBot bot, MentorRequest r, string mentor, string by)
     {
         var payload = SlackRequests.BlockAction(AssignAction.Id, "", by, "D" + by, "1.000001");
         payload["actions"] = new JsonArray(new JsonObject
         {
             ["action_id"] = AssignAction.Id,
-            ["block_id"] = FollowUpBlocks.StaffBlockPrefix + r.Id,
+            ["block_id"] = CoordinatorButtons.For(r)["block_id"]!.ToString(),
             ["type"] = "users_select",
             ["selected_user"] = mentor,
             ["action_ts"] = "1.2",
@@ -91,11 +92,11 @@ internal static class FollowUpKit
         return bot.SendAsync(bot.Requests.Interaction(payload));
     }
 
-    /// <summary>Submits a coordinator's one-question modal for the request.</summary>
-    public static Task<HttpResponseMessage> SubmitStaffModalAsync(this MentorBot bot, string callbackId, MentorRequest r, string user, string text)
+    /// <summary>Submits a coordinator's one-question modal for the request, as opened from a follow-up DM.</summary>
+    public static Task<HttpResponseMessage> SubmitCoordinatorModalAsync(this MentorBot bot, string callbackId, MentorRequest r, string user, string text)
     {
-        var payload = SlackRequests.ViewSubmission(callbackId, user, (StaffModal.TextBlock, text));
-        payload["view"]!["private_metadata"] = r.Id;
+        var payload = SlackRequests.ViewSubmission(callbackId, user, (CoordinatorModal.TextBlock, text));
+        payload["view"]!["private_metadata"] = JsonSerializer.Serialize(new CoordinatorModal.Metadata(r.Id, null, false));
         return bot.SendAsync(bot.Requests.Interaction(payload));
     }
 

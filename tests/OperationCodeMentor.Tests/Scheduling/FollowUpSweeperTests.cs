@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using OperationCodeMentor.Features.Admin;
 using OperationCodeMentor.Features.FollowUp;
 using OperationCodeMentor.Features.Requests;
 using OperationCodeMentor.Mentorship;

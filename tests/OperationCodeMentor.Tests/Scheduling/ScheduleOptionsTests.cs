@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Scheduling;
 using OperationCodeMentor.Tests.Fakes;
 
@@ -22,9 +23,8 @@ public class ScheduleOptionsTests
             Assert.Equal(TimeSpan.FromDays(14), o.StuckClaimAfter);
             Assert.Equal(TimeSpan.FromMinutes(1), o.SweepInterval);
             Assert.Null(o.QuietHours);
-            Assert.Null(o.GetQuietHours());
+            Assert.Null(o.GetQuietHours(TimeZoneInfo.Utc));
             Assert.Empty(o.EscalationContacts);
-            Assert.Equal("UTC", o.TimeZone);
         }
     }
 
@@ -43,9 +43,11 @@ public class ScheduleOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(5), o.FirstBumpAfter);
         Assert.Equal(TimeSpan.FromSeconds(1), o.SweepInterval);
         Assert.Equal(["UCEO0001", "UCTO0002"], o.EscalationContacts);
-        var quiet = o.GetQuietHours()!;
+        // The quiet hours are read in the program's one time zone, the same the digest uses.
+        var zone = bot.Services.GetRequiredService<IOptions<CoordinationOptions>>().Value.Zone;
+        Assert.Equal("Europe/Berlin", zone.Id);
+        var quiet = o.GetQuietHours(zone)!;
         Assert.Equal((new TimeOnly(22, 0), new TimeOnly(7, 0)), (quiet.Start, quiet.End));
-        Assert.Equal("Europe/Berlin", quiet.Zone.Id);
     }
 
     [Fact]

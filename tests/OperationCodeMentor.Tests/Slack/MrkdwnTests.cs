@@ -28,5 +28,9 @@ public class MrkdwnTests
     }
 
     [Fact]
+    public void Quote_QuotesEachLineEscaped_SoTheQuoteEndsWhereTheirWordsEnd() =>
+        Assert.Equal("> first\n> &lt;!channel&gt; second", Mrkdwn.Quote("first\r\n<!channel> second", 100));
+
+    [Fact]
     public void Truncate_LeavesShortTextAlone() => Assert.Equal("short", Mrkdwn.Truncate("short", 10));
 }

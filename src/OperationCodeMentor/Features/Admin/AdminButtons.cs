@@ -1,92 +1,84 @@
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Microsoft.Extensions.Options;
-using OperationCodeMentor.Features.Home;
+using OperationCodeMentor.Features.Requests;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Slack;
 using OperationCodeMentor.Storage;
 
 namespace OperationCodeMentor.Features.Admin;
 
-/// <summary>Where a coordinator clicked: an ephemeral list (answer through its response URL), a message, or the Home tab.</summary>
-public sealed record AdminOrigin(string UserId, string? ChannelId, string? ResponseUrl, bool FromHome)
-{
-    public static AdminOrigin Of(Interaction i) =>
-        new(i.UserId, i.ChannelId, i.ResponseUrl, Interaction.Str(i.View, "type") == "home");
-}
-
 /// <summary>
-/// The checks and answers every coordinator button shares: anyone who is not a coordinator is told so and nothing
-/// changes (a crafted payload gets no further than a real click would); answers go back where the click came from,
-/// and a Home tab is redrawn to show the change.
+/// "Assign to…" beside a request, wherever a coordinator sees it: the chosen mentor gets it exactly as with
+/// <c>/mentor-admin assign</c>. From a stuck-claim report it moves the claim, but only from the mentor it reported.
 /// </summary>
-public sealed partial class AdminGuard(IOptionsMonitor<MentorshipOptions> options, SlackApiClient slack, AppHome home, BackgroundWork work, ILogger<AdminGuard> log)
+public sealed class AssignAction(AdminGuard guard, RequestAdmin admin, IMentorshipStore store) : IBlockActionHandler
 {
-    public const string Refusal = "Sorry, only mentor coordinators can do that, so nothing was changed.";
+    public const string Id = "admin_assign";
 
-    public bool IsCoordinator(string userId) => options.CurrentValue.IsCoordinator(userId);
-
-    /// <summary>Runs <paramref name="act"/> after the acknowledgement for a coordinator; refuses anyone else.</summary>
-    public SlackAck Run(string name, AdminOrigin origin, Func<CancellationToken, Task<string?>> act)
-    {
-        if (!IsCoordinator(origin.UserId))
-        {
-            work.Run("refuse " + name, ct => ReplyAsync(origin, Refusal, redraw: false, ct));
-            return SlackAck.Empty;
-        }
-        work.Run(name, async ct =>
-        {
-            string? answer;
-            try
-            {
-                answer = await act(ct).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogFailed(log, e, name);
-                answer = AdminCommand.Failed;
-            }
-            if (answer is not null) await ReplyAsync(origin, answer, redraw: origin.FromHome, ct).ConfigureAwait(false);
-        });
-        return SlackAck.Empty;
-    }
-
-    public async Task ReplyAsync(AdminOrigin origin, string text, bool redraw, CancellationToken ct)
-    {
-        if (origin.ResponseUrl is not null && !origin.FromHome)
-        {
-            var message = SlackAck.Ephemeral(text).Body!;
-            message["replace_original"] = false;
-            await slack.RespondAsync(origin.ResponseUrl, message, ct).ConfigureAwait(false);
-        }
-        else
-            await slack.TellAsync(origin.FromHome ? null : origin.ChannelId, origin.UserId, text, ct).ConfigureAwait(false);
-        if (redraw) await home.PublishAsync(origin.UserId, ct).ConfigureAwait(false);
-    }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Coordinator action '{Name}' failed")]
-    private static partial void LogFailed(ILogger log, Exception e, string name);
-}
-
-/// <summary>"Assign to…" beside a request in the queue: the chosen person gets it, exactly as with <c>/mentor-admin assign</c>.</summary>
-public sealed class AssignSelectAction(AdminGuard guard, RequestAdmin admin, IMentorshipStore store) : IBlockActionHandler
-{
-    public string ActionId => QueueMessage.AssignActionId;
+    public string ActionId => Id;
 
     public Task<SlackAck> HandleAsync(BlockAction action, CancellationToken ct)
     {
-        var requestId = action.BlockId is { } b && b.StartsWith(QueueMessage.RequestBlockPrefix, StringComparison.Ordinal)
-            ? b[QueueMessage.RequestBlockPrefix.Length..]
-            : throw new SlackPayloadException("An Assign choice needs the request in 'block_id'.");
+        if (!CoordinatorButtons.TryRead(action.BlockId, out var requestId, out var claimer))
+            throw new SlackPayloadException("An Assign choice needs the request in 'block_id'.");
         var mentor = Interaction.Str(action.Raw, "selected_user") ?? throw new SlackPayloadException("An Assign choice needs 'selected_user'.");
         var origin = AdminOrigin.Of(action.Interaction);
-        return Task.FromResult(guard.Run("assign request", origin, async stop =>
+        return Task.FromResult(guard.RunForStaff("assign request", origin, async stop =>
         {
             var request = await store.GetRequestAsync(requestId, stop).ConfigureAwait(false);
-            return request is null ? "I couldn't find that request any more." : await admin.AssignAsync(origin.UserId, request, mentor, stop).ConfigureAwait(false);
+            return request is null ? RequestStatusText.Gone : await admin.AssignAsync(origin.UserId, request, mentor, claimer, stop).ConfigureAwait(false);
         }));
     }
+}
+
+/// <summary>"Close" beside a request: asks for the reason the mentee will read, then closes it the same way as <c>/mentor-admin close</c>.</summary>
+public sealed class CloseAction(CoordinatorModal modal) : IBlockActionHandler
+{
+    public const string Id = "admin_close";
+    public const string CallbackId = "admin_close_modal";
+    public const int MinReason = 3;
+
+    public string ActionId => Id;
+
+    public Task<SlackAck> HandleAsync(BlockAction action, CancellationToken ct) => Task.FromResult(modal.Open(action, "open close modal", r => new CoordinatorModal.Form(
+        CallbackId, $"Close {r.Reference}",
+        $"Close *{r.Reference}* ({Mrkdwn.EscapeAndTruncate(r.Service, 200)}) from {Mrkdwn.User(r.MenteeSlackId)}? Nobody will be able to claim it and " +
+        "its follow-ups stop. The mentee is told, with your reason" +
+        (r.Status == RequestStatus.Claimed && r.ClaimedBy is { } m ? $", and so is {Mrkdwn.User(m)}, who claimed it." : "."),
+        "Reason (the mentee sees it)", "For example: a duplicate of R-1041, sorted out in #help, or no mentor for this skill right now; please ask again next month.",
+        "Close request", MinReason)));
+}
+
+public sealed class CloseSubmission(CoordinatorModal modal, RequestAdmin admin) : IViewSubmissionHandler
+{
+    public string CallbackId => CloseAction.CallbackId;
+
+    public Task<SlackAck> HandleAsync(Interaction submission, CancellationToken ct) =>
+        Task.FromResult(modal.Submit(submission, CloseAction.MinReason, "close request", (r, reason, stop) => admin.CloseAsync(submission.UserId, r, reason, stop)));
+}
+
+/// <summary>"Ask for details": a coordinator writes a question, and the mentee gets it by DM (seed: reach out to mentees
+/// whose requests lack the detail needed to pair them).</summary>
+public sealed class AskDetailsAction(CoordinatorModal modal) : IBlockActionHandler
+{
+    public const string Id = "admin_ask_details";
+    public const string CallbackId = "admin_ask_details_modal";
+    public const int MinQuestion = 5;
+
+    public string ActionId => Id;
+
+    public Task<SlackAck> HandleAsync(BlockAction action, CancellationToken ct) => Task.FromResult(modal.Open(action, "open ask-details modal", r => new CoordinatorModal.Form(
+        CallbackId, "Ask for details",
+        $"Your question goes to {Mrkdwn.User(r.MenteeSlackId)} by DM from the bot, with your name on it, so they can reply to you directly.",
+        "Your question", "What would help a mentor say yes? For example: which project, what you've tried, what a good session looks like.",
+        "Send question", MinQuestion)));
+}
+
+public sealed class AskDetailsSubmission(CoordinatorModal modal, RequestAdmin admin) : IViewSubmissionHandler
+{
+    public string CallbackId => AskDetailsAction.CallbackId;
+
+    public Task<SlackAck> HandleAsync(Interaction submission, CancellationToken ct) =>
+        Task.FromResult(modal.Submit(submission, AskDetailsAction.MinQuestion, "ask mentee for details", (r, question, stop) => admin.AskDetailsAsync(submission.UserId, r, question, stop)));
 }
 
 /// <summary>The older/newer buttons under the queue: replace the list with the page asked for.</summary>
@@ -107,74 +99,6 @@ public sealed class QueuePageAction(AdminGuard guard, AdminReports reports, Slac
             message["blocks"] = blocks;
             await slack.RespondAsync(origin.ResponseUrl, message, stop).ConfigureAwait(false);
             return null;
-        }));
-    }
-}
-
-/// <summary>"Close" beside a request: asks for a reason in a small modal before anything changes.</summary>
-public sealed class CloseButtonAction(AdminGuard guard, IMentorshipStore store, SlackApiClient slack) : IBlockActionHandler
-{
-    public string ActionId => QueueMessage.CloseActionId;
-
-    public Task<SlackAck> HandleAsync(BlockAction action, CancellationToken ct)
-    {
-        var requestId = action.Value ?? throw new SlackPayloadException("A Close click needs the request in 'value'.");
-        var trigger = action.Interaction.TriggerId ?? throw new SlackPayloadException("A Close click needs 'trigger_id'.");
-        var origin = AdminOrigin.Of(action.Interaction);
-        return Task.FromResult(guard.Run("open close modal", origin, async stop =>
-        {
-            var request = await store.GetRequestAsync(requestId, stop).ConfigureAwait(false);
-            if (request is null) return "I couldn't find that request any more.";
-            await slack.OpenViewAsync(trigger, CloseModal.Build(request, origin), stop).ConfigureAwait(false);
-            return null;
-        }));
-    }
-}
-
-/// <summary>The reason modal behind "Close". It remembers where the click came from so the answer goes back there.</summary>
-public static class CloseModal
-{
-    public const string CallbackId = "admin_close_modal";
-    public const string ReasonBlock = "reason";
-    public const string ValueAction = "value";
-    public const int MaxReason = 500;
-
-    public sealed record Metadata(string RequestId, string? ChannelId, string? ResponseUrl, bool FromHome);
-
-    public static JsonObject Build(MentorRequest r, AdminOrigin origin) => BlockKit.Modal(CallbackId, $"Close {r.Reference}",
-    [
-        BlockKit.Section($"Close *{r.Reference}* ({Mrkdwn.EscapeAndTruncate(r.Service, 200)}) from {Mrkdwn.User(r.MenteeSlackId)}? " +
-            "Nobody will be able to claim it; the mentee is told, with your reason" +
-            (r.Status == RequestStatus.Claimed && r.ClaimedBy is { } m ? $", and so is {Mrkdwn.User(m)}, who claimed it." : ".")),
-        BlockKit.Input(ReasonBlock, "Reason (shown to the mentee)",
-            BlockKit.TextInput(ValueAction, "e.g. a duplicate of R-1041, or sorted out in #help", maxLength: MaxReason), optional: true),
-    ], submit: "Close request", close: "Keep it open",
-        privateMetadata: JsonSerializer.Serialize(new Metadata(r.Id, origin.ChannelId, origin.ResponseUrl, origin.FromHome)));
-
-    public static Metadata? ReadMetadata(string? json)
-    {
-        if (string.IsNullOrEmpty(json)) return null;
-        try { return JsonSerializer.Deserialize<Metadata>(json); }
-        catch (JsonException) { return null; }
-    }
-}
-
-/// <summary>The reason modal was submitted: close the request, if the person submitting is a coordinator.</summary>
-public sealed class CloseSubmission(AdminGuard guard, RequestAdmin admin, IMentorshipStore store) : IViewSubmissionHandler
-{
-    public string CallbackId => CloseModal.CallbackId;
-
-    public Task<SlackAck> HandleAsync(Interaction submission, CancellationToken ct)
-    {
-        var meta = CloseModal.ReadMetadata(submission.PrivateMetadata) ?? throw new SlackPayloadException("The close modal's private_metadata is missing or not valid.");
-        if (!guard.IsCoordinator(submission.UserId))
-            return Task.FromResult(SlackAck.Errors(new Dictionary<string, string> { [CloseModal.ReasonBlock] = AdminGuard.Refusal }));
-        var reason = submission.State.Text(CloseModal.ReasonBlock, CloseModal.ValueAction);
-        var origin = new AdminOrigin(submission.UserId, meta.ChannelId, meta.ResponseUrl, meta.FromHome);
-        return Task.FromResult(guard.Run("close request", origin, async stop =>
-        {
-            var request = await store.GetRequestAsync(meta.RequestId, stop).ConfigureAwait(false);
-            return request is null ? "I couldn't find that request any more." : await admin.CloseAsync(origin.UserId, request, reason, stop).ConfigureAwait(false);
         }));
     }
 }

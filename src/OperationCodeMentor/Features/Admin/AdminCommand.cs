@@ -52,7 +52,7 @@ public sealed partial class AdminCommand(
                 ? Later(command, "show mentor", ct => Message(reports.MentorAsync(mentor, ct)))
                 : SlackAck.Ephemeral(NeedUser("/mentor-admin mentor @someone", rest.Length == 0 ? null : rest)),
             "assign" => args.Length == 2 && CommandText.TryUser(args[1], out var assignee)
-                ? Later(command, "assign request", ct => WithRequest(args[0], r => admin.AssignAsync(me, r, assignee, ct), ct))
+                ? Later(command, "assign request", ct => WithRequest(args[0], r => admin.AssignAsync(me, r, assignee, expectedClaimer: null, ct), ct))
                 : SlackAck.Ephemeral(NeedUser("/mentor-admin assign R-1042 @mentor", args.ElementAtOrDefault(1))),
             "close" => args.Length >= 1
                 ? Later(command, "close request", ct => WithRequest(args[0], r => admin.CloseAsync(me, r, args.Length > 1 ? CommandText.Plain(args[1]) : null, ct), ct))
@@ -114,7 +114,7 @@ public sealed partial class AdminCommand(
 
     public const string Help =
         "*/mentor-admin* is for mentor coordinators.\n" +
-        "• `/mentor-admin open [page]`: the open requests, oldest first, each with *Assign to…* and *Close*.\n" +
+        "• `/mentor-admin open [page]`: the open requests, oldest first, each with *Assign to…*, *Ask for details* and *Close*.\n" +
         "• `/mentor-admin assign R-1042 @mentor`: pair a request by hand; the mentor and mentee get the same DMs as for a claim.\n" +
         "• `/mentor-admin close R-1042 [reason]`: close a request that no longer needs a mentor; the mentee is told why.\n" +
         "• `/mentor-admin reopen R-1042`: put a closed request back in the queue.\n" +

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using OperationCodeMentor.Features.Requests;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Slack;
 
@@ -25,7 +26,7 @@ public static class MentorReport
 
         var lines = history.Select(r =>
             $"• *{r.Reference}* · {Mrkdwn.User(r.MenteeSlackId)} · {Mrkdwn.EscapeAndTruncate(r.Service, 100)} · " +
-            $"{(r.ClaimedAt is { } c ? "claimed " + SlackDates.When(c) : "made " + SlackDates.When(r.CreatedAt))} · {RequestAdmin.Describe(r.Status)}").ToList();
+            $"{(r.ClaimedAt is { } c ? "claimed " + SlackDates.When(c) : "made " + SlackDates.When(r.CreatedAt))} · {RequestStatusText.Word(r.Status)}").ToList();
         blocks.Add(BlockKit.Section(history.Count == 0
             ? "*History:* no pairings yet."
             : $"*History:* {history.Count} pairing{(history.Count == 1 ? "" : "s")}, most recent first\n" + BlockKit.Lines(lines, 20)));

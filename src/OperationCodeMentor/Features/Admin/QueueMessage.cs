@@ -5,13 +5,10 @@ using OperationCodeMentor.Slack;
 
 namespace OperationCodeMentor.Features.Admin;
 
-/// <summary>The open queue for coordinators, oldest first, a page at a time, each request with Assign to… and Close.</summary>
+/// <summary>The open queue for coordinators, oldest first, a page at a time, each request with <see cref="CoordinatorButtons"/>.</summary>
 public static class QueueMessage
 {
-    public const string AssignActionId = "admin_assign";
-    public const string CloseActionId = "admin_close";
     public const string PageActionId = "admin_open_page";
-    public const string RequestBlockPrefix = "admin_request:";
 
     /// <summary>Two blocks a request, so a page stays well inside a message's 50 blocks.</summary>
     public const int PageSize = 20;
@@ -47,7 +44,7 @@ public static class QueueMessage
         return ($"{open.Count} open requests", BlockKit.Blocks(blocks));
     }
 
-    /// <summary>One request: its age, service, skills and matching mentors, then Assign to… and Close.</summary>
+    /// <summary>One request: its age, service, skills and matching mentors, then Assign to…, Ask for details and Close.</summary>
     public static IEnumerable<JsonObject> Entry(MentorRequest r, IReadOnlyList<MentorLoad> mentors, DateTimeOffset now)
     {
         var available = MentorMatcher.Match(r.Skills, mentors, int.MaxValue).Count;
@@ -61,8 +58,6 @@ public static class QueueMessage
             $"*{r.Reference}* · waiting {SlackDates.Duration(now - r.CreatedAt)} · {Mrkdwn.EscapeAndTruncate(r.Service, 200)} · from {Mrkdwn.User(r.MenteeSlackId)}\n" +
             $"Skills: {Mrkdwn.EscapeAndTruncate(string.Join(", ", r.Skills), 600)} · {match}\n" +
             $">{Mrkdwn.EscapeAndTruncate(r.Details.ReplaceLineEndings(" "), 300)}");
-        yield return BlockKit.Actions(RequestBlockPrefix + r.Id,
-            BlockKit.UsersSelect(AssignActionId, "Assign to…"),
-            BlockKit.Button("Close", CloseActionId, r.Id, "danger"));
+        yield return CoordinatorButtons.For(r);
     }
 }

@@ -32,11 +32,14 @@ public static class StatsMessage
         return ($"Mentorship stats: {s.Requests} requests, {s.Claimed} claimed, {s.OpenNow} open now.", BlockKit.Blocks(blocks));
     }
 
-    /// <summary>The few numbers a coordinator wants at a glance.</summary>
+    /// <summary>The few numbers a coordinator wants at a glance; a follow-up figure the store does not record is left out.</summary>
     public static string Headline(ProgramStats s, int days) =>
         $"*Last {days} days:* {s.Requests} request{Plural(s.Requests)}, {s.Claimed} claimed" +
         $" · median time to first claim {Time(s.MedianTimeToClaim)}" +
         $" · claimed within 48 h: {Ratio(s.ClaimedWithin48Hours)}" +
+        (s.SessionsDone is { } done ? $" · sessions done: {done}" : "") +
+        (s.Helped is { } helped ? $" · \"it helped\": {Ratio(helped)}" : "") +
+        (s.Escalated is { } escalated ? $" · escalated: {Ratio(escalated)}" : "") +
         $" · skills asked for with no mentor: {s.SkillsWithNoMentor.Count}";
 
     public static string QueueSummary(ProgramStats s) =>

@@ -32,7 +32,7 @@ public sealed class ReleaseAction(
         var request = await store.GetRequestAsync(requestId, ct).ConfigureAwait(false);
         if (request is null)
         {
-            await slack.TellAsync(channel, user, "I couldn't find that request any more.", ct).ConfigureAwait(false);
+            await slack.TellAsync(channel, user, RequestStatusText.Gone, ct).ConfigureAwait(false);
             return;
         }
         if (request.Status != RequestStatus.Claimed || request.ClaimedBy is null)

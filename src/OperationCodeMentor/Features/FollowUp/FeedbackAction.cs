@@ -1,3 +1,4 @@
+using OperationCodeMentor.Features.Admin;
 using OperationCodeMentor.Features.RequestMentor;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Slack;
@@ -15,7 +16,7 @@ public sealed class FeedbackAction(
     IMentorshipStore store,
     RequestIntake intake,
     SlackApiClient slack,
-    FollowUpAccess access,
+    AdminGuard guard,
     BackgroundWork work,
     TimeProvider clock) : RequestButton(store, slack, work)
 {
@@ -26,9 +27,9 @@ public sealed class FeedbackAction(
 
     protected override async Task PressedAsync(MentorRequest request, string user, string? channel, CancellationToken ct)
     {
-        if (request.MenteeSlackId != user && !access.IsCoordinator(user))
+        if (request.MenteeSlackId != user && !guard.IsCoordinator(user))
         {
-            await access.RefuseAsync(channel, user, $"Only {Mrkdwn.User(request.MenteeSlackId)}, who had the session, or a mentor coordinator can answer for {request.Reference}. Nothing was changed.", ct).ConfigureAwait(false);
+            await Slack.TellAsync(channel, user, $"Only {Mrkdwn.User(request.MenteeSlackId)}, who had the session, or a mentor coordinator can answer for {request.Reference}. Nothing was changed.", ct).ConfigureAwait(false);
             return;
         }
 
@@ -58,7 +59,7 @@ public sealed class FeedbackAction(
             note: $":leftwards_arrow_with_hook: Follow-up of {earlier.Reference}: after that session the mentee would like another mentor.").ConfigureAwait(false);
         await Slack.TellAsync(channel, user, $"Thanks for telling us. I've opened *{followUp.Reference}* with the same details and shared it with other mentors; " +
             "I'll DM you when one of them takes it.", ct).ConfigureAwait(false);
-        foreach (var coordinator in access.Coordinators)
+        foreach (var coordinator in guard.Coordinators)
         {
             await Slack.SendDmAsync(coordinator,
                 $":leftwards_arrow_with_hook: {Mrkdwn.User(earlier.MenteeSlackId)} would like another mentor after {earlier.Reference}" +

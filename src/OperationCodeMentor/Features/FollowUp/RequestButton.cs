@@ -1,3 +1,4 @@
+using OperationCodeMentor.Features.Requests;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Slack;
 using OperationCodeMentor.Storage;
@@ -25,7 +26,7 @@ public abstract class RequestButton(IMentorshipStore store, SlackApiClient slack
         work.Run(ActionId, async stop =>
         {
             var request = await store.GetRequestAsync(requestId, stop).ConfigureAwait(false);
-            if (request is null) await slack.TellAsync(channel, user, "I couldn't find that request any more.", stop).ConfigureAwait(false);
+            if (request is null) await slack.TellAsync(channel, user, RequestStatusText.Gone, stop).ConfigureAwait(false);
             else await PressedAsync(request, user, channel, stop).ConfigureAwait(false);
         });
         return Task.FromResult(SlackAck.Empty);

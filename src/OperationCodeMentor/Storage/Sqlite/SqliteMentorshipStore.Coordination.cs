@@ -7,7 +7,14 @@ namespace OperationCodeMentor.Storage.Sqlite;
 /// <summary>The queries and coordinator actions behind /mentor-admin, App Home, the request limits and the stats.</summary>
 public sealed partial class SqliteMentorshipStore
 {
-    private const string ActivityColumns = RequestColumns + ", first_claimed_at, assigned_by, closed_by, close_reason";
+    // The follow-up facts ride along: the first escalation, the session, the mentee's answer, and how many
+    // requests were opened again from this one because the mentee asked for another mentor.
+    private const string ActivityColumns = RequestColumns +
+        ", first_claimed_at, assigned_by, closed_by, close_reason, first_escalated_at, completed_at, feedback" +
+        ", (SELECT COUNT(*) FROM requests later WHERE later.follow_up_of = r.id)";
+
+    private const FollowUpFields ActivityTracked =
+        FollowUpFields.Escalation | FollowUpFields.SessionDone | FollowUpFields.Feedback | FollowUpFields.RePairs;
 
     public async Task<MentorRequest?> FindRequestByNumberAsync(long number, CancellationToken ct = default)
     {
@@ -44,11 +51,11 @@ public sealed partial class SqliteMentorshipStore
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT {ActivityColumns} FROM requests WHERE created_at >= $since ORDER BY created_at, id";
+        cmd.CommandText = $"SELECT {ActivityColumns} FROM requests r WHERE created_at >= $since ORDER BY created_at, id";
         cmd.Parameters.AddWithValue("$since", ToDb(since));
         var rows = new List<RequestActivity>();
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        const int extra = 17;
+        const int extra = RequestColumnCount;
         while (await r.ReadAsync(ct).ConfigureAwait(false))
         {
             rows.Add(new RequestActivity(
@@ -56,60 +63,44 @@ public sealed partial class SqliteMentorshipStore
                 ReadTime(r, extra),
                 r.IsDBNull(extra + 1) ? null : r.GetString(extra + 1),
                 r.IsDBNull(extra + 2) ? null : r.GetString(extra + 2),
-                r.IsDBNull(extra + 3) ? null : r.GetString(extra + 3)));
+                r.IsDBNull(extra + 3) ? null : r.GetString(extra + 3),
+                EscalatedAt: ReadTime(r, extra + 4),
+                SessionDoneAt: ReadTime(r, extra + 5),
+                Helped: r.IsDBNull(extra + 6) ? null : ParseFeedback(r.GetString(extra + 6)) == SessionFeedback.Helped,
+                RePairs: r.GetInt32(extra + 7)));
         }
-        // Escalations, sessions, feedback and re-pairs are not recorded by this store yet.
-        return new ActivityHistory(rows, FollowUpFields.None);
+        return new ActivityHistory(rows, ActivityTracked);
     }
 
-    public async Task<ClaimOutcome> TryAssignAsync(string requestId, string mentorSlackId, string assignedBy, DateTimeOffset now, CancellationToken ct = default)
+    public async Task<ClaimOutcome> TryAssignAsync(string requestId, string mentorSlackId, string assignedBy, string? expectedClaimer,
+        DateTimeOffset now, CancellationToken ct = default)
     {
-        // The assignment is a claim like any other, so it cannot overtake a mentor who clicked first.
-        var outcome = await TryClaimAsync(requestId, mentorSlackId, now, ct).ConfigureAwait(false);
-        if (outcome.Result != ClaimResult.Claimed) return outcome;
-        await using var c = await OpenAsync(ct).ConfigureAwait(false);
-        await using var cmd = c.CreateCommand();
-        cmd.CommandText = "UPDATE requests SET assigned_by = $by WHERE id = $id AND status = 'claimed' AND claimed_by = $m";
-        cmd.Parameters.AddWithValue("$by", assignedBy);
-        cmd.Parameters.AddWithValue("$id", long.Parse(requestId, CultureInfo.InvariantCulture));
-        cmd.Parameters.AddWithValue("$m", mentorSlackId);
-        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        return outcome;
-    }
-
-    public Task<StatusChange> TryCloseAsync(string requestId, string closedBy, string? reason, DateTimeOffset now, CancellationToken ct = default) =>
-        ChangeStatusAsync(requestId, """
-            UPDATE requests SET status = 'cancelled', closed_by = $by, closed_at = $now, close_reason = $reason
-            WHERE id = $id AND status IN ('open', 'claimed')
+        // One conditional UPDATE, so an assignment cannot overtake a mentor who clicked first, nor take a claim from
+        // anyone but the mentor the coordinator saw holding it. The follow-up trigger starts the claimed ladder afresh.
+        var moved = await TransitionAsync(requestId, """
+            UPDATE requests SET status = 'claimed', claimed_by = $m, claimed_at = $now, assigned_by = $by
+            WHERE id = $id AND (status = 'open' OR (status = 'claimed' AND $expected IS NOT NULL AND claimed_by = $expected))
             """, p =>
         {
-            p.AddWithValue("$by", closedBy);
+            p.AddWithValue("$m", mentorSlackId);
             p.AddWithValue("$now", ToDb(now));
-            p.AddWithValue("$reason", (object?)reason ?? DBNull.Value);
-        }, ct);
+            p.AddWithValue("$by", assignedBy);
+            p.AddWithValue("$expected", (object?)expectedClaimer ?? DBNull.Value);
+        }, expectedClaimer, ct, thenSql: "UPDATE mentors SET last_claimed_at = $now WHERE slack_user_id = $m").ConfigureAwait(false);
+        return moved.Result switch
+        {
+            TransitionResult.Done => new ClaimOutcome(ClaimResult.Claimed, moved.Request),
+            TransitionResult.NotFound => new ClaimOutcome(ClaimResult.NotFound, null),
+            _ => new ClaimOutcome(moved.Request!.Status == RequestStatus.Claimed ? ClaimResult.AlreadyClaimed : ClaimResult.NotOpen, moved.Request),
+        };
+    }
 
-    public Task<StatusChange> TryReopenAsync(string requestId, CancellationToken ct = default) =>
-        ChangeStatusAsync(requestId, """
+    public Task<Transition> TryReopenAsync(string requestId, CancellationToken ct = default) =>
+        TransitionAsync(requestId, """
             UPDATE requests SET status = 'open', claimed_by = NULL, claimed_at = NULL,
                    closed_by = NULL, closed_at = NULL, close_reason = NULL
             WHERE id = $id AND status = 'cancelled'
-            """, _ => { }, ct);
-
-    private async Task<StatusChange> ChangeStatusAsync(string requestId, string sql, Action<SqliteParameterCollection> bind, CancellationToken ct)
-    {
-        if (!long.TryParse(requestId, NumberStyles.None, CultureInfo.InvariantCulture, out var key))
-            return new StatusChange(StatusChangeResult.NotFound, null);
-        await using var c = await OpenAsync(ct).ConfigureAwait(false);
-        await using var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.Parameters.AddWithValue("$id", key);
-        bind(cmd.Parameters);
-        var changed = await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
-        var request = await GetRequestAsync(c, requestId, ct).ConfigureAwait(false);
-        return request is null
-            ? new StatusChange(StatusChangeResult.NotFound, null)
-            : new StatusChange(changed ? StatusChangeResult.Changed : StatusChangeResult.NotAllowed, request);
-    }
+            """, _ => { }, expectedClaimer: null, ct);
 
     private async Task<IReadOnlyList<MentorRequest>> QueryRequestsAsync(string sql, Action<SqliteParameterCollection> bind, CancellationToken ct)
     {

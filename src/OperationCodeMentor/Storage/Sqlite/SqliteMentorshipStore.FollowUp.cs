@@ -129,7 +129,7 @@ public sealed partial class SqliteMentorshipStore
         return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
     }
 
-    public Task<Transition> TryCloseAsync(string requestId, string closedBy, string reason, bool allowClaimed, DateTimeOffset now, CancellationToken ct = default) =>
+    public Task<Transition> TryCloseAsync(string requestId, string closedBy, string? reason, bool allowClaimed, DateTimeOffset now, CancellationToken ct = default) =>
         TransitionAsync(requestId, $"""
             UPDATE requests SET status = 'cancelled', closed_at = $now, closed_by = $by, close_reason = $reason
             WHERE id = $id AND (status = 'open'{(allowClaimed ? " OR status = 'claimed'" : "")})
@@ -137,7 +137,7 @@ public sealed partial class SqliteMentorshipStore
         {
             p.AddWithValue("$now", ToDb(now));
             p.AddWithValue("$by", closedBy);
-            p.AddWithValue("$reason", reason);
+            p.AddWithValue("$reason", (object?)reason ?? DBNull.Value);
         }, expectedClaimer: null, ct: ct);
 
     public Task<Transition> TryCompleteSessionAsync(string requestId, string expectedClaimer, string completedBy, DateTimeOffset now, CancellationToken ct = default) =>
@@ -150,17 +150,6 @@ public sealed partial class SqliteMentorshipStore
             p.AddWithValue("$by", completedBy);
             p.AddWithValue("$expected", expectedClaimer);
         }, expectedClaimer, ct: ct);
-
-    public Task<Transition> TryReassignAsync(string requestId, string expectedClaimer, string newMentor, DateTimeOffset now, CancellationToken ct = default) =>
-        TransitionAsync(requestId, """
-            UPDATE requests SET claimed_by = $new, claimed_at = $now
-            WHERE id = $id AND status = 'claimed' AND claimed_by = $expected
-            """, p =>
-        {
-            p.AddWithValue("$new", newMentor);
-            p.AddWithValue("$now", ToDb(now));
-            p.AddWithValue("$expected", expectedClaimer);
-        }, expectedClaimer, ct: ct, thenSql: "UPDATE mentors SET last_claimed_at = $now WHERE slack_user_id = $new");
 
     /// <summary>
     /// Runs one conditional UPDATE; if it changed the request, runs <paramref name="thenSql"/> with the same parameters

@@ -39,6 +39,18 @@ internal static class SqliteSchema
         ALTER TABLE requests ADD COLUMN submission_key TEXT;
         CREATE UNIQUE INDEX IF NOT EXISTS ux_requests_submission ON requests (submission_key) WHERE submission_key IS NOT NULL
         """,
+        // The stats count a request as escalated if it ever was. The ladder clears escalated_at when a request
+        // becomes open again (a release, a reopen) so the new phase can escalate afresh; the first escalation is
+        // kept here by a trigger, as first_claimed_at keeps the first claim.
+        """
+        ALTER TABLE requests ADD COLUMN first_escalated_at INTEGER;
+        UPDATE requests SET first_escalated_at = escalated_at WHERE escalated_at IS NOT NULL;
+        CREATE TRIGGER IF NOT EXISTS requests_first_escalation AFTER UPDATE OF escalated_at ON requests
+        WHEN NEW.escalated_at IS NOT NULL AND NEW.first_escalated_at IS NULL
+        BEGIN
+            UPDATE requests SET first_escalated_at = NEW.escalated_at WHERE id = NEW.id;
+        END
+        """,
     ];
 
     /// <summary>

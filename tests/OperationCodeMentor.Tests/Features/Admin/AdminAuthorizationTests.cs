@@ -48,19 +48,19 @@ public class AdminAuthorizationTests
         await using var bot = await MentorBot.StartAsync();
         await bot.VolunteerAsync(Mentor, ["Python"]);
         var request = await bot.RequestAsync("UMENTEE1", ["Python"]);
-        var block = QueueMessage.RequestBlockPrefix + request.Id;
+        var block = CoordinatorButtons.BlockPrefix + request.Id;
         bot.Slack.Clear();
 
         // Assign to… from a /mentor-admin list, and from the Home tab.
         await bot.SendAsync(bot.Requests.Interaction(SlackRequests.ChoosingUser(
-            SlackRequests.EphemeralAction(QueueMessage.AssignActionId, "", Outsider, bot.Slack.ResponseUrl("list"), block), Mentor)));
+            SlackRequests.EphemeralAction(AssignAction.Id, "", Outsider, bot.Slack.ResponseUrl("list"), block), Mentor)));
         await bot.SendAsync(bot.Requests.Interaction(SlackRequests.ChoosingUser(
-            SlackRequests.HomeAction(QueueMessage.AssignActionId, "", Outsider, block), Outsider)));
+            SlackRequests.HomeAction(AssignAction.Id, "", Outsider, block), Outsider)));
         // Close (which would open the reason modal), paging, and a forged submission of the reason modal.
-        await bot.SendAsync(bot.Requests.Interaction(SlackRequests.EphemeralAction(QueueMessage.CloseActionId, request.Id, Outsider, bot.Slack.ResponseUrl("list"))));
+        await bot.SendAsync(bot.Requests.Interaction(SlackRequests.EphemeralAction(CloseAction.Id, request.Id, Outsider, bot.Slack.ResponseUrl("list"))));
         await bot.SendAsync(bot.Requests.Interaction(SlackRequests.EphemeralAction(QueueMessage.PageActionId, "2", Outsider, bot.Slack.ResponseUrl("list"))));
-        var forged = SlackRequests.ViewSubmission(CloseModal.CallbackId, Outsider, (CloseModal.ReasonBlock, "forged"));
-        forged["view"]!["private_metadata"] = JsonSerializer.Serialize(new CloseModal.Metadata(request.Id, null, null, false));
+        var forged = SlackRequests.ViewSubmission(CloseAction.CallbackId, Outsider, (CoordinatorModal.TextBlock, "forged"));
+        forged["view"]!["private_metadata"] = JsonSerializer.Serialize(new CoordinatorModal.Metadata(request.Id, null, false));
         var submitted = await bot.SendAsync(bot.Requests.Interaction(forged));
 
         var stored = await bot.Store.GetRequestAsync(request.Id);
@@ -80,7 +80,7 @@ public class AdminAuthorizationTests
 
         var ack = await submitted.AckAsync();
         Assert.Equal("errors", ack["response_action"]!.ToString());
-        Assert.Contains("only mentor coordinators", ack["errors"]![CloseModal.ReasonBlock]!.ToString());
+        Assert.Contains("only mentor coordinators", ack["errors"]![CoordinatorModal.TextBlock]!.ToString());
         BlockKitLimits.AssertAll(bot.Slack.Calls);
     }
 }

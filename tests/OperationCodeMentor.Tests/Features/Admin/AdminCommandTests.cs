@@ -46,8 +46,9 @@ public class AdminCommandTests
         Assert.Contains("Skills: Python · 2 available mentors match", text);
         Assert.Contains("Skills: Go · :warning: no available mentor lists these skills", text);
         var elements = Seeding.Elements(reply.Body["blocks"]).ToList();
-        Assert.Equal(2, elements.Count(e => e["action_id"]?.ToString() == QueueMessage.AssignActionId && e["type"]!.ToString() == "users_select"));
-        Assert.Equal([older.Id, newer.Id], elements.Where(e => e["action_id"]?.ToString() == QueueMessage.CloseActionId).Select(e => e["value"]!.ToString()));
+        Assert.Equal(2, elements.Count(e => e["action_id"]?.ToString() == AssignAction.Id && e["type"]!.ToString() == "users_select"));
+        Assert.Equal([older.Id, newer.Id], elements.Where(e => e["action_id"]?.ToString() == CloseAction.Id).Select(e => e["value"]!.ToString()));
+        Assert.Equal([older.Id, newer.Id], elements.Where(e => e["action_id"]?.ToString() == AskDetailsAction.Id).Select(e => e["value"]!.ToString()));
         BlockKitLimits.AssertAll(bot.Slack.Calls);
     }
 
@@ -232,6 +233,22 @@ public class AdminCommandTests
     }
 
     [Fact]
+    public async Task Close_WhenTheCardCannotBeUpdated_StillTellsTheMentee_AndSaysSo()
+    {
+        await using var bot = await MentorBot.StartAsync();
+        var request = await bot.RequestAsync("UMENTEE1", ["Python"]);
+        bot.Slack.Clear();
+        bot.Slack.ErrorNext("chat.update", "message_not_found");
+
+        var reply = await AdminAsync(bot, $"close {request.Reference} asked twice");
+
+        Assert.Contains($"Closed {request.Reference} (asked twice)", reply.Text);
+        Assert.Contains("couldn't update its card in the mentors channel: Slack said `message_not_found`", reply.Text);
+        Assert.Equal(RequestStatus.Cancelled, (await bot.Store.GetRequestAsync(request.Id))!.Status);
+        Assert.Contains("asked twice", Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "DUMENTEE1").Text);
+    }
+
+    [Fact]
     public async Task Reopen_PutsAClosedRequestBackInTheQueue_OnItsCard_WithMentions()
     {
         await using var bot = await MentorBot.StartAsync();
@@ -263,7 +280,7 @@ public class AdminCommandTests
         await using var bot = await MentorBot.StartAsync();
         await bot.VolunteerAsync("UMENTOR1", ["Python"]);
         var request = await bot.Store.CreateRequestAsync(new NewMentorRequest("UMENTEE1", null, "Code Review", ["Python"], "Never posted: Slack was down.", "Veteran", bot.Clock.GetUtcNow()));
-        await bot.Store.TryCloseAsync(request.Id, Coordinator, null, bot.Clock.GetUtcNow());
+        await bot.Store.TryCloseAsync(request.Id, Coordinator, null, allowClaimed: true, bot.Clock.GetUtcNow());
 
         await AdminAsync(bot, $"reopen {request.Reference}");
 
@@ -307,7 +324,7 @@ public class AdminCommandTests
         bot.Slack.Clear();
 
         await bot.SendAsync(bot.Requests.Interaction(SlackRequests.ChoosingUser(SlackRequests.EphemeralAction(
-            QueueMessage.AssignActionId, "", Coordinator, bot.Slack.ResponseUrl("list"), QueueMessage.RequestBlockPrefix + request.Id), "UMENTOR1")));
+            AssignAction.Id, "", Coordinator, bot.Slack.ResponseUrl("list"), CoordinatorButtons.BlockPrefix + request.Id), "UMENTOR1")));
 
         Assert.Equal("UMENTOR1", (await bot.Store.GetRequestAsync(request.Id))!.ClaimedBy);
         Assert.Contains("Paired", Assert.Single(bot.Slack.CallsTo("response_url")).Text);
@@ -322,16 +339,16 @@ public class AdminCommandTests
         var request = await bot.RequestAsync("UMENTEE1", ["Python"]);
         bot.Slack.Clear();
 
-        await bot.SendAsync(bot.Requests.Interaction(SlackRequests.EphemeralAction(QueueMessage.CloseActionId, request.Id, Coordinator, bot.Slack.ResponseUrl("list"))));
+        await bot.SendAsync(bot.Requests.Interaction(SlackRequests.EphemeralAction(CloseAction.Id, request.Id, Coordinator, bot.Slack.ResponseUrl("list"))));
 
         var open = Assert.Single(bot.Slack.CallsTo("views.open"));
         Assert.Equal("trigger-action", open["trigger_id"]);
         var view = open.Body["view"]!.AsObject();
-        Assert.Equal(CloseModal.CallbackId, view["callback_id"]!.ToString());
+        Assert.Equal(CloseAction.CallbackId, view["callback_id"]!.ToString());
         Assert.Equal($"Close {request.Reference}", view["title"]!["text"]!.ToString());
         Assert.Equal(RequestStatus.Open, (await bot.Store.GetRequestAsync(request.Id))!.Status);
 
-        var submit = SlackRequests.ViewSubmission(CloseModal.CallbackId, Coordinator, (CloseModal.ReasonBlock, "sorted out in #help"));
+        var submit = SlackRequests.ViewSubmission(CloseAction.CallbackId, Coordinator, (CoordinatorModal.TextBlock, "sorted out in #help"));
         submit["view"]!["private_metadata"] = view["private_metadata"]!.ToString();
         var response = await bot.SendAsync(bot.Requests.Interaction(submit));
 
@@ -339,6 +356,28 @@ public class AdminCommandTests
         Assert.Equal(RequestStatus.Cancelled, (await bot.Store.GetRequestAsync(request.Id))!.Status);
         Assert.Contains("sorted out in #help", Assert.Single(bot.Slack.CallsTo("response_url")).Text);
         Assert.Contains("sorted out in #help", Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "DUMENTEE1").Text);
+        BlockKitLimits.AssertAll(bot.Slack.Calls);
+    }
+
+    [Fact]
+    public async Task AskForDetails_InTheQueue_DmsTheMentee_AndAnswersThroughTheList()
+    {
+        await using var bot = await MentorBot.StartAsync();
+        var request = await bot.RequestAsync("UMENTEE1", ["Python"]);
+        bot.Slack.Clear();
+
+        await bot.SendAsync(bot.Requests.Interaction(SlackRequests.EphemeralAction(AskDetailsAction.Id, request.Id, Coordinator, bot.Slack.ResponseUrl("list"))));
+        var view = Assert.Single(bot.Slack.CallsTo("views.open")).Body["view"]!.AsObject();
+        Assert.Equal(AskDetailsAction.CallbackId, view["callback_id"]!.ToString());
+
+        var submit = SlackRequests.ViewSubmission(AskDetailsAction.CallbackId, Coordinator, (CoordinatorModal.TextBlock, "Which framework is the project in?"));
+        submit["view"]!["private_metadata"] = view["private_metadata"]!.ToString();
+        await bot.SendAsync(bot.Requests.Interaction(submit));
+
+        var question = Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "DUMENTEE1");
+        Assert.Contains("> Which framework is the project in?", question.Text);
+        Assert.Contains($"reply to <@{Coordinator}>", question.Text);
+        Assert.Contains("Sent your question", Assert.Single(bot.Slack.CallsTo("response_url")).Text);
         BlockKitLimits.AssertAll(bot.Slack.Calls);
     }
 }

@@ -1,6 +1,9 @@
 using OperationCodeMentor.Features.Admin;
+using OperationCodeMentor.Features.FollowUp;
+using OperationCodeMentor.Features.Requests;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Tests.Fakes;
+using OperationCodeMentor.Tests.Scheduling;
 
 namespace OperationCodeMentor.Tests.Features.Admin;
 
@@ -10,25 +13,29 @@ public class StatsTests
     /// A month of history, every figure worked out by hand below. "Now" is the test clock's start.
     ///
     ///   req  made    service          skills            what happened
-    ///   A    -10 d   Code Review      Python            claimed by UMPY after 2 h
-    ///   B    -9 d    Code Review      Python, SQL       claimed by UMPY2 after 30 h
-    ///   C    -8 d    Mock Interview   JavaScript        claimed by UMJS after 72 h
-    ///   D    -7 d    Career Guidance  Go                still open
+    ///   A    -10 d   Code Review      Python            claimed by UMPY after 2 h; session done after 1 d; "it helped"
+    ///   B    -9 d    Code Review      Python, SQL       claimed by UMPY2 after 30 h; session done 2 d ago; "another mentor" 1 d ago, which opens J
+    ///   C    -8 d    Mock Interview   JavaScript        claimed by UMJS after 72 h; session done after 4 d; no answer yet
+    ///   D    -7 d    Career Guidance  Go                escalated after 6 d; still open
     ///   E    -6 d    Code Review      Python            closed by the coordinator after 1 h, never claimed
     ///   F    -5 d    Mock Interview   JavaScript, Go    assigned to UMJS by the coordinator after 50 h
     ///   G    -1 d    Code Review      Python            still open
-    ///   I    -4 d    Code Review      Python            claimed by UMPY after 4 h, released at 5 h, claimed by UMPY2 at 20 h
-    ///   H    -40 d   Resume Review    Python            claimed by UMPY after 1 h (outside the 30 days)
+    ///   I    -4 d    Code Review      Python            escalated after 3 h, claimed by UMPY after 4 h, released at 5 h, claimed by UMPY2 at 20 h
+    ///   J    -1 d    Code Review      Python, SQL       B's follow-up (UB asked for another mentor); still open
+    ///   H    -40 d   Resume Review    Python            claimed by UMPY after 1 h; session done; "it helped" (outside the 30 days)
     ///
-    /// In the last 30 days: 8 requests (A B C D E F G I). By service: Code Review 5, Mock Interview 2, Career Guidance 1.
-    /// By skill: Python 5, Go 2, JavaScript 2, SQL 1. Claimed: A B C F I = 5; by hand: F = 1; closed: E = 1.
+    /// In the last 30 days: 9 requests (A B C D E F G I J). By service: Code Review 6, Mock Interview 2, Career Guidance 1.
+    /// By skill: Python 6, then Go, JavaScript and SQL 2 each. Claimed: A B C F I = 5; by hand: F = 1; closed: E = 1.
     /// Time to first claim (I counts its first claim, 4 h): 2 h, 4 h, 30 h, 50 h, 72 h; median 30 h = 1 d 6 h;
     /// 90th percentile is the ⌈0.9 × 5⌉ = 5th value, 72 h = 3 d.
-    /// Claimed within 48 h: old enough and not withdrawn unclaimed = A B C D F I (E withdrawn, G a day old) = 6;
+    /// Claimed within 48 h: old enough and not withdrawn unclaimed = A B C D F I (E withdrawn, G and J a day old) = 6;
     /// within 48 h: A (2 h), B (30 h), I (4 h) = 3, so 3 of 6 (50%).
-    /// Open now: D and G, the oldest 7 d; D (Go) has no available mentor, G (Python) has UMPY: 1 with none.
+    /// Open now: D, G and J, the oldest 7 d; D (Go) has no available mentor, G and J (Python) have UMPY: 1 with none.
     /// Pairings: UMJS 2 (C F), UMPY2 2 (B I), UMPY 1 (A). Skills asked for: Go by nobody (asked 2×);
-    /// JavaScript (2×) only UMJS, SQL (1×) only UMPY; Python has two mentors (UMPY2 is paused but still lists it).
+    /// JavaScript (2×) only UMJS, SQL (2×) only UMPY; Python has two mentors (UMPY2 is paused but still lists it).
+    /// Escalated: D and I = 2 of 9 (22%); I's release started its ladder again, but it was escalated all the same.
+    /// Sessions done: A B C = 3 (H is outside the period). Answers: A "it helped", B "another mentor": 1 of 2 (50%).
+    /// Re-pairs: B, reopened as J = 1.
     /// </summary>
     [Fact]
     public async Task Stats_OnASeededHistory_GiveTheFiguresWorkedOutByHand()
@@ -45,53 +52,108 @@ public class StatsTests
 
         var a = await bot.SeedRequestAsync("UA", ["Python"], now - 10 * d);
         await store.TryClaimAsync(a.Id, "UMPY", a.CreatedAt + 2 * h);
+        await store.TryCompleteSessionAsync(a.Id, "UMPY", "UMPY", a.CreatedAt + d);
+        await store.TryRecordFeedbackAsync(a.Id, SessionFeedback.Helped, "UA", a.CreatedAt + d + h);
         var b = await bot.SeedRequestAsync("UB", ["Python", "SQL"], now - 9 * d);
         await store.TryClaimAsync(b.Id, "UMPY2", b.CreatedAt + 30 * h);
+        await store.TryCompleteSessionAsync(b.Id, "UMPY2", "UMPY2", now - 2 * d);
+        var repair = await store.TryRecordFeedbackAsync(b.Id, SessionFeedback.AnotherMentor, "UB", now - d);
+        Assert.Equal(now - d, repair.FollowUpRequest!.CreatedAt);
         var c = await bot.SeedRequestAsync("UC", ["JavaScript"], now - 8 * d, "Mock Interview");
         await store.TryClaimAsync(c.Id, "UMJS", c.CreatedAt + 72 * h);
-        await bot.SeedRequestAsync("UD", ["Go"], now - 7 * d, "Career Guidance");
+        await store.TryCompleteSessionAsync(c.Id, "UMJS", "UMJS", c.CreatedAt + 4 * d);
+        var dd = await bot.SeedRequestAsync("UD", ["Go"], now - 7 * d, "Career Guidance");
+        await EscalateAsync(bot, dd, dd.CreatedAt + 6 * d);
         var e = await bot.SeedRequestAsync("UE", ["Python"], now - 6 * d);
-        await store.TryCloseAsync(e.Id, MentorBot.Coordinator, "asked twice", e.CreatedAt + h);
+        await store.TryCloseAsync(e.Id, MentorBot.Coordinator, "asked twice", allowClaimed: true, e.CreatedAt + h);
         var f = await bot.SeedRequestAsync("UF", ["JavaScript", "Go"], now - 5 * d, "Mock Interview");
-        await store.TryAssignAsync(f.Id, "UMJS", MentorBot.Coordinator, f.CreatedAt + 50 * h);
+        await store.TryAssignAsync(f.Id, "UMJS", MentorBot.Coordinator, expectedClaimer: null, f.CreatedAt + 50 * h);
         await bot.SeedRequestAsync("UG", ["Python"], now - d);
         var i = await bot.SeedRequestAsync("UI", ["Python"], now - 4 * d);
+        await EscalateAsync(bot, i, i.CreatedAt + 3 * h);
         await store.TryClaimAsync(i.Id, "UMPY", i.CreatedAt + 4 * h);
         await store.TryReleaseAsync(i.Id, "UMPY", "UMPY", i.CreatedAt + 5 * h);
+        Assert.Null((await store.GetTrackedRequestAsync(i.Id))!.FollowUp.EscalatedAt);
         await store.TryClaimAsync(i.Id, "UMPY2", i.CreatedAt + 20 * h);
         var old = await bot.SeedRequestAsync("UH", ["Python"], now - 40 * d, "Resume Review");
         await store.TryClaimAsync(old.Id, "UMPY", old.CreatedAt + h);
+        await store.TryCompleteSessionAsync(old.Id, "UMPY", "UMPY", old.CreatedAt + d);
+        await store.TryRecordFeedbackAsync(old.Id, SessionFeedback.Helped, "UH", old.CreatedAt + 2 * d);
 
         await bot.SendAsync(bot.Requests.Command(AdminCommand.Name, MentorBot.Coordinator, "stats", responseUrl: bot.Slack.ResponseUrl()));
 
         var reply = Assert.Single(bot.Slack.CallsTo("response_url"));
         var text = reply.AllText;
         Assert.Contains("the last 30 days", text);
-        Assert.Contains("*8 requests* · 5 claimed · 1 paired by a coordinator · 1 closed", text);
-        Assert.Contains("*Open now:* 2, the oldest waiting 7 d; 1 with no available mentor for their skills", text);
+        Assert.Contains("*9 requests* · 5 claimed · 1 paired by a coordinator · 1 closed", text);
+        Assert.Contains("*Open now:* 3, the oldest waiting 7 d; 1 with no available mentor for their skills", text);
         Assert.Contains("*Time to first claim:* median 1 d 6 h · 90th percentile 3 d", text);
         Assert.Contains("*Claimed within 48 h:* 3 of 6 (50%)", text);
-        Assert.Contains("• Code Review: 5\\n• Mock Interview: 2\\n• Career Guidance: 1", text);
-        Assert.Contains("• Python: 5\\n• Go: 2\\n• JavaScript: 2\\n• SQL: 1", text);
+        Assert.Contains("• Code Review: 6\\n• Mock Interview: 2\\n• Career Guidance: 1", text);
+        Assert.Contains("• Python: 6\\n• Go: 2\\n• JavaScript: 2\\n• SQL: 2", text);
         Assert.Contains("• <@UMJS>: 2\\n• <@UMPY2>: 2\\n• <@UMPY>: 1", text);
         Assert.Contains("_No mentor lists:_\\n• Go (asked 2×)", text);
-        Assert.Contains("_Only one mentor lists:_\\n• JavaScript (asked 2×): only <@UMJS>\\n• SQL (asked 1×): only <@UMPY>", text);
+        Assert.Contains("_Only one mentor lists:_\\n• JavaScript (asked 2×): only <@UMJS>\\n• SQL (asked 2×): only <@UMPY>", text);
         Assert.DoesNotContain("Python (asked", text);
         Assert.DoesNotContain("Resume Review", text);
-        // The follow-up figures are not recorded by this store yet, and say so rather than showing zero.
-        Assert.Contains("*Escalated:* not tracked yet", text);
-        Assert.Contains("*Sessions done:* not tracked yet", text);
-        Assert.Contains("*Feedback \\\"it helped\\\":* not tracked yet", text);
-        Assert.Contains("*Re-pairs:* not tracked yet", text);
+        Assert.Contains("*Escalated:* 2 of 9 (22%)", text);
+        Assert.Contains("*Sessions done:* 3", text);
+        Assert.Contains("*Feedback \\\"it helped\\\":* 1 of 2 (50%)", text);
+        Assert.Contains("*Re-pairs:* 1", text);
+        Assert.DoesNotContain(StatsMessage.NotTracked, text);
         BlockKitLimits.AssertAll(bot.Slack.Calls);
 
-        // A shorter window: only G (a day old) and nothing claimed.
+        // A shorter window: only G and J (a day old), nothing claimed, escalated, done or answered.
         await bot.SendAsync(bot.Requests.Command(AdminCommand.Name, MentorBot.Coordinator, "stats 2", responseUrl: bot.Slack.ResponseUrl("two")));
         var recent = bot.Slack.CallsTo("response_url").Last().AllText;
         Assert.Contains("the last 2 days", recent);
-        Assert.Contains("*1 request* · 0 claimed", recent);
+        Assert.Contains("*2 requests* · 0 claimed", recent);
         Assert.Contains("median n/a (nothing claimed)", recent);
         Assert.Contains("*Claimed within 48 h:* n/a (none yet)", recent);
+        Assert.Contains("*Escalated:* 0 of 2 (0%)", recent);
+        Assert.Contains("*Sessions done:* 0", recent);
+        Assert.Contains("*Feedback \\\"it helped\\\":* n/a (none yet)", recent);
+        Assert.Contains("*Re-pairs:* 0", recent);
+    }
+
+    /// <summary>
+    /// The same figures as the ladder and the buttons record them: a request climbs the whole ladder to its escalation,
+    /// is claimed, released and claimed again, its session is marked done and the mentee asks for another mentor.
+    /// Two requests (the first and its follow-up): 1 of 2 escalated, 1 session done, 0 of 1 "it helped", 1 re-pair.
+    /// </summary>
+    [Fact]
+    public async Task Stats_CountWhatTheLadderAndTheButtonsRecorded()
+    {
+        await using var bot = await MentorBot.StartAsync(FollowUpKit.Fast());
+        await bot.VolunteerAsync("UMENTOR1", ["Python"]);
+        await bot.VolunteerAsync("UMENTOR2", ["Python"]);
+        var request = await bot.RequestAsync("UMENTEE1", ["Python"]);
+        await bot.SweepAsync();
+        for (var step = 0; step < 11; step++) await bot.AdvanceAndSweepAsync(TimeSpan.FromSeconds(10));
+        Assert.Single(bot.Slack.DmsTo(FollowUpKit.Escalation));
+
+        await bot.ClickAsync(RequestCard.ClaimActionId, request, "UMENTOR1");
+        await bot.ClickAsync(RequestCard.ReleaseActionId, request, "UMENTOR1");
+        await bot.ClickAsync(RequestCard.ClaimActionId, request, "UMENTOR2");
+        await bot.PressAsync(SessionDoneAction.Id, request.Id, "UMENTOR2");
+        await bot.PressAsync(FeedbackAction.AnotherMentorActionId, request.Id, "UMENTEE1");
+
+        await bot.SendAsync(bot.Requests.Command(AdminCommand.Name, MentorBot.Coordinator, "stats 1", responseUrl: bot.Slack.ResponseUrl()));
+
+        var text = bot.Slack.CallsTo("response_url").Single().AllText;
+        Assert.Contains("*2 requests* · 1 claimed", text);
+        Assert.Contains("*Escalated:* 1 of 2 (50%)", text);
+        Assert.Contains("*Sessions done:* 1", text);
+        Assert.Contains("*Feedback \\\"it helped\\\":* 0 of 1 (0%)", text);
+        Assert.Contains("*Re-pairs:* 1", text);
+    }
+
+    /// <summary>Seeds an escalation the way the sweep records one: the step begun, then done with its time.</summary>
+    private static async Task EscalateAsync(MentorBot bot, MentorRequest r, DateTimeOffset at)
+    {
+        var state = (await bot.Store.GetTrackedRequestAsync(r.Id))!.FollowUp;
+        Assert.True(await bot.Store.TryBeginStepAsync(r.Id, state.Version, FollowUpStep.Escalate, "seed", at));
+        Assert.True(await bot.Store.TryCompleteStepAsync(r.Id, "seed", state with { EscalatedAt = at }));
     }
 
     [Fact]

@@ -1,8 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
 using OperationCodeMentor.Features.Admin;
+using OperationCodeMentor.Features.FollowUp;
 using OperationCodeMentor.Features.Requests;
 using OperationCodeMentor.Tests.Features.RequestMentor;
 using OperationCodeMentor.Tests.Fakes;
+using OperationCodeMentor.Tests.Scheduling;
 
 namespace OperationCodeMentor.Tests.Features.Admin;
 
@@ -26,6 +28,8 @@ public class WeeklyDigestTests
         var request = await bot.RequestAsync("UMENTEE1", ["Python"]);
         bot.Clock.Advance(TimeSpan.FromHours(6));
         await bot.ClickAsync(RequestCard.ClaimActionId, request, "UMENTOR1");
+        await bot.PressAsync(SessionDoneAction.Id, request.Id, "UMENTOR1");
+        await bot.PressAsync(FeedbackAction.HelpedActionId, request.Id, "UMENTEE1");
         await bot.RequestAsync("UMENTEE2", ["Go"]);
         var digest = Digest(bot);
         var due = new DateTimeOffset(2026, 11, 9, 14, 0, 0, TimeSpan.Zero);
@@ -50,7 +54,12 @@ public class WeeklyDigestTests
         Assert.Contains("median 6 h", text);
         Assert.Contains("*Open now:* 1", text);
         Assert.Contains("• Go (asked 1×)", text);
-        Assert.Contains("not tracked yet", text);
+        // What the follow-up buttons recorded is in the digest too.
+        Assert.Contains("*Escalated:* 0 of 2 (0%)", text);
+        Assert.Contains("*Sessions done:* 1", text);
+        Assert.Contains("it helped\\\":* 1 of 1 (100%)", text);
+        Assert.Contains("*Re-pairs:* 0", text);
+        Assert.DoesNotContain(StatsMessage.NotTracked, text);
         BlockKitLimits.AssertAll(bot.Slack.Calls);
 
         // And again a week later, at 09:00 local time.

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using OperationCodeMentor.Features.Admin;
 using OperationCodeMentor.Features.FollowUp;
 using OperationCodeMentor.Features.Requests;
 using OperationCodeMentor.Mentorship;
@@ -91,7 +92,7 @@ public class FollowUpActionTests
         Assert.Contains($"<@{MentorBot.Coordinator}> paired you with", toMentor.AllText);
         Assert.Contains(SessionDoneAction.Id, toMentor.ActionIds());
         Assert.Contains("<@UMENTOR2> is your mentor", Assert.Single(bot.Slack.DmsTo(Mentee)).Text);
-        Assert.Contains("Done: <@UMENTOR2> now has R-1001", Assert.Single(bot.Slack.EphemeralsTo(MentorBot.Coordinator)).Text);
+        Assert.Contains("Paired R-1001 with <@UMENTOR2>", Assert.Single(bot.Slack.EphemeralsTo(MentorBot.Coordinator)).Text);
     }
 
     [Fact]
@@ -112,10 +113,63 @@ public class FollowUpActionTests
         Assert.Contains("passed R-1001", Assert.Single(bot.Slack.DmsTo("UMENTOR1")).Text);
         Assert.Contains("paired you with", Assert.Single(bot.Slack.DmsTo("UMENTOR2")).AllText);
         Assert.Contains("<@UMENTOR2> is your mentor", Assert.Single(bot.Slack.DmsTo(Mentee)).Text);
+        Assert.Contains("told <@UMENTOR1> they can let it go", Assert.Single(bot.Slack.EphemeralsTo(MentorBot.Coordinator)).Text);
+        // The stats count it as paired by a coordinator.
+        Assert.Equal(MentorBot.Coordinator, Assert.Single((await bot.Store.GetActivityAsync(DateTimeOffset.MinValue)).Requests).AssignedBy);
 
         await bot.SweepAsync();
         await bot.AdvanceAndSweepAsync(TimeSpan.FromSeconds(15));
         Assert.Contains("Has the session happened?", bot.Slack.DmsTo("UMENTOR2").Last().AllText);
+    }
+
+    [Fact]
+    public async Task Assign_FromANoticeSentWhileItWasOpen_AfterAMentorClaimedIt_LeavesItWithThatMentor()
+    {
+        var (bot, request) = await OpenRequestAsync("UMENTOR1", "UMENTOR2");
+        await using var _ = bot;
+        await bot.ClickAsync(RequestCard.ClaimActionId, request, "UMENTOR1");
+        bot.Slack.Clear();
+
+        await bot.AssignAsync(request, "UMENTOR2", MentorBot.Coordinator);
+
+        Assert.Equal("UMENTOR1", (await bot.Store.GetRequestAsync(request.Id))!.ClaimedBy);
+        Assert.Contains("is claimed by <@UMENTOR1>", Assert.Single(bot.Slack.EphemeralsTo(MentorBot.Coordinator)).Text);
+        Assert.Empty(bot.Slack.CallsTo("chat.postMessage"));
+        Assert.Empty(bot.Slack.CallsTo("chat.update"));
+    }
+
+    [Fact]
+    public async Task Assign_FromAStuckReport_AfterTheClaimChangedHands_ChangesNothing()
+    {
+        var (bot, reported) = await ClaimedRequestAsync("UMENTOR2", "UMENTOR3");
+        await using var _ = bot;
+        await bot.ClickAsync(RequestCard.ReleaseActionId, reported, "UMENTOR1");
+        await bot.ClickAsync(RequestCard.ClaimActionId, reported, "UMENTOR3");
+        bot.Slack.Clear();
+
+        // The report named UMENTOR1; UMENTOR3 claimed it since, and keeps it.
+        await bot.AssignAsync(reported, "UMENTOR2", MentorBot.Coordinator);
+
+        Assert.Equal("UMENTOR3", (await bot.Store.GetRequestAsync(reported.Id))!.ClaimedBy);
+        Assert.Contains("is claimed by <@UMENTOR3>", Assert.Single(bot.Slack.EphemeralsTo(MentorBot.Coordinator)).Text);
+        Assert.Empty(bot.Slack.CallsTo("chat.postMessage"));
+    }
+
+    [Fact]
+    public async Task Cancel_PressedByACoordinator_ClosesItAsMentorAdminCloseDoes()
+    {
+        var (bot, request) = await OpenRequestAsync();
+        await using var _ = bot;
+        bot.Slack.Clear();
+
+        await bot.PressAsync(CancelAction.Id, request.Id, MentorBot.Coordinator);
+
+        var stored = await bot.TrackedAsync(request);
+        Assert.Equal(RequestStatus.Cancelled, stored.Request.Status);
+        Assert.Equal(MentorBot.Coordinator, stored.Outcome.ClosedBy);
+        Assert.Contains($"closed by <@{MentorBot.Coordinator}>", Assert.Single(bot.Slack.CallsTo("chat.update")).AllText);
+        Assert.Contains("Cancelled by a mentor coordinator.", Assert.Single(bot.Slack.DmsTo(Mentee)).Text);
+        Assert.Contains("Closed R-1001", Assert.Single(bot.Slack.EphemeralsTo(MentorBot.Coordinator)).Text);
     }
 
     [Fact]
@@ -142,9 +196,9 @@ public class FollowUpActionTests
         var open = Assert.Single(bot.Slack.CallsTo("views.open"));
         Assert.Equal("trigger-action", open["trigger_id"]);
         Assert.Equal(AskDetailsAction.CallbackId, open.Body["view"]!["callback_id"]!.ToString());
-        Assert.Equal(request.Id, open.Body["view"]!["private_metadata"]!.ToString());
+        Assert.Equal(request.Id, CoordinatorModal.ReadMetadata(open.Body["view"]!["private_metadata"]!.ToString())!.RequestId);
 
-        var response = await bot.SubmitStaffModalAsync(AskDetailsAction.CallbackId, request, MentorBot.Coordinator, "Which project is it? <!channel>");
+        var response = await bot.SubmitCoordinatorModalAsync(AskDetailsAction.CallbackId, request, MentorBot.Coordinator, "Which project is it? <!channel>");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("", await response.Content.ReadAsStringAsync());
 
@@ -164,9 +218,9 @@ public class FollowUpActionTests
 
         await bot.PressAsync(CloseAction.Id, request.Id, FollowUpKit.Escalation);
         Assert.Equal(CloseAction.CallbackId, Assert.Single(bot.Slack.CallsTo("views.open")).Body["view"]!["callback_id"]!.ToString());
-        var tooShort = await bot.SubmitStaffModalAsync(CloseAction.CallbackId, request, FollowUpKit.Escalation, " ");
+        var tooShort = await bot.SubmitCoordinatorModalAsync(CloseAction.CallbackId, request, FollowUpKit.Escalation, " ");
         Assert.Contains("errors", await tooShort.Content.ReadAsStringAsync());
-        await bot.SubmitStaffModalAsync(CloseAction.CallbackId, request, FollowUpKit.Escalation, "No mentor for this skill right now; please ask again in March.");
+        await bot.SubmitCoordinatorModalAsync(CloseAction.CallbackId, request, FollowUpKit.Escalation, "No mentor for this skill right now; please ask again in March.");
 
         var stored = await bot.TrackedAsync(request);
         Assert.Equal(RequestStatus.Cancelled, stored.Request.Status);
@@ -256,9 +310,9 @@ public class FollowUpActionTests
     public static TheoryData<string, string> CraftedPresses => new()
     {
         { CancelAction.Id, "Only <@UMENTEE1>" },
-        { AskDetailsAction.Id, "Only mentor coordinators" },
-        { CloseAction.Id, "Only mentor coordinators" },
-        { AssignAction.Id, "Only mentor coordinators" },
+        { AskDetailsAction.Id, "only mentor coordinators" },
+        { CloseAction.Id, "only mentor coordinators" },
+        { AssignAction.Id, "only mentor coordinators" },
         { SessionDoneAction.Id, "Only <@UMENTOR1>" },
         { FeedbackAction.HelpedActionId, "Only <@UMENTEE1>" },
         { FeedbackAction.AnotherMentorActionId, "Only <@UMENTEE1>" },
@@ -298,11 +352,11 @@ public class FollowUpActionTests
         await using var _ = bot;
         bot.Slack.Clear();
 
-        var response = await bot.SubmitStaffModalAsync(callbackId, request, Intruder, "Closing this because I can.");
+        var response = await bot.SubmitCoordinatorModalAsync(callbackId, request, Intruder, "Closing this because I can.");
 
         var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         Assert.Equal("errors", body["response_action"]!.ToString());
-        Assert.Contains("Only mentor coordinators", body["errors"]![StaffModal.TextBlock]!.ToString());
+        Assert.Contains("only mentor coordinators", body["errors"]![CoordinatorModal.TextBlock]!.ToString());
         Assert.Equal(RequestStatus.Open, (await bot.Store.GetRequestAsync(request.Id))!.Status);
         Assert.Empty(bot.Slack.Calls);
     }

@@ -1,9 +1,11 @@
 using System.Text.Json.Nodes;
 using OperationCodeMentor.Features.Admin;
+using OperationCodeMentor.Features.FollowUp;
 using OperationCodeMentor.Features.Home;
 using OperationCodeMentor.Features.Requests;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Tests.Fakes;
+using OperationCodeMentor.Tests.Scheduling;
 
 namespace OperationCodeMentor.Tests.Features.Home;
 
@@ -176,6 +178,7 @@ public class AppHomeTests
         var claimed = await bot.RequestAsync("UMENTEE1", ["Python"]);
         bot.Clock.Advance(TimeSpan.FromHours(3));
         await bot.ClickAsync(RequestCard.ClaimActionId, claimed, "UMENTOR1");
+        await bot.PressAsync(SessionDoneAction.Id, claimed.Id, "UMENTOR1");
         var waiting = await bot.RequestAsync("UMENTEE2", ["Go"]);
         bot.Clock.Advance(TimeSpan.FromHours(1));
 
@@ -185,10 +188,10 @@ public class AppHomeTests
         Assert.Contains("Coordinating", text);
         Assert.Contains("*Open now:* 1, the oldest waiting 1 h; 1 with no available mentor", text);
         Assert.Contains("*Last 30 days:* 2 requests, 1 claimed · median time to first claim 3 h", text);
-        Assert.Contains("skills asked for with no mentor: 1", text);
+        Assert.Contains("sessions done: 1 · \\\"it helped\\\": n/a (none yet) · escalated: 0 of 2 (0%) · skills asked for with no mentor: 1", text);
         Assert.Contains(waiting.Reference, text);
-        Assert.Single(Buttons(home, QueueMessage.AssignActionId));
-        Assert.Equal(waiting.Id, Assert.Single(Buttons(home, QueueMessage.CloseActionId))["value"]!.ToString());
+        Assert.Single(Buttons(home, AssignAction.Id));
+        Assert.Equal(waiting.Id, Assert.Single(Buttons(home, CloseAction.Id))["value"]!.ToString());
         BlockKitLimits.AssertAll(bot.Slack.Calls);
     }
 
@@ -201,7 +204,7 @@ public class AppHomeTests
         bot.Slack.Clear();
 
         await bot.SendAsync(bot.Requests.Interaction(SlackRequests.ChoosingUser(
-            SlackRequests.HomeAction(QueueMessage.AssignActionId, "", MentorBot.Coordinator, QueueMessage.RequestBlockPrefix + request.Id), "UMENTOR1")));
+            SlackRequests.HomeAction(AssignAction.Id, "", MentorBot.Coordinator, CoordinatorButtons.BlockPrefix + request.Id), "UMENTOR1")));
 
         Assert.Equal("UMENTOR1", (await bot.Store.GetRequestAsync(request.Id))!.ClaimedBy);
         Assert.Contains("Paired", Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "D" + MentorBot.Coordinator).Text);
