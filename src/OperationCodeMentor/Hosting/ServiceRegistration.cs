@@ -31,7 +31,7 @@ public static class ServiceRegistration
     {
         services.TryAddSingletonTimeProvider();
         services.AddHttpClient(SlackApiClient.HttpClientName)
-            .ConfigureHttpClient(c => c.Timeout = TimeSpan.FromSeconds(30))
+            .ConfigureHttpClient((sp, c) => c.Timeout = sp.GetRequiredService<IOptions<SlackOptions>>().Value.RequestTimeout)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
         services.AddSingleton(sp => new SlackApiClient(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(SlackApiClient.HttpClientName),

@@ -57,7 +57,8 @@ public sealed partial class StepPoster(SlackApiClient slack, ILogger<StepPoster>
                 };
                 if (m.ThreadTs is not null) body["thread_ts"] = m.ThreadTs;
                 if (m.Broadcast) body["reply_broadcast"] = true;
-                await slack.CallAsync("chat.postMessage", body, ct).ConfigureAwait(false);
+                // A time-out may hide a post that went through: the step's resume reads back rather than posting blindly.
+                await slack.CallAsync("chat.postMessage", body, ct, SlackRetry.OnlyIfNotSent).ConfigureAwait(false);
             }
             catch (SlackApiException e) when (e.IsRefusal)
             {

@@ -17,7 +17,7 @@ public sealed class SlackApiException(string method, string error, string? detai
     public string Error { get; } = error;
 
     /// <summary>Slack answered and said no, so the call certainly had no effect (unlike a time-out or a 5xx).</summary>
-    public bool IsRefusal => Error is not ("unreachable" or "invalid_response") && !Error.StartsWith("http_", StringComparison.Ordinal);
+    public bool IsRefusal => Error is not ("unreachable" or "invalid_response" or "timeout") && !Error.StartsWith("http_", StringComparison.Ordinal);
 
     /// <summary>The token or the app's scopes are wrong: every call fails until an operator fixes it, so work should wait.</summary>
     public bool IsAuthProblem => Error is "invalid_auth" or "not_authed" or "token_revoked" or "token_expired" or "account_inactive" or "missing_scope" or "ratelimited";
@@ -49,6 +49,19 @@ public static class SlackErrors
 
 public sealed record PostedMessage(string Channel, string Ts);
 
+/// <summary>When a failed call may be sent again.</summary>
+public enum SlackRetry
+{
+    /// <summary>On 429, 5xx, time-outs and network faults: right for reads and for messages where a rare duplicate beats a lost one.</summary>
+    Always,
+
+    /// <summary>
+    /// Only when Slack certainly did nothing (429, or no connection at all). A time-out or a 5xx may come after Slack
+    /// posted the message, so the caller, which can read the conversation back, decides instead of posting blindly.
+    /// </summary>
+    OnlyIfNotSent,
+}
+
 /// <summary>
 /// The bot's Slack Web API client: JSON or form calls to <c>{Slack:ApiBaseUrl}{method}</c> with the bot token,
 /// retried on 429 (honouring Retry-After) and on 5xx and network faults. <c>ok:false</c> answers throw
@@ -63,6 +76,7 @@ public sealed partial class SlackApiClient
     private readonly IOptionsMonitor<SlackOptions> _options;
     private readonly ILogger<SlackApiClient> _log;
     private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
+    private readonly ResiliencePipeline<HttpResponseMessage> _pipelineIfNotSent;
     private readonly SlackPacing _pacing;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _dmChannels = new();
     private long _offlineTs;
@@ -73,12 +87,14 @@ public sealed partial class SlackApiClient
         _options = options;
         _log = log;
         _pacing = new SlackPacing(clock, options.CurrentValue.ChannelBurst, options.CurrentValue.ChannelInterval);
-        _pipeline = BuildPipeline(clock, log, _pacing);
+        _pipeline = BuildPipeline(clock, log, _pacing, SlackRetry.Always);
+        _pipelineIfNotSent = BuildPipeline(clock, log, _pacing, SlackRetry.OnlyIfNotSent);
     }
+
 
     private static readonly ResiliencePropertyKey<string> MethodProperty = new("method");
 
-    internal static ResiliencePipeline<HttpResponseMessage> BuildPipeline(TimeProvider clock, ILogger log, SlackPacing pacing) =>
+    internal static ResiliencePipeline<HttpResponseMessage> BuildPipeline(TimeProvider clock, ILogger log, SlackPacing pacing, SlackRetry mode) =>
         new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = clock }
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
@@ -87,10 +103,7 @@ public sealed partial class SlackApiClient
                 UseJitter = true,
                 Delay = TimeSpan.FromMilliseconds(500),
                 MaxDelay = TimeSpan.FromSeconds(60),
-                ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
-                    .Handle<HttpRequestException>()
-                    .Handle<TaskCanceledException>(e => !e.CancellationToken.IsCancellationRequested)
-                    .HandleResult(r => r.StatusCode == HttpStatusCode.TooManyRequests || (int)r.StatusCode >= 500),
+                ShouldHandle = args => ValueTask.FromResult(ShouldRetry(mode, args.Outcome, args.Context.CancellationToken)),
                 DelayGenerator = args =>
                 {
                     var retryAfter = args.Outcome.Result?.Headers.RetryAfter;
@@ -110,12 +123,27 @@ public sealed partial class SlackApiClient
             })
             .Build();
 
+    private static bool ShouldRetry(SlackRetry mode, Outcome<HttpResponseMessage> outcome, CancellationToken caller)
+    {
+        if (outcome.Result is { } r)
+            return r.StatusCode == HttpStatusCode.TooManyRequests || (mode == SlackRetry.Always && (int)r.StatusCode >= 500);
+        return outcome.Exception switch
+        {
+            // Nothing reached Slack: always safe to send again.
+            HttpRequestException e when e.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError => true,
+            HttpRequestException => mode == SlackRetry.Always,
+            // The client's own time-out (not the caller giving up): Slack may or may not have acted.
+            TaskCanceledException => mode == SlackRetry.Always && !caller.IsCancellationRequested,
+            _ => false,
+        };
+    }
+
     public bool IsOffline => _options.CurrentValue.IsOffline;
 
     /// <summary>Calls a method with a JSON body.</summary>
-    public Task<JsonObject> CallAsync(string method, JsonObject body, CancellationToken ct = default) =>
+    public Task<JsonObject> CallAsync(string method, JsonObject body, CancellationToken ct = default, SlackRetry retry = SlackRetry.Always) =>
         SendAsync(method, () => new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), body, ct,
-            paceChannel: body["channel"]?.ToString());
+            paceChannel: body["channel"]?.ToString(), retry: retry);
 
     /// <summary>Calls a method with form parameters (for methods that do not read JSON bodies).</summary>
     public Task<JsonObject> CallFormAsync(string method, IReadOnlyDictionary<string, string> form, CancellationToken ct = default)
@@ -136,7 +164,8 @@ public sealed partial class SlackApiClient
             : throw new SlackApiException("apps.connections.open", "invalid_response", "no WebSocket url in the answer");
     }
 
-    private async Task<JsonObject> SendAsync(string method, Func<HttpContent> content, JsonObject shown, CancellationToken ct, string? token = null, string? paceChannel = null)
+    private async Task<JsonObject> SendAsync(string method, Func<HttpContent> content, JsonObject shown, CancellationToken ct,
+        string? token = null, string? paceChannel = null, SlackRetry retry = SlackRetry.Always)
     {
         var o = _options.CurrentValue;
         if (token is null && o.IsOffline) return Offline(method, shown);
@@ -147,7 +176,8 @@ public sealed partial class SlackApiClient
         HttpResponseMessage response;
         try
         {
-            response = await _pipeline.ExecuteAsync(async ctx =>
+            var pipeline = retry == SlackRetry.Always ? _pipeline : _pipelineIfNotSent;
+            response = await pipeline.ExecuteAsync(async ctx =>
             {
                 using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri(EnsureSlash(o.ApiBaseUrl)), method));
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token ?? o.BotToken);
@@ -159,6 +189,10 @@ public sealed partial class SlackApiClient
         catch (HttpRequestException e)
         {
             throw new SlackApiException(method, "unreachable", e.Message);
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new SlackApiException(method, "timeout", $"no answer within {o.RequestTimeout.TotalSeconds:0} s");
         }
         finally
         {
@@ -226,13 +260,13 @@ public sealed partial class SlackApiClient
     // ---- the methods the bot uses ----
 
     public async Task<PostedMessage> PostMessageAsync(string channel, string text, JsonArray? blocks = null,
-        string? threadTs = null, bool replyBroadcast = false, CancellationToken ct = default)
+        string? threadTs = null, bool replyBroadcast = false, CancellationToken ct = default, SlackRetry retry = SlackRetry.Always)
     {
         var body = new JsonObject { ["channel"] = channel, ["text"] = text, ["unfurl_links"] = false };
         if (blocks is not null) body["blocks"] = blocks;
         if (threadTs is not null) body["thread_ts"] = threadTs;
         if (replyBroadcast) body["reply_broadcast"] = true;
-        var answer = await CallAsync("chat.postMessage", body, ct).ConfigureAwait(false);
+        var answer = await CallAsync("chat.postMessage", body, ct, retry).ConfigureAwait(false);
         return new PostedMessage(answer["channel"]?.ToString() ?? channel, answer["ts"]?.ToString() ?? "");
     }
 

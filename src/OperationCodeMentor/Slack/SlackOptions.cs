@@ -34,6 +34,9 @@ public sealed class SlackOptions
     /// <summary>How far a request timestamp may be from now before it is treated as a replay. Default 5 minutes.</summary>
     public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>How long one Web API call may take before it counts as timed out. Default 30 seconds.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Posts to one channel (or DM) that may go out at once before pacing starts. Default 10.</summary>
     public int ChannelBurst { get; set; } = 10;
 
@@ -62,6 +65,8 @@ internal sealed class SlackOptionsValidator : Microsoft.Extensions.Options.IVali
             errors.Add($"Slack:ApiBaseUrl must be an absolute http(s) address; got '{o.ApiBaseUrl}'.");
         if (string.IsNullOrWhiteSpace(o.MentorsChannel))
             errors.Add("Slack:MentorsChannel must name the mentors channel (an ID such as G0123ABCD or a name such as mentors-internal).");
+        if (o.RequestTimeout < TimeSpan.FromMilliseconds(100) || o.RequestTimeout > TimeSpan.FromMinutes(5))
+            errors.Add($"Slack:RequestTimeout must be between 00:00:00.1 and 00:05:00; got {o.RequestTimeout}.");
         if (o.ChannelBurst is < 1 or > 100)
             errors.Add($"Slack:ChannelBurst must be between 1 and 100; got {o.ChannelBurst}.");
         if (o.ChannelInterval < TimeSpan.Zero || o.ChannelInterval > TimeSpan.FromMinutes(1))

@@ -85,6 +85,14 @@ public sealed class FakeSlack : IAsyncDisposable
         for (var i = 0; i < times; i++) q.Enqueue(() => new HttpResponseMessageLike(200, null, error));
     }
 
+    /// <summary>
+    /// Makes the next call to <paramref name="method"/> take effect (a message is posted) and then answer with
+    /// <paramref name="status"/>: an error from somewhere between Slack's work and the bot.
+    /// </summary>
+    public void FailAfterTaking(string method, HttpStatusCode status) => _failAfter[method] = (int)status;
+
+    private readonly ConcurrentDictionary<string, int> _failAfter = new();
+
     public sealed record HttpResponseMessageLike(int Status, int? RetryAfter, string? Error);
 
     /// <summary>A message as Slack keeps it: what conversations.history and conversations.replies give back.</summary>
@@ -141,6 +149,7 @@ public sealed class FakeSlack : IAsyncDisposable
         }
 
         var result = Answer(method, body);
+        if (_failAfter.TryRemove(method, out var after)) return Results.StatusCode(after);
         if (_holds.TryRemove(method, out var gate))
         {
             try { await gate.Task.WaitAsync(http.RequestAborted); }

@@ -52,15 +52,17 @@ public class DurabilityTests
         }
         await bot.IdleAsync();
 
-        var cards = bot.Slack.CallsTo("chat.postMessage").Where(c => c["channel"] == MentorBot.MentorsChannelId && c.Text.StartsWith("New mentorship request", StringComparison.Ordinal)).ToList();
-        Assert.Equal(["R-1001", "R-1002", "R-1003", "R-1004", "R-1005"], cards.Where((c, _) => true).Select(c => c.Text.Split(':')[0].Split(' ')[^1]).Distinct());
+        // What Slack actually took (failed attempts are recorded as calls but never posted).
+        var posted = bot.Slack.Messages;
+        var cards = posted.Where(m => m.Channel == MentorBot.MentorsChannelId && m.Body["text"]!.ToString().StartsWith("New mentorship request", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["R-1001", "R-1002", "R-1003", "R-1004", "R-1005"], cards.Select(c => c.Body["text"]!.ToString().Split(':')[0].Split(' ')[^1]));
         for (var i = 0; i < 5; i++)
         {
             Assert.Equal($"UDOWN{i}", (await bot.Store.GetRequestAsync((1001 + i).ToString(System.Globalization.CultureInfo.InvariantCulture)))!.MenteeSlackId);
-            Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == $"DUDOWN{i}" && c.AllText.Contains("received-"));
+            Assert.Single(posted, m => m.Channel == $"DUDOWN{i}" && m.Body.ToJsonString().Contains("received-"));
         }
         // The first request waited long enough that its mentee was told it is delayed, once.
-        Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "DUDOWN0" && c.Text.Contains("holding it up"));
+        Assert.Single(posted, m => m.Channel == "DUDOWN0" && m.Body["text"]!.ToString().Contains("holding it up"));
     }
 
     [Fact]
@@ -104,5 +106,31 @@ public class DurabilityTests
         Assert.False(body["slack"]!["reachable"]!.GetValue<bool>());
         Assert.Contains("invalid_auth", body["slack"]!["error"]!.ToString());
         Assert.DoesNotContain(FakeSlack.BotToken, body.ToJsonString());
+    }
+
+    [Theory]
+    [InlineData("time-out")]
+    [InlineData("502 after posting")]
+    public async Task WhenSlackPostsTheCardButTheAnswerIsLost_TheRerunFindsItInsteadOfPostingAgain(string how)
+    {
+        await using var bot = await MentorBot.StartAsync(new() { ["Slack:RequestTimeout"] = "00:00:01" });
+        var lost = how == "time-out" ? bot.Slack.Hold("chat.postMessage") : null;
+        if (lost is null) bot.Slack.FailAfterTaking("chat.postMessage", HttpStatusCode.BadGateway);
+        var response = await bot.Http.SendAsync(bot.Requests.Interaction(Submission("UMENTEE1")));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        // Slack has the card, but the bot never hears so and schedules a rerun instead of posting blindly.
+        await Eventually.TrueAsync(() => bot.Clock.ActiveDelays > 0, "the job's retry to be scheduled", TimeSpan.FromSeconds(20));
+        lost?.SetResult();
+        Assert.Single(bot.Slack.Messages, m => m.Channel == MentorBot.MentorsChannelId);
+        Assert.Null((await bot.Store.GetRequestAsync("1001"))!.MessageTs);
+
+        bot.Clock.Advance(TimeSpan.FromSeconds(1));
+        await bot.IdleAsync();
+
+        var card = Assert.Single(bot.Slack.Messages, m => m.Channel == MentorBot.MentorsChannelId);
+        Assert.Equal(card.Ts, (await bot.Store.GetRequestAsync("1001"))!.MessageTs);
+        Assert.Single(bot.Slack.CallsTo("conversations.history"));
+        Assert.Single(bot.Slack.Messages, m => m.Channel == "DUMENTEE1");
     }
 }

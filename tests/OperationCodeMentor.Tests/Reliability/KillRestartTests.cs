@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 using OperationCodeMentor.Features.RequestMentor;
 using OperationCodeMentor.Tests.Fakes;
+using Xunit.Abstractions;
 
 namespace OperationCodeMentor.Tests.Reliability;
 
@@ -13,7 +14,7 @@ namespace OperationCodeMentor.Tests.Reliability;
 /// The real bot as a separate process, killed with SIGKILL in the middle of a burst of submissions and started
 /// again over the same data folder: every acknowledged request is stored, posted and confirmed exactly once.
 /// </summary>
-public sealed class KillRestartTests : IAsyncLifetime
+public sealed class KillRestartTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Burst = 100;
     private readonly string _data = Directory.CreateTempSubdirectory("ocm-kill-").FullName;
@@ -76,6 +77,8 @@ public sealed class KillRestartTests : IAsyncLifetime
         await Eventually.TrueAsync(() => QueueDepthAsync(port).Result == 0 && CardPosts().Count >= Burst, "the restarted bot to finish the burst", TimeSpan.FromSeconds(60));
         second.Kill(entireProcessTree: true);
         await second.WaitForExitAsync();
+        output.WriteLine($"acknowledged before SIGKILL: {ackedBeforeKill}; cards posted before it: {postsBeforeKill}; " +
+            $"after the restart: {StoredMentees().Count} stored, {CardPosts().Count} cards");
 
         var stored = StoredMentees();
         Assert.Equal(Burst, stored.Count);

@@ -67,7 +67,7 @@ public sealed partial class RequestIntake(
                 await saveProgress(ct).ConfigureAwait(false);
                 try
                 {
-                    await PostAsync(request, exclude: null, ct).ConfigureAwait(false);
+                    await PostAsync(request, exclude: null, ct, retry: SlackRetry.OnlyIfNotSent).ConfigureAwait(false);
                 }
                 catch (SlackApiException e) when (e.IsRefusal && !e.IsAuthProblem)
                 {
@@ -91,7 +91,8 @@ public sealed partial class RequestIntake(
                 try
                 {
                     await slack.PostMessageAsync(dm, Received(request),
-                        BlockKit.Blocks([BlockKit.Section(Received(request), marker), BlockKit.Actions("request_actions", FollowUpBlocks.CancelButton(request))]), ct: ct).ConfigureAwait(false);
+                        BlockKit.Blocks([BlockKit.Section(Received(request), marker), BlockKit.Actions("request_actions", FollowUpBlocks.CancelButton(request))]),
+                        ct: ct, retry: SlackRetry.OnlyIfNotSent).ConfigureAwait(false);
                 }
                 catch (SlackApiException e) when (e.IsRefusal && !e.IsAuthProblem)
                 {
@@ -130,7 +131,8 @@ public sealed partial class RequestIntake(
     internal const int DelayNoticeAfterAttempts = 6;
 
     /// <summary>Posts a stored request to the mentors channel, mentioning the best matches (or the coordinators).</summary>
-    public async Task<IReadOnlyList<string>> PostAsync(MentorRequest request, IReadOnlySet<string>? exclude, CancellationToken ct, string? note = null)
+    public async Task<IReadOnlyList<string>> PostAsync(MentorRequest request, IReadOnlySet<string>? exclude, CancellationToken ct,
+        string? note = null, SlackRetry retry = SlackRetry.Always)
     {
         var o = options.CurrentValue;
         var loads = await store.GetMentorLoadsAsync(ct).ConfigureAwait(false);
@@ -140,7 +142,7 @@ public sealed partial class RequestIntake(
 
         var channelId = await channel.GetIdAsync(ct).ConfigureAwait(false);
         var (text, blocks) = RequestCard.Open(request, RequestCard.MentionLine(mentioned, o.Coordinators), note);
-        var posted = await slack.PostMessageAsync(channelId, text, blocks, ct: ct).ConfigureAwait(false);
+        var posted = await slack.PostMessageAsync(channelId, text, blocks, ct: ct, retry: retry).ConfigureAwait(false);
         await store.SetRequestPostAsync(request.Id, posted.Channel, posted.Ts, mentioned, ct).ConfigureAwait(false);
         return mentioned;
     }
