@@ -337,6 +337,15 @@ public sealed partial class SlackApiClient
         }
     }
 
+    /// <summary>
+    /// Answers a slash command privately after its acknowledgement: through its <c>response_url</c>, or by DM
+    /// when the command came without one.
+    /// </summary>
+    public Task ReplyAsync(SlashCommand command, string text, CancellationToken ct = default) =>
+        command.ResponseUrl is not null
+            ? RespondAsync(command.ResponseUrl, new JsonObject { ["response_type"] = "ephemeral", ["text"] = text }, ct)
+            : SendDmAsync(command.UserId, text, ct: ct);
+
     /// <summary>Tells one person something privately: ephemeral where they clicked, or a DM when there is no channel.</summary>
     public async Task TellAsync(string? channel, string user, string text, CancellationToken ct = default)
     {

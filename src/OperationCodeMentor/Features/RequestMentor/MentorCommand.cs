@@ -28,7 +28,7 @@ public sealed partial class MentorCommand(IMentorshipStore store, SlackApiClient
                 var options = await store.GetOptionListsAsync(stop).ConfigureAwait(false);
                 if (await limit.ConfigureAwait(false) is { } refusal)
                 {
-                    await TellAsync(command, refusal.Message, stop).ConfigureAwait(false);
+                    await slack.ReplyAsync(command, refusal.Message, stop).ConfigureAwait(false);
                     return;
                 }
                 await slack.OpenViewAsync(command.TriggerId, RequestModal.Build(options), stop).ConfigureAwait(false);
@@ -36,20 +36,12 @@ public sealed partial class MentorCommand(IMentorshipStore store, SlackApiClient
             catch (Exception e) when (e is SlackApiException or IOException or InvalidOperationException or System.Data.Common.DbException)
             {
                 LogOpenFailed(log, e, command.UserId);
-                if (command.ResponseUrl is not null)
-                    await slack.RespondAsync(command.ResponseUrl, Ephemeral(
-                        "Sorry, I couldn't open the request form just now. Please type /mentor again; if it keeps failing, message a mentor coordinator."), stop).ConfigureAwait(false);
+                await slack.ReplyAsync(command,
+                    "Sorry, I couldn't open the request form just now. Please type /mentor again; if it keeps failing, message a mentor coordinator.", stop).ConfigureAwait(false);
             }
         });
         return Task.FromResult(SlackAck.Empty);
     }
-
-    private Task TellAsync(SlashCommand command, string text, CancellationToken ct) =>
-        command.ResponseUrl is not null
-            ? slack.RespondAsync(command.ResponseUrl, Ephemeral(text), ct)
-            : slack.SendDmAsync(command.UserId, text, ct: ct);
-
-    internal static System.Text.Json.Nodes.JsonObject Ephemeral(string text) => new() { ["response_type"] = "ephemeral", ["text"] = text };
 
     public const string Help =
         "*/mentor* asks for a 30-minute session with a volunteer mentor.\n" +

@@ -51,9 +51,8 @@ public sealed partial class VolunteerCommand(
         catch (Exception e) when (e is SlackApiException or IOException or InvalidOperationException or System.Data.Common.DbException)
         {
             LogOpenFailed(log, e, command.UserId);
-            if (command.ResponseUrl is not null)
-                await slack.RespondAsync(command.ResponseUrl, MentorCommand.Ephemeral(
-                    "Sorry, I couldn't open the volunteer form just now. Please type /mentor-volunteer again; if it keeps failing, message a mentor coordinator."), ct).ConfigureAwait(false);
+            await slack.ReplyAsync(command,
+                "Sorry, I couldn't open the volunteer form just now. Please type /mentor-volunteer again; if it keeps failing, message a mentor coordinator.", ct).ConfigureAwait(false);
         }
     }
 
@@ -65,10 +64,7 @@ public sealed partial class VolunteerCommand(
             : pause
                 ? ":double_vertical_bar: You're paused: you won't be mentioned for new requests. Requests you've already claimed stay with you. Type `/mentor-volunteer resume` when you're ready again."
                 : ":arrow_forward: Welcome back! You'll be mentioned again when a request matches your skills.";
-        if (command.ResponseUrl is not null)
-            await slack.RespondAsync(command.ResponseUrl, MentorCommand.Ephemeral(text), ct).ConfigureAwait(false);
-        else
-            await slack.SendDmAsync(command.UserId, text, ct: ct).ConfigureAwait(false);
+        await slack.ReplyAsync(command, text, ct).ConfigureAwait(false);
     }
 
     public const string Help =
