@@ -35,7 +35,8 @@ public sealed partial class AirtableClient
     private readonly AirtableRateLimiter _limiter;
     private readonly TimeProvider _clock;
     private readonly ILogger<AirtableClient> _log;
-    private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
+    private readonly ResiliencePipeline<HttpResponseMessage> _retry;
+    private readonly ResiliencePipeline _attemptTimeout;
 
     public AirtableClient(HttpClient http, IOptionsMonitor<AirtableOptions> options, AirtableRateLimiter limiter, TimeProvider clock, ILogger<AirtableClient> log)
     {
@@ -44,7 +45,9 @@ public sealed partial class AirtableClient
         _limiter = limiter;
         _clock = clock;
         _log = log;
-        _pipeline = BuildPipeline(options.CurrentValue);
+        _retry = BuildRetry(options.CurrentValue);
+        // Only the exchange with Airtable is timed: a wait for a rate-limit slot (up to 30 s after a 429) is not a timeout.
+        _attemptTimeout = new ResiliencePipelineBuilder { TimeProvider = clock }.AddTimeout(options.CurrentValue.RequestTimeout).Build();
     }
 
     private AirtableOptions Current
@@ -58,7 +61,7 @@ public sealed partial class AirtableClient
         }
     }
 
-    private ResiliencePipeline<HttpResponseMessage> BuildPipeline(AirtableOptions o)
+    private ResiliencePipeline<HttpResponseMessage> BuildRetry(AirtableOptions o)
     {
         var builder = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = _clock };
         if (o.MaxRetries > 0)
@@ -98,7 +101,7 @@ public sealed partial class AirtableClient
                 },
             });
         }
-        return builder.AddTimeout(o.RequestTimeout).Build();
+        return builder.Build();
     }
 
     private TimeSpan? RetryAfter(HttpResponseMessage? response)
@@ -264,13 +267,16 @@ public sealed partial class AirtableClient
         HttpResponseMessage response;
         try
         {
-            response = await _pipeline.ExecuteAsync(async ctx =>
+            response = await _retry.ExecuteAsync(async ctx =>
             {
                 await _limiter.WaitAsync(o.BaseId!, o.RequestsPerSecond, ctx.CancellationToken).ConfigureAwait(false);
-                using var request = new HttpRequestMessage(method, url);
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", o.ApiKey);
-                if (json is not null) request.Content = new StringContent(json, Encoding.UTF8, "application/json");
-                return await _http.SendAsync(request, ctx.CancellationToken).ConfigureAwait(false);
+                return await _attemptTimeout.ExecuteAsync(async token =>
+                {
+                    using var request = new HttpRequestMessage(method, url);
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", o.ApiKey);
+                    if (json is not null) request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+                    return await _http.SendAsync(request, token).ConfigureAwait(false);
+                }, ctx.CancellationToken).ConfigureAwait(false);
             }, context).ConfigureAwait(false);
         }
         catch (HttpRequestException e)

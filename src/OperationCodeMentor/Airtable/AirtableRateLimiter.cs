@@ -55,6 +55,12 @@ public sealed class AirtableRateLimiter(TimeProvider clock)
         }
     }
 
+    /// <summary>Until when the base is held after a 429 (in the past when it is not).</summary>
+    public DateTimeOffset HeldUntil(string baseId)
+    {
+        lock (_bases) return Slots(baseId).HeldUntil;
+    }
+
     private BaseSlots Slots(string baseId)
     {
         if (!_bases.TryGetValue(baseId, out var slots)) _bases[baseId] = slots = new BaseSlots();
