@@ -42,6 +42,7 @@ public sealed class FakeAirtableHarness : IAsyncDisposable
     public AirtableLookups Lookups { get; }
     public AirtableMentorshipStore Store { get; }
 
+    /// <param name="layOut">False leaves the base empty, for tests of <c>airtable check</c> and <c>init</c>.</param>
     /// <param name="clock">The client's and store's clock; the fake keeps the real one unless <paramref name="fakeClock"/> is given.</param>
     public static async Task<FakeAirtableHarness> StartAsync(
         Action<AirtableOptions>? configure = null,
@@ -49,7 +50,8 @@ public sealed class FakeAirtableHarness : IAsyncDisposable
         TimeProvider? clock = null,
         TimeProvider? fakeClock = null,
         ILoggerFactory? logs = null,
-        bool realRateLimit = false)
+        bool realRateLimit = false,
+        bool layOut = true)
     {
         var fake = await FakeAirtable.StartAsync(fakeClock);
         fake.AddBase(BaseId);
@@ -64,6 +66,7 @@ public sealed class FakeAirtableHarness : IAsyncDisposable
         };
         configure?.Invoke(options);
         var h = new FakeAirtableHarness(fake, options, storeOptions ?? new AirtableStoreOptions(), clock ?? TimeProvider.System, logs ?? NullLoggerFactory.Instance);
+        if (!layOut) return h;
         await new AirtableSchemaSetup(h.Client, Monitor(h.StoreOptions)).InitAsync();
         h.Seed(h.StoreOptions.Tables.Services, h.StoreOptions.Fields.Services.Name, DefaultOptionLists.Services);
         h.Seed(h.StoreOptions.Tables.Skillsets, h.StoreOptions.Fields.Skillsets.Name, DefaultOptionLists.Skillsets);

@@ -15,7 +15,9 @@ public static class AirtableCli
 
     public static async Task<int> RunAsync(IConfiguration configuration, IReadOnlyList<string> args, TextWriter output, CancellationToken ct = default)
     {
-        var verb = args.Count == 1 ? args[0] : null;
+        // Settings may follow as --Airtable:BaseId=app… (the configuration has read them); the one bare word is the verb.
+        var words = args.Where(a => !a.StartsWith('-')).ToList();
+        var verb = words.Count == 1 ? words[0] : null;
         if (verb is not ("check" or "init"))
         {
             await output.WriteLineAsync($"Usage: {Command} check   lists missing tables and fields\n       {Command} init    creates them").ConfigureAwait(false);
