@@ -13,7 +13,7 @@ namespace OperationCodeMentor.Airtable;
 
 /// <summary>
 /// The bot's Airtable Web API client. Lists follow <c>offset</c> to the last page; writes go in batches of
-/// at most 10 records; every request first takes a slot from <see cref="AirtableRateLimiter"/>; 429s hold the
+/// at most 10 records; every request first takes a permit from <see cref="AirtableRateLimiter"/>; 429s hold the
 /// base for 30 seconds (or Retry-After) and retry; 5xx, network faults and timeouts retry with jittered backoff;
 /// any other refusal throws <see cref="AirtableException"/> at once. The token travels only in the
 /// Authorization header: it is never part of a URL, a log line or an exception.
@@ -46,7 +46,7 @@ public sealed partial class AirtableClient
         _clock = clock;
         _log = log;
         _retry = BuildRetry(options.CurrentValue);
-        // Only the exchange with Airtable is timed: a wait for a rate-limit slot (up to 30 s after a 429) is not a timeout.
+        // Only the exchange with Airtable is timed: a wait for a rate-limit permit (up to 30 s after a 429) is not a timeout.
         _attemptTimeout = new ResiliencePipelineBuilder { TimeProvider = clock }.AddTimeout(options.CurrentValue.RequestTimeout).Build();
     }
 
@@ -269,7 +269,7 @@ public sealed partial class AirtableClient
         {
             response = await _retry.ExecuteAsync(async ctx =>
             {
-                await _limiter.WaitAsync(o.BaseId!, o.RequestsPerSecond, ctx.CancellationToken).ConfigureAwait(false);
+                using var permit = await _limiter.AcquireAsync(o.BaseId!, o.RequestsPerSecond, ctx.CancellationToken).ConfigureAwait(false);
                 return await _attemptTimeout.ExecuteAsync(async token =>
                 {
                     using var request = new HttpRequestMessage(method, url);

@@ -31,6 +31,12 @@ public sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
         get { lock (_gate) return _timers.Count(t => t.Due is not null); }
     }
 
+    /// <summary>When each pending timer is due.</summary>
+    public IReadOnlyList<DateTimeOffset> DueTimes
+    {
+        get { lock (_gate) return _timers.Where(t => t.Due is not null).Select(t => t.Due!.Value).Order().ToList(); }
+    }
+
     /// <summary>When the earliest pending timer is due, if any.</summary>
     public DateTimeOffset? NextDue
     {
