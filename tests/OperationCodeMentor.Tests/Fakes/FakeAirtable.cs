@@ -128,6 +128,27 @@ public sealed class FakeAirtable : IAsyncDisposable
             for (var i = 0; i < count; i++) _faults.Enqueue(new Fault(HttpStatusCode.GatewayTimeout, false, null, Stall: true));
     }
 
+    /// <summary>
+    /// From now on, answers to matching requests (method, decoded path) are computed but not sent until the
+    /// returned action is called: a read that has already seen the base, still on its way back.
+    /// </summary>
+    public Action HoldAnswers(Func<string, string, bool> match)
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (Gate) _hold = (match, gate);
+        return () =>
+        {
+            lock (Gate) _hold = null;
+            gate.TrySetResult();
+        };
+    }
+
+    /// <summary>Answers held back by <see cref="HoldAnswers"/> so far.</summary>
+    public int HeldAnswers => Volatile.Read(ref _held);
+
+    private (Func<string, string, bool> Match, TaskCompletionSource Gate)? _hold;
+    private int _held;
+
     internal string NewId(string prefix) => prefix + "FAKE" + Interlocked.Increment(ref _ids).ToString("D10", CultureInfo.InvariantCulture);
 
     private sealed record Fault(HttpStatusCode Status, bool AfterWrite, TimeSpan? RetryAfter, bool Stall);
@@ -146,8 +167,10 @@ public sealed class FakeAirtable : IAsyncDisposable
 
         Answer answer;
         Fault? stall = null;
+        Task? held = null;
         lock (Gate)
         {
+            if (_hold is { } hold && hold.Match(ctx.Request.Method, Uri.UnescapeDataString(path))) held = hold.Gate.Task;
             var now = Clock.GetUtcNow();
             var screened = Screen(ctx, path, query, now, out var fault);
             // A fault before the write leaves the base untouched; one after it loses only the answer.
@@ -161,6 +184,11 @@ public sealed class FakeAirtable : IAsyncDisposable
                     answer = new Answer((int)fault.Status, Error("SERVER_ERROR", "Injected fault"), fault.RetryAfter);
             }
             _calls.Add(new FakeAirtableCall(ctx.Request.Method, Uri.UnescapeDataString(path), query, body, stall is null ? answer.Status : 0, now));
+        }
+        if (held is not null)
+        {
+            Interlocked.Increment(ref _held);
+            await held.WaitAsync(ctx.RequestAborted);
         }
         if (stall is not null)
         {

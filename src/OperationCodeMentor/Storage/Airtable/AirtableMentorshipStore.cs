@@ -126,11 +126,15 @@ public sealed partial class AirtableMentorshipStore(
         return ToRequest(saved, s);
     }
 
-    public async Task<MentorRequest?> GetRequestAsync(string id, CancellationToken ct = default)
+    public async Task<MentorRequest?> GetRequestAsync(string id, CancellationToken ct = default) =>
+        (await ReadRequestAsync(id, ct).ConfigureAwait(false)).Request;
+
+    /// <summary>The request as Airtable has it now (never from a cache), with the lookups to read it by; null when there is no such request.</summary>
+    private async Task<(MentorRequest? Request, LookupSnapshot Lookups)> ReadRequestAsync(string id, CancellationToken ct)
     {
-        if (!IsRecordId(id)) return null;
-        var record = await client.GetAsync(Tables.Requests, id, ct).ConfigureAwait(false);
-        return record is null ? null : ToRequest(record, await lookups.GetAsync(ct).ConfigureAwait(false));
+        var s = await lookups.GetAsync(ct).ConfigureAwait(false);
+        var record = IsRecordId(id) ? await client.GetAsync(Tables.Requests, id, ct).ConfigureAwait(false) : null;
+        return (record is null ? null : ToRequest(record, s), s);
     }
 
     public async Task SetRequestPostAsync(string id, string channelId, string messageTs, IReadOnlyList<string> mentioned, CancellationToken ct = default)
@@ -148,10 +152,8 @@ public sealed partial class AirtableMentorshipStore(
     {
         if (!IsRecordId(requestId)) return new ClaimOutcome(ClaimResult.NotFound, null);
         using var held = await _requestLocks.LockAsync(requestId, ct).ConfigureAwait(false);
-        var s = await lookups.GetAsync(ct).ConfigureAwait(false);
-        var current = await client.GetAsync(Tables.Requests, requestId, ct).ConfigureAwait(false);
-        if (current is null) return new ClaimOutcome(ClaimResult.NotFound, null);
-        var request = ToRequest(current, s);
+        var (request, s) = await ReadRequestAsync(requestId, ct).ConfigureAwait(false);
+        if (request is null) return new ClaimOutcome(ClaimResult.NotFound, null);
         if (request.Status != RequestStatus.Open)
             return new ClaimOutcome(request.Status == RequestStatus.Claimed ? ClaimResult.AlreadyClaimed : ClaimResult.NotOpen, request);
 
@@ -190,10 +192,8 @@ public sealed partial class AirtableMentorshipStore(
     {
         if (!IsRecordId(requestId)) return new ReleaseOutcome(ReleaseResult.NotFound, null);
         using var held = await _requestLocks.LockAsync(requestId, ct).ConfigureAwait(false);
-        var s = await lookups.GetAsync(ct).ConfigureAwait(false);
-        var current = await client.GetAsync(Tables.Requests, requestId, ct).ConfigureAwait(false);
-        if (current is null) return new ReleaseOutcome(ReleaseResult.NotFound, null);
-        var request = ToRequest(current, s);
+        var (request, s) = await ReadRequestAsync(requestId, ct).ConfigureAwait(false);
+        if (request is null) return new ReleaseOutcome(ReleaseResult.NotFound, null);
         if (request.Status != RequestStatus.Claimed) return new ReleaseOutcome(ReleaseResult.NotClaimed, request);
         if (request.ClaimedBy != expectedClaimer) return new ReleaseOutcome(ReleaseResult.ClaimChanged, request);
 
