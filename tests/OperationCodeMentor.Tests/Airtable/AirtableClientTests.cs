@@ -151,10 +151,12 @@ public sealed class AirtableClientTests : IAsyncLifetime
     }
 
     /// <summary>Asks the fake directly, bypassing the client, to see Airtable's answer as it is.</summary>
-    private async Task<string> RawGetAsync(string pathAndQuery)
+    private Task<string> RawGetAsync(string pathAndQuery) => RawGetAsync(_h, pathAndQuery);
+
+    private static async Task<string> RawGetAsync(FakeAirtableHarness h, string pathAndQuery)
     {
         using var http = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"{_h.Fake.ApiBaseUrl}{FakeAirtableHarness.BaseId}/{pathAndQuery}");
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{h.Fake.ApiBaseUrl}{FakeAirtableHarness.BaseId}/{pathAndQuery}");
         request.Headers.Add("Authorization", "Bearer " + FakeAirtable.Token);
         using var response = await http.SendAsync(request);
         return await response.Content.ReadAsStringAsync();
@@ -256,6 +258,40 @@ public sealed class AirtableClientTests : IAsyncLifetime
         clock.Advance(TimeSpan.FromSeconds(30));
         await Task.WhenAll(first, other).WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal([429, 200, 200], h.Fake.Calls.Select(c => c.Status));
+    }
+
+    [Fact]
+    public async Task TheFake_RefusesTheSixthRequestInASecond_ThenEverythingForThirtySeconds()
+    {
+        var clock = new ManualTimeProvider();
+        await using var h = await StartAsync(null, clock);
+        h.Fake.RequestsPerSecond = 5;
+        clock.Advance(TimeSpan.FromSeconds(1)); // past the set-up's requests
+
+        var answers = new List<string>();
+        for (var i = 0; i < 6; i++) answers.Add(await RawGetAsync(h, Things));
+        clock.Advance(TimeSpan.FromSeconds(29));
+        answers.Add(await RawGetAsync(h, Things));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        answers.Add(await RawGetAsync(h, Things));
+
+        Assert.Equal([200, 200, 200, 200, 200, 429, 429, 200], h.Fake.Calls.Select(c => c.Status));
+        Assert.Equal("""{"errors":[{"error":"RATE_LIMIT_REACHED","message":"Rate limit exceeded. Please try again later"}]}""", answers[5]);
+    }
+
+    [Fact]
+    public async Task AtAirtablesRealLimit_ABurstThroughTheClientMeetsNo429()
+    {
+        await using var h = await FakeAirtableHarness.StartAsync(realRateLimit: true);
+        h.Base.AddTable(Things, ("Name", "singleLineText"));
+        await Task.Delay(AirtableRateLimiter.Window); // let the set-up's requests leave the window
+        h.Fake.ClearCalls();
+
+        await Task.WhenAll(Enumerable.Range(0, 11).Select(i => h.Client.CreateAsync(Things, [new JsonObject { ["Name"] = $"n{i}" }])));
+
+        Assert.Equal(11, h.Fake.Calls.Count);
+        Assert.All(h.Fake.Calls, c => Assert.Equal(200, c.Status));
+        Assert.True(h.Fake.Calls[^1].At - h.Fake.Calls[0].At >= TimeSpan.FromSeconds(2), "Eleven requests at 5 per second span at least two seconds.");
     }
 
     [Fact]
