@@ -1,5 +1,7 @@
 using OperationCodeMentor.Features.Health;
 using OperationCodeMentor.Hosting;
+using OperationCodeMentor.Reliability;
+using OperationCodeMentor.Scheduling;
 using OperationCodeMentor.Slack;
 using OperationCodeMentor.Storage.Airtable;
 
@@ -11,14 +13,28 @@ builder.Services
     .AddMentorshipOptions(builder.Configuration)
     .AddSlack()
     .AddMentorshipStore()
-    .AddMentorshipFeatures();
+    .AddMentorshipFeatures()
+    .AddCoordination(builder.Configuration)
+    .AddFollowUps(builder.Configuration)
+    .AddReliability(builder.Configuration);
 
 var app = builder.Build();
 app.MapSlackEndpoints();
 app.MapHealth();
 app.MapGet("/", () => "Operation Code mentorship bot. Slack talks to /slack/commands, /slack/interactions and /slack/events; health at /healthz.");
-app.Run();
-return 0;
+try
+{
+    await app.RunAsync();
+    return 0;
+}
+catch (Exception e) when (StartupErrors.ConfigurationFailures(e) is { Count: > 0 } failures)
+{
+    // A configuration mistake deserves a sentence naming the key, not a stack trace.
+    await Console.Error.WriteLineAsync("The bot cannot start because of its configuration:");
+    foreach (var failure in failures) await Console.Error.WriteLineAsync(" - " + failure);
+    await Console.Error.WriteLineAsync("See README.md, section Configuration.");
+    return 1;
+}
 
 /// <summary>Exposed so tests can host the real app.</summary>
 public partial class Program;

@@ -5,6 +5,7 @@ using OperationCodeMentor.Features.Requests;
 using OperationCodeMentor.Features.Volunteer;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Slack;
+using OperationCodeMentor.Slack.SocketMode;
 using OperationCodeMentor.Storage;
 using OperationCodeMentor.Storage.Airtable;
 using OperationCodeMentor.Storage.Sqlite;
@@ -43,6 +44,7 @@ public static class ServiceRegistration
         services.AddSingleton<SlackDispatcher>();
         services.AddSingleton<BackgroundWork>();
         services.AddHostedService(sp => sp.GetRequiredService<BackgroundWork>());
+        services.AddSlackSocketMode();
         return services;
     }
 

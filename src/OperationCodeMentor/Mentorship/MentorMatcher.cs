@@ -12,33 +12,8 @@ public static class MentorMatcher
         IReadOnlyCollection<string> requestedSkills,
         IEnumerable<MentorLoad> mentors,
         int maxMentions,
-        IReadOnlySet<string>? exclude = null)
-    {
-        if (requestedSkills.Count == 0 || maxMentions <= 0) return [];
-        var wanted = new HashSet<string>(requestedSkills, StringComparer.OrdinalIgnoreCase);
-        var matches = new List<MentorMatch>();
-        foreach (var load in mentors)
-        {
-            var m = load.Mentor;
-            if (!m.Active || m.Paused || !load.HasCapacity) continue;
-            if (exclude is not null && exclude.Contains(m.SlackUserId)) continue;
-            var count = 0;
-            foreach (var s in m.Skills)
-                if (wanted.Contains(s)) count++;
-            if (count == 0) continue;
-            matches.Add(new MentorMatch(m, count, count >= wanted.Count));
-        }
-        matches.Sort(static (a, b) =>
-        {
-            var bySkills = b.MatchedSkills.CompareTo(a.MatchedSkills);
-            if (bySkills != 0) return bySkills;
-            var aLast = a.Mentor.LastClaimedAt ?? DateTimeOffset.MinValue;
-            var bLast = b.Mentor.LastClaimedAt ?? DateTimeOffset.MinValue;
-            var byLoad = aLast.CompareTo(bLast);
-            return byLoad != 0 ? byLoad : string.CompareOrdinal(a.Mentor.SlackUserId, b.Mentor.SlackUserId);
-        });
-        return matches.Count > maxMentions ? matches.GetRange(0, maxMentions) : matches;
-    }
+        IReadOnlySet<string>? exclude = null) =>
+        MentorIndex.Build(mentors).Match(requestedSkills, maxMentions, exclude);
 }
 
 public sealed record MentorMatch(Mentor Mentor, int MatchedSkills, bool IsComplete);

@@ -65,7 +65,8 @@ public sealed record NewMentorRequest(
     IReadOnlyList<string> Skills,
     string Details,
     string Affiliation,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    string? SubmissionKey = null);
 
 /// <summary>The choices offered in the forms.</summary>
 public sealed record OptionLists(IReadOnlyList<string> Services, IReadOnlyList<string> Skillsets, IReadOnlyList<string> Affiliations);
@@ -90,3 +91,13 @@ public enum ReleaseResult
 }
 
 public sealed record ReleaseOutcome(ReleaseResult Result, MentorRequest? Request);
+
+public enum StatusChangeResult
+{
+    Changed,
+    NotAllowed,
+    NotFound,
+}
+
+/// <summary>The result of closing or reopening a request, and the request as it stands afterwards.</summary>
+public sealed record StatusChange(StatusChangeResult Result, MentorRequest? Request);

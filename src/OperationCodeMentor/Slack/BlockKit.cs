@@ -11,6 +11,7 @@ public static class BlockKit
     public const int MaxSectionText = 3000;
     public const int MaxOptionText = 75;
     public const int MaxOptions = 100;
+    public const int MaxOptionGroups = 100;
     public const int MaxModalTitle = 24;
     public const int MaxMessageBlocks = 50;
     public const int MaxViewBlocks = 100;
@@ -26,6 +27,14 @@ public static class BlockKit
     {
         var block = new JsonObject { ["type"] = "section", ["text"] = MrkdwnText(mrkdwn) };
         if (blockId is not null) block["block_id"] = blockId;
+        return block;
+    }
+
+    /// <summary>A section with one element (a button, a select) beside its text.</summary>
+    public static JsonObject Section(string mrkdwn, JsonObject accessory, string? blockId = null)
+    {
+        var block = Section(mrkdwn, blockId);
+        block["accessory"] = accessory;
         return block;
     }
 
@@ -73,32 +82,61 @@ public static class BlockKit
         return arr;
     }
 
+    /// <summary>
+    /// Puts the choices on a select. Slack takes at most 100 options in a plain list but 100 groups of 100, so a
+    /// longer list (150 skills, say) is sorted and split into groups labelled by their first letters instead of
+    /// being cut short. Returns the names that are offered.
+    /// </summary>
+    private static HashSet<string> SetOptions(JsonObject element, IReadOnlyList<string> names)
+    {
+        if (names.Count <= MaxOptions)
+        {
+            element["options"] = Options(names);
+            return names.ToHashSet(StringComparer.Ordinal);
+        }
+        var sorted = names.Order(StringComparer.OrdinalIgnoreCase).Take(MaxOptions * MaxOptionGroups).ToList();
+        var groupCount = (int)Math.Ceiling(sorted.Count / (double)MaxOptions);
+        var size = (int)Math.Ceiling(sorted.Count / (double)groupCount);
+        var groups = new JsonArray();
+        foreach (var chunk in sorted.Chunk(size))
+        {
+            var first = Initial(chunk[0]);
+            var last = Initial(chunk[^1]);
+            groups.Add(new JsonObject
+            {
+                ["label"] = PlainText(first == last ? $"{first}" : $"{first} – {last}", MaxOptionText),
+                ["options"] = Options(chunk),
+            });
+        }
+        element["option_groups"] = groups;
+        return sorted.ToHashSet(StringComparer.Ordinal);
+
+        static char Initial(string name) => name.Length == 0 ? '?' : char.ToUpperInvariant(name[0]);
+    }
+
     public static JsonObject StaticSelect(string actionId, string placeholder, IEnumerable<string> options, string? initial = null)
     {
-        var list = options.ToList();
         var e = new JsonObject
         {
             ["type"] = "static_select",
             ["action_id"] = actionId,
             ["placeholder"] = PlainText(placeholder, 150),
-            ["options"] = Options(list),
         };
-        if (initial is not null && list.Take(MaxOptions).Contains(initial)) e["initial_option"] = Option(initial);
+        var offered = SetOptions(e, options.ToList());
+        if (initial is not null && offered.Contains(initial)) e["initial_option"] = Option(initial);
         return e;
     }
 
     public static JsonObject MultiStaticSelect(string actionId, string placeholder, IEnumerable<string> options,
         IEnumerable<string>? initial = null, int? maxSelected = null)
     {
-        var list = options.ToList();
         var e = new JsonObject
         {
             ["type"] = "multi_static_select",
             ["action_id"] = actionId,
             ["placeholder"] = PlainText(placeholder, 150),
-            ["options"] = Options(list),
         };
-        var shown = list.Take(MaxOptions).ToHashSet(StringComparer.Ordinal);
+        var shown = SetOptions(e, options.ToList());
         var chosen = (initial ?? []).Where(shown.Contains).ToList();
         if (chosen.Count > 0)
         {
@@ -170,11 +208,38 @@ public static class BlockKit
         return view;
     }
 
+    /// <summary>The App Home tab's view.</summary>
+    public static JsonObject Home(IEnumerable<JsonObject> blocks, string? privateMetadata = null)
+    {
+        var view = new JsonObject { ["type"] = "home", ["blocks"] = Blocks(blocks, MaxViewBlocks) };
+        if (privateMetadata is not null) view["private_metadata"] = Clamp(privateMetadata, MaxPrivateMetadata);
+        return view;
+    }
+
     public static JsonArray Blocks(IEnumerable<JsonObject> blocks, int max = MaxMessageBlocks)
     {
         var arr = new JsonArray();
         foreach (var b in blocks.Take(max)) arr.Add(b);
         return arr;
+    }
+
+    /// <summary>
+    /// Joins lines for one section, keeping whole lines: when they don't all fit (by count or by Slack's character
+    /// limit) the last line says how many were left out, so a long list reads "and 12 more" instead of being cut mid-word.
+    /// </summary>
+    public static string Lines(IReadOnlyList<string> lines, int maxLines = int.MaxValue, int maxChars = MaxSectionText - 100)
+    {
+        var sb = new System.Text.StringBuilder();
+        var shown = 0;
+        foreach (var line in lines)
+        {
+            if (shown >= maxLines || sb.Length + line.Length + 1 > maxChars) break;
+            if (shown > 0) sb.Append('\n');
+            sb.Append(line);
+            shown++;
+        }
+        if (shown < lines.Count) sb.Append(shown > 0 ? "\n" : "").Append($"…and {lines.Count - shown} more");
+        return sb.ToString();
     }
 
     /// <summary>Cuts plain text to <paramref name="max"/> characters (plain text needs no escaping).</summary>

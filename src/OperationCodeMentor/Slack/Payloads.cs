@@ -97,6 +97,9 @@ public sealed record SlackAck(JsonObject? Body)
 {
     public static readonly SlackAck Empty = new((JsonObject?)null);
 
+    /// <summary>What a person sees when handling their command failed, over HTTP and Socket Mode alike.</summary>
+    public static SlackAck CommandFailed => Ephemeral("Sorry, something went wrong on our side and nothing was saved. Please try again in a minute; if it keeps happening, tell a mentor coordinator.");
+
     public static SlackAck Ephemeral(string text) => new(new JsonObject { ["response_type"] = "ephemeral", ["text"] = text });
 
     public static SlackAck Ephemeral(string text, JsonArray blocks) =>

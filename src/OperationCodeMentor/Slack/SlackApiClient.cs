@@ -11,23 +11,35 @@ namespace OperationCodeMentor.Slack;
 
 /// <summary>A Web API answer with <c>ok:false</c>, or one that never came back usable.</summary>
 public sealed class SlackApiException(string method, string error, string? detail = null)
-    : Exception($"Slack {method} failed: {error}{(detail is null ? "" : $" ({detail})")}. {SlackErrors.Advice(error)}")
+    : Exception($"Slack {method} failed: {error}{(detail is null ? "" : $" ({detail})")}. {SlackErrors.Advice(error, method)}")
 {
     public string Method { get; } = method;
     public string Error { get; } = error;
+
+    /// <summary>Slack answered and said no, so the call certainly had no effect (unlike a time-out or a 5xx).</summary>
+    public bool IsRefusal => Error is not ("unreachable" or "invalid_response") && !Error.StartsWith("http_", StringComparison.Ordinal);
 }
 
 /// <summary>What to tell an operator for the errors people hit most when connecting the bot.</summary>
 public static class SlackErrors
 {
-    public static string Advice(string error) => error switch
+    /// <summary>One sentence saying what to do about <paramref name="error"/>, pointing to the README's Troubleshooting section.</summary>
+    /// <param name="method">The method that failed: apps.connections.open uses the app-level token, so its auth errors need different advice.</param>
+    public static string Advice(string error, string? method = null) => (method, error) switch
     {
-        "not_in_channel" => "Invite the bot to the channel: type /invite @the-bot in it (README: Troubleshooting).",
-        "channel_not_found" => "Check Slack:MentorsChannel and that the bot was invited to that private channel (README: Troubleshooting).",
-        "missing_scope" => "Add the scope named in the error to the app (slack-manifest.yml lists them) and reinstall it (README: Troubleshooting).",
-        "invalid_auth" or "not_authed" or "token_revoked" or "account_inactive" => "Check Slack:BotToken: copy the Bot User OAuth Token again after reinstalling (README: Troubleshooting).",
-        "trigger_expired" or "expired_trigger_id" => "Slack allows 3 seconds to open a modal; the bot was too slow or the machine's clock is off (README: Troubleshooting).",
-        "ratelimited" => "Slack is rate limiting the bot; calls are retried after Retry-After.",
+        ("apps.connections.open", "invalid_auth" or "not_authed" or "token_revoked" or "account_inactive") =>
+            "Check Slack:AppToken (SLACK_APP_TOKEN): generate an app-level token with the connections:write scope under Basic Information → App-Level Tokens (README: Troubleshooting).",
+        ("apps.connections.open", "not_allowed_token_type") =>
+            "Slack:AppToken must be the app-level token (xapp-…) from Basic Information → App-Level Tokens, not the bot token (README: Troubleshooting).",
+        ("apps.connections.open", "missing_scope") =>
+            "The app-level token needs the connections:write scope: generate a new one under Basic Information → App-Level Tokens (README: Troubleshooting).",
+        (_, "not_in_channel") => "Invite the bot to the channel: type /invite @mentor-bot in it (README: Troubleshooting).",
+        (_, "channel_not_found") => "Check Slack:MentorsChannel and that the bot was invited to that private channel (README: Troubleshooting).",
+        (_, "missing_scope") => "Add the scope named in the error to the app (slack-manifest.yml lists them) and reinstall it (README: Troubleshooting).",
+        (_, "invalid_auth" or "not_authed" or "token_revoked" or "account_inactive") => "Check Slack:BotToken: copy the Bot User OAuth Token again after reinstalling (README: Troubleshooting).",
+        (_, "trigger_expired" or "expired_trigger_id" or "exchanged_trigger_id") => "Slack allows 3 seconds to open a modal; the bot was too slow or the machine's clock is off (README: Troubleshooting).",
+        (_, "ratelimited") => "Slack is rate limiting the bot; calls are retried after Retry-After.",
+        (_, "unreachable") => "The bot cannot reach Slack: check the machine's outbound HTTPS access and Slack:ApiBaseUrl (README: Troubleshooting).",
         _ => "See README: Troubleshooting.",
     };
 }
@@ -48,6 +60,7 @@ public sealed partial class SlackApiClient
     private readonly IOptionsMonitor<SlackOptions> _options;
     private readonly ILogger<SlackApiClient> _log;
     private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
+    private readonly SlackPacing _pacing;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _dmChannels = new();
     private long _offlineTs;
 
@@ -56,10 +69,13 @@ public sealed partial class SlackApiClient
         _http = http;
         _options = options;
         _log = log;
-        _pipeline = BuildPipeline(clock, log);
+        _pacing = new SlackPacing(clock, options.CurrentValue.ChannelBurst, options.CurrentValue.ChannelInterval);
+        _pipeline = BuildPipeline(clock, log, _pacing);
     }
 
-    internal static ResiliencePipeline<HttpResponseMessage> BuildPipeline(TimeProvider clock, ILogger log) =>
+    private static readonly ResiliencePropertyKey<string> MethodProperty = new("method");
+
+    internal static ResiliencePipeline<HttpResponseMessage> BuildPipeline(TimeProvider clock, ILogger log, SlackPacing pacing) =>
         new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = clock }
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
@@ -81,7 +97,9 @@ public sealed partial class SlackApiClient
                 },
                 OnRetry = args =>
                 {
-                    var method = args.Context.Properties.TryGetValue(new ResiliencePropertyKey<string>("method"), out var m) ? m : "?";
+                    var method = args.Context.Properties.TryGetValue(MethodProperty, out var m) ? m : "?";
+                    // Slack limits per method: hold back every caller of it, not just this one.
+                    if (args.Outcome.Result?.StatusCode == HttpStatusCode.TooManyRequests) pacing.BlockMethod(method, args.RetryDelay);
                     LogRetry(log, method, args.Outcome.Result is { } r ? ((int)r.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture) : args.Outcome.Exception?.GetType().Name ?? "?", args.RetryDelay, args.AttemptNumber + 1);
                     args.Outcome.Result?.Dispose();
                     return ValueTask.CompletedTask;
@@ -93,7 +111,8 @@ public sealed partial class SlackApiClient
 
     /// <summary>Calls a method with a JSON body.</summary>
     public Task<JsonObject> CallAsync(string method, JsonObject body, CancellationToken ct = default) =>
-        SendAsync(method, () => new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), body, ct);
+        SendAsync(method, () => new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), body, ct,
+            paceChannel: body["channel"]?.ToString());
 
     /// <summary>Calls a method with form parameters (for methods that do not read JSON bodies).</summary>
     public Task<JsonObject> CallFormAsync(string method, IReadOnlyDictionary<string, string> form, CancellationToken ct = default)
@@ -103,20 +122,32 @@ public sealed partial class SlackApiClient
         return SendAsync(method, () => new FormUrlEncodedContent(form), shown, ct);
     }
 
-    private async Task<JsonObject> SendAsync(string method, Func<HttpContent> content, JsonObject shown, CancellationToken ct)
+    /// <summary>Asks Slack for a Socket Mode WebSocket address. This one call authenticates with the app-level token.</summary>
+    public async Task<Uri> OpenSocketModeConnectionAsync(CancellationToken ct)
+    {
+        var appToken = _options.CurrentValue.AppToken;
+        if (string.IsNullOrWhiteSpace(appToken)) throw new SlackApiException("apps.connections.open", "not_authed");
+        var answer = await SendAsync("apps.connections.open", () => new FormUrlEncodedContent([]), new JsonObject(), ct, appToken).ConfigureAwait(false);
+        return Uri.TryCreate(answer["url"]?.ToString(), UriKind.Absolute, out var url) && (url.Scheme == "wss" || url.Scheme == "ws")
+            ? url
+            : throw new SlackApiException("apps.connections.open", "invalid_response", "no WebSocket url in the answer");
+    }
+
+    private async Task<JsonObject> SendAsync(string method, Func<HttpContent> content, JsonObject shown, CancellationToken ct, string? token = null, string? paceChannel = null)
     {
         var o = _options.CurrentValue;
-        if (o.IsOffline) return Offline(method, shown);
+        if (token is null && o.IsOffline) return Offline(method, shown);
 
+        await _pacing.WaitAsync(method, paceChannel, ct).ConfigureAwait(false);
         var context = ResilienceContextPool.Shared.Get(ct);
-        context.Properties.Set(new ResiliencePropertyKey<string>("method"), method);
+        context.Properties.Set(MethodProperty, method);
         HttpResponseMessage response;
         try
         {
             response = await _pipeline.ExecuteAsync(async ctx =>
             {
                 using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri(EnsureSlash(o.ApiBaseUrl)), method));
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", o.BotToken);
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token ?? o.BotToken);
                 request.Content = content();
                 request.Options.Set(MethodKey, method);
                 return await _http.SendAsync(request, ctx.CancellationToken).ConfigureAwait(false);
@@ -146,7 +177,7 @@ public sealed partial class SlackApiClient
             {
                 var error = json["error"]?.GetValue<string>() ?? "unknown_error";
                 var detail = json["response_metadata"]?["messages"] is JsonArray msgs ? string.Join("; ", msgs.Select(m => m?.ToString())) : null;
-                LogApiError(_log, method, error, SlackErrors.Advice(error));
+                LogApiError(_log, method, error, SlackErrors.Advice(error, method));
                 throw new SlackApiException(method, error, detail);
             }
             if (json["warning"] is { } warning) LogApiWarning(_log, method, warning.ToString());
@@ -156,7 +187,7 @@ public sealed partial class SlackApiClient
 
     private JsonObject Offline(string method, JsonObject shown)
     {
-        LogOffline(_log, method, Describe(shown));
+        LogNotSent(method, shown);
         var ts = $"{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}.{Interlocked.Increment(ref _offlineTs):D6}";
         var answer = new JsonObject { ["ok"] = true };
         switch (method)
@@ -178,16 +209,13 @@ public sealed partial class SlackApiClient
         return answer;
     }
 
-    /// <summary>A one-line reading of a call for the offline log: who it goes to and what it says.</summary>
-    internal static string Describe(JsonObject body)
+    /// <summary>Logs a call offline mode did not send: where it would have gone and what it would have said.</summary>
+    private void LogNotSent(string method, JsonObject body)
     {
-        var parts = new List<string>();
-        foreach (var key in new[] { "channel", "user", "users", "ts", "thread_ts", "trigger_id", "user_id" })
-            if (body[key] is { } v) parts.Add($"{key}={v}");
-        if (body["text"] is { } t) parts.Add($"text=\"{t}\"");
-        if (body["view"] is JsonObject view) parts.Add($"view={view["callback_id"] ?? view["type"]}");
-        if (body["blocks"] is JsonArray blocks) parts.Add($"blocks={blocks.Count}");
-        return string.Join(' ', parts);
+        if (!_log.IsEnabled(LogLevel.Information)) return;
+        var audience = ReadableCall.Audience(method, body, channel => _dmChannels.FirstOrDefault(kv => kv.Value == channel).Key);
+        var content = ReadableCall.Content(body);
+        LogOffline(_log, method, audience, content.Length == 0 ? "" : Environment.NewLine + content);
     }
 
     private static string EnsureSlash(string url) => url.EndsWith('/') ? url : url + "/";
@@ -242,6 +270,36 @@ public sealed partial class SlackApiClient
         return await PostMessageAsync(channel, text, blocks, ct: ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Looks for a message the bot posted whose blocks carry <paramref name="blockId"/>, in a conversation (or one
+    /// thread) since a given time, and returns its <c>ts</c>. This is how work interrupted between "Slack took the
+    /// post" and "we recorded it" finds out the post happened. Needs the history scopes; without them (or any other
+    /// refusal) it answers null, and the caller posts again.
+    /// </summary>
+    public async Task<string?> FindMarkedMessageAsync(string channel, string? threadTs, string blockId, DateTimeOffset since, CancellationToken ct = default)
+    {
+        var form = new Dictionary<string, string>
+        {
+            ["channel"] = channel,
+            // A minute either side of the intent covers clock differences between us and Slack.
+            ["oldest"] = (since.ToUnixTimeSeconds() - 60).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["inclusive"] = "true",
+            ["limit"] = "200",
+        };
+        if (threadTs is not null) form["ts"] = threadTs;
+        try
+        {
+            var answer = await CallFormAsync(threadTs is null ? "conversations.history" : "conversations.replies", form, ct).ConfigureAwait(false);
+            return (answer["messages"] as JsonArray)?
+                .FirstOrDefault(m => m?["blocks"] is JsonArray blocks && blocks.Any(b => b?["block_id"]?.ToString() == blockId))?["ts"]?.ToString();
+        }
+        catch (SlackApiException e) when (e.IsRefusal)
+        {
+            LogCannotReadBack(_log, channel, e.Error);
+            return null;
+        }
+    }
+
     /// <summary>Tells one person something privately: ephemeral where they clicked, or a DM when there is no channel.</summary>
     public async Task TellAsync(string? channel, string user, string text, CancellationToken ct = default)
     {
@@ -273,11 +331,11 @@ public sealed partial class SlackApiClient
     {
         if (IsOffline || !Uri.TryCreate(responseUrl, UriKind.Absolute, out var uri))
         {
-            LogOffline(_log, "response_url", Describe(message));
+            LogNotSent("response_url", message);
             return;
         }
         var context = ResilienceContextPool.Shared.Get(ct);
-        context.Properties.Set(new ResiliencePropertyKey<string>("method"), "response_url");
+        context.Properties.Set(MethodProperty, "response_url");
         try
         {
             using var response = await _pipeline.ExecuteAsync(async ctx =>
@@ -297,8 +355,11 @@ public sealed partial class SlackApiClient
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Slack (offline, not sent) {Method}: {Summary}")]
-    private static partial void LogOffline(ILogger log, string method, string summary);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read {Channel} back to see whether interrupted work already posted ({Error}); posting again. Add the groups:history and im:history scopes (slack-manifest.yml) to rule out duplicates")]
+    private static partial void LogCannotReadBack(ILogger log, string channel, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Slack (offline, not sent) {Method} {Audience}{Content}")]
+    private static partial void LogOffline(ILogger log, string method, string audience, string content);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Slack {Method} answered error {Error}. {Advice}")]
     private static partial void LogApiError(ILogger log, string method, string error, string advice);

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 
 namespace OperationCodeMentor.Slack;
@@ -14,28 +13,35 @@ public sealed partial class SlackDispatcher
     private readonly Dictionary<string, IViewSubmissionHandler> _views;
     private readonly Dictionary<string, ISlackEventHandler> _events;
     private readonly ILogger<SlackDispatcher> _log;
-    private readonly ConcurrentDictionary<string, byte> _seenEvents = new();
-    private readonly ConcurrentQueue<string> _seenOrder = new();
+    private readonly TimeProvider _clock;
+    private readonly RecentIds _seenEvents = new();
 
     public SlackDispatcher(
         IEnumerable<ISlashCommandHandler> commands,
         IEnumerable<IBlockActionHandler> actions,
         IEnumerable<IViewSubmissionHandler> views,
         IEnumerable<ISlackEventHandler> events,
-        ILogger<SlackDispatcher> log)
+        ILogger<SlackDispatcher> log,
+        TimeProvider clock)
     {
         _commands = commands.ToDictionary(h => h.Command, StringComparer.OrdinalIgnoreCase);
         _actions = actions.ToDictionary(h => h.ActionId, StringComparer.Ordinal);
         _views = views.ToDictionary(h => h.CallbackId, StringComparer.Ordinal);
         _events = events.ToDictionary(h => h.EventType, StringComparer.Ordinal);
         _log = log;
+        _clock = clock;
     }
 
-    public Task<SlackAck> DispatchCommandAsync(SlashCommand command, CancellationToken ct)
+    /// <summary>Past this, Slack may already have given up on the acknowledgement (it waits 3 s).</summary>
+    internal static readonly TimeSpan SlowAnswer = TimeSpan.FromSeconds(2.5);
+
+    public async Task<SlackAck> DispatchCommandAsync(SlashCommand command, CancellationToken ct)
     {
-        if (_commands.TryGetValue(command.Command, out var handler)) return handler.HandleAsync(command, ct);
+        using var scope = _log.BeginSlackUserScope(command.UserId, "command", command.Command);
+        if (_commands.TryGetValue(command.Command, out var handler))
+            return await TimedAsync(() => handler.HandleAsync(command, ct), "command", command.Command).ConfigureAwait(false);
         LogUnknown(_log, "command", command.Command);
-        return Task.FromResult(SlackAck.Ephemeral($"Sorry, I don't know the command {command.Command}. Try /mentor or /mentor-volunteer help."));
+        return SlackAck.Ephemeral($"Sorry, I don't know the command {command.Command}. Try /mentor or /mentor-volunteer help.");
     }
 
     public async Task<SlackAck> DispatchInteractionAsync(Interaction interaction, CancellationToken ct)
@@ -46,15 +52,19 @@ public sealed partial class SlackDispatcher
                 var ack = SlackAck.Empty;
                 foreach (var action in interaction.Actions)
                 {
-                    if (_actions.TryGetValue(action.ActionId, out var handler)) ack = await handler.HandleAsync(action, ct).ConfigureAwait(false);
+                    using var scope = _log.BeginSlackUserScope(interaction.UserId, "action", action.ActionId);
+                    if (_actions.TryGetValue(action.ActionId, out var handler)) ack = await TimedAsync(() => handler.HandleAsync(action, ct), "action", action.ActionId).ConfigureAwait(false);
                     else LogUnknown(_log, "action", action.ActionId);
                 }
                 return ack;
             case "view_submission":
                 var callback = interaction.CallbackId ?? throw new SlackPayloadException("A view_submission needs 'view.callback_id'.");
-                if (_views.TryGetValue(callback, out var view)) return await view.HandleAsync(interaction, ct).ConfigureAwait(false);
-                LogUnknown(_log, "view", callback);
-                return SlackAck.Empty;
+                using (_log.BeginSlackUserScope(interaction.UserId, "view", callback))
+                {
+                    if (_views.TryGetValue(callback, out var view)) return await TimedAsync(() => view.HandleAsync(interaction, ct), "view", callback).ConfigureAwait(false);
+                    LogUnknown(_log, "view", callback);
+                    return SlackAck.Empty;
+                }
             case "view_closed":
                 return SlackAck.Empty;
             default:
@@ -69,25 +79,39 @@ public sealed partial class SlackDispatcher
         var evt = envelope["event"] as JsonObject ?? throw new SlackPayloadException("An event_callback needs 'event'.");
         var type = Interaction.Str(evt, "type") ?? throw new SlackPayloadException("An event needs 'event.type'.");
         var eventId = Interaction.Str(envelope, "event_id");
-        if (eventId is not null && !Remember(eventId))
+        if (eventId is not null && !_seenEvents.TryAdd(eventId))
         {
             LogDuplicateEvent(_log, eventId);
             return;
         }
-        if (_events.TryGetValue(type, out var handler)) await handler.HandleAsync(evt, ct).ConfigureAwait(false);
-        else LogUnknown(_log, "event", type);
+        using var scope = _log.BeginSlackUserScope(Interaction.Str(evt, "user") ?? "(none)", "event", type);
+        if (!_events.TryGetValue(type, out var handler))
+        {
+            LogUnknown(_log, "event", type);
+            return;
+        }
+        await TimedAsync(async () =>
+        {
+            await handler.HandleAsync(evt, ct).ConfigureAwait(false);
+            return SlackAck.Empty;
+        }, "event", type).ConfigureAwait(false);
     }
 
-    private bool Remember(string eventId)
+    /// <summary>Awaits a handler and warns when it took so long that Slack may have shown the person an error.</summary>
+    private async Task<SlackAck> TimedAsync(Func<Task<SlackAck>> handle, string kind, string id)
     {
-        if (!_seenEvents.TryAdd(eventId, 0)) return false;
-        _seenOrder.Enqueue(eventId);
-        while (_seenOrder.Count > 10_000 && _seenOrder.TryDequeue(out var old)) _seenEvents.TryRemove(old, out _);
-        return true;
+        var started = _clock.GetTimestamp();
+        var ack = await handle().ConfigureAwait(false);
+        var elapsed = _clock.GetElapsedTime(started);
+        if (elapsed > SlowAnswer) LogSlow(_log, kind, id, elapsed.TotalSeconds);
+        return ack;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No handler for {Kind} '{Id}'; ignored")]
     private static partial void LogUnknown(ILogger log, string kind, string id);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The {Kind} handler for '{Id}' took {Seconds:0.0} s to answer; Slack waits 3 s before showing the person operation_timeout. Move slow work after the acknowledgement (README: Troubleshooting).")]
+    private static partial void LogSlow(ILogger log, string kind, string id, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Event {EventId} already handled; Slack retry skipped")]
     private static partial void LogDuplicateEvent(ILogger log, string eventId);

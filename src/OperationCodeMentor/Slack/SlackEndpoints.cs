@@ -30,7 +30,7 @@ public static partial class SlackEndpoints
         {
             var command = SlashCommand.From(k => form.TryGetValue(k, out var v) ? v.ToString() : null);
             return await dispatcher.DispatchCommandAsync(command, http.RequestAborted).ConfigureAwait(false);
-        }, onError: SlackAck.Ephemeral("Sorry, something went wrong on our side and nothing was saved. Please try again in a minute; if it keeps happening, tell a mentor coordinator.")).ConfigureAwait(false);
+        }, onError: SlackAck.CommandFailed).ConfigureAwait(false);
     }
 
     private static async Task<IResult> HandleInteractionAsync(HttpContext http, SlackRequestReader reader, SlackDispatcher dispatcher, ILoggerFactory logs)

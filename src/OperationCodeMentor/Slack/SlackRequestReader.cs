@@ -32,7 +32,11 @@ public sealed partial class SlackRequestReader(SlackSignatureVerifier verifier, 
 
         if (check == SignatureCheck.NoSigningSecret)
         {
-            if (Interlocked.Exchange(ref _warnedNoSecret, 1) == 0) LogNoSecret(log);
+            if (Interlocked.Exchange(ref _warnedNoSecret, 1) == 0)
+            {
+                if (options.CurrentValue.UsesSocketMode) LogNoSecretInSocketMode(log);
+                else LogNoSecret(log);
+            }
         }
         else
         {
@@ -49,6 +53,9 @@ public sealed partial class SlackRequestReader(SlackSignatureVerifier verifier, 
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Refusing every Slack request: Slack:SigningSecret (SLACK_SIGNING_SECRET) is not set. Copy the signing secret from the app's Basic Information page.")]
     private static partial void LogNoSecret(ILogger log);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refusing HTTP requests to the Slack endpoints: the bot runs in Socket Mode, where Slack sends everything over the WebSocket, and without Slack:SigningSecret (SLACK_SIGNING_SECRET) an HTTP request cannot be verified.")]
+    private static partial void LogNoSecretInSocketMode(ILogger log);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a Slack request with a bad signature ({Check})")]
     private static partial void LogRejected(ILogger log, SignatureCheck check);

@@ -5,9 +5,10 @@ namespace OperationCodeMentor.Storage;
 /// <summary>
 /// Where mentors, requests and the form option lists live. Record IDs are strings so that stores with their
 /// own identifiers fit; nothing here speaks SQL. Every state change that two people can race for
-/// (claim, release) is conditional, so exactly one of them wins.
+/// (claim, release) is conditional, so exactly one of them wins. The follow-up ladder's members are in
+/// <see cref="IFollowUpStore"/>.
 /// </summary>
-public interface IMentorshipStore
+public interface IMentorshipStore : IFollowUpStore
 {
     Task<OptionLists> GetOptionListsAsync(CancellationToken ct = default);
 
@@ -22,7 +23,14 @@ public interface IMentorshipStore
     /// <summary>Every mentor with the number of requests they currently hold.</summary>
     Task<IReadOnlyList<MentorLoad>> GetMentorLoadsAsync(CancellationToken ct = default);
 
+    /// <summary>
+    /// Stores a new request. With a <see cref="NewMentorRequest.SubmissionKey"/>, creating the same submission
+    /// twice returns the first request instead of a second one.
+    /// </summary>
     Task<MentorRequest> CreateRequestAsync(NewMentorRequest request, CancellationToken ct = default);
+
+    /// <summary>The request created from this submission, if any (used when resuming interrupted work).</summary>
+    Task<MentorRequest?> FindRequestBySubmissionAsync(string submissionKey, CancellationToken ct = default);
 
     Task<MentorRequest?> GetRequestAsync(string id, CancellationToken ct = default);
 
@@ -37,4 +45,35 @@ public interface IMentorshipStore
 
     /// <summary>A cheap round trip that proves the store answers.</summary>
     Task CheckAsync(CancellationToken ct = default);
+
+    // ---- Coordination and insight: /mentor-admin, App Home, request limits, stats ----
+    // Reads, plus state changes that are conditional like claim and release, so two coordinators racing
+    // (or a coordinator and a mentor) cannot both win.
+
+    /// <summary>The request with this reference number (the 1042 of R-1042); null when there is none.</summary>
+    Task<MentorRequest?> FindRequestByNumberAsync(long number, CancellationToken ct = default);
+
+    /// <summary>Every request waiting for a mentor, oldest first.</summary>
+    Task<IReadOnlyList<MentorRequest>> GetOpenRequestsAsync(CancellationToken ct = default);
+
+    /// <summary>A mentee's requests made at or after <paramref name="since"/>, plus any of theirs still open; newest first.</summary>
+    Task<IReadOnlyList<MentorRequest>> GetMenteeRequestsAsync(string menteeSlackId, DateTimeOffset since, CancellationToken ct = default);
+
+    /// <summary>Requests this mentor holds or held until they were completed or closed, most recent claim first.</summary>
+    Task<IReadOnlyList<MentorRequest>> GetMentorHistoryAsync(string mentorSlackId, int limit, CancellationToken ct = default);
+
+    /// <summary>
+    /// Requests made at or after <paramref name="since"/> with what is known of how each went. A store that does not
+    /// record a follow-up fact leaves it out of <see cref="ActivityHistory.Tracked"/>, so nobody reads its zero as a number.
+    /// </summary>
+    Task<ActivityHistory> GetActivityAsync(DateTimeOffset since, CancellationToken ct = default);
+
+    /// <summary>A coordinator pairs an open request with a mentor: the same conditional claim, remembered as assigned.</summary>
+    Task<ClaimOutcome> TryAssignAsync(string requestId, string mentorSlackId, string assignedBy, DateTimeOffset now, CancellationToken ct = default);
+
+    /// <summary>Cancels an open or claimed request, recording who closed it and why.</summary>
+    Task<StatusChange> TryCloseAsync(string requestId, string closedBy, string? reason, DateTimeOffset now, CancellationToken ct = default);
+
+    /// <summary>Puts a cancelled request back in the queue, unclaimed.</summary>
+    Task<StatusChange> TryReopenAsync(string requestId, CancellationToken ct = default);
 }

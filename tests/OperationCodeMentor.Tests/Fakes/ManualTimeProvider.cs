@@ -1,8 +1,8 @@
 namespace OperationCodeMentor.Tests.Fakes;
 
 /// <summary>
-/// A clock that moves only when told to. Timers (Task.Delay, Polly's delays and timeouts, the rate limiter's
-/// waits) fire in due order as <see cref="Advance"/> passes them, so tests cover minutes of waiting in no time.
+/// A clock that only moves when a test says so. Timers created from it (PeriodicTimer, Task.Delay with this
+/// provider, Polly delays) fire when <see cref="Advance"/> moves past their due time.
 /// </summary>
 public sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
 {
@@ -10,109 +10,116 @@ public sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
     private readonly List<ManualTimer> _timers = [];
     private DateTimeOffset _now = start;
 
-    public ManualTimeProvider() : this(new DateTimeOffset(2025, 3, 3, 9, 0, 0, TimeSpan.Zero))
-    {
-    }
+    public ManualTimeProvider() : this(new DateTimeOffset(2026, 11, 2, 15, 0, 0, TimeSpan.Zero)) { }
 
     public override DateTimeOffset GetUtcNow()
     {
         lock (_gate) return _now;
     }
 
+    public override TimeZoneInfo LocalTimeZone => TimeZoneInfo.Utc;
+
+    // Durations measured with timestamps follow the manual clock too, so "this took 3 s" is up to the test.
     public override long GetTimestamp() => GetUtcNow().UtcTicks;
 
     public override long TimestampFrequency => TimeSpan.TicksPerSecond;
 
-    public override TimeZoneInfo LocalTimeZone => TimeZoneInfo.Utc;
-
-    /// <summary>Timers waiting to fire.</summary>
-    public int PendingTimers
+    public int ActiveTimers
     {
-        get { lock (_gate) return _timers.Count(t => t.Due is not null); }
+        get { lock (_gate) return _timers.Count(t => t.DueAt is not null); }
     }
 
-    /// <summary>When each pending timer is due.</summary>
-    public IReadOnlyList<DateTimeOffset> DueTimes
+    /// <summary>
+    /// Timers that fire once (Task.Delay, retry waits), not periodic ones such as a background service's tick, which
+    /// exist from start-up on and would make "something is waiting on the clock" true too early.
+    /// </summary>
+    public int ActiveDelays
     {
-        get { lock (_gate) return _timers.Where(t => t.Due is not null).Select(t => t.Due!.Value).Order().ToList(); }
+        get { lock (_gate) return _timers.Count(t => t.DueAt is not null && !t.IsPeriodic); }
     }
 
-    /// <summary>When the earliest pending timer is due, if any.</summary>
-    public DateTimeOffset? NextDue
-    {
-        get { lock (_gate) return _timers.Where(t => t.Due is not null).Min(t => t.Due); }
-    }
-
-    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-    {
-        var timer = new ManualTimer(this, callback, state);
-        lock (_gate) _timers.Add(timer);
-        timer.Change(dueTime, period);
-        return timer;
-    }
-
-    /// <summary>Moves the clock forward, firing every timer that falls due on the way, in order.</summary>
     public void Advance(TimeSpan by)
     {
-        if (by < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(by), "Time only moves forward.");
+        if (by < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(by));
         DateTimeOffset target;
         lock (_gate) target = _now + by;
+        // Fire timers in due order, moving the clock to each due time so callbacks see a consistent "now".
         while (true)
         {
             ManualTimer? next;
             lock (_gate)
             {
-                next = _timers.Where(t => t.Due is not null && t.Due <= target).OrderBy(t => t.Due).FirstOrDefault();
+                next = _timers.Where(t => t.DueAt <= target).OrderBy(t => t.DueAt).FirstOrDefault();
                 if (next is null)
                 {
                     _now = target;
                     return;
                 }
-                if (next.Due > _now) _now = next.Due!.Value;
-                next.Due = next.Period is { } p && p > TimeSpan.Zero ? _now + p : null;
+                if (next.DueAt > _now) _now = next.DueAt!.Value;
+                next.Reschedule();
             }
             next.Fire();
         }
     }
 
-    /// <summary>Jumps to the earliest pending timer and fires it; false when none is pending.</summary>
-    public bool AdvanceToNextTimer()
-    {
-        var due = NextDue;
-        if (due is null) return false;
-        var now = GetUtcNow();
-        Advance(due.Value > now ? due.Value - now : TimeSpan.Zero);
-        return true;
-    }
+    public void SetUtcNow(DateTimeOffset to) => Advance(to - GetUtcNow());
 
-    private void Remove(ManualTimer timer)
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
-        lock (_gate) _timers.Remove(timer);
-    }
-
-    private void Schedule(ManualTimer timer, TimeSpan dueTime, TimeSpan period)
-    {
-        lock (_gate)
-        {
-            timer.Due = dueTime == Timeout.InfiniteTimeSpan ? null : _now + dueTime;
-            timer.Period = period == Timeout.InfiniteTimeSpan ? null : period;
-        }
+        var timer = new ManualTimer(this, callback, state);
+        timer.Change(dueTime, period);
+        return timer;
     }
 
     private sealed class ManualTimer(ManualTimeProvider owner, TimerCallback callback, object? state) : ITimer
     {
-        public DateTimeOffset? Due;
-        public TimeSpan? Period;
+        private TimeSpan _period = Timeout.InfiniteTimeSpan;
+        public DateTimeOffset? DueAt { get; private set; }
+        public bool IsPeriodic => _period != Timeout.InfiniteTimeSpan && _period != TimeSpan.Zero;
 
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
-            owner.Schedule(this, dueTime, period);
+            lock (owner._gate)
+            {
+                _period = period;
+                if (dueTime == Timeout.InfiniteTimeSpan)
+                {
+                    DueAt = null;
+                    owner._timers.Remove(this);
+                }
+                else
+                {
+                    DueAt = owner._now + dueTime;
+                    if (!owner._timers.Contains(this)) owner._timers.Add(this);
+                }
+            }
             return true;
+        }
+
+        // Called under the owner's lock, just before firing.
+        public void Reschedule()
+        {
+            if (_period == Timeout.InfiniteTimeSpan || _period == TimeSpan.Zero)
+            {
+                DueAt = null;
+                owner._timers.Remove(this);
+            }
+            else
+            {
+                DueAt = DueAt!.Value + _period;
+            }
         }
 
         public void Fire() => callback(state);
 
-        public void Dispose() => owner.Remove(this);
+        public void Dispose()
+        {
+            lock (owner._gate)
+            {
+                DueAt = null;
+                owner._timers.Remove(this);
+            }
+        }
 
         public ValueTask DisposeAsync()
         {

@@ -24,7 +24,8 @@ public sealed class ClaimAction(IMentorshipStore store, Pairing pairing, SlackAp
         return Task.FromResult(SlackAck.Empty);
     }
 
-    private async Task ClaimAsync(string requestId, string user, string? channel, CancellationToken ct)
+    /// <summary>The claim itself, shared with the Claim buttons on App Home; a null channel tells the clicker by DM.</summary>
+    public async Task ClaimAsync(string requestId, string user, string? channel, CancellationToken ct)
     {
         var loads = await store.GetMentorLoadsAsync(ct).ConfigureAwait(false);
         var me = loads.FirstOrDefault(l => l.Mentor.SlackUserId == user);

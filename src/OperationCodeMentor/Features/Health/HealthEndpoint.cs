@@ -1,4 +1,5 @@
 using OperationCodeMentor.Slack;
+using OperationCodeMentor.Slack.SocketMode;
 using OperationCodeMentor.Storage;
 
 namespace OperationCodeMentor.Features.Health;
@@ -12,7 +13,7 @@ public static class HealthEndpoint
         return app;
     }
 
-    private static async Task<IResult> CheckAsync(IMentorshipStore store, SlackApiClient slack, BackgroundWork work, CancellationToken ct)
+    private static async Task<IResult> CheckAsync(IMentorshipStore store, SlackApiClient slack, SocketModeService socketMode, BackgroundWork work, CancellationToken ct)
     {
         string storeState;
         try
@@ -30,7 +31,7 @@ public static class HealthEndpoint
         {
             status = storeState == "ok" ? "ok" : "degraded",
             store = new { kind = store.GetType().Name, state = storeState },
-            slack = new { mode = slack.IsOffline ? "offline" : "online" },
+            slack = new { mode = slack.IsOffline ? "offline" : "online", socketMode = socketMode.Status },
             pendingWork = work.Pending,
         };
         return storeState == "ok" ? TypedResults.Ok(body) : TypedResults.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);

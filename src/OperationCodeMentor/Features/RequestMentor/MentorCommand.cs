@@ -4,7 +4,7 @@ using OperationCodeMentor.Storage;
 namespace OperationCodeMentor.Features.RequestMentor;
 
 /// <summary><c>/mentor</c>: opens the request modal straight after the acknowledgement.</summary>
-public sealed partial class MentorCommand(IMentorshipStore store, SlackApiClient slack, BackgroundWork work, ILogger<MentorCommand> log)
+public sealed partial class MentorCommand(IMentorshipStore store, SlackApiClient slack, BackgroundWork work, RequestLimits limits, ILogger<MentorCommand> log)
     : ISlashCommandHandler
 {
     public const string Name = "/mentor";
@@ -23,7 +23,14 @@ public sealed partial class MentorCommand(IMentorshipStore store, SlackApiClient
         {
             try
             {
+                // The limit check runs alongside loading the form, so it adds no wait before the modal opens.
+                var limit = limits.CheckAsync(command.UserId, stop);
                 var options = await store.GetOptionListsAsync(stop).ConfigureAwait(false);
+                if (await limit.ConfigureAwait(false) is { } refusal)
+                {
+                    await TellAsync(command, refusal.Message, stop).ConfigureAwait(false);
+                    return;
+                }
                 await slack.OpenViewAsync(command.TriggerId, RequestModal.Build(options), stop).ConfigureAwait(false);
             }
             catch (Exception e) when (e is SlackApiException or IOException or InvalidOperationException or System.Data.Common.DbException)
@@ -36,6 +43,11 @@ public sealed partial class MentorCommand(IMentorshipStore store, SlackApiClient
         });
         return Task.FromResult(SlackAck.Empty);
     }
+
+    private Task TellAsync(SlashCommand command, string text, CancellationToken ct) =>
+        command.ResponseUrl is not null
+            ? slack.RespondAsync(command.ResponseUrl, Ephemeral(text), ct)
+            : slack.SendDmAsync(command.UserId, text, ct: ct);
 
     internal static System.Text.Json.Nodes.JsonObject Ephemeral(string text) => new() { ["response_type"] = "ephemeral", ["text"] = text };
 

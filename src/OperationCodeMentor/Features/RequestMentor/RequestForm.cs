@@ -18,7 +18,7 @@ public sealed class RequestFormValidator : AbstractValidator<RequestForm>
     {
         RuleFor(f => f.Service)
             .NotEmpty().WithMessage("Choose the kind of help you'd like.")
-            .Must(s => options.Services.Contains(s!)).When(f => !string.IsNullOrEmpty(f.Service))
+            .Must(s => options.Services.Contains(s!)).When(f => !string.IsNullOrEmpty(f.Service), ApplyConditionTo.CurrentValidator)
             .WithMessage("That service is no longer offered; please choose another.")
             .OverridePropertyName(RequestModal.ServiceBlock);
         RuleFor(f => f.Skills)
@@ -33,7 +33,7 @@ public sealed class RequestFormValidator : AbstractValidator<RequestForm>
             .OverridePropertyName(RequestModal.DetailsBlock);
         RuleFor(f => f.Affiliation)
             .NotEmpty().WithMessage("Choose your affiliation.")
-            .Must(a => options.Affiliations.Contains(a!)).When(f => !string.IsNullOrEmpty(f.Affiliation))
+            .Must(a => options.Affiliations.Contains(a!)).When(f => !string.IsNullOrEmpty(f.Affiliation), ApplyConditionTo.CurrentValidator)
             .WithMessage("That affiliation is no longer listed; please choose another.")
             .OverridePropertyName(RequestModal.AffiliationBlock);
     }

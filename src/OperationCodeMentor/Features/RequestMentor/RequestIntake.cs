@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Options;
+using OperationCodeMentor.Features.FollowUp;
 using OperationCodeMentor.Features.Requests;
 using OperationCodeMentor.Mentorship;
+using OperationCodeMentor.Reliability;
 using OperationCodeMentor.Slack;
 using OperationCodeMentor.Storage;
 
@@ -17,30 +19,110 @@ public sealed partial class RequestIntake(
     IOptionsMonitor<MentorshipOptions> options,
     ILogger<RequestIntake> log)
 {
-    public async Task<MentorRequest> SubmitAsync(NewMentorRequest n, CancellationToken ct)
+    /// <summary>
+    /// Finishes an acknowledged submission: store it, post it, confirm it to the mentee. Every step records its
+    /// intent in the job's progress before its side effect, and a rerun after a crash checks whether that side
+    /// effect happened (the store by submission key, Slack by reading the conversation back), so each happens once.
+    /// </summary>
+    public async Task<MentorRequest> CompleteAsync(PendingJob job, Func<CancellationToken, Task> saveProgress, CancellationToken ct)
     {
-        MentorRequest request;
-        try
+        var progress = job.Progress;
+        var submission = RequestIntakeJob.Read(job);
+        // The queue runs outside the request that acknowledged the submission, so its log scopes start here.
+        using var userScope = log.BeginSlackUserScope(submission.MenteeSlackId, "view", RequestModal.CallbackId);
+        await NoticeDelayAsync(job, submission, saveProgress, ct).ConfigureAwait(false);
+
+        MentorRequest? request = null;
+        if (progress["requestId"]?.ToString() is { } id)
+            request = await store.GetRequestAsync(id, ct).ConfigureAwait(false)
+                ?? throw new PermanentJobFailure($"Request {id} of submission {job.Key} is no longer in the store.");
+        if (request is null && progress["creating"] is not null)
+            request = await store.FindRequestBySubmissionAsync(job.Key, ct).ConfigureAwait(false);
+        if (request is null)
         {
-            request = await store.CreateRequestAsync(n, ct).ConfigureAwait(false);
+            progress["creating"] = true;
+            await saveProgress(ct).ConfigureAwait(false);
+            request = await store.CreateRequestAsync(submission, ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        if (progress["requestId"] is null)
         {
-            // Nothing was stored: say so, and hand the mentee back what they wrote so nothing is lost.
-            LogStoreFailed(log, e, n.MenteeSlackId);
-            await slack.SendDmAsync(n.MenteeSlackId,
-                "Sorry, I couldn't save your mentor request because of a problem on our side. Please send /mentor again in a few minutes. " +
-                "Here is what you wrote, so you can paste it back in:\n>>> " + Mrkdwn.EscapeAndTruncate(n.Details, 2500), ct: ct).ConfigureAwait(false);
-            throw;
+            progress["requestId"] = request.Id;
+            await saveProgress(ct).ConfigureAwait(false);
         }
 
-        await PostAsync(request, exclude: null, ct).ConfigureAwait(false);
-        await slack.SendDmAsync(request.MenteeSlackId, Received(request), ct: ct).ConfigureAwait(false);
+        using var scope = log.BeginRequestScope(request.Reference);
+        if (request.MessageTs is null)
+        {
+            var channelId = await channel.GetIdAsync(ct).ConfigureAwait(false);
+            var posted = progress["posting"] is null ? null
+                : await slack.FindMarkedMessageAsync(channelId, null, RequestCard.Marker(request), request.CreatedAt, ct).ConfigureAwait(false);
+            if (posted is not null)
+            {
+                LogAlreadyPosted(log, request.Reference);
+                await store.SetRequestPostAsync(request.Id, channelId, posted, [], ct).ConfigureAwait(false);
+            }
+            else
+            {
+                progress["posting"] = true;
+                await saveProgress(ct).ConfigureAwait(false);
+                try
+                {
+                    await PostAsync(request, exclude: null, ct).ConfigureAwait(false);
+                }
+                catch (SlackApiException e) when (e.IsRefusal)
+                {
+                    // Slack said no (a setting to fix, such as the channel): retrying now would hold up every request
+                    // behind this one. The request is stored, and the follow-up sweep posts it in full once it can.
+                    LogPostRefused(log, request.Reference, e.Error, SlackErrors.Advice(e.Error));
+                }
+            }
+        }
+
+        if (progress["confirmed"] is null)
+        {
+            var dm = await slack.OpenDmAsync(request.MenteeSlackId, ct).ConfigureAwait(false);
+            var marker = "received-" + request.Id;
+            var sent = progress["confirming"] is not null
+                && await slack.FindMarkedMessageAsync(dm, null, marker, request.CreatedAt, ct).ConfigureAwait(false) is not null;
+            if (!sent)
+            {
+                progress["confirming"] = true;
+                await saveProgress(ct).ConfigureAwait(false);
+                await slack.PostMessageAsync(dm, Received(request),
+                    BlockKit.Blocks([BlockKit.Section(Received(request), marker), BlockKit.Actions("request_actions", FollowUpBlocks.CancelButton(request))]), ct: ct).ConfigureAwait(false);
+            }
+            progress["confirmed"] = true;
+            await saveProgress(ct).ConfigureAwait(false);
+        }
         return request;
     }
 
+    /// <summary>
+    /// When the store or Slack keeps failing, tell the mentee once that their request is safe and only delayed:
+    /// a best effort, since Slack may be the thing that is down.
+    /// </summary>
+    private async Task NoticeDelayAsync(PendingJob job, NewMentorRequest submission, Func<CancellationToken, Task> saveProgress, CancellationToken ct)
+    {
+        if (job.Attempts < DelayNoticeAfterAttempts || job.Progress["delayNoticed"] is not null) return;
+        try
+        {
+            await slack.SendDmAsync(submission.MenteeSlackId,
+                ":hourglass_flowing_sand: We have your mentor request, but a technical problem on our side is holding it up. " +
+                "There's nothing you need to do: it will reach our mentors as soon as the problem clears, and I'll confirm it here.", ct: ct).ConfigureAwait(false);
+            job.Progress["delayNoticed"] = true;
+            await saveProgress(ct).ConfigureAwait(false);
+        }
+        catch (SlackApiException e)
+        {
+            LogDelayNoticeFailed(log, e.Error);
+        }
+    }
+
+    /// <summary>Attempts (about a minute of retries) before the mentee hears their request is delayed.</summary>
+    internal const int DelayNoticeAfterAttempts = 6;
+
     /// <summary>Posts a stored request to the mentors channel, mentioning the best matches (or the coordinators).</summary>
-    public async Task<IReadOnlyList<string>> PostAsync(MentorRequest request, IReadOnlySet<string>? exclude, CancellationToken ct)
+    public async Task<IReadOnlyList<string>> PostAsync(MentorRequest request, IReadOnlySet<string>? exclude, CancellationToken ct, string? note = null)
     {
         var o = options.CurrentValue;
         var loads = await store.GetMentorLoadsAsync(ct).ConfigureAwait(false);
@@ -49,7 +131,7 @@ public sealed partial class RequestIntake(
         LogMatched(log, request.Reference, mentioned.Count);
 
         var channelId = await channel.GetIdAsync(ct).ConfigureAwait(false);
-        var (text, blocks) = RequestCard.Open(request, RequestCard.MentionLine(mentioned, o.Coordinators));
+        var (text, blocks) = RequestCard.Open(request, RequestCard.MentionLine(mentioned, o.Coordinators), note);
         var posted = await slack.PostMessageAsync(channelId, text, blocks, ct: ct).ConfigureAwait(false);
         await store.SetRequestPostAsync(request.Id, posted.Channel, posted.Ts, mentioned, ct).ConfigureAwait(false);
         return mentioned;
@@ -61,8 +143,14 @@ public sealed partial class RequestIntake(
         "and they'll reach out to set up a 30-minute session (a Slack chat, a call, or screen sharing). " +
         "It usually takes a few days; a mentor coordinator keeps an eye on every request until it's paired.";
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not store a mentor request from {UserId}")]
-    private static partial void LogStoreFailed(ILogger log, Exception e, string userId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Request {Reference} was already in the mentors channel before a restart; not posting it again")]
+    private static partial void LogAlreadyPosted(ILogger log, string reference);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Slack refused to post {Reference} to the mentors channel ({Error}); it is stored and the follow-up sweep will post it. {Advice}")]
+    private static partial void LogPostRefused(ILogger log, string reference, string error, string advice);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not tell a mentee their request is delayed: {Error}")]
+    private static partial void LogDelayNoticeFailed(ILogger log, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Request {Reference} matched {Count} mentors")]
     private static partial void LogMatched(ILogger log, string reference, int count);

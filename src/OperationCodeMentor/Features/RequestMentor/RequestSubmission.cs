@@ -1,14 +1,15 @@
 using OperationCodeMentor.Mentorship;
+using OperationCodeMentor.Reliability;
 using OperationCodeMentor.Slack;
 using OperationCodeMentor.Storage;
 
 namespace OperationCodeMentor.Features.RequestMentor;
 
 /// <summary>
-/// The mentee pressed "Send request". Problems go back into the modal; a valid request closes it at once and
-/// is stored, posted and confirmed after the acknowledgement.
+/// The mentee pressed "Send request". Problems go back into the modal; a valid request is written to the durable
+/// queue, which closes the modal, and is stored, posted and confirmed after the acknowledgement.
 /// </summary>
-public sealed class RequestSubmission(IMentorshipStore store, RequestIntake intake, BackgroundWork work, TimeProvider clock)
+public sealed class RequestSubmission(IMentorshipStore store, PendingWorkQueue queue, RequestLimits limits, TimeProvider clock)
     : IViewSubmissionHandler
 {
     public string CallbackId => RequestModal.CallbackId;
@@ -16,14 +17,20 @@ public sealed class RequestSubmission(IMentorshipStore store, RequestIntake inta
     public async Task<SlackAck> HandleAsync(Interaction submission, CancellationToken ct)
     {
         var form = RequestModal.Read(submission.State);
+        var limit = limits.CheckAsync(submission.UserId, ct);
         var options = await store.GetOptionListsAsync(ct).ConfigureAwait(false);
+        // Checked again here: with two forms open, the second submission must not get past the limit.
+        if (await limit.ConfigureAwait(false) is { } refusal)
+            return SlackAck.Errors(new Dictionary<string, string> { [RequestModal.DetailsBlock] = refusal.ModalError });
         var result = await new RequestFormValidator(options).ValidateAsync(form, ct).ConfigureAwait(false);
         if (!result.IsValid)
             return SlackAck.Errors(result.Errors.GroupBy(e => e.PropertyName).ToDictionary(g => g.Key, g => g.First().ErrorMessage));
 
         var request = new NewMentorRequest(submission.UserId, submission.UserName, form.Service!, form.Skills,
             form.Details!.Trim(), form.Affiliation!, clock.GetUtcNow());
-        work.Run("submit mentor request", stop => intake.SubmitAsync(request, stop));
+        // On disk before Slack hears "ok": from here on a crash or an outage only delays the request.
+        var viewId = Interaction.Str(submission.View, "id") ?? throw new SlackPayloadException("A view_submission needs 'view.id'.");
+        queue.Enqueue(RequestIntakeJob.KindName, RequestIntakeJob.KeyFor(viewId), RequestIntakeJob.Payload(request));
         return SlackAck.Empty;
     }
 }

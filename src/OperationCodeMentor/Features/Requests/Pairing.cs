@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using OperationCodeMentor.Features.FollowUp;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Slack;
 
@@ -8,11 +9,13 @@ namespace OperationCodeMentor.Features.Requests;
 /// What everyone is told when a mentor takes or gives up a request. A claim and a coordinator's assignment
 /// send the same messages, so both go through here.
 /// </summary>
-public sealed class Pairing(SlackApiClient slack)
+public sealed partial class Pairing(SlackApiClient slack, ILogger<Pairing> log)
 {
     /// <summary>Shows the request as claimed in the channel and DMs the mentor and the mentee.</summary>
     public async Task AnnounceClaimAsync(MentorRequest r, string? assignedBy, CancellationToken ct)
     {
+        using var scope = log.BeginRequestScope(r.Reference);
+        LogPaired(log, r.ClaimedBy!, r.MenteeSlackId, assignedBy ?? r.ClaimedBy!);
         if (r.ChannelId is not null && r.MessageTs is not null)
         {
             var (text, blocks) = RequestCard.Claimed(r);
@@ -27,6 +30,7 @@ public sealed class Pairing(SlackApiClient slack)
         };
         mentorBlocks.AddRange(RequestCard.Describe(r));
         mentorBlocks.Add(BlockKit.Section($"*Next step:* send {Mrkdwn.User(r.MenteeSlackId)} a DM today to set up a 30-minute session (a Slack chat, a call, or screen sharing for pair programming)."));
+        mentorBlocks.Add(BlockKit.Actions("session_actions", FollowUpBlocks.SessionDoneButton(r)));
         await slack.SendDmAsync(mentor, $"{how} {r.Reference}: reach out to {Mrkdwn.User(r.MenteeSlackId)} to set up a 30-minute session.",
             BlockKit.Blocks(mentorBlocks), ct).ConfigureAwait(false);
 
@@ -39,6 +43,8 @@ public sealed class Pairing(SlackApiClient slack)
     /// <summary>Shows the request as open again, notes it in the thread, and tells the mentee.</summary>
     public async Task AnnounceReleaseAsync(MentorRequest r, string previousMentor, string releasedBy, IReadOnlyList<string> mention, CancellationToken ct)
     {
+        using var scope = log.BeginRequestScope(r.Reference);
+        LogReleased(log, previousMentor, releasedBy);
         var who = releasedBy == previousMentor ? Mrkdwn.User(previousMentor) : $"{Mrkdwn.User(releasedBy)} (for {Mrkdwn.User(previousMentor)})";
         if (r.ChannelId is not null && r.MessageTs is not null)
         {
@@ -53,4 +59,10 @@ public sealed class Pairing(SlackApiClient slack)
             $"An update on your request {r.Reference}: {Mrkdwn.User(previousMentor)} can no longer take it, so it's back with our mentors and we're finding you someone else. You don't need to do anything; we'll tell you who picks it up.",
             ct: ct).ConfigureAwait(false);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Paired mentor {MentorId} with mentee {MenteeId} (by {PairedBy})")]
+    private static partial void LogPaired(ILogger log, string mentorId, string menteeId, string pairedBy);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Released by {ReleasedBy} from mentor {MentorId}; open again")]
+    private static partial void LogReleased(ILogger log, string mentorId, string releasedBy);
 }

@@ -8,7 +8,7 @@ namespace OperationCodeMentor.Features.Requests;
 /// The request's message in the mentors channel, in each state it can be in. Everything the mentee typed is
 /// escaped, so details such as <c>&lt;!channel&gt;</c> ping nobody.
 /// </summary>
-public static class RequestCard
+public static partial class RequestCard
 {
     public const string ClaimActionId = "claim_request";
     public const string ReleaseActionId = "release_request";
@@ -27,12 +27,15 @@ public static class RequestCard
         yield return BlockKit.Section(">>> " + Mrkdwn.EscapeAndTruncate(r.Details, BlockKit.MaxSectionText - 4));
     }
 
+    /// <summary>The block ID that marks a request's card, so the card can be found in the channel's history.</summary>
+    public static string Marker(MentorRequest r) => "request-" + r.Id;
+
     /// <summary>A new or reopened request, with the mentions and the Claim button.</summary>
     public static (string Text, JsonArray Blocks) Open(MentorRequest r, string mentionLine, string? note = null)
     {
         var blocks = new List<JsonObject>
         {
-            BlockKit.Section($":wave: *New mentorship request {r.Reference}*\n{mentionLine}"),
+            BlockKit.Section($":wave: *New mentorship request {r.Reference}*\n{mentionLine}", Marker(r)),
         };
         blocks.AddRange(Describe(r));
         if (note is not null) blocks.Add(BlockKit.Context(note));

@@ -11,7 +11,7 @@ namespace OperationCodeMentor.Storage.Sqlite;
 /// Claim and release are single conditional UPDATEs, so the database itself decides the winner, even
 /// across processes sharing the file.
 /// </summary>
-public sealed class SqliteMentorshipStore : IMentorshipStore
+public sealed partial class SqliteMentorshipStore : IMentorshipStore
 {
     private const int FirstRequestNumber = 1001;
     private readonly string _connectionString;
@@ -33,6 +33,7 @@ public sealed class SqliteMentorshipStore : IMentorshipStore
 
     public string DatabasePath => new SqliteConnectionStringBuilder(_connectionString).DataSource;
 
+    /// <summary>An open connection to an initialised database; partial files of this class use it too.</summary>
     private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
     {
         await _initialised.Value.ConfigureAwait(false);
@@ -64,6 +65,7 @@ public sealed class SqliteMentorshipStore : IMentorshipStore
             cmd.CommandText = SqliteSchema.Create;
             await cmd.ExecuteNonQueryAsync().ConfigureAwait(false);
         }
+        await SqliteSchema.MigrateAsync(c, tx).ConfigureAwait(false);
         await SeedAsync(c, tx).ConfigureAwait(false);
         await tx.CommitAsync().ConfigureAwait(false);
     }
@@ -183,10 +185,12 @@ public sealed class SqliteMentorshipStore : IMentorshipStore
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         await using var cmd = c.CreateCommand();
         cmd.CommandText = """
-            INSERT INTO requests(mentee_slack_id, mentee_name, service, skills, details, affiliation, status, created_at)
-            VALUES ($u, $name, $service, $skills, $details, $aff, 'open', $now)
+            INSERT INTO requests(mentee_slack_id, mentee_name, service, skills, details, affiliation, status, created_at, submission_key)
+            VALUES ($u, $name, $service, $skills, $details, $aff, 'open', $now, $key)
+            ON CONFLICT DO NOTHING
             RETURNING id
             """;
+        cmd.Parameters.AddWithValue("$key", (object?)n.SubmissionKey ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$u", n.MenteeSlackId);
         cmd.Parameters.AddWithValue("$name", (object?)n.MenteeName ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$service", n.Service);
@@ -194,8 +198,27 @@ public sealed class SqliteMentorshipStore : IMentorshipStore
         cmd.Parameters.AddWithValue("$details", n.Details);
         cmd.Parameters.AddWithValue("$aff", n.Affiliation);
         cmd.Parameters.AddWithValue("$now", ToDb(n.CreatedAt));
-        var id = (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
-        return (await GetRequestAsync(c, id.ToString(CultureInfo.InvariantCulture), ct).ConfigureAwait(false))!;
+        if (await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is long id)
+            return (await GetRequestAsync(c, id.ToString(CultureInfo.InvariantCulture), ct).ConfigureAwait(false))!;
+        // The same submission was stored before: hand back that request rather than a second one.
+        return await FindRequestBySubmissionAsync(c, n.SubmissionKey!, ct).ConfigureAwait(false)
+            ?? throw new InvalidOperationException("A request conflicted with an existing one but none was found.");
+    }
+
+    public async Task<MentorRequest?> FindRequestBySubmissionAsync(string submissionKey, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        return await FindRequestBySubmissionAsync(c, submissionKey, ct).ConfigureAwait(false);
+    }
+
+    private static async Task<MentorRequest?> FindRequestBySubmissionAsync(SqliteConnection c, string submissionKey, CancellationToken ct)
+    {
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT id FROM requests WHERE submission_key = $key";
+        cmd.Parameters.AddWithValue("$key", submissionKey);
+        return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is long id
+            ? await GetRequestAsync(c, id.ToString(CultureInfo.InvariantCulture), ct).ConfigureAwait(false)
+            : null;
     }
 
     public async Task<MentorRequest?> GetRequestAsync(string id, CancellationToken ct = default)

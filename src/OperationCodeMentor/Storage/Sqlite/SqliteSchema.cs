@@ -1,8 +1,109 @@
+using Microsoft.Data.Sqlite;
+
 namespace OperationCodeMentor.Storage.Sqlite;
 
 /// <summary>The embedded store's tables. Times are Unix milliseconds (UTC); lists are JSON arrays.</summary>
 internal static class SqliteSchema
 {
+    /// <summary>
+    /// Changes after the first version, applied in order to databases created earlier; <c>PRAGMA user_version</c>
+    /// records how many have run. Append only: a database in the field may be at any version.
+    /// </summary>
+    public static readonly IReadOnlyList<string> Migrations =
+    [
+        // Coordination: who closed a request and why, whether a coordinator assigned it, and when it was first
+        // claimed. The first claim is kept by a trigger so every path that claims (a click, an assignment,
+        // anything added later) records it, and a release cannot erase it.
+        """
+        ALTER TABLE requests ADD COLUMN first_claimed_at INTEGER;
+        ALTER TABLE requests ADD COLUMN assigned_by TEXT;
+        ALTER TABLE requests ADD COLUMN closed_by TEXT;
+        ALTER TABLE requests ADD COLUMN closed_at INTEGER;
+        ALTER TABLE requests ADD COLUMN close_reason TEXT;
+        UPDATE requests SET first_claimed_at = claimed_at WHERE claimed_at IS NOT NULL;
+        CREATE TRIGGER IF NOT EXISTS requests_first_claim AFTER UPDATE OF claimed_at ON requests
+        WHEN NEW.claimed_at IS NOT NULL AND NEW.first_claimed_at IS NULL
+        BEGIN
+            UPDATE requests SET first_claimed_at = NEW.claimed_at WHERE id = NEW.id;
+        END;
+        CREATE TRIGGER IF NOT EXISTS requests_unassign AFTER UPDATE OF claimed_by ON requests
+        WHEN NEW.claimed_by IS NULL AND NEW.assigned_by IS NOT NULL
+        BEGIN
+            UPDATE requests SET assigned_by = NULL WHERE id = NEW.id;
+        END;
+        CREATE INDEX IF NOT EXISTS ix_requests_created ON requests (created_at)
+        """,
+        FollowUpLadder,
+        // Durable intake: the submission a request came from, so finishing interrupted work never stores it twice.
+        """
+        ALTER TABLE requests ADD COLUMN submission_key TEXT;
+        CREATE UNIQUE INDEX IF NOT EXISTS ux_requests_submission ON requests (submission_key) WHERE submission_key IS NOT NULL
+        """,
+    ];
+
+    /// <summary>
+    /// The follow-up ladder (bumps, notices, escalation, nudges) and how a request ended. <c>next_action_at</c> = 0
+    /// means "plan me at the next sweep"; the trigger sets it whenever a request changes phase, so the claim and
+    /// release statements need not know about the ladder, and starts the new phase's ladder afresh.
+    /// </summary>
+    // The close columns (closed_at, closed_by, close_reason) come from the coordination migration before this one.
+    private const string FollowUpLadder = """
+        ALTER TABLE requests ADD COLUMN follow_up_version        INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE requests ADD COLUMN bump_count               INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE requests ADD COLUMN last_bump_at             INTEGER;
+        ALTER TABLE requests ADD COLUMN coordinators_notified_at INTEGER;
+        ALTER TABLE requests ADD COLUMN escalated_at             INTEGER;
+        ALTER TABLE requests ADD COLUMN mentor_nudged_at         INTEGER;
+        ALTER TABLE requests ADD COLUMN stuck_reported_at        INTEGER;
+        ALTER TABLE requests ADD COLUMN next_action_at           INTEGER DEFAULT 0;
+        ALTER TABLE requests ADD COLUMN pending_step             TEXT;
+        ALTER TABLE requests ADD COLUMN pending_token            TEXT;
+        ALTER TABLE requests ADD COLUMN pending_at               INTEGER;
+        ALTER TABLE requests ADD COLUMN completed_at             INTEGER;
+        ALTER TABLE requests ADD COLUMN completed_by             TEXT;
+        ALTER TABLE requests ADD COLUMN follow_up_of             INTEGER REFERENCES requests(id);
+        ALTER TABLE requests ADD COLUMN feedback                 TEXT;
+        ALTER TABLE requests ADD COLUMN feedback_by              TEXT;
+        ALTER TABLE requests ADD COLUMN feedback_at              INTEGER;
+        UPDATE requests SET next_action_at = NULL WHERE status NOT IN ('open', 'claimed');
+        CREATE INDEX IF NOT EXISTS ix_requests_next_action ON requests (next_action_at) WHERE next_action_at IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS ix_requests_follow_up_of ON requests (follow_up_of) WHERE follow_up_of IS NOT NULL;
+        CREATE TRIGGER IF NOT EXISTS tr_requests_follow_up_phase
+        AFTER UPDATE OF status, claimed_by, claimed_at, released_at ON requests
+        WHEN OLD.status IS NOT NEW.status OR OLD.claimed_by IS NOT NEW.claimed_by
+          OR OLD.claimed_at IS NOT NEW.claimed_at OR OLD.released_at IS NOT NEW.released_at
+        BEGIN
+            UPDATE requests SET
+                follow_up_version        = follow_up_version + 1,
+                pending_step             = NULL,
+                pending_token            = NULL,
+                pending_at               = NULL,
+                next_action_at           = CASE WHEN NEW.status IN ('open', 'claimed') THEN 0 ELSE NULL END,
+                bump_count               = CASE WHEN NEW.status = 'open' THEN 0 ELSE bump_count END,
+                last_bump_at             = CASE WHEN NEW.status = 'open' THEN NULL ELSE last_bump_at END,
+                coordinators_notified_at = CASE WHEN NEW.status = 'open' THEN NULL ELSE coordinators_notified_at END,
+                escalated_at             = CASE WHEN NEW.status = 'open' THEN NULL ELSE escalated_at END,
+                mentor_nudged_at         = CASE WHEN NEW.status = 'claimed' THEN NULL ELSE mentor_nudged_at END,
+                stuck_reported_at        = CASE WHEN NEW.status = 'claimed' THEN NULL ELSE stuck_reported_at END
+            WHERE id = NEW.id;
+        END
+        """;
+
+    public static async Task MigrateAsync(SqliteConnection c, SqliteTransaction tx)
+    {
+        await using var read = c.CreateCommand();
+        read.Transaction = tx;
+        read.CommandText = "PRAGMA user_version";
+        var version = Convert.ToInt32(await read.ExecuteScalarAsync().ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+        for (var i = version; i < Migrations.Count; i++)
+        {
+            await using var step = c.CreateCommand();
+            step.Transaction = tx;
+            step.CommandText = Migrations[i] + $"; PRAGMA user_version = {i + 1};";
+            await step.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+    }
+
     public const string Create = """
         CREATE TABLE IF NOT EXISTS option_items (
             list     TEXT    NOT NULL,

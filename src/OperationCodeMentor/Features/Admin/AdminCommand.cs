@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using OperationCodeMentor.Mentorship;
+using OperationCodeMentor.Slack;
+
+namespace OperationCodeMentor.Features.Admin;
+
+/// <summary>
+/// <c>/mentor-admin</c>: the coordinators' view of the whole program. Anyone else is refused politely and nothing
+/// happens. Typing mistakes are answered at once; everything that reads or changes the store runs after the
+/// acknowledgement and answers through the command's response URL.
+/// </summary>
+public sealed partial class AdminCommand(
+    RequestAdmin admin,
+    AdminReports reports,
+    SlackApiClient slack,
+    BackgroundWork work,
+    IOptionsMonitor<MentorshipOptions> options,
+    ILogger<AdminCommand> log) : ISlashCommandHandler
+{
+    public const string Name = "/mentor-admin";
+    public const int DefaultStatsDays = 30;
+    public const int MaxStatsDays = 365;
+
+    public const string Refusal =
+        "Sorry, `/mentor-admin` is for mentor coordinators only, so I haven't done anything. " +
+        "If you need help with a request, message a mentor coordinator; to ask for a mentor, type `/mentor`.";
+
+    public const string Failed =
+        "Sorry, that didn't finish because of a problem on our side. Check the request with `/mentor-admin open` and try again in a minute.";
+
+    public string Command => Name;
+
+    public Task<SlackAck> HandleAsync(SlashCommand command, CancellationToken ct)
+    {
+        if (!options.CurrentValue.IsCoordinator(command.UserId)) return Task.FromResult(SlackAck.Ephemeral(Refusal));
+
+        var (verb, rest) = CommandText.Verb(command.Text);
+        var args = rest.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var me = command.UserId;
+        return Task.FromResult(verb switch
+        {
+            "" or "help" => SlackAck.Ephemeral(Help),
+            "open" => Page(rest) is { } page
+                ? Later(command, "list open requests", ct => Message(reports.QueueAsync(page, ct)))
+                : SlackAck.Ephemeral("Usage: `/mentor-admin open [page]`, for example `/mentor-admin open 2`."),
+            "stats" => Days(rest) is { } days
+                ? Later(command, "compute stats", ct => Message(reports.StatsAsync(days, ct)))
+                : SlackAck.Ephemeral($"Usage: `/mentor-admin stats [days]`, with days from 1 to {MaxStatsDays} (default {DefaultStatsDays})."),
+            "mentor" => CommandText.TryUser(rest, out var mentor)
+                ? Later(command, "show mentor", ct => Message(reports.MentorAsync(mentor, ct)))
+                : SlackAck.Ephemeral(NeedUser("/mentor-admin mentor @someone", rest.Length == 0 ? null : rest)),
+            "assign" => args.Length == 2 && CommandText.TryUser(args[1], out var assignee)
+                ? Later(command, "assign request", ct => WithRequest(args[0], r => admin.AssignAsync(me, r, assignee, ct), ct))
+                : SlackAck.Ephemeral(NeedUser("/mentor-admin assign R-1042 @mentor", args.ElementAtOrDefault(1))),
+            "close" => args.Length >= 1
+                ? Later(command, "close request", ct => WithRequest(args[0], r => admin.CloseAsync(me, r, args.Length > 1 ? CommandText.Plain(args[1]) : null, ct), ct))
+                : SlackAck.Ephemeral("Usage: `/mentor-admin close R-1042 [reason]`."),
+            "reopen" => args.Length == 1
+                ? Later(command, "reopen request", ct => WithRequest(args[0], r => admin.ReopenAsync(me, r, ct), ct))
+                : SlackAck.Ephemeral("Usage: `/mentor-admin reopen R-1042`."),
+            _ => SlackAck.Ephemeral($"I don't know `{Mrkdwn.Escape(verb)}`.\n\n{Help}"),
+        });
+    }
+
+    private SlackAck Later(SlashCommand command, string name, Func<CancellationToken, Task<JsonObject>> answer)
+    {
+        work.Run(name, async ct =>
+        {
+            JsonObject reply;
+            try
+            {
+                reply = await answer(ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogFailed(log, e, name);
+                reply = Ephemeral(Failed);
+            }
+            if (command.ResponseUrl is not null) await slack.RespondAsync(command.ResponseUrl, reply, ct).ConfigureAwait(false);
+            else await slack.SendDmAsync(command.UserId, reply["text"]!.ToString(), reply["blocks"]?.DeepClone() as JsonArray, ct).ConfigureAwait(false);
+        });
+        return SlackAck.Empty;
+    }
+
+    private async Task<JsonObject> WithRequest(string reference, Func<Mentorship.MentorRequest, Task<string>> act, CancellationToken ct)
+    {
+        var (request, problem) = await admin.FindAsync(reference, ct).ConfigureAwait(false);
+        return Ephemeral(request is null ? problem! : await act(request).ConfigureAwait(false));
+    }
+
+    private static async Task<JsonObject> Message(Task<(string Text, JsonArray? Blocks)> built)
+    {
+        var (text, blocks) = await built.ConfigureAwait(false);
+        var message = Ephemeral(text);
+        if (blocks is not null) message["blocks"] = blocks;
+        return message;
+    }
+
+    private static JsonObject Ephemeral(string text) => SlackAck.Ephemeral(text).Body!;
+
+    private static int? Page(string text) =>
+        text.Length == 0 ? 1 : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1 ? n : null;
+
+    private static int? Days(string text) =>
+        text.Length == 0 ? DefaultStatsDays
+        : int.TryParse(text.Trim().TrimEnd('d', 'D'), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= MaxStatsDays ? n : null;
+
+    private static string NeedUser(string usage, string? given) =>
+        given is not null && !given.StartsWith("<@", StringComparison.Ordinal)
+            ? $"I couldn't tell who `{Mrkdwn.Escape(given)}` is. Pick the person from Slack's @ list as you type, so Slack sends me their member ID. Usage: `{usage}`."
+            : $"Usage: `{usage}` (pick the person from Slack's @ list as you type).";
+
+    public const string Help =
+        "*/mentor-admin* is for mentor coordinators.\n" +
+        "• `/mentor-admin open [page]`: the open requests, oldest first, each with *Assign to…* and *Close*.\n" +
+        "• `/mentor-admin assign R-1042 @mentor`: pair a request by hand; the mentor and mentee get the same DMs as for a claim.\n" +
+        "• `/mentor-admin close R-1042 [reason]`: close a request that no longer needs a mentor; the mentee is told why.\n" +
+        "• `/mentor-admin reopen R-1042`: put a closed request back in the queue.\n" +
+        "• `/mentor-admin stats [days]`: requests by service and skill, time to claim, pairings per mentor and skills to recruit for (default 30 days).\n" +
+        "• `/mentor-admin mentor @someone`: a mentor's profile, capacity and history.\n" +
+        "Your App Home tab shows the queue and the headline numbers, and a digest arrives by DM every week.";
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Coordinator command '{Name}' failed")]
+    private static partial void LogFailed(ILogger log, Exception e, string name);
+}

@@ -1,0 +1,35 @@
+using System.Text.Json.Nodes;
+using OperationCodeMentor.Mentorship;
+using OperationCodeMentor.Slack;
+
+namespace OperationCodeMentor.Features.Admin;
+
+/// <summary>A mentor's profile, capacity and history, for <c>/mentor-admin mentor @user</c>.</summary>
+public static class MentorReport
+{
+    public static (string Text, JsonArray Blocks) Build(MentorLoad load, IReadOnlyList<MentorRequest> history)
+    {
+        var m = load.Mentor;
+        var state = !m.Active ? "inactive" : m.Paused ? "paused (not @mentioned for new requests)" : "active";
+        var capacity = $"holding {load.OpenClaims} of {m.MaxMentees} mentee{(m.MaxMentees == 1 ? "" : "s")}" + (load.HasCapacity ? "" : " (at capacity)");
+        var blocks = new List<JsonObject>
+        {
+            BlockKit.Section($"*{Mrkdwn.User(m.SlackUserId)}*{(m.Name is null ? "" : $" ({Mrkdwn.Escape(m.Name)})")} · {state} · {capacity}"),
+            BlockKit.Fields(
+                $"*Skills*\n{(m.Skills.Count == 0 ? "none listed" : Mrkdwn.EscapeAndTruncate(string.Join(", ", m.Skills), 1900))}",
+                $"*Time zone*\n{(m.TimeZone is null ? "not given" : Mrkdwn.Escape(m.TimeZone))}",
+                $"*Enrolled*\n{SlackDates.When(m.CreatedAt)}",
+                $"*Last claimed*\n{(m.LastClaimedAt is { } at ? SlackDates.When(at) : "never")}"),
+        };
+        if (m.Bio is not null) blocks.Add(BlockKit.Section("*Bio*\n" + Mrkdwn.EscapeAndTruncate(m.Bio, 1500)));
+
+        var lines = history.Select(r =>
+            $"• *{r.Reference}* · {Mrkdwn.User(r.MenteeSlackId)} · {Mrkdwn.EscapeAndTruncate(r.Service, 100)} · " +
+            $"{(r.ClaimedAt is { } c ? "claimed " + SlackDates.When(c) : "made " + SlackDates.When(r.CreatedAt))} · {RequestAdmin.Describe(r.Status)}").ToList();
+        blocks.Add(BlockKit.Section(history.Count == 0
+            ? "*History:* no pairings yet."
+            : $"*History:* {history.Count} pairing{(history.Count == 1 ? "" : "s")}, most recent first\n" + BlockKit.Lines(lines, 20)));
+        blocks.Add(BlockKit.Context("History counts requests this mentor holds or held until they were completed or closed; a claim that was released isn't kept."));
+        return ($"Mentor {Mrkdwn.User(m.SlackUserId)}: {state}, {capacity}", BlockKit.Blocks(blocks));
+    }
+}

@@ -1,0 +1,57 @@
+using Microsoft.Extensions.Options;
+using OperationCodeMentor.Mentorship;
+using OperationCodeMentor.Slack;
+using OperationCodeMentor.Storage;
+
+namespace OperationCodeMentor.Features.RequestMentor;
+
+/// <summary>Why a mentee cannot send another request yet, for a message (mrkdwn) and for a modal error (plain text).</summary>
+public sealed record LimitRefusal(string Message, string ModalError);
+
+/// <summary>
+/// Keeps requests fair: a mentee may have <c>Mentorship:MaxOpenRequestsPerMentee</c> waiting for a mentor at once
+/// and send <c>Mentorship:MaxRequestsPer30Days</c> in any 30 days. Coordinators are exempt. One indexed query per
+/// check, because it runs before the request modal opens, inside Slack's 3-second trigger window.
+/// </summary>
+public sealed class RequestLimits(IMentorshipStore store, IOptionsMonitor<MentorshipOptions> mentorship,
+    IOptionsMonitor<CoordinationOptions> coordination, TimeProvider clock)
+{
+    public static readonly TimeSpan Window = TimeSpan.FromDays(30);
+
+    /// <summary>Null when <paramref name="menteeSlackId"/> may send a request now.</summary>
+    public async Task<LimitRefusal?> CheckAsync(string menteeSlackId, CancellationToken ct)
+    {
+        var o = coordination.CurrentValue;
+        if (mentorship.CurrentValue.IsCoordinator(menteeSlackId)) return null;
+        if (o.MaxOpenRequestsPerMentee == 0 && o.MaxRequestsPer30Days == 0) return null;
+
+        var now = clock.GetUtcNow();
+        var since = now - Window;
+        // The store lists newest first; oldest first reads better and puts the next to age out at the front.
+        var mine = (await store.GetMenteeRequestsAsync(menteeSlackId, since, ct).ConfigureAwait(false)).Reverse().ToList();
+
+        var waiting = mine.Where(r => r.Status == RequestStatus.Open).ToList();
+        if (o.MaxOpenRequestsPerMentee > 0 && waiting.Count >= o.MaxOpenRequestsPerMentee)
+        {
+            var refs = string.Join(", ", waiting.Select(r => r.Reference));
+            var count = o.MaxOpenRequestsPerMentee == 1 ? "one request" : $"{o.MaxOpenRequestsPerMentee} requests";
+            return new LimitRefusal(
+                $":hourglass_flowing_sand: You already have {count} waiting for a mentor ({refs}), which is the limit, so I haven't opened a new form. " +
+                "You can send another as soon as a mentor claims it. If what you need has changed, message a mentor coordinator and they can update or close it.",
+                $"You already have {count} waiting for a mentor ({refs}). You can send another once a mentor claims it.");
+        }
+
+        var recent = mine.Where(r => r.CreatedAt > since).ToList();
+        if (o.MaxRequestsPer30Days > 0 && recent.Count >= o.MaxRequestsPer30Days)
+        {
+            // The limit frees up when enough of the oldest requests in the window age out of it.
+            var freesAt = recent[recent.Count - o.MaxRequestsPer30Days].CreatedAt + Window;
+            return new LimitRefusal(
+                $":hourglass_flowing_sand: You've sent {recent.Count} mentor requests in the last 30 days, and the limit is {o.MaxRequestsPer30Days}, " +
+                $"so I haven't opened a new form. You can send another from {SlackDates.When(freesAt)}. " +
+                "If something urgent comes up before then, message a mentor coordinator.",
+                $"You've sent {recent.Count} requests in the last 30 days (the limit is {o.MaxRequestsPer30Days}). You can send another from {SlackDates.Plain(freesAt, o.Zone)}.");
+        }
+        return null;
+    }
+}

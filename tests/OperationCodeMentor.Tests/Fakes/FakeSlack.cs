@@ -1,0 +1,207 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace OperationCodeMentor.Tests.Fakes;
+
+/// <summary>One Web API call (or response_url post) the bot made.</summary>
+public sealed record SlackCall(string Method, JsonObject Body, string? Authorization, DateTimeOffset At)
+{
+    public string? this[string key] => Body[key]?.ToString();
+    public string Text => Body["text"]?.ToString() ?? "";
+    /// <summary>The message text and every block rendered as one string, for "does it say X" checks.</summary>
+    public string AllText => Text + "\n" + (Body["blocks"]?.ToJsonString(Readable) ?? "") + (Body["view"]?.ToJsonString(Readable) ?? "");
+
+    private static readonly System.Text.Json.JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+}
+
+/// <summary>
+/// A stand-in for Slack's Web API on 127.0.0.1 that answers like Slack and records every call, so tests
+/// assert on what the bot actually sent. Faults (429 with Retry-After, 5xx, ok:false) can be queued per method.
+/// </summary>
+public sealed class FakeSlack : IAsyncDisposable
+{
+    public const string BotToken = "xoxb-test-token";
+    public const string AppToken = "xapp-1-A0APP-test-token";
+    private readonly WebApplication _app;
+    private readonly ConcurrentQueue<SlackCall> _calls = new();
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<Func<HttpResponseMessageLike>>> _faults = new();
+    private long _ts = 1_700_000_000_000_000;
+
+    public string BaseUrl { get; }
+    public string ApiUrl => BaseUrl + "api/";
+    /// <summary>What apps.connections.open hands out: a fresh WebSocket address per call (see <see cref="FakeSocketMode"/>).</summary>
+    public Func<string>? SocketModeUrl { get; set; }
+
+    public List<JsonObject> Channels { get; } = [new JsonObject { ["id"] = "G0MENTORS", ["name"] = "mentors-internal", ["is_private"] = true }];
+
+    private FakeSlack(WebApplication app, string baseUrl)
+    {
+        _app = app;
+        BaseUrl = baseUrl;
+    }
+
+    public static async Task<FakeSlack> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        FakeSlack? fake = null;
+        app.MapPost("/api/{method}", async (HttpContext http, string method) => await fake!.HandleAsync(http, method));
+        app.MapPost("/respond/{id}", async (HttpContext http, string id) => await fake!.HandleAsync(http, "response_url"));
+        await app.StartAsync();
+        var address = app.Urls.First();
+        fake = new FakeSlack(app, address.EndsWith('/') ? address : address + "/");
+        return fake;
+    }
+
+    public string ResponseUrl(string id = "r1") => $"{BaseUrl}respond/{id}";
+
+    public IReadOnlyList<SlackCall> Calls => _calls.ToList();
+
+    public IReadOnlyList<SlackCall> CallsTo(string method) => _calls.Where(c => c.Method == method).ToList();
+
+    public void Clear() => _calls.Clear();
+
+    /// <summary>Makes the next call to <paramref name="method"/> answer with the given status (and Retry-After).</summary>
+    public void FailNext(string method, HttpStatusCode status, int? retryAfterSeconds = null, int times = 1)
+    {
+        var q = _faults.GetOrAdd(method, _ => new ConcurrentQueue<Func<HttpResponseMessageLike>>());
+        for (var i = 0; i < times; i++) q.Enqueue(() => new HttpResponseMessageLike((int)status, retryAfterSeconds, null));
+    }
+
+    /// <summary>Makes the next call to <paramref name="method"/> answer 200 with <c>ok:false</c> and this error.</summary>
+    public void ErrorNext(string method, string error, int times = 1)
+    {
+        var q = _faults.GetOrAdd(method, _ => new ConcurrentQueue<Func<HttpResponseMessageLike>>());
+        for (var i = 0; i < times; i++) q.Enqueue(() => new HttpResponseMessageLike(200, null, error));
+    }
+
+    public sealed record HttpResponseMessageLike(int Status, int? RetryAfter, string? Error);
+
+    /// <summary>A message as Slack keeps it: what conversations.history and conversations.replies give back.</summary>
+    public sealed record StoredMessage(string Channel, string Ts, string? ThreadTs, bool Broadcast, JsonObject Body);
+
+    private readonly ConcurrentQueue<StoredMessage> _messages = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _holds = new();
+
+    public IReadOnlyList<StoredMessage> Messages => _messages.ToList();
+
+    /// <summary>
+    /// The next call to <paramref name="method"/> takes effect (a message is posted) but its answer waits until the
+    /// returned source completes or the caller gives up: the moment between Slack doing something and the bot hearing so.
+    /// </summary>
+    public TaskCompletionSource Hold(string method)
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _holds[method] = gate;
+        return gate;
+    }
+
+    private async Task<IResult> HandleAsync(HttpContext http, string method)
+    {
+        JsonObject body;
+        if (http.Request.HasFormContentType)
+        {
+            var form = await http.Request.ReadFormAsync();
+            body = new JsonObject();
+            foreach (var (k, v) in form) body[k] = v.ToString();
+        }
+        else
+        {
+            body = (await JsonNode.ParseAsync(http.Request.Body)) as JsonObject ?? new JsonObject();
+        }
+        var auth = http.Request.Headers.Authorization.ToString();
+        _calls.Enqueue(new SlackCall(method, body, auth, DateTimeOffset.UtcNow));
+
+        // apps.connections.open is the one method that takes the app-level token instead of the bot token.
+        var expected = method == "apps.connections.open" ? AppToken : BotToken;
+        if (method != "response_url" && auth != "Bearer " + expected)
+            return Results.Json(new { ok = false, error = "invalid_auth" });
+
+        // Like Slack, refuse blocks and views that break Block Kit's limits.
+        if (BlockKitLimits.Problems(method, body) is { Count: > 0 } problems)
+            return Results.Json(new { ok = false, error = method.StartsWith("views.", StringComparison.Ordinal) ? "invalid_arguments" : "invalid_blocks", response_metadata = new { messages = problems } });
+
+        if (_faults.TryGetValue(method, out var q) && q.TryDequeue(out var fault))
+        {
+            var f = fault();
+            if (f.Error is not null) return Results.Json(new { ok = false, error = f.Error });
+            if (f.RetryAfter is { } s) http.Response.Headers.RetryAfter = s.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return f.Status == 429 ? Results.Json(new { ok = false, error = "ratelimited" }, statusCode: 429) : Results.StatusCode(f.Status);
+        }
+
+        var result = Answer(method, body);
+        if (_holds.TryRemove(method, out var gate))
+        {
+            try { await gate.Task.WaitAsync(http.RequestAborted); }
+            catch (OperationCanceledException) { }
+        }
+        return result;
+    }
+
+    private IResult Answer(string method, JsonObject body)
+    {
+        return method switch
+        {
+            "chat.postMessage" => Results.Json(new { ok = true, channel = body["channel"]?.ToString(), ts = Store(body), message = new { text = body["text"]?.ToString() } }),
+            "conversations.history" => Results.Json(History(body, m => m.Channel == body["channel"]?.ToString() && (m.ThreadTs is null || m.Broadcast))),
+            "conversations.replies" => Results.Json(History(body, m => m.Channel == body["channel"]?.ToString() && (m.ThreadTs == body["ts"]?.ToString() || m.Ts == body["ts"]?.ToString()))),
+            "chat.update" => Results.Json(new { ok = true, channel = body["channel"]?.ToString(), ts = body["ts"]?.ToString() }),
+            "chat.postEphemeral" => Results.Json(new { ok = true, message_ts = NextTs() }),
+            "conversations.open" => Results.Json(new { ok = true, channel = new { id = "D" + body["users"] } }),
+            "conversations.list" => Results.Json(new JsonObject { ["ok"] = true, ["channels"] = new JsonArray(Channels.Select(c => (JsonNode)c.DeepClone()).ToArray()), ["response_metadata"] = new JsonObject { ["next_cursor"] = "" } }),
+            "response_url" => Results.Json(new { ok = true }),
+            "apps.connections.open" => SocketModeUrl is { } url ? Results.Json(new { ok = true, url = url() }) : Results.Json(new { ok = false, error = "socket_mode_not_enabled" }),
+            _ => Results.Json(new { ok = true }),
+        };
+    }
+
+    private string Store(JsonObject body)
+    {
+        var ts = NextTs();
+        _messages.Enqueue(new StoredMessage(body["channel"]?.ToString() ?? "", ts, body["thread_ts"]?.ToString(),
+            body["reply_broadcast"]?.ToString() == "true", (JsonObject)body.DeepClone()));
+        return ts;
+    }
+
+    private JsonObject History(JsonObject request, Func<StoredMessage, bool> where)
+    {
+        var oldest = decimal.TryParse(request["oldest"]?.ToString(), System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out var o) ? o : 0m;
+        var found = new JsonArray();
+        foreach (var m in _messages.Where(where).Where(m => decimal.Parse(m.Ts, System.Globalization.CultureInfo.InvariantCulture) >= oldest).Reverse())
+            found.Add(new JsonObject { ["type"] = "message", ["ts"] = m.Ts, ["text"] = m.Body["text"]?.DeepClone(), ["blocks"] = m.Body["blocks"]?.DeepClone() });
+        return new JsonObject { ["ok"] = true, ["messages"] = found, ["has_more"] = false };
+    }
+
+    /// <summary>When set, message timestamps follow this clock (as Slack's follow real time), always increasing.</summary>
+    public TimeProvider? Clock { get; set; }
+
+    private string NextTs()
+    {
+        if (Clock is { } clock)
+        {
+            var micros = clock.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
+            long seen, next;
+            do
+            {
+                seen = Interlocked.Read(ref _ts);
+                next = Math.Max(seen + 1, micros);
+            } while (Interlocked.CompareExchange(ref _ts, next, seen) != seen);
+            return $"{next / 1_000_000}.{next % 1_000_000:D6}";
+        }
+        var n = Interlocked.Increment(ref _ts);
+        return $"{n / 1_000_000}.{n % 1_000_000:D6}";
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

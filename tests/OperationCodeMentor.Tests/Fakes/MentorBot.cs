@@ -1,0 +1,169 @@
+using System.Net.Http;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using OperationCodeMentor.Features.RequestMentor;
+using OperationCodeMentor.Features.Volunteer;
+using OperationCodeMentor.Mentorship;
+using OperationCodeMentor.Reliability;
+using OperationCodeMentor.Slack;
+using OperationCodeMentor.Storage;
+
+namespace OperationCodeMentor.Tests.Fakes;
+
+/// <summary>
+/// The real bot hosted in-process, talking to a <see cref="FakeSlack"/> over HTTP, on a fresh SQLite file and a
+/// manual clock. Tests drive it through its Slack endpoints with signed requests.
+/// </summary>
+public sealed class MentorBot : WebApplicationFactory<Program>
+{
+    public const string SigningSecret = "test-signing-secret-0123456789";
+    public const string Coordinator = "UCOORD01";
+    public const string MentorsChannelId = "G0MENTORS";
+
+    private readonly Dictionary<string, string?> _settings;
+    private Action<IServiceCollection>? _services;
+
+    public FakeSlack Slack { get; }
+    public ManualTimeProvider Clock { get; }
+    public SlackRequests Requests { get; }
+    public string DataFolder { get; }
+
+    /// <summary>Every log entry at Information and above from the bot's own code, with its scopes.</summary>
+    public LogCapture Logs { get; } = new();
+
+    private bool _ownsSlack;
+    private bool _ownsData;
+
+    private MentorBot(FakeSlack slack, ManualTimeProvider clock, string dataFolder, Dictionary<string, string?> overrides)
+    {
+        Slack = slack;
+        Clock = clock;
+        DataFolder = dataFolder;
+        Requests = new SlackRequests(SigningSecret, clock);
+        slack.Clock ??= clock;
+        _settings = new Dictionary<string, string?>
+        {
+            ["Slack:BotToken"] = FakeSlack.BotToken,
+            ["Slack:SigningSecret"] = SigningSecret,
+            ["Slack:ApiBaseUrl"] = slack.ApiUrl,
+            ["Slack:MentorsChannel"] = MentorsChannelId,
+            // The frozen test clock never refills a pacing bucket; pacing has its own tests with a small burst.
+            ["Slack:ChannelBurst"] = "100",
+            ["Mentorship:Coordinators:0"] = Coordinator,
+            ["Storage:SqlitePath"] = Path.Combine(dataFolder, "mentorship.db"),
+            // The weekly digest keeps a timer on the manual clock; tests that wait for "a timer" (a retry) would see it
+            // instead. The digest's own tests turn it on.
+            ["Mentorship:Digest"] = "off",
+        };
+        foreach (var (k, v) in overrides) _settings[k] = v;
+    }
+
+    /// <param name="services">Extra registrations, for tests that need a handler of their own.</param>
+    public static async Task<MentorBot> StartAsync(Dictionary<string, string?>? overrides = null, FakeSlack? slack = null,
+        ManualTimeProvider? clock = null, string? dataFolder = null, Action<IServiceCollection>? services = null)
+    {
+        var ownsSlack = slack is null;
+        var ownsData = dataFolder is null;
+        slack ??= await FakeSlack.StartAsync();
+        dataFolder ??= Directory.CreateTempSubdirectory("ocm-test-").FullName;
+        var bot = new MentorBot(slack, clock ?? new ManualTimeProvider(), dataFolder, overrides ?? []) { _ownsSlack = ownsSlack, _ownsData = ownsData, _services = services };
+        _ = bot.Server; // start the host now so start-up failures surface here
+        return bot;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (k, v) in _settings) builder.UseSetting(k, v);
+        builder.ConfigureLogging(l =>
+        {
+            l.SetMinimumLevel(LogLevel.Warning);
+            l.AddProvider(Logs);
+            l.AddFilter<LogCapture>(null, LogLevel.Information);
+            l.AddFilter<LogCapture>("Microsoft", LogLevel.Warning);
+            l.AddFilter<LogCapture>("System", LogLevel.Warning);
+        });
+        builder.ConfigureServices(services =>
+        {
+            services.RemoveAll<TimeProvider>();
+            services.AddSingleton<TimeProvider>(Clock);
+            _services?.Invoke(services);
+        });
+    }
+
+    public HttpClient Http => _http ??= CreateClient();
+    private HttpClient? _http;
+
+    public IMentorshipStore Store => Services.GetRequiredService<IMentorshipStore>();
+
+    /// <summary>Sends a request and waits until all the work it started has finished.</summary>
+    public async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request)
+    {
+        var response = await Http.SendAsync(request);
+        await IdleAsync();
+        return response;
+    }
+
+    /// <summary>Waits until both the after-ack work and the durable queue are empty (either can start the other).</summary>
+    public async Task IdleAsync()
+    {
+        var work = Services.GetRequiredService<BackgroundWork>();
+        var queue = Services.GetRequiredService<PendingWorkQueue>();
+        var until = DateTime.UtcNow.AddSeconds(30);
+        do
+        {
+            var left = until - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero) throw new TimeoutException("The bot's work did not finish within 30 s.");
+            await work.WhenIdleAsync().WaitAsync(left);
+            await queue.WhenIdleAsync().WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
+        } while (work.Pending > 0 || queue.Depth > 0);
+    }
+
+    /// <summary>Enrols a mentor through the real volunteer modal submission.</summary>
+    public async Task<Mentor> VolunteerAsync(string user, string[] skills, int maxMentees = 2)
+    {
+        var response = await SendAsync(Requests.Interaction(SlackRequests.ViewSubmission(
+            VolunteerModal.CallbackId, user,
+            (VolunteerModal.SkillsBlock, skills),
+            (VolunteerModal.MaxMenteesBlock, maxMentees),
+            (VolunteerModal.BioBlock, null),
+            (VolunteerModal.TimeZoneBlock, null))));
+        response.EnsureSuccessStatusCode();
+        return (await Store.GetMentorAsync(user))!;
+    }
+
+    /// <summary>Submits a mentor request through the real request modal submission and returns it as stored.</summary>
+    public async Task<MentorRequest> RequestAsync(string mentee, string[] skills, string details = "I'd like help getting my first Python project reviewed.",
+        string service = "Code Review", string affiliation = "Veteran")
+    {
+        var before = Slack.CallsTo("chat.postMessage").Count(c => c["channel"] == MentorsChannelId);
+        var response = await SendAsync(Requests.Interaction(SlackRequests.ViewSubmission(
+            RequestModal.CallbackId, mentee,
+            (RequestModal.ServiceBlock, new SlackRequests.Selected(service)),
+            (RequestModal.SkillsBlock, skills),
+            (RequestModal.DetailsBlock, details),
+            (RequestModal.AffiliationBlock, new SlackRequests.Selected(affiliation)))));
+        response.EnsureSuccessStatusCode();
+        var post = Slack.CallsTo("chat.postMessage").Where(c => c["channel"] == MentorsChannelId).Skip(before).Single();
+        var claim = post.Body["blocks"]!.AsArray().SelectMany(b => b!["elements"]?.AsArray() ?? []).First(e => e!["action_id"]?.ToString() == "claim_request");
+        return (await Store.GetRequestAsync(claim!["value"]!.ToString()))!;
+    }
+
+    /// <summary>Clicks a button on the request's channel message.</summary>
+    public Task<HttpResponseMessage> ClickAsync(string actionId, MentorRequest request, string user) =>
+        SendAsync(Requests.Interaction(SlackRequests.BlockAction(actionId, request.Id, user, MentorsChannelId, request.MessageTs ?? "1.000001")));
+
+    public override async ValueTask DisposeAsync()
+    {
+        _http?.Dispose();
+        await base.DisposeAsync();
+        if (_ownsSlack) await Slack.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (_ownsData)
+        {
+            try { Directory.Delete(DataFolder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+}
