@@ -48,6 +48,26 @@ public sealed class AirtableFormula
 
     public static AirtableFormula RecordIdIs(string recordId) => new($"RECORD_ID()={Literal(recordId)}");
 
+    /// <summary>
+    /// A date field at or before <paramref name="t"/>. Airtable's IS_BEFORE is strict and the bot writes times to the
+    /// millisecond, so "at or before t" is "before the next millisecond". A blank field never matches.
+    /// </summary>
+    public static AirtableFormula AtOrBefore(string field, DateTimeOffset t) =>
+        new($"IS_BEFORE({Field(field)},{Literal(AirtableRecord.FormatTime(FloorToMillisecond(t).AddMilliseconds(1)))})");
+
+    /// <summary>A date field at or after <paramref name="t"/> (after the millisecond before it). A blank field never matches.</summary>
+    public static AirtableFormula AtOrAfter(string field, DateTimeOffset t)
+    {
+        var floor = FloorToMillisecond(t);
+        var ceiling = floor == t ? floor : floor.AddMilliseconds(1);
+        return new($"IS_AFTER({Field(field)},{Literal(AirtableRecord.FormatTime(ceiling.AddMilliseconds(-1)))})");
+    }
+
+    private static DateTimeOffset FloorToMillisecond(DateTimeOffset t) => new(t.UtcTicks - t.UtcTicks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
+
+    /// <summary>Any of these records.</summary>
+    public static AirtableFormula RecordIdIn(IEnumerable<string> recordIds) => Or(recordIds.Select(RecordIdIs).ToArray());
+
     public static AirtableFormula IsBlank(string field) => new($"{Field(field)}=BLANK()");
 
     public static AirtableFormula IsNotBlank(string field) => Not(IsBlank(field));

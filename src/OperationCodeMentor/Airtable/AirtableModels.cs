@@ -12,6 +12,10 @@ public sealed record AirtableRecord(string Id, DateTimeOffset CreatedTime, JsonO
 
     public double? Number(string field) => Fields[field] is JsonValue v && v.TryGetValue<double>(out var d) ? d : null;
 
+    /// <summary>How the bot writes a time: UTC, to the millisecond, the form Airtable answers with.</summary>
+    public static string FormatTime(DateTimeOffset t) =>
+        t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
     public DateTimeOffset? Time(string field) =>
         Text(field) is { } s && DateTimeOffset.TryParse(s, System.Globalization.CultureInfo.InvariantCulture,
             System.Globalization.DateTimeStyles.AssumeUniversal, out var t) ? t : null;

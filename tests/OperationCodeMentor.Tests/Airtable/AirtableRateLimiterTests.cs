@@ -64,7 +64,7 @@ public sealed class AirtableRateLimiterTests
         var slow = Enumerable.Range(0, 5).Select(_ => RequestAsync(limiter, "appA", inFlight: TimeSpan.FromMilliseconds(400))).ToList();
         // All five hold a permit once each has its 400 ms in-flight timer.
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        while (_clock.PendingTimers < 5 && watch.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(5);
+        while (_clock.ActiveTimers < 5 && watch.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(5);
         var sixth = RequestAsync(limiter, "appA");
 
         await DrainAsync([.. slow, sixth]);

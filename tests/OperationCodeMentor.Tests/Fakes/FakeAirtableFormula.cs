@@ -6,7 +6,8 @@ namespace OperationCodeMentor.Tests.Fakes;
 /// <summary>
 /// Evaluates the part of Airtable's formula language the bot's client sends: field references, string and
 /// number literals (with backslash escapes), = != &lt; &gt; &lt;= &gt;=, &amp;, and AND, OR, NOT, RECORD_ID, BLANK,
-/// TRUE, FALSE, LOWER. Anything else is a syntax error, answered as Airtable does with INVALID_FILTER_BY_FORMULA,
+/// TRUE, FALSE, LOWER, IS_BEFORE, IS_AFTER (dates as ISO 8601 text, as date fields and literals hold them; a blank or
+/// unreadable date is neither before nor after anything, so it never selects a record). Anything else is a syntax error, answered as Airtable does with INVALID_FILTER_BY_FORMULA,
 /// so a query that an unescaped value bent out of shape fails or widens here just as it would there.
 /// </summary>
 public sealed class FakeAirtableFormula
@@ -115,6 +116,8 @@ public sealed class FakeAirtableFormula
             "TRUE" => true,
             "FALSE" => false,
             "LOWER" => AsText(Args[0].Eval(s)).ToLowerInvariant(),
+            "IS_BEFORE" => CompareDates(Args[0].Eval(s), Args[1].Eval(s)) < 0,
+            "IS_AFTER" => CompareDates(Args[0].Eval(s), Args[1].Eval(s)) > 0,
             _ => throw new FormatException($"Unknown function {Name}."),
         };
     }
@@ -129,7 +132,17 @@ public sealed class FakeAirtableFormula
         ["TRUE"] = (0, 0),
         ["FALSE"] = (0, 0),
         ["LOWER"] = (1, 1),
+        ["IS_BEFORE"] = (2, 2),
+        ["IS_AFTER"] = (2, 2),
     };
+
+    /// <summary>Null when either side is not a date.</summary>
+    private static int? CompareDates(object? a, object? b) =>
+        a is string sa && b is string sb
+        && DateTimeOffset.TryParse(sa, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var da)
+        && DateTimeOffset.TryParse(sb, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var db)
+            ? da.CompareTo(db)
+            : null;
 
     // ---- parsing ----
 

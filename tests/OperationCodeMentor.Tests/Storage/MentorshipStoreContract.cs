@@ -7,7 +7,7 @@ namespace OperationCodeMentor.Tests.Storage;
 /// What every <see cref="IMentorshipStore"/> must do, run against each store by a subclass: the bot's features
 /// are written against this behaviour, so a store that passes is a drop-in for any other.
 /// </summary>
-public abstract class MentorshipStoreContract : IAsyncLifetime
+public abstract partial class MentorshipStoreContract : IAsyncLifetime
 {
     protected static readonly DateTimeOffset T0 = new(2025, 3, 3, 9, 0, 0, TimeSpan.Zero);
 

@@ -12,13 +12,17 @@ namespace OperationCodeMentor.Storage.Airtable;
 /// <list type="bullet">
 /// <item>Mentors and the option tables come from <see cref="AirtableLookups"/>: a modal costs no request, and a
 /// /mentor submission costs its writes plus one read of who holds which claim.</item>
-/// <item>Airtable has no conditional write, so claim and release are serialised per request in this process:
-/// re-read the record, write only while it is still open (or still held by the expected mentor). That is
-/// only sound with one running instance of the bot, which the README says.</item>
+/// <item>Airtable has no conditional write, so every change that SQLite makes with a conditional UPDATE (claim,
+/// release, assign, reassign, close, reopen, session done, feedback, and the follow-up steps with their version
+/// check) is serialised per request in this process: re-read the record, write only while the condition still
+/// holds. That is only sound with one running instance of the bot, which the README says.</item>
+/// <item>What SQLite's phase trigger does (a claim, release or close starts the new phase's follow-up ladder) is
+/// written in the same update as the change itself (<see cref="StartPhase"/>).</item>
 /// <item>References (R-1001, …) have no sequence in Airtable: the first request after start-up reads the highest
 /// existing one, then numbers are handed out under an in-process lock (one instance again).</item>
-/// <item>New requests and mentors are written as upserts keyed on fields the bot chose before writing, so a retry
-/// after an answer that was lost (a 5xx or timeout after Airtable saved) updates the same row instead of adding one.</item>
+/// <item>New requests and mentors are written as upserts keyed on fields the bot chose before writing (a request's
+/// submission key when it has one, else its reference and mentee), so a retry after an answer that was lost (a 5xx
+/// or timeout after Airtable saved) updates the same row instead of adding one.</item>
 /// </list>
 /// </summary>
 public sealed partial class AirtableMentorshipStore(
@@ -32,6 +36,7 @@ public sealed partial class AirtableMentorshipStore(
 
     private readonly KeyedLock _requestLocks = new();
     private readonly SemaphoreSlim _referenceGate = new(1, 1);
+    private readonly RecentSubmissions _submissions = new();
     private long? _lastReference;
 
     private AirtableTableNames Tables => options.CurrentValue.Tables;
@@ -106,8 +111,19 @@ public sealed partial class AirtableMentorshipStore(
             .ToList();
     }
 
-    public async Task<MentorRequest> CreateRequestAsync(NewMentorRequest n, CancellationToken ct = default)
+    public Task<MentorRequest> CreateRequestAsync(NewMentorRequest n, CancellationToken ct = default) => CreateAsync(n, followUpOf: null, ct);
+
+    /// <summary>
+    /// Writes a new open request, due for follow-up planning at once. With a submission key, a repeat in this process
+    /// hands back the first request as it stands (never rewriting it), and a repeat after a restart lands on the same
+    /// row, because the upsert merges on the key.
+    /// </summary>
+    private async Task<MentorRequest> CreateAsync(NewMentorRequest n, string? followUpOf, CancellationToken ct)
     {
+        using var held = n.SubmissionKey is { } key ? await _requestLocks.LockAsync("submission:" + key, ct).ConfigureAwait(false) : null;
+        if (n.SubmissionKey is { } repeat && _submissions.Find(repeat) is { } firstId && await GetRequestAsync(firstId, ct).ConfigureAwait(false) is { } first)
+            return first;
+
         var s = await lookups.GetAsync(ct).ConfigureAwait(false);
         var f = RF;
         var fields = new JsonObject
@@ -120,22 +136,22 @@ public sealed partial class AirtableMentorshipStore(
             [f.Affiliation] = Links(s.Affiliations, [n.Affiliation], f.Affiliation),
             [f.Status] = StatusText(RequestStatus.Open),
             [f.RequestedAt] = Iso(n.CreatedAt),
+            [f.NextActionAt] = Iso(DateTimeOffset.UnixEpoch),
         };
+        if (n.SubmissionKey is not null) fields[f.SubmissionKey] = n.SubmissionKey;
+        if (followUpOf is not null) fields[f.FollowUpOf] = new JsonArray(followUpOf);
         fields[f.Reference] = RequestReference.Format(await NextReferenceAsync(ct).ConfigureAwait(false));
-        var saved = (await client.UpsertAsync(Tables.Requests, [fields], [f.Reference, f.MenteeSlackId], ct: ct).ConfigureAwait(false)).Single();
+        string[] mergeOn = n.SubmissionKey is null ? [f.Reference, f.MenteeSlackId] : [f.SubmissionKey];
+        var saved = (await client.UpsertAsync(Tables.Requests, [fields], mergeOn, ct: ct).ConfigureAwait(false)).Single();
+        if (n.SubmissionKey is not null) _submissions.Remember(n.SubmissionKey, saved.Id);
         return ToRequest(saved, s);
     }
 
-    public async Task<MentorRequest?> GetRequestAsync(string id, CancellationToken ct = default) =>
-        (await ReadRequestAsync(id, ct).ConfigureAwait(false)).Request;
+    public async Task<MentorRequest?> FindRequestBySubmissionAsync(string submissionKey, CancellationToken ct = default) =>
+        (await QueryAsync(AirtableFormula.FieldEquals(RF.SubmissionKey, submissionKey), ct, maxRecords: 1).ConfigureAwait(false)).FirstOrDefault()?.Tracked.Request;
 
-    /// <summary>The request as Airtable has it now (never from a cache), with the lookups to read it by; null when there is no such request.</summary>
-    private async Task<(MentorRequest? Request, LookupSnapshot Lookups)> ReadRequestAsync(string id, CancellationToken ct)
-    {
-        var s = await lookups.GetAsync(ct).ConfigureAwait(false);
-        var record = IsRecordId(id) ? await client.GetAsync(Tables.Requests, id, ct).ConfigureAwait(false) : null;
-        return (record is null ? null : ToRequest(record, s), s);
-    }
+    public async Task<MentorRequest?> GetRequestAsync(string id, CancellationToken ct = default) =>
+        (await ReadAsync(id, ct).ConfigureAwait(false))?.Tracked.Request;
 
     public async Task SetRequestPostAsync(string id, string channelId, string messageTs, IReadOnlyList<string> mentioned, CancellationToken ct = default)
     {
@@ -148,72 +164,30 @@ public sealed partial class AirtableMentorshipStore(
         })], ct: ct).ConfigureAwait(false);
     }
 
-    public async Task<ClaimOutcome> TryClaimAsync(string requestId, string mentorSlackId, DateTimeOffset now, CancellationToken ct = default)
-    {
-        if (!IsRecordId(requestId)) return new ClaimOutcome(ClaimResult.NotFound, null);
-        using var held = await _requestLocks.LockAsync(requestId, ct).ConfigureAwait(false);
-        var (request, s) = await ReadRequestAsync(requestId, ct).ConfigureAwait(false);
-        if (request is null) return new ClaimOutcome(ClaimResult.NotFound, null);
-        if (request.Status != RequestStatus.Open)
-            return new ClaimOutcome(request.Status == RequestStatus.Claimed ? ClaimResult.AlreadyClaimed : ClaimResult.NotOpen, request);
-
-        var f = RF;
-        var mentor = FindMentor(s, mentorSlackId);
-        var fields = new JsonObject
-        {
-            [f.Status] = StatusText(RequestStatus.Claimed),
-            [f.ClaimedBySlackId] = mentorSlackId,
-            [f.ClaimedAt] = Iso(now),
-        };
-        SetOptional(fields, f.Claimed, true);
-        SetOptional(fields, f.ClaimedBy, DisplayName(mentor, mentorSlackId));
-        SetOptional(fields, f.ClaimedOn, Iso(now));
-        var saved = (await client.UpdateAsync(Tables.Requests, [new AirtableRecordUpdate(requestId, fields)], ct: ct).ConfigureAwait(false)).Single();
-
-        if (mentor is not null) await TouchMentorAsync(mentor, now, ct).ConfigureAwait(false);
-        return new ClaimOutcome(ClaimResult.Claimed, ToRequest(saved, s));
-    }
-
-    /// <summary>The claim stands once the request is written; a failure to note it on the mentor only skews fairness.</summary>
-    private async Task TouchMentorAsync(AirtableRecord mentor, DateTimeOffset now, CancellationToken ct)
-    {
-        try
-        {
-            var saved = await client.UpdateAsync(Tables.Mentors, [new AirtableRecordUpdate(mentor.Id, new JsonObject { [MF.LastClaimedAt] = Iso(now) })], ct: ct).ConfigureAwait(false);
-            lookups.Remember(saved.Single());
-        }
-        catch (AirtableException e)
-        {
-            LogTouchFailed(log, e, mentor.Text(MF.SlackUserId) ?? mentor.Id);
-        }
-    }
+    public Task<ClaimOutcome> TryClaimAsync(string requestId, string mentorSlackId, DateTimeOffset now, CancellationToken ct = default) =>
+        ClaimAsync(requestId, mentorSlackId, assignedBy: null, now, ct);
 
     public async Task<ReleaseOutcome> TryReleaseAsync(string requestId, string expectedClaimer, string releasedBy, DateTimeOffset now, CancellationToken ct = default)
     {
-        if (!IsRecordId(requestId)) return new ReleaseOutcome(ReleaseResult.NotFound, null);
-        using var held = await _requestLocks.LockAsync(requestId, ct).ConfigureAwait(false);
-        var (request, s) = await ReadRequestAsync(requestId, ct).ConfigureAwait(false);
-        if (request is null) return new ReleaseOutcome(ReleaseResult.NotFound, null);
-        if (request.Status != RequestStatus.Claimed) return new ReleaseOutcome(ReleaseResult.NotClaimed, request);
-        if (request.ClaimedBy != expectedClaimer) return new ReleaseOutcome(ReleaseResult.ClaimChanged, request);
-
-        var f = RF;
-        var fields = new JsonObject
+        var change = await ChangeAsync(requestId, c =>
         {
-            [f.Status] = StatusText(RequestStatus.Open),
-            [f.ClaimedBySlackId] = null,
-            [f.ClaimedAt] = null,
-            [f.ReleasedBySlackId] = releasedBy,
-            [f.ReleasedAt] = Iso(now),
-            [f.ResetCount] = request.ResetCount + 1,
-        };
-        SetOptional(fields, f.Claimed, false);
-        SetOptional(fields, f.ClaimedBy, null);
-        SetOptional(fields, f.ClaimedOn, null);
-        SetOptional(fields, f.ResetBy, DisplayName(FindMentor(s, releasedBy), releasedBy));
-        SetOptional(fields, f.ResetOn, Iso(now));
-        var saved = (await client.UpdateAsync(Tables.Requests, [new AirtableRecordUpdate(requestId, fields)], ct: ct).ConfigureAwait(false)).Single();
-        return new ReleaseOutcome(ReleaseResult.Released, ToRequest(saved, s));
+            var r = c.Tracked.Request;
+            if (r.Status != RequestStatus.Claimed || r.ClaimedBy != expectedClaimer) return null;
+            var f = RF;
+            var fields = new JsonObject
+            {
+                [f.ReleasedBySlackId] = releasedBy,
+                [f.ReleasedAt] = Iso(now),
+                [f.ResetCount] = r.ResetCount + 1,
+            };
+            Unclaim(fields);
+            SetOptional(fields, f.ResetBy, DisplayName(FindMentor(c.Lookups, releasedBy), releasedBy));
+            SetOptional(fields, f.ResetOn, Iso(now));
+            return StartPhase(fields, c.Tracked, RequestStatus.Open);
+        }, ct).ConfigureAwait(false);
+        if (change.Before is not { } before) return new ReleaseOutcome(ReleaseResult.NotFound, null);
+        if (change.After is { } after) return new ReleaseOutcome(ReleaseResult.Released, after.Request);
+        return new ReleaseOutcome(before.Request.Status == RequestStatus.Claimed ? ReleaseResult.ClaimChanged : ReleaseResult.NotClaimed, before.Request);
     }
 
     public Task CheckAsync(CancellationToken ct = default) =>
@@ -338,7 +312,9 @@ public sealed partial class AirtableMentorshipStore(
         _ => RequestStatus.Cancelled,
     };
 
-    internal static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+    internal static string Iso(DateTimeOffset t) => AirtableRecord.FormatTime(t);
+
+    private static JsonNode? Iso(DateTimeOffset? t) => t is { } v ? Iso(v) : null;
 
     internal static bool IsRecordId(string? id) => id is not null && RecordId().IsMatch(id);
 

@@ -21,10 +21,11 @@ public sealed class AirtableSchemaSetup(AirtableClient client, IOptionsMonitor<A
             var wanted = table.Fields.Where(f => !(f.Optional && string.IsNullOrEmpty(f.Name))).ToList();
             if (!tables.TryGetValue(table.Name, out var existing))
             {
-                var created = await client.CreateTableAsync(table.Name, wanted.Select(f => AirtableSchema.Definition(f, tables)).ToList(), ct).ConfigureAwait(false);
-                tables[table.Name] = created;
-                done.Add($"Created table \"{table.Name}\" with fields {string.Join(", ", wanted.Select(f => $"\"{f.Name}\""))}.");
-                continue;
+                // A link to the table itself (a follow-up request to its first) needs the table's ID, so it comes after.
+                var now = wanted.Where(f => f.LinkedTable != table.Name).ToList();
+                existing = await client.CreateTableAsync(table.Name, now.Select(f => AirtableSchema.Definition(f, tables)).ToList(), ct).ConfigureAwait(false);
+                tables[table.Name] = existing;
+                done.Add($"Created table \"{table.Name}\" with fields {string.Join(", ", now.Select(f => $"\"{f.Name}\""))}.");
             }
             foreach (var field in wanted.Where(f => existing.Fields.All(have => have.Name != f.Name)))
             {

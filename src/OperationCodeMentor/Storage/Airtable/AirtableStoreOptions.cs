@@ -85,6 +85,34 @@ public sealed class RequestFieldNames
     public string ReleasedAt { get; set; } = "Released At";
     public string ChannelId { get; set; } = "Channel ID";
     public string MentionedMentors { get; set; } = "Mentioned Mentors";
+
+    // Added by the bot for coordination: the submission a request came from, the first claim, assignment and closing.
+    public string SubmissionKey { get; set; } = "Submission Key";
+    public string FirstClaimedAt { get; set; } = "First Claimed At";
+    public string AssignedBySlackId { get; set; } = "Assigned By Slack ID";
+    public string ClosedBySlackId { get; set; } = "Closed By Slack ID";
+    public string ClosedAt { get; set; } = "Closed At";
+    public string CloseReason { get; set; } = "Close Reason";
+
+    // Added by the bot for the follow-up ladder (bumps, notices, escalation, nudges) and how a request ended.
+    public string FollowUpVersion { get; set; } = "Follow-up Version";
+    public string BumpCount { get; set; } = "Bump Count";
+    public string LastBumpAt { get; set; } = "Last Bump At";
+    public string CoordinatorsNotifiedAt { get; set; } = "Coordinators Notified At";
+    public string EscalatedAt { get; set; } = "Escalated At";
+    public string FirstEscalatedAt { get; set; } = "First Escalated At";
+    public string MentorNudgedAt { get; set; } = "Mentor Nudged At";
+    public string StuckReportedAt { get; set; } = "Stuck Reported At";
+    public string NextActionAt { get; set; } = "Next Action At";
+    public string PendingStep { get; set; } = "Pending Step";
+    public string PendingToken { get; set; } = "Pending Token";
+    public string PendingAt { get; set; } = "Pending At";
+    public string CompletedAt { get; set; } = "Completed At";
+    public string CompletedBySlackId { get; set; } = "Completed By Slack ID";
+    public string FollowUpOf { get; set; } = "Follow-up Of";
+    public string Feedback { get; set; } = "Feedback";
+    public string FeedbackBySlackId { get; set; } = "Feedback By Slack ID";
+    public string FeedbackAt { get; set; } = "Feedback At";
 }
 
 internal sealed class AirtableStoreOptionsValidator : IValidateOptions<AirtableStoreOptions>

@@ -48,6 +48,30 @@ public sealed class AirtableSchemaSetupTests
             "Table \"Mentor Requests\" lacks field \"Released At\" (date and time; Airtable:Fields:Requests:ReleasedAt).",
             "Table \"Mentor Requests\" lacks field \"Channel ID\" (single line text; Airtable:Fields:Requests:ChannelId).",
             "Table \"Mentor Requests\" lacks field \"Mentioned Mentors\" (long text; Airtable:Fields:Requests:MentionedMentors).",
+            "Table \"Mentor Requests\" lacks field \"Submission Key\" (single line text; Airtable:Fields:Requests:SubmissionKey).",
+            "Table \"Mentor Requests\" lacks field \"First Claimed At\" (date and time; Airtable:Fields:Requests:FirstClaimedAt).",
+            "Table \"Mentor Requests\" lacks field \"Assigned By Slack ID\" (single line text; Airtable:Fields:Requests:AssignedBySlackId).",
+            "Table \"Mentor Requests\" lacks field \"Closed By Slack ID\" (single line text; Airtable:Fields:Requests:ClosedBySlackId).",
+            "Table \"Mentor Requests\" lacks field \"Closed At\" (date and time; Airtable:Fields:Requests:ClosedAt).",
+            "Table \"Mentor Requests\" lacks field \"Close Reason\" (long text; Airtable:Fields:Requests:CloseReason).",
+            "Table \"Mentor Requests\" lacks field \"Follow-up Version\" (number; Airtable:Fields:Requests:FollowUpVersion).",
+            "Table \"Mentor Requests\" lacks field \"Bump Count\" (number; Airtable:Fields:Requests:BumpCount).",
+            "Table \"Mentor Requests\" lacks field \"Last Bump At\" (date and time; Airtable:Fields:Requests:LastBumpAt).",
+            "Table \"Mentor Requests\" lacks field \"Coordinators Notified At\" (date and time; Airtable:Fields:Requests:CoordinatorsNotifiedAt).",
+            "Table \"Mentor Requests\" lacks field \"Escalated At\" (date and time; Airtable:Fields:Requests:EscalatedAt).",
+            "Table \"Mentor Requests\" lacks field \"First Escalated At\" (date and time; Airtable:Fields:Requests:FirstEscalatedAt).",
+            "Table \"Mentor Requests\" lacks field \"Mentor Nudged At\" (date and time; Airtable:Fields:Requests:MentorNudgedAt).",
+            "Table \"Mentor Requests\" lacks field \"Stuck Reported At\" (date and time; Airtable:Fields:Requests:StuckReportedAt).",
+            "Table \"Mentor Requests\" lacks field \"Next Action At\" (date and time; Airtable:Fields:Requests:NextActionAt).",
+            "Table \"Mentor Requests\" lacks field \"Pending Step\" (single line text; Airtable:Fields:Requests:PendingStep).",
+            "Table \"Mentor Requests\" lacks field \"Pending Token\" (single line text; Airtable:Fields:Requests:PendingToken).",
+            "Table \"Mentor Requests\" lacks field \"Pending At\" (date and time; Airtable:Fields:Requests:PendingAt).",
+            "Table \"Mentor Requests\" lacks field \"Completed At\" (date and time; Airtable:Fields:Requests:CompletedAt).",
+            "Table \"Mentor Requests\" lacks field \"Completed By Slack ID\" (single line text; Airtable:Fields:Requests:CompletedBySlackId).",
+            "Table \"Mentor Requests\" lacks field \"Follow-up Of\" (a link to records in \"Mentor Requests\"; Airtable:Fields:Requests:FollowUpOf).",
+            "Table \"Mentor Requests\" lacks field \"Feedback\" (single line text; Airtable:Fields:Requests:Feedback).",
+            "Table \"Mentor Requests\" lacks field \"Feedback By Slack ID\" (single line text; Airtable:Fields:Requests:FeedbackBySlackId).",
+            "Table \"Mentor Requests\" lacks field \"Feedback At\" (date and time; Airtable:Fields:Requests:FeedbackAt).",
         ], missing);
     }
 
@@ -61,8 +85,8 @@ public sealed class AirtableSchemaSetupTests
 
         var created = await setup.InitAsync();
 
-        Assert.Equal(13, created.Count);
-        Assert.Equal(before + 13, h.Base.Tables.Sum(t => t.Fields.Count));
+        Assert.Equal(37, created.Count);
+        Assert.Equal(before + 37, h.Base.Tables.Sum(t => t.Fields.Count));
         Assert.Empty(await setup.CheckAsync());
         Assert.Empty(await setup.InitAsync());
         Assert.Equal(["open", "claimed", "completed", "cancelled"], h.Requests.Field("Status")!.Choices);
@@ -79,6 +103,8 @@ public sealed class AirtableSchemaSetupTests
         Assert.Empty(await setup.CheckAsync());
         Assert.Equal("Reference", h.Requests.Fields[0].Name);
         Assert.Equal(h.Table("Services").Id, h.Requests.Field("Service")!.Options!["linkedTableId"]!.GetValue<string>());
+        // A follow-up request links to the one it follows, in the same table.
+        Assert.Equal(h.Requests.Id, h.Requests.Field("Follow-up Of")!.Options!["linkedTableId"]!.GetValue<string>());
     }
 
     [Fact]
