@@ -54,6 +54,57 @@ public sealed class AirtableMentorshipStoreTests
     }
 
     [Fact]
+    public async Task ASweep_AsksAirtableOnlyForDueRequests_InOneFilteredRead()
+    {
+        await using var h = await WarmWithOneMentorAsync();
+        var due = await h.Store.CreateRequestAsync(Request("UMENTEE01"));
+        var later = await h.Store.CreateRequestAsync(Request("UMENTEE02"));
+        await h.Store.PlanNextActionsAsync([new(later.Id, 0, T0.AddDays(1))]);
+        h.Requests.Insert(new JsonObject { ["Additional Details"] = "a row Pybot wrote, never on the ladder" });
+        h.Fake.ClearCalls();
+
+        var found = await h.Store.GetDueFollowUpsAsync(T0, 500);
+
+        Assert.Equal([due.Id], found.Select(t => t.Request.Id));
+        var call = Assert.Single(h.Fake.Calls);
+        Assert.True(call.IsRead);
+        Assert.Contains("IS_BEFORE", Uri.UnescapeDataString(call.Query), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PlanningTwelveRequests_CostsTwoReadsAndTwoWrites()
+    {
+        await using var h = await WarmWithOneMentorAsync();
+        var created = new List<MentorRequest>();
+        for (var i = 0; i < 12; i++) created.Add(await h.Store.CreateRequestAsync(Request($"UMENTEE{i:D2}")));
+        h.Fake.ClearCalls();
+
+        var planned = await h.Store.PlanNextActionsAsync(created.Select(r => new PlannedAction(r.Id, 0, T0.AddDays(1))).ToList());
+
+        Assert.Equal(12, planned);
+        Assert.Equal(2, h.Fake.Calls.Count(c => c.IsRead));
+        Assert.Equal(2, h.Fake.Calls.Count(c => c.IsWrite));
+        Assert.All(h.Requests.Records, r => Assert.Equal("2025-03-04T09:00:00.000Z", r.Text("Next Action At")));
+    }
+
+    [Fact]
+    public async Task Activity_TracksEveryFollowUpFact_AndAFollowUpLinksToTheRequestItFollows()
+    {
+        await using var h = await FakeAirtableHarness.StartAsync();
+        var first = await h.Store.CreateRequestAsync(Request());
+        await h.Store.TryClaimAsync(first.Id, "UMENTOR01", T0);
+        await h.Store.TryCompleteSessionAsync(first.Id, "UMENTOR01", "UMENTOR01", T0.AddDays(1));
+
+        var outcome = await h.Store.TryRecordFeedbackAsync(first.Id, SessionFeedback.AnotherMentor, "UMENTEE01", T0.AddDays(2));
+
+        var row = h.Requests.Records.Single(r => r.Id == outcome.FollowUpRequest!.Id);
+        Assert.Equal([first.Id], row.Fields["Follow-up Of"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.Equal("another_mentor", h.Requests.Records.Single(r => r.Id == first.Id).Text("Feedback"));
+        Assert.Equal(FollowUpFields.Escalation | FollowUpFields.SessionDone | FollowUpFields.Feedback | FollowUpFields.RePairs,
+            (await h.Store.GetActivityAsync(T0)).Tracked);
+    }
+
+    [Fact]
     public async Task References_ContinueFromTheHighestAlreadyInTheBase()
     {
         await using var h = await FakeAirtableHarness.StartAsync();
