@@ -129,6 +129,38 @@ public sealed class FakeAirtable : IAsyncDisposable
     }
 
     /// <summary>
+    /// A bad stretch, until <see cref="EndOutage"/>: every other request fails, in turn with 503 before the write; 429
+    /// (starting the penalty); no answer at all, until the caller gives up; and 502 after the write landed, so only
+    /// the answer is lost.
+    /// </summary>
+    public void BeginOutage()
+    {
+        lock (Gate) _outageCalls = 0;
+    }
+
+    public void EndOutage()
+    {
+        lock (Gate) _outageCalls = -1;
+    }
+
+    // Called under Gate.
+    private Fault? OutageFault()
+    {
+        if (_outageCalls < 0) return null;
+        var n = _outageCalls++;
+        if (n % 2 == 0) return null;
+        return (n / 2 % 4) switch
+        {
+            0 => new Fault(HttpStatusCode.ServiceUnavailable, false, null, Stall: false),
+            1 => new Fault(HttpStatusCode.TooManyRequests, false, null, Stall: false),
+            2 => new Fault(HttpStatusCode.GatewayTimeout, false, null, Stall: true),
+            _ => new Fault(HttpStatusCode.BadGateway, AfterWrite: true, null, Stall: false),
+        };
+    }
+
+    private int _outageCalls = -1;
+
+    /// <summary>
     /// From now on, answers to matching requests (method, decoded path) are computed but not sent until the
     /// returned action is called: a read that has already seen the base, still on its way back.
     /// </summary>
@@ -225,7 +257,7 @@ public sealed class FakeAirtable : IAsyncDisposable
         }
         b.Arrivals.Enqueue(now);
 
-        if (_faults.TryDequeue(out var f))
+        if (_faults.TryDequeue(out var f) || (f = OutageFault()) is not null)
         {
             if (f.Status == HttpStatusCode.TooManyRequests)
             {
