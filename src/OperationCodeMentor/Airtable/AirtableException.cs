@@ -6,10 +6,12 @@ namespace OperationCodeMentor.Airtable;
 
 /// <summary>
 /// Airtable refused a request, or never answered usably after the retries. Carries Airtable's error type
-/// (<c>INVALID_MULTIPLE_CHOICE_OPTIONS</c>, <c>NOT_FOUND</c>, …) and message; never the token.
+/// (<c>INVALID_MULTIPLE_CHOICE_OPTIONS</c>, <c>NOT_FOUND</c>, …) and message; never the token. An
+/// <see cref="IOException"/>, because to the features it is the store failing, as a disk would: the handlers that
+/// tell the person "couldn't do that just now" when the store fails recognise it without knowing Airtable.
 /// </summary>
 public sealed class AirtableException(string operation, HttpStatusCode? status, string errorType, string? detail)
-    : Exception($"Airtable {operation} failed: {(status is null ? "" : $"{(int)status.Value} ")}{errorType}{(string.IsNullOrEmpty(detail) ? "" : $" ({detail})")}. {AirtableErrors.Advice(errorType)}".TrimEnd())
+    : IOException($"Airtable {operation} failed: {(status is null ? "" : $"{(int)status.Value} ")}{errorType}{(string.IsNullOrEmpty(detail) ? "" : $" ({detail})")}. {AirtableErrors.Advice(errorType)}".TrimEnd())
 {
     public string Operation { get; } = operation;
 

@@ -109,4 +109,23 @@ public sealed class FaultInjectionTests
         }
         Assert.Equal(0, queue.Failed);
     }
+
+    [Fact]
+    public async Task Mentor_WhileAirtableCannotAnswer_TellsThePersonInsteadOfStayingSilent()
+    {
+        var clock = new ManualTimeProvider();
+        await using var airtable = await FakeAirtableHarness.StartAsync(clock: clock, fakeClock: clock);
+        await using var bot = await MentorBot.StartAsync(OnAirtable(airtable), clock: clock, services: QuickSlackTimeout);
+        // The limit check's read, and each of its three retries.
+        airtable.Fake.FailNext(4, HttpStatusCode.ServiceUnavailable);
+
+        var ack = await bot.Http.SendAsync(bot.Requests.Command("/mentor", "UMENTEE01", responseUrl: bot.Slack.ResponseUrl("mentor")));
+        await RunClockUntilAsync(clock, () => bot.Slack.CallsTo("response_url").Count > 0, "an answer to /mentor", TimeSpan.FromSeconds(10));
+
+        Assert.Equal(HttpStatusCode.OK, ack.StatusCode);
+        var answer = Assert.Single(bot.Slack.CallsTo("response_url"));
+        Assert.Contains("couldn't open the request form just now", answer.Text, StringComparison.Ordinal);
+        Assert.Empty(bot.Slack.CallsTo("views.open"));
+        Assert.Equal(4, airtable.Fake.Calls.Count(c => c.Status == 503));
+    }
 }
