@@ -1,11 +1,13 @@
 using OperationCodeMentor.Demo;
 using OperationCodeMentor.Hosting;
+using OperationCodeMentor.Storage.Airtable;
 
 // The demo hosts its own copy of the bot against a stand-in Slack; it ignores this machine's configuration.
 if (args is ["demo", ..]) return await Demo.RunAsync(Console.Out, Demo.ColourWanted());
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddEnvironmentAliases();
+if (args is ["airtable", ..]) return await AirtableCli.RunAsync(builder.Configuration, args[1..], Console.Out);
 
 builder.Services.AddMentorBot(builder.Configuration);
 

@@ -7,6 +7,7 @@ using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Slack;
 using OperationCodeMentor.Slack.SocketMode;
 using OperationCodeMentor.Storage;
+using OperationCodeMentor.Storage.Airtable;
 using OperationCodeMentor.Storage.Sqlite;
 
 namespace OperationCodeMentor.Hosting;
@@ -48,10 +49,14 @@ public static class ServiceRegistration
         return services;
     }
 
-    /// <summary>The store: the embedded SQLite database.</summary>
+    /// <summary>The store: Airtable when <c>Airtable:ApiKey</c> and <c>Airtable:BaseId</c> are both set, otherwise the embedded SQLite database.</summary>
     public static IServiceCollection AddMentorshipStore(this IServiceCollection services)
     {
-        services.AddSingleton<IMentorshipStore, SqliteMentorshipStore>();
+        services.AddSingleton<SqliteMentorshipStore>();
+        services.AddAirtableStore();
+        services.AddSingleton<IMentorshipStore>(sp => sp.UsesAirtable()
+            ? sp.GetRequiredService<AirtableMentorshipStore>()
+            : sp.GetRequiredService<SqliteMentorshipStore>());
         return services;
     }
 

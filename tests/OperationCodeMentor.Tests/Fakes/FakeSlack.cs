@@ -95,6 +95,36 @@ public sealed class FakeSlack : IAsyncDisposable
 
     public sealed record HttpResponseMessageLike(int Status, int? RetryAfter, string? Error);
 
+    private int _outageCalls = -1;
+    private readonly int[] _outageFaults = new int[3];
+
+    /// <summary>
+    /// A bad stretch, until <see cref="EndOutage"/>: every other Web API call fails, in turn with 503; 429 with
+    /// Retry-After: 1; and a call that takes effect (a message is posted) but whose answer never comes, until the caller
+    /// gives up.
+    /// </summary>
+    public void BeginOutage() => Interlocked.Exchange(ref _outageCalls, 0);
+
+    public void EndOutage() => Interlocked.Exchange(ref _outageCalls, -1);
+
+    /// <summary>Calls failed by outages so far: 503s, 429s, and answers that never came.</summary>
+    public (int ServerErrors, int RateLimited, int NoAnswer) OutageFaults => (_outageFaults[0], _outageFaults[1], _outageFaults[2]);
+
+    /// <summary>0, 1 or 2 for a call an outage fails; null for one that goes through.</summary>
+    private int? NextOutageFault()
+    {
+        while (true)
+        {
+            var n = Volatile.Read(ref _outageCalls);
+            if (n < 0) return null;
+            if (Interlocked.CompareExchange(ref _outageCalls, n + 1, n) != n) continue;
+            if (n % 2 == 0) return null;
+            var kind = n / 2 % 3;
+            Interlocked.Increment(ref _outageFaults[kind]);
+            return kind;
+        }
+    }
+
     /// <summary>A message as Slack keeps it: what conversations.history and conversations.replies give back.</summary>
     public sealed record StoredMessage(string Channel, string Ts, string? ThreadTs, bool Broadcast, JsonObject Body);
 
@@ -146,6 +176,20 @@ public sealed class FakeSlack : IAsyncDisposable
             if (f.Error is not null) return Results.Json(new { ok = false, error = f.Error });
             if (f.RetryAfter is { } s) http.Response.Headers.RetryAfter = s.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return f.Status == 429 ? Results.Json(new { ok = false, error = "ratelimited" }, statusCode: 429) : Results.StatusCode(f.Status);
+        }
+
+        switch (method == "response_url" ? null : NextOutageFault())
+        {
+            case 0:
+                return Results.StatusCode(503);
+            case 1:
+                http.Response.Headers.RetryAfter = "1";
+                return Results.Json(new { ok = false, error = "ratelimited" }, statusCode: 429);
+            case 2:
+                Answer(method, body);
+                try { await Task.Delay(Timeout.Infinite, http.RequestAborted); }
+                catch (OperationCanceledException) { }
+                return Results.Empty;
         }
 
         var result = Answer(method, body);

@@ -64,6 +64,21 @@ public sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
 
     public void SetUtcNow(DateTimeOffset to) => Advance(to - GetUtcNow());
 
+    /// <summary>When each active timer is due, earliest first.</summary>
+    public IReadOnlyList<DateTimeOffset> DueTimes
+    {
+        get { lock (_gate) return _timers.Where(t => t.DueAt is not null).Select(t => t.DueAt!.Value).Order().ToList(); }
+    }
+
+    /// <summary>Jumps to the earliest active timer and fires it; false when none is active.</summary>
+    public bool AdvanceToNextTimer()
+    {
+        if (DueTimes is not [var due, ..]) return false;
+        var now = GetUtcNow();
+        Advance(due > now ? due - now : TimeSpan.Zero);
+        return true;
+    }
+
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         var timer = new ManualTimer(this, callback, state);

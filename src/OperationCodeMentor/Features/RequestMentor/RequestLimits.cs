@@ -13,10 +13,36 @@ public sealed record LimitRefusal(string Message, string ModalError);
 /// and send <c>Mentorship:MaxRequestsPer30Days</c> in any 30 days. Coordinators are exempt. One indexed query per
 /// check, because it runs before the request modal opens, inside Slack's 3-second trigger window.
 /// </summary>
-public sealed class RequestLimits(IMentorshipStore store, IOptionsMonitor<MentorshipOptions> mentorship,
-    IOptionsMonitor<CoordinationOptions> coordination, TimeProvider clock)
+public sealed partial class RequestLimits(IMentorshipStore store, IOptionsMonitor<MentorshipOptions> mentorship,
+    IOptionsMonitor<CoordinationOptions> coordination, TimeProvider clock, ILogger<RequestLimits> log)
 {
     public static readonly TimeSpan Window = TimeSpan.FromDays(30);
+
+    /// <summary>How long the check at submission may take: Slack shows the person an error after 3 s without an answer.</summary>
+    public static readonly TimeSpan RecheckDeadline = TimeSpan.FromSeconds(1.5);
+
+    /// <summary>
+    /// The check again when the form is submitted (two forms could have been open). The form only opened after the
+    /// same check passed, so when the store cannot answer within <see cref="RecheckDeadline"/> (Airtable down, say)
+    /// the request goes through rather than being refused for the store's sake.
+    /// </summary>
+    public async Task<LimitRefusal?> RecheckAsync(string menteeSlackId, CancellationToken ct)
+    {
+        using var deadline = new CancellationTokenSource(RecheckDeadline, clock);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
+        try
+        {
+            return await CheckAsync(menteeSlackId, linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            LogRecheckSkipped(log, e.GetType().Name, e.Message);
+            return null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not re-check the request limits at submission ({ErrorType}: {Error}); accepting the request, whose form passed the check when it opened")]
+    private static partial void LogRecheckSkipped(ILogger log, string errorType, string error);
 
     /// <summary>Null when <paramref name="menteeSlackId"/> may send a request now.</summary>
     public async Task<LimitRefusal?> CheckAsync(string menteeSlackId, CancellationToken ct)

@@ -17,7 +17,7 @@ public sealed class RequestSubmission(IMentorshipStore store, PendingWorkQueue q
     public async Task<SlackAck> HandleAsync(Interaction submission, CancellationToken ct)
     {
         var form = RequestModal.Read(submission.State);
-        var limit = limits.CheckAsync(submission.UserId, ct);
+        var limit = limits.RecheckAsync(submission.UserId, ct);
         var options = await store.GetOptionListsAsync(ct).ConfigureAwait(false);
         // Checked again here: with two forms open, the second submission must not get past the limit.
         if (await limit.ConfigureAwait(false) is { } refusal)

@@ -255,29 +255,13 @@ public sealed partial class SqliteMentorshipStore
     private static void AddTime(SqliteCommand cmd, string name, DateTimeOffset? t) =>
         cmd.Parameters.AddWithValue(name, t is { } v ? ToDb(v) : DBNull.Value);
 
-    internal static string StepName(FollowUpStep step) => step switch
-    {
-        FollowUpStep.Bump => "bump",
-        FollowUpStep.NotifyCoordinators => "notify_coordinators",
-        FollowUpStep.Escalate => "escalate",
-        FollowUpStep.NudgeMentor => "nudge_mentor",
-        FollowUpStep.ReportStuck => "report_stuck",
-        _ => throw new ArgumentOutOfRangeException(nameof(step)),
-    };
+    internal static string StepName(FollowUpStep step) => FollowUpNames.Step(step);
 
-    private static FollowUpStep ParseStep(string s)
-    {
-        foreach (var step in Enum.GetValues<FollowUpStep>())
-            if (StepName(step) == s) return step;
-        throw new InvalidDataException($"Unknown follow-up step '{s}' in the database.");
-    }
+    private static FollowUpStep ParseStep(string s) =>
+        FollowUpNames.ParseStep(s) ?? throw new InvalidDataException($"Unknown follow-up step '{s}' in the database.");
 
-    private static string FeedbackName(SessionFeedback f) => f == SessionFeedback.Helped ? "helped" : "another_mentor";
+    private static string FeedbackName(SessionFeedback f) => FollowUpNames.Feedback(f);
 
-    private static SessionFeedback ParseFeedback(string s) => s switch
-    {
-        "helped" => SessionFeedback.Helped,
-        "another_mentor" => SessionFeedback.AnotherMentor,
-        _ => throw new InvalidDataException($"Unknown feedback '{s}' in the database."),
-    };
+    private static SessionFeedback ParseFeedback(string s) =>
+        FollowUpNames.ParseFeedback(s) ?? throw new InvalidDataException($"Unknown feedback '{s}' in the database.");
 }

@@ -1,0 +1,150 @@
+using Microsoft.Extensions.Options;
+using OperationCodeMentor.Airtable;
+
+namespace OperationCodeMentor.Storage.Airtable;
+
+/// <summary>The rows of an option table (Skillsets, Services, Affiliations) in the order Airtable lists them.</summary>
+public sealed class OptionTable(IReadOnlyList<(string Id, string Name)> rows)
+{
+    public IReadOnlyList<string> Names { get; } = rows.Select(r => r.Name).ToList();
+
+    public string? IdOf(string name) => rows.FirstOrDefault(r => r.Name == name).Id;
+
+    public string? NameOf(string id) => rows.FirstOrDefault(r => r.Id == id).Name;
+}
+
+public sealed record LookupSnapshot(OptionTable Skillsets, OptionTable Services, OptionTable Affiliations, IReadOnlyList<AirtableRecord> Mentors, DateTimeOffset LoadedAt);
+
+/// <summary>
+/// Mentors and the option tables, held in memory so that opening a modal costs no Airtable request and a
+/// submission only what it must write. Once older than <c>Airtable:CacheTtl</c> the next reader triggers a
+/// refresh in the background and keeps getting the current copy meanwhile. Mentors this process writes are
+/// applied at once, and survive a refresh that was already reading when they were written.
+/// </summary>
+public sealed partial class AirtableLookups(
+    AirtableClient client,
+    IOptionsMonitor<AirtableStoreOptions> options,
+    TimeProvider clock,
+    ILogger<AirtableLookups> log)
+{
+    /// <summary>After a failed refresh, readers keep the old copy and the next attempt waits this long.</summary>
+    private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(30);
+
+    private readonly object _gate = new();
+    private readonly Dictionary<string, (AirtableRecord Record, long Seq)> _written = new(StringComparer.Ordinal);
+    private LookupSnapshot? _snapshot;
+    private Task<LookupSnapshot>? _loading;
+    private DateTimeOffset _nextAttempt = DateTimeOffset.MinValue;
+    private long _seq;
+
+    /// <summary>The refresh in flight, if any (tests wait on it).</summary>
+    internal Task? Refreshing
+    {
+        get { lock (_gate) return _loading; }
+    }
+
+    public async Task<LookupSnapshot> GetAsync(CancellationToken ct = default)
+    {
+        Task<LookupSnapshot> first;
+        lock (_gate)
+        {
+            if (_snapshot is { } current)
+            {
+                var now = clock.GetUtcNow();
+                if (_loading is null && now - current.LoadedAt >= options.CurrentValue.CacheTtl && now >= _nextAttempt)
+                    _loading = RefreshInBackgroundAsync();
+                return current;
+            }
+            first = _loading ??= LoadAsync();
+        }
+        return await first.WaitAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Reloads now and waits for it (start-up, and tests).</summary>
+    public async Task<LookupSnapshot> ReloadAsync(CancellationToken ct = default)
+    {
+        Task<LookupSnapshot> loading;
+        lock (_gate) loading = _loading ??= LoadAsync();
+        return await loading.WaitAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Puts a mentor record this process has just written into the cached copy.</summary>
+    public void Remember(AirtableRecord mentor)
+    {
+        lock (_gate)
+        {
+            _written[mentor.Id] = (mentor, ++_seq);
+            if (_snapshot is { } s) _snapshot = s with { Mentors = Overlay(s.Mentors, [mentor]) };
+        }
+    }
+
+    private async Task<LookupSnapshot> LoadAsync()
+    {
+        // Run the rest outside the caller's lock, so _loading is set before this can finish.
+        await Task.Yield();
+        try
+        {
+            long startSeq;
+            lock (_gate) startSeq = _seq;
+            var o = options.CurrentValue;
+            var skillsets = ReadOptionsAsync(o.Tables.Skillsets, o.Fields.Skillsets.Name);
+            var services = ReadOptionsAsync(o.Tables.Services, o.Fields.Services.Name);
+            var affiliations = ReadOptionsAsync(o.Tables.Affiliations, o.Fields.Affiliations.Name);
+            var mentors = client.ListAsync(o.Tables.Mentors);
+            var loaded = new LookupSnapshot(await skillsets.ConfigureAwait(false), await services.ConfigureAwait(false),
+                await affiliations.ConfigureAwait(false), await mentors.ConfigureAwait(false), clock.GetUtcNow());
+            lock (_gate)
+            {
+                // Writes that began after this read started may be missing from it: lay them over the fresh copy.
+                var newer = _written.Where(w => w.Value.Seq > startSeq).Select(w => w.Value.Record).ToList();
+                foreach (var stale in _written.Where(w => w.Value.Seq <= startSeq).Select(w => w.Key).ToList()) _written.Remove(stale);
+                _snapshot = loaded with { Mentors = Overlay(loaded.Mentors, newer) };
+                _loading = null;
+                return _snapshot;
+            }
+        }
+        catch
+        {
+            lock (_gate)
+            {
+                _loading = null;
+                _nextAttempt = clock.GetUtcNow() + RetryAfterFailure;
+            }
+            throw;
+        }
+    }
+
+    private async Task<LookupSnapshot> RefreshInBackgroundAsync()
+    {
+        try
+        {
+            return await LoadAsync().ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            LogRefreshFailed(log, e);
+            lock (_gate) return _snapshot!;
+        }
+    }
+
+    private async Task<OptionTable> ReadOptionsAsync(string table, string nameField)
+    {
+        var records = await client.ListAsync(table, new AirtableQuery { Fields = [nameField] }).ConfigureAwait(false);
+        return new OptionTable(records.Select(r => (r.Id, Name: r.Text(nameField))).Where(r => r.Name is not null).Select(r => (r.Id, r.Name!)).ToList());
+    }
+
+    private static List<AirtableRecord> Overlay(IReadOnlyList<AirtableRecord> mentors, IReadOnlyList<AirtableRecord> written)
+    {
+        var list = mentors.ToList();
+        foreach (var w in written)
+        {
+            var i = list.FindIndex(m => m.Id == w.Id);
+            if (i >= 0) list[i] = w;
+            else list.Add(w);
+        }
+        return list;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not refresh mentors and option lists from Airtable; serving the copy in memory")]
+    private static partial void LogRefreshFailed(ILogger log, Exception e);
+}

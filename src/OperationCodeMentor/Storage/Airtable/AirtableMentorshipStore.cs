@@ -1,0 +1,326 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+using OperationCodeMentor.Airtable;
+using OperationCodeMentor.Mentorship;
+
+namespace OperationCodeMentor.Storage.Airtable;
+
+/// <summary>
+/// The store for a base the coordinators already run from Airtable.
+/// <list type="bullet">
+/// <item>Mentors and the option tables come from <see cref="AirtableLookups"/>: a modal costs no request, and a
+/// /mentor submission costs its writes plus one read of who holds which claim.</item>
+/// <item>Airtable has no conditional write, so every change that SQLite makes with a conditional UPDATE (claim,
+/// release, assign, reassign, close, reopen, session done, feedback, and the follow-up steps with their version
+/// check) is serialised per request in this process: re-read the record, write only while the condition still
+/// holds. That is only sound with one running instance of the bot, which the README says.</item>
+/// <item>What SQLite's phase trigger does (a claim, release or close starts the new phase's follow-up ladder) is
+/// written in the same update as the change itself (<see cref="StartPhase"/>).</item>
+/// <item>References (R-1001, …) have no sequence in Airtable: the first request after start-up reads the highest
+/// existing one, then numbers are handed out under an in-process lock (one instance again).</item>
+/// <item>New requests and mentors are written as upserts keyed on fields the bot chose before writing (a request's
+/// submission key when it has one, else its reference and mentee), so a retry after an answer that was lost (a 5xx
+/// or timeout after Airtable saved) updates the same row instead of adding one.</item>
+/// </list>
+/// </summary>
+public sealed partial class AirtableMentorshipStore(
+    AirtableClient client,
+    AirtableLookups lookups,
+    IOptionsMonitor<AirtableStoreOptions> options,
+    IOptionsMonitor<MentorshipOptions> mentorship,
+    ILogger<AirtableMentorshipStore> log) : IMentorshipStore
+{
+    private const long FirstRequestNumber = 1001;
+
+    private readonly KeyedLock _requestLocks = new();
+    private readonly SemaphoreSlim _referenceGate = new(1, 1);
+    private readonly RecentSubmissions _submissions = new();
+    private long? _lastReference;
+
+    private AirtableTableNames Tables => options.CurrentValue.Tables;
+    private MentorFieldNames MF => options.CurrentValue.Fields.Mentors;
+    private RequestFieldNames RF => options.CurrentValue.Fields.Requests;
+
+    /// <summary>Loads the caches and the reference counter, so the first people to use the bot pay for neither.</summary>
+    public async Task WarmUpAsync(CancellationToken ct = default)
+    {
+        await lookups.ReloadAsync(ct).ConfigureAwait(false);
+        await _referenceGate.WaitAsync(ct).ConfigureAwait(false);
+        try { _lastReference ??= await HighestReferenceAsync(ct).ConfigureAwait(false); }
+        finally { _referenceGate.Release(); }
+    }
+
+    public async Task<OptionLists> GetOptionListsAsync(CancellationToken ct = default)
+    {
+        var s = await lookups.GetAsync(ct).ConfigureAwait(false);
+        return new OptionLists(s.Services.Names, s.Skillsets.Names, s.Affiliations.Names);
+    }
+
+    public async Task<Mentor?> GetMentorAsync(string slackUserId, CancellationToken ct = default)
+    {
+        var s = await lookups.GetAsync(ct).ConfigureAwait(false);
+        return FindMentor(s, slackUserId) is { } r ? ToMentor(r, s) : null;
+    }
+
+    public async Task<Mentor> SaveMentorAsync(MentorProfile p, DateTimeOffset now, CancellationToken ct = default)
+    {
+        var s = await lookups.GetAsync(ct).ConfigureAwait(false);
+        var f = MF;
+        var fields = new JsonObject
+        {
+            [f.SlackUserId] = p.SlackUserId,
+            [f.Skills] = Links(s.Skillsets, p.Skills, f.Skills),
+            [f.Bio] = p.Bio,
+            [f.MaxMentees] = p.MaxMentees,
+            [f.TimeZone] = p.TimeZone,
+            [f.Active] = true,
+        };
+        // A profile without a name keeps the one already there.
+        if (p.Name is not null) fields[f.Name] = p.Name;
+        var saved = (await client.UpsertAsync(Tables.Mentors, [fields], [f.SlackUserId], ct: ct).ConfigureAwait(false)).Single();
+        lookups.Remember(saved);
+        return ToMentor(saved, s);
+    }
+
+    public async Task<Mentor?> SetMentorPausedAsync(string slackUserId, bool paused, CancellationToken ct = default)
+    {
+        var s = await lookups.GetAsync(ct).ConfigureAwait(false);
+        var record = FindMentor(s, slackUserId) ?? await ReadMentorAsync(slackUserId, ct).ConfigureAwait(false);
+        if (record is null) return null;
+        var saved = (await client.UpdateAsync(Tables.Mentors, [new AirtableRecordUpdate(record.Id, new JsonObject { [MF.Paused] = paused })], ct: ct).ConfigureAwait(false)).Single();
+        lookups.Remember(saved);
+        return ToMentor(saved, s);
+    }
+
+    public async Task<IReadOnlyList<MentorLoad>> GetMentorLoadsAsync(CancellationToken ct = default)
+    {
+        var s = await lookups.GetAsync(ct).ConfigureAwait(false);
+        var claimed = await client.ListAsync(Tables.Requests, new AirtableQuery
+        {
+            Filter = AirtableFormula.FieldEquals(RF.Status, StatusText(RequestStatus.Claimed)),
+            Fields = [RF.ClaimedBySlackId],
+        }, ct).ConfigureAwait(false);
+        var counts = claimed.Select(r => r.Text(RF.ClaimedBySlackId)).OfType<string>()
+            .GroupBy(id => id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        return s.Mentors
+            .Where(m => m.Text(MF.SlackUserId) is not null)
+            .Select(m => ToMentor(m, s))
+            .Select(m => new MentorLoad(m, counts.GetValueOrDefault(m.SlackUserId)))
+            .ToList();
+    }
+
+    public Task<MentorRequest> CreateRequestAsync(NewMentorRequest n, CancellationToken ct = default) => CreateAsync(n, followUpOf: null, ct);
+
+    /// <summary>
+    /// Writes a new open request, due for follow-up planning at once. With a submission key, a repeat in this process
+    /// hands back the first request as it stands (never rewriting it), and a repeat after a restart lands on the same
+    /// row, because the upsert merges on the key.
+    /// </summary>
+    private async Task<MentorRequest> CreateAsync(NewMentorRequest n, string? followUpOf, CancellationToken ct)
+    {
+        using var held = n.SubmissionKey is { } key ? await _requestLocks.LockAsync("submission:" + key, ct).ConfigureAwait(false) : null;
+        if (n.SubmissionKey is { } repeat && _submissions.Find(repeat) is { } firstId && await GetRequestAsync(firstId, ct).ConfigureAwait(false) is { } first)
+            return first;
+
+        var s = await lookups.GetAsync(ct).ConfigureAwait(false);
+        var f = RF;
+        var fields = new JsonObject
+        {
+            [f.MenteeSlackId] = n.MenteeSlackId,
+            [f.MenteeName] = n.MenteeName,
+            [f.Service] = Links(s.Services, [n.Service], f.Service),
+            [f.Skills] = Links(s.Skillsets, n.Skills, f.Skills),
+            [f.Details] = n.Details,
+            [f.Affiliation] = Links(s.Affiliations, [n.Affiliation], f.Affiliation),
+            [f.Status] = StatusText(RequestStatus.Open),
+            [f.RequestedAt] = Iso(n.CreatedAt),
+            [f.NextActionAt] = Iso(DateTimeOffset.UnixEpoch),
+        };
+        if (n.SubmissionKey is not null) fields[f.SubmissionKey] = n.SubmissionKey;
+        if (followUpOf is not null) fields[f.FollowUpOf] = new JsonArray(followUpOf);
+        fields[f.Reference] = RequestReference.Format(await NextReferenceAsync(ct).ConfigureAwait(false));
+        string[] mergeOn = n.SubmissionKey is null ? [f.Reference, f.MenteeSlackId] : [f.SubmissionKey];
+        var saved = (await client.UpsertAsync(Tables.Requests, [fields], mergeOn, ct: ct).ConfigureAwait(false)).Single();
+        if (n.SubmissionKey is not null) _submissions.Remember(n.SubmissionKey, saved.Id);
+        return ToRequest(saved, s);
+    }
+
+    public async Task<MentorRequest?> FindRequestBySubmissionAsync(string submissionKey, CancellationToken ct = default) =>
+        (await QueryAsync(AirtableFormula.FieldEquals(RF.SubmissionKey, submissionKey), ct, maxRecords: 1).ConfigureAwait(false)).FirstOrDefault()?.Tracked.Request;
+
+    public async Task<MentorRequest?> GetRequestAsync(string id, CancellationToken ct = default) =>
+        (await ReadAsync(id, ct).ConfigureAwait(false))?.Tracked.Request;
+
+    public async Task SetRequestPostAsync(string id, string channelId, string messageTs, IReadOnlyList<string> mentioned, CancellationToken ct = default)
+    {
+        if (!IsRecordId(id)) throw new ArgumentException($"'{id}' is not an Airtable record ID.", nameof(id));
+        await client.UpdateAsync(Tables.Requests, [new AirtableRecordUpdate(id, new JsonObject
+        {
+            [RF.ChannelId] = channelId,
+            [RF.MessageTs] = messageTs,
+            [RF.MentionedMentors] = string.Join(", ", mentioned),
+        })], ct: ct).ConfigureAwait(false);
+    }
+
+    public Task<ClaimOutcome> TryClaimAsync(string requestId, string mentorSlackId, DateTimeOffset now, CancellationToken ct = default) =>
+        ClaimAsync(requestId, mentorSlackId, assignedBy: null, now, ct);
+
+    public async Task<ReleaseOutcome> TryReleaseAsync(string requestId, string expectedClaimer, string releasedBy, DateTimeOffset now, CancellationToken ct = default)
+    {
+        var change = await ChangeAsync(requestId, c =>
+        {
+            var r = c.Tracked.Request;
+            if (r.Status != RequestStatus.Claimed || r.ClaimedBy != expectedClaimer) return null;
+            var f = RF;
+            var fields = new JsonObject
+            {
+                [f.ReleasedBySlackId] = releasedBy,
+                [f.ReleasedAt] = Iso(now),
+                [f.ResetCount] = r.ResetCount + 1,
+            };
+            Unclaim(fields);
+            SetOptional(fields, f.ResetBy, DisplayName(FindMentor(c.Lookups, releasedBy), releasedBy));
+            SetOptional(fields, f.ResetOn, Iso(now));
+            return StartPhase(fields, c.Tracked, RequestStatus.Open);
+        }, ct).ConfigureAwait(false);
+        if (change.Before is not { } before) return new ReleaseOutcome(ReleaseResult.NotFound, null);
+        if (change.After is { } after) return new ReleaseOutcome(ReleaseResult.Released, after.Request);
+        return new ReleaseOutcome(before.Request.Status == RequestStatus.Claimed ? ReleaseResult.ClaimChanged : ReleaseResult.NotClaimed, before.Request);
+    }
+
+    public Task CheckAsync(CancellationToken ct = default) =>
+        client.ListAsync(Tables.Requests, new AirtableQuery { MaxRecords = 1, PageSize = 1, Fields = [RF.Reference] }, ct);
+
+    // ---- references ----
+
+    private async Task<long> NextReferenceAsync(CancellationToken ct)
+    {
+        await _referenceGate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var next = (_lastReference ?? await HighestReferenceAsync(ct).ConfigureAwait(false)) + 1;
+            _lastReference = next;
+            return next;
+        }
+        finally
+        {
+            _referenceGate.Release();
+        }
+    }
+
+    /// <summary>Reads every reference once (only that field, 100 a page) to continue after the highest.</summary>
+    private async Task<long> HighestReferenceAsync(CancellationToken ct)
+    {
+        var rows = await client.ListAsync(Tables.Requests, new AirtableQuery
+        {
+            Filter = AirtableFormula.IsNotBlank(RF.Reference),
+            Fields = [RF.Reference],
+        }, ct).ConfigureAwait(false);
+        var highest = FirstRequestNumber - 1;
+        foreach (var r in rows)
+            if (RequestReference.TryParse(r.Text(RF.Reference), out var n) && n > highest) highest = n;
+        return highest;
+    }
+
+    // ---- mapping ----
+
+    private AirtableRecord? FindMentor(LookupSnapshot s, string slackUserId) =>
+        s.Mentors.FirstOrDefault(m => string.Equals(m.Text(MF.SlackUserId), slackUserId, StringComparison.Ordinal));
+
+    /// <summary>A mentor added in Airtable since the last refresh: one exact-match read.</summary>
+    private async Task<AirtableRecord?> ReadMentorAsync(string slackUserId, CancellationToken ct)
+    {
+        var rows = await client.ListAsync(Tables.Mentors, new AirtableQuery { Filter = AirtableFormula.FieldEquals(MF.SlackUserId, slackUserId), MaxRecords = 2 }, ct).ConfigureAwait(false);
+        var found = rows.FirstOrDefault(r => string.Equals(r.Text(MF.SlackUserId), slackUserId, StringComparison.Ordinal));
+        if (found is not null) lookups.Remember(found);
+        return found;
+    }
+
+    private string DisplayName(AirtableRecord? mentor, string slackUserId) => mentor?.Text(MF.Name) ?? slackUserId;
+
+    private static JsonArray Links(OptionTable table, IEnumerable<string> names, string field) =>
+        new(names.Select(name => (JsonNode)JsonValue.Create(table.IdOf(name)
+            ?? throw new InvalidOperationException($"'{name}' is not a row of the table linked by field '{field}'; the option lists may have changed in Airtable.")))
+            .ToArray());
+
+    private static void SetOptional(JsonObject fields, string name, JsonNode? value)
+    {
+        if (!string.IsNullOrEmpty(name)) fields[name] = value;
+    }
+
+    private Mentor ToMentor(AirtableRecord r, LookupSnapshot s)
+    {
+        var f = MF;
+        return new Mentor(
+            r.Id,
+            r.Text(f.SlackUserId) ?? "",
+            r.Text(f.Name),
+            r.Links(f.Skills).Select(id => s.Skillsets.NameOf(id) ?? id).ToList(),
+            r.Text(f.Bio),
+            r.Number(f.MaxMentees) is { } max ? (int)max : mentorship.CurrentValue.DefaultMaxMentees,
+            r.Text(f.TimeZone),
+            r.Flag(f.Active),
+            r.Flag(f.Paused),
+            r.Time(f.LastClaimedAt),
+            r.CreatedTime);
+    }
+
+    private MentorRequest ToRequest(AirtableRecord r, LookupSnapshot s)
+    {
+        var f = RF;
+        return new MentorRequest(
+            r.Id,
+            r.Text(f.Reference) ?? r.Id,
+            r.Text(f.MenteeSlackId) ?? "",
+            r.Text(f.MenteeName),
+            r.Links(f.Service).Select(id => s.Services.NameOf(id) ?? id).FirstOrDefault() ?? "",
+            r.Links(f.Skills).Select(id => s.Skillsets.NameOf(id) ?? id).ToList(),
+            r.Text(f.Details) ?? "",
+            r.Links(f.Affiliation).Select(id => s.Affiliations.NameOf(id) ?? id).FirstOrDefault() ?? "",
+            ParseStatus(r.Text(f.Status), !string.IsNullOrEmpty(f.Claimed) && r.Flag(f.Claimed)),
+            r.Time(f.RequestedAt) ?? r.CreatedTime,
+            r.Text(f.ClaimedBySlackId),
+            r.Time(f.ClaimedAt),
+            r.Text(f.ReleasedBySlackId),
+            r.Time(f.ReleasedAt),
+            (int)(r.Number(f.ResetCount) ?? 0),
+            r.Text(f.ChannelId),
+            r.Text(f.MessageTs),
+            (r.Text(f.MentionedMentors) ?? "").Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
+    internal static string StatusText(RequestStatus status) => status switch
+    {
+        RequestStatus.Open => "open",
+        RequestStatus.Claimed => "claimed",
+        RequestStatus.Completed => "completed",
+        _ => "cancelled",
+    };
+
+    /// <summary>
+    /// Rows Pybot wrote have no status: its Claimed checkbox says whether one is taken. A status coordinators
+    /// invented is treated as closed, so the bot never hands out a request it does not understand.
+    /// </summary>
+    internal static RequestStatus ParseStatus(string? status, bool pybotClaimed) => status?.Trim().ToLowerInvariant() switch
+    {
+        null or "" => pybotClaimed ? RequestStatus.Claimed : RequestStatus.Open,
+        "open" => RequestStatus.Open,
+        "claimed" => RequestStatus.Claimed,
+        "completed" => RequestStatus.Completed,
+        _ => RequestStatus.Cancelled,
+    };
+
+    internal static string Iso(DateTimeOffset t) => AirtableRecord.FormatTime(t);
+
+    private static JsonNode? Iso(DateTimeOffset? t) => t is { } v ? Iso(v) : null;
+
+    internal static bool IsRecordId(string? id) => id is not null && RecordId().IsMatch(id);
+
+    [GeneratedRegex("^rec[A-Za-z0-9]{14}$")]
+    private static partial Regex RecordId();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not note the claim time on mentor {Mentor}; matching fairness may lag until the next claim")]
+    private static partial void LogTouchFailed(ILogger log, Exception e, string mentor);
+}

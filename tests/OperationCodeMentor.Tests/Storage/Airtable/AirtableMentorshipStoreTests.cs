@@ -1,0 +1,285 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using OperationCodeMentor.Mentorship;
+using OperationCodeMentor.Storage.Airtable;
+using OperationCodeMentor.Tests.Fakes;
+
+namespace OperationCodeMentor.Tests.Storage.Airtable;
+
+/// <summary>What the Airtable store does beyond the shared contract: request budget, Pybot's fields, caching, resilience.</summary>
+public sealed class AirtableMentorshipStoreTests
+{
+    private static readonly DateTimeOffset T0 = new(2025, 3, 3, 9, 0, 0, TimeSpan.Zero);
+
+    private static NewMentorRequest Request(string mentee = "UMENTEE01") =>
+        new(mentee, "Mentee " + mentee, "Code Review", ["C#", "SQL"], "Please review my first API project.", "Military Spouse", T0);
+
+    private static MentorProfile Profile(string id) => new(id, "Mentor " + id, ["C#"], null, 2, null);
+
+    /// <summary>A base with one mentor, caches warm, and the fake's log emptied: what a running bot looks like.</summary>
+    private static async Task<FakeAirtableHarness> WarmWithOneMentorAsync()
+    {
+        var h = await FakeAirtableHarness.StartAsync();
+        await h.Store.SaveMentorAsync(Profile("UMENTOR01"), T0);
+        await h.Store.WarmUpAsync();
+        h.Fake.ClearCalls();
+        return h;
+    }
+
+    [Fact]
+    public async Task OpeningAModal_CostsNoRequest_OnceWarm()
+    {
+        await using var h = await WarmWithOneMentorAsync();
+
+        await h.Store.GetOptionListsAsync();
+        await h.Store.GetMentorAsync("UMENTOR01");
+        await h.Store.GetMentorAsync("UNOBODY01");
+
+        Assert.Empty(h.Fake.Calls);
+    }
+
+    [Fact]
+    public async Task MentorSubmission_CostsOneReadAndTwoWrites()
+    {
+        await using var h = await WarmWithOneMentorAsync();
+
+        // The /mentor path: validate against the option lists, store, match, post, note the post.
+        await h.Store.GetOptionListsAsync();
+        var request = await h.Store.CreateRequestAsync(Request());
+        await h.Store.GetMentorLoadsAsync();
+        await h.Store.SetRequestPostAsync(request.Id, "G0MENTORS", "1.2", ["UMENTOR01"]);
+
+        Assert.Equal(1, h.Fake.Calls.Count(c => c.IsRead));
+        Assert.Equal(2, h.Fake.Calls.Count(c => c.IsWrite));
+    }
+
+    [Fact]
+    public async Task ASweep_AsksAirtableOnlyForDueRequests_InOneFilteredRead()
+    {
+        await using var h = await WarmWithOneMentorAsync();
+        var due = await h.Store.CreateRequestAsync(Request("UMENTEE01"));
+        var later = await h.Store.CreateRequestAsync(Request("UMENTEE02"));
+        await h.Store.PlanNextActionsAsync([new(later.Id, 0, T0.AddDays(1))]);
+        h.Requests.Insert(new JsonObject { ["Additional Details"] = "a row Pybot wrote, never on the ladder" });
+        h.Fake.ClearCalls();
+
+        var found = await h.Store.GetDueFollowUpsAsync(T0, 500);
+
+        Assert.Equal([due.Id], found.Select(t => t.Request.Id));
+        var call = Assert.Single(h.Fake.Calls);
+        Assert.True(call.IsRead);
+        Assert.Contains("IS_BEFORE", Uri.UnescapeDataString(call.Query), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PlanningTwelveRequests_CostsTwoReadsAndTwoWrites()
+    {
+        await using var h = await WarmWithOneMentorAsync();
+        var created = new List<MentorRequest>();
+        for (var i = 0; i < 12; i++) created.Add(await h.Store.CreateRequestAsync(Request($"UMENTEE{i:D2}")));
+        h.Fake.ClearCalls();
+
+        var planned = await h.Store.PlanNextActionsAsync(created.Select(r => new PlannedAction(r.Id, 0, T0.AddDays(1))).ToList());
+
+        Assert.Equal(12, planned);
+        Assert.Equal(2, h.Fake.Calls.Count(c => c.IsRead));
+        Assert.Equal(2, h.Fake.Calls.Count(c => c.IsWrite));
+        Assert.All(h.Requests.Records, r => Assert.Equal("2025-03-04T09:00:00.000Z", r.Text("Next Action At")));
+    }
+
+    [Fact]
+    public async Task Activity_TracksEveryFollowUpFact_AndAFollowUpLinksToTheRequestItFollows()
+    {
+        await using var h = await FakeAirtableHarness.StartAsync();
+        var first = await h.Store.CreateRequestAsync(Request());
+        await h.Store.TryClaimAsync(first.Id, "UMENTOR01", T0);
+        await h.Store.TryCompleteSessionAsync(first.Id, "UMENTOR01", "UMENTOR01", T0.AddDays(1));
+
+        var outcome = await h.Store.TryRecordFeedbackAsync(first.Id, SessionFeedback.AnotherMentor, "UMENTEE01", T0.AddDays(2));
+
+        var row = h.Requests.Records.Single(r => r.Id == outcome.FollowUpRequest!.Id);
+        Assert.Equal([first.Id], row.Fields["Follow-up Of"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.Equal("another_mentor", h.Requests.Records.Single(r => r.Id == first.Id).Text("Feedback"));
+        Assert.Equal(FollowUpFields.Escalation | FollowUpFields.SessionDone | FollowUpFields.Feedback | FollowUpFields.RePairs,
+            (await h.Store.GetActivityAsync(T0)).Tracked);
+    }
+
+    [Fact]
+    public async Task References_ContinueFromTheHighestAlreadyInTheBase()
+    {
+        await using var h = await FakeAirtableHarness.StartAsync();
+        foreach (var reference in new[] { "R-1041", "R-998", "R-1007" })
+            h.Requests.Insert(new JsonObject { ["Reference"] = reference, ["Status"] = "completed" });
+        h.Requests.Insert(new JsonObject { ["Additional Details"] = "a row Pybot wrote, without a reference" });
+
+        var created = await h.Store.CreateRequestAsync(Request());
+
+        Assert.Equal("R-1042", created.Reference);
+        Assert.Equal("R-1043", (await h.Store.CreateRequestAsync(Request("UMENTEE02"))).Reference);
+    }
+
+    [Fact]
+    public async Task LinkedFields_AreWrittenAsRecordIds()
+    {
+        await using var h = await FakeAirtableHarness.StartAsync();
+
+        var created = await h.Store.CreateRequestAsync(Request());
+
+        var row = h.Requests.Records.Single(r => r.Id == created.Id);
+        var service = h.Table("Services").Find("Name", "Code Review")!;
+        Assert.Equal([service.Id], row.Fields["Service"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.Equal(["C#", "SQL"], row.Fields["Skillsets Requested"]!.AsArray()
+            .Select(id => h.Table("Skillsets").Records.Single(s => s.Id == id!.GetValue<string>()).Text("Name")));
+        Assert.Equal("open", row.Text("Status"));
+    }
+
+    [Fact]
+    public async Task ClaimAndRelease_KeepWritingPybotsFields()
+    {
+        await using var h = await FakeAirtableHarness.StartAsync();
+        await h.Store.SaveMentorAsync(Profile("UMENTOR01"), T0);
+        var request = await h.Store.CreateRequestAsync(Request());
+
+        await h.Store.TryClaimAsync(request.Id, "UMENTOR01", T0.AddHours(1));
+        var claimed = h.Requests.Records.Single(r => r.Id == request.Id);
+        Assert.True(claimed.Fields["Claimed"]!.GetValue<bool>());
+        Assert.Equal("Mentor UMENTOR01", claimed.Text("Claimed By"));
+        Assert.Equal("2025-03-03T10:00:00.000Z", claimed.Text("Claimed On"));
+
+        await h.Store.TryReleaseAsync(request.Id, "UMENTOR01", "UMENTOR01", T0.AddHours(2));
+        var released = h.Requests.Records.Single(r => r.Id == request.Id);
+        Assert.False(released.Fields.ContainsKey("Claimed"));
+        Assert.False(released.Fields.ContainsKey("Claimed By"));
+        Assert.Equal("Mentor UMENTOR01", released.Text("Reset By"));
+        Assert.Equal("2025-03-03T11:00:00.000Z", released.Text("Reset On"));
+        Assert.Equal(1, released.Fields["Reset Count"]!.GetValue<double>());
+    }
+
+    [Fact]
+    public async Task ARowPybotClaimed_WithoutAStatus_CannotBeClaimedAgain()
+    {
+        await using var h = await FakeAirtableHarness.StartAsync();
+        var legacy = h.Requests.Insert(new JsonObject { ["Claimed"] = true, ["Claimed By"] = "someone@example.org", ["Additional Details"] = "old request" });
+
+        var outcome = await h.Store.TryClaimAsync(legacy.Id, "UMENTOR01", T0);
+
+        Assert.Equal(ClaimResult.AlreadyClaimed, outcome.Result);
+        Assert.Equal(RequestStatus.Claimed, outcome.Request!.Status);
+        Assert.Equal(legacy.Id, outcome.Request.Reference);
+    }
+
+    [Fact]
+    public async Task Mentors_AddedInAirtable_AppearAfterTheTtl_RefreshedInTheBackground()
+    {
+        var clock = new ManualTimeProvider();
+        await using var h = await FakeAirtableHarness.StartAsync(clock: clock);
+        await h.Store.WarmUpAsync();
+        h.Mentors.Insert(new JsonObject { ["Slack User ID"] = "UADDED001", ["Slack Name"] = "Added by a coordinator", ["Active"] = true });
+
+        Assert.Null(await h.Store.GetMentorAsync("UADDED001"));
+        clock.Advance(TimeSpan.FromMinutes(5));
+        h.Fake.ClearCalls();
+        Assert.Null(await h.Store.GetMentorAsync("UADDED001"));
+        // The refresh may already have landed; if not, wait for it.
+        await (h.Lookups.Refreshing ?? Task.CompletedTask).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal("Added by a coordinator", (await h.Store.GetMentorAsync("UADDED001"))!.Name);
+        Assert.Equal(4, h.Fake.Calls.Count);
+    }
+
+    [Fact]
+    public async Task AMentorSavedDuringARefresh_IsNotLostWhenTheRefreshLands()
+    {
+        var clock = new ManualTimeProvider();
+        await using var h = await FakeAirtableHarness.StartAsync(clock: clock);
+        await h.Store.WarmUpAsync();
+        clock.Advance(TimeSpan.FromMinutes(6));
+        // The refresh reads the mentors before the save lands, and its answer arrives after it.
+        var release = h.Fake.HoldAnswers((method, path) => method == "GET" && path.EndsWith("/Mentors", StringComparison.Ordinal));
+
+        await h.Store.GetOptionListsAsync();
+        var refreshing = h.Lookups.Refreshing!;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (h.Fake.HeldAnswers == 0 && watch.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(5);
+        await h.Store.SaveMentorAsync(Profile("UMENTOR09"), T0);
+        release();
+        await refreshing.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Null(h.Lookups.Refreshing);
+        Assert.NotNull(await h.Store.GetMentorAsync("UMENTOR09"));
+    }
+
+    [Fact]
+    public async Task EveryTableAndFieldName_CanBeConfigured()
+    {
+        var names = new AirtableStoreOptions();
+        names.Tables.Mentors = "Volunteers";
+        names.Tables.Requests = "Requests 2025";
+        names.Tables.Skillsets = "Skills";
+        names.Fields.Mentors.SlackUserId = "Slack ID";
+        names.Fields.Requests.Status = "Stage";
+        names.Fields.Requests.Reference = "Ticket";
+        names.Fields.Skillsets.Name = "Skill";
+        names.Fields.Requests.ClaimedBy = "";
+        await using var h = await FakeAirtableHarness.StartAsync(storeOptions: names);
+
+        await h.Store.SaveMentorAsync(Profile("UMENTOR01"), T0);
+        var request = await h.Store.CreateRequestAsync(Request());
+        Assert.Equal(ClaimResult.Claimed, (await h.Store.TryClaimAsync(request.Id, "UMENTOR01", T0)).Result);
+
+        Assert.Equal("UMENTOR01", h.Table("Volunteers").Records.Single().Text("Slack ID"));
+        var row = h.Table("Requests 2025").Records.Single();
+        Assert.Equal("claimed", row.Text("Stage"));
+        Assert.Equal("R-1001", row.Text("Ticket"));
+        Assert.Null(h.Table("Requests 2025").Field("Claimed By"));
+        Assert.Null(h.Base.Table("Mentors"));
+    }
+
+    [Fact]
+    public async Task ARateLimitStorm_LosesNoWriteAndDuplicatesNone()
+    {
+        await using var h = await FakeAirtableHarness.StartAsync(o => o.RateLimitPenalty = TimeSpan.FromMilliseconds(150));
+        h.Fake.Penalty = TimeSpan.FromMilliseconds(100);
+        await h.Store.WarmUpAsync();
+        // Each injected 429 starts a penalty during which every request in flight is refused too: three rounds of refusals.
+        h.Fake.FailNext(3, HttpStatusCode.TooManyRequests);
+
+        var created = await Task.WhenAll(Enumerable.Range(1, 30).Select(i => Task.Run(() => h.Store.CreateRequestAsync(Request($"UMENTEE{i:D2}")))));
+
+        Assert.True(h.Fake.Calls.Count(c => c.Status == 429) >= 30, "Every request should have met at least one 429.");
+        Assert.Equal(30, h.Requests.Records.Count);
+        Assert.Equal(30, created.Select(r => r.Reference).Distinct().Count());
+        Assert.Equal(created.Select(r => r.Id).Order(), h.Requests.Records.Select(r => r.Id).Order());
+    }
+
+    [Fact]
+    public async Task ABurstOfServerErrors_EvenAfterTheWriteLanded_LosesNoWriteAndDuplicatesNone()
+    {
+        await using var h = await FakeAirtableHarness.StartAsync();
+        await h.Store.WarmUpAsync();
+        // Answers lost after Airtable saved (a gateway timing out), then plain outages before it.
+        h.Fake.FailNext(6, HttpStatusCode.BadGateway, afterWrite: true);
+        h.Fake.FailNext(4, HttpStatusCode.ServiceUnavailable);
+
+        var requests = Task.WhenAll(Enumerable.Range(1, 12).Select(i => Task.Run(() => h.Store.CreateRequestAsync(Request($"UMENTEE{i:D2}")))));
+        var mentors = Task.WhenAll(Enumerable.Range(1, 6).Select(i => Task.Run(() => h.Store.SaveMentorAsync(Profile($"UMENTOR{i:D2}"), T0))));
+        await Task.WhenAll(requests, mentors);
+
+        Assert.Equal(10, h.Fake.Calls.Count(c => c.Status >= 500));
+        Assert.Equal(12, h.Requests.Records.Count);
+        Assert.Equal(12, h.Requests.Records.Select(r => r.Text("Reference")).Distinct().Count());
+        Assert.Equal(6, h.Mentors.Records.Count);
+    }
+
+    [Fact]
+    public async Task ATimedOutCreate_IsRetriedIntoOneRow()
+    {
+        await using var h = await FakeAirtableHarness.StartAsync(o => o.RequestTimeout = TimeSpan.FromMilliseconds(300));
+        await h.Store.WarmUpAsync();
+        h.Fake.StallNext(1);
+
+        await h.Store.CreateRequestAsync(Request());
+
+        Assert.Single(h.Requests.Records);
+    }
+}

@@ -1,0 +1,222 @@
+using OperationCodeMentor.Mentorship;
+
+namespace OperationCodeMentor.Tests.Storage;
+
+/// <summary>The coordinator's queries and actions, the stats' activity, and submission-key idempotency.</summary>
+public abstract partial class MentorshipStoreContract
+{
+    private Task<MentorRequest> CreateAtAsync(string mentee, DateTimeOffset at, string? key = null) =>
+        Store.CreateRequestAsync(NewRequest(mentee) with { CreatedAt = at, SubmissionKey = key });
+
+    [Fact]
+    public async Task CreateRequest_WithTheSameSubmissionKey_ReturnsTheFirstRequest_NeverASecondRow()
+    {
+        var first = await Store.CreateRequestAsync(NewRequest("UMENTEE01") with { SubmissionKey = "request-view:V1" });
+        var repeat = await Store.CreateRequestAsync(NewRequest("UMENTEE01", details: "Sent again with other words.") with { SubmissionKey = "request-view:V1" });
+        var other = await Store.CreateRequestAsync(NewRequest("UMENTEE01") with { SubmissionKey = "request-view:V2" });
+
+        Assert.Equal(first.Id, repeat.Id);
+        Assert.Equal(first.Reference, repeat.Reference);
+        Assert.Equal(first.Details, repeat.Details);
+        Assert.NotEqual(first.Id, other.Id);
+        Assert.Equal(first.Id, (await Store.FindRequestBySubmissionAsync("request-view:V1"))!.Id);
+        Assert.Null(await Store.FindRequestBySubmissionAsync("request-view:V3"));
+        Assert.Null(await Store.FindRequestBySubmissionAsync(FormulaInjection));
+        Assert.Equal(2, (await Store.GetOpenRequestsAsync()).Count);
+    }
+
+    [Fact]
+    public async Task CreateRequest_RepeatedAfterTheRequestMovedOn_LeavesItAsItIs()
+    {
+        var first = await Store.CreateRequestAsync(NewRequest() with { SubmissionKey = "request-view:V1" });
+        await Store.TryClaimAsync(first.Id, "UMENTOR01", T0.AddHours(1));
+
+        var repeat = await Store.CreateRequestAsync(NewRequest() with { SubmissionKey = "request-view:V1" });
+
+        Assert.Equal(first.Id, repeat.Id);
+        Assert.Equal(RequestStatus.Claimed, repeat.Status);
+        Assert.Equal("UMENTOR01", (await Store.GetRequestAsync(first.Id))!.ClaimedBy);
+    }
+
+    [Fact]
+    public async Task CreateRequest_TenAtOnceWithOneSubmissionKey_StoresOneRequest()
+    {
+        var created = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ =>
+            Task.Run(() => Store.CreateRequestAsync(NewRequest() with { SubmissionKey = "request-view:V9" }))));
+
+        Assert.Single(created.Select(r => r.Id).Distinct());
+        Assert.Single(await Store.GetOpenRequestsAsync());
+    }
+
+    [Fact]
+    public async Task FindRequestByNumber_FindsTheReference_AndNothingElse()
+    {
+        await OpenRequestAsync("UMENTEE01");
+        var second = await Store.CreateRequestAsync(NewRequest("UMENTEE02"));
+
+        Assert.Equal(second.Id, (await Store.FindRequestByNumberAsync(1002))!.Id);
+        Assert.Null(await Store.FindRequestByNumberAsync(1003));
+        Assert.Null(await Store.FindRequestByNumberAsync(0));
+        Assert.Null(await Store.FindRequestByNumberAsync(-1001));
+    }
+
+    [Fact]
+    public async Task GetOpenRequests_ListsOnlyTheWaitingOnes_OldestFirst()
+    {
+        var newer = await CreateAtAsync("UMENTEE01", T0.AddHours(2));
+        var older = await CreateAtAsync("UMENTEE02", T0);
+        var claimed = await CreateAtAsync("UMENTEE03", T0.AddHours(1));
+        await Store.TryClaimAsync(claimed.Id, "UMENTOR01", T0.AddHours(3));
+
+        Assert.Equal([older.Id, newer.Id], (await Store.GetOpenRequestsAsync()).Select(r => r.Id));
+    }
+
+    [Fact]
+    public async Task GetMenteeRequests_TheirsSinceThen_PlusAnyStillOpen_NewestFirst()
+    {
+        var oldOpen = await CreateAtAsync("UMENTEE01", T0.AddDays(-60));
+        var oldClosed = await CreateAtAsync("UMENTEE01", T0.AddDays(-50));
+        await Store.TryCloseAsync(oldClosed.Id, "UCOORD01", null, allowClaimed: true, T0);
+        var recent = await CreateAtAsync("UMENTEE01", T0.AddDays(-1));
+        var boundary = await CreateAtAsync("UMENTEE01", T0.AddDays(-30));
+        await CreateAtAsync("UMENTEE02", T0);
+
+        var mine = await Store.GetMenteeRequestsAsync("UMENTEE01", T0.AddDays(-30));
+
+        Assert.Equal([recent.Id, boundary.Id, oldOpen.Id], mine.Select(r => r.Id));
+        Assert.Empty(await Store.GetMenteeRequestsAsync(FormulaInjection, T0.AddYears(-5)));
+    }
+
+    [Fact]
+    public async Task GetMentorHistory_WhatTheyHoldOrFinished_MostRecentClaimFirst_UpToTheLimit()
+    {
+        var first = await OpenRequestAsync("UMENTEE01");
+        var second = await OpenRequestAsync("UMENTEE02");
+        var third = await OpenRequestAsync("UMENTEE03");
+        var released = await OpenRequestAsync("UMENTEE04");
+        await Store.TryClaimAsync(first, "UMENTOR01", T0.AddHours(1));
+        await Store.TryClaimAsync(second, "UMENTOR01", T0.AddHours(3));
+        await Store.TryClaimAsync(third, "UMENTOR01", T0.AddHours(2));
+        await Store.TryCompleteSessionAsync(third, "UMENTOR01", "UMENTOR01", T0.AddHours(4));
+        await Store.TryClaimAsync(released, "UMENTOR01", T0.AddHours(5));
+        await Store.TryReleaseAsync(released, "UMENTOR01", "UMENTOR01", T0.AddHours(6));
+
+        Assert.Equal([second, third, first], (await Store.GetMentorHistoryAsync("UMENTOR01", 10)).Select(r => r.Id));
+        Assert.Equal([second, third], (await Store.GetMentorHistoryAsync("UMENTOR01", 2)).Select(r => r.Id));
+        Assert.Empty(await Store.GetMentorHistoryAsync("UMENTOR02", 10));
+    }
+
+    [Fact]
+    public async Task TryAssign_PairsAnOpenRequest_AndCannotOvertakeAClaim()
+    {
+        await Store.SaveMentorAsync(Profile("UMENTOR01"), T0);
+        var id = await OpenRequestAsync();
+
+        var assigned = await Store.TryAssignAsync(id, "UMENTOR01", "UCOORD01", null, T0.AddHours(1));
+        var late = await Store.TryAssignAsync(id, "UMENTOR02", "UCOORD02", null, T0.AddHours(2));
+
+        Assert.Equal(ClaimResult.Claimed, assigned.Result);
+        Assert.Equal("UMENTOR01", assigned.Request!.ClaimedBy);
+        Assert.Equal(T0.AddHours(1), (await Store.GetMentorAsync("UMENTOR01"))!.LastClaimedAt);
+        Assert.Equal(ClaimResult.AlreadyClaimed, late.Result);
+        Assert.Equal("UMENTOR01", late.Request!.ClaimedBy);
+        Assert.Equal(ClaimResult.NotFound, (await Store.TryAssignAsync("recAAAAAAAAAAAAAA", "UMENTOR01", "UCOORD01", null, T0)).Result);
+        var closed = await OpenRequestAsync("UMENTEE02");
+        await Store.TryCloseAsync(closed, "UCOORD01", null, allowClaimed: true, T0);
+        Assert.Equal(ClaimResult.NotOpen, (await Store.TryAssignAsync(closed, "UMENTOR01", "UCOORD01", null, T0)).Result);
+    }
+
+    [Fact]
+    public async Task TryCloseAndTryReopen_ChangeOnlyRequestsInTheRightState()
+    {
+        var open = await OpenRequestAsync("UMENTEE01");
+        var claimed = await ClaimedRequestAsync("UMENTEE02");
+
+        var closed = await Store.TryCloseAsync(open, "UCOORD01", "duplicate of R-1002", allowClaimed: true, T0.AddHours(2));
+        Assert.Equal(TransitionResult.Done, closed.Result);
+        Assert.Equal(RequestStatus.Cancelled, closed.Request!.Status);
+        Assert.Equal(TransitionResult.WrongState, (await Store.TryCloseAsync(open, "UCOORD02", null, allowClaimed: true, T0)).Result);
+        Assert.Equal(TransitionResult.Done, (await Store.TryCloseAsync(claimed, "UCOORD01", null, allowClaimed: true, T0)).Result);
+        Assert.Equal(TransitionResult.NotFound, (await Store.TryCloseAsync("recAAAAAAAAAAAAAA", "UCOORD01", null, allowClaimed: true, T0)).Result);
+
+        var reopened = await Store.TryReopenAsync(claimed);
+        Assert.Equal(TransitionResult.Done, reopened.Result);
+        Assert.Equal(RequestStatus.Open, reopened.Request!.Status);
+        Assert.Null(reopened.Request.ClaimedBy);
+        Assert.Null(reopened.Request.ClaimedAt);
+        var tracked = (await Store.GetTrackedRequestAsync(claimed))!;
+        Assert.Null(tracked.Outcome.ClosedBy);
+        Assert.Null(tracked.Outcome.CloseReason);
+        Assert.Equal(DateTimeOffset.UnixEpoch, tracked.FollowUp.NextActionAt);
+        Assert.Equal(TransitionResult.WrongState, (await Store.TryReopenAsync(claimed)).Result);
+        Assert.Equal(TransitionResult.NotFound, (await Store.TryReopenAsync("999999")).Result);
+        Assert.Equal(ClaimResult.Claimed, (await Store.TryClaimAsync(claimed, "UMENTOR03", T0.AddDays(1))).Result);
+    }
+
+    [Fact]
+    public async Task GetActivity_ReportsWhatHappenedToEachRequestSinceThen()
+    {
+        await CreateAtAsync("UMENTEE00", T0.AddDays(-1));
+        var assigned = (await CreateAtAsync("UMENTEE01", T0)).Id;
+        await Store.TryAssignAsync(assigned, "UMENTOR01", "UCOORD01", null, T0.AddHours(5));
+        var released = (await CreateAtAsync("UMENTEE02", T0.AddHours(1))).Id;
+        await Store.TryAssignAsync(released, "UMENTOR01", "UCOORD01", null, T0.AddHours(2));
+        await Store.TryReleaseAsync(released, "UMENTOR01", "UMENTOR01", T0.AddHours(3));
+        await Store.TryClaimAsync(released, "UMENTOR02", T0.AddHours(4));
+        var closed = (await CreateAtAsync("UMENTEE03", T0.AddHours(2))).Id;
+        await Store.TryCloseAsync(closed, "UCOORD02", "spam", allowClaimed: true, T0.AddHours(4));
+
+        var history = await Store.GetActivityAsync(T0);
+        var rows = history.Requests.ToDictionary(a => a.Request.Id);
+
+        Assert.Equal([assigned, released, closed], history.Requests.Select(a => a.Request.Id));
+        Assert.Equal(T0.AddHours(5), rows[assigned].FirstClaimedAt);
+        Assert.Equal("UCOORD01", rows[assigned].AssignedBy);
+        // The first claim outlives a release and a later claim; the assignment went with the claim it came with.
+        Assert.Equal(T0.AddHours(2), rows[released].FirstClaimedAt);
+        Assert.Null(rows[released].AssignedBy);
+        Assert.Null(rows[closed].FirstClaimedAt);
+        Assert.Equal("UCOORD02", rows[closed].ClosedBy);
+        Assert.Equal("spam", rows[closed].CloseReason);
+    }
+
+    [Fact]
+    public async Task GetActivity_FollowUpFacts_AreRightWheneverTheStoreSaysItTracksThem()
+    {
+        var escalated = await OpenRequestAsync("UMENTEE01");
+        await TakeStepAsync(escalated, FollowUpStep.Escalate, s => s with { EscalatedAt = T0.AddDays(10) }, T0.AddDays(10));
+        await Store.TryClaimAsync(escalated, "UMENTOR01", T0.AddDays(11));
+        await Store.TryReleaseAsync(escalated, "UMENTOR01", "UMENTOR01", T0.AddDays(12));
+        var helped = await CompletedRequestAsync("UMENTEE02");
+        await Store.TryRecordFeedbackAsync(helped, SessionFeedback.Helped, "UMENTEE02", T0.AddDays(3));
+        var rePaired = await CompletedRequestAsync("UMENTEE03");
+        await Store.TryRecordFeedbackAsync(rePaired, SessionFeedback.AnotherMentor, "UMENTEE03", T0.AddDays(3));
+
+        var history = await Store.GetActivityAsync(T0);
+        var rows = history.Requests.ToDictionary(a => a.Request.Id);
+
+        Assert.Equal(4, rows.Count);
+        if (history.Tracked.HasFlag(FollowUpFields.Escalation))
+        {
+            // Released after the escalation: it still counts as escalated.
+            Assert.Equal(T0.AddDays(10), rows[escalated].EscalatedAt);
+            Assert.Null(rows[helped].EscalatedAt);
+        }
+        if (history.Tracked.HasFlag(FollowUpFields.SessionDone))
+        {
+            Assert.Equal(T0.AddDays(2), rows[helped].SessionDoneAt);
+            Assert.Null(rows[escalated].SessionDoneAt);
+        }
+        if (history.Tracked.HasFlag(FollowUpFields.Feedback))
+        {
+            Assert.True(rows[helped].Helped);
+            Assert.False(rows[rePaired].Helped);
+            Assert.Null(rows[escalated].Helped);
+        }
+        if (history.Tracked.HasFlag(FollowUpFields.RePairs))
+        {
+            Assert.Equal(1, rows[rePaired].RePairs);
+            Assert.Equal(0, rows[helped].RePairs);
+        }
+    }
+}
