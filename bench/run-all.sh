@@ -27,23 +27,39 @@ load standin --port 5099 & pids+=($!)
 wait_http http://127.0.0.1:5099/api/x -X POST || true
 
 start_bot() {
+  mkdir -p "$work/$1"
   SLACK_BOT_TOKEN=xoxb-bench SLACK_SIGNING_SECRET=$secret Slack__ApiBaseUrl=http://127.0.0.1:5099/api/ \
-  Slack__MentorsChannel=G0BENCH01 Storage__SqlitePath="$work/$1.db" Urls=http://127.0.0.1:5080 \
+  Slack__MentorsChannel=G0BENCH01 Storage__SqlitePath="$work/$1/mentorship.db" Urls=http://127.0.0.1:5080 \
+  Slack__ChannelInterval=00:00:00 Mentorship__Digest=off \
   Logging__LogLevel__Default=Warning DOTNET_gcServer=0 \
     dotnet "$work/bot/OperationCodeMentor.dll" >"$work/$1.log" 2>&1 &
   bot_pid=$!; pids+=($bot_pid)
   wait_http http://127.0.0.1:5080/healthz
 }
 
+# Waits until the bot has finished the follow-up work of earlier phases, so each phase starts from rest (Bolt has
+# no follow-up work, so it is always at rest).
+settle() {
+  [ "$1" = bot ] || return 0
+  for _ in $(seq 1 3000); do
+    health=$(curl -s http://127.0.0.1:5080/healthz)
+    depth=$(echo "$health" | sed -E 's/.*"depth":([0-9]+).*/\1/')
+    pending=$(echo "$health" | sed -E 's/.*"pendingWork":([0-9]+).*/\1/')
+    [ "$depth" = "0" ] && [ "$pending" = "0" ] && return 0; sleep 0.2
+  done
+}
+
 measure() { # target-url label
   local url=$1 label=$2
   say "$label: warm-up"
   load saturate --target "$url" --secret $secret --concurrency 32 --seconds 3 >/dev/null
+  settle "$label"
   say "$label: saturation (64 in flight, ${secs}s)"
   load saturate --target "$url" --secret $secret --concurrency 64 --seconds "$secs" >"$work/$label-sat.json"
+  settle "$label"
   say "$label: 200 requests/s for ${secs}s"
   load rate --target "$url" --secret $secret --rate 200 --seconds "$secs" >"$work/$label-200.json"
-  for r in 500 1000; do load rate --target "$url" --secret $secret --rate $r --seconds "$secs" >"$work/$label-$r.json"; done
+  for r in 500 1000; do settle "$label"; load rate --target "$url" --secret $secret --rate $r --seconds "$secs" >"$work/$label-$r.json"; done
 }
 
 say "bot (Release, embedded store)"
@@ -63,17 +79,16 @@ start_bot mem
 load seed --target http://127.0.0.1:5080 --secret $secret >/dev/null
 count=${QUICK:+2000}; count=${count:-10000}
 load submit --target http://127.0.0.1:5080 --secret $secret --count "$count" --concurrency 16 >"$work/submit.json"
-for _ in $(seq 1 300); do
-  pending=$(curl -s http://127.0.0.1:5080/healthz | sed -E 's/.*"pendingWork":([0-9]+).*/\1/')
-  [ "$pending" = "0" ] && break; sleep 0.2
-done
+drain_start=$(date +%s.%N)
+settle bot
+drained=$(awk -v a="$drain_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$bot_pid/status)
 hwm_kb=$(awk '/VmHWM/ {print $2}' /proc/$bot_pid/status)
-stored=$(sqlite3 "$work/mem.db" 'select count(*) from requests' 2>/dev/null || echo "?")
+stored=$(sqlite3 "$work/mem/mentorship.db" 'select count(*) from requests' 2>/dev/null || echo "?")
 kill "$bot_pid"; wait "$bot_pid" 2>/dev/null || true
 
 say "matching (BenchmarkDotNet)"
-dotnet run -c Release --project bench/OperationCodeMentor.Bench --nologo -- --filter '*MatchingBenchmarks*' --exporters github ${QUICK:+--job short} >"$work/matching.log" 2>&1
+dotnet run -c Release --project bench/OperationCodeMentor.Bench -- --filter '*MatchingBenchmarks*' --exporters github ${QUICK:+--job short} >"$work/matching.log" 2>&1
 matching=$(ls BenchmarkDotNet.Artifacts/results/*MatchingBenchmarks-report-github.md)
 
 j() { sed -E "s/.*\"$2\":([0-9.]+).*/\1/" "$work/$1.json"; }
@@ -105,7 +120,8 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
   echo "## Memory"
   echo
   echo "After $count submitted requests (each stored, matched, posted and confirmed by DM; $stored requests in the store):"
-  echo "resident set **$((rss_kb / 1024)) MB**, peak $((hwm_kb / 1024)) MB (goal < 200 MB). Submission took $(j submit seconds) s with $(j submit errors) errors."
+  echo "resident set **$((rss_kb / 1024)) MB**, peak $((hwm_kb / 1024)) MB (goal < 200 MB). Acknowledging all of them took $(j submit seconds) s"
+  echo "($(j submit errors) errors); the durable queue finished storing, posting and confirming them $drained s later."
   echo
   echo "## Matching (10,000 mentors, 200 skills, 1–5 skills a request, top 5)"
   echo

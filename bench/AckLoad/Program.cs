@@ -172,6 +172,8 @@ sealed class Load
         ["value"] = new JsonObject { ["type"] = "static_select", ["selected_option"] = new JsonObject { ["value"] = value } },
     };
 
+    // Slack's view IDs are unique; so are these, across load-generator runs against one data folder.
+    private static readonly string ViewPrefix = "V" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
     private static long _views;
 
     private static JsonObject Submission(string callback, string user, JsonObject values) => new()
@@ -179,7 +181,7 @@ sealed class Load
         ["type"] = "view_submission",
         ["user"] = new JsonObject { ["id"] = user, ["username"] = user.ToLowerInvariant() },
         ["team"] = new JsonObject { ["id"] = "TBENCH" },
-        ["view"] = new JsonObject { ["id"] = "VBENCH" + Interlocked.Increment(ref _views), ["callback_id"] = callback, ["state"] = new JsonObject { ["values"] = values } },
+        ["view"] = new JsonObject { ["id"] = ViewPrefix + Interlocked.Increment(ref _views), ["callback_id"] = callback, ["state"] = new JsonObject { ["values"] = values } },
     };
 
     private static JsonObject RequestSubmission(string user) => Submission("mentor_request_modal", user, new JsonObject

@@ -7,7 +7,10 @@ namespace OperationCodeMentor.Slack;
 /// </summary>
 public sealed partial class BackgroundWork(ILogger<BackgroundWork> log) : IHostedService
 {
-    private readonly SemaphoreSlim _slots = new(64);
+    // SQLite's "async" calls block their thread, so each job can hold a pool thread; a small cap keeps enough
+    // threads free to acknowledge Slack within its 3 seconds while a burst of follow-up work runs.
+    public const int MaxConcurrent = 16;
+    private readonly SemaphoreSlim _slots = new(MaxConcurrent);
     private readonly CancellationTokenSource _stopping = new();
     private readonly object _gate = new();
     private int _pending;

@@ -23,6 +23,10 @@ public interface IMentorshipStore : IFollowUpStore
     /// <summary>Every mentor with the number of requests they currently hold.</summary>
     Task<IReadOnlyList<MentorLoad>> GetMentorLoadsAsync(CancellationToken ct = default);
 
+    /// <summary>One mentor with the number of requests they hold; null when not enrolled. Every claim asks this.</summary>
+    async Task<MentorLoad?> GetMentorLoadAsync(string slackUserId, CancellationToken ct = default) =>
+        (await GetMentorLoadsAsync(ct).ConfigureAwait(false)).FirstOrDefault(l => l.Mentor.SlackUserId == slackUserId);
+
     /// <summary>
     /// Stores a new request. With a <see cref="NewMentorRequest.SubmissionKey"/>, creating the same submission
     /// twice returns the first request instead of a second one.

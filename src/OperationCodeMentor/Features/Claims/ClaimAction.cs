@@ -27,8 +27,7 @@ public sealed class ClaimAction(IMentorshipStore store, Pairing pairing, SlackAp
     /// <summary>The claim itself, shared with the Claim buttons on App Home; a null channel tells the clicker by DM.</summary>
     public async Task ClaimAsync(string requestId, string user, string? channel, CancellationToken ct)
     {
-        var loads = await store.GetMentorLoadsAsync(ct).ConfigureAwait(false);
-        var me = loads.FirstOrDefault(l => l.Mentor.SlackUserId == user);
+        var me = await store.GetMentorLoadAsync(user, ct).ConfigureAwait(false);
         if (me is null)
         {
             await slack.TellAsync(channel, user, "Only enrolled mentors can claim requests. Type `/mentor-volunteer` to sign up with your skills, then come back and claim it.", ct).ConfigureAwait(false);

@@ -180,6 +180,20 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
         return list;
     }
 
+    public async Task<MentorLoad?> GetMentorLoadAsync(string slackUserId, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = $"""
+            SELECT {MentorColumns},
+                   (SELECT COUNT(*) FROM requests q WHERE q.status = 'claimed' AND q.claimed_by = mentors.slack_user_id)
+            FROM mentors WHERE slack_user_id = $u
+            """;
+        cmd.Parameters.AddWithValue("$u", slackUserId);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        return await r.ReadAsync(ct).ConfigureAwait(false) ? new MentorLoad(ReadMentor(r), r.GetInt32(MentorColumnCount)) : null;
+    }
+
     public async Task<MentorRequest> CreateRequestAsync(NewMentorRequest n, CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
@@ -254,6 +268,12 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
         if (!long.TryParse(requestId, NumberStyles.None, CultureInfo.InvariantCulture, out var key))
             return new ClaimOutcome(ClaimResult.NotFound, null);
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        // Most clicks on a popular request come after it is taken: answer those from a read, without queueing
+        // for the write lock. The conditional UPDATE below still decides every race that is left.
+        var seen = await GetRequestAsync(c, requestId, ct).ConfigureAwait(false);
+        if (seen is null) return new ClaimOutcome(ClaimResult.NotFound, null);
+        if (seen.Status != RequestStatus.Open)
+            return new ClaimOutcome(seen.Status == RequestStatus.Claimed ? ClaimResult.AlreadyClaimed : ClaimResult.NotOpen, seen);
         await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(ct).ConfigureAwait(false);
         // The conditional UPDATE's row count decides the winner: only a request still 'open' changes.
         await using (var check = c.CreateCommand())
