@@ -196,13 +196,8 @@ static IHost Compose(FakeAirtableHarness h)
         ["Storage:SqlitePath"] = Path.Combine(Path.GetTempPath(), $"ocm-airtable-bench-{Guid.NewGuid():N}", "unused.db"),
     });
     builder.Logging.ClearProviders();
-    builder.Services
-        .AddMentorshipOptions(builder.Configuration)
-        .AddSlack()
-        .AddMentorshipStore()
-        .AddMentorshipFeatures()
-        .AddCoordination(builder.Configuration)
-        .AddFollowUps(builder.Configuration);
+    // The same composition as the bot, so the figures are the bot's.
+    builder.Services.AddMentorBot(builder.Configuration);
     // One rate limiter per process: the harness laid the base out through it a moment ago.
     builder.Services.AddSingleton(h.Limiter);
     var host = builder.Build();

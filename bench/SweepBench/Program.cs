@@ -31,13 +31,8 @@ try
     });
     builder.Logging.ClearProviders();
     builder.Services.AddSingleton<TimeProvider>(new FixedClock(now));
-    builder.Services
-        .AddMentorshipOptions(builder.Configuration)
-        .AddSlack()
-        .AddMentorshipStore()
-        .AddMentorshipFeatures()
-        .AddCoordination(builder.Configuration)
-        .AddFollowUps(builder.Configuration);
+    // The same composition as the bot, so the figures are the bot's.
+    builder.Services.AddMentorBot(builder.Configuration);
     using var host = builder.Build();
     var store = host.Services.GetRequiredService<IMentorshipStore>();
     var sweeper = host.Services.GetRequiredService<FollowUpSweeper>();

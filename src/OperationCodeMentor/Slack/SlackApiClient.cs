@@ -70,7 +70,6 @@ public enum SlackRetry
 public sealed partial class SlackApiClient
 {
     public const string HttpClientName = "slack";
-    private static readonly HttpRequestOptionsKey<string> MethodKey = new("slack-method");
 
     private readonly HttpClient _http;
     private readonly IOptionsMonitor<SlackOptions> _options;
@@ -182,7 +181,6 @@ public sealed partial class SlackApiClient
                 using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri(EnsureSlash(o.ApiBaseUrl)), method));
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token ?? o.BotToken);
                 request.Content = content();
-                request.Options.Set(MethodKey, method);
                 return await _http.SendAsync(request, ctx.CancellationToken).ConfigureAwait(false);
             }, context).ConfigureAwait(false);
         }
