@@ -66,9 +66,9 @@ await using (var h = await FakeAirtableHarness.StartAsync(realRateLimit: true))
             await store.SaveMentorAsync(new MentorProfile(id, "Mentor " + id, ["Python", "Career Advice"], null, 2, null), now);
         }
     });
-    await Step("/mentor modal", "RequestLimits.Check, GetOptionLists", async () =>
+    await Step("/mentor modal", "RequestLimits.CheckBeforeForm, GetOptionLists", async () =>
     {
-        await limits.CheckAsync("UMENTEE01", default);
+        await limits.CheckBeforeFormAsync("UMENTEE01", default);
         await store.GetOptionListsAsync();
     });
     await Step("/mentor submission: ack", "RequestLimits.Recheck, GetOptionLists, then enqueue", async () =>
@@ -77,14 +77,15 @@ await using (var h = await FakeAirtableHarness.StartAsync(realRateLimit: true))
         await store.GetOptionListsAsync();
     });
     MentorRequest request = null!;
-    await Step("/mentor submission: queue", "RequestIntake.CompleteAsync (store, post, confirm)", async () =>
+    await Step("/mentor submission: queue", "RequestIntake.CompleteAsync (number, post, store, confirm)", async () =>
     {
         var submission = new NewMentorRequest("UMENTEE01", "mentee", "Resume Review", ["Python"], "Please look at my résumé.", "Veteran", now);
         var job = new PendingJob(1, RequestIntakeJob.KindName, RequestIntakeJob.KeyFor("V0BENCH01"), RequestIntakeJob.Payload(submission), new JsonObject(), 0, now);
         request = await sp.GetRequiredService<RequestIntake>().CompleteAsync(job, _ => Task.CompletedTask, default);
     });
     var claim = sp.GetRequiredService<ClaimAction>();
-    await Step("claim", "ClaimAction.ClaimAsync", () => claim.ClaimAsync(request.Id, "UMENTOR01", "G0MENTORS", default));
+    // The card was posted before the request was stored, so its Claim button names the request by reference.
+    await Step("claim", "ClaimAction.ClaimAsync (by reference)", () => claim.ClaimAsync(request.Reference, "UMENTOR01", "G0MENTORS", default));
     await Step("release", "GetRequest, TryRelease, GetMentorLoads (as ReleaseAction)", async () =>
     {
         await store.GetRequestAsync(request.Id);
@@ -104,7 +105,9 @@ await using (var h = await FakeAirtableHarness.StartAsync(realRateLimit: true))
     var path = rows.Where(r => r.Step.StartsWith("/mentor submission", StringComparison.Ordinal)).ToList();
     var (pathReads, pathWrites) = (path.Sum(r => r.Reads), path.Sum(r => r.Writes));
     Console.WriteLine();
+    var modal = rows.Single(r => r.Step == "/mentor modal");
     Console.WriteLine($"/mentor submission in all: {pathReads} read(s), {pathWrites} write(s) (goal: at most 1 and 1: {(pathReads <= 1 && pathWrites <= 1 ? "met" : "not met")}).");
+    Console.WriteLine($"/mentor modal: {modal.Reads + modal.Writes} request(s) (goal: none: {(modal.Reads + modal.Writes == 0 ? "met" : "not met")}).");
 }
 
 // ---- 2. Requests per follow-up sweep ----

@@ -126,8 +126,10 @@ public sealed partial class DemoStory(
         var calls = await ActAsync(Cast.Sam, () => people.ClickAsync(Cast.Sam, question, FeedbackAction.HelpedActionId));
         Expect(calls.Any(c => c.Ok && c.Method == "chat.postEphemeral" && c["user"] == Cast.Sam.Id), $"{Cast.Sam.Name} was thanked for the answer");
 
-        var id = PeopleInSlack.FindButton(request, RequestCard.ClaimActionId)?.Button["value"]?.ToString() ?? "";
-        var stored = await store.GetTrackedRequestAsync(id).ConfigureAwait(false);
+        // The card names its request by reference: it was posted before the request was stored.
+        var reference = PeopleInSlack.FindButton(request, RequestCard.ClaimActionId)?.Button["value"]?.ToString();
+        var id = RequestReference.TryParse(reference, out var number) ? await store.FindRequestIdByNumberAsync(number).ConfigureAwait(false) : null;
+        var stored = id is null ? null : await store.GetTrackedRequestAsync(id).ConfigureAwait(false);
         Expect(stored is { Request.Status: RequestStatus.Completed, Outcome.Feedback: SessionFeedback.Helped },
             $"{Reference(request)} is stored as completed, with Sam's answer");
     }

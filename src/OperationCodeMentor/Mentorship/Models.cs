@@ -66,7 +66,20 @@ public sealed record NewMentorRequest(
     string Details,
     string Affiliation,
     DateTimeOffset CreatedAt,
-    string? SubmissionKey = null);
+    string? SubmissionKey = null)
+{
+    /// <summary>
+    /// The reference number handed out for this request before it was stored (<see cref="Storage.IMentorshipStore.ReserveRequestNumberAsync"/>),
+    /// so that its card could be posted first; null to number it when it is stored.
+    /// </summary>
+    public long? Number { get; init; }
+
+    /// <summary>Where its card was posted before it was stored; null when it has not been posted yet.</summary>
+    public RequestPost? Post { get; init; }
+}
+
+/// <summary>A request's card in the mentors channel and the mentors it mentioned.</summary>
+public sealed record RequestPost(string ChannelId, string MessageTs, IReadOnlyList<string> Mentioned);
 
 /// <summary>The choices offered in the forms.</summary>
 public sealed record OptionLists(IReadOnlyList<string> Services, IReadOnlyList<string> Skillsets, IReadOnlyList<string> Affiliations);

@@ -148,6 +148,20 @@ public sealed partial class PendingWorkQueue : BackgroundService
         return added;
     }
 
+    /// <summary>
+    /// The largest whole number recorded under <paramref name="field"/> in the progress of a job of this kind still
+    /// waiting to finish; null when none has one.
+    /// </summary>
+    public long? HighestPendingProgress(string kind, string field)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT MAX(CAST(json_extract(progress, $path) AS INTEGER)) FROM jobs WHERE state = 'pending' AND kind = $kind";
+        cmd.Parameters.AddWithValue("$path", "$." + field);
+        cmd.Parameters.AddWithValue("$kind", kind);
+        return cmd.ExecuteScalar() is long n ? n : null;
+    }
+
     /// <summary>Completes when no acknowledged job is waiting (tests and the demo use this).</summary>
     public Task WhenIdleAsync(CancellationToken ct = default)
     {

@@ -15,6 +15,7 @@ public static class ReliabilityRegistration
         services.AddSingleton<PendingWorkQueue>();
         services.AddHostedService(sp => sp.GetRequiredService<PendingWorkQueue>());
         services.AddSingleton<IPendingJobHandler, RequestIntakeJob>();
+        services.AddSingleton<IReservedRequestNumbers, RequestIntakeJob.Reservations>();
         return services;
     }
 

@@ -33,6 +33,20 @@ public interface IMentorshipStore : IFollowUpStore
     /// </summary>
     Task<MentorRequest> CreateRequestAsync(NewMentorRequest request, CancellationToken ct = default);
 
+    /// <summary>
+    /// Hands out the reference number of a request about to be made, never the same one twice, so that its card can be
+    /// posted before it is stored and the request then written once, together with where its card is
+    /// (<see cref="NewMentorRequest.Number"/> and <see cref="NewMentorRequest.Post"/>).
+    /// </summary>
+    Task<long> ReserveRequestNumberAsync(CancellationToken ct = default);
+
+    /// <summary>
+    /// The ID of the request with this reference number (a card posted before its request was stored names it by
+    /// reference); null when there is none, or none yet.
+    /// </summary>
+    async Task<string?> FindRequestIdByNumberAsync(long number, CancellationToken ct = default) =>
+        (await FindRequestByNumberAsync(number, ct).ConfigureAwait(false))?.Id;
+
     /// <summary>The request created from this submission, if any (used when resuming interrupted work).</summary>
     Task<MentorRequest?> FindRequestBySubmissionAsync(string submissionKey, CancellationToken ct = default);
 
@@ -63,7 +77,15 @@ public interface IMentorshipStore : IFollowUpStore
     /// <summary>A mentee's requests made at or after <paramref name="since"/>, plus any of theirs still open; newest first.</summary>
     Task<IReadOnlyList<MentorRequest>> GetMenteeRequestsAsync(string menteeSlackId, DateTimeOffset since, CancellationToken ct = default);
 
-    /// <summary>Requests this mentor holds or held until they were completed or closed, most recent claim first.</summary>
+    /// <summary>
+    /// <see cref="GetMenteeRequestsAsync"/>, but a store that keeps recent requests in memory may answer from that copy,
+    /// which can lag changes made outside the bot by a few minutes: for a first check that is repeated on current data
+    /// before anything depends on it.
+    /// </summary>
+    Task<IReadOnlyList<MentorRequest>> GetMenteeRequestsCachedAsync(string menteeSlackId, DateTimeOffset since, CancellationToken ct = default) =>
+        GetMenteeRequestsAsync(menteeSlackId, since, ct);
+
+    /// <summary>Requests this mentor holds until they were completed or closed, most recent claim first.</summary>
     Task<IReadOnlyList<MentorRequest>> GetMentorHistoryAsync(string mentorSlackId, int limit, CancellationToken ct = default);
 
     /// <summary>

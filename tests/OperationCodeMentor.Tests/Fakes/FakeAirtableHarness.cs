@@ -28,7 +28,23 @@ public sealed class FakeAirtableHarness : IAsyncDisposable
         Limiter = new AirtableRateLimiter(clock);
         Client = NewClient();
         Lookups = new AirtableLookups(Client, Monitor(storeOptions), clock, logs.CreateLogger<AirtableLookups>());
-        Store = new AirtableMentorshipStore(Client, Lookups, Monitor(storeOptions), Monitor(new MentorshipOptions()), logs.CreateLogger<AirtableMentorshipStore>());
+        Store = new AirtableMentorshipStore(Client, Lookups, Monitor(storeOptions), Monitor(new MentorshipOptions()), [Reserved],
+            logs.CreateLogger<AirtableMentorshipStore>());
+    }
+
+    /// <summary>Another store on the same base with nothing in memory, as after a restart of the bot.</summary>
+    public AirtableMentorshipStore NewStore() =>
+        new(Client, new AirtableLookups(Client, Monitor(StoreOptions), Clock, Logs.CreateLogger<AirtableLookups>()), Monitor(StoreOptions),
+            Monitor(new MentorshipOptions()), [Reserved], Logs.CreateLogger<AirtableMentorshipStore>());
+
+    /// <summary>Numbers a submission still in the queue reserved (as the durable queue reports them after a restart).</summary>
+    public ReservedNumbers Reserved { get; } = new();
+
+    public sealed class ReservedNumbers : IReservedRequestNumbers
+    {
+        public long? Value { get; set; }
+
+        public long? Highest() => Value;
     }
 
     public FakeAirtable Fake { get; }

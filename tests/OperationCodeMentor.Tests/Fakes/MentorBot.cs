@@ -137,7 +137,9 @@ public sealed class MentorBot : WebApplicationFactory<Program>
         response.EnsureSuccessStatusCode();
         var post = Slack.CallsTo("chat.postMessage").Where(c => c["channel"] == MentorsChannelId).Skip(before).Single();
         var claim = post.Body["blocks"]!.AsArray().SelectMany(b => b!["elements"]?.AsArray() ?? []).First(e => e!["action_id"]?.ToString() == "claim_request");
-        return (await Store.GetRequestAsync(claim!["value"]!.ToString()))!;
+        // The card names its request by reference (it is posted before the request is stored).
+        Assert.True(RequestReference.TryParse(claim!["value"]!.ToString(), out var number), "The Claim button should carry the request's reference.");
+        return (await Store.FindRequestByNumberAsync(number))!;
     }
 
     /// <summary>Clicks a button on the request's channel message.</summary>

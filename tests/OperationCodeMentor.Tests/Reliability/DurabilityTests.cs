@@ -33,6 +33,33 @@ public class DurabilityTests
     }
 
     [Fact]
+    public async Task WhenSlackCannotTakeTheCard_TheRequestIsStoredAtOnce_AndItsCardPostedOnceWhenSlackRecovers()
+    {
+        await using var bot = await MentorBot.StartAsync();
+        bot.Slack.FailNext("chat.postMessage", HttpStatusCode.ServiceUnavailable, times: 3);
+        var queue = bot.Services.GetRequiredService<OperationCodeMentor.Reliability.PendingWorkQueue>();
+
+        Assert.Equal(HttpStatusCode.OK, (await bot.Http.SendAsync(bot.Requests.Interaction(Submission("UMENTEE1")))).StatusCode);
+
+        // Coordinators can see it while Slack is failing, though it has no card yet.
+        OperationCodeMentor.Mentorship.MentorRequest? stored = null;
+        await Eventually.TrueAsync(() => (stored = bot.Store.GetOpenRequestsAsync().Result.SingleOrDefault()) is not null, "the request to be stored");
+        Assert.Null(stored!.MessageTs);
+        Assert.Empty(bot.Slack.Messages);
+
+        for (var round = 0; round < 200 && queue.Depth > 0; round++)
+        {
+            await Task.Delay(20);
+            bot.Clock.Advance(TimeSpan.FromSeconds(30));
+        }
+        await bot.IdleAsync();
+
+        var card = Assert.Single(bot.Slack.Messages, m => m.Channel == MentorBot.MentorsChannelId);
+        Assert.Equal(card.Ts, (await bot.Store.GetRequestAsync(stored.Id))!.MessageTs);
+        Assert.Single(bot.Slack.Messages, m => m.Channel == "DUMENTEE1");
+    }
+
+    [Fact]
     public async Task WhileSlackIsDown_SubmissionsWait_ThenAllGoOutOnceInOrder()
     {
         await using var bot = await MentorBot.StartAsync();

@@ -96,7 +96,7 @@ public sealed class FaultInjectionTests
         var cards = bot.Slack.Messages.Where(m => m.Channel == MentorBot.MentorsChannelId && m.ThreadTs is null).ToList();
         var cardOf = cards.GroupBy(m => m.Body["blocks"]![0]!["block_id"]!.ToString()).ToDictionary(g => g.Key, g => g.ToList());
         Assert.Equal(Burst, cards.Count);
-        Assert.All(records, r => Assert.Equal(cardOf["request-" + r.Id].Single().Ts, r.Text("Slack Message TS")));
+        Assert.All(records, r => Assert.Equal(cardOf["request-" + r.Text("Reference")].Single().Ts, r.Text("Slack Message TS")));
 
         // One "we received it" DM per mentee, naming their own request; at most one "it's delayed" notice.
         foreach (var record in records)
@@ -111,20 +111,40 @@ public sealed class FaultInjectionTests
     }
 
     [Fact]
-    public async Task Mentor_WhileAirtableCannotAnswer_TellsThePersonInsteadOfStayingSilent()
+    public async Task Mentor_WhileAirtableCannotAnswer_StillOpensTheForm_FromWhatTheBotHolds()
     {
         var clock = new ManualTimeProvider();
         await using var airtable = await FakeAirtableHarness.StartAsync(clock: clock, fakeClock: clock);
         await using var bot = await MentorBot.StartAsync(OnAirtable(airtable), clock: clock, services: QuickSlackTimeout);
-        // The limit check's read, and each of its three retries.
-        airtable.Fake.FailNext(4, HttpStatusCode.ServiceUnavailable);
+        airtable.Fake.ClearCalls();
+        airtable.Fake.BeginOutage();
 
         var ack = await bot.Http.SendAsync(bot.Requests.Command("/mentor", "UMENTEE01", responseUrl: bot.Slack.ResponseUrl("mentor")));
-        await RunClockUntilAsync(clock, () => bot.Slack.CallsTo("response_url").Count > 0, "an answer to /mentor", TimeSpan.FromSeconds(10));
+        await RunClockUntilAsync(clock, () => bot.Slack.CallsTo("views.open").Count > 0, "the form to open", TimeSpan.FromSeconds(10));
 
         Assert.Equal(HttpStatusCode.OK, ack.StatusCode);
+        Assert.Contains(RequestModal.CallbackId, Assert.Single(bot.Slack.CallsTo("views.open")).AllText, StringComparison.Ordinal);
+        Assert.Empty(bot.Slack.CallsTo("response_url"));
+        // The option lists, the mentors and the mentee's recent requests are in memory: Airtable was not asked.
+        Assert.Empty(airtable.Fake.Calls);
+    }
+
+    [Fact]
+    public async Task Mentor_AtTheLimit_WhileAirtableCannotAnswer_IsStillToldWhy()
+    {
+        var clock = new ManualTimeProvider();
+        await using var airtable = await FakeAirtableHarness.StartAsync(clock: clock, fakeClock: clock);
+        await using var bot = await MentorBot.StartAsync(OnAirtable(airtable), clock: clock, services: QuickSlackTimeout);
+        var waiting = await bot.Store.CreateRequestAsync(new OperationCodeMentor.Mentorship.NewMentorRequest("UMENTEE01", "Mentee", "Code Review",
+            ["Python"], "A request still waiting for a mentor.", "Veteran", clock.GetUtcNow()));
+        // The confirming read on current data, and each of its three retries.
+        airtable.Fake.FailNext(4, HttpStatusCode.ServiceUnavailable);
+
+        await bot.Http.SendAsync(bot.Requests.Command("/mentor", "UMENTEE01", responseUrl: bot.Slack.ResponseUrl("mentor")));
+        await RunClockUntilAsync(clock, () => bot.Slack.CallsTo("response_url").Count > 0, "an answer to /mentor", TimeSpan.FromSeconds(10));
+
         var answer = Assert.Single(bot.Slack.CallsTo("response_url"));
-        Assert.Contains("couldn't open the request form just now", answer.Text, StringComparison.Ordinal);
+        Assert.Contains($"waiting for a mentor ({waiting.Reference})", answer.Text, StringComparison.Ordinal);
         Assert.Empty(bot.Slack.CallsTo("views.open"));
         Assert.Equal(4, airtable.Fake.Calls.Count(c => c.Status == 503));
     }

@@ -49,6 +49,30 @@ public abstract partial class MentorshipStoreContract
     }
 
     [Fact]
+    public async Task ReservedNumbers_AreNeverHandedOutTwice_AndTheRequestIsStoredOnceWithItsCard()
+    {
+        var reserved = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => Task.Run(() => Store.ReserveRequestNumberAsync())));
+        var numberedLater = await Store.CreateRequestAsync(NewRequest("UMENTEE02"));
+        Assert.Equal(6, reserved.Append(Number(numberedLater)).Distinct().Count());
+
+        var post = new RequestPost("G0MENTORS", "1741000000.000100", ["UMENTOR01", "UMENTOR02"]);
+        var stored = await Store.CreateRequestAsync(NewRequest("UMENTEE01") with { Number = reserved[2], Post = post, SubmissionKey = "request-view:V7" });
+        var again = await Store.CreateRequestAsync(NewRequest("UMENTEE01") with { Number = reserved[2], Post = post, SubmissionKey = "request-view:V7" });
+
+        Assert.Equal(RequestReference.Format(reserved[2]), stored.Reference);
+        Assert.Equal(stored.Id, again.Id);
+        var read = (await Store.GetRequestAsync(stored.Id))!;
+        Assert.Equal(("G0MENTORS", "1741000000.000100"), (read.ChannelId, read.MessageTs));
+        Assert.Equal(["UMENTOR01", "UMENTOR02"], read.MentionedMentors);
+        Assert.Equal(stored.Id, await Store.FindRequestIdByNumberAsync(reserved[2]));
+        // Reserved but not stored (yet): nothing answers to that number.
+        Assert.Null(await Store.FindRequestIdByNumberAsync(reserved[3]));
+        Assert.Equal(2, (await Store.GetOpenRequestsAsync()).Count);
+    }
+
+    private static long Number(MentorRequest r) => RequestReference.TryParse(r.Reference, out var n) ? n : throw new InvalidOperationException(r.Reference);
+
+    [Fact]
     public async Task FindRequestByNumber_FindsTheReference_AndNothingElse()
     {
         await OpenRequestAsync("UMENTEE01");

@@ -39,6 +39,17 @@ public sealed class ClaimAction(IMentorshipStore store, Pairing pairing, SlackAp
             return;
         }
 
+        // A card posted just before its request was stored names the request by reference.
+        if (requestId.StartsWith("R-", StringComparison.Ordinal) && RequestReference.TryParse(requestId, out var number))
+        {
+            if (await store.FindRequestIdByNumberAsync(number, ct).ConfigureAwait(false) is not { } stored)
+            {
+                await slack.TellAsync(channel, user, $"I can't find {requestId} in the records yet. If it was posted in the last few minutes it is still being saved: please press Claim again shortly. If it keeps saying this, ask a mentor coordinator.", ct).ConfigureAwait(false);
+                return;
+            }
+            requestId = stored;
+        }
+
         var outcome = await store.TryClaimAsync(requestId, user, clock.GetUtcNow(), ct).ConfigureAwait(false);
         switch (outcome.Result)
         {

@@ -24,7 +24,7 @@ public sealed partial class MentorCommand(IMentorshipStore store, SlackApiClient
             try
             {
                 // The limit check runs alongside loading the form, so it adds no wait before the modal opens.
-                var limit = limits.CheckAsync(command.UserId, stop);
+                var limit = limits.CheckBeforeFormAsync(command.UserId, stop);
                 var options = await store.GetOptionListsAsync(stop).ConfigureAwait(false);
                 if (await limit.ConfigureAwait(false) is { } refusal)
                 {

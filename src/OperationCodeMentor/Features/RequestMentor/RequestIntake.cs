@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using OperationCodeMentor.Features.FollowUp;
 using OperationCodeMentor.Features.Requests;
@@ -20,9 +21,10 @@ public sealed partial class RequestIntake(
     ILogger<RequestIntake> log)
 {
     /// <summary>
-    /// Finishes an acknowledged submission: store it, post it, confirm it to the mentee. Every step records its
-    /// intent in the job's progress before its side effect, and a rerun after a crash checks whether that side
-    /// effect happened (the store by submission key, Slack by reading the conversation back), so each happens once.
+    /// Finishes an acknowledged submission: number it, post its card, store it together with where the card is, and
+    /// confirm it to the mentee. Posting before storing makes the request one write to the store, not two. Every step
+    /// records its intent in the job's progress before its side effect, and a rerun after a crash checks whether that
+    /// side effect happened (the store by submission key, Slack by reading the conversation back), so each happens once.
     /// </summary>
     public async Task<MentorRequest> CompleteAsync(PendingJob job, Func<CancellationToken, Task> saveProgress, CancellationToken ct)
     {
@@ -38,11 +40,40 @@ public sealed partial class RequestIntake(
                 ?? throw new PermanentJobFailure($"Request {id} of submission {job.Key} is no longer in the store.");
         if (request is null && progress["creating"] is not null)
             request = await store.FindRequestBySubmissionAsync(job.Key, ct).ConfigureAwait(false);
+        var postRefused = false;
         if (request is null)
         {
+            if (progress[RequestIntakeJob.NumberProgress] is null)
+            {
+                progress[RequestIntakeJob.NumberProgress] = await store.ReserveRequestNumberAsync(ct).ConfigureAwait(false);
+                await saveProgress(ct).ConfigureAwait(false);
+            }
+            var numbered = submission with { Number = progress[RequestIntakeJob.NumberProgress]!.GetValue<long>() };
+            using var numberScope = log.BeginRequestScope(RequestReference.Format(numbered.Number.Value));
+            RequestPost? post = null;
+            Exception? postFailure = null;
+            try
+            {
+                post = await PostBeforeStoringAsync(numbered, progress, saveProgress, ct).ConfigureAwait(false);
+            }
+            catch (SlackApiException e) when (e.IsRefusal && !e.IsAuthProblem)
+            {
+                // Slack said no about this channel (not_in_channel, channel_not_found): retrying now would hold up
+                // every request behind this one. The request is stored, and the follow-up sweep posts it in full.
+                LogPostRefused(log, RequestReference.Format(numbered.Number.Value), e.Error, SlackErrors.Advice(e.Error));
+                postRefused = true;
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                // Slack is failing: store the request anyway, so coordinators see it while the queue keeps trying to post.
+                postFailure = e;
+            }
             progress["creating"] = true;
             await saveProgress(ct).ConfigureAwait(false);
-            request = await store.CreateRequestAsync(submission, ct).ConfigureAwait(false);
+            request = await store.CreateRequestAsync(numbered with { Post = post }, ct).ConfigureAwait(false);
+            progress["requestId"] = request.Id;
+            await saveProgress(ct).ConfigureAwait(false);
+            if (postFailure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(postFailure);
         }
         if (progress["requestId"] is null)
         {
@@ -51,15 +82,16 @@ public sealed partial class RequestIntake(
         }
 
         using var scope = log.BeginRequestScope(request.Reference);
-        if (request.MessageTs is null)
+        if (request.MessageTs is null && !postRefused)
         {
+            // Stored while Slack was failing (or by an earlier version that stored first): post it now, once.
             var channelId = await channel.GetIdAsync(ct).ConfigureAwait(false);
             var posted = progress["posting"] is null ? null
                 : await slack.FindMarkedMessageAsync(channelId, null, RequestCard.Marker(request), request.CreatedAt, ct).ConfigureAwait(false);
             if (posted is not null)
             {
                 LogAlreadyPosted(log, request.Reference);
-                await store.SetRequestPostAsync(request.Id, channelId, posted, [], ct).ConfigureAwait(false);
+                await store.SetRequestPostAsync(request.Id, channelId, posted, Mentioned(progress), ct).ConfigureAwait(false);
             }
             else
             {
@@ -71,8 +103,6 @@ public sealed partial class RequestIntake(
                 }
                 catch (SlackApiException e) when (e.IsRefusal && !e.IsAuthProblem)
                 {
-                    // Slack said no about this channel (not_in_channel, channel_not_found): retrying now would hold up
-                    // every request behind this one. The request is stored, and the follow-up sweep posts it in full.
                     LogPostRefused(log, request.Reference, e.Error, SlackErrors.Advice(e.Error));
                 }
             }
@@ -107,6 +137,34 @@ public sealed partial class RequestIntake(
     }
 
     /// <summary>
+    /// Posts the card of a numbered request that is not stored yet, or finds the one an interrupted run already posted.
+    /// Its Claim button names the request by reference, the only name it has so far.
+    /// </summary>
+    private async Task<RequestPost> PostBeforeStoringAsync(NewMentorRequest numbered, JsonObject progress, Func<CancellationToken, Task> saveProgress,
+        CancellationToken ct)
+    {
+        var reference = RequestReference.Format(numbered.Number!.Value);
+        var draft = new MentorRequest(reference, reference, numbered.MenteeSlackId, numbered.MenteeName, numbered.Service, numbered.Skills,
+            numbered.Details, numbered.Affiliation, RequestStatus.Open, numbered.CreatedAt, null, null, null, null, 0, null, null, []);
+        var channelId = await channel.GetIdAsync(ct).ConfigureAwait(false);
+        if (progress["posting"] is not null
+            && await slack.FindMarkedMessageAsync(channelId, null, RequestCard.Marker(draft), draft.CreatedAt, ct).ConfigureAwait(false) is { } ts)
+        {
+            LogAlreadyPosted(log, reference);
+            return new RequestPost(channelId, ts, Mentioned(progress));
+        }
+        return await PostCardAsync(draft, exclude: null, note: null, SlackRetry.OnlyIfNotSent, async mentioned =>
+        {
+            progress["posting"] = true;
+            progress["mentioned"] = new JsonArray(mentioned.Select(m => (JsonNode?)m).ToArray());
+            await saveProgress(ct).ConfigureAwait(false);
+        }, ct).ConfigureAwait(false);
+    }
+
+    private static List<string> Mentioned(JsonObject progress) =>
+        progress["mentioned"] is JsonArray a ? a.Select(m => m?.ToString()).OfType<string>().ToList() : [];
+
+    /// <summary>
     /// When the store or Slack keeps failing, tell the mentee once that their request is safe and only delayed:
     /// a best effort, since Slack may be the thing that is down.
     /// </summary>
@@ -134,6 +192,14 @@ public sealed partial class RequestIntake(
     public async Task<IReadOnlyList<string>> PostAsync(MentorRequest request, IReadOnlySet<string>? exclude, CancellationToken ct,
         string? note = null, SlackRetry retry = SlackRetry.Always)
     {
+        var posted = await PostCardAsync(request, exclude, note, retry, beforePosting: null, ct).ConfigureAwait(false);
+        await store.SetRequestPostAsync(request.Id, posted.ChannelId, posted.MessageTs, posted.Mentioned, ct).ConfigureAwait(false);
+        return posted.Mentioned;
+    }
+
+    private async Task<RequestPost> PostCardAsync(MentorRequest request, IReadOnlySet<string>? exclude, string? note, SlackRetry retry,
+        Func<IReadOnlyList<string>, Task>? beforePosting, CancellationToken ct)
+    {
         var o = options.CurrentValue;
         var loads = await store.GetMentorLoadsAsync(ct).ConfigureAwait(false);
         var matches = MentorMatcher.Match(request.Skills, loads, o.MaxMentions, exclude);
@@ -142,9 +208,9 @@ public sealed partial class RequestIntake(
 
         var channelId = await channel.GetIdAsync(ct).ConfigureAwait(false);
         var (text, blocks) = RequestCard.Open(request, RequestCard.MentionLine(mentioned, o.Coordinators), note);
+        if (beforePosting is not null) await beforePosting(mentioned).ConfigureAwait(false);
         var posted = await slack.PostMessageAsync(channelId, text, blocks, ct: ct, retry: retry).ConfigureAwait(false);
-        await store.SetRequestPostAsync(request.Id, posted.Channel, posted.Ts, mentioned, ct).ConfigureAwait(false);
-        return mentioned;
+        return new RequestPost(posted.Channel, posted.Ts, mentioned);
     }
 
     private static string Received(MentorRequest r) =>

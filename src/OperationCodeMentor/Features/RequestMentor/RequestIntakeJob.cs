@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Reliability;
+using OperationCodeMentor.Storage;
 
 namespace OperationCodeMentor.Features.RequestMentor;
 
@@ -26,4 +27,16 @@ public sealed class RequestIntakeJob(RequestIntake intake) : IPendingJobHandler
 
     public Task RunAsync(PendingJob job, Func<CancellationToken, Task> saveProgress, CancellationToken ct) =>
         intake.CompleteAsync(job, saveProgress, ct);
+
+    /// <summary>Where a job keeps the reference number it reserved before posting the request's card.</summary>
+    public const string NumberProgress = "number";
+
+    /// <summary>
+    /// The numbers submissions still in the queue reserved. Resolved when asked rather than at construction: the
+    /// queue's handlers need the store, which asks this.
+    /// </summary>
+    public sealed class Reservations(IServiceProvider services) : IReservedRequestNumbers
+    {
+        public long? Highest() => services.GetRequiredService<PendingWorkQueue>().HighestPendingProgress(KindName, NumberProgress);
+    }
 }

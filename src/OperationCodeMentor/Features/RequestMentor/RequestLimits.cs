@@ -10,8 +10,9 @@ public sealed record LimitRefusal(string Message, string ModalError);
 
 /// <summary>
 /// Keeps requests fair: a mentee may have <c>Mentorship:MaxOpenRequestsPerMentee</c> waiting for a mentor at once
-/// and send <c>Mentorship:MaxRequestsPer30Days</c> in any 30 days. Coordinators are exempt. One indexed query per
-/// check, because it runs before the request modal opens, inside Slack's 3-second trigger window.
+/// and send <c>Mentorship:MaxRequestsPer30Days</c> in any 30 days. Coordinators are exempt. Checked twice: before the
+/// form opens, inside Slack's 3-second trigger window, from the store's in-memory copy where it keeps one (so opening
+/// the form costs Airtable nothing); and when the form is submitted, on current data.
 /// </summary>
 public sealed partial class RequestLimits(IMentorshipStore store, IOptionsMonitor<MentorshipOptions> mentorship,
     IOptionsMonitor<CoordinationOptions> coordination, TimeProvider clock, ILogger<RequestLimits> log)
@@ -41,11 +42,35 @@ public sealed partial class RequestLimits(IMentorshipStore store, IOptionsMonito
         }
     }
 
+    /// <summary>
+    /// The check before the form opens. It may read a copy a few minutes old, so a refusal is confirmed on current data
+    /// first (a coordinator may just have closed a request in Airtable); when the store cannot answer, the copy's
+    /// refusal stands, since it names the requests and says what to do.
+    /// </summary>
+    public async Task<LimitRefusal?> CheckBeforeFormAsync(string menteeSlackId, CancellationToken ct)
+    {
+        if (await CheckAsync(menteeSlackId, cached: true, ct).ConfigureAwait(false) is not { } remembered) return null;
+        try
+        {
+            return await CheckAsync(menteeSlackId, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            LogConfirmSkipped(log, e.GetType().Name, e.Message);
+            return remembered;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not confirm a request limit on current data ({ErrorType}: {Error}); refusing from the copy in memory")]
+    private static partial void LogConfirmSkipped(ILogger log, string errorType, string error);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not re-check the request limits at submission ({ErrorType}: {Error}); accepting the request, whose form passed the check when it opened")]
     private static partial void LogRecheckSkipped(ILogger log, string errorType, string error);
 
-    /// <summary>Null when <paramref name="menteeSlackId"/> may send a request now.</summary>
-    public async Task<LimitRefusal?> CheckAsync(string menteeSlackId, CancellationToken ct)
+    /// <summary>Null when <paramref name="menteeSlackId"/> may send a request now, on current data.</summary>
+    public Task<LimitRefusal?> CheckAsync(string menteeSlackId, CancellationToken ct) => CheckAsync(menteeSlackId, cached: false, ct);
+
+    private async Task<LimitRefusal?> CheckAsync(string menteeSlackId, bool cached, CancellationToken ct)
     {
         var o = coordination.CurrentValue;
         if (mentorship.CurrentValue.IsCoordinator(menteeSlackId)) return null;
@@ -54,7 +79,10 @@ public sealed partial class RequestLimits(IMentorshipStore store, IOptionsMonito
         var now = clock.GetUtcNow();
         var since = now - Window;
         // The store lists newest first; oldest first reads better and puts the next to age out at the front.
-        var mine = (await store.GetMenteeRequestsAsync(menteeSlackId, since, ct).ConfigureAwait(false)).Reverse().ToList();
+        var listed = cached
+            ? await store.GetMenteeRequestsCachedAsync(menteeSlackId, since, ct).ConfigureAwait(false)
+            : await store.GetMenteeRequestsAsync(menteeSlackId, since, ct).ConfigureAwait(false);
+        var mine = listed.Reverse().ToList();
 
         var waiting = mine.Where(r => r.Status == RequestStatus.Open).ToList();
         if (o.MaxOpenRequestsPerMentee > 0 && waiting.Count >= o.MaxOpenRequestsPerMentee)

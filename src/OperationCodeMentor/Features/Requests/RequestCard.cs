@@ -27,8 +27,11 @@ public static partial class RequestCard
         yield return BlockKit.Section(">>> " + Mrkdwn.EscapeAndTruncate(r.Details, BlockKit.MaxSectionText - 4));
     }
 
-    /// <summary>The block ID that marks a request's card, so the card can be found in the channel's history.</summary>
-    public static string Marker(MentorRequest r) => "request-" + r.Id;
+    /// <summary>
+    /// The block ID that marks a request's card, so the card can be found in the channel's history. By reference, which
+    /// a request has before it is stored.
+    /// </summary>
+    public static string Marker(MentorRequest r) => "request-" + r.Reference;
 
     /// <summary>A new or reopened request, with the mentions and the Claim button.</summary>
     public static (string Text, JsonArray Blocks) Open(MentorRequest r, string mentionLine, string? note = null)

@@ -13,13 +13,19 @@ public sealed class OptionTable(IReadOnlyList<(string Id, string Name)> rows)
     public string? NameOf(string id) => rows.FirstOrDefault(r => r.Id == id).Name;
 }
 
-public sealed record LookupSnapshot(OptionTable Skillsets, OptionTable Services, OptionTable Affiliations, IReadOnlyList<AirtableRecord> Mentors, DateTimeOffset LoadedAt);
+/// <summary>
+/// What the store keeps in memory. <see cref="Requests"/> holds the requests waiting for a mentor or held by one, and
+/// every request made since <see cref="RequestsSince"/>: enough to count each mentor's claims and to check a mentee's
+/// request limits without a read.
+/// </summary>
+public sealed record LookupSnapshot(OptionTable Skillsets, OptionTable Services, OptionTable Affiliations, IReadOnlyList<AirtableRecord> Mentors,
+    DateTimeOffset LoadedAt, IReadOnlyList<AirtableRecord> Requests, DateTimeOffset RequestsSince);
 
 /// <summary>
-/// Mentors and the option tables, held in memory so that opening a modal costs no Airtable request and a
-/// submission only what it must write. Once older than <c>Airtable:CacheTtl</c> the next reader triggers a
-/// refresh in the background and keeps getting the current copy meanwhile. Mentors this process writes are
-/// applied at once, and survive a refresh that was already reading when they were written.
+/// Mentors, the option tables, and the open, claimed and recent requests, held in memory so that opening a modal costs
+/// no Airtable request and a submission only what it must write. Once older than <c>Airtable:CacheTtl</c> the next
+/// reader triggers a refresh in the background and keeps getting the current copy meanwhile. Records this process
+/// writes are applied at once, and survive a refresh that was already reading when they were written.
 /// </summary>
 public sealed partial class AirtableLookups(
     AirtableClient client,
@@ -30,8 +36,14 @@ public sealed partial class AirtableLookups(
     /// <summary>After a failed refresh, readers keep the old copy and the next attempt waits this long.</summary>
     private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How far back the copy of requests reaches: the request limits look back 30 days, and a copy up to a cache
+    /// lifetime old must still cover that.
+    /// </summary>
+    public static readonly TimeSpan RecentRequests = TimeSpan.FromDays(31);
+
     private readonly object _gate = new();
-    private readonly Dictionary<string, (AirtableRecord Record, long Seq)> _written = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (AirtableRecord Record, long Seq, bool IsRequest)> _written = new(StringComparer.Ordinal);
     private LookupSnapshot? _snapshot;
     private Task<LookupSnapshot>? _loading;
     private DateTimeOffset _nextAttempt = DateTimeOffset.MinValue;
@@ -73,8 +85,19 @@ public sealed partial class AirtableLookups(
     {
         lock (_gate)
         {
-            _written[mentor.Id] = (mentor, ++_seq);
+            _written[mentor.Id] = (mentor, ++_seq, false);
             if (_snapshot is { } s) _snapshot = s with { Mentors = Overlay(s.Mentors, [mentor]) };
+        }
+    }
+
+    /// <summary>Puts request records this process has just written (every field, as Airtable answered) into the cached copy.</summary>
+    public void RememberRequests(IReadOnlyList<AirtableRecord> requests)
+    {
+        if (requests.Count == 0) return;
+        lock (_gate)
+        {
+            foreach (var r in requests) _written[r.Id] = (r, ++_seq, true);
+            if (_snapshot is { } s) _snapshot = s with { Requests = Overlay(s.Requests, requests) };
         }
     }
 
@@ -91,14 +114,28 @@ public sealed partial class AirtableLookups(
             var services = ReadOptionsAsync(o.Tables.Services, o.Fields.Services.Name);
             var affiliations = ReadOptionsAsync(o.Tables.Affiliations, o.Fields.Affiliations.Name);
             var mentors = client.ListAsync(o.Tables.Mentors);
+            var now = clock.GetUtcNow();
+            var since = now - RecentRequests;
+            var r = o.Fields.Requests;
+            var requests = client.ListAsync(o.Tables.Requests, new AirtableQuery
+            {
+                Filter = AirtableFormula.Or(
+                    AirtableFormula.FieldEquals(r.Status, AirtableMentorshipStore.StatusText(Mentorship.RequestStatus.Open)),
+                    AirtableFormula.FieldEquals(r.Status, AirtableMentorshipStore.StatusText(Mentorship.RequestStatus.Claimed)),
+                    AirtableFormula.AtOrAfter(r.RequestedAt, since)),
+            });
             var loaded = new LookupSnapshot(await skillsets.ConfigureAwait(false), await services.ConfigureAwait(false),
-                await affiliations.ConfigureAwait(false), await mentors.ConfigureAwait(false), clock.GetUtcNow());
+                await affiliations.ConfigureAwait(false), await mentors.ConfigureAwait(false), now, await requests.ConfigureAwait(false), since);
             lock (_gate)
             {
                 // Writes that began after this read started may be missing from it: lay them over the fresh copy.
-                var newer = _written.Where(w => w.Value.Seq > startSeq).Select(w => w.Value.Record).ToList();
+                var newer = _written.Where(w => w.Value.Seq > startSeq).Select(w => w.Value).ToList();
                 foreach (var stale in _written.Where(w => w.Value.Seq <= startSeq).Select(w => w.Key).ToList()) _written.Remove(stale);
-                _snapshot = loaded with { Mentors = Overlay(loaded.Mentors, newer) };
+                _snapshot = loaded with
+                {
+                    Mentors = Overlay(loaded.Mentors, newer.Where(w => !w.IsRequest).Select(w => w.Record).ToList()),
+                    Requests = Overlay(loaded.Requests, newer.Where(w => w.IsRequest).Select(w => w.Record).ToList()),
+                };
                 _loading = null;
                 return _snapshot;
             }
@@ -133,9 +170,9 @@ public sealed partial class AirtableLookups(
         return new OptionTable(records.Select(r => (r.Id, Name: r.Text(nameField))).Where(r => r.Name is not null).Select(r => (r.Id, r.Name!)).ToList());
     }
 
-    private static List<AirtableRecord> Overlay(IReadOnlyList<AirtableRecord> mentors, IReadOnlyList<AirtableRecord> written)
+    private static List<AirtableRecord> Overlay(IReadOnlyList<AirtableRecord> records, IReadOnlyList<AirtableRecord> written)
     {
-        var list = mentors.ToList();
+        var list = records.ToList();
         foreach (var w in written)
         {
             var i = list.FindIndex(m => m.Id == w.Id);
@@ -145,6 +182,6 @@ public sealed partial class AirtableLookups(
         return list;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not refresh mentors and option lists from Airtable; serving the copy in memory")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not refresh mentors, option lists and open requests from Airtable; serving the copy in memory")]
     private static partial void LogRefreshFailed(ILogger log, Exception e);
 }

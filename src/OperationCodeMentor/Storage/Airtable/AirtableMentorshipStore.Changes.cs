@@ -43,6 +43,7 @@ public sealed partial class AirtableMentorshipStore
         if (await ReadAsync(requestId, ct).ConfigureAwait(false) is not { } current) return Change.NotFound;
         if (await decide(current, ct).ConfigureAwait(false) is not { } fields) return new Change(current.Tracked, null, current.Lookups);
         var saved = (await client.UpdateAsync(Tables.Requests, [new AirtableRecordUpdate(requestId, fields)], ct: ct).ConfigureAwait(false)).Single();
+        lookups.RememberRequests([saved]);
         return new Change(current.Tracked, ToTracked(saved, current.Lookups), current.Lookups);
     }
 

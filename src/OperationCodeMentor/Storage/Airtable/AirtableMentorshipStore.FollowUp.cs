@@ -51,7 +51,7 @@ public sealed partial class AirtableMentorshipStore
                     .Where(p => versions.TryGetValue(p.RequestId, out var v) && v == p.Version)
                     .Select(p => new AirtableRecordUpdate(p.RequestId, new JsonObject { [RF.NextActionAt] = Iso(p.NextActionAt) }))
                     .ToList();
-                if (updates.Count > 0) await client.UpdateAsync(Tables.Requests, updates, ct: ct).ConfigureAwait(false);
+                if (updates.Count > 0) lookups.RememberRequests(await client.UpdateAsync(Tables.Requests, updates, ct: ct).ConfigureAwait(false));
                 changed += updates.Count;
             }
             finally

@@ -10,8 +10,9 @@ namespace OperationCodeMentor.Storage.Airtable;
 /// <summary>
 /// The store for a base the coordinators already run from Airtable.
 /// <list type="bullet">
-/// <item>Mentors and the option tables come from <see cref="AirtableLookups"/>: a modal costs no request, and a
-/// /mentor submission costs its writes plus one read of who holds which claim.</item>
+/// <item>Mentors, the option tables and the open, claimed and recent requests come from <see cref="AirtableLookups"/>:
+/// a modal costs no request, and a /mentor submission one read (the request limits, checked on current data) and one
+/// write (the request, numbered and posted before it is written, so it is written once with where its card is).</item>
 /// <item>Airtable has no conditional write, so every change that SQLite makes with a conditional UPDATE (claim,
 /// release, assign, reassign, close, reopen, session done, feedback, and the follow-up steps with their version
 /// check) is serialised per request in this process: re-read the record, write only while the condition still
@@ -19,7 +20,8 @@ namespace OperationCodeMentor.Storage.Airtable;
 /// <item>What SQLite's phase trigger does (a claim, release or close starts the new phase's follow-up ladder) is
 /// written in the same update as the change itself (<see cref="StartPhase"/>).</item>
 /// <item>References (R-1001, …) have no sequence in Airtable: the first request after start-up reads the highest
-/// existing one, then numbers are handed out under an in-process lock (one instance again).</item>
+/// existing one (and any a pending submission reserved before a restart), then numbers are handed out under an
+/// in-process lock (one instance again).</item>
 /// <item>New requests and mentors are written as upserts keyed on fields the bot chose before writing (a request's
 /// submission key when it has one, else its reference and mentee), so a retry after an answer that was lost (a 5xx
 /// or timeout after Airtable saved) updates the same row instead of adding one.</item>
@@ -30,6 +32,7 @@ public sealed partial class AirtableMentorshipStore(
     AirtableLookups lookups,
     IOptionsMonitor<AirtableStoreOptions> options,
     IOptionsMonitor<MentorshipOptions> mentorship,
+    IEnumerable<IReservedRequestNumbers> reserved,
     ILogger<AirtableMentorshipStore> log) : IMentorshipStore
 {
     private const long FirstRequestNumber = 1001;
@@ -94,21 +97,38 @@ public sealed partial class AirtableMentorshipStore(
         return ToMentor(saved, s);
     }
 
+    /// <summary>
+    /// From the copy in memory, which every claim and release this process makes updates at once: choosing whom a card
+    /// mentions costs no read. A claim made in Airtable by hand counts from the next refresh.
+    /// </summary>
     public async Task<IReadOnlyList<MentorLoad>> GetMentorLoadsAsync(CancellationToken ct = default)
     {
         var s = await lookups.GetAsync(ct).ConfigureAwait(false);
-        var claimed = await client.ListAsync(Tables.Requests, new AirtableQuery
-        {
-            Filter = AirtableFormula.FieldEquals(RF.Status, StatusText(RequestStatus.Claimed)),
-            Fields = [RF.ClaimedBySlackId],
-        }, ct).ConfigureAwait(false);
-        var counts = claimed.Select(r => r.Text(RF.ClaimedBySlackId)).OfType<string>()
+        var counts = s.Requests
+            .Where(r => r.Text(RF.Status) == StatusText(RequestStatus.Claimed))
+            .Select(r => r.Text(RF.ClaimedBySlackId)).OfType<string>()
             .GroupBy(id => id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         return s.Mentors
             .Where(m => m.Text(MF.SlackUserId) is not null)
             .Select(m => ToMentor(m, s))
             .Select(m => new MentorLoad(m, counts.GetValueOrDefault(m.SlackUserId)))
             .ToList();
+    }
+
+    /// <summary>A claim checks the mentor's capacity on current data: one read of the requests they hold.</summary>
+    public async Task<MentorLoad?> GetMentorLoadAsync(string slackUserId, CancellationToken ct = default)
+    {
+        var s = await lookups.GetAsync(ct).ConfigureAwait(false);
+        var record = FindMentor(s, slackUserId);
+        if (record is null) return null;
+        var held = await client.ListAsync(Tables.Requests, new AirtableQuery
+        {
+            Filter = AirtableFormula.And(
+                AirtableFormula.FieldEquals(RF.Status, StatusText(RequestStatus.Claimed)),
+                AirtableFormula.FieldEquals(RF.ClaimedBySlackId, slackUserId)),
+            Fields = [RF.ClaimedBySlackId],
+        }, ct).ConfigureAwait(false);
+        return new MentorLoad(ToMentor(record, s), held.Count(r => r.Text(RF.ClaimedBySlackId) == slackUserId));
     }
 
     public Task<MentorRequest> CreateRequestAsync(NewMentorRequest n, CancellationToken ct = default) => CreateAsync(n, followUpOf: null, ct);
@@ -140,10 +160,12 @@ public sealed partial class AirtableMentorshipStore(
         };
         if (n.SubmissionKey is not null) fields[f.SubmissionKey] = n.SubmissionKey;
         if (followUpOf is not null) fields[f.FollowUpOf] = new JsonArray(followUpOf);
-        fields[f.Reference] = RequestReference.Format(await NextReferenceAsync(ct).ConfigureAwait(false));
+        if (n.Post is { } post) PostFields(fields, post.ChannelId, post.MessageTs, post.Mentioned);
+        fields[f.Reference] = RequestReference.Format(n.Number ?? await NextReferenceAsync(ct).ConfigureAwait(false));
         string[] mergeOn = n.SubmissionKey is null ? [f.Reference, f.MenteeSlackId] : [f.SubmissionKey];
         var saved = (await client.UpsertAsync(Tables.Requests, [fields], mergeOn, ct: ct).ConfigureAwait(false)).Single();
         if (n.SubmissionKey is not null) _submissions.Remember(n.SubmissionKey, saved.Id);
+        lookups.RememberRequests([saved]);
         return ToRequest(saved, s);
     }
 
@@ -156,12 +178,41 @@ public sealed partial class AirtableMentorshipStore(
     public async Task SetRequestPostAsync(string id, string channelId, string messageTs, IReadOnlyList<string> mentioned, CancellationToken ct = default)
     {
         if (!IsRecordId(id)) throw new ArgumentException($"'{id}' is not an Airtable record ID.", nameof(id));
-        await client.UpdateAsync(Tables.Requests, [new AirtableRecordUpdate(id, new JsonObject
-        {
-            [RF.ChannelId] = channelId,
-            [RF.MessageTs] = messageTs,
-            [RF.MentionedMentors] = string.Join(", ", mentioned),
-        })], ct: ct).ConfigureAwait(false);
+        var saved = await client.UpdateAsync(Tables.Requests, [new AirtableRecordUpdate(id, PostFields(new JsonObject(), channelId, messageTs, mentioned))], ct: ct)
+            .ConfigureAwait(false);
+        lookups.RememberRequests(saved);
+    }
+
+    private JsonObject PostFields(JsonObject fields, string channelId, string messageTs, IReadOnlyList<string> mentioned)
+    {
+        fields[RF.ChannelId] = channelId;
+        fields[RF.MessageTs] = messageTs;
+        fields[RF.MentionedMentors] = string.Join(", ", mentioned);
+        return fields;
+    }
+
+    public Task<long> ReserveRequestNumberAsync(CancellationToken ct = default) => NextReferenceAsync(ct);
+
+    /// <summary>Open and recent requests are in memory; an older one costs one read.</summary>
+    public async Task<string?> FindRequestIdByNumberAsync(long number, CancellationToken ct = default)
+    {
+        var s = await lookups.GetAsync(ct).ConfigureAwait(false);
+        var reference = RequestReference.Format(number);
+        return s.Requests.FirstOrDefault(r => r.Text(RF.Reference) == reference)?.Id
+            ?? (await FindRequestByNumberAsync(number, ct).ConfigureAwait(false))?.Id;
+    }
+
+    /// <summary>From memory when the copy reaches back to <paramref name="since"/>; otherwise a read.</summary>
+    public async Task<IReadOnlyList<MentorRequest>> GetMenteeRequestsCachedAsync(string menteeSlackId, DateTimeOffset since, CancellationToken ct = default)
+    {
+        var s = await lookups.GetAsync(ct).ConfigureAwait(false);
+        if (since < s.RequestsSince) return await GetMenteeRequestsAsync(menteeSlackId, since, ct).ConfigureAwait(false);
+        return s.Requests
+            .Where(r => r.Text(RF.MenteeSlackId) == menteeSlackId)
+            .Select(r => ToRequest(r, s))
+            .Where(r => r.Status == RequestStatus.Open || r.CreatedAt >= since)
+            .OrderByDescending(r => r.CreatedAt).ThenByDescending(ReferenceNumber)
+            .ToList();
     }
 
     public Task<ClaimOutcome> TryClaimAsync(string requestId, string mentorSlackId, DateTimeOffset now, CancellationToken ct = default) =>
@@ -195,6 +246,7 @@ public sealed partial class AirtableMentorshipStore(
 
     // ---- references ----
 
+    /// <summary>The next reference number, never one already in the base or reserved by a submission still on its way there.</summary>
     private async Task<long> NextReferenceAsync(CancellationToken ct)
     {
         await _referenceGate.WaitAsync(ct).ConfigureAwait(false);
@@ -221,6 +273,9 @@ public sealed partial class AirtableMentorshipStore(
         var highest = FirstRequestNumber - 1;
         foreach (var r in rows)
             if (RequestReference.TryParse(r.Text(RF.Reference), out var n) && n > highest) highest = n;
+        // A submission interrupted between posting its card and storing it holds a number the base does not have yet.
+        foreach (var source in reserved)
+            if (source.Highest() is { } held && held > highest) highest = held;
         return highest;
     }
 

@@ -198,12 +198,18 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         await using var cmd = c.CreateCommand();
+        // A reserved number is the row id (NULL lets SQLite number it); a card posted first is stored in the same insert.
         cmd.CommandText = """
-            INSERT INTO requests(mentee_slack_id, mentee_name, service, skills, details, affiliation, status, created_at, submission_key)
-            VALUES ($u, $name, $service, $skills, $details, $aff, 'open', $now, $key)
+            INSERT INTO requests(id, mentee_slack_id, mentee_name, service, skills, details, affiliation, status, created_at, submission_key,
+                                 channel_id, message_ts, mentioned)
+            VALUES ($id, $u, $name, $service, $skills, $details, $aff, 'open', $now, $key, $channel, $ts, $mentioned)
             ON CONFLICT DO NOTHING
             RETURNING id
             """;
+        cmd.Parameters.AddWithValue("$id", (object?)n.Number ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$channel", (object?)n.Post?.ChannelId ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$ts", (object?)n.Post?.MessageTs ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$mentioned", JsonSerializer.Serialize(n.Post?.Mentioned ?? []));
         cmd.Parameters.AddWithValue("$key", (object?)n.SubmissionKey ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$u", n.MenteeSlackId);
         cmd.Parameters.AddWithValue("$name", (object?)n.MenteeName ?? DBNull.Value);
@@ -217,6 +223,23 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
         // The same submission was stored before: hand back that request rather than a second one.
         return await FindRequestBySubmissionAsync(c, n.SubmissionKey!, ct).ConfigureAwait(false)
             ?? throw new InvalidOperationException("A request conflicted with an existing one but none was found.");
+    }
+
+    /// <summary>
+    /// Advances the same counter SQLite numbers new rows from, so a reserved number is never handed to another row,
+    /// reserved or not.
+    /// </summary>
+    public async Task<long> ReserveRequestNumberAsync(CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = """
+            UPDATE sqlite_sequence SET seq = MAX(seq, (SELECT IFNULL(MAX(id), 0) FROM requests)) + 1 WHERE name = 'requests'
+            RETURNING seq
+            """;
+        return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is long n
+            ? n
+            : throw new InvalidOperationException("The request counter is missing from the database.");
     }
 
     public async Task<MentorRequest?> FindRequestBySubmissionAsync(string submissionKey, CancellationToken ct = default)

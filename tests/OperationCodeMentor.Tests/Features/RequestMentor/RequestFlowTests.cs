@@ -170,4 +170,19 @@ public class RequestFlowTests
         Assert.NotNull(stored!.MessageTs);
     }
 
+
+    [Fact]
+    public async Task Claim_OnACardWhoseRequestIsNotStoredYet_AsksTheMentorToTryAgainShortly()
+    {
+        await using var bot = await MentorBot.StartAsync();
+        await bot.VolunteerAsync("UMENTOR1", ["Python"]);
+
+        await bot.SendAsync(bot.Requests.Interaction(SlackRequests.BlockAction(
+            OperationCodeMentor.Features.Requests.RequestCard.ClaimActionId, "R-1001", "UMENTOR1", MentorBot.MentorsChannelId, "1.000001")));
+
+        var told = Assert.Single(bot.Slack.CallsTo("chat.postEphemeral"));
+        Assert.Equal("UMENTOR1", told["user"]);
+        Assert.Contains("R-1001", told.Text, StringComparison.Ordinal);
+        Assert.Contains("still being saved", told.Text, StringComparison.Ordinal);
+    }
 }

@@ -39,18 +39,94 @@ public sealed class AirtableMentorshipStoreTests
     }
 
     [Fact]
-    public async Task MentorSubmission_CostsOneReadAndTwoWrites()
+    public async Task MentorSubmission_OnTheStore_CostsOneReadAndOneWrite()
     {
         await using var h = await WarmWithOneMentorAsync();
 
-        // The /mentor path: validate against the option lists, store, match, post, note the post.
+        // Opening the form: the option lists and the limits from memory.
         await h.Store.GetOptionListsAsync();
-        var request = await h.Store.CreateRequestAsync(Request());
-        await h.Store.GetMentorLoadsAsync();
-        await h.Store.SetRequestPostAsync(request.Id, "G0MENTORS", "1.2", ["UMENTOR01"]);
+        var since = h.Clock.GetUtcNow().AddDays(-30);
+        await h.Store.GetMenteeRequestsCachedAsync("UMENTEE01", since);
+        Assert.Empty(h.Fake.Calls);
 
+        // Submitting it: the limits on current data, then number, match, and store with where the card went.
+        await h.Store.GetMenteeRequestsAsync("UMENTEE01", since);
+        var number = await h.Store.ReserveRequestNumberAsync();
+        var loads = await h.Store.GetMentorLoadsAsync();
+        var request = await h.Store.CreateRequestAsync(Request() with { Number = number, Post = new RequestPost("G0MENTORS", "1.2", ["UMENTOR01"]) });
+
+        Assert.Single(loads);
         Assert.Equal(1, h.Fake.Calls.Count(c => c.IsRead));
-        Assert.Equal(2, h.Fake.Calls.Count(c => c.IsWrite));
+        Assert.Equal(1, h.Fake.Calls.Count(c => c.IsWrite));
+        var record = Assert.Single(h.Requests.Records);
+        Assert.Equal((request.Reference, "1.2", "G0MENTORS"), (record.Text("Reference"), record.Text("Slack Message TS"), record.Text("Channel ID")));
+    }
+
+    [Fact]
+    public async Task MentorLoads_ComeFromMemory_AndFollowEveryClaimAndReleaseAtOnce()
+    {
+        await using var h = await WarmWithOneMentorAsync();
+        var request = await h.Store.CreateRequestAsync(Request());
+
+        await h.Store.TryClaimAsync(request.Id, "UMENTOR01", T0);
+        h.Fake.ClearCalls();
+        Assert.Equal(1, Assert.Single(await h.Store.GetMentorLoadsAsync()).OpenClaims);
+
+        await h.Store.TryReleaseAsync(request.Id, "UMENTOR01", "UMENTOR01", T0.AddHours(1));
+        h.Fake.ClearCalls();
+        Assert.Equal(0, Assert.Single(await h.Store.GetMentorLoadsAsync()).OpenClaims);
+        Assert.Empty(h.Fake.Calls);
+    }
+
+    [Fact]
+    public async Task AClaimTypedIntoAirtable_CountsForMatchingAfterTheRefresh_AndAtOnceForTheMentorsNextClaim()
+    {
+        var clock = new ManualTimeProvider();
+        await using var h = await FakeAirtableHarness.StartAsync(clock: clock);
+        await h.Store.SaveMentorAsync(Profile("UMENTOR01"), T0);
+        await h.Store.WarmUpAsync();
+        h.Requests.Insert(new JsonObject { ["Status"] = "claimed", ["Claimed By Slack ID"] = "UMENTOR01", ["Requested At"] = "2025-03-01T09:00:00.000Z" });
+
+        // A claim checks capacity on current data.
+        Assert.Equal(1, (await h.Store.GetMentorLoadAsync("UMENTOR01"))!.OpenClaims);
+        Assert.Equal(0, Assert.Single(await h.Store.GetMentorLoadsAsync()).OpenClaims);
+        clock.Advance(TimeSpan.FromMinutes(5));
+        await h.Store.GetMentorLoadsAsync();
+        await (h.Lookups.Refreshing ?? Task.CompletedTask).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, Assert.Single(await h.Store.GetMentorLoadsAsync()).OpenClaims);
+    }
+
+    [Fact]
+    public async Task MenteeRequests_FromMemory_AgreeWithTheQuery()
+    {
+        await using var h = await FakeAirtableHarness.StartAsync(clock: new ManualTimeProvider(T0));
+        await h.Store.WarmUpAsync();
+        var old = await h.Store.CreateRequestAsync(Request("UMENTEE01") with { CreatedAt = T0.AddDays(-40) });
+        var recent = await h.Store.CreateRequestAsync(Request("UMENTEE01") with { CreatedAt = T0.AddDays(-3) });
+        var cancelledLongAgo = await h.Store.CreateRequestAsync(Request("UMENTEE01") with { CreatedAt = T0.AddDays(-50) });
+        await h.Store.TryCloseAsync(cancelledLongAgo.Id, "UCOORD01", "no longer needed", allowClaimed: false, T0.AddDays(-49));
+        await h.Store.CreateRequestAsync(Request("UMENTEE02") with { CreatedAt = T0.AddDays(-1) });
+
+        h.Fake.ClearCalls();
+        var cached = await h.Store.GetMenteeRequestsCachedAsync("UMENTEE01", T0.AddDays(-30));
+        Assert.Empty(h.Fake.Calls);
+        var fresh = await h.Store.GetMenteeRequestsAsync("UMENTEE01", T0.AddDays(-30));
+
+        Assert.Equal([recent.Id, old.Id], cached.Select(r => r.Id));
+        Assert.Equal(fresh.Select(r => r.Id), cached.Select(r => r.Id));
+    }
+
+    [Fact]
+    public async Task ANumberASubmissionReservedBeforeARestart_IsNeverHandedOutAgain()
+    {
+        await using var h = await FakeAirtableHarness.StartAsync();
+        await h.Store.CreateRequestAsync(Request());
+        // Before the restart: R-1002 and R-1003 were reserved and their cards posted; the base has R-1001 only.
+        h.Reserved.Value = 1003;
+        var restarted = h.NewStore();
+
+        Assert.Equal(1004, await restarted.ReserveRequestNumberAsync());
+        Assert.Equal("R-1005", (await restarted.CreateRequestAsync(Request("UMENTEE02"))).Reference);
     }
 
     [Fact]
@@ -184,7 +260,8 @@ public sealed class AirtableMentorshipStoreTests
         await (h.Lookups.Refreshing ?? Task.CompletedTask).WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal("Added by a coordinator", (await h.Store.GetMentorAsync("UADDED001"))!.Name);
-        Assert.Equal(4, h.Fake.Calls.Count);
+        // Mentors, the three option tables, and the open, claimed and recent requests.
+        Assert.Equal(5, h.Fake.Calls.Count);
     }
 
     [Fact]
