@@ -10,8 +10,8 @@ using OperationCodeMentor.Storage;
 namespace OperationCodeMentor.Features.RequestMentor;
 
 /// <summary>
-/// Takes a valid request the rest of the way: store it, find the mentors to mention, post it to the mentors
-/// channel with a Claim button, and tell the mentee what happens next.
+/// Takes a valid request the rest of the way: find the mentors to mention, post it to the mentors channel with a
+/// Claim button, store it with where it was posted, and tell the mentee what happens next.
 /// </summary>
 public sealed partial class RequestIntake(
     IMentorshipStore store,

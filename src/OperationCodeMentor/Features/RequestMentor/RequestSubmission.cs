@@ -7,7 +7,7 @@ namespace OperationCodeMentor.Features.RequestMentor;
 
 /// <summary>
 /// The mentee pressed "Send request". Problems go back into the modal; a valid request is written to the durable
-/// queue, which closes the modal, and is stored, posted and confirmed after the acknowledgement.
+/// queue, which closes the modal, and is posted, stored and confirmed after the acknowledgement.
 /// </summary>
 public sealed class RequestSubmission(IMentorshipStore store, PendingWorkQueue queue, RequestLimits limits, TimeProvider clock)
     : IViewSubmissionHandler
