@@ -12,17 +12,26 @@ using System.Text.Json.Nodes;
 //
 //   AckLoad standin  --port 5099
 //   AckLoad seed     --target URL --secret S
-//   AckLoad rate     --target URL --secret S --rate 200 --seconds 10
+//   AckLoad rate     --target URL --secret S --rate 200 --seconds 10 [--warmup 3] [--connections 16]
 //   AckLoad saturate --target URL --secret S --concurrency 64 --seconds 10
+//   AckLoad presign  --secret S --count 60000 --out FILE     (signed requests for bench/wrk/signed.lua)
 //   AckLoad submit   --target URL --secret S --count 10000 --concurrency 16
-// Every mode prints one JSON line with its figures.
+// Every mode prints one JSON line with its figures. The stand-in also answers POST /slack/* with an empty 200,
+// so the generator can be calibrated against a server that does nothing.
 
+// Enough threads from the start that completions never wait for the pool to grow (it adds about one a second
+// past its minimum), which would show up as latency that the server under test never caused.
+ThreadPool.SetMinThreads(16, 16);
 var mode = args.Length > 0 ? args[0] : "help";
 var opts = Options.Parse(args.Skip(1).ToArray());
 switch (mode)
 {
     case "standin":
         await StandIn.RunAsync(opts.Int("port", 5099));
+        return 0;
+    case "presign":
+        Console.WriteLine(new Load("http://unused", opts.Str("secret", "bench-secret"))
+            .Presign(opts.Int("count", 60_000), opts.Str("out", "signed.txt")).ToJsonString());
         return 0;
     case "seed":
     case "rate":
@@ -32,7 +41,8 @@ switch (mode)
         var result = mode switch
         {
             "seed" => await load.SeedAsync(),
-            "rate" => await load.RateAsync(opts.Int("rate", 200), TimeSpan.FromSeconds(opts.Int("seconds", 10))),
+            "rate" => await load.RateAsync(opts.Int("rate", 200), TimeSpan.FromSeconds(opts.Int("seconds", 10)),
+                TimeSpan.FromSeconds(opts.Int("warmup", 3)), opts.Int("connections", 16)),
             "saturate" => await load.SaturateAsync(opts.Int("concurrency", 64), TimeSpan.FromSeconds(opts.Int("seconds", 10))),
             _ => await load.SubmitAsync(opts.Int("count", 10_000), opts.Int("concurrency", 16)),
         };
@@ -75,6 +85,8 @@ static class StandIn
             };
         });
         app.MapPost("/respond/{id}", () => Results.Json(new { ok = true }));
+        // A server that does nothing, to measure what the load generator itself adds to latency.
+        app.MapPost("/slack/{kind}", () => Results.Ok());
         await app.RunAsync();
     }
 }
@@ -94,12 +106,11 @@ sealed class Load
         { Timeout = TimeSpan.FromSeconds(30) };
     }
 
-    private HttpRequestMessage Signed(string path, string body)
+    private HttpRequestMessage Signed(string path, string body) => Signed(path, Encoding.UTF8.GetBytes(body));
+
+    private HttpRequestMessage Signed(string path, byte[] bytes)
     {
-        var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        var bytes = Encoding.UTF8.GetBytes(body);
-        var baseString = Encoding.UTF8.GetBytes($"v0:{ts}:").Concat(bytes).ToArray();
-        var sig = "v0=" + Convert.ToHexStringLower(HMACSHA256.HashData(_secret, baseString));
+        var (ts, sig) = Signature(bytes);
         var req = new HttpRequestMessage(HttpMethod.Post, _target + path) { Content = new ByteArrayContent(bytes) };
         req.Content.Headers.TryAddWithoutValidation("Content-Type", "application/x-www-form-urlencoded");
         req.Headers.Add("X-Slack-Request-Timestamp", ts);
@@ -107,16 +118,31 @@ sealed class Load
         return req;
     }
 
+    private (string Ts, string Sig) Signature(byte[] body)
+    {
+        var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        var baseString = Encoding.UTF8.GetBytes($"v0:{ts}:").Concat(body).ToArray();
+        return (ts, "v0=" + Convert.ToHexStringLower(HMACSHA256.HashData(_secret, baseString)));
+    }
+
     private static string Form(params (string K, string V)[] f) => string.Join('&', f.Select(x => $"{Uri.EscapeDataString(x.K)}={Uri.EscapeDataString(x.V)}"));
 
-    // Alternates the two things people do most: ask (/mentor) and claim.
     private HttpRequestMessage Next()
+    {
+        var (path, body) = NextBody();
+        return Signed(path, body);
+    }
+
+    // Alternates the two things people do most: ask (/mentor) and claim. Every body is different (user,
+    // trigger, and the Claim card's message), so no click is mistaken for a double click of an earlier one
+    // and every request takes the bot's full path: a modal opened, or a claim checked and answered.
+    private (string Path, byte[] Body) NextBody()
     {
         var n = Interlocked.Increment(ref _n);
         if ((n & 1) == 0)
-            return Signed("/slack/commands", Form(("team_id", "TBENCH"), ("channel_id", "CBENCH"), ("user_id", $"U{n % 5000:D6}"),
+            return ("/slack/commands", Encoding.UTF8.GetBytes(Form(("team_id", "TBENCH"), ("channel_id", "CBENCH"), ("user_id", $"U{n % 5000:D6}"),
                 ("command", "/mentor"), ("text", ""), ("trigger_id", $"{n}.1.bench"), ("response_url", "http://127.0.0.1:5099/respond/1"),
-                ("api_app_id", "ABENCH")));
+                ("api_app_id", "ABENCH"))));
         var payload = new JsonObject
         {
             ["type"] = "block_actions",
@@ -124,20 +150,40 @@ sealed class Load
             ["team"] = new JsonObject { ["id"] = "TBENCH" },
             ["api_app_id"] = "ABENCH",
             ["trigger_id"] = $"{n}.2.bench",
-            ["container"] = new JsonObject { ["type"] = "message", ["message_ts"] = "1700000000.000001", ["channel_id"] = "G0BENCH01" },
+            ["container"] = new JsonObject { ["type"] = "message", ["message_ts"] = $"1700000000.{n:D6}", ["channel_id"] = "G0BENCH01" },
             ["channel"] = new JsonObject { ["id"] = "G0BENCH01" },
             ["response_url"] = "http://127.0.0.1:5099/respond/2",
-            ["actions"] = new JsonArray(new JsonObject { ["action_id"] = "claim_request", ["block_id"] = "request_actions", ["type"] = "button", ["value"] = "1001", ["action_ts"] = "1.1" }),
+            ["actions"] = new JsonArray(new JsonObject { ["action_id"] = "claim_request", ["block_id"] = "request_actions", ["type"] = "button", ["value"] = "1001", ["action_ts"] = $"{n}.1" }),
         };
-        return Signed("/slack/interactions", Form(("payload", payload.ToJsonString())));
+        return ("/slack/interactions", Encoding.UTF8.GetBytes(Form(("payload", payload.ToJsonString()))));
     }
 
-    private async Task<(bool Ok, double Ms)> SendAsync(HttpRequestMessage req)
+    /// <summary>
+    /// Writes <paramref name="count"/> signed requests, one a line (path, timestamp, signature, body separated by
+    /// tabs; form bodies never hold a tab or newline), for wrk to replay. Signed just before a run, they stay
+    /// inside the servers' five-minute replay window.
+    /// </summary>
+    public JsonObject Presign(int count, string file)
+    {
+        using var w = new StreamWriter(file, false, new UTF8Encoding(false));
+        for (var i = 0; i < count; i++)
+        {
+            var (path, body) = NextBody();
+            var (ts, sig) = Signature(body);
+            w.Write(path); w.Write('\t'); w.Write(ts); w.Write('\t'); w.Write(sig); w.Write('\t');
+            w.Write(Encoding.UTF8.GetString(body)); w.Write('\n');
+        }
+        return new JsonObject { ["mode"] = "presign", ["count"] = count, ["file"] = file };
+    }
+
+    private Task<(bool Ok, double Ms)> SendAsync(HttpRequestMessage req) => SendAsync(_http, req);
+
+    private static async Task<(bool Ok, double Ms)> SendAsync(HttpClient http, HttpRequestMessage req)
     {
         var sw = Stopwatch.StartNew();
         try
         {
-            using var resp = await _http.SendAsync(req);
+            using var resp = await http.SendAsync(req);
             await resp.Content.ReadAsByteArrayAsync();
             return (resp.StatusCode == HttpStatusCode.OK, sw.Elapsed.TotalMilliseconds);
         }
@@ -192,39 +238,82 @@ sealed class Load
         ["affiliation"] = Single("Veteran"),
     });
 
-    /// <summary>Open loop: requests start on a fixed schedule whatever the server does, so slowness shows as latency.</summary>
-    public async Task<JsonObject> RateAsync(int rate, TimeSpan duration)
+    /// <summary>
+    /// Open loop: requests start on a fixed schedule whatever the server does, so slowness shows as latency.
+    /// What the generator itself could add to the tail is kept out: the connections are opened and every code
+    /// path is compiled during a warm-up at the same rate that is not recorded; requests are signed before
+    /// the clock starts; a dedicated thread keeps the schedule (sleeping, then spinning the last stretch) and
+    /// starts each send itself rather than queueing it behind the thread pool; a fixed set of keep-alive
+    /// connections is shared, so a burst waits for a free connection (and that wait counts) instead of
+    /// opening new ones. Latency is measured from the time each request was due, not from when it was sent,
+    /// so a late sender cannot hide server slowness; the send lag is reported separately as a check.
+    /// </summary>
+    public async Task<JsonObject> RateAsync(int rate, TimeSpan duration, TimeSpan warmup, int connections)
     {
-        var total = (int)(rate * duration.TotalSeconds);
-        var tasks = new List<Task<(bool Ok, double Ms)>>(total);
-        var interval = TimeSpan.FromSeconds(1.0 / rate);
-        var start = Stopwatch.GetTimestamp();
-        for (var i = 0; i < total; i++)
+        var http = new HttpClient(new SocketsHttpHandler
         {
-            var due = start + (long)(interval.TotalSeconds * i * Stopwatch.Frequency);
-            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
-            if (wait > TimeSpan.FromMilliseconds(1)) await Task.Delay(wait);
-            else while (Stopwatch.GetTimestamp() < due) Thread.SpinWait(20);
-            var scheduled = due;
-            tasks.Add(Task.Run(async () =>
-            {
-                var (ok, _) = await SendAsync(Next());
-                // Latency from when the request was due, so a stalled sender cannot hide server slowness.
-                return (ok, Stopwatch.GetElapsedTime(scheduled).TotalMilliseconds);
-            }));
-        }
-        var results = await Task.WhenAll(tasks);
-        var ms = results.Select(r => r.Ms).Order().ToArray();
+            MaxConnectionsPerServer = connections,
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+        }) { Timeout = TimeSpan.FromSeconds(30) };
+        for (var round = 0; round < 3; round++)
+            await Task.WhenAll(Enumerable.Range(0, connections).Select(_ => SendAsync(http, Next())));
+        await OnScheduleAsync(http, rate, (int)(rate * warmup.TotalSeconds));
+
+        GC.Collect();
+        var run = await OnScheduleAsync(http, rate, (int)(rate * duration.TotalSeconds));
+        var fromDue = run.Select(r => r.FromDue).Order().ToArray();
+        var fromSend = run.Select(r => r.FromSend).Order().ToArray();
+        var lag = run.Select(r => r.FromDue - r.FromSend).Order().ToArray();
         return new JsonObject
         {
             ["mode"] = "rate",
             ["rate"] = rate,
-            ["requests"] = total,
-            ["errors"] = results.LongCount(r => !r.Ok),
-            ["p50_ms"] = Math.Round(Pct(ms, 0.50), 2),
-            ["p99_ms"] = Math.Round(Pct(ms, 0.99), 2),
-            ["max_ms"] = Math.Round(ms[^1], 2),
+            ["requests"] = run.Length,
+            ["connections"] = connections,
+            ["errors"] = run.LongCount(r => !r.Ok),
+            ["p50_ms"] = Math.Round(Pct(fromDue, 0.50), 2),
+            ["p90_ms"] = Math.Round(Pct(fromDue, 0.90), 2),
+            ["p99_ms"] = Math.Round(Pct(fromDue, 0.99), 2),
+            ["max_ms"] = Math.Round(fromDue[^1], 2),
+            ["p99_from_send_ms"] = Math.Round(Pct(fromSend, 0.99), 2),
+            ["p99_send_lag_ms"] = Math.Round(Pct(lag, 0.99), 2),
+            ["gen_gcs"] = GC.CollectionCount(0),
         };
+    }
+
+    private readonly record struct Timed(bool Ok, double FromDue, double FromSend);
+
+    private async Task<Timed[]> OnScheduleAsync(HttpClient http, int rate, int total)
+    {
+        var requests = Enumerable.Range(0, total).Select(_ => Next()).ToArray();
+        var sends = new Task<Timed>[total];
+        var start = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 100;
+        var pacer = new Thread(() =>
+        {
+            for (var i = 0; i < total; i++)
+            {
+                var due = start + (long)((double)i / rate * Stopwatch.Frequency);
+                long now;
+                while ((now = Stopwatch.GetTimestamp()) < due)
+                {
+                    if (due - now > Stopwatch.Frequency / 500) Thread.Sleep(1);
+                    else Thread.SpinWait(20);
+                }
+                sends[i] = TimeAsync(http, requests[i], due);
+            }
+        }) { IsBackground = true, Priority = ThreadPriority.Highest, Name = "pacer" };
+        pacer.Start();
+        await Task.Run(pacer.Join);
+        return await Task.WhenAll(sends);
+    }
+
+    private static async Task<Timed> TimeAsync(HttpClient http, HttpRequestMessage req, long due)
+    {
+        var sent = Stopwatch.GetTimestamp();
+        var (ok, _) = await SendAsync(http, req);
+        var end = Stopwatch.GetTimestamp();
+        return new Timed(ok, Stopwatch.GetElapsedTime(due, end).TotalMilliseconds, Stopwatch.GetElapsedTime(sent, end).TotalMilliseconds);
     }
 
     /// <summary>Closed loop: as many requests as the server will take with N in flight.</summary>
