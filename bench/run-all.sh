@@ -187,9 +187,9 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
   echo
   echo "## Memory"
   echo
-  echo "After $count submitted requests (each stored, matched, posted and confirmed by DM; $stored requests in the store):"
+  echo "After $count submitted requests (each matched, posted, stored and confirmed by DM; $stored requests in the store):"
   echo "resident set **$((rss_kb / 1024)) MB**, peak $((hwm_kb / 1024)) MB (goal < 200 MB, **$(met $((hwm_kb / 1024)) 200 le)**). Acknowledging all of them took $(j "$work/submit.json" seconds) s"
-  echo "($(j "$work/submit.json" errors) errors); the durable queue finished storing, posting and confirming them $drained s later."
+  echo "($(j "$work/submit.json" errors) errors); the durable queue finished posting, storing and confirming them $drained s later."
   echo
   echo "## Matching (10,000 mentors, 200 skills, 1–5 skills a request, top 5)"
   echo
