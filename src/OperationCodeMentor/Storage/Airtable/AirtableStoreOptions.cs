@@ -9,7 +9,7 @@ namespace OperationCodeMentor.Storage.Airtable;
 /// </summary>
 public sealed class AirtableStoreOptions
 {
-    /// <summary>How long mentors and the option tables are served from memory before a background refresh. Default 5 minutes.</summary>
+    /// <summary>How long mentors, the option tables and the open, claimed and recent requests are served from memory before a background refresh. Default 5 minutes.</summary>
     public TimeSpan CacheTtl { get; set; } = TimeSpan.FromMinutes(5);
 
     public AirtableTableNames Tables { get; set; } = new();
