@@ -46,6 +46,8 @@ public class DurabilityTests
         await Eventually.TrueAsync(() => (stored = bot.Store.GetOpenRequestsAsync().Result.SingleOrDefault()) is not null, "the request to be stored");
         Assert.Null(stored!.MessageTs);
         Assert.Empty(bot.Slack.Messages);
+        // Its number stays reserved while its job waits, so a store that numbers in memory never hands it out again.
+        Assert.Equal(1001, Assert.Single(bot.Services.GetServices<OperationCodeMentor.Storage.IReservedRequestNumbers>()).Highest());
 
         for (var round = 0; round < 200 && queue.Depth > 0; round++)
         {
@@ -56,6 +58,7 @@ public class DurabilityTests
 
         var card = Assert.Single(bot.Slack.Messages, m => m.Channel == MentorBot.MentorsChannelId);
         Assert.Equal(card.Ts, (await bot.Store.GetRequestAsync(stored.Id))!.MessageTs);
+        Assert.Null(Assert.Single(bot.Services.GetServices<OperationCodeMentor.Storage.IReservedRequestNumbers>()).Highest());
         Assert.Single(bot.Slack.Messages, m => m.Channel == "DUMENTEE1");
     }
 

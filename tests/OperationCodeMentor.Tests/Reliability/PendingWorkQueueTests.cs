@@ -87,6 +87,23 @@ public sealed class PendingWorkQueueTests : IDisposable
     }
 
     [Fact]
+    public async Task HighestPendingProgress_LooksOnlyAtPendingJobsOfThatKind()
+    {
+        var handler = new Recorder { FailTimes = job => job.Key == "stuck" ? int.MaxValue : 0 };
+        using var queue = Queue(handler);
+        queue.Enqueue("record", "done", Named("done"));
+        queue.Enqueue("record", "stuck", Named("stuck"));
+        await queue.StartAsync(CancellationToken.None);
+        await Eventually.TrueAsync(() => _clock.ActiveDelays > 0, "the stuck job to fail once");
+
+        // The recorder writes "seen" into each job's progress: 1 for both, but only the stuck one is still pending.
+        Assert.Equal(1, queue.HighestPendingProgress("record", "seen"));
+        Assert.Null(queue.HighestPendingProgress("other-kind", "seen"));
+        Assert.Null(queue.HighestPendingProgress("record", "absent"));
+        await queue.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
     public async Task AfterARestart_PendingJobsRunWithTheProgressTheyRecorded()
     {
         var failing = new Recorder { FailTimes = _ => int.MaxValue };

@@ -86,8 +86,10 @@ public sealed partial class RequestIntake(
         {
             // Stored while Slack was failing (or by an earlier version that stored first): post it now, once.
             var channelId = await channel.GetIdAsync(ct).ConfigureAwait(false);
+            // Cards posted by versions that stored first were marked with the request's ID.
             var posted = progress["posting"] is null ? null
-                : await slack.FindMarkedMessageAsync(channelId, null, RequestCard.Marker(request), request.CreatedAt, ct).ConfigureAwait(false);
+                : await slack.FindMarkedMessageAsync(channelId, null, RequestCard.Marker(request), request.CreatedAt, ct).ConfigureAwait(false)
+                    ?? await slack.FindMarkedMessageAsync(channelId, null, "request-" + request.Id, request.CreatedAt, ct).ConfigureAwait(false);
             if (posted is not null)
             {
                 LogAlreadyPosted(log, request.Reference);

@@ -146,18 +146,23 @@ public sealed partial class AirtableMentorshipStore(
 
         var s = await lookups.GetAsync(ct).ConfigureAwait(false);
         var f = RF;
+        // A choice removed from Airtable's lists after the form was sent cannot be linked. The request is kept anyway
+        // (its card may already be in the channel), with what could not be linked written into its details.
+        var unlinked = new List<string>();
         var fields = new JsonObject
         {
             [f.MenteeSlackId] = n.MenteeSlackId,
             [f.MenteeName] = n.MenteeName,
-            [f.Service] = Links(s.Services, [n.Service], f.Service),
-            [f.Skills] = Links(s.Skillsets, n.Skills, f.Skills),
-            [f.Details] = n.Details,
-            [f.Affiliation] = Links(s.Affiliations, [n.Affiliation], f.Affiliation),
+            [f.Service] = LinksKeeping(s.Services, [n.Service], f.Service, unlinked),
+            [f.Skills] = LinksKeeping(s.Skillsets, n.Skills, f.Skills, unlinked),
+            [f.Affiliation] = LinksKeeping(s.Affiliations, [n.Affiliation], f.Affiliation, unlinked),
             [f.Status] = StatusText(RequestStatus.Open),
             [f.RequestedAt] = Iso(n.CreatedAt),
             [f.NextActionAt] = Iso(DateTimeOffset.UnixEpoch),
         };
+        fields[f.Details] = unlinked.Count == 0 ? n.Details
+            : n.Details + $"\n\n(Also chosen, but no longer in the lists so not linked: {string.Join("; ", unlinked)}.)";
+        if (unlinked.Count > 0) LogUnlinked(log, n.SubmissionKey ?? n.MenteeSlackId, string.Join("; ", unlinked));
         if (n.SubmissionKey is not null) fields[f.SubmissionKey] = n.SubmissionKey;
         if (followUpOf is not null) fields[f.FollowUpOf] = new JsonArray(followUpOf);
         if (n.Post is { } post) PostFields(fields, post.ChannelId, post.MessageTs, post.Mentioned);
@@ -178,6 +183,8 @@ public sealed partial class AirtableMentorshipStore(
     public async Task SetRequestPostAsync(string id, string channelId, string messageTs, IReadOnlyList<string> mentioned, CancellationToken ct = default)
     {
         if (!IsRecordId(id)) throw new ArgumentException($"'{id}' is not an Airtable record ID.", nameof(id));
+        // Under the request's lock like every other write of it, so the copy in memory takes the answers in order.
+        using var held = await _requestLocks.LockAsync(id, ct).ConfigureAwait(false);
         var saved = await client.UpdateAsync(Tables.Requests, [new AirtableRecordUpdate(id, PostFields(new JsonObject(), channelId, messageTs, mentioned))], ct: ct)
             .ConfigureAwait(false);
         lookups.RememberRequests(saved);
@@ -299,6 +306,20 @@ public sealed partial class AirtableMentorshipStore(
         new(names.Select(name => (JsonNode)JsonValue.Create(table.IdOf(name)
             ?? throw new InvalidOperationException($"'{name}' is not a row of the table linked by field '{field}'; the option lists may have changed in Airtable.")))
             .ToArray());
+
+    private static JsonArray LinksKeeping(OptionTable table, IEnumerable<string> names, string field, List<string> unlinked)
+    {
+        var ids = new JsonArray();
+        foreach (var name in names)
+        {
+            if (table.IdOf(name) is { } id) ids.Add(id);
+            else unlinked.Add($"{field}: {name}");
+        }
+        return ids;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {Submission} chose options no longer in Airtable's lists ({Unlinked}); stored without those links, named in its details")]
+    private static partial void LogUnlinked(ILogger log, string submission, string unlinked);
 
     private static void SetOptional(JsonObject fields, string name, JsonNode? value)
     {

@@ -232,14 +232,25 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
     public async Task<long> ReserveRequestNumberAsync(CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(ct).ConfigureAwait(false);
         await using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        // The counter's row exists from the database's creation; should it ever be missing, it starts again after the
+        // highest request (and never below R-1001) rather than stopping every submission.
+        cmd.CommandText = """
+            INSERT INTO sqlite_sequence(name, seq)
+            SELECT 'requests', MAX($first - 1, (SELECT IFNULL(MAX(id), 0) FROM requests))
+            WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'requests');
+            """;
+        cmd.Parameters.AddWithValue("$first", FirstRequestNumber);
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         cmd.CommandText = """
             UPDATE sqlite_sequence SET seq = MAX(seq, (SELECT IFNULL(MAX(id), 0) FROM requests)) + 1 WHERE name = 'requests'
             RETURNING seq
             """;
-        return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is long n
-            ? n
-            : throw new InvalidOperationException("The request counter is missing from the database.");
+        var n = (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+        return n;
     }
 
     public async Task<MentorRequest?> FindRequestBySubmissionAsync(string submissionKey, CancellationToken ct = default)

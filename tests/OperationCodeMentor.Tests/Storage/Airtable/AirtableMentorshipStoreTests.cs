@@ -117,6 +117,19 @@ public sealed class AirtableMentorshipStoreTests
     }
 
     [Fact]
+    public async Task ARequestWhoseChoiceWasRemovedFromAirtable_IsStillStored_NamingWhatCouldNotBeLinked()
+    {
+        await using var h = await WarmWithOneMentorAsync();
+
+        var stored = await h.Store.CreateRequestAsync(Request() with { Skills = ["C#", "COBOL on Mars"], Number = 1001 });
+
+        Assert.Equal("R-1001", stored.Reference);
+        Assert.Equal(["C#"], stored.Skills);
+        var record = Assert.Single(h.Requests.Records);
+        Assert.Contains("no longer in the lists so not linked: Skillsets Requested: COBOL on Mars", record.Text("Additional Details"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ANumberASubmissionReservedBeforeARestart_IsNeverHandedOutAgain()
     {
         await using var h = await FakeAirtableHarness.StartAsync();

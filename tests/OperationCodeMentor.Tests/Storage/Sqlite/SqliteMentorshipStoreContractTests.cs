@@ -19,4 +19,21 @@ public sealed class SqliteMentorshipStoreContractTests : MentorshipStoreContract
             if (File.Exists(f)) File.Delete(f);
         return Task.CompletedTask;
     }
+
+    [Fact]
+    public async Task ReserveRequestNumber_WithTheCounterRowGone_StartsAfterTheHighestRequest()
+    {
+        var last = await Store.CreateRequestAsync(NewRequest());
+        using (var c = new SqliteConnection($"Data Source={_path}"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "DELETE FROM sqlite_sequence WHERE name = 'requests'";
+            cmd.ExecuteNonQuery();
+        }
+
+        Assert.Equal("R-1001", last.Reference);
+        Assert.Equal(1002, await Store.ReserveRequestNumberAsync());
+        Assert.Equal("R-1003", (await Store.CreateRequestAsync(NewRequest("UMENTEE02"))).Reference);
+    }
 }
