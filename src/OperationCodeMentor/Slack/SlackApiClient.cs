@@ -305,6 +305,12 @@ public sealed partial class SlackApiClient
         return await PostMessageAsync(channel, text, blocks, ct: ct).ConfigureAwait(false);
     }
 
+    /// <summary>At most this many pages of 200 are read back looking for a marked message.</summary>
+    private const int MaxReadBackPages = 25;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Gave up reading back {Channel} after {Count} messages without finding the one marked; it may be posted again")]
+    private static partial void LogReadBackTooLong(ILogger log, string channel, int count);
+
     /// <summary>
     /// Looks for a message the bot posted whose blocks carry <paramref name="blockId"/>, in a conversation (or one
     /// thread) since a given time, and returns its <c>ts</c>. This is how work interrupted between "Slack took the
@@ -324,9 +330,19 @@ public sealed partial class SlackApiClient
         if (threadTs is not null) form["ts"] = threadTs;
         try
         {
-            var answer = await CallFormAsync(threadTs is null ? "conversations.history" : "conversations.replies", form, ct).ConfigureAwait(false);
-            return (answer["messages"] as JsonArray)?
-                .FirstOrDefault(m => m?["blocks"] is JsonArray blocks && blocks.Any(b => b?["block_id"]?.ToString() == blockId))?["ts"]?.ToString();
+            // Page back to the intent: a busy channel can have had more than a page of messages since. Bounded, so a
+            // runaway cursor cannot hold the caller.
+            for (var page = 0; page < MaxReadBackPages; page++)
+            {
+                var answer = await CallFormAsync(threadTs is null ? "conversations.history" : "conversations.replies", form, ct).ConfigureAwait(false);
+                var found = (answer["messages"] as JsonArray)?
+                    .FirstOrDefault(m => m?["blocks"] is JsonArray blocks && blocks.Any(b => b?["block_id"]?.ToString() == blockId))?["ts"]?.ToString();
+                if (found is not null) return found;
+                if (answer["response_metadata"]?["next_cursor"]?.ToString() is not { Length: > 0 } cursor) return null;
+                form["cursor"] = cursor;
+            }
+            LogReadBackTooLong(_log, channel, MaxReadBackPages * 200);
+            return null;
         }
         catch (SlackApiException e) when (e.IsRefusal)
         {

@@ -230,10 +230,21 @@ public sealed class FakeSlack : IAsyncDisposable
     private JsonObject History(JsonObject request, Func<StoredMessage, bool> where)
     {
         var oldest = decimal.TryParse(request["oldest"]?.ToString(), System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out var o) ? o : 0m;
+        // Newest first, a page at a time as Slack pages them: `limit` (100 when absent) and an opaque cursor.
+        var matching = _messages.Where(where).Where(m => decimal.Parse(m.Ts, System.Globalization.CultureInfo.InvariantCulture) >= oldest).Reverse().ToList();
+        var limit = int.TryParse(request["limit"]?.ToString(), out var l) ? Math.Clamp(l, 1, 1000) : 100;
+        var skip = request["cursor"]?.ToString() is { Length: > 0 } cursor && cursor.StartsWith("page:", StringComparison.Ordinal) ? int.Parse(cursor[5..], System.Globalization.CultureInfo.InvariantCulture) : 0;
         var found = new JsonArray();
-        foreach (var m in _messages.Where(where).Where(m => decimal.Parse(m.Ts, System.Globalization.CultureInfo.InvariantCulture) >= oldest).Reverse())
+        foreach (var m in matching.Skip(skip).Take(limit))
             found.Add(new JsonObject { ["type"] = "message", ["ts"] = m.Ts, ["text"] = m.Body["text"]?.DeepClone(), ["blocks"] = m.Body["blocks"]?.DeepClone() });
-        return new JsonObject { ["ok"] = true, ["messages"] = found, ["has_more"] = false };
+        var more = skip + limit < matching.Count;
+        return new JsonObject
+        {
+            ["ok"] = true,
+            ["messages"] = found,
+            ["has_more"] = more,
+            ["response_metadata"] = new JsonObject { ["next_cursor"] = more ? $"page:{skip + limit}" : "" },
+        };
     }
 
     /// <summary>When set, message timestamps follow this clock (as Slack's follow real time), always increasing.</summary>

@@ -173,4 +173,26 @@ public class SlackApiClientTests
         Assert.Contains(names, advice);
         Assert.Contains("README: Troubleshooting", advice);
     }
+
+    [Fact]
+    public async Task FindMarkedMessage_PagesBackThroughABusyChannel_ToTheMarkedPost()
+    {
+        await using var bot = await MentorBot.StartAsync();
+        var slack = bot.Services.GetRequiredService<SlackApiClient>();
+        using var http = new System.Net.Http.HttpClient();
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", FakeSlack.BotToken);
+        async Task PostAsync(JsonObject body) =>
+            (await http.PostAsync(bot.Slack.ApiUrl + "chat.postMessage", new System.Net.Http.StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+
+        await PostAsync(new JsonObject { ["channel"] = "C0BUSY", ["text"] = "card", ["blocks"] = BlockKit.Blocks([BlockKit.Section("card", "request-R-1042")]) });
+        // More than two pages of other messages arrive before the read-back.
+        for (var i = 0; i < 450; i++) await PostAsync(new JsonObject { ["channel"] = "C0BUSY", ["text"] = $"chatter {i}" });
+        bot.Slack.Clear();
+
+        var ts = await slack.FindMarkedMessageAsync("C0BUSY", null, "request-R-1042", DateTimeOffset.UnixEpoch);
+
+        Assert.Equal(bot.Slack.Messages.First(m => m.Channel == "C0BUSY").Ts, ts);
+        Assert.Equal(3, bot.Slack.CallsTo("conversations.history").Count);
+        Assert.Null(await slack.FindMarkedMessageAsync("C0BUSY", null, "request-R-9999", DateTimeOffset.UnixEpoch));
+    }
 }
