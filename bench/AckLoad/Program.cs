@@ -13,7 +13,6 @@ using System.Text.Json.Nodes;
 //   AckLoad standin  --port 5099
 //   AckLoad seed     --target URL --secret S
 //   AckLoad rate     --target URL --secret S --rate 200 --seconds 10 [--warmup 3] [--connections 16]
-//   AckLoad saturate --target URL --secret S --concurrency 64 --seconds 10
 //   AckLoad presign  --secret S --count 60000 --out FILE     (signed requests for bench/wrk/signed.lua)
 //   AckLoad submit   --target URL --secret S --count 10000 --concurrency 16
 // Every mode prints one JSON line with its figures. The stand-in also answers POST /slack/* with an empty 200,
@@ -35,7 +34,6 @@ switch (mode)
         return 0;
     case "seed":
     case "rate":
-    case "saturate":
     case "submit":
         var load = new Load(opts.Str("target", "http://127.0.0.1:5080"), opts.Str("secret", "bench-secret"));
         var result = mode switch
@@ -43,13 +41,12 @@ switch (mode)
             "seed" => await load.SeedAsync(),
             "rate" => await load.RateAsync(opts.Int("rate", 200), TimeSpan.FromSeconds(opts.Int("seconds", 10)),
                 TimeSpan.FromSeconds(opts.Int("warmup", 3)), opts.Int("connections", 16)),
-            "saturate" => await load.SaturateAsync(opts.Int("concurrency", 64), TimeSpan.FromSeconds(opts.Int("seconds", 10))),
             _ => await load.SubmitAsync(opts.Int("count", 10_000), opts.Int("concurrency", 16)),
         };
         Console.WriteLine(result.ToJsonString());
         return result["errors"]?.GetValue<long>() > 0 && mode == "seed" ? 1 : 0;
     default:
-        Console.Error.WriteLine("usage: AckLoad standin|seed|rate|saturate|submit [--target URL] [--secret S] [--rate N] [--seconds N] [--concurrency N] [--count N] [--port N]");
+        Console.Error.WriteLine("usage: AckLoad standin|seed|rate|presign|submit [--target URL] [--secret S] [--rate N] [--seconds N] [--warmup N] [--connections N] [--concurrency N] [--count N] [--out FILE] [--port N]");
         return 2;
 }
 
@@ -314,25 +311,6 @@ sealed class Load
         var (ok, _) = await SendAsync(http, req);
         var end = Stopwatch.GetTimestamp();
         return new Timed(ok, Stopwatch.GetElapsedTime(due, end).TotalMilliseconds, Stopwatch.GetElapsedTime(sent, end).TotalMilliseconds);
-    }
-
-    /// <summary>Closed loop: as many requests as the server will take with N in flight.</summary>
-    public async Task<JsonObject> SaturateAsync(int concurrency, TimeSpan duration)
-    {
-        long done = 0, errors = 0;
-        var until = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-        var start = Stopwatch.GetTimestamp();
-        var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
-        {
-            while (Stopwatch.GetTimestamp() < until)
-            {
-                var (ok, _) = await SendAsync(Next());
-                if (ok) Interlocked.Increment(ref done); else Interlocked.Increment(ref errors);
-            }
-        })).ToArray();
-        await Task.WhenAll(workers);
-        var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        return new JsonObject { ["mode"] = "saturate", ["concurrency"] = concurrency, ["ok"] = done, ["errors"] = errors, ["rps"] = Math.Round(done / seconds, 1) };
     }
 
     /// <summary>Submits N mentor requests (each stored, posted and confirmed by the bot).</summary>
