@@ -77,6 +77,7 @@ public sealed partial class SlackApiClient
     private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
     private readonly ResiliencePipeline<HttpResponseMessage> _pipelineIfNotSent;
     private readonly SlackPacing _pacing;
+    private readonly TimeProvider _clock;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _dmChannels = new();
     private long _offlineTs;
 
@@ -85,11 +86,11 @@ public sealed partial class SlackApiClient
         _http = http;
         _options = options;
         _log = log;
+        _clock = clock;
         _pacing = new SlackPacing(clock, options.CurrentValue.ChannelBurst, options.CurrentValue.ChannelInterval);
         _pipeline = BuildPipeline(clock, log, _pacing, SlackRetry.Always);
         _pipelineIfNotSent = BuildPipeline(clock, log, _pacing, SlackRetry.OnlyIfNotSent);
     }
-
 
     private static readonly ResiliencePropertyKey<string> MethodProperty = new("method");
 
@@ -202,7 +203,7 @@ public sealed partial class SlackApiClient
     private JsonObject Offline(string method, JsonObject shown)
     {
         LogNotSent(method, shown);
-        var ts = $"{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}.{Interlocked.Increment(ref _offlineTs):D6}";
+        var ts = $"{_clock.GetUtcNow().ToUnixTimeSeconds()}.{Interlocked.Increment(ref _offlineTs):D6}";
         var answer = new JsonObject { ["ok"] = true };
         switch (method)
         {
