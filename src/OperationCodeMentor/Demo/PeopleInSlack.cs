@@ -165,7 +165,7 @@ public sealed class PeopleInSlack(HttpClient bot, string signingSecret, TimeProv
 
     private string Ts() => (clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0).ToString("F6", CultureInfo.InvariantCulture);
 
-    private static string? Str(JsonObject o, string key) => o[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+    private static string? Str(JsonObject o, string key) => Interaction.Str(o, key);
 }
 
 /// <summary>The story could not go on: the bot did something other than what the demo shows.</summary>

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.WebUtilities;
+using OperationCodeMentor.Slack;
 
 namespace OperationCodeMentor.Demo;
 
@@ -12,7 +13,7 @@ public sealed record SlackCall(int Number, string Method, JsonObject Body, JsonO
 {
     public bool Ok => Answer["ok"] is JsonValue v && v.TryGetValue<bool>(out var ok) && ok;
 
-    public string? this[string key] => Body[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+    public string? this[string key] => Interaction.Str(Body, key);
 }
 
 /// <summary>A message as the stand-in keeps it; chat.update replaces its body.</summary>
@@ -220,7 +221,7 @@ public sealed class SlackStandIn
 
     private static JsonObject Error(string error) => new() { ["ok"] = false, ["error"] = error };
 
-    private static string? Str(JsonObject body, string key) => body[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+    private static string? Str(JsonObject body, string key) => Interaction.Str(body, key);
 
     private sealed class Handler(SlackStandIn slack) : HttpMessageHandler
     {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OperationCodeMentor.Airtable;
 using OperationCodeMentor.Storage.Airtable;
@@ -13,7 +14,7 @@ public static class AirtableRegistration
     public static IServiceCollection AddAirtableStore(this IServiceCollection services)
     {
         if (services.Any(d => d.ServiceType == typeof(AirtableClient))) return services;
-        if (!services.Any(d => d.ServiceType == typeof(TimeProvider))) services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
 
         services.AddOptions<AirtableOptions>().BindConfiguration(AirtableOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AirtableOptions>, AirtableOptionsValidator>();

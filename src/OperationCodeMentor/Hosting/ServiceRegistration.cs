@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OperationCodeMentor.Features.Claims;
 using OperationCodeMentor.Features.RequestMentor;
@@ -30,7 +31,7 @@ public static class ServiceRegistration
     /// <summary>The Slack layer: verification, the Web API client, the dispatcher and background work.</summary>
     public static IServiceCollection AddSlack(this IServiceCollection services)
     {
-        services.TryAddSingletonTimeProvider();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddHttpClient(SlackApiClient.HttpClientName)
             .ConfigureHttpClient((sp, c) => c.Timeout = sp.GetRequiredService<IOptions<SlackOptions>>().Value.RequestTimeout)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
@@ -76,10 +77,5 @@ public static class ServiceRegistration
         services.AddSingleton<IBlockActionHandler, ClaimAction>();
         services.AddSingleton<IBlockActionHandler, ReleaseAction>();
         return services;
-    }
-
-    private static void TryAddSingletonTimeProvider(this IServiceCollection services)
-    {
-        if (!services.Any(d => d.ServiceType == typeof(TimeProvider))) services.AddSingleton(TimeProvider.System);
     }
 }

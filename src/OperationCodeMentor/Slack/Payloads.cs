@@ -115,6 +115,4 @@ public sealed record SlackAck(JsonObject? Body)
         foreach (var (k, v) in errors) e[k] = v;
         return new(new JsonObject { ["response_action"] = "errors", ["errors"] = e });
     }
-
-    public static SlackAck UpdateView(JsonObject view) => new(new JsonObject { ["response_action"] = "update", ["view"] = view });
 }

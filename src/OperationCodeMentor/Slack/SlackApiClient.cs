@@ -77,6 +77,7 @@ public sealed partial class SlackApiClient
     private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
     private readonly ResiliencePipeline<HttpResponseMessage> _pipelineIfNotSent;
     private readonly SlackPacing _pacing;
+    private readonly TimeProvider _clock;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _dmChannels = new();
     private long _offlineTs;
 
@@ -85,11 +86,11 @@ public sealed partial class SlackApiClient
         _http = http;
         _options = options;
         _log = log;
+        _clock = clock;
         _pacing = new SlackPacing(clock, options.CurrentValue.ChannelBurst, options.CurrentValue.ChannelInterval);
         _pipeline = BuildPipeline(clock, log, _pacing, SlackRetry.Always);
         _pipelineIfNotSent = BuildPipeline(clock, log, _pacing, SlackRetry.OnlyIfNotSent);
     }
-
 
     private static readonly ResiliencePropertyKey<string> MethodProperty = new("method");
 
@@ -170,34 +171,13 @@ public sealed partial class SlackApiClient
         if (token is null && o.IsOffline) return Offline(method, shown);
 
         await _pacing.WaitAsync(method, paceChannel, ct).ConfigureAwait(false);
-        var context = ResilienceContextPool.Shared.Get(ct);
-        context.Properties.Set(MethodProperty, method);
-        HttpResponseMessage response;
-        try
+        using (var response = await PostAsync(retry == SlackRetry.Always ? _pipeline : _pipelineIfNotSent, method, () =>
         {
-            var pipeline = retry == SlackRetry.Always ? _pipeline : _pipelineIfNotSent;
-            response = await pipeline.ExecuteAsync(async ctx =>
-            {
-                using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri(EnsureSlash(o.ApiBaseUrl)), method));
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token ?? o.BotToken);
-                request.Content = content();
-                return await _http.SendAsync(request, ctx.CancellationToken).ConfigureAwait(false);
-            }, context).ConfigureAwait(false);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new SlackApiException(method, "unreachable", e.Message);
-        }
-        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
-        {
-            throw new SlackApiException(method, "timeout", $"no answer within {o.RequestTimeout.TotalSeconds:0} s");
-        }
-        finally
-        {
-            ResilienceContextPool.Shared.Return(context);
-        }
-
-        using (response)
+            var request = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri(EnsureSlash(o.ApiBaseUrl)), method));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token ?? o.BotToken);
+            request.Content = content();
+            return request;
+        }, ct).ConfigureAwait(false))
         {
             if (response.StatusCode == HttpStatusCode.TooManyRequests)
                 throw new SlackApiException(method, "ratelimited");
@@ -223,7 +203,7 @@ public sealed partial class SlackApiClient
     private JsonObject Offline(string method, JsonObject shown)
     {
         LogNotSent(method, shown);
-        var ts = $"{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}.{Interlocked.Increment(ref _offlineTs):D6}";
+        var ts = $"{_clock.GetUtcNow().ToUnixTimeSeconds()}.{Interlocked.Increment(ref _offlineTs):D6}";
         var answer = new JsonObject { ["ok"] = true };
         switch (method)
         {
@@ -394,20 +374,38 @@ public sealed partial class SlackApiClient
             LogNotSent("response_url", message);
             return;
         }
+        using var response = await PostAsync(_pipeline, "response_url", () => new HttpRequestMessage(HttpMethod.Post, uri)
+        {
+            Content = new StringContent(message.ToJsonString(), Encoding.UTF8, "application/json"),
+        }, ct).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+            throw new SlackApiException("response_url", $"http_{(int)response.StatusCode}");
+    }
+
+    /// <summary>
+    /// Sends a fresh request per attempt through <paramref name="pipeline"/>. A network fault or the client's own
+    /// time-out that outlasts the retries becomes a <see cref="SlackApiException"/>, so callers handle one type.
+    /// </summary>
+    private async Task<HttpResponseMessage> PostAsync(ResiliencePipeline<HttpResponseMessage> pipeline, string method,
+        Func<HttpRequestMessage> build, CancellationToken ct)
+    {
         var context = ResilienceContextPool.Shared.Get(ct);
-        context.Properties.Set(MethodProperty, "response_url");
+        context.Properties.Set(MethodProperty, method);
         try
         {
-            using var response = await _pipeline.ExecuteAsync(async ctx =>
+            return await pipeline.ExecuteAsync(async ctx =>
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, uri)
-                {
-                    Content = new StringContent(message.ToJsonString(), Encoding.UTF8, "application/json"),
-                };
+                using var request = build();
                 return await _http.SendAsync(request, ctx.CancellationToken).ConfigureAwait(false);
             }, context).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
-                throw new SlackApiException("response_url", $"http_{(int)response.StatusCode}");
+        }
+        catch (HttpRequestException e)
+        {
+            throw new SlackApiException(method, "unreachable", e.Message);
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new SlackApiException(method, "timeout", $"no answer within {_options.CurrentValue.RequestTimeout.TotalSeconds:0} s");
         }
         finally
         {

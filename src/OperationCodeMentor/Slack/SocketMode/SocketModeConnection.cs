@@ -85,24 +85,8 @@ internal sealed partial class SocketModeConnection : IAsyncDisposable
         try { await Task.WhenAll(_inFlight.Keys).WaitAsync(drain, clock).ConfigureAwait(false); }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException) { LogDrainTimedOut(_log, Number, _inFlight.Count); }
 
-        await _send.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            _closeSent = true;
-            if (_socket.State == WebSocketState.Open)
-            {
-                using var timeout = new CancellationTokenSource(closeWait, clock);
-                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "switching to a new connection", timeout.Token).ConfigureAwait(false);
-            }
-        }
-        catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException)
-        {
-            // The socket is already gone; there is nothing left to close politely.
-        }
-        finally
-        {
-            _send.Release();
-        }
+        using (var timeout = new CancellationTokenSource(closeWait, clock))
+            await SendCloseAsync("switching to a new connection", timeout.Token).ConfigureAwait(false);
 
         try { await _receiving.WaitAsync(closeWait, clock).ConfigureAwait(false); }
         catch (TimeoutException) { LogCloseTimedOut(_log, Number); }
@@ -134,7 +118,7 @@ internal sealed partial class SocketModeConnection : IAsyncDisposable
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     _ended.TrySetResult(new SocketEnd($"closed by Slack ({_socket.CloseStatusDescription ?? _socket.CloseStatus?.ToString() ?? "no reason"})", AskedBySlack: false));
-                    if (!_closeSent) await CloseReplyAsync().ConfigureAwait(false);
+                    if (!_closeSent) await SendCloseAsync(null, CancellationToken.None).ConfigureAwait(false);
                     return;
                 }
                 if (tooLarge) LogTooLarge(_log, Number, _maxMessageBytes);
@@ -190,18 +174,22 @@ internal sealed partial class SocketModeConnection : IAsyncDisposable
         handling.ContinueWith(t => _inFlight.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    private async Task CloseReplyAsync()
+    /// <summary>
+    /// Sends this side's close, whether starting the close (retiring) or answering Slack's. It takes the send lock so
+    /// it never cuts into an acknowledgement, and once it is sent no acknowledgement may follow.
+    /// </summary>
+    private async Task SendCloseAsync(string? description, CancellationToken ct)
     {
         await _send.WaitAsync().ConfigureAwait(false);
         try
         {
             _closeSent = true;
-            if (_socket.State == WebSocketState.CloseReceived)
-                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None).ConfigureAwait(false);
+            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, description, ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is WebSocketException or IOException or ObjectDisposedException)
+        catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException)
         {
-            // Slack has already gone; nothing to answer.
+            // The socket is already gone; there is nothing left to close politely.
         }
         finally
         {
