@@ -15,7 +15,7 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
 {
     private const int FirstRequestNumber = 1001;
     private readonly string _connectionString;
-    private readonly Lazy<Task> _initialised;
+    private Lazy<Task> _initialised;
 
     public SqliteMentorshipStore(IOptions<StorageOptions> options)
     {
@@ -34,7 +34,18 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
     /// <summary>An open connection to an initialised database; partial files of this class use it too.</summary>
     private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
     {
-        await _initialised.Value.ConfigureAwait(false);
+        var initialising = _initialised;
+        try
+        {
+            await initialising.Value.ConfigureAwait(false);
+        }
+        catch
+        {
+            // A failed first open (the file locked by another process, a full disk) is tried again by the next caller
+            // rather than remembered, so the store recovers without a restart.
+            Interlocked.CompareExchange(ref _initialised, new Lazy<Task>(InitialiseAsync), initialising);
+            throw;
+        }
         return await OpenRawAsync(ct).ConfigureAwait(false);
     }
 
