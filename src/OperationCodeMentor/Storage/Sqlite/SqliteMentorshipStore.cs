@@ -229,7 +229,9 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
         if (await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is long id)
             return (await GetRequestAsync(c, id.ToString(CultureInfo.InvariantCulture), ct).ConfigureAwait(false))!;
         // The same submission was stored before: hand back that request rather than a second one.
-        return await FindRequestBySubmissionAsync(c, n.SubmissionKey!, ct).ConfigureAwait(false)
+        if (n.SubmissionKey is null)
+            throw new InvalidOperationException($"Request {RequestReference.Format(n.Number ?? 0)} is already stored: a reserved number is used once.");
+        return await FindRequestBySubmissionAsync(c, n.SubmissionKey, ct).ConfigureAwait(false)
             ?? throw new InvalidOperationException("A request conflicted with an existing one but none was found.");
     }
 

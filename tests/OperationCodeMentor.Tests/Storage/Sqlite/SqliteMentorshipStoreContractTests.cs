@@ -38,6 +38,17 @@ public sealed class SqliteMentorshipStoreContractTests : MentorshipStoreContract
     }
 
     [Fact]
+    public async Task CreateRequest_WithANumberAlreadyStoredAndNoSubmissionKey_SaysSo()
+    {
+        var first = await Store.CreateRequestAsync(NewRequest());
+
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => Store.CreateRequestAsync(NewRequest("UMENTEE02") with { Number = 1001 }));
+
+        Assert.Equal("R-1001", first.Reference);
+        Assert.Contains("R-1001 is already stored", e.Message);
+    }
+
+    [Fact]
     public async Task FirstOpen_ThatFailed_IsTriedAgainByTheNextCaller()
     {
         var path = Path.Combine(Path.GetTempPath(), $"ocm-retry-{Guid.NewGuid():N}.db");
