@@ -313,10 +313,16 @@ public sealed partial class AirtableClient
     private static IEnumerable<AirtableRecord> ReadRecords(JsonObject answer) =>
         answer["records"] is JsonArray records ? records.OfType<JsonObject>().Select(ReadRecord) : [];
 
-    private static AirtableRecord ReadRecord(JsonObject r) => new(
-        r["id"]?.GetValue<string>() ?? throw new AirtableException("read a record", null, "INVALID_RESPONSE", "a record without an id"),
-        r["createdTime"] is JsonValue t && t.TryGetValue<string>(out var s) && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var created) ? created : default,
-        r["fields"] is JsonObject fields ? (JsonObject)fields.DeepClone() : new JsonObject());
+    private static AirtableRecord ReadRecord(JsonObject r)
+    {
+        // Taken out of the answer rather than copied: nothing else keeps the answer, and a list may hold hundreds of records.
+        var fields = r["fields"] as JsonObject;
+        if (fields is not null) r.Remove("fields");
+        return new(
+            r["id"]?.GetValue<string>() ?? throw new AirtableException("read a record", null, "INVALID_RESPONSE", "a record without an id"),
+            r["createdTime"] is JsonValue t && t.TryGetValue<string>(out var s) && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var created) ? created : default,
+            fields ?? new JsonObject());
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Airtable {Operation} got {Outcome}; retry {Attempt} in {Delay}")]
     private static partial void LogRetry(ILogger log, string operation, string outcome, int attempt, TimeSpan delay);

@@ -24,8 +24,7 @@ public interface IMentorshipStore : IFollowUpStore
     Task<IReadOnlyList<MentorLoad>> GetMentorLoadsAsync(CancellationToken ct = default);
 
     /// <summary>One mentor with the number of requests they hold; null when not enrolled. Every claim asks this.</summary>
-    async Task<MentorLoad?> GetMentorLoadAsync(string slackUserId, CancellationToken ct = default) =>
-        (await GetMentorLoadsAsync(ct).ConfigureAwait(false)).FirstOrDefault(l => l.Mentor.SlackUserId == slackUserId);
+    Task<MentorLoad?> GetMentorLoadAsync(string slackUserId, CancellationToken ct = default);
 
     /// <summary>
     /// Stores a new request. With a <see cref="NewMentorRequest.SubmissionKey"/>, creating the same submission

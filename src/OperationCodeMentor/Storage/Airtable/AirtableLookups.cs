@@ -19,7 +19,10 @@ public sealed class OptionTable(IReadOnlyList<(string Id, string Name)> rows)
 /// request limits without a read.
 /// </summary>
 public sealed record LookupSnapshot(OptionTable Skillsets, OptionTable Services, OptionTable Affiliations, IReadOnlyList<AirtableRecord> Mentors,
-    DateTimeOffset LoadedAt, IReadOnlyList<AirtableRecord> Requests, DateTimeOffset RequestsSince);
+    DateTimeOffset LoadedAt, IReadOnlyList<AirtableRecord> Requests)
+{
+    public DateTimeOffset RequestsSince => LoadedAt - AirtableLookups.RecentRequests;
+}
 
 /// <summary>
 /// Mentors, the option tables, and the open, claimed and recent requests, held in memory so that opening a modal costs
@@ -115,17 +118,16 @@ public sealed partial class AirtableLookups(
             var affiliations = ReadOptionsAsync(o.Tables.Affiliations, o.Fields.Affiliations.Name);
             var mentors = client.ListAsync(o.Tables.Mentors);
             var now = clock.GetUtcNow();
-            var since = now - RecentRequests;
             var r = o.Fields.Requests;
             var requests = client.ListAsync(o.Tables.Requests, new AirtableQuery
             {
                 Filter = AirtableFormula.Or(
                     AirtableFormula.FieldEquals(r.Status, AirtableMentorshipStore.StatusText(Mentorship.RequestStatus.Open)),
                     AirtableFormula.FieldEquals(r.Status, AirtableMentorshipStore.StatusText(Mentorship.RequestStatus.Claimed)),
-                    AirtableFormula.AtOrAfter(r.RequestedAt, since)),
+                    AirtableFormula.AtOrAfter(r.RequestedAt, now - RecentRequests)),
             });
             var loaded = new LookupSnapshot(await skillsets.ConfigureAwait(false), await services.ConfigureAwait(false),
-                await affiliations.ConfigureAwait(false), await mentors.ConfigureAwait(false), now, await requests.ConfigureAwait(false), since);
+                await affiliations.ConfigureAwait(false), await mentors.ConfigureAwait(false), now, await requests.ConfigureAwait(false));
             lock (_gate)
             {
                 // Writes that began after this read started may be missing from it: lay them over the fresh copy.

@@ -372,7 +372,8 @@ public sealed partial class AirtableMentorshipStore(
         RequestStatus.Open => "open",
         RequestStatus.Claimed => "claimed",
         RequestStatus.Completed => "completed",
-        _ => "cancelled",
+        RequestStatus.Cancelled => "cancelled",
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
     };
 
     /// <summary>

@@ -27,7 +27,8 @@ public sealed record SchemaProblem(string Message, bool Creatable);
 /// <summary>The tables and fields the Airtable store reads and writes, with the names configured for them.</summary>
 public static class AirtableSchema
 {
-    public static readonly IReadOnlyList<string> Statuses = ["open", "claimed", "completed", "cancelled"];
+    /// <summary>The words the store writes in the Status field, so the single select offers exactly those.</summary>
+    public static readonly IReadOnlyList<string> Statuses = Enum.GetValues<Mentorship.RequestStatus>().Select(AirtableMentorshipStore.StatusText).ToList();
 
     /// <summary>In creation order: tables that others link to come first.</summary>
     public static IReadOnlyList<ExpectedTable> Expected(AirtableStoreOptions o)

@@ -25,11 +25,6 @@ internal sealed class KeyedLock
         return new Holder(this, key, entry);
     }
 
-    internal int Count
-    {
-        get { lock (_entries) return _entries.Count; }
-    }
-
     private void Leave(string key, Entry entry, bool held)
     {
         if (held) entry.Gate.Release();

@@ -75,16 +75,27 @@ public sealed partial class SqliteMentorshipStore
     public async Task<ClaimOutcome> TryAssignAsync(string requestId, string mentorSlackId, string assignedBy, string? expectedClaimer,
         DateTimeOffset now, CancellationToken ct = default)
     {
-        // One conditional UPDATE, so an assignment cannot overtake a mentor who clicked first, nor take a claim from
-        // anyone but the mentor the coordinator saw holding it. The follow-up trigger starts the claimed ladder afresh.
-        var moved = await TransitionAsync(requestId, """
+        if (!TryKey(requestId, out var key)) return new ClaimOutcome(ClaimResult.NotFound, null);
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        return await ClaimAsync(c, key, requestId, mentorSlackId, assignedBy, expectedClaimer, now, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A mentor's own claim (<paramref name="assignedBy"/> null) or a coordinator's assignment: one conditional UPDATE,
+    /// so an assignment cannot overtake a mentor who clicked first, nor take a claim from anyone but the mentor the
+    /// coordinator saw holding it. The follow-up trigger starts the claimed ladder afresh.
+    /// </summary>
+    private static async Task<ClaimOutcome> ClaimAsync(SqliteConnection c, long key, string requestId, string mentorSlackId, string? assignedBy,
+        string? expectedClaimer, DateTimeOffset now, CancellationToken ct)
+    {
+        var moved = await TransitionAsync(c, key, requestId, """
             UPDATE requests SET status = 'claimed', claimed_by = $m, claimed_at = $now, assigned_by = $by
             WHERE id = $id AND (status = 'open' OR (status = 'claimed' AND $expected IS NOT NULL AND claimed_by = $expected))
             """, p =>
         {
             p.AddWithValue("$m", mentorSlackId);
             p.AddWithValue("$now", ToDb(now));
-            p.AddWithValue("$by", assignedBy);
+            p.AddWithValue("$by", (object?)assignedBy ?? DBNull.Value);
             p.AddWithValue("$expected", (object?)expectedClaimer ?? DBNull.Value);
         }, expectedClaimer, ct, thenSql: "UPDATE mentors SET last_claimed_at = $now WHERE slack_user_id = $m").ConfigureAwait(false);
         return moved.Result switch

@@ -36,13 +36,12 @@ public sealed partial class SqliteMentorshipStore
     {
         if (!TryKey(requestId, out var key)) return null;
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
-        return await GetTrackedAsync(c, null, key, ct).ConfigureAwait(false);
+        return await GetTrackedAsync(c, key, ct).ConfigureAwait(false);
     }
 
-    private static async Task<TrackedRequest?> GetTrackedAsync(SqliteConnection c, SqliteTransaction? tx, long key, CancellationToken ct)
+    private static async Task<TrackedRequest?> GetTrackedAsync(SqliteConnection c, long key, CancellationToken ct)
     {
         await using var cmd = c.CreateCommand();
-        cmd.Transaction = tx;
         cmd.CommandText = $"SELECT {RequestColumns}, {FollowUpColumns} FROM requests WHERE id = $id";
         cmd.Parameters.AddWithValue("$id", key);
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
@@ -151,15 +150,22 @@ public sealed partial class SqliteMentorshipStore
             p.AddWithValue("$expected", expectedClaimer);
         }, expectedClaimer, ct: ct);
 
+    /// <summary>The conditional UPDATE below, on a connection of its own.</summary>
+    private async Task<Transition> TransitionAsync(string requestId, string sql, Action<SqliteParameterCollection> bind, string? expectedClaimer,
+        CancellationToken ct)
+    {
+        if (!TryKey(requestId, out var key)) return new Transition(TransitionResult.NotFound, null);
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        return await TransitionAsync(c, key, requestId, sql, bind, expectedClaimer, ct).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// Runs one conditional UPDATE; if it changed the request, runs <paramref name="thenSql"/> with the same parameters
     /// in the same transaction. Reports what became of the request.
     /// </summary>
-    private async Task<Transition> TransitionAsync(string requestId, string sql, Action<SqliteParameterCollection> bind, string? expectedClaimer,
-        CancellationToken ct, string? thenSql = null)
+    private static async Task<Transition> TransitionAsync(SqliteConnection c, long key, string requestId, string sql, Action<SqliteParameterCollection> bind,
+        string? expectedClaimer, CancellationToken ct, string? thenSql = null)
     {
-        if (!TryKey(requestId, out var key)) return new Transition(TransitionResult.NotFound, null);
-        await using var c = await OpenAsync(ct).ConfigureAwait(false);
         bool done;
         await using (var tx = (SqliteTransaction)await c.BeginTransactionAsync(ct).ConfigureAwait(false))
         {
@@ -214,7 +220,7 @@ public sealed partial class SqliteMentorshipStore
             }
             await tx.CommitAsync(ct).ConfigureAwait(false);
         }
-        var tracked = await GetTrackedAsync(c, null, key, ct).ConfigureAwait(false);
+        var tracked = await GetTrackedAsync(c, key, ct).ConfigureAwait(false);
         if (tracked is null) return new FeedbackOutcome(TransitionResult.NotFound, null, null);
         var followUp = followUpKey is { } k ? await GetRequestAsync(c, k.ToString(CultureInfo.InvariantCulture), ct).ConfigureAwait(false) : null;
         return new FeedbackOutcome(done ? TransitionResult.Done : TransitionResult.WrongState, tracked, followUp);

@@ -15,7 +15,7 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
 {
     private const int FirstRequestNumber = 1001;
     private readonly string _connectionString;
-    private readonly Lazy<Task> _initialised;
+    private Lazy<Task> _initialised;
 
     public SqliteMentorshipStore(IOptions<StorageOptions> options)
     {
@@ -31,12 +31,21 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
         _initialised = new Lazy<Task>(InitialiseAsync);
     }
 
-    public string DatabasePath => new SqliteConnectionStringBuilder(_connectionString).DataSource;
-
     /// <summary>An open connection to an initialised database; partial files of this class use it too.</summary>
     private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
     {
-        await _initialised.Value.ConfigureAwait(false);
+        var initialising = _initialised;
+        try
+        {
+            await initialising.Value.ConfigureAwait(false);
+        }
+        catch
+        {
+            // A failed first open (the file locked by another process, a full disk) is tried again by the next caller
+            // rather than remembered, so the store recovers without a restart.
+            Interlocked.CompareExchange(ref _initialised, new Lazy<Task>(InitialiseAsync), initialising);
+            throw;
+        }
         return await OpenRawAsync(ct).ConfigureAwait(false);
     }
 
@@ -117,13 +126,12 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
     public async Task<Mentor?> GetMentorAsync(string slackUserId, CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
-        return await GetMentorAsync(c, null, slackUserId, ct).ConfigureAwait(false);
+        return await GetMentorAsync(c, slackUserId, ct).ConfigureAwait(false);
     }
 
-    private static async Task<Mentor?> GetMentorAsync(SqliteConnection c, SqliteTransaction? tx, string slackUserId, CancellationToken ct)
+    private static async Task<Mentor?> GetMentorAsync(SqliteConnection c, string slackUserId, CancellationToken ct)
     {
         await using var cmd = c.CreateCommand();
-        cmd.Transaction = tx;
         cmd.CommandText = $"SELECT {MentorColumns} FROM mentors WHERE slack_user_id = $u";
         cmd.Parameters.AddWithValue("$u", slackUserId);
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
@@ -149,7 +157,7 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
         cmd.Parameters.AddWithValue("$tz", (object?)p.TimeZone ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$now", ToDb(now));
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        return (await GetMentorAsync(c, null, p.SlackUserId, ct).ConfigureAwait(false))!;
+        return (await GetMentorAsync(c, p.SlackUserId, ct).ConfigureAwait(false))!;
     }
 
     public async Task<Mentor?> SetMentorPausedAsync(string slackUserId, bool paused, CancellationToken ct = default)
@@ -161,22 +169,17 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
         cmd.Parameters.AddWithValue("$u", slackUserId);
         return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 0
             ? null
-            : await GetMentorAsync(c, null, slackUserId, ct).ConfigureAwait(false);
+            : await GetMentorAsync(c, slackUserId, ct).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<MentorLoad>> GetMentorLoadsAsync(CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = $"""
-            SELECT {MentorColumns},
-                   (SELECT COUNT(*) FROM requests q WHERE q.status = 'claimed' AND q.claimed_by = mentors.slack_user_id)
-            FROM mentors ORDER BY id
-            """;
+        cmd.CommandText = $"{MentorLoadSelect} ORDER BY id";
         var list = new List<MentorLoad>();
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        while (await r.ReadAsync(ct).ConfigureAwait(false))
-            list.Add(new MentorLoad(ReadMentor(r), r.GetInt32(MentorColumnCount)));
+        while (await r.ReadAsync(ct).ConfigureAwait(false)) list.Add(ReadMentorLoad(r));
         return list;
     }
 
@@ -184,15 +187,20 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = $"""
-            SELECT {MentorColumns},
-                   (SELECT COUNT(*) FROM requests q WHERE q.status = 'claimed' AND q.claimed_by = mentors.slack_user_id)
-            FROM mentors WHERE slack_user_id = $u
-            """;
+        cmd.CommandText = $"{MentorLoadSelect} WHERE slack_user_id = $u";
         cmd.Parameters.AddWithValue("$u", slackUserId);
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        return await r.ReadAsync(ct).ConfigureAwait(false) ? new MentorLoad(ReadMentor(r), r.GetInt32(MentorColumnCount)) : null;
+        return await r.ReadAsync(ct).ConfigureAwait(false) ? ReadMentorLoad(r) : null;
     }
+
+    /// <summary>Each mentor with how many requests they hold; both load queries add only their WHERE or ORDER BY.</summary>
+    private const string MentorLoadSelect = $"""
+        SELECT {MentorColumns},
+               (SELECT COUNT(*) FROM requests q WHERE q.status = 'claimed' AND q.claimed_by = mentors.slack_user_id)
+        FROM mentors
+        """;
+
+    private static MentorLoad ReadMentorLoad(SqliteDataReader r) => new(ReadMentor(r), r.GetInt32(MentorColumnCount));
 
     public async Task<MentorRequest> CreateRequestAsync(NewMentorRequest n, CancellationToken ct = default)
     {
@@ -221,7 +229,9 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
         if (await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is long id)
             return (await GetRequestAsync(c, id.ToString(CultureInfo.InvariantCulture), ct).ConfigureAwait(false))!;
         // The same submission was stored before: hand back that request rather than a second one.
-        return await FindRequestBySubmissionAsync(c, n.SubmissionKey!, ct).ConfigureAwait(false)
+        if (n.SubmissionKey is null)
+            throw new InvalidOperationException($"Request {RequestReference.Format(n.Number ?? 0)} is already stored: a reserved number is used once.");
+        return await FindRequestBySubmissionAsync(c, n.SubmissionKey, ct).ConfigureAwait(false)
             ?? throw new InvalidOperationException("A request conflicted with an existing one but none was found.");
     }
 
@@ -277,7 +287,7 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
 
     private static async Task<MentorRequest?> GetRequestAsync(SqliteConnection c, string id, CancellationToken ct)
     {
-        if (!long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var key)) return null;
+        if (!TryKey(id, out var key)) return null;
         await using var cmd = c.CreateCommand();
         cmd.CommandText = $"SELECT {RequestColumns} FROM requests WHERE id = $id";
         cmd.Parameters.AddWithValue("$id", key);
@@ -287,57 +297,33 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
 
     public async Task SetRequestPostAsync(string id, string channelId, string messageTs, IReadOnlyList<string> mentioned, CancellationToken ct = default)
     {
+        if (!TryKey(id, out var key)) throw new ArgumentException($"'{id}' is not a request ID of this store.", nameof(id));
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         await using var cmd = c.CreateCommand();
         cmd.CommandText = "UPDATE requests SET channel_id = $c, message_ts = $ts, mentioned = $m WHERE id = $id";
         cmd.Parameters.AddWithValue("$c", channelId);
         cmd.Parameters.AddWithValue("$ts", messageTs);
         cmd.Parameters.AddWithValue("$m", JsonSerializer.Serialize(mentioned));
-        cmd.Parameters.AddWithValue("$id", long.Parse(id, CultureInfo.InvariantCulture));
+        cmd.Parameters.AddWithValue("$id", key);
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
     public async Task<ClaimOutcome> TryClaimAsync(string requestId, string mentorSlackId, DateTimeOffset now, CancellationToken ct = default)
     {
-        if (!long.TryParse(requestId, NumberStyles.None, CultureInfo.InvariantCulture, out var key))
-            return new ClaimOutcome(ClaimResult.NotFound, null);
+        if (!TryKey(requestId, out var key)) return new ClaimOutcome(ClaimResult.NotFound, null);
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         // Most clicks on a popular request come after it is taken: answer those from a read, without queueing
-        // for the write lock. The conditional UPDATE below still decides every race that is left.
+        // for the write lock. The conditional UPDATE of ClaimAsync still decides every race that is left.
         var seen = await GetRequestAsync(c, requestId, ct).ConfigureAwait(false);
         if (seen is null) return new ClaimOutcome(ClaimResult.NotFound, null);
         if (seen.Status != RequestStatus.Open)
             return new ClaimOutcome(seen.Status == RequestStatus.Claimed ? ClaimResult.AlreadyClaimed : ClaimResult.NotOpen, seen);
-        await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(ct).ConfigureAwait(false);
-        // The conditional UPDATE's row count decides the winner: only a request still 'open' changes.
-        await using (var check = c.CreateCommand())
-        {
-            check.Transaction = tx;
-            check.CommandText = "UPDATE requests SET status = 'claimed', claimed_by = $m, claimed_at = $now WHERE id = $id AND status = 'open'";
-            check.Parameters.AddWithValue("$m", mentorSlackId);
-            check.Parameters.AddWithValue("$now", ToDb(now));
-            check.Parameters.AddWithValue("$id", key);
-            var won = await check.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
-            if (won)
-            {
-                await using var touch = c.CreateCommand();
-                touch.Transaction = tx;
-                touch.CommandText = "UPDATE mentors SET last_claimed_at = $now WHERE slack_user_id = $m";
-                touch.Parameters.AddWithValue("$m", mentorSlackId);
-                touch.Parameters.AddWithValue("$now", ToDb(now));
-                await touch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            }
-            await tx.CommitAsync(ct).ConfigureAwait(false);
-            var request = await GetRequestAsync(c, requestId, ct).ConfigureAwait(false);
-            if (request is null) return new ClaimOutcome(ClaimResult.NotFound, null);
-            if (won) return new ClaimOutcome(ClaimResult.Claimed, request);
-            return new ClaimOutcome(request.Status == RequestStatus.Claimed ? ClaimResult.AlreadyClaimed : ClaimResult.NotOpen, request);
-        }
+        return await ClaimAsync(c, key, requestId, mentorSlackId, assignedBy: null, expectedClaimer: null, now, ct).ConfigureAwait(false);
     }
 
     public async Task<ReleaseOutcome> TryReleaseAsync(string requestId, string expectedClaimer, string releasedBy, DateTimeOffset now, CancellationToken ct = default)
     {
-        if (!long.TryParse(requestId, NumberStyles.None, CultureInfo.InvariantCulture, out var key))
+        if (!TryKey(requestId, out var key))
             return new ReleaseOutcome(ReleaseResult.NotFound, null);
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         await using var cmd = c.CreateCommand();
