@@ -38,8 +38,7 @@ public sealed class AdminReports(IMentorshipStore store, TimeProvider clock)
 
     public async Task<(string Text, JsonArray? Blocks)> MentorAsync(string slackUserId, CancellationToken ct)
     {
-        var loads = await store.GetMentorLoadsAsync(ct).ConfigureAwait(false);
-        var load = loads.FirstOrDefault(l => l.Mentor.SlackUserId == slackUserId);
+        var load = await store.GetMentorLoadAsync(slackUserId, ct).ConfigureAwait(false);
         if (load is null)
             return ($"{Mrkdwn.User(slackUserId)} isn't enrolled as a mentor. They can sign up with `/mentor-volunteer`.", null);
         var history = await store.GetMentorHistoryAsync(slackUserId, MentorHistoryLimit, ct).ConfigureAwait(false);

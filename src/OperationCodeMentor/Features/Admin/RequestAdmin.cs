@@ -38,8 +38,7 @@ public sealed class RequestAdmin(
     /// </summary>
     public async Task<string> AssignAsync(string coordinator, MentorRequest request, string mentorSlackId, string? expectedClaimer, CancellationToken ct)
     {
-        var loads = await store.GetMentorLoadsAsync(ct).ConfigureAwait(false);
-        var load = loads.FirstOrDefault(l => l.Mentor.SlackUserId == mentorSlackId);
+        var load = await store.GetMentorLoadAsync(mentorSlackId, ct).ConfigureAwait(false);
         if (load is null)
             return $"{Mrkdwn.User(mentorSlackId)} isn't enrolled as a mentor, so I can't pair them. Ask them to type `/mentor-volunteer` first, then assign {request.Reference} again.";
         if (request.MenteeSlackId == mentorSlackId)
