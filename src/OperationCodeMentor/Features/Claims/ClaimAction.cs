@@ -20,7 +20,7 @@ public sealed class ClaimAction(IMentorshipStore store, Pairing pairing, SlackAp
         var user = action.Interaction.UserId;
         var channel = action.Interaction.ChannelId;
         if (string.IsNullOrEmpty(requestId)) throw new SlackPayloadException("A Claim click needs the request in 'value'.");
-        work.Run("claim request", stop => ClaimAsync(requestId, user, channel, stop));
+        work.Run("claim request", stop => PressFailure.RunAsync(slack, channel, user, () => ClaimAsync(requestId, user, channel, stop), stop));
         return Task.FromResult(SlackAck.Empty);
     }
 

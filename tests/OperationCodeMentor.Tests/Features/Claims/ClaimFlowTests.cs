@@ -62,6 +62,22 @@ public class ClaimFlowTests
     }
 
     [Fact]
+    public async Task Claim_WhenSlackRefusesTheWork_TellsTheClickerToPressAgain()
+    {
+        await using var bot = await MentorBot.StartAsync();
+        await bot.VolunteerAsync("UMENTOR1", ["Python"]);
+        var request = await bot.RequestAsync(Mentee, ["Python"]);
+        bot.Slack.Clear();
+        bot.Slack.ErrorNext("chat.postMessage", "msg_too_long");
+
+        await bot.ClickAsync(RequestCard.ClaimActionId, request, "UMENTOR1");
+
+        var told = Assert.Single(bot.Slack.CallsTo("chat.postEphemeral"));
+        Assert.Equal("UMENTOR1", told["user"]);
+        Assert.Equal(PressFailure.Message, told.Text);
+    }
+
+    [Fact]
     public async Task Claim_TwentyMentorsAtOnce_ExactlyOneWins_AndEveryoneElseIsTold()
     {
         await using var bot = await MentorBot.StartAsync();
