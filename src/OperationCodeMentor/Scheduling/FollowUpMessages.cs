@@ -96,7 +96,7 @@ public sealed partial class FollowUpMessages(
     }
 
     /// <summary>For a request that follows up an earlier one, the mentor of that one, who is left out of the mentions.</summary>
-    public async Task<IReadOnlySet<string>?> EarlierMentorAsync(TrackedRequest tracked, CancellationToken ct)
+    private async Task<IReadOnlySet<string>?> EarlierMentorAsync(TrackedRequest tracked, CancellationToken ct)
     {
         if (tracked.Outcome.FollowUpOf is not { } earlierId) return null;
         var earlier = await store.GetRequestAsync(earlierId, ct).ConfigureAwait(false);
