@@ -55,7 +55,7 @@ public sealed partial class FollowUpMessages(
                 [
                     BlockKit.Section($":wave: You claimed *{r.Reference}* from {Mrkdwn.User(r.MenteeSlackId)} {since} ago. Has the session happened?\n" +
                         "Press *Session done* once it has. If you can't take it after all, *Release* it so another mentor can."),
-                    BlockKit.Actions("session_actions", FollowUpBlocks.SessionDoneButton(r), BlockKit.Button("Release", RequestCard.ReleaseActionId, r.Id)),
+                    BlockKit.Actions("session_actions", FollowUpBlocks.SessionDoneButton(r), RequestCard.ReleaseButton(r)),
                 ])];
 
             case FollowUpStep.ReportStuck when r.ClaimedBy is { } mentor:
@@ -87,7 +87,7 @@ public sealed partial class FollowUpMessages(
         var inThread = r.ChannelId is not null && r.MessageTs is not null;
         // A request whose first post never made it to the channel is shown in full, so this bump can stand alone.
         if (!inThread) blocks.AddRange(RequestCard.Describe(r));
-        blocks.Add(BlockKit.Actions("request_actions", BlockKit.Button("Claim", RequestCard.ClaimActionId, r.Id, "primary")));
+        blocks.Add(BlockKit.Actions("request_actions", RequestCard.ClaimButton(r)));
         blocks.Add(BlockKit.Context($"{r.Reference} · {Mrkdwn.EscapeAndTruncate(r.Service, 200)} · {Mrkdwn.EscapeAndTruncate(string.Join(", ", r.Skills), 500)} · bump {bump}"));
         var plain = $"{r.Reference} is still waiting for a mentor, {waited}. {(mentions.Count > 0 ? Mrkdwn.Users(mentions) : "")}".TrimEnd();
         return inThread
@@ -96,7 +96,7 @@ public sealed partial class FollowUpMessages(
     }
 
     /// <summary>For a request that follows up an earlier one, the mentor of that one, who is left out of the mentions.</summary>
-    public async Task<IReadOnlySet<string>?> EarlierMentorAsync(TrackedRequest tracked, CancellationToken ct)
+    private async Task<IReadOnlySet<string>?> EarlierMentorAsync(TrackedRequest tracked, CancellationToken ct)
     {
         if (tracked.Outcome.FollowUpOf is not { } earlierId) return null;
         var earlier = await store.GetRequestAsync(earlierId, ct).ConfigureAwait(false);

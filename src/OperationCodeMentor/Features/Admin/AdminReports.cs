@@ -12,12 +12,18 @@ public sealed class AdminReports(IMentorshipStore store, TimeProvider clock)
 
     public async Task<ProgramStats> ComputeStatsAsync(int days, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
-        var from = now - TimeSpan.FromDays(days);
-        var history = store.GetActivityAsync(from, ct);
         var open = store.GetOpenRequestsAsync(ct);
         var mentors = store.GetMentorLoadsAsync(ct);
-        return ProgramStats.Compute(await history.ConfigureAwait(false), await open.ConfigureAwait(false), await mentors.ConfigureAwait(false), from, now);
+        return await ComputeStatsAsync(days, await open.ConfigureAwait(false), await mentors.ConfigureAwait(false), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The stats from the open requests and mentor loads a caller has already read (App Home shows them too).</summary>
+    public async Task<ProgramStats> ComputeStatsAsync(int days, IReadOnlyList<MentorRequest> open, IReadOnlyList<MentorLoad> mentors, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var from = now - TimeSpan.FromDays(days);
+        var history = await store.GetActivityAsync(from, ct).ConfigureAwait(false);
+        return ProgramStats.Compute(history, open, mentors, from, now);
     }
 
     public async Task<(string Text, JsonArray? Blocks)> StatsAsync(int days, CancellationToken ct) =>
@@ -32,8 +38,7 @@ public sealed class AdminReports(IMentorshipStore store, TimeProvider clock)
 
     public async Task<(string Text, JsonArray? Blocks)> MentorAsync(string slackUserId, CancellationToken ct)
     {
-        var loads = await store.GetMentorLoadsAsync(ct).ConfigureAwait(false);
-        var load = loads.FirstOrDefault(l => l.Mentor.SlackUserId == slackUserId);
+        var load = await store.GetMentorLoadAsync(slackUserId, ct).ConfigureAwait(false);
         if (load is null)
             return ($"{Mrkdwn.User(slackUserId)} isn't enrolled as a mentor. They can sign up with `/mentor-volunteer`.", null);
         var history = await store.GetMentorHistoryAsync(slackUserId, MentorHistoryLimit, ct).ConfigureAwait(false);

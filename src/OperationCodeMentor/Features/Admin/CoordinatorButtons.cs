@@ -24,7 +24,7 @@ public static class CoordinatorButtons
             : $"{r.Reference} moves from {Mrkdwn.User(claimer)} to them: they get it by DM as for a claim, and everyone is told.", "Assign");
         var middle = claimer is null
             ? BlockKit.Button("Ask for details", AskDetailsAction.Id, r.Id)
-            : BlockKit.Button("Release", RequestCard.ReleaseActionId, r.Id);
+            : RequestCard.ReleaseButton(r);
         return BlockKit.Actions(BlockPrefix + r.Id + (claimer is null ? "" : ":" + claimer),
             assign, middle, BlockKit.Button("Close", CloseAction.Id, r.Id, "danger"));
     }

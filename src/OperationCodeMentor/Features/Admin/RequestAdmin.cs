@@ -38,8 +38,7 @@ public sealed class RequestAdmin(
     /// </summary>
     public async Task<string> AssignAsync(string coordinator, MentorRequest request, string mentorSlackId, string? expectedClaimer, CancellationToken ct)
     {
-        var loads = await store.GetMentorLoadsAsync(ct).ConfigureAwait(false);
-        var load = loads.FirstOrDefault(l => l.Mentor.SlackUserId == mentorSlackId);
+        var load = await store.GetMentorLoadAsync(mentorSlackId, ct).ConfigureAwait(false);
         if (load is null)
             return $"{Mrkdwn.User(mentorSlackId)} isn't enrolled as a mentor, so I can't pair them. Ask them to type `/mentor-volunteer` first, then assign {request.Reference} again.";
         if (request.MenteeSlackId == mentorSlackId)
@@ -53,7 +52,7 @@ public sealed class RequestAdmin(
                 : NotAssignable(outcome.Request, mentorSlackId, expectedClaimer) ?? $"{request.Reference} changed while you were assigning it; nothing was changed.";
 
         var r = outcome.Request!;
-        await pairing.AnnounceClaimAsync(r, coordinator, ct).ConfigureAwait(false);
+        var cardProblem = await pairing.AnnounceClaimAsync(r, coordinator, ct).ConfigureAwait(false);
         var previous = request.Status == RequestStatus.Claimed ? request.ClaimedBy : null;
         if (previous is not null)
         {
@@ -65,7 +64,7 @@ public sealed class RequestAdmin(
         if (load.OpenClaims + 1 > load.Mentor.MaxMentees) notes.Add($"this puts them over their limit ({load.OpenClaims + 1} of {load.Mentor.MaxMentees} mentees)");
         return $":handshake: Paired {r.Reference} with {Mrkdwn.User(mentorSlackId)}. I've DMed them both, as for a claim" +
             (previous is null ? "." : $", and told {Mrkdwn.User(previous)} they can let it go.") +
-            (notes.Count > 0 ? $" Note: {string.Join("; ", notes)}." : "");
+            (notes.Count > 0 ? $" Note: {string.Join("; ", notes)}." : "") + Note(cardProblem);
     }
 
     private static string? NotAssignable(MentorRequest r, string mentorSlackId, string? expectedClaimer) => r.Status switch

@@ -20,7 +20,7 @@ public sealed class ClaimAction(IMentorshipStore store, Pairing pairing, SlackAp
         var user = action.Interaction.UserId;
         var channel = action.Interaction.ChannelId;
         if (string.IsNullOrEmpty(requestId)) throw new SlackPayloadException("A Claim click needs the request in 'value'.");
-        work.Run("claim request", stop => ClaimAsync(requestId, user, channel, stop));
+        work.Run("claim request", stop => PressFailure.RunAsync(slack, channel, user, () => ClaimAsync(requestId, user, channel, stop), stop));
         return Task.FromResult(SlackAck.Empty);
     }
 
@@ -61,10 +61,10 @@ public sealed class ClaimAction(IMentorshipStore store, Pairing pairing, SlackAp
                 await slack.TellAsync(channel, user, $"{outcome.Request.Reference} was already claimed by {by}. Thanks for offering!", ct).ConfigureAwait(false);
                 break;
             case ClaimResult.NotOpen:
-                await slack.TellAsync(channel, user, $"{outcome.Request!.Reference} is {outcome.Request.Status.ToString().ToLowerInvariant()} and can't be claimed any more.", ct).ConfigureAwait(false);
+                await slack.TellAsync(channel, user, $"{outcome.Request!.Reference} is {RequestStatusText.Word(outcome.Request.Status)} and can't be claimed any more.", ct).ConfigureAwait(false);
                 break;
             default:
-                await slack.TellAsync(channel, user, "I couldn't find that request any more. Ask a mentor coordinator if you think this is wrong.", ct).ConfigureAwait(false);
+                await slack.TellAsync(channel, user, $"{RequestStatusText.Gone} Ask a mentor coordinator if you think this is wrong.", ct).ConfigureAwait(false);
                 break;
         }
     }

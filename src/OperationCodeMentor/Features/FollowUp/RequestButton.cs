@@ -7,7 +7,7 @@ namespace OperationCodeMentor.Features.FollowUp;
 
 /// <summary>
 /// A button whose value is a request ID: acknowledged at once, handled after the acknowledgement, and answered
-/// privately when the request no longer exists. Subclasses decide who may press it and what it does.
+/// privately when the request no longer exists or the work fails. Subclasses decide who may press it and what it does.
 /// </summary>
 public abstract class RequestButton(IMentorshipStore store, SlackApiClient slack, BackgroundWork work) : IBlockActionHandler
 {
@@ -23,12 +23,12 @@ public abstract class RequestButton(IMentorshipStore store, SlackApiClient slack
         var user = action.Interaction.UserId;
         var channel = action.Interaction.ChannelId;
         if (string.IsNullOrEmpty(requestId)) throw new SlackPayloadException($"The {ActionId} button needs the request in 'value'.");
-        work.Run(ActionId, async stop =>
+        work.Run(ActionId, stop => PressFailure.RunAsync(slack, channel, user, async () =>
         {
             var request = await store.GetRequestAsync(requestId, stop).ConfigureAwait(false);
             if (request is null) await slack.TellAsync(channel, user, RequestStatusText.Gone, stop).ConfigureAwait(false);
             else await PressedAsync(request, user, channel, stop).ConfigureAwait(false);
-        });
+        }, stop));
         return Task.FromResult(SlackAck.Empty);
     }
 

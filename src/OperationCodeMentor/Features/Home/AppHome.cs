@@ -55,7 +55,7 @@ public sealed class AppHome(IMentorshipStore store, AdminReports reports, SlackA
         }
         if (isCoordinator)
         {
-            var stats = await reports.ComputeStatsAsync(HeadlineDays, ct).ConfigureAwait(false);
+            var stats = await reports.ComputeStatsAsync(HeadlineDays, open, loads, ct).ConfigureAwait(false);
             blocks.AddRange(Coordinator(stats, open, loads, now));
         }
         return BlockKit.Home(blocks);

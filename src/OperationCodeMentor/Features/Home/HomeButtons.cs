@@ -1,13 +1,16 @@
 using OperationCodeMentor.Features.Claims;
+using OperationCodeMentor.Features.Requests;
 using OperationCodeMentor.Slack;
 using OperationCodeMentor.Storage;
 
 namespace OperationCodeMentor.Features.Home;
 
 /// <summary>A button on the Home tab: do the thing after the acknowledgement, then redraw the tab so it shows the result.</summary>
-public abstract class HomeButton(AppHome home, BackgroundWork work) : IBlockActionHandler
+public abstract class HomeButton(AppHome home, SlackApiClient slack, BackgroundWork work) : IBlockActionHandler
 {
     public abstract string ActionId { get; }
+
+    protected SlackApiClient Slack => slack;
 
     public Task<SlackAck> HandleAsync(BlockAction action, CancellationToken ct)
     {
@@ -15,7 +18,7 @@ public abstract class HomeButton(AppHome home, BackgroundWork work) : IBlockActi
         var value = action.Value;
         work.Run(ActionId, async stop =>
         {
-            await RunAsync(user, value, stop).ConfigureAwait(false);
+            await PressFailure.RunAsync(slack, channel: null, user, () => RunAsync(user, value, stop), stop).ConfigureAwait(false);
             await home.PublishAsync(user, stop).ConfigureAwait(false);
         });
         return Task.FromResult(SlackAck.Empty);
@@ -25,7 +28,7 @@ public abstract class HomeButton(AppHome home, BackgroundWork work) : IBlockActi
 }
 
 /// <summary>Claim on the Home tab: the very same claim as the button in the mentors channel.</summary>
-public sealed class HomeClaimButton(ClaimAction claim, AppHome home, BackgroundWork work) : HomeButton(home, work)
+public sealed class HomeClaimButton(ClaimAction claim, AppHome home, SlackApiClient slack, BackgroundWork work) : HomeButton(home, slack, work)
 {
     public override string ActionId => AppHome.ClaimActionId;
 
@@ -34,13 +37,13 @@ public sealed class HomeClaimButton(ClaimAction claim, AppHome home, BackgroundW
 }
 
 /// <summary>Pause and Resume on the Home tab: the same store call as <c>/mentor-volunteer pause</c> and <c>resume</c>.</summary>
-public sealed class HomePauseButton(IMentorshipStore store, SlackApiClient slack, AppHome home, BackgroundWork work, bool pause) : HomeButton(home, work)
+public sealed class HomePauseButton(IMentorshipStore store, SlackApiClient slack, AppHome home, BackgroundWork work, bool pause) : HomeButton(home, slack, work)
 {
     public override string ActionId => pause ? AppHome.PauseActionId : AppHome.ResumeActionId;
 
     protected override async Task RunAsync(string user, string? value, CancellationToken ct)
     {
         if (await store.SetMentorPausedAsync(user, pause, ct).ConfigureAwait(false) is null)
-            await slack.SendDmAsync(user, "You're not enrolled as a mentor yet. Type `/mentor-volunteer` to sign up.", ct: ct).ConfigureAwait(false);
+            await Slack.SendDmAsync(user, "You're not enrolled as a mentor yet. Type `/mentor-volunteer` to sign up.", ct: ct).ConfigureAwait(false);
     }
 }

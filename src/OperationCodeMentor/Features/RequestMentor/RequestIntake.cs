@@ -38,8 +38,14 @@ public sealed partial class RequestIntake(
         if (progress["requestId"]?.ToString() is { } id)
             request = await store.GetRequestAsync(id, ct).ConfigureAwait(false)
                 ?? throw new PermanentJobFailure($"Request {id} of submission {job.Key} is no longer in the store.");
-        if (request is null && progress["creating"] is not null)
-            request = await store.FindRequestBySubmissionAsync(job.Key, ct).ConfigureAwait(false);
+        if (request is null && progress["creating"] is not null
+            && await store.FindRequestBySubmissionAsync(job.Key, ct).ConfigureAwait(false) is { } found)
+        {
+            // Stored by a run that stopped before noting it.
+            request = found;
+            progress["requestId"] = found.Id;
+            await saveProgress(ct).ConfigureAwait(false);
+        }
         var postRefused = false;
         if (request is null)
         {
@@ -74,11 +80,6 @@ public sealed partial class RequestIntake(
             progress["requestId"] = request.Id;
             await saveProgress(ct).ConfigureAwait(false);
             if (postFailure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(postFailure);
-        }
-        if (progress["requestId"] is null)
-        {
-            progress["requestId"] = request.Id;
-            await saveProgress(ct).ConfigureAwait(false);
         }
 
         using var scope = log.BeginRequestScope(request.Reference);

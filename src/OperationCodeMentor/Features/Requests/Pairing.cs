@@ -9,18 +9,17 @@ namespace OperationCodeMentor.Features.Requests;
 /// What everyone is told when a mentor takes or gives up a request. A claim and a coordinator's assignment
 /// send the same messages, so both go through here.
 /// </summary>
-public sealed partial class Pairing(SlackApiClient slack, ILogger<Pairing> log)
+public sealed partial class Pairing(SlackApiClient slack, ChannelCard card, ILogger<Pairing> log)
 {
-    /// <summary>Shows the request as claimed in the channel and DMs the mentor and the mentee.</summary>
-    public async Task AnnounceClaimAsync(MentorRequest r, string? assignedBy, CancellationToken ct)
+    /// <summary>
+    /// Shows the request as claimed in the channel and DMs the mentor and the mentee. A card Slack won't update does
+    /// not stop the DMs (the pairing is already saved); the answer is <see cref="ChannelCard.TryUpdateAsync"/>'s.
+    /// </summary>
+    public async Task<string?> AnnounceClaimAsync(MentorRequest r, string? assignedBy, CancellationToken ct)
     {
         using var scope = log.BeginRequestScope(r.Reference);
         LogPaired(log, r.ClaimedBy!, r.MenteeSlackId, assignedBy ?? r.ClaimedBy!);
-        if (r.ChannelId is not null && r.MessageTs is not null)
-        {
-            var (text, blocks) = RequestCard.Claimed(r);
-            await slack.UpdateMessageAsync(r.ChannelId, r.MessageTs, text, blocks, ct).ConfigureAwait(false);
-        }
+        var cardProblem = await card.TryUpdateAsync(r, RequestCard.Claimed(r), ct).ConfigureAwait(false);
 
         var mentor = r.ClaimedBy!;
         var how = assignedBy is null ? "You claimed" : $"{Mrkdwn.User(assignedBy)} paired you with";
@@ -38,6 +37,7 @@ public sealed partial class Pairing(SlackApiClient slack, ILogger<Pairing> log)
             $":tada: Good news: {Mrkdwn.User(mentor)} is your mentor for request {r.Reference} ({Mrkdwn.Escape(r.Service)}). " +
             "They will message you here in Slack to set up a 30-minute session; you're welcome to message them first.",
             ct: ct).ConfigureAwait(false);
+        return cardProblem;
     }
 
     /// <summary>Shows the request as open again, notes it in the thread, and tells the mentee.</summary>
@@ -46,11 +46,11 @@ public sealed partial class Pairing(SlackApiClient slack, ILogger<Pairing> log)
         using var scope = log.BeginRequestScope(r.Reference);
         LogReleased(log, previousMentor, releasedBy);
         var who = releasedBy == previousMentor ? Mrkdwn.User(previousMentor) : $"{Mrkdwn.User(releasedBy)} (for {Mrkdwn.User(previousMentor)})";
-        if (r.ChannelId is not null && r.MessageTs is not null)
+        var line = mention.Count > 0 ? $"Matching mentors: {Mrkdwn.Users(mention)}" : "Open again: claim it if you can help.";
+        // A card that can't be updated (deleted, channel archived) has no thread to note it in, but the mentee is still told.
+        if (await card.TryUpdateAsync(r, RequestCard.Open(r, line, $":arrows_counterclockwise: Released by {who}; open again."), ct).ConfigureAwait(false) is null
+            && r.ChannelId is not null && r.MessageTs is not null)
         {
-            var line = mention.Count > 0 ? $"Matching mentors: {Mrkdwn.Users(mention)}" : "Open again: claim it if you can help.";
-            var (text, blocks) = RequestCard.Open(r, line, $":arrows_counterclockwise: Released by {who}; open again.");
-            await slack.UpdateMessageAsync(r.ChannelId, r.MessageTs, text, blocks, ct).ConfigureAwait(false);
             await slack.PostMessageAsync(r.ChannelId,
                 $":arrows_counterclockwise: {r.Reference} was released by {who} and needs a mentor again. {(mention.Count > 0 ? Mrkdwn.Users(mention) : "")}".TrimEnd(),
                 threadTs: r.MessageTs, ct: ct).ConfigureAwait(false);

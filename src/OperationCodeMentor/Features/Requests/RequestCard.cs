@@ -13,6 +13,12 @@ public static partial class RequestCard
     public const string ClaimActionId = "claim_request";
     public const string ReleaseActionId = "release_request";
 
+    /// <summary>The Claim button, on the card and on every bump in its thread.</summary>
+    public static JsonObject ClaimButton(MentorRequest r) => BlockKit.Button("Claim", ClaimActionId, r.Id, "primary");
+
+    /// <summary>The Release button, on a claimed card and wherever the claimer or a coordinator is asked about the claim.</summary>
+    public static JsonObject ReleaseButton(MentorRequest r) => BlockKit.Button("Release", ReleaseActionId, r.Id);
+
     public static string Summary(MentorRequest r) =>
         $"{r.Reference}: {r.Service} ({string.Join(", ", r.Skills)}) for {Mrkdwn.User(r.MenteeSlackId)}";
 
@@ -42,7 +48,7 @@ public static partial class RequestCard
         };
         blocks.AddRange(Describe(r));
         if (note is not null) blocks.Add(BlockKit.Context(note));
-        blocks.Add(BlockKit.Actions("request_actions", BlockKit.Button("Claim", ClaimActionId, r.Id, "primary")));
+        blocks.Add(BlockKit.Actions("request_actions", ClaimButton(r)));
         blocks.Add(BlockKit.Context($"{r.Reference} · Claim it if you can meet {Mrkdwn.User(r.MenteeSlackId)} for a 30-minute session. One click wins; you'll get their details by DM."));
         return ($"New mentorship request {Summary(r)}", BlockKit.Blocks(blocks));
     }
@@ -55,7 +61,7 @@ public static partial class RequestCard
             BlockKit.Section($":white_check_mark: *{r.Reference} claimed by {Mrkdwn.User(r.ClaimedBy!)}*"),
         };
         blocks.AddRange(Describe(r));
-        blocks.Add(BlockKit.Actions("request_actions", BlockKit.Button("Release", ReleaseActionId, r.Id)));
+        blocks.Add(BlockKit.Actions("request_actions", ReleaseButton(r)));
         blocks.Add(BlockKit.Context($"{r.Reference} · Only the mentor who claimed it or a coordinator can release it."));
         return ($"{r.Reference} claimed by {Mrkdwn.User(r.ClaimedBy!)}", BlockKit.Blocks(blocks));
     }

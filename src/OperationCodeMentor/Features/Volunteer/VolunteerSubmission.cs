@@ -34,8 +34,20 @@ public sealed partial class VolunteerSubmission(
 
     private async Task SaveAsync(MentorProfile profile, CancellationToken ct)
     {
-        var before = await store.GetMentorAsync(profile.SlackUserId, ct).ConfigureAwait(false);
-        var mentor = await store.SaveMentorAsync(profile, clock.GetUtcNow(), ct).ConfigureAwait(false);
+        Mentor? before;
+        Mentor mentor;
+        try
+        {
+            before = await store.GetMentorAsync(profile.SlackUserId, ct).ConfigureAwait(false);
+            mentor = await store.SaveMentorAsync(profile, clock.GetUtcNow(), ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            // The modal has closed, so this DM is the only place the mentor can learn their form was not kept.
+            LogSaveFailed(log, e, profile.SlackUserId);
+            await slack.SendDmAsync(profile.SlackUserId, SaveFailed, ct: ct).ConfigureAwait(false);
+            return;
+        }
 
         var inChannel = await TryInviteAsync(mentor.SlackUserId, ct).ConfigureAwait(false);
         var lines = new List<string>
@@ -71,6 +83,13 @@ public sealed partial class VolunteerSubmission(
             return false;
         }
     }
+
+    public const string SaveFailed =
+        "Sorry, I couldn't save your mentor profile because of a problem on our side, so nothing has changed. " +
+        "Please type `/mentor-volunteer` and send the form again in a few minutes; if it keeps failing, message a mentor coordinator.";
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not save the mentor profile of {UserId}")]
+    private static partial void LogSaveFailed(ILogger log, Exception e, string userId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not add mentor {UserId} to the mentors channel: {Error}")]
     private static partial void LogInviteFailed(ILogger log, string userId, string error);

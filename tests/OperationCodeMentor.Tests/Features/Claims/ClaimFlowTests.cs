@@ -38,6 +38,46 @@ public class ClaimFlowTests
     }
 
     [Fact]
+    public async Task ClaimAndRelease_WhenTheCardIsGone_StillTellTheMentorAndTheMentee()
+    {
+        await using var bot = await MentorBot.StartAsync();
+        await bot.VolunteerAsync("UMENTOR1", ["Python"]);
+        var request = await bot.RequestAsync(Mentee, ["Python"]);
+        bot.Slack.Clear();
+        bot.Slack.ErrorNext("chat.update", "message_not_found", times: 2);
+
+        await bot.ClickAsync(RequestCard.ClaimActionId, request, "UMENTOR1");
+
+        Assert.Equal(RequestStatus.Claimed, (await bot.Store.GetRequestAsync(request.Id))!.Status);
+        Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "DUMENTOR1");
+        Assert.Contains("<@UMENTOR1>", Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "D" + Mentee).Text);
+        bot.Slack.Clear();
+
+        await bot.ClickAsync(RequestCard.ReleaseActionId, request, "UMENTOR1");
+
+        Assert.Equal(RequestStatus.Open, (await bot.Store.GetRequestAsync(request.Id))!.Status);
+        Assert.Contains("can no longer take it", Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "D" + Mentee).Text);
+        // The card could not be redrawn, so there is no thread note under it.
+        Assert.DoesNotContain(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == MentorBot.MentorsChannelId);
+    }
+
+    [Fact]
+    public async Task Claim_WhenSlackRefusesTheWork_TellsTheClickerToPressAgain()
+    {
+        await using var bot = await MentorBot.StartAsync();
+        await bot.VolunteerAsync("UMENTOR1", ["Python"]);
+        var request = await bot.RequestAsync(Mentee, ["Python"]);
+        bot.Slack.Clear();
+        bot.Slack.ErrorNext("chat.postMessage", "msg_too_long");
+
+        await bot.ClickAsync(RequestCard.ClaimActionId, request, "UMENTOR1");
+
+        var told = Assert.Single(bot.Slack.CallsTo("chat.postEphemeral"));
+        Assert.Equal("UMENTOR1", told["user"]);
+        Assert.Equal(PressFailure.Message, told.Text);
+    }
+
+    [Fact]
     public async Task Claim_TwentyMentorsAtOnce_ExactlyOneWins_AndEveryoneElseIsTold()
     {
         await using var bot = await MentorBot.StartAsync();

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using OperationCodeMentor.Features.Volunteer;
+using OperationCodeMentor.Storage;
 using OperationCodeMentor.Tests.Fakes;
 
 namespace OperationCodeMentor.Tests.Features.Volunteer;
@@ -53,6 +54,21 @@ public class VolunteerFlowTests
         Assert.Contains("initial_options", reopened.AllText);
         Assert.Contains("\"initial_value\":\"3\"", reopened.AllText);
         Assert.Contains("Army signals", reopened.AllText);
+    }
+
+    [Fact]
+    public async Task Submit_WhenTheStoreFails_TellsTheMentorTheFormWasNotKept()
+    {
+        await using var bot = await MentorBot.StartAsync(services: FailingStore.Failing(nameof(IMentorshipStore.SaveMentorAsync)));
+        var payload = SlackRequests.ViewSubmission(VolunteerModal.CallbackId, Mentor,
+            (VolunteerModal.SkillsBlock, new[] { "Python" }),
+            (VolunteerModal.MaxMenteesBlock, 2));
+        var response = await bot.SendAsync(bot.Requests.Interaction(payload));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var dm = Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "D" + Mentor);
+        Assert.Equal(VolunteerSubmission.SaveFailed, dm.Text);
+        Assert.Empty(bot.Slack.CallsTo("conversations.invite"));
     }
 
     [Fact]
