@@ -19,4 +19,10 @@ internal sealed class RecentIds(int capacity = 10_000)
         while (_order.Count > capacity && _order.TryDequeue(out var old)) _seen.TryRemove(old, out _);
         return true;
     }
+
+    /// <summary>
+    /// Lets an ID be handled again: its handling failed, and Slack's retry of it must get a real attempt rather than
+    /// be skipped as done. (Its place in the eviction order stays; a later repeat is simply seen afresh.)
+    /// </summary>
+    public void Forget(string id) => _seen.TryRemove(id, out _);
 }

@@ -97,11 +97,20 @@ public sealed partial class SlackDispatcher
             LogUnknown(_log, "event", type);
             return;
         }
-        await TimedAsync(async () =>
+        try
         {
-            await handler.HandleAsync(evt, ct).ConfigureAwait(false);
-            return SlackAck.Empty;
-        }, "event", type).ConfigureAwait(false);
+            await TimedAsync(async () =>
+            {
+                await handler.HandleAsync(evt, ct).ConfigureAwait(false);
+                return SlackAck.Empty;
+            }, "event", type).ConfigureAwait(false);
+        }
+        catch (Exception e) when (eventId is not null && e is not SlackPayloadException)
+        {
+            // The failure answers Slack with an error, and Slack retries: that retry must be handled, not skipped.
+            _seenEvents.Forget(eventId);
+            throw;
+        }
     }
 
     /// <summary>Awaits a handler and warns when it took so long that Slack may have shown the person an error.</summary>

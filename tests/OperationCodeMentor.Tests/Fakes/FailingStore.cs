@@ -2,7 +2,7 @@ using System.Reflection;
 using Microsoft.Extensions.DependencyInjection;
 using OperationCodeMentor.Storage;
 
-namespace OperationCodeMentor.Tests.Features;
+namespace OperationCodeMentor.Tests.Fakes;
 
 /// <summary>
 /// Wraps the bot's real store so that the named methods throw, as a store that has gone away would; everything

@@ -106,4 +106,41 @@ public class SlackEndpointsTests
         Assert.Equal("ok", body["store"]!["state"]!.ToString());
         Assert.Equal("online", body["slack"]!["mode"]!.ToString());
     }
+
+    [Fact]
+    public async Task Event_WhoseHandlingFailed_IsHandledWhenSlackRetriesIt_AndARetryAfterSuccessIsSkipped()
+    {
+        var flaky = new FailsOnceEvent();
+        await using var bot = await MentorBot.StartAsync(services: s => Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions
+            .AddSingleton<OperationCodeMentor.Slack.ISlackEventHandler>(s, flaky));
+        JsonObject Callback() => new()
+        {
+            ["type"] = "event_callback",
+            ["team_id"] = "T0TEAM",
+            ["api_app_id"] = "A0APP",
+            ["event_id"] = "Ev0RETRY01",
+            ["event_time"] = 1_700_000_000,
+            ["event"] = new JsonObject { ["type"] = FailsOnceEvent.Type, ["user"] = "U1" },
+        };
+
+        var failed = await bot.SendAsync(bot.Requests.Event(Callback()));
+        var retried = await bot.SendAsync(bot.Requests.Event(Callback()));
+        var again = await bot.SendAsync(bot.Requests.Event(Callback()));
+
+        Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(2, flaky.Calls);
+    }
+
+    private sealed class FailsOnceEvent : OperationCodeMentor.Slack.ISlackEventHandler
+    {
+        public const string Type = "test_fails_once";
+        private int _calls;
+        public int Calls => Volatile.Read(ref _calls);
+        public string EventType => Type;
+
+        public Task HandleAsync(JsonObject evt, CancellationToken ct) =>
+            Interlocked.Increment(ref _calls) == 1 ? throw new IOException("the store is down") : Task.CompletedTask;
+    }
 }

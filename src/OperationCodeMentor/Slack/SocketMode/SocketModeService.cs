@@ -191,6 +191,8 @@ public sealed partial class SocketModeService(
         }
         catch (Exception e)
         {
+            // Not done, so not a duplicate: if Slack sends this envelope again, it is handled again.
+            _envelopes.Forget(id);
             LogHandlerFailed(log, e);
             // Like the HTTP endpoint's 500: without an acknowledgement Slack keeps the modal open and shows an error,
             // so nothing the person typed is lost.

@@ -333,6 +333,23 @@ public class SocketModeServiceTests
     }
 
     [Fact]
+    public async Task ASubmissionWhoseHandlingFailed_IsHandledWhenSlackSendsItAgain()
+    {
+        var flaky = new FailsOnceHandler();
+        await using var h = await StartAsync(services: s => s.AddSingleton<IViewSubmissionHandler>(flaky));
+        var connection = await h.Socket.WaitForConnectionAsync(1);
+        var submission = SlackRequests.ViewSubmission(FailsOnceHandler.Callback, Mentee);
+
+        var first = await connection.SendEnvelopeAsync("interactive", submission, acceptsResponsePayload: true);
+        await Eventually.TrueAsync(() => h.Bot.Logs.Entries.Any(e => e.Message == "Handling a Socket Mode envelope failed"), "the first attempt to fail");
+        var again = await connection.SendEnvelopeAsync("interactive", submission, acceptsResponsePayload: true, envelopeId: first, retryAttempt: 1);
+
+        await connection.WaitForAckAsync(again);
+        Assert.Equal(2, flaky.Calls);
+        Assert.Equal(1, flaky.Completed);
+    }
+
+    [Fact]
     public async Task WithoutASigningSecret_SocketModeStarts_AndHttpRequestsAreStillRefused()
     {
         await using var h = await StartAsync(settings: new() { ["Slack:SigningSecret"] = "" });
@@ -391,6 +408,23 @@ public class SocketModeServiceTests
         public Task<SlackAck> HandleAsync(SlashCommand command, CancellationToken ct) => throw new InvalidOperationException("the store is down");
 
         public Task<SlackAck> HandleAsync(Interaction submission, CancellationToken ct) => throw new InvalidOperationException("the store is down");
+    }
+
+    private sealed class FailsOnceHandler : IViewSubmissionHandler
+    {
+        public const string Callback = "test_fails_once_modal";
+        private int _calls;
+        private int _completed;
+        public int Calls => Volatile.Read(ref _calls);
+        public int Completed => Volatile.Read(ref _completed);
+        public string CallbackId => Callback;
+
+        public Task<SlackAck> HandleAsync(Interaction submission, CancellationToken ct)
+        {
+            if (Interlocked.Increment(ref _calls) == 1) throw new IOException("the queue's disk was busy");
+            Interlocked.Increment(ref _completed);
+            return Task.FromResult(SlackAck.Empty);
+        }
     }
 
     private sealed class SlowCommand : ISlashCommandHandler
