@@ -3,9 +3,9 @@ using BenchmarkDotNet.Attributes;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using OperationCodeMentor.Features.Admin;
 using OperationCodeMentor.Features.Home;
 using OperationCodeMentor.Features.RequestMentor;
+using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Hosting;
 using OperationCodeMentor.Storage;
 
@@ -39,7 +39,8 @@ public class CoordinationBenchmarks
         }).Build();
         var services = new ServiceCollection().AddLogging();
         services.AddSingleton<IConfiguration>(configuration);
-        services.AddMentorshipOptions(configuration).AddSlack().AddMentorshipStore().AddMentorshipFeatures().AddCoordination(configuration);
+        // The bot's own composition: the figures are for the services the bot runs.
+        services.AddMentorBot(configuration);
         _services = services.BuildServiceProvider();
         var store = _services.GetRequiredService<IMentorshipStore>();
         var skills = (await store.GetOptionListsAsync()).Skillsets;

@@ -38,8 +38,13 @@ public sealed partial class AirtableClient
     private readonly ResiliencePipeline<HttpResponseMessage> _retry;
     private readonly ResiliencePipeline _attemptTimeout;
 
-    public AirtableClient(HttpClient http, IOptionsMonitor<AirtableOptions> options, AirtableRateLimiter limiter, TimeProvider clock, ILogger<AirtableClient> log)
+    private readonly Reliability.Dependencies? _signals;
+
+    /// <param name="signals">Told whenever Airtable answers a call, so work waiting out an outage can go at once.</param>
+    public AirtableClient(HttpClient http, IOptionsMonitor<AirtableOptions> options, AirtableRateLimiter limiter, TimeProvider clock, ILogger<AirtableClient> log,
+        Reliability.Dependencies? signals = null)
     {
+        _signals = signals;
         _http = http;
         _options = options;
         _limiter = limiter;
@@ -242,7 +247,10 @@ public sealed partial class AirtableClient
         t["id"]?.GetValue<string>() ?? "",
         t["name"]?.GetValue<string>() ?? "",
         t["primaryFieldId"]?.GetValue<string>(),
-        t["fields"] is JsonArray f ? f.OfType<JsonObject>().Select(ReadField).ToList() : []);
+        t["fields"] is JsonArray f ? f.OfType<JsonObject>().Select(ReadField).ToList() : [])
+    {
+        Views = t["views"] is JsonArray v ? v.Select(view => view?["name"]?.GetValue<string>()).OfType<string>().ToList() : [],
+    };
 
     private static AirtableFieldSchema ReadField(JsonObject f) => new(
         f["id"]?.GetValue<string>() ?? "",
@@ -296,6 +304,8 @@ public sealed partial class AirtableClient
 
         using (response)
         {
+            if (response.StatusCode != HttpStatusCode.TooManyRequests && (int)response.StatusCode < 500)
+                _signals?.ReportAnswered(Reliability.Dependencies.Store);
             var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {

@@ -44,6 +44,10 @@ public sealed class AirtableFormula
     /// <summary>Exact, case-sensitive equality of a text field and a value.</summary>
     public static AirtableFormula FieldEquals(string field, string value) => new($"{Field(field)}={Literal(value)}");
 
+    /// <summary>A text field holding <paramref name="value"/>, whatever the case of either.</summary>
+    public static AirtableFormula FieldEqualsIgnoringCase(string field, string value) =>
+        new($"LOWER({Field(field)})={Literal(value.ToLowerInvariant())}");
+
     public static AirtableFormula FieldEquals(string field, long value) => new($"{Field(field)}={value.ToString(CultureInfo.InvariantCulture)}");
 
     public static AirtableFormula RecordIdIs(string recordId) => new($"RECORD_ID()={Literal(recordId)}");

@@ -55,7 +55,11 @@ public sealed record AirtableQuery
 public sealed record AirtableRecordUpdate(string Id, JsonObject Fields);
 
 /// <summary>A table as the metadata API describes it.</summary>
-public sealed record AirtableTableSchema(string Id, string Name, string? PrimaryFieldId, IReadOnlyList<AirtableFieldSchema> Fields);
+public sealed record AirtableTableSchema(string Id, string Name, string? PrimaryFieldId, IReadOnlyList<AirtableFieldSchema> Fields)
+{
+    /// <summary>The names of the table's views.</summary>
+    public IReadOnlyList<string> Views { get; init; } = [];
+}
 
 public sealed record AirtableFieldSchema(string Id, string Name, string Type, JsonObject? Options)
 {

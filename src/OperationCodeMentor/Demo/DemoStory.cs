@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using OperationCodeMentor.Features.Claims;
 using OperationCodeMentor.Features.FollowUp;
 using OperationCodeMentor.Features.RequestMentor;
-using OperationCodeMentor.Features.Requests;
+using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Features.Volunteer;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Scheduling;
@@ -98,8 +98,8 @@ public sealed partial class DemoStory(
         print.Does($"{Cast.Maria.Label} and {Cast.Dev.Label}", $"both press Claim on {Reference(request)} at the same moment");
         var mark = slack.Mark;
         await Task.WhenAll(
-            people.ClickAsync(Cast.Maria, request, RequestCard.ClaimActionId),
-            people.ClickAsync(Cast.Dev, request, RequestCard.ClaimActionId));
+            people.ClickAsync(Cast.Maria, request, ClaimAction.Id),
+            people.ClickAsync(Cast.Dev, request, ClaimAction.Id));
         var calls = slack.CallsSince(mark);
         print.Show(calls);
 
@@ -120,16 +120,15 @@ public sealed partial class DemoStory(
         print.Does(mentor, $"meets {Cast.Sam.Name} for 30 minutes, then presses Session done in their DM with the bot");
         await ActAsync(mentor, () => people.ClickAsync(mentor, dm, SessionDoneAction.Id));
 
-        var question = LatestWithButton(Cast.Sam, FeedbackAction.HelpedActionId)
+        var question = LatestWithButton(Cast.Sam, HelpedAction.Id)
             ?? throw new DemoFailure($"{Cast.Sam.Name} was not asked how the session went.");
         print.Does(Cast.Sam, "answers: It helped");
-        var calls = await ActAsync(Cast.Sam, () => people.ClickAsync(Cast.Sam, question, FeedbackAction.HelpedActionId));
+        var calls = await ActAsync(Cast.Sam, () => people.ClickAsync(Cast.Sam, question, HelpedAction.Id));
         Expect(calls.Any(c => c.Ok && c.Method == "chat.postEphemeral" && c["user"] == Cast.Sam.Id), $"{Cast.Sam.Name} was thanked for the answer");
 
-        // The card names its request by reference: it was posted before the request was stored.
-        var reference = PeopleInSlack.FindButton(request, RequestCard.ClaimActionId)?.Button["value"]?.ToString();
-        var id = RequestReference.TryParse(reference, out var number) ? await store.FindRequestIdByNumberAsync(number).ConfigureAwait(false) : null;
-        var stored = id is null ? null : await store.GetTrackedRequestAsync(id).ConfigureAwait(false);
+        // Every button names its request by reference, the request's one key.
+        var reference = PeopleInSlack.FindButton(request, ClaimAction.Id)?.Button["value"]?.ToString();
+        var stored = reference is null ? null : await store.GetRequestAsync(reference).ConfigureAwait(false);
         Expect(stored is { Request.Status: RequestStatus.Completed, Outcome.Feedback: SessionFeedback.Helped },
             $"{Reference(request)} is stored as completed, with Sam's answer");
     }

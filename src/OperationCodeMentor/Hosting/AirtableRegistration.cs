@@ -31,7 +31,9 @@ public static class AirtableRegistration
             sp.GetRequiredService<IOptionsMonitor<AirtableOptions>>(),
             sp.GetRequiredService<AirtableRateLimiter>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<AirtableClient>>()));
+            sp.GetRequiredService<ILogger<AirtableClient>>(),
+            sp.GetService<Reliability.Dependencies>()));
+        services.AddSingleton<AirtableLayoutSource>();
         services.AddSingleton<AirtableLookups>();
         services.AddSingleton<AirtableMentorshipStore>();
         services.AddSingleton<AirtableSchemaSetup>();

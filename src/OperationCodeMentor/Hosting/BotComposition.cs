@@ -1,5 +1,12 @@
-using OperationCodeMentor.Reliability;
+using OperationCodeMentor.Features.Admin;
+using OperationCodeMentor.Features.Claims;
+using OperationCodeMentor.Features.FollowUp;
 using OperationCodeMentor.Features.Health;
+using OperationCodeMentor.Features.Home;
+using OperationCodeMentor.Features.RequestMentor;
+using OperationCodeMentor.Features.Shared;
+using OperationCodeMentor.Features.Volunteer;
+using OperationCodeMentor.Reliability;
 using OperationCodeMentor.Scheduling;
 using OperationCodeMentor.Slack;
 
@@ -16,10 +23,16 @@ public static class BotComposition
             .AddMentorshipOptions(configuration)
             .AddSlack()
             .AddMentorshipStore()
-            .AddMentorshipFeatures()
-            .AddCoordination(configuration)
+            .AddReliability(configuration)
             .AddFollowUps(configuration)
-            .AddReliability(configuration);
+            // Each feature wires its own handlers; none of them knows another, only the shared one.
+            .AddSharedFeatures()
+            .AddRequestMentor()
+            .AddVolunteer()
+            .AddClaims()
+            .AddFollowUpFeature()
+            .AddAdmin(configuration)
+            .AddHome();
 
     public static WebApplication MapMentorBot(this WebApplication app)
     {

@@ -1,10 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using OperationCodeMentor.Features.Claims;
-using OperationCodeMentor.Features.RequestMentor;
-using OperationCodeMentor.Features.Requests;
-using OperationCodeMentor.Features.Volunteer;
 using OperationCodeMentor.Mentorship;
+using OperationCodeMentor.Reliability;
 using OperationCodeMentor.Slack;
 using OperationCodeMentor.Slack.SocketMode;
 using OperationCodeMentor.Storage;
@@ -39,13 +36,15 @@ public static class ServiceRegistration
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(SlackApiClient.HttpClientName),
             sp.GetRequiredService<IOptionsMonitor<SlackOptions>>(),
             sp.GetRequiredService<ILogger<SlackApiClient>>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Dependencies>()));
         services.AddSingleton<SlackSignatureVerifier>();
         services.AddSingleton<SlackRequestReader>();
         services.AddSingleton<SlackDispatcher>();
         services.AddSingleton<SlackReachability>();
-        services.AddSingleton<BackgroundWork>();
-        services.AddHostedService(sp => sp.GetRequiredService<BackgroundWork>());
+        services.AddSingleton<IDependency, SlackDependency>();
+        services.AddSingleton<IJobScopes, SlackJobScopes>();
+        services.TryAddSingleton<Dependencies>();
         services.AddSlackSocketMode();
         return services;
     }
@@ -58,24 +57,8 @@ public static class ServiceRegistration
         services.AddSingleton<IMentorshipStore>(sp => sp.UsesAirtable()
             ? sp.GetRequiredService<AirtableMentorshipStore>()
             : sp.GetRequiredService<SqliteMentorshipStore>());
+        services.AddSingleton<IDependency, StoreDependency>();
         return services;
     }
 
-    /// <summary>Everything people do with the bot: each handler registers under its command, action or callback id.</summary>
-    public static IServiceCollection AddMentorshipFeatures(this IServiceCollection services)
-    {
-        services.AddSingleton<MentorsChannel>();
-        services.AddSingleton<Pairing>();
-        services.AddSingleton<ChannelCard>();
-        services.AddSingleton<RequestEnding>();
-        services.AddSingleton<RequestIntake>();
-
-        services.AddSingleton<ISlashCommandHandler, MentorCommand>();
-        services.AddSingleton<IViewSubmissionHandler, RequestSubmission>();
-        services.AddSingleton<ISlashCommandHandler, VolunteerCommand>();
-        services.AddSingleton<IViewSubmissionHandler, VolunteerSubmission>();
-        services.AddSingleton<IBlockActionHandler, ClaimAction>();
-        services.AddSingleton<IBlockActionHandler, ReleaseAction>();
-        return services;
-    }
 }

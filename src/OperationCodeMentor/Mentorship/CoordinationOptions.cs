@@ -27,6 +27,21 @@ public sealed class CoordinationOptions
     public WeeklyTime? DigestTime => WeeklyTime.TryParse(Digest, out var t) ? t : null;
 }
 
+public static class CoordinationOptionsRegistration
+{
+    /// <summary>
+    /// Binds <see cref="CoordinationOptions"/> once, however many areas ask: the follow-up ladder reads the program's time
+    /// zone from it too, and may be composed without the rest of coordination (the sweep benchmark is).
+    /// </summary>
+    public static IServiceCollection AddCoordinationOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        if (services.Any(d => d.ServiceType == typeof(IValidateOptions<CoordinationOptions>))) return services;
+        services.AddOptions<CoordinationOptions>().Bind(configuration.GetSection(MentorshipOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CoordinationOptions>, CoordinationOptionsValidator>();
+        return services;
+    }
+}
+
 internal sealed class CoordinationOptionsValidator : IValidateOptions<CoordinationOptions>
 {
     public ValidateOptionsResult Validate(string? name, CoordinationOptions o)

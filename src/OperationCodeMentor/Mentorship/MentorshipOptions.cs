@@ -16,6 +16,15 @@ public sealed class MentorshipOptions
     /// <summary>How many mentees a new mentor takes at once unless they say otherwise. Default 2.</summary>
     public int DefaultMaxMentees { get; set; } = 2;
 
+    /// <summary>"Can't reach them" presses before the mentor may end a request as contact lost. Default 3.</summary>
+    public int ContactAttempts { get; set; } = ContactRules.Default.Attempts;
+
+    /// <summary>How long those attempts must span, from the first. Default 7 days.</summary>
+    public TimeSpan ContactAttemptsOver { get; set; } = ContactRules.Default.Over;
+
+    /// <summary>The contact rules these settings make.</summary>
+    public ContactRules Contact => new(ContactAttempts, ContactAttemptsOver);
+
     public bool IsCoordinator(string userId) => Coordinators.Contains(userId, StringComparer.Ordinal);
 }
 
@@ -38,6 +47,10 @@ internal sealed class MentorshipOptionsValidator : IValidateOptions<MentorshipOp
             errors.Add($"Mentorship:MaxMentions must be between 1 and 20; got {o.MaxMentions}.");
         if (o.DefaultMaxMentees is < 1 or > 10)
             errors.Add($"Mentorship:DefaultMaxMentees must be between 1 and 10; got {o.DefaultMaxMentees}.");
+        if (o.ContactAttempts is < 1 or > 10)
+            errors.Add($"Mentorship:ContactAttempts must be between 1 and 10; got {o.ContactAttempts}.");
+        if (o.ContactAttemptsOver < TimeSpan.Zero || o.ContactAttemptsOver > TimeSpan.FromDays(60))
+            errors.Add($"Mentorship:ContactAttemptsOver must be a duration between 00:00:00 and 60.00:00:00 such as 7.00:00:00 (7 days); got {o.ContactAttemptsOver}.");
         foreach (var c in o.Coordinators.Where(c => !SlackIds.IsUserId(c)))
             errors.Add($"Mentorship:Coordinators must hold Slack user IDs such as U0123ABCD; '{c}' is not one (find it in the person's profile, under 'Copy member ID').");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -37,9 +37,8 @@ public sealed record MentorLoad(Mentor Mentor, int OpenClaims)
     public bool HasCapacity => OpenClaims < Mentor.MaxMentees;
 }
 
-/// <summary>A mentee's request for a session.</summary>
+/// <summary>A mentee's request for a session. Its <see cref="Reference"/> (R-1042) is its identity everywhere outside a store.</summary>
 public sealed record MentorRequest(
-    string Id,
     string Reference,
     string MenteeSlackId,
     string? MenteeName,
@@ -58,7 +57,13 @@ public sealed record MentorRequest(
     string? MessageTs,
     IReadOnlyList<string> MentionedMentors);
 
+/// <summary>
+/// A request about to be stored. Its number was handed out first (<see cref="Storage.IMentorshipStore.ReserveRequestNumberAsync"/>),
+/// so its card can be posted before it is written, and it is then written once, together with where its card is.
+/// </summary>
+/// <param name="SubmissionKey">The submission it came from: storing the same submission twice stores it once.</param>
 public sealed record NewMentorRequest(
+    long Number,
     string MenteeSlackId,
     string? MenteeName,
     string Service,
@@ -68,14 +73,20 @@ public sealed record NewMentorRequest(
     DateTimeOffset CreatedAt,
     string? SubmissionKey = null)
 {
-    /// <summary>
-    /// The reference number handed out for this request before it was stored (<see cref="Storage.IMentorshipStore.ReserveRequestNumberAsync"/>),
-    /// so that its card could be posted first; null to number it when it is stored.
-    /// </summary>
-    public long? Number { get; init; }
+    public string Reference => RequestReference.Format(Number);
 
     /// <summary>Where its card was posted before it was stored; null when it has not been posted yet.</summary>
     public RequestPost? Post { get; init; }
+
+    /// <summary>The request this one follows up, when the mentee asked for another mentor after it.</summary>
+    public string? FollowUpOf { get; init; }
+
+    /// <summary>The enrolled mentor the mentee asked for by name, offered the request before the channel.</summary>
+    public string? PreferredMentor { get; init; }
+
+    /// <summary>The request as it will be once stored: open, unclaimed. Its card is drawn from this before it is written.</summary>
+    public MentorRequest AsOpen() => new(Reference, MenteeSlackId, MenteeName, Service, Skills, Details, Affiliation, RequestStatus.Open, CreatedAt,
+        null, null, null, null, 0, Post?.ChannelId, Post?.MessageTs, Post?.Mentioned ?? []);
 }
 
 /// <summary>A request's card in the mentors channel and the mentors it mentioned.</summary>
@@ -83,24 +94,3 @@ public sealed record RequestPost(string ChannelId, string MessageTs, IReadOnlyLi
 
 /// <summary>The choices offered in the forms.</summary>
 public sealed record OptionLists(IReadOnlyList<string> Services, IReadOnlyList<string> Skillsets, IReadOnlyList<string> Affiliations);
-
-public enum ClaimResult
-{
-    Claimed,
-    AlreadyClaimed,
-    NotOpen,
-    NotFound,
-}
-
-/// <summary>The result of a claim attempt and the request as it stands afterwards.</summary>
-public sealed record ClaimOutcome(ClaimResult Result, MentorRequest? Request);
-
-public enum ReleaseResult
-{
-    Released,
-    NotClaimed,
-    ClaimChanged,
-    NotFound,
-}
-
-public sealed record ReleaseOutcome(ReleaseResult Result, MentorRequest? Request);

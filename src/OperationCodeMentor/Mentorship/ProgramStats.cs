@@ -31,7 +31,28 @@ public sealed record RequestActivity(
     int RePairs = 0);
 
 /// <summary>Requests created in a period, and which follow-up fields the store fills in.</summary>
-public sealed record ActivityHistory(IReadOnlyList<RequestActivity> Requests, FollowUpFields Tracked);
+public sealed record ActivityHistory(IReadOnlyList<RequestActivity> Requests, FollowUpFields Tracked)
+{
+    public const FollowUpFields Everything = FollowUpFields.Escalation | FollowUpFields.SessionDone | FollowUpFields.Feedback | FollowUpFields.RePairs;
+
+    /// <summary>The activity of requests as a store holds them; every follow-up fact is recorded with the request.</summary>
+    public static ActivityHistory From(IReadOnlyList<TrackedRequest> requests)
+    {
+        // A follow-up is made after the request it follows, so every re-pair of a request in the period is in it too.
+        var rePairs = requests.Select(t => t.Outcome.FollowUpOf).OfType<string>()
+            .GroupBy(reference => reference, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        return new ActivityHistory(requests.Select(t => new RequestActivity(
+            t.Request,
+            t.Outcome.FirstClaimedAt,
+            t.Outcome.AssignedBy,
+            t.Outcome.ClosedBy,
+            t.Outcome.CloseReason,
+            EscalatedAt: t.Outcome.FirstEscalatedAt,
+            SessionDoneAt: t.Outcome.CompletedAt,
+            Helped: t.Outcome.Feedback is { } answer ? answer == SessionFeedback.Helped : null,
+            RePairs: rePairs.GetValueOrDefault(t.Reference))).ToList(), Everything);
+    }
+}
 
 /// <summary>A part of a whole, such as "7 of 10".</summary>
 public readonly record struct Share(int Part, int Whole)

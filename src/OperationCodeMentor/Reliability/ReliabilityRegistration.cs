@@ -1,5 +1,5 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using OperationCodeMentor.Features.RequestMentor;
 using OperationCodeMentor.Storage;
 
 namespace OperationCodeMentor.Reliability;
@@ -12,10 +12,11 @@ public static class ReliabilityRegistration
         services.AddOptions<ReliabilityOptions>().Bind(configuration.GetSection(ReliabilityOptions.Section)).ValidateOnStart();
         services.AddSingleton<IPostConfigureOptions<ReliabilityOptions>, QueuePathSetup>();
         services.AddSingleton<IValidateOptions<ReliabilityOptions>, ReliabilityOptionsValidator>();
-        services.AddSingleton<PendingWorkQueue>();
-        services.AddHostedService(sp => sp.GetRequiredService<PendingWorkQueue>());
-        services.AddSingleton<IPendingJobHandler, RequestIntakeJob>();
-        services.AddSingleton<IReservedRequestNumbers, RequestIntakeJob.Reservations>();
+        services.TryAddSingleton<Dependencies>();
+        services.AddSingleton(sp => new WorkQueue(sp.GetServices<IJobHandler>(), sp.GetServices<IDependency>(), sp.GetRequiredService<Dependencies>(),
+            sp.GetRequiredService<IOptions<ReliabilityOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<WorkQueue>>(),
+            sp.GetService<IJobScopes>()));
+        services.AddHostedService(sp => sp.GetRequiredService<WorkQueue>());
         return services;
     }
 
@@ -37,6 +38,8 @@ public static class ReliabilityRegistration
             var errors = new List<string>();
             if (o.MaxRetryDelay < TimeSpan.FromSeconds(1) || o.MaxRetryDelay > TimeSpan.FromHours(1))
                 errors.Add($"Reliability:MaxRetryDelay must be between 00:00:01 and 01:00:00; got {o.MaxRetryDelay}.");
+            if (o.ProbeInterval < TimeSpan.FromMilliseconds(100) || o.ProbeInterval > o.MaxRetryDelay)
+                errors.Add($"Reliability:ProbeInterval must be between 00:00:00.1 and Reliability:MaxRetryDelay; got {o.ProbeInterval}.");
             if (o.RememberDone < TimeSpan.FromMinutes(1))
                 errors.Add($"Reliability:RememberDone must be at least 00:01:00; got {o.RememberDone}.");
             return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -11,8 +11,18 @@ public static class FollowUpLadder
     public readonly record struct Due(FollowUpStep Step, DateTimeOffset At);
 
     /// <summary>The earliest step not yet taken in the request's current phase; null when nothing is left.</summary>
-    public static Due? Next(MentorRequest r, FollowUpState s, ScheduleOptions o)
+    public static Due? Next(TrackedRequest t, ScheduleOptions o) => Next(t.Request, t.FollowUp, o, t.Session);
+
+    /// <summary>The earliest step not yet taken in the request's current phase; null when nothing is left.</summary>
+    /// <param name="session">
+    /// A hold keeps every other step away until it runs out; a step's clock starts again when a hold ends; a time set
+    /// brings a reminder shortly before it.
+    /// </param>
+    public static Due? Next(MentorRequest r, FollowUpState s, ScheduleOptions o, RequestSession? session = null)
     {
+        session ??= RequestSession.None;
+        if (r.Status is RequestStatus.Open or RequestStatus.Claimed && session.OnHoldUntil is { } until)
+            return new Due(FollowUpStep.Resume, until);
         Due? best = null;
         void Consider(FollowUpStep step, DateTimeOffset at)
         {
@@ -24,22 +34,44 @@ public static class FollowUpLadder
         {
             case RequestStatus.Open:
                 // A released request starts its ladder again from the release.
-                var since = r.ReleasedAt ?? r.CreatedAt;
+                var since = Later(r.ReleasedAt ?? r.CreatedAt, session.ResumedAt);
                 if (s.BumpCount < o.MaxBumps)
                     Consider(FollowUpStep.Bump, s.LastBumpAt is { } last && s.BumpCount > 0 ? last + o.BumpEvery : since + o.FirstBumpAfter);
                 if (s.CoordinatorsNotifiedAt is null) Consider(FollowUpStep.NotifyCoordinators, since + o.NotifyCoordinatorsAfter);
                 if (s.EscalatedAt is null) Consider(FollowUpStep.Escalate, since + o.EscalateAfter);
                 break;
-            case RequestStatus.Claimed when r.ClaimedAt is { } claimedAt:
+            case RequestStatus.Claimed when r.ClaimedAt is { } claimed:
+                var claimedAt = Later(claimed, session.ResumedAt);
                 if (s.MentorNudgedAt is null) Consider(FollowUpStep.NudgeMentor, claimedAt + o.NudgeMentorAfter);
                 if (s.StuckReportedAt is null) Consider(FollowUpStep.ReportStuck, claimedAt + o.StuckClaimAfter);
+                if (session.SessionAt is { } at && session.ReminderSentAt is null) Consider(FollowUpStep.RemindSession, at - o.RemindBefore);
                 break;
         }
         return best;
     }
 
+    private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset? b) => b is { } v && v > a ? v : a;
+
     /// <summary>The state once <paramref name="step"/> has been taken at <paramref name="at"/>, with the next action planned.</summary>
-    public static FollowUpState After(MentorRequest r, FollowUpState s, FollowUpStep step, DateTimeOffset at, ScheduleOptions o)
+    public static FollowUpState After(TrackedRequest t, FollowUpStep step, DateTimeOffset at, ScheduleOptions o)
+    {
+        // What the step itself changes outside the ladder (a reminder sent, a hold ended), so the next action is planned from it.
+        var session = step switch
+        {
+            FollowUpStep.RemindSession => t.Session with { ReminderSentAt = at },
+            FollowUpStep.Resume => t.Session with { OnHoldUntil = null, OnHoldBy = null, ResumedAt = at },
+            _ => t.Session,
+        };
+        if (step == FollowUpStep.Resume)
+        {
+            // The lifecycle starts the phase's ladder again when a hold ends; plan from that ladder.
+            return t.FollowUp with { PendingStep = null, PendingToken = null, PendingAt = null, NextActionAt = DateTimeOffset.UnixEpoch };
+        }
+        return After(t.Request, t.FollowUp, step, at, o, session);
+    }
+
+    /// <summary>The state once <paramref name="step"/> has been taken at <paramref name="at"/>, with the next action planned.</summary>
+    public static FollowUpState After(MentorRequest r, FollowUpState s, FollowUpStep step, DateTimeOffset at, ScheduleOptions o, RequestSession? session = null)
     {
         var taken = step switch
         {
@@ -51,7 +83,7 @@ public static class FollowUpLadder
             _ => s,
         };
         taken = taken with { PendingStep = null, PendingToken = null, PendingAt = null };
-        return taken with { NextActionAt = Next(r, taken, o)?.At };
+        return taken with { NextActionAt = Next(r, taken, o, session)?.At };
     }
 
     /// <summary>"3 days", "1 day", "5 hours", "40 seconds": how long someone has waited, in the largest whole unit.</summary>

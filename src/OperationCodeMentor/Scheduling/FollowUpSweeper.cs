@@ -23,7 +23,7 @@ public sealed record SweepReport(int Examined, int StepsTaken, int Planned);
 /// </summary>
 public sealed partial class FollowUpSweeper(
     IMentorshipStore store,
-    FollowUpMessages messages,
+    IFollowUpMessages messages,
     StepPoster poster,
     IOptionsMonitor<ScheduleOptions> options,
     IOptionsMonitor<CoordinationOptions> program,
@@ -99,16 +99,16 @@ public sealed partial class FollowUpSweeper(
                 var (r, s) = (tracked.Request, tracked.FollowUp);
                 if (s.PendingToken is not null && s.PendingAt is { } pendingAt && pendingAt + AbandonedAfter > now)
                     continue; // another sweep is taking a step right now
-                var next = FollowUpLadder.Next(r, s, o);
+                var next = FollowUpLadder.Next(tracked, o);
                 var resuming = s.PendingToken is not null && s.PendingStep is not null;
                 if (!resuming && (next is null || next.Value.At > now))
                 {
-                    plans.Add(new PlannedAction(r.Id, s.Version, next?.At));
+                    plans.Add(new PlannedAction(r.Reference, tracked.Version, next?.At));
                     continue;
                 }
                 if (quietUntil > now)
                 {
-                    plans.Add(new PlannedAction(r.Id, s.Version, quietUntil));
+                    plans.Add(new PlannedAction(r.Reference, tracked.Version, quietUntil));
                     continue;
                 }
                 var step = resuming ? s.PendingStep!.Value : next!.Value.Step;
@@ -131,7 +131,7 @@ public sealed partial class FollowUpSweeper(
         DateTimeOffset now, ScheduleOptions o, CancellationToken ct)
     {
         var r = tracked.Request;
-        if (!await store.TryBeginStepAsync(r.Id, tracked.FollowUp.Version, step, token, now, ct).ConfigureAwait(false))
+        if (!await ChangeAsync(r.Reference, new RequestCommand.BeginStep(tracked.Version, step, token), now, ct).ConfigureAwait(false))
             return false; // another sweep got there first, or the request changed meanwhile
 
         PostResult result;
@@ -150,13 +150,13 @@ public sealed partial class FollowUpSweeper(
         if (result == PostResult.Refused)
         {
             var retryAt = now + Max(o.SweepInterval * 5, TimeSpan.FromMinutes(1));
-            await store.TryAbandonStepAsync(r.Id, token, retryAt, ct).ConfigureAwait(false);
+            await ChangeAsync(r.Reference, new RequestCommand.AbandonStep(token, retryAt), now, ct).ConfigureAwait(false);
             LogStepRefused(log, StepLabel(step), r.Reference, retryAt);
             return false;
         }
 
-        var after = FollowUpLadder.After(r, tracked.FollowUp, step, now, o);
-        if (!await store.TryCompleteStepAsync(r.Id, token, after, ct).ConfigureAwait(false))
+        var after = FollowUpLadder.After(tracked, step, now, o);
+        if (!await ChangeAsync(r.Reference, new RequestCommand.CompleteStep(token, after), now, ct).ConfigureAwait(false))
         {
             // The request changed phase while the messages went out (claimed, released, closed): its new ladder stands.
             LogStepOvertaken(log, StepLabel(step), r.Reference);
@@ -165,6 +165,10 @@ public sealed partial class FollowUpSweeper(
         LogStepTaken(log, StepLabel(step), r.Reference);
         return true;
     }
+
+    /// <summary>A step's write, as the lifecycle decides it; false when the request moved on (another sweep, a claim, a release).</summary>
+    private async Task<bool> ChangeAsync(string reference, RequestCommand command, DateTimeOffset now, CancellationToken ct) =>
+        (await store.ChangeRequestAsync(reference, t => RequestLifecycle.Decide(t, Actor.Bot, command, now), ct: ct).ConfigureAwait(false))?.Applied == true;
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
@@ -175,6 +179,8 @@ public sealed partial class FollowUpSweeper(
         FollowUpStep.Escalate => "escalation",
         FollowUpStep.NudgeMentor => "mentor nudge",
         FollowUpStep.ReportStuck => "stuck-claim report",
+        FollowUpStep.RemindSession => "session reminder",
+        FollowUpStep.Resume => "end of a hold",
         _ => step.ToString(),
     };
 

@@ -34,6 +34,9 @@ public sealed class ScheduleOptions
     /// <summary>When the coordinators are told a claim looks stuck. Default 14 days.</summary>
     public TimeSpan StuckClaimAfter { get; set; } = TimeSpan.FromDays(14);
 
+    /// <summary>How long before the time a pair set both are reminded, in their conversation. Default 1 hour.</summary>
+    public TimeSpan RemindBefore { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>How often the sweep looks for due steps. Default 1 minute.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 
@@ -78,6 +81,7 @@ internal sealed class ScheduleOptionsValidator : IValidateOptions<ScheduleOption
         Positive(o.EscalateAfter, nameof(o.EscalateAfter));
         Positive(o.NudgeMentorAfter, nameof(o.NudgeMentorAfter));
         Positive(o.StuckClaimAfter, nameof(o.StuckClaimAfter));
+        Positive(o.RemindBefore, nameof(o.RemindBefore));
         if (o.MaxBumps is < 0 or > 10)
             errors.Add($"{ScheduleOptions.Section}:MaxBumps must be between 0 and 10; got {o.MaxBumps}.");
         if (o.EscalateAfter < o.NotifyCoordinatorsAfter)

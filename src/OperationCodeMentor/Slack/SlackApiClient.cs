@@ -81,8 +81,13 @@ public sealed partial class SlackApiClient
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _dmChannels = new();
     private long _offlineTs;
 
-    public SlackApiClient(HttpClient http, IOptionsMonitor<SlackOptions> options, ILogger<SlackApiClient> log, TimeProvider clock)
+    private readonly Reliability.Dependencies? _signals;
+
+    /// <param name="signals">Told whenever Slack answers a call, so work waiting out an outage can go at once.</param>
+    public SlackApiClient(HttpClient http, IOptionsMonitor<SlackOptions> options, ILogger<SlackApiClient> log, TimeProvider clock,
+        Reliability.Dependencies? signals = null)
     {
+        _signals = signals;
         _http = http;
         _options = options;
         _log = log;
@@ -183,6 +188,7 @@ public sealed partial class SlackApiClient
                 throw new SlackApiException(method, "ratelimited");
             if (!response.IsSuccessStatusCode)
                 throw new SlackApiException(method, $"http_{(int)response.StatusCode}");
+            _signals?.ReportAnswered(Reliability.Dependencies.Slack);
             var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
             JsonObject? json;
             try { json = JsonNode.Parse(text) as JsonObject; }

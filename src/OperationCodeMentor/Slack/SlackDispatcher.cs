@@ -1,10 +1,13 @@
 using System.Text.Json.Nodes;
+using OperationCodeMentor.Reliability;
 
 namespace OperationCodeMentor.Slack;
 
 /// <summary>
 /// Routes every command, interaction and event to its handler by id. The HTTP endpoints and Socket Mode both
-/// come through here, so there is one code path whatever the transport.
+/// come through here, so there is one code path whatever the transport. Each handler answers with its acknowledgement
+/// and the work to do after it; the dispatcher hands that work to the <see cref="WorkQueue"/> (durable work is on disk
+/// before the acknowledgement is returned) and returns the acknowledgement.
 /// </summary>
 public sealed partial class SlackDispatcher
 {
@@ -12,6 +15,7 @@ public sealed partial class SlackDispatcher
     private readonly Dictionary<string, IBlockActionHandler> _actions;
     private readonly Dictionary<string, IViewSubmissionHandler> _views;
     private readonly Dictionary<string, ISlackEventHandler> _events;
+    private readonly WorkQueue _work;
     private readonly ILogger<SlackDispatcher> _log;
     private readonly TimeProvider _clock;
     private readonly RecentIds _seenEvents = new();
@@ -22,9 +26,11 @@ public sealed partial class SlackDispatcher
         IEnumerable<IBlockActionHandler> actions,
         IEnumerable<IViewSubmissionHandler> views,
         IEnumerable<ISlackEventHandler> events,
+        WorkQueue work,
         ILogger<SlackDispatcher> log,
         TimeProvider clock)
     {
+        _work = work;
         _commands = commands.ToDictionary(h => h.Command, StringComparer.OrdinalIgnoreCase);
         _actions = actions.ToDictionary(h => h.ActionId, StringComparer.Ordinal);
         _views = views.ToDictionary(h => h.CallbackId, StringComparer.Ordinal);
@@ -99,11 +105,7 @@ public sealed partial class SlackDispatcher
         }
         try
         {
-            await TimedAsync(async () =>
-            {
-                await handler.HandleAsync(evt, ct).ConfigureAwait(false);
-                return SlackAck.Empty;
-            }, "event", type).ConfigureAwait(false);
+            await TimedAsync(() => Task.FromResult(new Handled(SlackAck.Empty, handler.Handle(evt))), "event", type).ConfigureAwait(false);
         }
         catch (Exception e) when (eventId is not null && e is not SlackPayloadException)
         {
@@ -113,14 +115,18 @@ public sealed partial class SlackDispatcher
         }
     }
 
-    /// <summary>Awaits a handler and warns when it took so long that Slack may have shown the person an error.</summary>
-    private async Task<SlackAck> TimedAsync(Func<Task<SlackAck>> handle, string kind, string id)
+    /// <summary>
+    /// Awaits a handler, starts the work it asked for (durable work is on disk when this returns), and warns when it all
+    /// took so long that Slack may have shown the person an error.
+    /// </summary>
+    private async Task<SlackAck> TimedAsync(Func<Task<Handled>> handle, string kind, string id)
     {
         var started = _clock.GetTimestamp();
-        var ack = await handle().ConfigureAwait(false);
+        var handled = await handle().ConfigureAwait(false);
+        if (handled.Then is { } then) await _work.StartAsync(then).ConfigureAwait(false);
         var elapsed = _clock.GetElapsedTime(started);
         if (elapsed > SlowAnswer) LogSlow(_log, kind, id, elapsed.TotalSeconds);
-        return ack;
+        return handled.Ack;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "A second press of {ActionId} within a moment of the first was ignored")]

@@ -12,13 +12,14 @@ public sealed class SlackReachability(SlackApiClient slack, TimeProvider clock)
 
     public sealed record State(bool Reachable, string? Error, DateTimeOffset CheckedAt);
 
-    public async Task<State> CheckAsync(CancellationToken ct)
+    /// <param name="fresh">Ask Slack now rather than answer from the last half minute (queued work waiting on Slack asks this way).</param>
+    public async Task<State> CheckAsync(CancellationToken ct, bool fresh = false)
     {
-        if (_last is { } fresh && clock.GetUtcNow() - fresh.CheckedAt < CacheFor) return fresh;
+        if (!fresh && _last is { } recent && clock.GetUtcNow() - recent.CheckedAt < CacheFor) return recent;
         await _lock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            if (_last is { } again && clock.GetUtcNow() - again.CheckedAt < CacheFor) return again;
+            if (!fresh && _last is { } again && clock.GetUtcNow() - again.CheckedAt < CacheFor) return again;
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(TimeSpan.FromSeconds(5));
             try

@@ -12,6 +12,8 @@ internal static class FollowUpNames
         FollowUpStep.Escalate => "escalate",
         FollowUpStep.NudgeMentor => "nudge_mentor",
         FollowUpStep.ReportStuck => "report_stuck",
+        FollowUpStep.RemindSession => "remind_session",
+        FollowUpStep.Resume => "resume",
         _ => throw new ArgumentOutOfRangeException(nameof(step)),
     };
 
@@ -22,6 +24,23 @@ internal static class FollowUpNames
             if (Step(step) == text) return step;
         return null;
     }
+
+    public static string Wish(FollowUpWish w) => w switch
+    {
+        FollowUpWish.None => "none",
+        FollowUpWish.SameMentor => "same_mentor",
+        FollowUpWish.AnotherMentor => "another_mentor",
+        _ => throw new ArgumentOutOfRangeException(nameof(w)),
+    };
+
+    /// <summary>Null for a value that names no wish.</summary>
+    public static FollowUpWish? ParseWish(string? text) => text switch
+    {
+        "none" => FollowUpWish.None,
+        "same_mentor" => FollowUpWish.SameMentor,
+        "another_mentor" => FollowUpWish.AnotherMentor,
+        _ => null,
+    };
 
     public static string Feedback(SessionFeedback f) => f == SessionFeedback.Helped ? "helped" : "another_mentor";
 

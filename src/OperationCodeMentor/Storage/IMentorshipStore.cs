@@ -3,14 +3,16 @@ using OperationCodeMentor.Mentorship;
 namespace OperationCodeMentor.Storage;
 
 /// <summary>
-/// Where mentors, requests and the form option lists live. Record IDs are strings so that stores with their
-/// own identifiers fit; nothing here speaks SQL. Every state change that two people can race for
-/// (claim, release) is conditional, so exactly one of them wins. The follow-up ladder's members are in
-/// <see cref="IFollowUpStore"/>.
+/// Where mentors, requests and the form option lists live. Outside a store a request is known only by its reference
+/// (R-1042); each store maps it to its own rows. A store holds no lifecycle rules: every change to a request is decided by
+/// <see cref="RequestLifecycle"/> and written by <see cref="ChangeRequestAsync"/>, only while the request is still at the
+/// version it was read at, so two writers racing (two clicks, a click and a sweep, two processes) cannot both win.
 /// </summary>
-public interface IMentorshipStore : IFollowUpStore
+public interface IMentorshipStore
 {
     Task<OptionLists> GetOptionListsAsync(CancellationToken ct = default);
+
+    // ---- mentors ----
 
     Task<Mentor?> GetMentorAsync(string slackUserId, CancellationToken ct = default);
 
@@ -20,55 +22,57 @@ public interface IMentorshipStore : IFollowUpStore
     /// <summary>Pauses or resumes a mentor; null when they are not enrolled.</summary>
     Task<Mentor?> SetMentorPausedAsync(string slackUserId, bool paused, CancellationToken ct = default);
 
+    /// <summary>Notes when a mentor last took a request, so the least recently busy are mentioned first. Best effort.</summary>
+    Task SetMentorLastClaimedAsync(string slackUserId, DateTimeOffset at, CancellationToken ct = default);
+
     /// <summary>Every mentor with the number of requests they currently hold.</summary>
     Task<IReadOnlyList<MentorLoad>> GetMentorLoadsAsync(CancellationToken ct = default);
 
     /// <summary>One mentor with the number of requests they hold; null when not enrolled. Every claim asks this.</summary>
     Task<MentorLoad?> GetMentorLoadAsync(string slackUserId, CancellationToken ct = default);
 
-    /// <summary>
-    /// Stores a new request. With a <see cref="NewMentorRequest.SubmissionKey"/>, creating the same submission
-    /// twice returns the first request instead of a second one.
-    /// </summary>
-    Task<MentorRequest> CreateRequestAsync(NewMentorRequest request, CancellationToken ct = default);
+    // ---- requests ----
 
-    /// <summary>
-    /// Hands out the reference number of a request about to be made, never the same one twice, so that its card can be
-    /// posted before it is stored and the request then written once, together with where its card is
-    /// (<see cref="NewMentorRequest.Number"/> and <see cref="NewMentorRequest.Post"/>).
-    /// </summary>
+    /// <summary>Hands out the number of a request about to be made, never the same one twice.</summary>
     Task<long> ReserveRequestNumberAsync(CancellationToken ct = default);
 
     /// <summary>
-    /// The ID of the request with this reference number (a card posted before its request was stored names it by
-    /// reference); null when there is none, or none yet.
+    /// Stores a new open request under its reserved number, due for follow-up planning at once. With a submission key,
+    /// storing the same submission again returns the request stored the first time.
     /// </summary>
-    async Task<string?> FindRequestIdByNumberAsync(long number, CancellationToken ct = default) =>
-        (await FindRequestByNumberAsync(number, ct).ConfigureAwait(false))?.Id;
+    Task<TrackedRequest> CreateRequestAsync(NewMentorRequest request, CancellationToken ct = default);
 
-    /// <summary>The request created from this submission, if any (used when resuming interrupted work).</summary>
-    Task<MentorRequest?> FindRequestBySubmissionAsync(string submissionKey, CancellationToken ct = default);
+    /// <summary>The request stored from this submission, if any (finishing interrupted work asks this).</summary>
+    Task<TrackedRequest?> FindRequestBySubmissionAsync(string submissionKey, CancellationToken ct = default);
 
-    Task<MentorRequest?> GetRequestAsync(string id, CancellationToken ct = default);
+    /// <summary>The request with this reference (R-1042, r1042 or 1042 all name it), as the store has it now; null when there is none.</summary>
+    Task<TrackedRequest?> GetRequestAsync(string reference, CancellationToken ct = default);
 
-    /// <summary>Remembers where the request was posted and whom it mentioned.</summary>
-    Task SetRequestPostAsync(string id, string channelId, string messageTs, IReadOnlyList<string> mentioned, CancellationToken ct = default);
+    /// <summary>
+    /// Reads the request, asks <paramref name="decide"/> what it becomes, and writes that, but only while the request is
+    /// still at the version it was read at; when another writer got in between, reads it again and asks again. Writes
+    /// nothing when the decision is a refusal or a replay. Null when there is no such request.
+    /// </summary>
+    /// <param name="beforeWrite">
+    /// Called with a decision that changes the request just before it is written (again if the write loses a race): the
+    /// caller's chance to note durably what the request was before, which a replay of its work cannot read back.
+    /// </param>
+    Task<Decision?> ChangeRequestAsync(string reference, Func<TrackedRequest, Decision> decide,
+        Func<Decision, CancellationToken, Task>? beforeWrite = null, CancellationToken ct = default);
 
-    /// <summary>Claims an open request for a mentor; only one caller can ever win an open request.</summary>
-    Task<ClaimOutcome> TryClaimAsync(string requestId, string mentorSlackId, DateTimeOffset now, CancellationToken ct = default);
+    /// <summary>Requests whose next action time is at or before <paramref name="now"/>, earliest first.</summary>
+    Task<IReadOnlyList<TrackedRequest>> GetDueFollowUpsAsync(DateTimeOffset now, int limit, CancellationToken ct = default);
 
-    /// <summary>Reopens a request, but only while it is still claimed by <paramref name="expectedClaimer"/>.</summary>
-    Task<ReleaseOutcome> TryReleaseAsync(string requestId, string expectedClaimer, string releasedBy, DateTimeOffset now, CancellationToken ct = default);
+    /// <summary>
+    /// Sets each request's next action time, skipping any that has moved past the version given (as
+    /// <see cref="RequestCommand.Plan"/> decides); many at once, since a sweep plans many. Returns how many changed.
+    /// </summary>
+    Task<int> PlanNextActionsAsync(IReadOnlyList<PlannedAction> plans, CancellationToken ct = default);
 
     /// <summary>A cheap round trip that proves the store answers.</summary>
     Task CheckAsync(CancellationToken ct = default);
 
-    // ---- Coordination and insight: /mentor-admin, App Home, request limits, stats ----
-    // Reads, plus state changes that are conditional like claim and release, so two coordinators racing
-    // (or a coordinator and a mentor) cannot both win.
-
-    /// <summary>The request with this reference number (the 1042 of R-1042); null when there is none.</summary>
-    Task<MentorRequest?> FindRequestByNumberAsync(long number, CancellationToken ct = default);
+    // ---- what coordinators, mentees and mentors see: /mentor-admin, App Home, request limits, stats ----
 
     /// <summary>Every request waiting for a mentor, oldest first.</summary>
     Task<IReadOnlyList<MentorRequest>> GetOpenRequestsAsync(CancellationToken ct = default);
@@ -87,20 +91,6 @@ public interface IMentorshipStore : IFollowUpStore
     /// <summary>Requests this mentor holds until they were completed or closed, most recent claim first.</summary>
     Task<IReadOnlyList<MentorRequest>> GetMentorHistoryAsync(string mentorSlackId, int limit, CancellationToken ct = default);
 
-    /// <summary>
-    /// Requests made at or after <paramref name="since"/> with what is known of how each went. A store that does not
-    /// record a follow-up fact leaves it out of <see cref="ActivityHistory.Tracked"/>, so nobody reads its zero as a number.
-    /// </summary>
-    Task<ActivityHistory> GetActivityAsync(DateTimeOffset since, CancellationToken ct = default);
-
-    /// <summary>
-    /// A coordinator pairs a request with a mentor, remembered as assigned: an open request, like any claim, so it
-    /// cannot overtake a mentor who clicked first; or, when <paramref name="expectedClaimer"/> is given, a request still
-    /// claimed by that mentor, which moves to the new one (a claim that looked stuck). One conditional write either way.
-    /// Closing is <see cref="IFollowUpStore.TryCloseAsync"/>, shared with the mentee's cancel.
-    /// </summary>
-    Task<ClaimOutcome> TryAssignAsync(string requestId, string mentorSlackId, string assignedBy, string? expectedClaimer, DateTimeOffset now, CancellationToken ct = default);
-
-    /// <summary>Puts a cancelled request back in the queue, unclaimed.</summary>
-    Task<Transition> TryReopenAsync(string requestId, CancellationToken ct = default);
+    /// <summary>Requests made at or after <paramref name="since"/>, oldest first, with everything known of how each went.</summary>
+    Task<IReadOnlyList<TrackedRequest>> GetActivityAsync(DateTimeOffset since, CancellationToken ct = default);
 }

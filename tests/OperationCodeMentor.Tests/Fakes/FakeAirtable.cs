@@ -31,7 +31,8 @@ public sealed record FakeAirtableCall(string Method, string Path, string Query, 
 /// per base, then 429 with Airtable's body and a 30-second penalty (on <see cref="Clock"/>); unknown field
 /// names and select options refused unless <c>typecast</c>; links must name existing rows; PATCH merges, PUT
 /// replaces; empty values left out of answers; upserts; both error-body shapes; URLs over 16,000 characters
-/// refused; the metadata API; and <c>filterByFormula</c> evaluated by <see cref="FakeAirtableFormula"/>.
+/// refused; the metadata API (with views, and links created with their inverse field); views; date fields that take
+/// a day only; and <c>filterByFormula</c> and formula fields evaluated by <see cref="FakeAirtableFormula"/>.
 /// Faults can be queued to simulate 5xx bursts, answers lost after a write, and stalls.
 /// </summary>
 public sealed class FakeAirtable : IAsyncDisposable
@@ -305,7 +306,7 @@ public sealed class FakeAirtable : IAsyncDisposable
             ("GET", 2) => List(table, FromQuery(query)),
             ("POST", 3) when s[2] == "listRecords" => List(table, json),
             ("GET", 3) => table.Records.FirstOrDefault(r => r.Id == s[2]) is { } rec
-                ? new Answer(200, rec.ToJson())
+                ? new Answer(200, table.Json(rec))
                 : new Answer(404, new JsonObject { ["error"] = "NOT_FOUND" }),
             ("POST", 2) => Create(table, json),
             ("PATCH", 2) => Update(table, json, replace: false),
@@ -336,6 +337,15 @@ public sealed class FakeAirtable : IAsyncDisposable
         var pageSize = o["pageSize"]?.GetValue<int>() ?? 100;
         if (pageSize is < 1 or > 100) return Fail(422, "INVALID_PAGE_SIZE", "pageSize must be between 1 and 100");
         IEnumerable<FakeRecord> rows = table.Records;
+        if (o["view"]?.GetValue<string>() is { } view)
+        {
+            if (!table.Views.TryGetValue(view, out var shows)) return Fail(422, "VIEW_NAME_NOT_FOUND", $"Could not find view {view} in table {table.Name}");
+            if (shows is not null)
+            {
+                var chosen = FakeAirtableFormula.Parse(shows);
+                rows = rows.Where(r => chosen.Keeps(f => table.FormulaValue(r, f), r.Id)).ToList();
+            }
+        }
         if (o["filterByFormula"]?.GetValue<string>() is { Length: > 0 } text)
         {
             FakeAirtableFormula formula;
@@ -343,7 +353,7 @@ public sealed class FakeAirtable : IAsyncDisposable
             catch (FormatException e) { return Fail(422, "INVALID_FILTER_BY_FORMULA", $"The formula for filtering records is invalid: {e.Message}"); }
             foreach (var name in FieldNames(text))
                 if (table.Field(name) is null) return Fail(422, "INVALID_FILTER_BY_FORMULA", $"Unknown field names: {name}");
-            rows = rows.Where(r => formula.Keeps(f => FormulaValue(table, r, f), r.Id)).ToList();
+            rows = rows.Where(r => formula.Keeps(f => table.FormulaValue(r, f), r.Id)).ToList();
         }
         if (o["sort"] is JsonArray sort)
         {
@@ -373,7 +383,7 @@ public sealed class FakeAirtable : IAsyncDisposable
         if (o["offset"]?.GetValue<string>() is { } offset && (!offset.StartsWith("itr", StringComparison.Ordinal) || !int.TryParse(offset.AsSpan(3), out start)))
             return Fail(422, "LIST_RECORDS_ITERATOR_NOT_AVAILABLE", "The offset is not valid");
         var page = all.Skip(start).Take(pageSize).ToList();
-        var answer = new JsonObject { ["records"] = new JsonArray(page.Select(r => (JsonNode)r.ToJson(only)).ToArray()) };
+        var answer = new JsonObject { ["records"] = new JsonArray(page.Select(r => (JsonNode)table.Json(r, only)).ToArray()) };
         if (start + pageSize < all.Count) answer["offset"] = "itr" + (start + pageSize).ToString(CultureInfo.InvariantCulture);
         return new Answer(200, answer);
     }
@@ -401,27 +411,6 @@ public sealed class FakeAirtable : IAsyncDisposable
         return quote is not null;
     }
 
-    /// <summary>A field's value as a formula sees it: links become the linked rows' primary values.</summary>
-    private static object? FormulaValue(FakeTable table, FakeRecord r, string name)
-    {
-        var field = table.Field(name);
-        var v = r.Fields[name];
-        if (field is null || v is null) return null;
-        if (v is JsonArray a)
-        {
-            if (field.Type == "multipleRecordLinks" && field.Options?["linkedTableId"]?.GetValue<string>() is { } linked && table.Base.Table(linked) is { } target)
-            {
-                var primary = target.Fields.FirstOrDefault()?.Name;
-                return string.Join(", ", a.Select(id => target.Records.FirstOrDefault(x => x.Id == id?.GetValue<string>())?.Fields[primary ?? ""]?.ToString()).OfType<string>());
-            }
-            return string.Join(", ", a.Select(x => x?.ToString()));
-        }
-        var value = (JsonValue)v;
-        if (value.TryGetValue<bool>(out var b)) return b;
-        if (value.TryGetValue<double>(out var d)) return d;
-        return value.ToString();
-    }
-
     // ---- writing ----
 
     private Answer Create(FakeTable table, JsonObject body)
@@ -438,12 +427,11 @@ public sealed class FakeAirtable : IAsyncDisposable
         }
         foreach (var r in records.OfType<JsonObject>())
         {
-            var record = new FakeRecord(NewId("rec"), Clock.GetUtcNow());
-            Apply(record, r["fields"] as JsonObject ?? new JsonObject(), replace: true);
-            table.Records.Add(record);
+            var record = table.NewRecord();
+            table.Write(record, r["fields"] as JsonObject ?? new JsonObject(), replace: true);
             created.Add(record);
         }
-        return new Answer(200, new JsonObject { ["records"] = new JsonArray(created.Select(c => (JsonNode)c.ToJson()).ToArray()) });
+        return new Answer(200, new JsonObject { ["records"] = new JsonArray(created.Select(c => (JsonNode)table.Json(c)).ToArray()) });
     }
 
     private Answer Update(FakeTable table, JsonObject body, bool replace)
@@ -484,17 +472,16 @@ public sealed class FakeAirtable : IAsyncDisposable
             var record = target;
             if (record is null)
             {
-                record = new FakeRecord(NewId("rec"), Clock.GetUtcNow());
-                table.Records.Add(record);
+                record = table.NewRecord();
                 createdIds.Add(record.Id);
-                Apply(record, fields, replace: true);
+                table.Write(record, fields, replace: true);
             }
             else
             {
                 updatedIds.Add(record.Id);
-                Apply(record, fields, replace);
+                table.Write(record, fields, replace);
             }
-            answer.Add(record.ToJson());
+            answer.Add(table.Json(record));
         }
         var result = new JsonObject { ["records"] = answer };
         if (mergeOn is not null)
@@ -508,16 +495,6 @@ public sealed class FakeAirtable : IAsyncDisposable
     internal static bool IsEmpty(JsonNode? v) =>
         v is null || v is JsonArray { Count: 0 } || (v is JsonValue jv && ((jv.TryGetValue<string>(out var s) && s.Length == 0) || (jv.TryGetValue<bool>(out var b) && !b)));
 
-    private static void Apply(FakeRecord record, JsonObject fields, bool replace)
-    {
-        if (replace) record.Fields.Clear();
-        foreach (var (k, v) in fields)
-        {
-            if (IsEmpty(v)) record.Fields.Remove(k);
-            else record.Fields[k] = v!.DeepClone();
-        }
-    }
-
     private static Answer? Validate(FakeTable table, JsonObject fields, bool typecast)
     {
         foreach (var (name, value) in fields)
@@ -528,7 +505,7 @@ public sealed class FakeAirtable : IAsyncDisposable
             var bad = Fail(422, "INVALID_VALUE_FOR_COLUMN", $"Field \"{name}\" cannot accept the provided value");
             switch (field.Type)
             {
-                case "autoNumber" or "formula" or "createdTime" or "lastModifiedTime" or "count" or "rollup":
+                case "autoNumber" or "formula" or "createdTime" or "lastModifiedTime" or "lastModifiedBy" or "createdBy" or "count" or "rollup":
                     return Fail(422, "INVALID_VALUE_FOR_COLUMN", $"Field \"{name}\" cannot accept a value because the field is computed");
                 case "singleLineText" or "multilineText" or "richText" or "email" or "url" or "phoneNumber":
                     if (value is not JsonValue t || !t.TryGetValue<string>(out _)) return bad;
@@ -539,8 +516,12 @@ public sealed class FakeAirtable : IAsyncDisposable
                 case "checkbox":
                     if (value is not JsonValue c || !c.TryGetValue<bool>(out _)) return bad;
                     break;
-                case "date" or "dateTime":
+                case "dateTime":
                     if (value is not JsonValue d || !d.TryGetValue<string>(out var ds) || !DateTimeOffset.TryParse(ds, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _)) return bad;
+                    break;
+                case "date":
+                    // A date field keeps a day: anything but YYYY-MM-DD is refused, so a time sent there shows up in tests.
+                    if (value is not JsonValue day || !day.TryGetValue<string>(out var dd) || !DateOnly.TryParseExact(dd, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _)) return bad;
                     break;
                 case "singleSelect" or "multipleSelects":
                     var options = field.Type == "singleSelect"
@@ -596,8 +577,17 @@ public sealed class FakeAirtable : IAsyncDisposable
             return Fail(422, "DUPLICATE_OR_EMPTY_FIELD_NAME", $"Field \"{name}\" already exists or has no name or type");
         var options = f["options"] as JsonObject;
         if (NeedOptions.Contains(type) && options is null) return Fail(422, "INVALID_FIELD_TYPE_OPTIONS_FOR_CREATE", $"Field \"{name}\" of type {type} needs options");
-        if (type == "multipleRecordLinks" && b.Table(options!["linkedTableId"]?.GetValue<string>() ?? "") is null)
+        var target = type == "multipleRecordLinks" ? b.Table(options!["linkedTableId"]?.GetValue<string>() ?? "") : null;
+        if (type == "multipleRecordLinks" && target is null)
             return Fail(422, "INVALID_FIELD_TYPE_OPTIONS_FOR_CREATE", $"Field \"{name}\" links to a table that does not exist");
+        // Airtable gives a link to another table its inverse there, named after this table (a link within a table has none).
+        if (target is not null && target != table)
+        {
+            var inverse = table.Name;
+            for (var n = 2; target.Field(inverse) is not null; n++) inverse = $"{table.Name} {n}";
+            table.Link(name, target, inverse);
+            return null;
+        }
         table.AddField(name, type, (JsonObject?)options?.DeepClone());
         return null;
     }

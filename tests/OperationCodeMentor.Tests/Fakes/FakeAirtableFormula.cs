@@ -5,7 +5,7 @@ namespace OperationCodeMentor.Tests.Fakes;
 
 /// <summary>
 /// Evaluates the part of Airtable's formula language the bot's client sends: field references, string and
-/// number literals (with backslash escapes), = != &lt; &gt; &lt;= &gt;=, &amp;, and AND, OR, NOT, RECORD_ID, BLANK,
+/// number literals (with backslash escapes), = != &lt; &gt; &lt;= &gt;=, &amp;, and AND, OR, NOT, IF, FIND, RECORD_ID, BLANK,
 /// TRUE, FALSE, LOWER, IS_BEFORE, IS_AFTER (dates as ISO 8601 text, as date fields and literals hold them; a blank or
 /// unreadable date is neither before nor after anything, so it never selects a record). Anything else is a syntax error, answered as Airtable does with INVALID_FILTER_BY_FORMULA,
 /// so a query that an unescaped value bent out of shape fails or widens here just as it would there.
@@ -25,7 +25,10 @@ public sealed class FakeAirtableFormula
     }
 
     /// <summary>Whether a record is kept: the result is not 0, false, "", NaN or blank.</summary>
-    public bool Keeps(Func<string, object?> field, string recordId) => Truthy(_root.Eval(new Scope(field, recordId)));
+    public bool Keeps(Func<string, object?> field, string recordId) => Truthy(Evaluate(field, recordId));
+
+    /// <summary>The formula's value for a record (a formula field's): text, a number, true/false, or null.</summary>
+    public object? Evaluate(Func<string, object?> field, string recordId) => _root.Eval(new Scope(field, recordId));
 
     private sealed record Scope(Func<string, object?> Field, string RecordId);
 
@@ -111,6 +114,9 @@ public sealed class FakeAirtableFormula
             "AND" => Args.All(a => Truthy(a.Eval(s))),
             "OR" => Args.Any(a => Truthy(a.Eval(s))),
             "NOT" => !Truthy(Args[0].Eval(s)),
+            "IF" => Truthy(Args[0].Eval(s)) ? Args[1].Eval(s) : Args.Count > 2 ? Args[2].Eval(s) : null,
+            // Airtable's FIND is 1-based and answers 0 when the needle is absent.
+            "FIND" => (double)(AsText(Args[1].Eval(s)).IndexOf(AsText(Args[0].Eval(s)), StringComparison.Ordinal) + 1),
             "RECORD_ID" => s.RecordId,
             "BLANK" => null,
             "TRUE" => true,
@@ -127,6 +133,8 @@ public sealed class FakeAirtableFormula
         ["AND"] = (1, int.MaxValue),
         ["OR"] = (1, int.MaxValue),
         ["NOT"] = (1, 1),
+        ["IF"] = (2, 3),
+        ["FIND"] = (2, 2),
         ["RECORD_ID"] = (0, 0),
         ["BLANK"] = (0, 0),
         ["TRUE"] = (0, 0),

@@ -27,25 +27,17 @@ public sealed class FakeAirtableHarness : IAsyncDisposable
         Logs = logs;
         Limiter = new AirtableRateLimiter(clock);
         Client = NewClient();
-        Lookups = new AirtableLookups(Client, Monitor(storeOptions), clock, logs.CreateLogger<AirtableLookups>());
-        Store = new AirtableMentorshipStore(Client, Lookups, Monitor(storeOptions), Monitor(new MentorshipOptions()), [Reserved],
-            logs.CreateLogger<AirtableMentorshipStore>());
+        Lookups = NewLookups();
+        Store = new AirtableMentorshipStore(Client, Lookups, Monitor(storeOptions), Monitor(new MentorshipOptions()), logs.CreateLogger<AirtableMentorshipStore>());
     }
 
     /// <summary>Another store on the same base with nothing in memory, as after a restart of the bot.</summary>
     public AirtableMentorshipStore NewStore() =>
-        new(Client, new AirtableLookups(Client, Monitor(StoreOptions), Clock, Logs.CreateLogger<AirtableLookups>()), Monitor(StoreOptions),
-            Monitor(new MentorshipOptions()), [Reserved], Logs.CreateLogger<AirtableMentorshipStore>());
+        new(Client, NewLookups(), Monitor(StoreOptions), Monitor(new MentorshipOptions()), Logs.CreateLogger<AirtableMentorshipStore>());
 
-    /// <summary>Numbers a submission still in the queue reserved (as the durable queue reports them after a restart).</summary>
-    public ReservedNumbers Reserved { get; } = new();
-
-    public sealed class ReservedNumbers : IReservedRequestNumbers
-    {
-        public long? Value { get; set; }
-
-        public long? Highest() => Value;
-    }
+    /// <summary>Caches that read the base's schema on first use, as the bot does at start-up.</summary>
+    private AirtableLookups NewLookups() =>
+        new(Client, new AirtableLayoutSource(Client, Monitor(StoreOptions)), Monitor(StoreOptions), Clock, Logs.CreateLogger<AirtableLookups>());
 
     public FakeAirtable Fake { get; }
     public FakeAirtableBase Base => Fake.Base(BaseId);
@@ -59,6 +51,10 @@ public sealed class FakeAirtableHarness : IAsyncDisposable
     public AirtableMentorshipStore Store { get; }
 
     /// <param name="layOut">False leaves the base empty, for tests of <c>airtable check</c> and <c>init</c>.</param>
+    /// <param name="likeOperationCode">
+    /// Start from the base Operation Code runs (<see cref="FakeAirtablePybotBase"/>), with its option lists, mentors and
+    /// history, and let <c>airtable init</c> add the bot's own fields, as a coordinator setting the bot up would.
+    /// </param>
     /// <param name="clock">The client's and store's clock; the fake keeps the real one unless <paramref name="fakeClock"/> is given.</param>
     public static async Task<FakeAirtableHarness> StartAsync(
         Action<AirtableOptions>? configure = null,
@@ -67,7 +63,8 @@ public sealed class FakeAirtableHarness : IAsyncDisposable
         TimeProvider? fakeClock = null,
         ILoggerFactory? logs = null,
         bool realRateLimit = false,
-        bool layOut = true)
+        bool layOut = true,
+        bool likeOperationCode = false)
     {
         var fake = await FakeAirtable.StartAsync(fakeClock);
         fake.AddBase(BaseId);
@@ -83,13 +80,28 @@ public sealed class FakeAirtableHarness : IAsyncDisposable
         configure?.Invoke(options);
         var h = new FakeAirtableHarness(fake, options, storeOptions ?? new AirtableStoreOptions(), clock ?? TimeProvider.System, logs ?? NullLoggerFactory.Instance);
         if (!layOut) return h;
+        if (likeOperationCode) h.Base.LayOutLikeOperationCode();
         await new AirtableSchemaSetup(h.Client, Monitor(h.StoreOptions)).InitAsync();
+        if (likeOperationCode)
+        {
+            fake.ClearCalls();
+            return h;
+        }
         h.Seed(h.StoreOptions.Tables.Services, h.StoreOptions.Fields.Services.Name, DefaultOptionLists.Services);
         h.Seed(h.StoreOptions.Tables.Skillsets, h.StoreOptions.Fields.Skillsets.Name, DefaultOptionLists.Skillsets);
         h.Seed(h.StoreOptions.Tables.Affiliations, h.StoreOptions.Fields.Affiliations.Name, DefaultOptionLists.Affiliations);
         fake.ClearCalls();
         return h;
     }
+
+    /// <summary>The settings that point the bot at this base, at 1,000 requests a second so that tests need not wait.</summary>
+    public Dictionary<string, string?> BotSettings() => new()
+    {
+        ["Airtable:ApiKey"] = FakeAirtable.Token,
+        ["Airtable:BaseId"] = BaseId,
+        ["Airtable:ApiBaseUrl"] = Fake.ApiBaseUrl,
+        ["Airtable:RequestsPerSecond"] = "1000",
+    };
 
     /// <summary>Another client on the same base, as a second part of the process would have (same limiter).</summary>
     public AirtableClient NewClient() =>

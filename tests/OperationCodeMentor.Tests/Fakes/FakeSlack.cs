@@ -29,6 +29,7 @@ public sealed class FakeSlack : IAsyncDisposable
     public const string AppToken = "xapp-1-A0APP-test-token";
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<SlackCall> _calls = new();
+    private readonly ConcurrentQueue<SlackCall> _answered = new();
     private readonly ConcurrentDictionary<string, ConcurrentQueue<Func<HttpResponseMessageLike>>> _faults = new();
     private long _ts = 1_700_000_000_000_000;
 
@@ -69,7 +70,17 @@ public sealed class FakeSlack : IAsyncDisposable
 
     public IReadOnlyList<SlackCall> CallsTo(string method) => _calls.Where(c => c.Method == method).ToList();
 
-    public void Clear() => _calls.Clear();
+    /// <summary>
+    /// The calls to <paramref name="method"/> whose answer went back while their caller was still there to read it: a held
+    /// call whose caller gave up or died, or one an outage left unanswered, is in <see cref="CallsTo"/> but not here.
+    /// </summary>
+    public IReadOnlyList<SlackCall> AnsweredCallsTo(string method) => _answered.Where(c => c.Method == method).ToList();
+
+    public void Clear()
+    {
+        _calls.Clear();
+        _answered.Clear();
+    }
 
     /// <summary>Makes the next call to <paramref name="method"/> answer with the given status (and Retry-After).</summary>
     public void FailNext(string method, HttpStatusCode status, int? retryAfterSeconds = null, int times = 1)
@@ -159,8 +170,15 @@ public sealed class FakeSlack : IAsyncDisposable
         }
         var auth = http.Request.Headers.Authorization.ToString();
         if (Latency > TimeSpan.Zero) await Task.Delay(Latency);
-        _calls.Enqueue(new SlackCall(method, body, auth, DateTimeOffset.UtcNow));
+        var call = new SlackCall(method, body, auth, DateTimeOffset.UtcNow);
+        _calls.Enqueue(call);
+        var result = await RespondAsync(http, method, body, auth);
+        if (!http.RequestAborted.IsCancellationRequested) _answered.Enqueue(call);
+        return result;
+    }
 
+    private async Task<IResult> RespondAsync(HttpContext http, string method, JsonObject body, string auth)
+    {
         // apps.connections.open is the one method that takes the app-level token instead of the bot token.
         var expected = method == "apps.connections.open" ? AppToken : BotToken;
         if (method != "response_url" && auth != "Bearer " + expected)

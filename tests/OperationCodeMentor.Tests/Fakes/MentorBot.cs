@@ -110,6 +110,31 @@ public sealed class MentorBot : WebApplicationFactory<Program>
     /// <summary>Waits until both the after-ack work and the durable queue are empty (either can start the other).</summary>
     public Task IdleAsync() => BotIdle.WaitAsync(Services, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
 
+    /// <summary>
+    /// Moves the clock until the queue has nothing left: straight to the next retry or probe when nothing is running, a
+    /// second at a time while work is running but waiting (a client backing off inside one call). Fails the test if it
+    /// never settles.
+    /// </summary>
+    public async Task SettleAsync(int rounds = 2000)
+    {
+        var queue = Services.GetRequiredService<WorkQueue>();
+        var busy = 0;
+        for (var i = 0; i < rounds && queue.Pending > 0; i++)
+        {
+            if (queue.NextWakeWhenQuiet is { } next)
+            {
+                Clock.Advance(next - Clock.GetUtcNow());
+                busy = 0;
+            }
+            else if (++busy % 20 == 0)
+            {
+                Clock.Advance(TimeSpan.FromSeconds(1));
+            }
+            await Task.Delay(5);
+        }
+        await IdleAsync();
+    }
+
     /// <summary>Enrols a mentor through the real volunteer modal submission.</summary>
     public async Task<Mentor> VolunteerAsync(string user, string[] skills, int maxMentees = 2)
     {
@@ -144,7 +169,7 @@ public sealed class MentorBot : WebApplicationFactory<Program>
 
     /// <summary>Clicks a button on the request's channel message.</summary>
     public Task<HttpResponseMessage> ClickAsync(string actionId, MentorRequest request, string user) =>
-        SendAsync(Requests.Interaction(SlackRequests.BlockAction(actionId, request.Id, user, MentorsChannelId, request.MessageTs ?? "1.000001")));
+        SendAsync(Requests.Interaction(SlackRequests.BlockAction(actionId, request.Reference, user, MentorsChannelId, request.MessageTs ?? "1.000001")));
 
     public override async ValueTask DisposeAsync()
     {

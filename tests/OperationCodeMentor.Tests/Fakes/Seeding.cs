@@ -34,9 +34,20 @@ public static class Seeding
     public static async Task<MentorRequest> SeedRequestAsync(this MentorBot bot, string mentee, string[] skills, DateTimeOffset at,
         string service = "Code Review", string details = "Seeded request details for a test.")
     {
-        var r = await bot.Store.CreateRequestAsync(new NewMentorRequest(mentee, mentee.ToLowerInvariant(), service, skills, details, "Veteran", at));
-        await bot.Store.SetRequestPostAsync(r.Id, MentorBot.MentorsChannelId, $"1700000000.{r.Id.PadLeft(6, '0')}", []);
-        return (await bot.Store.GetRequestAsync(r.Id))!;
+        var number = await bot.Store.ReserveRequestNumberAsync();
+        var r = await bot.Store.CreateRequestAsync(new NewMentorRequest(number, mentee, mentee.ToLowerInvariant(), service, skills, details, "Veteran", at)
+        {
+            Post = new RequestPost(MentorBot.MentorsChannelId, $"1700000000.{number:D6}", []),
+        });
+        return r.Request;
+    }
+
+    /// <summary>Stores a request straight into a store, numbered as the intake would (for store-level set-up).</summary>
+    public static async Task<TrackedRequest> CreateAsync(this OperationCodeMentor.Storage.IMentorshipStore store, string mentee, string[] skills, string details,
+        DateTimeOffset at, RequestPost? post = null)
+    {
+        var number = await store.ReserveRequestNumberAsync();
+        return await store.CreateRequestAsync(new NewMentorRequest(number, mentee, null, "Code Review", skills, details, "Veteran", at) { Post = post });
     }
 
     public static async Task<JsonObject> AckAsync(this HttpResponseMessage response)

@@ -24,11 +24,12 @@ public sealed class SlackRequests(string signingSecret, TimeProvider clock)
     public static string Form(params (string Key, string Value)[] fields) =>
         string.Join('&', fields.Select(f => $"{Uri.EscapeDataString(f.Key)}={Uri.EscapeDataString(f.Value)}"));
 
-    public HttpRequestMessage Command(string command, string user, string text = "", string? responseUrl = null, string triggerId = "trigger-1") =>
+    /// <summary>A slash command; like Slack, every one has its own trigger unless a test repeats one on purpose.</summary>
+    public HttpRequestMessage Command(string command, string user, string text = "", string? responseUrl = null, string? triggerId = null) =>
         Signed("/slack/commands", Form(
             ("token", "ignored"), ("team_id", "T0TEAM"), ("team_domain", "operationcode"), ("channel_id", "C0GENERAL"),
             ("channel_name", "general"), ("user_id", user), ("user_name", user.ToLowerInvariant()), ("command", command),
-            ("text", text), ("response_url", responseUrl ?? "https://hooks.slack.invalid/commands/1"), ("trigger_id", triggerId),
+            ("text", text), ("response_url", responseUrl ?? "https://hooks.slack.invalid/commands/1"), ("trigger_id", triggerId ?? "trigger-" + Interlocked.Increment(ref _triggers).ToString(CultureInfo.InvariantCulture)),
             ("api_app_id", "A0APP")), "application/x-www-form-urlencoded");
 
     public HttpRequestMessage Interaction(JsonObject payload) =>
@@ -74,6 +75,8 @@ public sealed class SlackRequests(string signingSecret, TimeProvider clock)
     }
 
     private static long _views;
+    private static long _triggers;
+    private static long _clicks;
 
     public sealed record Selected(string Value);
 
@@ -124,14 +127,14 @@ public sealed class SlackRequests(string signingSecret, TimeProvider clock)
         return payload;
     }
 
-    /// <summary>A button click on a message in a channel.</summary>
+    /// <summary>A button click on a message in a channel; like Slack, each click has its own <c>action_ts</c>.</summary>
     public static JsonObject BlockAction(string actionId, string value, string user, string channel = "G0MENTORS", string messageTs = "1.000001") => new()
     {
         ["type"] = "block_actions",
         ["user"] = User(user),
         ["team"] = new JsonObject { ["id"] = "T0TEAM" },
         ["api_app_id"] = "A0APP",
-        ["trigger_id"] = "trigger-action",
+        ["trigger_id"] = "trigger-action-" + Interlocked.Increment(ref _triggers).ToString(CultureInfo.InvariantCulture),
         ["container"] = new JsonObject { ["type"] = "message", ["message_ts"] = messageTs, ["channel_id"] = channel, ["is_ephemeral"] = false },
         ["channel"] = new JsonObject { ["id"] = channel, ["name"] = "mentors-internal" },
         ["message"] = new JsonObject { ["ts"] = messageTs, ["text"] = "request" },
@@ -142,7 +145,7 @@ public sealed class SlackRequests(string signingSecret, TimeProvider clock)
             ["block_id"] = "request_actions",
             ["type"] = "button",
             ["value"] = value,
-            ["action_ts"] = "1.1",
+            ["action_ts"] = "1700000000." + Interlocked.Increment(ref _clicks).ToString("D6", CultureInfo.InvariantCulture),
         }),
     };
 }

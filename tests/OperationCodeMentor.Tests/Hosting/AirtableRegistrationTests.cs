@@ -49,19 +49,35 @@ public sealed class AirtableRegistrationTests
             ["Airtable:ApiBaseUrl"] = fake.ApiBaseUrl,
         })));
 
+    private static string Message(Exception e) => e is AggregateException a ? string.Join("\n", a.Flatten().InnerExceptions.Select(x => x.Message)) : e.Message;
+
     [Fact]
     public async Task OnABaseThatLacksFields_TheBotRefusesToStart_NamingThem()
     {
         await using var h = await FakeAirtableHarness.StartAsync(layOut: false);
-        h.Base.LayOutLikePybot();
+        h.Base.LayOutLikeOperationCode();
         await using var app = App(h.Fake);
 
         var e = Assert.ThrowsAny<Exception>(() => app.CreateClient());
 
-        var message = e is AggregateException a ? string.Join("\n", a.Flatten().InnerExceptions.Select(x => x.Message)) : e.Message;
+        var message = Message(e);
         Assert.Contains("lacks field \"Slack User ID\"", message, StringComparison.Ordinal);
         Assert.Contains("lacks field \"Mentioned Mentors\"", message, StringComparison.Ordinal);
         Assert.Contains("airtable init", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OnAFieldOfATypeThatCannotCarryIt_TheBotRefusesToStart_NamingWhatWouldDo()
+    {
+        await using var h = await FakeAirtableHarness.StartAsync(likeOperationCode: true);
+        h.Mentors.Retype("Active", "date");
+        await using var app = App(h.Fake);
+
+        var e = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+
+        var message = Message(e);
+        Assert.Contains("Table \"Mentors\", field \"Active\": it is a date field; the bot can use a checkbox, or a single select or text", message, StringComparison.Ordinal);
+        Assert.Contains("airtable check` shows every field", message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -73,6 +89,8 @@ public sealed class AirtableRegistrationTests
         var health = await app.CreateClient().GetAsync("/healthz");
 
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        // The schema is read once, at start-up, and shapes every read and write after.
+        Assert.Single(h.Fake.Calls, c => c.IsMeta);
         Assert.Equal("AirtableMentorshipStore", JsonNode.Parse(await health.Content.ReadAsStringAsync())!["store"]!["kind"]!.GetValue<string>());
         h.Fake.ClearCalls();
         await app.Services.GetRequiredService<IMentorshipStore>().GetOptionListsAsync();

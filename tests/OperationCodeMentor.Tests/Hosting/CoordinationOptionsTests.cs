@@ -11,7 +11,7 @@ public class CoordinationOptionsTests
     private static CoordinationOptions Bind(Dictionary<string, string?> values)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        var services = new ServiceCollection().AddCoordination(configuration);
+        var services = new ServiceCollection().AddCoordinationOptions(configuration);
         using var provider = services.BuildServiceProvider();
         return provider.GetRequiredService<IOptions<CoordinationOptions>>().Value;
     }

@@ -64,7 +64,7 @@ public sealed class FaultInjectionTests
         await using var airtable = await FakeAirtableHarness.StartAsync(clock: clock, fakeClock: clock);
         airtable.Fake.Penalty = TimeSpan.FromSeconds(2);
         await using var bot = await MentorBot.StartAsync(OnAirtable(airtable), clock: clock, services: QuickSlackTimeout);
-        var queue = bot.Services.GetRequiredService<PendingWorkQueue>();
+        var queue = bot.Services.GetRequiredService<WorkQueue>();
         var mentees = Enumerable.Range(1, Burst).Select(i => $"UBURST{i:D3}").ToList();
 
         airtable.Fake.BeginOutage();
@@ -135,8 +135,7 @@ public sealed class FaultInjectionTests
         var clock = new ManualTimeProvider();
         await using var airtable = await FakeAirtableHarness.StartAsync(clock: clock, fakeClock: clock);
         await using var bot = await MentorBot.StartAsync(OnAirtable(airtable), clock: clock, services: QuickSlackTimeout);
-        var waiting = await bot.Store.CreateRequestAsync(new OperationCodeMentor.Mentorship.NewMentorRequest("UMENTEE01", "Mentee", "Code Review",
-            ["Python"], "A request still waiting for a mentor.", "Veteran", clock.GetUtcNow()));
+        var waiting = (await bot.Store.CreateAsync("UMENTEE01", ["Python"], "A request still waiting for a mentor.", clock.GetUtcNow())).Request;
         // The confirming read on current data, and each of its three retries.
         airtable.Fake.FailNext(4, HttpStatusCode.ServiceUnavailable);
 

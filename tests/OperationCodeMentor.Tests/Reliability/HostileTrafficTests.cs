@@ -57,7 +57,7 @@ public class HostileTrafficTests
         Assert.Equal(100, statuses[HttpStatusCode.RequestEntityTooLarge]);
         Assert.Equal(400, statuses[HttpStatusCode.BadRequest]);
         Assert.Null(await bot.Store.GetMentorAsync("UATTACKER"));
-        Assert.Null(await bot.Store.GetRequestAsync("1001"));
+        Assert.Null(await bot.Store.RequestAsync("1001"));
         Assert.Empty(bot.Slack.Calls);
     }
 

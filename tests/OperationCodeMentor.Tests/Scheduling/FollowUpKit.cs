@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using OperationCodeMentor.Features.Admin;
+using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Scheduling;
 using OperationCodeMentor.Tests.Fakes;
@@ -56,7 +57,7 @@ internal static class FollowUpKit
     }
 
     public static async Task<TrackedRequest> TrackedAsync(this MentorBot bot, MentorRequest r) =>
-        (await bot.Store.GetTrackedRequestAsync(r.Id))!;
+        (await bot.Store.GetRequestAsync(r.Reference))!;
 
     /// <summary>Every bump of the request: replies in its thread that also go to the channel.</summary>
     public static List<SlackCall> Bumps(this FakeSlack slack, MentorRequest r) =>
@@ -74,8 +75,8 @@ internal static class FollowUpKit
             .Select(e => e?["action_id"]?.ToString()).OfType<string>().ToList();
 
     /// <summary>Presses a button in the presser's DM with the bot (or in <paramref name="channel"/>).</summary>
-    public static Task<HttpResponseMessage> PressAsync(this MentorBot bot, string actionId, string requestId, string user, string? channel = null) =>
-        bot.SendAsync(bot.Requests.Interaction(SlackRequests.BlockAction(actionId, requestId, user, channel ?? "D" + user, "1.000001")));
+    public static Task<HttpResponseMessage> PressAsync(this MentorBot bot, string actionId, string reference, string user, string? channel = null) =>
+        bot.SendAsync(bot.Requests.Interaction(SlackRequests.BlockAction(actionId, reference, user, channel ?? "D" + user, "1.000001")));
 
     /// <summary>Picks <paramref name="mentor"/> in the "Assign to…" list of a follow-up DM about <paramref name="r"/> as it was when the DM went out.</summary>
     public static Task<HttpResponseMessage> AssignAsync(this MentorBot bot, MentorRequest r, string mentor, string by)
@@ -96,7 +97,7 @@ internal static class FollowUpKit
     public static Task<HttpResponseMessage> SubmitCoordinatorModalAsync(this MentorBot bot, string callbackId, MentorRequest r, string user, string text)
     {
         var payload = SlackRequests.ViewSubmission(callbackId, user, (CoordinatorModal.TextBlock, text));
-        payload["view"]!["private_metadata"] = JsonSerializer.Serialize(new CoordinatorModal.Metadata(r.Id, null, false));
+        payload["view"]!["private_metadata"] = JsonSerializer.Serialize(new CoordinatorModal.Metadata(r.Reference, null, false));
         return bot.SendAsync(bot.Requests.Interaction(payload));
     }
 

@@ -9,7 +9,7 @@ public class FollowUpLadderTests
     private static readonly ScheduleOptions Defaults = new();
 
     private static MentorRequest Request(RequestStatus status = RequestStatus.Open, DateTimeOffset? claimedAt = null, DateTimeOffset? releasedAt = null) =>
-        new("1001", "R-1001", "UMENTEE1", null, "Code Review", ["Python"], "details here", "Veteran", status, T0,
+        new("R-1001", "UMENTEE1", null, "Code Review", ["Python"], "details here", "Veteran", status, T0,
             claimedAt is null ? null : "UMENTOR1", claimedAt, releasedAt is null ? null : "UMENTOR1", releasedAt, 0, "G0MENTORS", "1.1", []);
 
     [Fact]

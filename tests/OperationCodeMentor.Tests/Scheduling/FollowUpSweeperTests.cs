@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using OperationCodeMentor.Features.Admin;
 using OperationCodeMentor.Features.FollowUp;
-using OperationCodeMentor.Features.Requests;
+using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Scheduling;
 using OperationCodeMentor.Tests.Fakes;
@@ -37,7 +37,7 @@ public class FollowUpSweeperTests
         Assert.Contains("still waiting for a mentor, 10 seconds", bump1.AllText);
         Assert.Contains("<@UFULL1>", bump1.Text);
         Assert.DoesNotContain("<@UFULL2>", bump1.Text);
-        Assert.Contains(RequestCard.ClaimActionId, bump1.ActionIds());
+        Assert.Contains(RequestButtons.Claim, bump1.ActionIds());
         Assert.Equal(0, (await bot.SweepAsync()).StepsTaken);
 
         // 30 s: bump 2 reaches more mentors; the coordinator notice, due at the same moment, follows on the next sweep.
@@ -166,8 +166,8 @@ public class FollowUpSweeperTests
         bot.Clock.Advance(TimeSpan.FromSeconds(10));
 
         // A sweep in another process records its intent to bump, then dies before posting.
-        var state = (await bot.TrackedAsync(request)).FollowUp;
-        Assert.True(await bot.Store.TryBeginStepAsync(request.Id, state.Version, FollowUpStep.Bump, "deadsweep", bot.Clock.GetUtcNow()));
+        var tracked = await bot.TrackedAsync(request);
+        Assert.True(await bot.Store.TryBeginStepAsync(request.Reference, tracked.Version, FollowUpStep.Bump, "deadsweep", bot.Clock.GetUtcNow()));
 
         // While its lease runs, the step belongs to that sweep: nobody else posts it.
         await bot.SweepAsync();
@@ -281,21 +281,21 @@ public class FollowUpSweeperTests
         await using var bot = await MentorBot.StartAsync(FollowUpKit.Fast());
         await bot.VolunteerAsync("UMENTOR1", ["Python"]);
         var request = await bot.RequestAsync(Mentee, ["Python"]);
-        await bot.ClickAsync(RequestCard.ClaimActionId, request, "UMENTOR1");
+        await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR1");
         bot.Slack.Clear();
         await bot.SweepAsync();
 
         await bot.AdvanceAndSweepAsync(TimeSpan.FromSeconds(15));
         var nudge = Assert.Single(bot.Slack.DmsTo("UMENTOR1"));
         Assert.Contains("Has the session happened?", nudge.AllText);
-        Assert.Equal([SessionDoneAction.Id, RequestCard.ReleaseActionId], nudge.ActionIds());
+        Assert.Equal([SessionDoneAction.Id, RequestButtons.Release], nudge.ActionIds());
         Assert.Empty(bot.Slack.Bumps(request));
 
         await bot.AdvanceAndSweepAsync(TimeSpan.FromSeconds(30));
         var stuck = Assert.Single(bot.Slack.DmsTo(MentorBot.Coordinator));
         Assert.Contains("looks stuck", stuck.AllText);
         Assert.Contains("<@UMENTOR1>", stuck.AllText);
-        Assert.Equal([AssignAction.Id, RequestCard.ReleaseActionId, CloseAction.Id], stuck.ActionIds());
+        Assert.Equal([AssignAction.Id, RequestButtons.Release, CloseAction.Id], stuck.ActionIds());
 
         await bot.AdvanceAndSweepAsync(TimeSpan.FromDays(30));
         Assert.Single(bot.Slack.DmsTo("UMENTOR1"));
@@ -311,9 +311,9 @@ public class FollowUpSweeperTests
         var request = await bot.RequestAsync(Mentee, ["Python"]);
         await bot.AdvanceAndSweepAsync(TimeSpan.FromSeconds(10));
         Assert.Single(bot.Slack.Bumps(request));
-        await bot.ClickAsync(RequestCard.ClaimActionId, request, "UMENTOR1");
+        await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR1");
         await bot.AdvanceAndSweepAsync(TimeSpan.FromSeconds(5));
-        await bot.ClickAsync(RequestCard.ReleaseActionId, request, "UMENTOR1");
+        await bot.ClickAsync(RequestButtons.Release, request, "UMENTOR1");
         Assert.Equal(0, (await bot.TrackedAsync(request)).FollowUp.BumpCount);
 
         await bot.SweepAsync();
@@ -334,7 +334,7 @@ public class FollowUpSweeperTests
         // The sweep starts on a background thread; its periodic timer must be on the clock before the clock moves.
         await Eventually.TrueAsync(() => bot.Clock.ActiveTimers > bot.Clock.ActiveDelays, "bot.Clock.ActiveTimers > bot.Clock.ActiveDelays");
         bot.Clock.Advance(TimeSpan.FromSeconds(5));  // first tick: plans the request
-        await Eventually.TrueAsync(() => bot.Store.GetTrackedRequestAsync(request.Id).Result!.FollowUp.NextActionAt > DateTimeOffset.UnixEpoch, "bot.Store.GetTrackedRequestAsync(request.Id).Result!.FollowUp.NextActi");
+        await Eventually.TrueAsync(() => bot.Store.GetRequestAsync(request.Reference).Result!.FollowUp.NextActionAt > DateTimeOffset.UnixEpoch, "the request to be planned");
         bot.Clock.Advance(TimeSpan.FromSeconds(5));  // second tick, at 10 s: the first bump
         await Eventually.TrueAsync(() => bot.Slack.Bumps(request).Count == 1, "bot.Slack.Bumps(request).Count == 1");
         await bot.Sweeper().WhenIdleAsync();
@@ -353,7 +353,7 @@ public class FollowUpSweeperTests
             (OperationCodeMentor.Features.RequestMentor.RequestModal.SkillsBlock, new[] { "Python" }),
             (OperationCodeMentor.Features.RequestMentor.RequestModal.DetailsBlock, "My first post never made it to the channel."),
             (OperationCodeMentor.Features.RequestMentor.RequestModal.AffiliationBlock, new SlackRequests.Selected("Veteran")))));
-        var stored = (await bot.Store.GetTrackedRequestAsync("1001"))!;
+        var stored = (await bot.Store.GetRequestAsync("R-1001"))!;
         Assert.Null(stored.Request.MessageTs);
 
         await bot.SweepAsync();
@@ -362,6 +362,6 @@ public class FollowUpSweeperTests
         Assert.Equal(MentorBot.MentorsChannelId, bump["channel"]);
         Assert.Null(bump["thread_ts"]);
         Assert.Contains("My first post never made it to the channel.", bump.AllText);
-        Assert.Contains(RequestCard.ClaimActionId, bump.ActionIds());
+        Assert.Contains(RequestButtons.Claim, bump.ActionIds());
     }
 }

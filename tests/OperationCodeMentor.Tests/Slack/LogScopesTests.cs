@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
-using OperationCodeMentor.Features.Requests;
+using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Features.RequestMentor;
 using OperationCodeMentor.Slack;
 using OperationCodeMentor.Tests.Fakes;
@@ -19,14 +19,14 @@ public class LogScopesTests
         var request = await bot.RequestAsync("UMENTEE1", ["Python"]);
         bot.Slack.ErrorNext("chat.update", "not_in_channel");
 
-        await bot.ClickAsync(RequestCard.ClaimActionId, request, "UMENTOR1");
+        await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR1");
 
         var paired = Assert.Single(bot.Logs.Entries, e => e.Category == typeof(Pairing).FullName && e.Message.StartsWith("Paired mentor", StringComparison.Ordinal));
-        AssertScopes(paired, "UMENTOR1", "action", RequestCard.ClaimActionId, request.Reference);
+        AssertScopes(paired, "UMENTOR1", "action", RequestButtons.Claim, request.Reference);
 
         // An error from Slack in the middle of the claim says whose click and which request it was.
         var failed = Assert.Single(bot.Logs.Entries, e => e.Level == LogLevel.Error && e.Message.Contains("chat.update answered error not_in_channel", StringComparison.Ordinal));
-        AssertScopes(failed, "UMENTOR1", "action", RequestCard.ClaimActionId, request.Reference);
+        AssertScopes(failed, "UMENTOR1", "action", RequestButtons.Claim, request.Reference);
     }
 
     [Fact]
@@ -35,7 +35,7 @@ public class LogScopesTests
         await using var bot = await MentorBot.StartAsync();
         var request = await bot.RequestAsync("UMENTEE1", ["Python"]);
 
-        var matched = Assert.Single(bot.Logs.Entries, e => e.Category == typeof(RequestIntake).FullName && e.Message.Contains("matched", StringComparison.Ordinal));
+        var matched = Assert.Single(bot.Logs.Entries, e => e.Category == typeof(CardPoster).FullName && e.Message.Contains("matched", StringComparison.Ordinal));
         AssertScopes(matched, "UMENTEE1", "view", RequestModal.CallbackId, request.Reference);
     }
 

@@ -140,7 +140,7 @@ public class SlackEndpointsTests
         public int Calls => Volatile.Read(ref _calls);
         public string EventType => Type;
 
-        public Task HandleAsync(JsonObject evt, CancellationToken ct) =>
-            Interlocked.Increment(ref _calls) == 1 ? throw new IOException("the store is down") : Task.CompletedTask;
+        public OperationCodeMentor.Reliability.AfterAck? Handle(JsonObject evt) =>
+            Interlocked.Increment(ref _calls) == 1 ? throw new IOException("the store is down") : null;
     }
 }

@@ -1,4 +1,5 @@
 using OperationCodeMentor.Mentorship;
+using OperationCodeMentor.Tests.Fakes;
 
 namespace OperationCodeMentor.Tests.Storage;
 
@@ -6,20 +7,20 @@ namespace OperationCodeMentor.Tests.Storage;
 public abstract partial class MentorshipStoreContract
 {
     private Task<MentorRequest> CreateAtAsync(string mentee, DateTimeOffset at, string? key = null) =>
-        Store.CreateRequestAsync(NewRequest(mentee) with { CreatedAt = at, SubmissionKey = key });
+        CreateAsync(NewRequest(mentee) with { CreatedAt = at, SubmissionKey = key });
 
     [Fact]
     public async Task CreateRequest_WithTheSameSubmissionKey_ReturnsTheFirstRequest_NeverASecondRow()
     {
-        var first = await Store.CreateRequestAsync(NewRequest("UMENTEE01") with { SubmissionKey = "request-view:V1" });
-        var repeat = await Store.CreateRequestAsync(NewRequest("UMENTEE01", details: "Sent again with other words.") with { SubmissionKey = "request-view:V1" });
-        var other = await Store.CreateRequestAsync(NewRequest("UMENTEE01") with { SubmissionKey = "request-view:V2" });
+        var first = await CreateAsync(NewRequest("UMENTEE01") with { SubmissionKey = "request-view:V1" });
+        var repeat = await CreateAsync(NewRequest("UMENTEE01", details: "Sent again with other words.") with { SubmissionKey = "request-view:V1" });
+        var other = await CreateAsync(NewRequest("UMENTEE01") with { SubmissionKey = "request-view:V2" });
 
-        Assert.Equal(first.Id, repeat.Id);
+        Assert.Equal(first.Reference, repeat.Reference);
         Assert.Equal(first.Reference, repeat.Reference);
         Assert.Equal(first.Details, repeat.Details);
-        Assert.NotEqual(first.Id, other.Id);
-        Assert.Equal(first.Id, (await Store.FindRequestBySubmissionAsync("request-view:V1"))!.Id);
+        Assert.NotEqual(first.Reference, other.Reference);
+        Assert.Equal(first.Reference, (await Store.FindRequestBySubmissionAsync("request-view:V1"))!.Reference);
         Assert.Null(await Store.FindRequestBySubmissionAsync("request-view:V3"));
         Assert.Null(await Store.FindRequestBySubmissionAsync(FormulaInjection));
         Assert.Equal(2, (await Store.GetOpenRequestsAsync()).Count);
@@ -28,23 +29,23 @@ public abstract partial class MentorshipStoreContract
     [Fact]
     public async Task CreateRequest_RepeatedAfterTheRequestMovedOn_LeavesItAsItIs()
     {
-        var first = await Store.CreateRequestAsync(NewRequest() with { SubmissionKey = "request-view:V1" });
-        await Store.TryClaimAsync(first.Id, "UMENTOR01", T0.AddHours(1));
+        var first = await CreateAsync(NewRequest() with { SubmissionKey = "request-view:V1" });
+        await Store.TryClaimAsync(first.Reference, "UMENTOR01", T0.AddHours(1));
 
-        var repeat = await Store.CreateRequestAsync(NewRequest() with { SubmissionKey = "request-view:V1" });
+        var repeat = await CreateAsync(NewRequest() with { SubmissionKey = "request-view:V1" });
 
-        Assert.Equal(first.Id, repeat.Id);
+        Assert.Equal(first.Reference, repeat.Reference);
         Assert.Equal(RequestStatus.Claimed, repeat.Status);
-        Assert.Equal("UMENTOR01", (await Store.GetRequestAsync(first.Id))!.ClaimedBy);
+        Assert.Equal("UMENTOR01", (await ReadAsync(first.Reference))!.ClaimedBy);
     }
 
     [Fact]
     public async Task CreateRequest_TenAtOnceWithOneSubmissionKey_StoresOneRequest()
     {
         var created = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ =>
-            Task.Run(() => Store.CreateRequestAsync(NewRequest() with { SubmissionKey = "request-view:V9" }))));
+            Task.Run(() => CreateAsync(NewRequest() with { SubmissionKey = "request-view:V9" }))));
 
-        Assert.Single(created.Select(r => r.Id).Distinct());
+        Assert.Single(created.Select(r => r.Reference).Distinct());
         Assert.Single(await Store.GetOpenRequestsAsync());
     }
 
@@ -52,21 +53,21 @@ public abstract partial class MentorshipStoreContract
     public async Task ReservedNumbers_AreNeverHandedOutTwice_AndTheRequestIsStoredOnceWithItsCard()
     {
         var reserved = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => Task.Run(() => Store.ReserveRequestNumberAsync())));
-        var numberedLater = await Store.CreateRequestAsync(NewRequest("UMENTEE02"));
+        var numberedLater = await CreateAsync(NewRequest("UMENTEE02"));
         Assert.Equal(6, reserved.Append(Number(numberedLater)).Distinct().Count());
 
         var post = new RequestPost("G0MENTORS", "1741000000.000100", ["UMENTOR01", "UMENTOR02"]);
-        var stored = await Store.CreateRequestAsync(NewRequest("UMENTEE01") with { Number = reserved[2], Post = post, SubmissionKey = "request-view:V7" });
-        var again = await Store.CreateRequestAsync(NewRequest("UMENTEE01") with { Number = reserved[2], Post = post, SubmissionKey = "request-view:V7" });
+        var stored = await CreateAsync(NewRequest("UMENTEE01") with { Number = reserved[2], Post = post, SubmissionKey = "request-view:V7" });
+        var again = await CreateAsync(NewRequest("UMENTEE01") with { Number = reserved[2], Post = post, SubmissionKey = "request-view:V7" });
 
         Assert.Equal(RequestReference.Format(reserved[2]), stored.Reference);
-        Assert.Equal(stored.Id, again.Id);
-        var read = (await Store.GetRequestAsync(stored.Id))!;
+        Assert.Equal(stored.Reference, again.Reference);
+        var read = (await ReadAsync(stored.Reference))!;
         Assert.Equal(("G0MENTORS", "1741000000.000100"), (read.ChannelId, read.MessageTs));
         Assert.Equal(["UMENTOR01", "UMENTOR02"], read.MentionedMentors);
-        Assert.Equal(stored.Id, await Store.FindRequestIdByNumberAsync(reserved[2]));
+        Assert.Equal(stored.Reference, (await Store.GetRequestAsync(RequestReference.Format(reserved[2])))?.Reference);
         // Reserved but not stored (yet): nothing answers to that number.
-        Assert.Null(await Store.FindRequestIdByNumberAsync(reserved[3]));
+        Assert.Null(await Store.GetRequestAsync(RequestReference.Format(reserved[3])));
         Assert.Equal(2, (await Store.GetOpenRequestsAsync()).Count);
     }
 
@@ -76,12 +77,12 @@ public abstract partial class MentorshipStoreContract
     public async Task FindRequestByNumber_FindsTheReference_AndNothingElse()
     {
         await OpenRequestAsync("UMENTEE01");
-        var second = await Store.CreateRequestAsync(NewRequest("UMENTEE02"));
+        var second = await CreateAsync(NewRequest("UMENTEE02"));
 
-        Assert.Equal(second.Id, (await Store.FindRequestByNumberAsync(1002))!.Id);
-        Assert.Null(await Store.FindRequestByNumberAsync(1003));
-        Assert.Null(await Store.FindRequestByNumberAsync(0));
-        Assert.Null(await Store.FindRequestByNumberAsync(-1001));
+        Assert.Equal(second.Reference, (await ReadAsync(RequestReference.Format(1002)))!.Reference);
+        Assert.Null(await Store.GetRequestAsync(RequestReference.Format(1003)));
+        Assert.Null(await Store.GetRequestAsync(RequestReference.Format(0)));
+        Assert.Null(await Store.GetRequestAsync(RequestReference.Format(-1001)));
     }
 
     [Fact]
@@ -90,9 +91,9 @@ public abstract partial class MentorshipStoreContract
         var newer = await CreateAtAsync("UMENTEE01", T0.AddHours(2));
         var older = await CreateAtAsync("UMENTEE02", T0);
         var claimed = await CreateAtAsync("UMENTEE03", T0.AddHours(1));
-        await Store.TryClaimAsync(claimed.Id, "UMENTOR01", T0.AddHours(3));
+        await Store.TryClaimAsync(claimed.Reference, "UMENTOR01", T0.AddHours(3));
 
-        Assert.Equal([older.Id, newer.Id], (await Store.GetOpenRequestsAsync()).Select(r => r.Id));
+        Assert.Equal([older.Reference, newer.Reference], (await Store.GetOpenRequestsAsync()).Select(r => r.Reference));
     }
 
     [Fact]
@@ -100,14 +101,14 @@ public abstract partial class MentorshipStoreContract
     {
         var oldOpen = await CreateAtAsync("UMENTEE01", T0.AddDays(-60));
         var oldClosed = await CreateAtAsync("UMENTEE01", T0.AddDays(-50));
-        await Store.TryCloseAsync(oldClosed.Id, "UCOORD01", null, allowClaimed: true, T0);
+        await Store.TryCloseAsync(oldClosed.Reference, "UCOORD01", null, T0);
         var recent = await CreateAtAsync("UMENTEE01", T0.AddDays(-1));
         var boundary = await CreateAtAsync("UMENTEE01", T0.AddDays(-30));
         await CreateAtAsync("UMENTEE02", T0);
 
         var mine = await Store.GetMenteeRequestsAsync("UMENTEE01", T0.AddDays(-30));
 
-        Assert.Equal([recent.Id, boundary.Id, oldOpen.Id], mine.Select(r => r.Id));
+        Assert.Equal([recent.Reference, boundary.Reference, oldOpen.Reference], mine.Select(r => r.Reference));
         Assert.Empty(await Store.GetMenteeRequestsAsync(FormulaInjection, T0.AddYears(-5)));
     }
 
@@ -125,8 +126,8 @@ public abstract partial class MentorshipStoreContract
         await Store.TryClaimAsync(released, "UMENTOR01", T0.AddHours(5));
         await Store.TryReleaseAsync(released, "UMENTOR01", "UMENTOR01", T0.AddHours(6));
 
-        Assert.Equal([second, third, first], (await Store.GetMentorHistoryAsync("UMENTOR01", 10)).Select(r => r.Id));
-        Assert.Equal([second, third], (await Store.GetMentorHistoryAsync("UMENTOR01", 2)).Select(r => r.Id));
+        Assert.Equal([second, third, first], (await Store.GetMentorHistoryAsync("UMENTOR01", 10)).Select(r => r.Reference));
+        Assert.Equal([second, third], (await Store.GetMentorHistoryAsync("UMENTOR01", 2)).Select(r => r.Reference));
         Assert.Empty(await Store.GetMentorHistoryAsync("UMENTOR02", 10));
     }
 
@@ -136,18 +137,19 @@ public abstract partial class MentorshipStoreContract
         await Store.SaveMentorAsync(Profile("UMENTOR01"), T0);
         var id = await OpenRequestAsync();
 
-        var assigned = await Store.TryAssignAsync(id, "UMENTOR01", "UCOORD01", null, T0.AddHours(1));
+        var assigned = await ChangeAsTheBotDoesAsync(id, StoreChanges.Coordinator("UCOORD01"),
+            new RequestCommand.Assign("UMENTOR01", await Store.GetMentorLoadAsync("UMENTOR01"), null), T0.AddHours(1));
         var late = await Store.TryAssignAsync(id, "UMENTOR02", "UCOORD02", null, T0.AddHours(2));
 
-        Assert.Equal(ClaimResult.Claimed, assigned.Result);
-        Assert.Equal("UMENTOR01", assigned.Request!.ClaimedBy);
+        Assert.True(assigned!.Applied);
+        Assert.Equal("UMENTOR01", assigned!.Result.Request.ClaimedBy);
         Assert.Equal(T0.AddHours(1), (await Store.GetMentorAsync("UMENTOR01"))!.LastClaimedAt);
-        Assert.Equal(ClaimResult.AlreadyClaimed, late.Result);
-        Assert.Equal("UMENTOR01", late.Request!.ClaimedBy);
-        Assert.Equal(ClaimResult.NotFound, (await Store.TryAssignAsync("recAAAAAAAAAAAAAA", "UMENTOR01", "UCOORD01", null, T0)).Result);
+        Assert.Equal(Refusal.AlreadyClaimed, late!.Refused);
+        Assert.Equal("UMENTOR01", late!.Result.Request.ClaimedBy);
+        Assert.Null((await Store.TryAssignAsync("R-999999", "UMENTOR01", "UCOORD01", null, T0)));
         var closed = await OpenRequestAsync("UMENTEE02");
-        await Store.TryCloseAsync(closed, "UCOORD01", null, allowClaimed: true, T0);
-        Assert.Equal(ClaimResult.NotOpen, (await Store.TryAssignAsync(closed, "UMENTOR01", "UCOORD01", null, T0)).Result);
+        await Store.TryCloseAsync(closed, "UCOORD01", null, T0);
+        Assert.Equal(Refusal.NotOpen, ((await Store.TryAssignAsync(closed, "UMENTOR01", "UCOORD01", null, T0)))!.Refused);
     }
 
     [Fact]
@@ -156,44 +158,44 @@ public abstract partial class MentorshipStoreContract
         var open = await OpenRequestAsync("UMENTEE01");
         var claimed = await ClaimedRequestAsync("UMENTEE02");
 
-        var closed = await Store.TryCloseAsync(open, "UCOORD01", "duplicate of R-1002", allowClaimed: true, T0.AddHours(2));
-        Assert.Equal(TransitionResult.Done, closed.Result);
-        Assert.Equal(RequestStatus.Cancelled, closed.Request!.Status);
-        Assert.Equal(TransitionResult.WrongState, (await Store.TryCloseAsync(open, "UCOORD02", null, allowClaimed: true, T0)).Result);
-        Assert.Equal(TransitionResult.Done, (await Store.TryCloseAsync(claimed, "UCOORD01", null, allowClaimed: true, T0)).Result);
-        Assert.Equal(TransitionResult.NotFound, (await Store.TryCloseAsync("recAAAAAAAAAAAAAA", "UCOORD01", null, allowClaimed: true, T0)).Result);
+        var closed = await Store.TryCloseAsync(open, "UCOORD01", "duplicate of R-1002", T0.AddHours(2));
+        Assert.True(closed!.Applied);
+        Assert.Equal(RequestStatus.Cancelled, closed!.Result.Request.Status);
+        Assert.False(((await Store.TryCloseAsync(open, "UCOORD02", null, T0)))!.Applied);
+        Assert.True(((await Store.TryCloseAsync(claimed, "UCOORD01", null, T0)))!.Applied);
+        Assert.Null((await Store.TryCloseAsync("R-999999", "UCOORD01", null, T0)));
 
-        var reopened = await Store.TryReopenAsync(claimed);
-        Assert.Equal(TransitionResult.Done, reopened.Result);
-        Assert.Equal(RequestStatus.Open, reopened.Request!.Status);
-        Assert.Null(reopened.Request.ClaimedBy);
-        Assert.Null(reopened.Request.ClaimedAt);
-        var tracked = (await Store.GetTrackedRequestAsync(claimed))!;
+        var reopened = await Store.TryReopenAsync(claimed, "UCOORD01", T0);
+        Assert.True(reopened!.Applied);
+        Assert.Equal(RequestStatus.Open, reopened!.Result.Request.Status);
+        Assert.Null(reopened!.Result.Request.ClaimedBy);
+        Assert.Null(reopened!.Result.Request.ClaimedAt);
+        var tracked = (await Store.GetRequestAsync(claimed))!;
         Assert.Null(tracked.Outcome.ClosedBy);
         Assert.Null(tracked.Outcome.CloseReason);
         Assert.Equal(DateTimeOffset.UnixEpoch, tracked.FollowUp.NextActionAt);
-        Assert.Equal(TransitionResult.WrongState, (await Store.TryReopenAsync(claimed)).Result);
-        Assert.Equal(TransitionResult.NotFound, (await Store.TryReopenAsync("999999")).Result);
-        Assert.Equal(ClaimResult.Claimed, (await Store.TryClaimAsync(claimed, "UMENTOR03", T0.AddDays(1))).Result);
+        Assert.False(((await Store.TryReopenAsync(claimed, "UCOORD01", T0)))!.Applied);
+        Assert.Null((await Store.TryReopenAsync("R-999999", "UCOORD01", T0)));
+        Assert.True(((await Store.TryClaimAsync(claimed, "UMENTOR03", T0.AddDays(1))))!.Applied);
     }
 
     [Fact]
     public async Task GetActivity_ReportsWhatHappenedToEachRequestSinceThen()
     {
         await CreateAtAsync("UMENTEE00", T0.AddDays(-1));
-        var assigned = (await CreateAtAsync("UMENTEE01", T0)).Id;
+        var assigned = (await CreateAtAsync("UMENTEE01", T0)).Reference;
         await Store.TryAssignAsync(assigned, "UMENTOR01", "UCOORD01", null, T0.AddHours(5));
-        var released = (await CreateAtAsync("UMENTEE02", T0.AddHours(1))).Id;
+        var released = (await CreateAtAsync("UMENTEE02", T0.AddHours(1))).Reference;
         await Store.TryAssignAsync(released, "UMENTOR01", "UCOORD01", null, T0.AddHours(2));
         await Store.TryReleaseAsync(released, "UMENTOR01", "UMENTOR01", T0.AddHours(3));
         await Store.TryClaimAsync(released, "UMENTOR02", T0.AddHours(4));
-        var closed = (await CreateAtAsync("UMENTEE03", T0.AddHours(2))).Id;
-        await Store.TryCloseAsync(closed, "UCOORD02", "spam", allowClaimed: true, T0.AddHours(4));
+        var closed = (await CreateAtAsync("UMENTEE03", T0.AddHours(2))).Reference;
+        await Store.TryCloseAsync(closed, "UCOORD02", "spam", T0.AddHours(4));
 
         var history = await Store.GetActivityAsync(T0);
-        var rows = history.Requests.ToDictionary(a => a.Request.Id);
+        var rows = ActivityHistory.From(history).Requests.ToDictionary(a => a.Request.Reference);
 
-        Assert.Equal([assigned, released, closed], history.Requests.Select(a => a.Request.Id));
+        Assert.Equal([assigned, released, closed], ActivityHistory.From(history).Requests.Select(a => a.Request.Reference));
         Assert.Equal(T0.AddHours(5), rows[assigned].FirstClaimedAt);
         Assert.Equal("UCOORD01", rows[assigned].AssignedBy);
         // The first claim outlives a release and a later claim; the assignment went with the claim it came with.
@@ -217,27 +219,27 @@ public abstract partial class MentorshipStoreContract
         await Store.TryRecordFeedbackAsync(rePaired, SessionFeedback.AnotherMentor, "UMENTEE03", T0.AddDays(3));
 
         var history = await Store.GetActivityAsync(T0);
-        var rows = history.Requests.ToDictionary(a => a.Request.Id);
+        var rows = ActivityHistory.From(history).Requests.ToDictionary(a => a.Request.Reference);
 
         Assert.Equal(4, rows.Count);
-        if (history.Tracked.HasFlag(FollowUpFields.Escalation))
+        if (ActivityHistory.From(history).Tracked.HasFlag(FollowUpFields.Escalation))
         {
             // Released after the escalation: it still counts as escalated.
             Assert.Equal(T0.AddDays(10), rows[escalated].EscalatedAt);
             Assert.Null(rows[helped].EscalatedAt);
         }
-        if (history.Tracked.HasFlag(FollowUpFields.SessionDone))
+        if (ActivityHistory.From(history).Tracked.HasFlag(FollowUpFields.SessionDone))
         {
             Assert.Equal(T0.AddDays(2), rows[helped].SessionDoneAt);
             Assert.Null(rows[escalated].SessionDoneAt);
         }
-        if (history.Tracked.HasFlag(FollowUpFields.Feedback))
+        if (ActivityHistory.From(history).Tracked.HasFlag(FollowUpFields.Feedback))
         {
             Assert.True(rows[helped].Helped);
             Assert.False(rows[rePaired].Helped);
             Assert.Null(rows[escalated].Helped);
         }
-        if (history.Tracked.HasFlag(FollowUpFields.RePairs))
+        if (ActivityHistory.From(history).Tracked.HasFlag(FollowUpFields.RePairs))
         {
             Assert.Equal(1, rows[rePaired].RePairs);
             Assert.Equal(0, rows[helped].RePairs);

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using OperationCodeMentor.Mentorship;
+using OperationCodeMentor.Tests.Fakes;
 using OperationCodeMentor.Storage;
 
 namespace OperationCodeMentor.Tests.Storage;
@@ -24,13 +26,31 @@ public abstract partial class MentorshipStoreContract : IAsyncLifetime
 
     public Task DisposeAsync() => DisposeStoreAsync();
 
+    /// <summary>A request to store; its number is reserved when it is created, unless the test gives one.</summary>
     protected static NewMentorRequest NewRequest(string mentee = "UMENTEE01", string details = "I'd like help with my résumé and a mock interview.", params string[] skills) =>
-        new(mentee, "Mentee " + mentee, "Resume Review", skills.Length == 0 ? ["Python", "Career Advice"] : skills, details, "Veteran", T0);
+        new(0, mentee, "Mentee " + mentee, "Resume Review", skills.Length == 0 ? ["Python", "Career Advice"] : skills, details, "Veteran", T0);
+
+    /// <summary>Stores a request the way the intake does: a number reserved first, then the request written under it.</summary>
+    protected async Task<MentorRequest> CreateAsync(NewMentorRequest request)
+    {
+        if (request.Number == 0) request = request with { Number = await Store.ReserveRequestNumberAsync() };
+        return (await Store.CreateRequestAsync(request)).Request;
+    }
+
+    /// <summary>The request as the store has it now.</summary>
+    protected async Task<MentorRequest?> ReadAsync(string reference) => (await Store.GetRequestAsync(reference))?.Request;
 
     protected static MentorProfile Profile(string slackId, params string[] skills) =>
         new(slackId, "Mentor " + slackId, skills.Length == 0 ? ["Python"] : skills, "Bio of " + slackId, 2, "America/Chicago");
 
-    private async Task<string> OpenRequestAsync(string mentee = "UMENTEE01") => (await Store.CreateRequestAsync(NewRequest(mentee))).Id;
+    private async Task<string> OpenRequestAsync(string mentee = "UMENTEE01") => (await CreateAsync(NewRequest(mentee))).Reference;
+
+    /// <summary>
+    /// A change carried out as the bot carries out a press (<see cref="RequestChanges"/>): the store writes what the
+    /// lifecycle decides, then, for a claim or an assignment, notes on the mentor when they last took a request.
+    /// </summary>
+    protected Task<Decision?> ChangeAsTheBotDoesAsync(string reference, Actor actor, RequestCommand command, DateTimeOffset at) =>
+        new RequestChanges(Store, new ManualTimeProvider(at), NullLogger<RequestChanges>.Instance).ApplyAsync(reference, actor, command, null, CancellationToken.None);
 
     [Fact]
     public async Task GetOptionLists_OnANewStore_OffersTheDefaultLists()
@@ -110,12 +130,12 @@ public abstract partial class MentorshipStoreContract : IAsyncLifetime
     [Fact]
     public async Task CreateRequest_StoresAnOpenRequestWithTheNextReference()
     {
-        var first = await Store.CreateRequestAsync(NewRequest("UMENTEE01"));
-        var second = await Store.CreateRequestAsync(NewRequest("UMENTEE02"));
+        var first = await CreateAsync(NewRequest("UMENTEE01"));
+        var second = await CreateAsync(NewRequest("UMENTEE02"));
 
         Assert.Equal("R-1001", first.Reference);
         Assert.Equal("R-1002", second.Reference);
-        Assert.NotEqual(first.Id, second.Id);
+        Assert.NotEqual(first.Reference, second.Reference);
         Assert.Equal(RequestStatus.Open, first.Status);
         Assert.Equal("UMENTEE01", first.MenteeSlackId);
         Assert.Equal("Mentee UMENTEE01", first.MenteeName);
@@ -132,9 +152,9 @@ public abstract partial class MentorshipStoreContract : IAsyncLifetime
     public async Task GetRequest_ReturnsWhatWasStored_EvenWithQuotesAndBackslashes()
     {
         const string details = "It's \"broken\": C:\\temp\\x') , TRUE(), (' and {Status}='open'\nsecond line";
-        var created = await Store.CreateRequestAsync(NewRequest(details: details));
+        var created = await CreateAsync(NewRequest(details: details));
 
-        var read = await Store.GetRequestAsync(created.Id);
+        var read = await ReadAsync(created.Reference);
 
         Assert.NotNull(read);
         Assert.Equal(created.Reference, read.Reference);
@@ -146,18 +166,19 @@ public abstract partial class MentorshipStoreContract : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("999999")]
+    [InlineData("R-999999")]
     [InlineData("recAAAAAAAAAAAAAA")]
     [InlineData("../Mentors")]
-    public async Task GetRequest_WhenUnknown_ReturnsNull(string id) => Assert.Null(await Store.GetRequestAsync(id));
+    [InlineData("x') , TRUE(), ('")]
+    public async Task GetRequest_WhenUnknown_ReturnsNull(string reference) => Assert.Null(await Store.GetRequestAsync(reference));
 
     [Fact]
     public async Task SetRequestPost_RemembersWhereItWasPostedAndWhomItMentioned()
     {
         var id = await OpenRequestAsync();
 
-        await Store.SetRequestPostAsync(id, "G0MENTORS", "1712345678.000100", ["UMENTOR01", "UMENTOR02"]);
-        var read = (await Store.GetRequestAsync(id))!;
+        await Store.ApplyAsync(id, Actor.Bot, new RequestCommand.RecordPost(new RequestPost("G0MENTORS", "1712345678.000100", ["UMENTOR01", "UMENTOR02"])), T0);
+        var read = (await ReadAsync(id))!;
 
         Assert.Equal("G0MENTORS", read.ChannelId);
         Assert.Equal("1712345678.000100", read.MessageTs);
@@ -170,10 +191,10 @@ public abstract partial class MentorshipStoreContract : IAsyncLifetime
         await Store.SaveMentorAsync(Profile("UMENTOR01"), T0);
         var id = await OpenRequestAsync();
 
-        var outcome = await Store.TryClaimAsync(id, "UMENTOR01", T0.AddHours(1));
+        var outcome = await ChangeAsTheBotDoesAsync(id, new Actor("UMENTOR01"), new RequestCommand.Claim(await Store.GetMentorLoadAsync("UMENTOR01")), T0.AddHours(1));
 
-        Assert.Equal(ClaimResult.Claimed, outcome.Result);
-        var read = (await Store.GetRequestAsync(id))!;
+        Assert.True(outcome!.Applied);
+        var read = (await ReadAsync(id))!;
         Assert.Equal(RequestStatus.Claimed, read.Status);
         Assert.Equal("UMENTOR01", read.ClaimedBy);
         Assert.Equal(T0.AddHours(1), read.ClaimedAt);
@@ -188,16 +209,16 @@ public abstract partial class MentorshipStoreContract : IAsyncLifetime
 
         var late = await Store.TryClaimAsync(id, "UMENTOR02", T0.AddMinutes(1));
 
-        Assert.Equal(ClaimResult.AlreadyClaimed, late.Result);
-        Assert.Equal("UMENTOR01", late.Request!.ClaimedBy);
-        Assert.Equal("UMENTOR01", (await Store.GetRequestAsync(id))!.ClaimedBy);
+        Assert.Equal(Refusal.AlreadyClaimed, late!.Refused);
+        Assert.Equal("UMENTOR01", late!.Result.Request.ClaimedBy);
+        Assert.Equal("UMENTOR01", (await ReadAsync(id))!.ClaimedBy);
     }
 
     [Fact]
     public async Task TryClaim_WhenUnknown_ReturnsNotFound()
     {
-        Assert.Equal(ClaimResult.NotFound, (await Store.TryClaimAsync("999999", "UMENTOR01", T0)).Result);
-        Assert.Equal(ClaimResult.NotFound, (await Store.TryClaimAsync("recAAAAAAAAAAAAAA", "UMENTOR01", T0)).Result);
+        Assert.Null((await Store.TryClaimAsync("R-999999", "UMENTOR01", T0)));
+        Assert.Null((await Store.TryClaimAsync("R-999999", "UMENTOR01", T0)));
     }
 
     [Fact]
@@ -208,14 +229,14 @@ public abstract partial class MentorshipStoreContract : IAsyncLifetime
         var outcomes = await Task.WhenAll(Enumerable.Range(1, 20).Select(i =>
             Task.Run(() => Store.TryClaimAsync(id, $"UMENTOR{i:D2}", T0))));
 
-        var winners = outcomes.Where(o => o.Result == ClaimResult.Claimed).ToList();
-        var winner = Assert.Single(winners).Request!.ClaimedBy;
-        Assert.All(outcomes.Where(o => o.Result != ClaimResult.Claimed), o =>
+        var winners = outcomes.Where(o => o!.Applied).ToList();
+        var winner = Assert.Single(winners)!.Result.Request.ClaimedBy;
+        Assert.All(outcomes.Where(o => !o!.Applied), o =>
         {
-            Assert.Equal(ClaimResult.AlreadyClaimed, o.Result);
-            Assert.Equal(winner, o.Request!.ClaimedBy);
+            Assert.Equal(Refusal.AlreadyClaimed, o!.Refused);
+            Assert.Equal(winner, o!.Result.Request.ClaimedBy);
         });
-        Assert.Equal(winner, (await Store.GetRequestAsync(id))!.ClaimedBy);
+        Assert.Equal(winner, (await ReadAsync(id))!.ClaimedBy);
     }
 
     [Fact]
@@ -245,8 +266,8 @@ public abstract partial class MentorshipStoreContract : IAsyncLifetime
 
         var outcome = await Store.TryReleaseAsync(id, "UMENTOR01", "UCOORD01", T0.AddHours(2));
 
-        Assert.Equal(ReleaseResult.Released, outcome.Result);
-        var read = (await Store.GetRequestAsync(id))!;
+        Assert.True(outcome!.Applied);
+        var read = (await ReadAsync(id))!;
         Assert.Equal(RequestStatus.Open, read.Status);
         Assert.Null(read.ClaimedBy);
         Assert.Null(read.ClaimedAt);
@@ -260,9 +281,9 @@ public abstract partial class MentorshipStoreContract : IAsyncLifetime
     {
         var id = await OpenRequestAsync();
 
-        Assert.Equal(ReleaseResult.NotClaimed, (await Store.TryReleaseAsync(id, "UMENTOR01", "UMENTOR01", T0)).Result);
-        Assert.Equal(0, (await Store.GetRequestAsync(id))!.ResetCount);
-        Assert.Equal(ReleaseResult.NotFound, (await Store.TryReleaseAsync("999999", "UMENTOR01", "UMENTOR01", T0)).Result);
+        Assert.Equal(Refusal.NotClaimed, ((await Store.TryReleaseAsync(id, "UMENTOR01", "UMENTOR01", T0)))!.Refused);
+        Assert.Equal(0, (await ReadAsync(id))!.ResetCount);
+        Assert.Null((await Store.TryReleaseAsync("R-999999", "UMENTOR01", "UMENTOR01", T0)));
     }
 
     [Fact]
@@ -273,8 +294,8 @@ public abstract partial class MentorshipStoreContract : IAsyncLifetime
 
         var outcome = await Store.TryReleaseAsync(id, "UMENTOR01", "UMENTOR01", T0);
 
-        Assert.Equal(ReleaseResult.ClaimChanged, outcome.Result);
-        Assert.Equal("UMENTOR02", (await Store.GetRequestAsync(id))!.ClaimedBy);
+        Assert.Equal(Refusal.NotAllowed, outcome!.Refused);
+        Assert.Equal("UMENTOR02", (await ReadAsync(id))!.ClaimedBy);
     }
 
     [Fact]
@@ -286,10 +307,38 @@ public abstract partial class MentorshipStoreContract : IAsyncLifetime
 
         var again = await Store.TryClaimAsync(id, "UMENTOR02", T0.AddMinutes(10));
 
-        Assert.Equal(ClaimResult.Claimed, again.Result);
-        Assert.Equal("UMENTOR02", again.Request!.ClaimedBy);
-        Assert.Equal(1, again.Request.ResetCount);
-        Assert.Equal("UMENTOR01", again.Request.ReleasedBy);
+        Assert.True(again!.Applied);
+        Assert.Equal("UMENTOR02", again!.Result.Request.ClaimedBy);
+        Assert.Equal(1, again!.Result.Request.ResetCount);
+        Assert.Equal("UMENTOR01", again!.Result.Request.ReleasedBy);
+    }
+
+    [Fact]
+    public async Task SetMentorLastClaimed_NotesWhenTheyLastTookARequest_AndIgnoresSomeoneNotEnrolled()
+    {
+        await Store.SaveMentorAsync(Profile("UMENTOR01"), T0);
+
+        await Store.SetMentorLastClaimedAsync("UMENTOR01", T0.AddDays(2));
+        await Store.SetMentorLastClaimedAsync("UNOBODY01", T0.AddDays(2));
+
+        Assert.Equal(T0.AddDays(2), (await Store.GetMentorAsync("UMENTOR01"))!.LastClaimedAt);
+        Assert.Null(await Store.GetMentorAsync("UNOBODY01"));
+    }
+
+    [Fact]
+    public async Task ChangeRequest_ReplayedWithTheSameChangeKey_FindsItMade_AndWritesNothing()
+    {
+        var id = await OpenRequestAsync();
+        var first = await Store.ApplyAsync(id, new Actor("UMENTOR01"), new RequestCommand.Claim(StoreChanges.Available("UMENTOR01")), T0, key: "claim:UMENTOR01:1");
+        var version = (await Store.GetRequestAsync(id))!.Version;
+
+        var replay = await Store.ApplyAsync(id, new Actor("UMENTOR01"), new RequestCommand.Claim(StoreChanges.Available("UMENTOR01")), T0.AddMinutes(1), key: "claim:UMENTOR01:1");
+
+        Assert.True(first!.Applied);
+        Assert.True(replay!.Replayed);
+        Assert.Null(replay.Refused);
+        Assert.Equal(version, (await Store.GetRequestAsync(id))!.Version);
+        Assert.Equal("claim:UMENTOR01:1", (await Store.GetRequestAsync(id))!.LastChange);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
+using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Slack;
 
@@ -12,10 +13,9 @@ namespace OperationCodeMentor.Features.Admin;
 /// acknowledgement and answers through the command's response URL.
 /// </summary>
 public sealed partial class AdminCommand(
-    RequestAdmin admin,
     AdminReports reports,
+    MentorReport mentorReport,
     SlackApiClient slack,
-    BackgroundWork work,
     IOptionsMonitor<MentorshipOptions> options,
     ILogger<AdminCommand> log) : ISlashCommandHandler
 {
@@ -27,76 +27,70 @@ public sealed partial class AdminCommand(
         "Sorry, `/mentor-admin` is for mentor coordinators only, so I haven't done anything. " +
         "If you need help with a request, message a mentor coordinator; to ask for a mentor, type `/mentor`.";
 
-    public const string Failed =
-        "Sorry, that didn't finish because of a problem on our side. Check the request with `/mentor-admin open` and try again in a minute.";
-
     public string Command => Name;
 
-    public Task<SlackAck> HandleAsync(SlashCommand command, CancellationToken ct)
+    public Task<Handled> HandleAsync(SlashCommand command, CancellationToken ct) => Task.FromResult(Handle(command));
+
+    private Handled Handle(SlashCommand command)
     {
-        if (!options.CurrentValue.IsCoordinator(command.UserId)) return Task.FromResult(SlackAck.Ephemeral(Refusal));
+        if (!options.CurrentValue.IsCoordinator(command.UserId)) return SlackAck.Ephemeral(Refusal);
 
         var (verb, rest) = CommandText.Verb(command.Text);
         var args = rest.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var me = command.UserId;
-        return Task.FromResult(verb switch
+        return verb switch
         {
             "" or "help" => SlackAck.Ephemeral(Help),
             "open" => Page(rest) is { } page
-                ? Later(command, "list open requests", ct => Message(reports.QueueAsync(page, ct)))
+                ? Later(command, "list open requests", ct => reports.QueueAsync(page, ct))
                 : SlackAck.Ephemeral("Usage: `/mentor-admin open [page]`, for example `/mentor-admin open 2`."),
             "stats" => Days(rest) is { } days
-                ? Later(command, "compute stats", ct => Message(reports.StatsAsync(days, ct)))
+                ? Later(command, "compute stats", ct => reports.StatsAsync(days, ct))
                 : SlackAck.Ephemeral($"Usage: `/mentor-admin stats [days]`, with days from 1 to {MaxStatsDays} (default {DefaultStatsDays})."),
             "mentor" => CommandText.TryUser(rest, out var mentor)
-                ? Later(command, "show mentor", ct => Message(reports.MentorAsync(mentor, ct)))
+                ? Later(command, "show mentor", ct => mentorReport.BuildAsync(mentor, ct))
                 : SlackAck.Ephemeral(NeedUser("/mentor-admin mentor @someone", rest.Length == 0 ? null : rest)),
             "assign" => args.Length == 2 && CommandText.TryUser(args[1], out var assignee)
-                ? Later(command, "assign request", ct => WithRequest(args[0], r => admin.AssignAsync(me, r, assignee, expectedClaimer: null, ct), ct))
+                ? Change(command, args[0], AssignJob.KindName, p => p with { Mentor = assignee })
                 : SlackAck.Ephemeral(NeedUser("/mentor-admin assign R-1042 @mentor", args.ElementAtOrDefault(1))),
             "close" => args.Length >= 1
-                ? Later(command, "close request", ct => WithRequest(args[0], r => admin.CloseAsync(me, r, args.Length > 1 ? CommandText.Plain(args[1]) : null, ct), ct))
+                ? Change(command, args[0], CloseJob.KindName, p => p with { Text = args.Length > 1 ? CommandText.Plain(args[1]) : null })
                 : SlackAck.Ephemeral("Usage: `/mentor-admin close R-1042 [reason]`."),
             "reopen" => args.Length == 1
-                ? Later(command, "reopen request", ct => WithRequest(args[0], r => admin.ReopenAsync(me, r, ct), ct))
+                ? Change(command, args[0], ReopenJob.KindName, p => p)
                 : SlackAck.Ephemeral("Usage: `/mentor-admin reopen R-1042`."),
             _ => SlackAck.Ephemeral($"I don't know `{Mrkdwn.Escape(verb)}`.\n\n{Help}"),
-        });
+        };
     }
 
-    private SlackAck Later(SlashCommand command, string name, Func<CancellationToken, Task<JsonObject>> answer)
+    /// <summary>A change to one request: durable work in its lane, answered through the command's response URL (or by DM).</summary>
+    private static Handled Change(SlashCommand command, string typed, string kind, Func<Press, Press> with)
     {
-        work.Run(name, async ct =>
+        if (!RequestReference.TryParse(typed, out var number))
+            return SlackAck.Ephemeral($"`{Mrkdwn.Escape(typed)}` isn't a request reference; they look like `R-1042`.");
+        var press = with(new Press(RequestReference.Format(number), command.UserId, null, command.ResponseUrl));
+        // Slack gives every command its own trigger; a command delivered twice is one piece of work.
+        return Handled.Later(press.Work(kind, $"{kind}:{command.UserId}:{command.TriggerId ?? Guid.NewGuid().ToString("N")}", "command " + Name));
+    }
+
+    /// <summary>A report, read after the acknowledgement and answered through the command's response URL (or by DM).</summary>
+    private Handled Later(SlashCommand command, string name, Func<CancellationToken, Task<(string Text, JsonArray? Blocks)>> answer) =>
+        Handled.Later(name, async ct =>
         {
             JsonObject reply;
             try
             {
-                reply = await answer(ct).ConfigureAwait(false);
+                var (text, blocks) = await answer(ct).ConfigureAwait(false);
+                reply = Ephemeral(text);
+                if (blocks is not null) reply["blocks"] = blocks;
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 LogFailed(log, e, name);
-                reply = Ephemeral(Failed);
+                reply = Ephemeral(AdminGuard.Failed);
             }
             if (command.ResponseUrl is not null) await slack.RespondAsync(command.ResponseUrl, reply, ct).ConfigureAwait(false);
             else await slack.SendDmAsync(command.UserId, reply["text"]!.ToString(), reply["blocks"]?.DeepClone() as JsonArray, ct).ConfigureAwait(false);
         });
-        return SlackAck.Empty;
-    }
-
-    private async Task<JsonObject> WithRequest(string reference, Func<Mentorship.MentorRequest, Task<string>> act, CancellationToken ct)
-    {
-        var (request, problem) = await admin.FindAsync(reference, ct).ConfigureAwait(false);
-        return Ephemeral(request is null ? problem! : await act(request).ConfigureAwait(false));
-    }
-
-    private static async Task<JsonObject> Message(Task<(string Text, JsonArray? Blocks)> built)
-    {
-        var (text, blocks) = await built.ConfigureAwait(false);
-        var message = Ephemeral(text);
-        if (blocks is not null) message["blocks"] = blocks;
-        return message;
-    }
 
     private static JsonObject Ephemeral(string text) => SlackAck.Ephemeral(text).Body!;
 

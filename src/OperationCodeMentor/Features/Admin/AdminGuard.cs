@@ -1,7 +1,5 @@
-using Microsoft.Extensions.Options;
-using OperationCodeMentor.Features.Home;
-using OperationCodeMentor.Mentorship;
-using OperationCodeMentor.Scheduling;
+using OperationCodeMentor.Features.Shared;
+using OperationCodeMentor.Reliability;
 using OperationCodeMentor.Slack;
 
 namespace OperationCodeMentor.Features.Admin;
@@ -15,45 +13,33 @@ public sealed record AdminOrigin(string UserId, string? ChannelId, string? Respo
     /// </summary>
     public static AdminOrigin Of(Interaction i) =>
         new(i.UserId, i.ChannelId, i.IsEphemeral ? i.ResponseUrl : null, Interaction.Str(i.View, "type") == "home");
+
+    /// <summary>The same place, as durable work about a request carries it.</summary>
+    public Press Press(string reference) => new(reference, UserId, FromHome ? null : ChannelId, ResponseUrl, FromHome);
 }
 
 /// <summary>
-/// Who may do what a coordinator does, and the checks and answers every coordinator button shares. Anyone not
-/// allowed is told so and nothing changes (a crafted payload gets no further than a real click would); answers go
-/// back where the click came from, and a Home tab is redrawn to show the change. Mentor and mentee buttons ask
-/// <see cref="IsCoordinator"/> here too, for the coordinator who may press them on someone's behalf.
+/// Who may do what a coordinator does. Anyone not allowed is told so and nothing changes (a crafted payload gets no
+/// further than a real click would; the lifecycle checks again). Changes go to durable work; reading and opening forms
+/// run after the acknowledgement, and their answers go back where the click came from, redrawing a Home tab.
 /// </summary>
-public sealed partial class AdminGuard(
-    IOptionsMonitor<MentorshipOptions> mentorship,
-    IOptionsMonitor<ScheduleOptions> schedule,
-    SlackApiClient slack,
-    AppHome home,
-    BackgroundWork work,
-    ILogger<AdminGuard> log)
+public sealed partial class AdminGuard(People people, SlackApiClient slack, IHomeTab home, ILogger<AdminGuard> log)
 {
     public const string Refusal = "Sorry, only mentor coordinators can do that. Nothing was changed.";
 
-    public bool IsCoordinator(string userId) => mentorship.CurrentValue.IsCoordinator(userId);
+    /// <summary>The answer when something a coordinator asked for failed on our side.</summary>
+    public const string Failed =
+        "Sorry, that didn't finish because of a problem on our side. Check the request with `/mentor-admin open` and try again in a minute.";
 
-    /// <summary>Coordinators and the escalation contacts: the people the notices and escalations go to, who can act on a request.</summary>
-    public bool IsStaff(string userId) => IsCoordinator(userId) || schedule.CurrentValue.EscalationContacts.Contains(userId, StringComparer.Ordinal);
+    /// <summary>Durable work for a coordinator or an escalation contact; anyone else is refused.</summary>
+    public Handled ForStaff(AdminOrigin origin, Func<DurableWork> work) =>
+        people.IsStaff(origin.UserId) ? Handled.Later(work()) : Refuse(origin);
 
-    public IReadOnlyList<string> Coordinators => mentorship.CurrentValue.Coordinators;
-
-    /// <summary>Runs <paramref name="act"/> after the acknowledgement for a coordinator; refuses anyone else.</summary>
-    public SlackAck Run(string name, AdminOrigin origin, Func<CancellationToken, Task<string?>> act) => Run(name, origin, act, IsCoordinator);
-
-    /// <summary>Runs <paramref name="act"/> after the acknowledgement for a coordinator or an escalation contact; refuses anyone else.</summary>
-    public SlackAck RunForStaff(string name, AdminOrigin origin, Func<CancellationToken, Task<string?>> act) => Run(name, origin, act, IsStaff);
-
-    private SlackAck Run(string name, AdminOrigin origin, Func<CancellationToken, Task<string?>> act, Func<string, bool> allowed)
+    /// <summary>Reading or opening a form, for a coordinator (or, with <paramref name="staff"/>, an escalation contact).</summary>
+    public Handled Run(string name, AdminOrigin origin, Func<CancellationToken, Task<string?>> act, bool staff = false)
     {
-        if (!allowed(origin.UserId))
-        {
-            work.Run("refuse " + name, ct => ReplyAsync(origin, Refusal, redraw: false, ct));
-            return SlackAck.Empty;
-        }
-        work.Run(name, async ct =>
+        if (!(staff ? people.IsStaff(origin.UserId) : people.IsCoordinator(origin.UserId))) return Refuse(origin);
+        return Handled.Later(name, async ct =>
         {
             string? answer;
             try
@@ -63,12 +49,13 @@ public sealed partial class AdminGuard(
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 LogFailed(log, e, name);
-                answer = AdminCommand.Failed;
+                answer = Failed;
             }
             if (answer is not null) await ReplyAsync(origin, answer, redraw: origin.FromHome, ct).ConfigureAwait(false);
         });
-        return SlackAck.Empty;
     }
+
+    private Handled Refuse(AdminOrigin origin) => Handled.Later("refuse", ct => ReplyAsync(origin, Refusal, redraw: false, ct));
 
     public async Task ReplyAsync(AdminOrigin origin, string text, bool redraw, CancellationToken ct)
     {

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using OperationCodeMentor.Features.Requests;
+using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Slack;
 using OperationCodeMentor.Storage;
@@ -12,7 +12,7 @@ namespace OperationCodeMentor.Features.Admin;
 /// mentee), from any of <see cref="CoordinatorButtons"/>. The request and where to answer travel in
 /// <c>private_metadata</c>; the submission checks again who is submitting.
 /// </summary>
-public sealed class CoordinatorModal(AdminGuard guard, IMentorshipStore store, SlackApiClient slack)
+public sealed class CoordinatorModal(AdminGuard guard, People people, IMentorshipStore store, SlackApiClient slack)
 {
     public const string TextBlock = "text";
     public const string ValueAction = "value";
@@ -20,19 +20,19 @@ public sealed class CoordinatorModal(AdminGuard guard, IMentorshipStore store, S
 
     public sealed record Form(string CallbackId, string Title, string Intro, string Label, string Placeholder, string Submit, int MinLength);
 
-    public sealed record Metadata(string RequestId, string? ResponseUrl, bool FromHome);
+    public sealed record Metadata(string Reference, string? ResponseUrl, bool FromHome);
 
     /// <summary>Opens the modal for a button press, straight after the acknowledgement since the trigger expires in 3 seconds.</summary>
-    public SlackAck Open(BlockAction action, string name, Func<MentorRequest, Form> form)
+    public Handled Open(BlockAction action, string name, Func<MentorRequest, Form> form)
     {
-        var requestId = action.Value is { Length: > 0 } v ? v : throw new SlackPayloadException("This button needs the request in 'value'.");
+        var reference = action.Value is { Length: > 0 } v ? v : throw new SlackPayloadException("This button needs the request in 'value'.");
         var trigger = action.Interaction.TriggerId ?? throw new SlackPayloadException("This button needs 'trigger_id'.");
         var origin = AdminOrigin.Of(action.Interaction);
-        return guard.RunForStaff(name, origin, async ct =>
+        return guard.Run(name, origin, async ct =>
         {
-            var request = await store.GetRequestAsync(requestId, ct).ConfigureAwait(false);
+            var request = (await store.GetRequestAsync(reference, ct).ConfigureAwait(false))?.Request;
             if (request is null) return RequestStatusText.Gone;
-            var meta = JsonSerializer.Serialize(new Metadata(request.Id, origin.ResponseUrl, origin.FromHome));
+            var meta = JsonSerializer.Serialize(new Metadata(request.Reference, origin.ResponseUrl, origin.FromHome));
             try
             {
                 await slack.OpenViewAsync(trigger, Build(form(request), request, meta), ct).ConfigureAwait(false);
@@ -42,7 +42,7 @@ public sealed class CoordinatorModal(AdminGuard guard, IMentorshipStore store, S
             {
                 return $"Sorry, I couldn't open the form just now (Slack said `{e.Error}`). Please press the button again.";
             }
-        });
+        }, staff: true);
     }
 
     private static JsonObject Build(Form f, MentorRequest r, string metadata) => BlockKit.Modal(f.CallbackId, f.Title,
@@ -54,24 +54,21 @@ public sealed class CoordinatorModal(AdminGuard guard, IMentorshipStore store, S
     ], submit: f.Submit, privateMetadata: metadata);
 
     /// <summary>
-    /// Reads a submission: errors shown in the modal when it can't go ahead (not a coordinator or escalation contact,
-    /// too little text); otherwise <paramref name="act"/> runs after the acknowledgement with the request as it is now
-    /// and the text, and its answer goes back where the modal was opened from.
+    /// Reads a submission: errors shown in the modal when it can't go ahead (not a coordinator or escalation contact, too
+    /// little text); otherwise the job of <paramref name="kind"/> is recorded durably with the text, and its answer goes
+    /// back where the modal was opened from.
     /// </summary>
-    public SlackAck Submit(Interaction submission, int minLength, string name, Func<MentorRequest, string, CancellationToken, Task<string>> act)
+    public Handled Submit(Interaction submission, int minLength, string kind)
     {
         var meta = ReadMetadata(submission.PrivateMetadata) ?? throw new SlackPayloadException("The modal's private_metadata is missing or not valid.");
-        if (!guard.IsStaff(submission.UserId)) return Error(AdminGuard.Refusal);
+        if (!people.IsStaff(submission.UserId)) return Error(AdminGuard.Refusal);
         var text = (submission.State.Text(TextBlock, ValueAction) ?? "").Trim();
         if (text.Length < minLength || text.Length > MaxText) return Error($"Please write between {minLength} and {MaxText} characters.");
+        var viewId = Interaction.Str(submission.View, "id") ?? throw new SlackPayloadException("A view_submission needs 'view.id'.");
         // Back to the ephemeral list the modal came from, if any, otherwise by DM: the conversation underneath may
         // have moved on while the coordinator typed.
-        var origin = new AdminOrigin(submission.UserId, null, meta.ResponseUrl, meta.FromHome);
-        return guard.RunForStaff(name, origin, async ct =>
-        {
-            var request = await store.GetRequestAsync(meta.RequestId, ct).ConfigureAwait(false);
-            return request is null ? RequestStatusText.Gone : await act(request, text, ct).ConfigureAwait(false);
-        });
+        var press = new Press(meta.Reference, submission.UserId, null, meta.ResponseUrl, meta.FromHome) { Text = text };
+        return Handled.Later(press.Work(kind, $"{kind}:{viewId}", "view " + submission.CallbackId));
     }
 
     private static SlackAck Error(string message) => SlackAck.Errors(new Dictionary<string, string> { [TextBlock] = message });
@@ -79,7 +76,7 @@ public sealed class CoordinatorModal(AdminGuard guard, IMentorshipStore store, S
     public static Metadata? ReadMetadata(string? json)
     {
         if (string.IsNullOrEmpty(json)) return null;
-        try { return JsonSerializer.Deserialize<Metadata>(json) is { RequestId.Length: > 0 } m ? m : null; }
+        try { return JsonSerializer.Deserialize<Metadata>(json) is { Reference.Length: > 0 } m ? m : null; }
         catch (JsonException) { return null; }
     }
 }

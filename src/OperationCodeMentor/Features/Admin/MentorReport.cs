@@ -1,13 +1,25 @@
 using System.Text.Json.Nodes;
-using OperationCodeMentor.Features.Requests;
+using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Slack;
+using OperationCodeMentor.Storage;
 
 namespace OperationCodeMentor.Features.Admin;
 
 /// <summary>A mentor's profile, capacity and history, for <c>/mentor-admin mentor @user</c>.</summary>
-public static class MentorReport
+public sealed class MentorReport(IMentorshipStore store)
 {
+    public const int HistoryLimit = 200;
+
+    public async Task<(string Text, JsonArray? Blocks)> BuildAsync(string slackUserId, CancellationToken ct)
+    {
+        var load = await store.GetMentorLoadAsync(slackUserId, ct).ConfigureAwait(false);
+        if (load is null)
+            return ($"{Mrkdwn.User(slackUserId)} isn't enrolled as a mentor. They can sign up with `/mentor-volunteer`.", null);
+        var history = await store.GetMentorHistoryAsync(slackUserId, HistoryLimit, ct).ConfigureAwait(false);
+        return Build(load, history);
+    }
+
     public static (string Text, JsonArray Blocks) Build(MentorLoad load, IReadOnlyList<MentorRequest> history)
     {
         var m = load.Mentor;

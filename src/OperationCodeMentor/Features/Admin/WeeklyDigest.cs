@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Slack;
 

@@ -1,48 +1,44 @@
-using Microsoft.Extensions.Options;
-using OperationCodeMentor.Features.FollowUp;
-using OperationCodeMentor.Features.Requests;
+using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Slack;
-using OperationCodeMentor.Storage;
 
 namespace OperationCodeMentor.Features.Claims;
 
 /// <summary>Release: the claimer (or a coordinator) gives a request back; it is open again and the mentee is told.</summary>
-public sealed class ReleaseAction(
-    IMentorshipStore store,
-    Pairing pairing,
-    SlackApiClient slack,
-    BackgroundWork work,
-    IOptionsMonitor<MentorshipOptions> options,
-    TimeProvider clock) : RequestButton(store, slack, work)
+public sealed class ReleaseAction : IBlockActionHandler
 {
-    public override string ActionId => RequestCard.ReleaseActionId;
+    public const string Id = RequestButtons.Release;
 
-    protected override async Task PressedAsync(MentorRequest request, string user, string? channel, CancellationToken ct)
+    public string ActionId => Id;
+
+    public Task<Handled> HandleAsync(BlockAction action, CancellationToken ct)
     {
-        if (request.Status != RequestStatus.Claimed || request.ClaimedBy is null)
-        {
-            await Slack.TellAsync(channel, user, $"{request.Reference} isn't claimed right now, so there's nothing to release.", ct).ConfigureAwait(false);
-            return;
-        }
-        var o = options.CurrentValue;
-        if (request.ClaimedBy != user && !o.IsCoordinator(user))
-        {
-            await Slack.TellAsync(channel, user, $"Only {Mrkdwn.User(request.ClaimedBy)}, who claimed {request.Reference}, or a mentor coordinator can release it.", ct).ConfigureAwait(false);
-            return;
-        }
+        var reference = action.Value is { Length: > 0 } v ? v : throw new SlackPayloadException("A Release click needs the request in 'value'.");
+        return Task.FromResult(Handled.Later(Press.Of(action, reference).Work(ReleaseJob.KindName, Press.KeyOf(ReleaseJob.KindName, action), "action " + Id)));
+    }
+}
 
-        var outcome = await Store.TryReleaseAsync(request.Id, request.ClaimedBy, user, clock.GetUtcNow(), ct).ConfigureAwait(false);
-        if (outcome.Result != ReleaseResult.Released)
-        {
-            await Slack.TellAsync(channel, user, $"{request.Reference} changed hands while you were releasing it; nothing was changed.", ct).ConfigureAwait(false);
-            return;
-        }
+/// <summary>The release itself: the card is open again with the matching mentors mentioned (not the one who let it go).</summary>
+public sealed class ReleaseJob(PressKit kit, Pairing pairing, CardPoster poster, ILogger<ReleaseJob> log) : PressJob(kit, log)
+{
+    public const string KindName = "release";
 
-        // Mention the matching mentors again, except the one who just let it go.
-        var loads = await Store.GetMentorLoadsAsync(ct).ConfigureAwait(false);
-        var mention = MentorMatcher.Match(outcome.Request!.Skills, loads, o.MaxMentions, new HashSet<string> { request.ClaimedBy })
-            .Select(m => m.Mentor.SlackUserId).ToList();
-        await pairing.AnnounceReleaseAsync(outcome.Request, request.ClaimedBy, user, mention, ct).ConfigureAwait(false);
+    public override string Kind => KindName;
+
+    protected override Task<RequestCommand> CommandAsync(Press press, CancellationToken ct) => Task.FromResult<RequestCommand>(new RequestCommand.Release());
+
+    protected override async Task AnnounceAsync(PressResult done, CancellationToken ct)
+    {
+        var previous = done.Before.Request.ClaimedBy!;
+        var mention = await poster.MentionsAsync(done.Request, new HashSet<string>(StringComparer.Ordinal) { previous }, ct).ConfigureAwait(false);
+        await pairing.AnnounceReleaseAsync(done.Outbox, done.Request, previous, done.Press.User, mention, ct).ConfigureAwait(false);
+    }
+
+    protected override Task<string> RefusedAsync(Refusal why, TrackedRequest current, Press press, CancellationToken ct)
+    {
+        var r = current.Request;
+        return Task.FromResult(why == Refusal.NotAllowed
+            ? $"Only {Mrkdwn.User(r.ClaimedBy!)}, who claimed {r.Reference}, or a mentor coordinator can release it."
+            : $"{r.Reference} isn't claimed right now, so there's nothing to release.");
     }
 }

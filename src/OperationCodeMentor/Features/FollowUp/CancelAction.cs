@@ -1,42 +1,55 @@
-using OperationCodeMentor.Features.Admin;
-using OperationCodeMentor.Features.Requests;
+using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Slack;
-using OperationCodeMentor.Storage;
 
 namespace OperationCodeMentor.Features.FollowUp;
 
 /// <summary>
 /// "Cancel my request", from the mentee's confirmation DM: an open request leaves every follow-up and the channel is
-/// told. A coordinator pressing it closes the request exactly as <c>/mentor-admin close</c> does.
+/// told. A coordinator pressing it closes the request, as <c>/mentor-admin close</c> does.
 /// </summary>
-public sealed class CancelAction(IMentorshipStore store, RequestEnding ending, RequestAdmin admin, SlackApiClient slack, AdminGuard guard, BackgroundWork work, TimeProvider clock)
-    : RequestButton(store, slack, work)
+public sealed class CancelAction : IBlockActionHandler
 {
-    public const string Id = "cancel_request";
-    public const string MenteeReason = "Cancelled by the mentee.";
+    public const string Id = RequestButtons.Cancel;
 
-    public override string ActionId => Id;
+    public string ActionId => Id;
 
-    protected override async Task PressedAsync(MentorRequest request, string user, string? channel, CancellationToken ct)
+    public Task<Handled> HandleAsync(BlockAction action, CancellationToken ct)
     {
-        if (request.MenteeSlackId != user)
+        var reference = action.Value is { Length: > 0 } v ? v : throw new SlackPayloadException("Cancel needs the request in 'value'.");
+        return Task.FromResult(Handled.Later(Press.Of(action, reference).Work(CancelJob.KindName, Press.KeyOf(CancelJob.KindName, action), "action " + Id)));
+    }
+}
+
+public sealed class CancelJob(PressKit kit, RequestEnding ending, ILogger<CancelJob> log) : PressJob(kit, log)
+{
+    public const string KindName = "cancel";
+
+    public override string Kind => KindName;
+
+    protected override Task<RequestCommand> CommandAsync(Press press, CancellationToken ct) => Task.FromResult<RequestCommand>(new RequestCommand.Cancel());
+
+    protected override async Task AnnounceAsync(PressResult done, CancellationToken ct)
+    {
+        var r = done.Request;
+        var by = done.Press.User;
+        var reason = done.After.Outcome.CloseReason;
+        var news = await ending.AnnounceClosedAsync(done.Outbox, r, by, reason, ct).ConfigureAwait(false);
+        await Kit.ReplyAsync(done.Outbox, done.Press, "reply", by == r.MenteeSlackId
+            ? $"Cancelled {r.Reference}; mentors won't be asked about it any more. If you need help later, type `/mentor` any time."
+            : RequestEnding.ClosedSentence(r, reason, news), ct).ConfigureAwait(false);
+    }
+
+    protected override Task<string> RefusedAsync(Refusal why, TrackedRequest current, Press press, CancellationToken ct)
+    {
+        var r = current.Request;
+        return Task.FromResult(why switch
         {
-            await Slack.TellAsync(channel, user, guard.IsCoordinator(user)
-                ? await admin.CloseAsync(user, request, "Cancelled by a mentor coordinator.", ct).ConfigureAwait(false)
-                : $"Only {Mrkdwn.User(request.MenteeSlackId)}, who asked for {request.Reference}, or a mentor coordinator can cancel it. Nothing was changed.", ct).ConfigureAwait(false);
-            return;
-        }
-        var outcome = await Store.TryCloseAsync(request.Id, user, MenteeReason, allowClaimed: false, clock.GetUtcNow(), ct).ConfigureAwait(false);
-        if (outcome.Result != TransitionResult.Done)
-        {
-            var now = outcome.Request ?? request;
-            await Slack.TellAsync(channel, user, now.Status == RequestStatus.Claimed
-                ? $"{now.Reference} has already been claimed by {Mrkdwn.User(now.ClaimedBy!)}. If you no longer need the session, please let them know in a DM."
-                : $"Nothing to cancel: {RequestStatusText.Sentence(now)}", ct).ConfigureAwait(false);
-            return;
-        }
-        await ending.AnnounceClosedAsync(outcome.Request!, user, MenteeReason, ct).ConfigureAwait(false);
-        await Slack.TellAsync(channel, user, $"Cancelled {request.Reference}; mentors won't be asked about it any more. If you need help later, type `/mentor` any time.", ct).ConfigureAwait(false);
+            Refusal.NotAllowed => $"Only {Mrkdwn.User(r.MenteeSlackId)}, who asked for {r.Reference}, or a mentor coordinator can cancel it. Nothing was changed.",
+            _ when press.User != r.MenteeSlackId => $"{r.Reference} is already {RequestStatusText.Word(r.Status)}; nothing to close.",
+            _ when r.Status == RequestStatus.Claimed =>
+                $"{r.Reference} has already been claimed by {Mrkdwn.User(r.ClaimedBy!)}. If you no longer need the session, please let them know in a DM.",
+            _ => $"Nothing to cancel: {RequestStatusText.Sentence(r)}",
+        });
     }
 }

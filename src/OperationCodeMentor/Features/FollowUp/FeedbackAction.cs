@@ -1,70 +1,82 @@
-using OperationCodeMentor.Features.Admin;
-using OperationCodeMentor.Features.RequestMentor;
+using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Mentorship;
+using OperationCodeMentor.Reliability;
 using OperationCodeMentor.Slack;
-using OperationCodeMentor.Storage;
 
 namespace OperationCodeMentor.Features.FollowUp;
 
 /// <summary>
-/// The mentee's answer to "How did it go?". "It helped" is stored for the statistics; "I'd like another mentor"
-/// reopens the request as a new one linked to the first, posted without the earlier mentor, and the coordinators
-/// are told (seed step 11). Registered once per answer.
+/// The mentee's answer to "How did it go?". "It helped" is stored for the statistics; "I'd like another mentor" also
+/// brings the request in again as a new one linked to the first, posted without the earlier mentor, and the coordinators
+/// are told (seed step 11).
 /// </summary>
-public sealed class FeedbackAction(
-    SessionFeedback answer,
-    IMentorshipStore store,
-    RequestIntake intake,
-    SlackApiClient slack,
-    AdminGuard guard,
-    BackgroundWork work,
-    TimeProvider clock) : RequestButton(store, slack, work)
+public abstract class FeedbackAction(SessionFeedback answer) : IBlockActionHandler
 {
-    public const string HelpedActionId = "feedback_helped";
-    public const string AnotherMentorActionId = "feedback_another_mentor";
+    public abstract string ActionId { get; }
 
-    public override string ActionId => answer == SessionFeedback.Helped ? HelpedActionId : AnotherMentorActionId;
-
-    protected override async Task PressedAsync(MentorRequest request, string user, string? channel, CancellationToken ct)
+    public Task<Handled> HandleAsync(BlockAction action, CancellationToken ct)
     {
-        if (request.MenteeSlackId != user && !guard.IsCoordinator(user))
+        var reference = action.Value is { Length: > 0 } v ? v : throw new SlackPayloadException("An answer needs the request in 'value'.");
+        var press = Press.Of(action, reference) with { Text = answer.ToString() };
+        return Task.FromResult(Handled.Later(press.Work(FeedbackJob.KindName, Press.KeyOf(FeedbackJob.KindName, action), "action " + ActionId)));
+    }
+}
+
+public sealed class HelpedAction() : FeedbackAction(SessionFeedback.Helped)
+{
+    public const string Id = RequestButtons.FeedbackHelped;
+
+    public override string ActionId => Id;
+}
+
+public sealed class AnotherMentorAction() : FeedbackAction(SessionFeedback.AnotherMentor)
+{
+    public const string Id = RequestButtons.FeedbackAnotherMentor;
+
+    public override string ActionId => Id;
+}
+
+public sealed class FeedbackJob(PressKit kit, ILogger<FeedbackJob> log) : PressJob(kit, log)
+{
+    public const string KindName = "feedback";
+
+    public override string Kind => KindName;
+
+    private static SessionFeedback Answer(Press press) => Enum.Parse<SessionFeedback>(press.Text!);
+
+    protected override Task<RequestCommand> CommandAsync(Press press, CancellationToken ct) =>
+        Task.FromResult<RequestCommand>(new RequestCommand.Answer(Answer(press)));
+
+    protected override async Task AnnounceAsync(PressResult done, CancellationToken ct)
+    {
+        if (Answer(done.Press) == SessionFeedback.Helped)
         {
-            await Slack.TellAsync(channel, user, $"Only {Mrkdwn.User(request.MenteeSlackId)}, who had the session, or a mentor coordinator can answer for {request.Reference}. Nothing was changed.", ct).ConfigureAwait(false);
+            await Kit.ReplyAsync(done.Outbox, done.Press, "reply",
+                ":raised_hands: Wonderful, thank you for telling us! Good luck with what's next, and type `/mentor` whenever you'd like another session.", ct).ConfigureAwait(false);
             return;
         }
-
-        var outcome = await Store.TryRecordFeedbackAsync(request.Id, answer, user, clock.GetUtcNow(), ct).ConfigureAwait(false);
-        if (outcome.Result != TransitionResult.Done)
+        // The new request comes in like any other, numbered in turn; its key is the request it follows, so answering
+        // twice (or this work running again) brings in one. The intake tells the mentee its number and the coordinators.
+        var r = done.Request;
+        await done.Job.EnqueueAsync(Shared.RequestIntake.RePair(new IntakeRequest(r.MenteeSlackId, r.MenteeName, r.Service, r.Skills, r.Details, r.Affiliation,
+            done.After.Outcome.FeedbackAt ?? r.CreatedAt)
         {
-            var already = outcome.Request?.Outcome.Feedback;
-            await Slack.TellAsync(channel, user, already is null
-                ? $"{request.Reference}'s session hasn't been marked done, so there's nothing to answer yet."
-                : $"Thanks, we already have your answer for {request.Reference} ({(already == SessionFeedback.Helped ? "it helped" : "you asked for another mentor")}). " +
-                  "If something has changed, message a mentor coordinator.", ct).ConfigureAwait(false);
-            return;
-        }
+            FollowUpOf = r.Reference,
+            EarlierMentor = r.ClaimedBy,
+            AnswerChannel = done.Press.FromHome ? null : done.Press.Channel,
+        }, "action " + RequestButtons.FeedbackAnotherMentor)).ConfigureAwait(false);
+    }
 
-        if (answer == SessionFeedback.Helped)
+    protected override Task<string> RefusedAsync(Refusal why, TrackedRequest current, Press press, CancellationToken ct)
+    {
+        var r = current.Request;
+        return Task.FromResult(why switch
         {
-            await Slack.TellAsync(channel, user, ":raised_hands: Wonderful, thank you for telling us! Good luck with what's next, and type `/mentor` whenever you'd like another session.", ct).ConfigureAwait(false);
-            return;
-        }
-
-        var earlier = outcome.Request!.Request;
-        var followUp = outcome.FollowUpRequest!;
-        var earlierMentor = earlier.ClaimedBy;
-        var exclude = earlierMentor is null ? null : new HashSet<string>(StringComparer.Ordinal) { earlierMentor };
-        await intake.PostAsync(followUp, exclude, ct,
-            // The earlier mentor is not named here: a mention would ping the one person this post is not for.
-            note: $":leftwards_arrow_with_hook: Follow-up of {earlier.Reference}: after that session the mentee would like another mentor.").ConfigureAwait(false);
-        await Slack.TellAsync(channel, user, $"Thanks for telling us. I've opened *{followUp.Reference}* with the same details and shared it with other mentors; " +
-            "I'll DM you when one of them takes it.", ct).ConfigureAwait(false);
-        foreach (var coordinator in guard.Coordinators)
-        {
-            await Slack.SendDmAsync(coordinator,
-                $":leftwards_arrow_with_hook: {Mrkdwn.User(earlier.MenteeSlackId)} would like another mentor after {earlier.Reference}" +
-                (earlierMentor is null ? "" : $" (with {Mrkdwn.User(earlierMentor)})") +
-                $". I've reopened it as {followUp.Reference} in the mentors channel.", ct: ct).ConfigureAwait(false);
-        }
+            Refusal.NotAllowed => $"Only {Mrkdwn.User(r.MenteeSlackId)}, who had the session, or a mentor coordinator can answer for {r.Reference}. Nothing was changed.",
+            Refusal.AlreadyAnswered =>
+                $"Thanks, we already have your answer for {r.Reference} ({(current.Outcome.Feedback == SessionFeedback.Helped ? "it helped" : "you asked for another mentor")}). " +
+                "If something has changed, message a mentor coordinator.",
+            _ => $"{r.Reference}'s session hasn't been marked done, so there's nothing to answer yet.",
+        });
     }
 }

@@ -18,7 +18,7 @@ public static class HealthEndpoint
     }
 
     private static async Task<IResult> CheckAsync(IMentorshipStore store, SlackApiClient slack, SlackReachability reachability,
-        SocketModeService socketMode, BackgroundWork work, PendingWorkQueue queue, CancellationToken ct)
+        SocketModeService socketMode, WorkQueue queue, CancellationToken ct)
     {
         string storeState;
         try
@@ -47,7 +47,7 @@ public static class HealthEndpoint
                 socketMode = socketMode.Status,
             },
             pendingQueue = new { depth = queue.Depth, failed = queue.Failed },
-            pendingWork = work.Pending,
+            pendingWork = queue.Pending,
         };
         return healthy ? TypedResults.Ok(body) : TypedResults.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
     }

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
-using OperationCodeMentor.Features.Admin;
+using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Slack;
 using OperationCodeMentor.Storage;
@@ -14,11 +14,8 @@ namespace OperationCodeMentor.Features.Home;
 /// within Slack's 100 blocks however long the queue gets.
 /// </summary>
 public sealed class AppHome(IMentorshipStore store, AdminReports reports, SlackApiClient slack,
-    IOptionsMonitor<MentorshipOptions> options, TimeProvider clock)
+    IOptionsMonitor<MentorshipOptions> options, TimeProvider clock) : IHomeTab
 {
-    public const string PauseActionId = "home_pause";
-    public const string ResumeActionId = "home_resume";
-    public const string ClaimActionId = "home_claim";
 
     public const int HeadlineDays = 30;
     public static readonly TimeSpan MenteeHistory = TimeSpan.FromDays(90);
@@ -80,7 +77,7 @@ public sealed class AppHome(IMentorshipStore store, AdminReports reports, SlackA
         switch (r.Status)
         {
             case RequestStatus.Open:
-                var position = 1 + open.TakeWhile(o => o.Id != r.Id).Count();
+                var position = 1 + open.TakeWhile(o => o.Reference != r.Reference).Count();
                 return $":hourglass_flowing_sand: Waiting for a mentor for {SlackDates.Duration(now - r.CreatedAt)} · *number {position} of {open.Count}* in the queue. " +
                        "Mentors with these skills have been told; I'll DM you when one claims it.";
             case RequestStatus.Claimed:
@@ -102,7 +99,7 @@ public sealed class AppHome(IMentorshipStore store, AdminReports reports, SlackA
             ? ":double_vertical_bar: You're *paused*: you won't be @mentioned for new requests."
             : ":white_check_mark: You're *active*: you're @mentioned when a request matches your skills.";
         yield return BlockKit.Section($"{state}\nYou hold {me.OpenClaims} of {m.MaxMentees} mentee{(m.MaxMentees == 1 ? "" : "s")}.",
-            m.Paused ? BlockKit.Button("Resume", ResumeActionId, "resume", "primary") : BlockKit.Button("Pause", PauseActionId, "pause"));
+            m.Paused ? BlockKit.Button("Resume", HomeResumeAction.Id, "resume", "primary") : BlockKit.Button("Pause", HomePauseAction.Id, "pause"));
         if (!me.HasCapacity)
             yield return BlockKit.Section($":no_entry: *You're at capacity* ({me.OpenClaims} of {m.MaxMentees}). Release a request or raise your limit with `/mentor-volunteer` to claim another.");
 
@@ -125,7 +122,7 @@ public sealed class AppHome(IMentorshipStore store, AdminReports reports, SlackA
         {
             var text = $"*{r.Reference}* · waiting {SlackDates.Duration(now - r.CreatedAt)} · {Mrkdwn.EscapeAndTruncate(r.Service, 200)} · " +
                        $"{Mrkdwn.EscapeAndTruncate(string.Join(", ", r.Skills), 400)}\n>{Mrkdwn.EscapeAndTruncate(r.Details.ReplaceLineEndings(" "), 300)}";
-            yield return me.HasCapacity ? BlockKit.Section(text, BlockKit.Button("Claim", ClaimActionId, r.Id, "primary")) : BlockKit.Section(text);
+            yield return me.HasCapacity ? BlockKit.Section(text, RequestButtons.ClaimButton(r)) : BlockKit.Section(text);
         }
         if (matching.Count > MaxMatching)
             yield return BlockKit.Context($"…and {matching.Count - MaxMatching} more in the mentors channel.");

@@ -1,49 +1,56 @@
-using OperationCodeMentor.Features.Claims;
-using OperationCodeMentor.Features.Requests;
+using OperationCodeMentor.Features.Shared;
+using OperationCodeMentor.Reliability;
 using OperationCodeMentor.Slack;
 using OperationCodeMentor.Storage;
 
 namespace OperationCodeMentor.Features.Home;
 
-/// <summary>A button on the Home tab: do the thing after the acknowledgement, then redraw the tab so it shows the result.</summary>
-public abstract class HomeButton(AppHome home, SlackApiClient slack, BackgroundWork work) : IBlockActionHandler
+/// <summary>Pause and Resume on the Home tab: the same change as <c>/mentor-volunteer pause</c> and <c>resume</c>, then the tab is redrawn.</summary>
+public abstract class HomePauseButton(bool pause) : IBlockActionHandler
 {
     public abstract string ActionId { get; }
 
-    protected SlackApiClient Slack => slack;
-
-    public Task<SlackAck> HandleAsync(BlockAction action, CancellationToken ct)
+    public Task<Handled> HandleAsync(BlockAction action, CancellationToken ct)
     {
         var user = action.Interaction.UserId;
-        var value = action.Value;
-        work.Run(ActionId, async stop =>
-        {
-            await PressFailure.RunAsync(slack, channel: null, user, () => RunAsync(user, value, stop), stop).ConfigureAwait(false);
-            await home.PublishAsync(user, stop).ConfigureAwait(false);
-        });
-        return Task.FromResult(SlackAck.Empty);
+        var key = $"{HomePauseJob.KindName}:{user}:{Interaction.Str(action.Raw, "action_ts") ?? Guid.NewGuid().ToString("N")}";
+        return Task.FromResult(Handled.Later(DurableWork.Of(HomePauseJob.KindName, key, HomePauseJob.LaneOf(user), new HomePause(user, pause), user, "action " + ActionId)));
     }
-
-    protected abstract Task RunAsync(string user, string? value, CancellationToken ct);
 }
 
-/// <summary>Claim on the Home tab: the very same claim as the button in the mentors channel.</summary>
-public sealed class HomeClaimButton(ClaimAction claim, AppHome home, SlackApiClient slack, BackgroundWork work) : HomeButton(home, slack, work)
+public sealed class HomePauseAction() : HomePauseButton(pause: true)
 {
-    public override string ActionId => AppHome.ClaimActionId;
+    public const string Id = "home_pause";
 
-    protected override Task RunAsync(string user, string? value, CancellationToken ct) =>
-        string.IsNullOrEmpty(value) ? Task.CompletedTask : claim.ClaimAsync(value, user, channel: null, ct);
+    public override string ActionId => Id;
 }
 
-/// <summary>Pause and Resume on the Home tab: the same store call as <c>/mentor-volunteer pause</c> and <c>resume</c>.</summary>
-public sealed class HomePauseButton(IMentorshipStore store, SlackApiClient slack, AppHome home, BackgroundWork work, bool pause) : HomeButton(home, slack, work)
+public sealed class HomeResumeAction() : HomePauseButton(pause: false)
 {
-    public override string ActionId => pause ? AppHome.PauseActionId : AppHome.ResumeActionId;
+    public const string Id = "home_resume";
 
-    protected override async Task RunAsync(string user, string? value, CancellationToken ct)
+    public override string ActionId => Id;
+}
+
+public sealed record HomePause(string User, bool Pause);
+
+/// <summary>Pauses or resumes the mentor, then redraws their tab to show it.</summary>
+public sealed class HomePauseJob(IMentorshipStore store, SlackApiClient slack, IHomeTab home) : IJobHandler
+{
+    public const string KindName = "home-pause";
+
+    public string Kind => KindName;
+
+    /// <summary>One lane per mentor, so their pause and resume happen in the order they pressed them.</summary>
+    public static string LaneOf(string user) => "mentor:" + user;
+
+    public async Task RunAsync(JobContext job, CancellationToken ct)
     {
+        var (user, pause) = job.Payload<HomePause>();
+        var progress = job.Progress(new PressProgress());
         if (await store.SetMentorPausedAsync(user, pause, ct).ConfigureAwait(false) is null)
-            await Slack.SendDmAsync(user, "You're not enrolled as a mentor yet. Type `/mentor-volunteer` to sign up.", ct: ct).ConfigureAwait(false);
+            await new Outbox(slack, job.Job, progress.Sent, c => job.SaveAsync(progress, c))
+                .DmAsync("not-enrolled", user, "You're not enrolled as a mentor yet. Type `/mentor-volunteer` to sign up.", ct: ct).ConfigureAwait(false);
+        await home.PublishAsync(user, ct).ConfigureAwait(false);
     }
 }

@@ -4,22 +4,22 @@ using OperationCodeMentor.Storage;
 namespace OperationCodeMentor.Features.RequestMentor;
 
 /// <summary><c>/mentor</c>: opens the request modal straight after the acknowledgement.</summary>
-public sealed partial class MentorCommand(IMentorshipStore store, SlackApiClient slack, BackgroundWork work, RequestLimits limits, ILogger<MentorCommand> log)
+public sealed partial class MentorCommand(IMentorshipStore store, SlackApiClient slack, RequestLimits limits, ILogger<MentorCommand> log)
     : ISlashCommandHandler
 {
     public const string Name = "/mentor";
 
     public string Command => Name;
 
-    public Task<SlackAck> HandleAsync(SlashCommand command, CancellationToken ct)
+    public Task<Handled> HandleAsync(SlashCommand command, CancellationToken ct)
     {
         if (command.Text.Equals("help", StringComparison.OrdinalIgnoreCase))
-            return Task.FromResult(SlackAck.Ephemeral(Help));
+            return Task.FromResult<Handled>(SlackAck.Ephemeral(Help));
         if (string.IsNullOrEmpty(command.TriggerId))
-            return Task.FromResult(SlackAck.Ephemeral("Slack didn't send what I need to open the form. Please type /mentor again."));
+            return Task.FromResult<Handled>(SlackAck.Ephemeral("Slack didn't send what I need to open the form. Please type /mentor again."));
 
         // The trigger expires 3 seconds after Slack sent it: open the modal first, before anything slow.
-        work.Run("open request modal", async stop =>
+        return Task.FromResult(Handled.Later("open request modal", async stop =>
         {
             try
             {
@@ -39,8 +39,7 @@ public sealed partial class MentorCommand(IMentorshipStore store, SlackApiClient
                 await slack.ReplyAsync(command,
                     "Sorry, I couldn't open the request form just now. Please type /mentor again; if it keeps failing, message a mentor coordinator.", stop).ConfigureAwait(false);
             }
-        });
-        return Task.FromResult(SlackAck.Empty);
+        }));
     }
 
     public const string Help =

@@ -1,5 +1,4 @@
-using OperationCodeMentor.Mentorship;
-using OperationCodeMentor.Reliability;
+using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Slack;
 using OperationCodeMentor.Storage;
 
@@ -9,12 +8,12 @@ namespace OperationCodeMentor.Features.RequestMentor;
 /// The mentee pressed "Send request". Problems go back into the modal; a valid request is written to the durable
 /// queue, which closes the modal, and is posted, stored and confirmed after the acknowledgement.
 /// </summary>
-public sealed class RequestSubmission(IMentorshipStore store, PendingWorkQueue queue, RequestLimits limits, TimeProvider clock)
+public sealed class RequestSubmission(IMentorshipStore store, RequestLimits limits, TimeProvider clock)
     : IViewSubmissionHandler
 {
     public string CallbackId => RequestModal.CallbackId;
 
-    public async Task<SlackAck> HandleAsync(Interaction submission, CancellationToken ct)
+    public async Task<Handled> HandleAsync(Interaction submission, CancellationToken ct)
     {
         var form = RequestModal.Read(submission.State);
         var limit = limits.RecheckAsync(submission.UserId, ct);
@@ -26,11 +25,10 @@ public sealed class RequestSubmission(IMentorshipStore store, PendingWorkQueue q
         if (!result.IsValid)
             return SlackAck.Errors(result.Errors.GroupBy(e => e.PropertyName).ToDictionary(g => g.Key, g => g.First().ErrorMessage));
 
-        var request = new NewMentorRequest(submission.UserId, submission.UserName, form.Service!, form.Skills,
+        var request = new IntakeRequest(submission.UserId, submission.UserName, form.Service!, form.Skills,
             form.Details!.Trim(), form.Affiliation!, clock.GetUtcNow());
         // On disk before Slack hears "ok": from here on a crash or an outage only delays the request.
         var viewId = Interaction.Str(submission.View, "id") ?? throw new SlackPayloadException("A view_submission needs 'view.id'.");
-        queue.Enqueue(RequestIntakeJob.KindName, RequestIntakeJob.KeyFor(viewId), RequestIntakeJob.Payload(request));
-        return SlackAck.Empty;
+        return Handled.Later(RequestIntake.Submission(viewId, request, "view " + RequestModal.CallbackId));
     }
 }

@@ -22,7 +22,7 @@ public sealed record SocketModeStatus(string State, int Connection, string? Last
 public sealed partial class SocketModeService(
     SlackApiClient slack,
     SlackDispatcher dispatcher,
-    BackgroundWork work,
+    Reliability.WorkQueue work,
     IOptionsMonitor<SlackOptions> options,
     TimeProvider clock,
     ILogger<SocketModeService> log) : BackgroundService
@@ -205,7 +205,7 @@ public sealed partial class SocketModeService(
         if (late)
         {
             LogLate(log, AckBudget.TotalSeconds);
-            work.Run("finish a slow Socket Mode envelope", stop => FinishLateAsync(handling, type, payload, stop));
+            work.Run(new Reliability.TransientWork("finish a slow Socket Mode envelope", stop => FinishLateAsync(handling, type, payload, stop)));
         }
     }
 

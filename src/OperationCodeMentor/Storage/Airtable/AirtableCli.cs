@@ -20,7 +20,7 @@ public static class AirtableCli
         var verb = words.Count == 1 ? words[0] : null;
         if (verb is not ("check" or "init"))
         {
-            await output.WriteLineAsync($"Usage: {Command} check   lists missing tables and fields\n       {Command} init    creates them").ConfigureAwait(false);
+            await output.WriteLineAsync($"Usage: {Command} check   shows every field the bot uses, its type, and what is missing\n       {Command} init    creates what is missing").ConfigureAwait(false);
             return 2;
         }
 
@@ -55,17 +55,30 @@ public static class AirtableCli
                 foreach (var line in done) await output.WriteLineAsync(line).ConfigureAwait(false);
                 if (done.Count == 0) await output.WriteLineAsync("Nothing to create.").ConfigureAwait(false);
             }
-            var problems = await setup.CheckAsync(ct).ConfigureAwait(false);
-            await output.WriteLineAsync(problems.Count == 0
-                ? $"Airtable base {airtable.BaseId} has every table and field the bot uses."
-                : Report(airtable.BaseId!, problems)).ConfigureAwait(false);
-            return problems.Count == 0 ? 0 : 1;
+            var layout = await setup.CheckAsync(ct).ConfigureAwait(false);
+            await output.WriteLineAsync(Table(layout.Rows)).ConfigureAwait(false);
+            await output.WriteLineAsync(layout.Problems.Count == 0
+                ? $"Airtable base {airtable.BaseId} has every table and field the bot uses, in types it can use."
+                : Report(airtable.BaseId!, layout.Problems)).ConfigureAwait(false);
+            return layout.Problems.Count == 0 ? 0 : 1;
         }
         catch (AirtableException e)
         {
             await output.WriteLineAsync(e.Message).ConfigureAwait(false);
             return 3;
         }
+    }
+
+    /// <summary>Every field the bot uses as a text table: where it is, its type in the base, how the bot uses it, what is missing.</summary>
+    public static string Table(IReadOnlyList<AirtableCheckRow> rows)
+    {
+        string[] header = ["table", "field", "type found", "how the bot uses it", "missing"];
+        var cells = rows.Select(r => new[] { r.Table, r.Field, r.Found, r.Use, r.Missing }).Prepend(header).ToList();
+        var widths = Enumerable.Range(0, header.Length).Select(i => cells.Max(c => c[i].Length)).ToArray();
+        string Line(string[] c) => string.Join("  ", c.Select((text, i) => text.PadRight(widths[i]))).TrimEnd();
+        var lines = cells.Select(Line).ToList();
+        lines.Insert(1, string.Join("  ", widths.Select(w => new string('-', w))));
+        return string.Join(Environment.NewLine, lines);
     }
 
     /// <summary>The list of problems, and what to do about them; also the message the bot refuses to start with.</summary>
@@ -75,6 +88,7 @@ public static class AirtableCli
         lines.AddRange(problems.Select(p => "  - " + p.Message));
         if (problems.Any(p => p.Creatable))
             lines.Add($"Run `{Command} init` to create the missing tables and fields, or set Airtable:Tables:* / Airtable:Fields:* to the names your base uses.");
+        lines.Add($"`{Command} check` shows every field the bot uses, the type it found, and how the bot uses it.");
         return string.Join(Environment.NewLine, lines);
     }
 }

@@ -3,14 +3,19 @@ using OperationCodeMentor.Airtable;
 
 namespace OperationCodeMentor.Storage.Airtable;
 
-/// <summary>The rows of an option table (Skillsets, Services, Affiliations) in the order Airtable lists them.</summary>
-public sealed class OptionTable(IReadOnlyList<(string Id, string Name)> rows)
+/// <summary>
+/// The rows of an option table (Skillsets, Services, Affiliations) in the order Airtable lists them. A row the base marks
+/// invalid is never offered nor linked, but a request that already links it still shows its name.
+/// </summary>
+public sealed class OptionTable(IReadOnlyList<(string Id, string Name, bool Valid)> rows)
 {
-    public IReadOnlyList<string> Names { get; } = rows.Select(r => r.Name).ToList();
+    public IReadOnlyList<string> Names { get; } = rows.Where(r => r.Valid).Select(r => r.Name).ToList();
 
-    public string? IdOf(string name) => rows.FirstOrDefault(r => r.Name == name).Id;
+    public string? IdOf(string name) => rows.FirstOrDefault(r => r.Valid && r.Name == name).Id;
 
     public string? NameOf(string id) => rows.FirstOrDefault(r => r.Id == id).Name;
+
+    public bool IsOffered(string name) => IdOf(name) is not null;
 }
 
 /// <summary>
@@ -21,6 +26,9 @@ public sealed class OptionTable(IReadOnlyList<(string Id, string Name)> rows)
 public sealed record LookupSnapshot(OptionTable Skillsets, OptionTable Services, OptionTable Affiliations, IReadOnlyList<AirtableRecord> Mentors,
     DateTimeOffset LoadedAt, IReadOnlyList<AirtableRecord> Requests)
 {
+    /// <summary>How the base holds each field, read once at start-up.</summary>
+    public required AirtableLayout Layout { get; init; }
+
     public DateTimeOffset RequestsSince => LoadedAt - AirtableLookups.RecentRequests;
 }
 
@@ -32,6 +40,7 @@ public sealed record LookupSnapshot(OptionTable Skillsets, OptionTable Services,
 /// </summary>
 public sealed partial class AirtableLookups(
     AirtableClient client,
+    AirtableLayoutSource layouts,
     IOptionsMonitor<AirtableStoreOptions> options,
     TimeProvider clock,
     ILogger<AirtableLookups> log)
@@ -113,10 +122,11 @@ public sealed partial class AirtableLookups(
             long startSeq;
             lock (_gate) startSeq = _seq;
             var o = options.CurrentValue;
-            var skillsets = ReadOptionsAsync(o.Tables.Skillsets, o.Fields.Skillsets.Name);
-            var services = ReadOptionsAsync(o.Tables.Services, o.Fields.Services.Name);
-            var affiliations = ReadOptionsAsync(o.Tables.Affiliations, o.Fields.Affiliations.Name);
-            var mentors = client.ListAsync(o.Tables.Mentors);
+            var layout = await layouts.GetAsync().ConfigureAwait(false);
+            var skillsets = ReadOptionsAsync(layout.Skillsets, o.Fields.Skillsets.Name);
+            var services = ReadOptionsAsync(layout.Services, o.Fields.Services.Name);
+            var affiliations = ReadOptionsAsync(layout.Affiliations, o.Fields.Affiliations.Name);
+            var mentors = client.ListAsync(o.Tables.Mentors, layout.Mentors.Scope(new AirtableQuery()));
             var now = clock.GetUtcNow();
             var r = o.Fields.Requests;
             var requests = client.ListAsync(o.Tables.Requests, new AirtableQuery
@@ -127,7 +137,7 @@ public sealed partial class AirtableLookups(
                     AirtableFormula.AtOrAfter(r.RequestedAt, now - RecentRequests)),
             });
             var loaded = new LookupSnapshot(await skillsets.ConfigureAwait(false), await services.ConfigureAwait(false),
-                await affiliations.ConfigureAwait(false), await mentors.ConfigureAwait(false), now, await requests.ConfigureAwait(false));
+                await affiliations.ConfigureAwait(false), await mentors.ConfigureAwait(false), now, await requests.ConfigureAwait(false)) { Layout = layout };
             lock (_gate)
             {
                 // Writes that began after this read started may be missing from it: lay them over the fresh copy.
@@ -166,10 +176,21 @@ public sealed partial class AirtableLookups(
         }
     }
 
-    private async Task<OptionTable> ReadOptionsAsync(string table, string nameField)
+    /// <summary>
+    /// The whole table in one read, invalid rows too, filtered here rather than by formula: their names are still needed
+    /// for requests that link them. A view, when configured, decides alone.
+    /// </summary>
+    private async Task<OptionTable> ReadOptionsAsync(TableLayout table, string nameField)
     {
-        var records = await client.ListAsync(table, new AirtableQuery { Fields = [nameField] }).ConfigureAwait(false);
-        return new OptionTable(records.Select(r => (r.Id, Name: r.Text(nameField))).Where(r => r.Name is not null).Select(r => (r.Id, r.Name!)).ToList());
+        var records = await client.ListAsync(table.Name, new AirtableQuery
+        {
+            Fields = table.Valid is { } valid ? [nameField, valid] : [nameField],
+            View = table.View,
+        }).ConfigureAwait(false);
+        return new OptionTable(records
+            .Select(r => (r.Id, Name: r.Text(nameField), Valid: table.IsValid(r)))
+            .Where(r => r.Name is not null)
+            .Select(r => (r.Id, r.Name!, r.Valid)).ToList());
     }
 
     private static List<AirtableRecord> Overlay(IReadOnlyList<AirtableRecord> records, IReadOnlyList<AirtableRecord> written)

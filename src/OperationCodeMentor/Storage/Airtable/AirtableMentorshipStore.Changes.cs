@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using OperationCodeMentor.Airtable;
 using OperationCodeMentor.Mentorship;
@@ -6,150 +7,226 @@ namespace OperationCodeMentor.Storage.Airtable;
 
 /// <summary>
 /// How this store makes a conditional change without conditional writes: take the request's in-process lock, read the
-/// record as Airtable has it now, decide from that, and write. Every writer of a request's status, claim or follow-up
-/// state goes through here, so within the one running instance no two of them interleave.
+/// record as Airtable has it now, let the lifecycle decide, and write the fields that decision changed. Every writer of a
+/// request goes through here, so within the one running instance no two of them interleave.
 /// </summary>
 public sealed partial class AirtableMentorshipStore
 {
-    /// <summary>A request as read under its lock: the raw record, what it means, and the lookups it was read with.</summary>
+    /// <summary>A request as read: the raw record, what it means, and the lookups it was read with.</summary>
     private sealed record Current(AirtableRecord Record, TrackedRequest Tracked, LookupSnapshot Lookups);
 
-    /// <summary>What a change found (null: no such request) and what it wrote (null: its condition did not hold).</summary>
-    private sealed record Change(TrackedRequest? Before, TrackedRequest? After, LookupSnapshot? Lookups)
+    /// <summary>Every request's record ID this process has seen, by reference, and back.</summary>
+    private readonly ConcurrentDictionary<string, string> _recordIds = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _references = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _adoptGate = new(1, 1);
+
+    public async Task<Decision?> ChangeRequestAsync(string reference, Func<TrackedRequest, Decision> decide,
+        Func<Decision, CancellationToken, Task>? beforeWrite = null, CancellationToken ct = default)
     {
-        public static readonly Change NotFound = new(null, null, null);
+        if (!RequestReference.TryParse(reference, out var number)) return null;
+        reference = RequestReference.Format(number);
+        using var held = await _requestLocks.LockAsync(reference, ct).ConfigureAwait(false);
+        if (await ReadAsync(reference, ct).ConfigureAwait(false) is not { } current) return null;
+        var decision = decide(current.Tracked);
+        if (decision.After is not { } after) return decision;
+        if (beforeWrite is not null) await beforeWrite(decision, ct).ConfigureAwait(false);
+        var changed = Changed(RequestFields(current.Tracked, current.Lookups), RequestFields(after, current.Lookups));
+        var saved = (await UpdateAsync(current.Lookups.Layout.Requests, current.Lookups, [new AirtableRecordUpdate(current.Record.Id, changed)], ct).ConfigureAwait(false)).Single();
+        lookups.RememberRequests([saved]);
+        return decision;
     }
 
     /// <summary>The request as Airtable has it now (never from a cache); null when there is no such request.</summary>
-    private async Task<Current?> ReadAsync(string requestId, CancellationToken ct)
+    private async Task<Current?> ReadAsync(string reference, CancellationToken ct)
     {
-        if (!IsRecordId(requestId)) return null;
+        if (!RequestReference.TryParse(reference, out var number)) return null;
+        reference = RequestReference.Format(number);
         var s = await lookups.GetAsync(ct).ConfigureAwait(false);
-        var record = await client.GetAsync(Tables.Requests, requestId, ct).ConfigureAwait(false);
-        return record is null ? null : new Current(record, ToTracked(record, s), s);
-    }
-
-    /// <summary>
-    /// Under the request's lock: read it, let <paramref name="decide"/> choose the fields to write (null when its
-    /// condition does not hold), and write them.
-    /// </summary>
-    private Task<Change> ChangeAsync(string requestId, Func<Current, JsonObject?> decide, CancellationToken ct) =>
-        ChangeAsync(requestId, (c, _) => Task.FromResult(decide(c)), ct);
-
-    private async Task<Change> ChangeAsync(string requestId, Func<Current, CancellationToken, Task<JsonObject?>> decide, CancellationToken ct)
-    {
-        if (!IsRecordId(requestId)) return Change.NotFound;
-        using var held = await _requestLocks.LockAsync(requestId, ct).ConfigureAwait(false);
-        if (await ReadAsync(requestId, ct).ConfigureAwait(false) is not { } current) return Change.NotFound;
-        if (await decide(current, ct).ConfigureAwait(false) is not { } fields) return new Change(current.Tracked, null, current.Lookups);
-        var saved = (await client.UpdateAsync(Tables.Requests, [new AirtableRecordUpdate(requestId, fields)], ct: ct).ConfigureAwait(false)).Single();
-        lookups.RememberRequests([saved]);
-        return new Change(current.Tracked, ToTracked(saved, current.Lookups), current.Lookups);
-    }
-
-    /// <summary>
-    /// Adds to <paramref name="fields"/> the move to <paramref name="status"/> and the start of that phase's follow-up
-    /// ladder, as SQLite's phase trigger does: a new version, no pending step, due for planning at once (or never, once
-    /// the request has ended), and the new phase's own steps forgotten.
-    /// </summary>
-    private JsonObject StartPhase(JsonObject fields, TrackedRequest before, RequestStatus status)
-    {
-        var f = RF;
-        fields[f.Status] = StatusText(status);
-        fields[f.FollowUpVersion] = before.FollowUp.Version + 1;
-        fields[f.PendingStep] = null;
-        fields[f.PendingToken] = null;
-        fields[f.PendingAt] = null;
-        fields[f.NextActionAt] = status is RequestStatus.Open or RequestStatus.Claimed ? Iso(DateTimeOffset.UnixEpoch) : null;
-        if (status == RequestStatus.Open)
+        AirtableRecord? record = null;
+        if (_recordIds.TryGetValue(reference, out var id) || (id = s.Requests.FirstOrDefault(r => r.Text(RF.Reference) == reference)?.Id) is not null)
         {
-            fields[f.BumpCount] = 0;
-            fields[f.LastBumpAt] = null;
-            fields[f.CoordinatorsNotifiedAt] = null;
-            fields[f.EscalatedAt] = null;
+            record = await client.GetAsync(Tables.Requests, id, ct).ConfigureAwait(false);
+            // Someone may have renumbered the row in Airtable by hand: then it is not this request any more.
+            if (record is not null && record.Text(RF.Reference) != reference) record = null;
         }
-        if (status == RequestStatus.Claimed)
-        {
-            fields[f.MentorNudgedAt] = null;
-            fields[f.StuckReportedAt] = null;
-        }
-        return fields;
+        record ??= (await client.ListAsync(Tables.Requests, new AirtableQuery { Filter = AirtableFormula.FieldEquals(RF.Reference, reference), MaxRecords = 2 }, ct)
+            .ConfigureAwait(false)).FirstOrDefault();
+        if (record is null) return null;
+        var tracked = await ResolveAsync([ToTracked(record, s)], ct).ConfigureAwait(false);
+        return new Current(record, tracked[0], s);
+    }
+
+    /// <summary>The record ID of a request, from memory or with one read; null when there is no such request.</summary>
+    private async Task<string?> RecordIdAsync(string reference, CancellationToken ct) =>
+        _recordIds.TryGetValue(reference, out var id) ? id : (await ReadAsync(reference, ct).ConfigureAwait(false))?.Record.Id;
+
+    /// <summary>
+    /// The reference a record carries, remembered both ways. A row without one that this process has since numbered
+    /// (see <see cref="AdoptAsync"/>) goes by that number; one never numbered (only ever seen in the cached copy, never
+    /// handed to anyone to act on) by its record ID.
+    /// </summary>
+    private string ReferenceOf(AirtableRecord r)
+    {
+        if (r.Text(RF.Reference) is not { } reference) return _references.GetValueOrDefault(r.Id, r.Id);
+        _recordIds[reference] = r.Id;
+        _references[r.Id] = reference;
+        return reference;
     }
 
     /// <summary>
-    /// A claim by a mentor (a click or a coordinator's assignment): open requests only, and only one caller wins.
-    /// <paramref name="assignedBy"/> is the coordinator who paired it, null for a mentor's own claim. With
-    /// <paramref name="expectedClaimer"/>, a coordinator may also move a claim, but only away from that mentor.
+    /// Rows a coordinator typed into Airtable, or that something other than the bot wrote, may have no reference; buttons,
+    /// jobs and commands all name a request by its reference, so the first time a query lists such a row it is given the
+    /// next number (ten rows a write). Numbering is one at a time in this process, so two queries that both see the row
+    /// cannot give it two numbers.
     /// </summary>
-    private async Task<ClaimOutcome> ClaimAsync(string requestId, string mentorSlackId, string? assignedBy, DateTimeOffset now, CancellationToken ct,
-        string? expectedClaimer = null)
+    private async Task<IReadOnlyList<AirtableRecord>> AdoptAsync(IReadOnlyList<AirtableRecord> rows, LookupSnapshot s, CancellationToken ct)
     {
-        var change = await ChangeAsync(requestId, c =>
-        {
-            var r = c.Tracked.Request;
-            if (!(r.Status == RequestStatus.Open || (expectedClaimer is not null && r.Status == RequestStatus.Claimed && r.ClaimedBy == expectedClaimer)))
-                return null;
-            var fields = ClaimFields(c, mentorSlackId, now);
-            fields[RF.AssignedBySlackId] = assignedBy;
-            return StartPhase(fields, c.Tracked, RequestStatus.Claimed);
-        }, ct).ConfigureAwait(false);
-        if (change.Before is not { } before) return new ClaimOutcome(ClaimResult.NotFound, null);
-        if (change.After is not { } after)
-            return new ClaimOutcome(before.Request.Status == RequestStatus.Claimed ? ClaimResult.AlreadyClaimed : ClaimResult.NotOpen, before.Request);
-        await TouchMentorAsync(change.Lookups!, mentorSlackId, now, ct).ConfigureAwait(false);
-        return new ClaimOutcome(ClaimResult.Claimed, after.Request);
-    }
-
-    /// <summary>The request held by <paramref name="mentorSlackId"/> from <paramref name="now"/>, with Pybot's claim fields and the first claim kept.</summary>
-    private JsonObject ClaimFields(Current c, string mentorSlackId, DateTimeOffset now)
-    {
-        var f = RF;
-        var fields = new JsonObject
-        {
-            [f.ClaimedBySlackId] = mentorSlackId,
-            [f.ClaimedAt] = Iso(now),
-        };
-        if (c.Record.Time(f.FirstClaimedAt) is null) fields[f.FirstClaimedAt] = Iso(now);
-        SetOptional(fields, f.Claimed, true);
-        SetOptional(fields, f.ClaimedBy, DisplayName(FindMentor(c.Lookups, mentorSlackId), mentorSlackId));
-        SetOptional(fields, f.ClaimedOn, Iso(now));
-        return fields;
-    }
-
-    /// <summary>Nobody holds the request any more (a release or a reopen); an assignment goes with the claim.</summary>
-    private void Unclaim(JsonObject fields)
-    {
-        var f = RF;
-        fields[f.ClaimedBySlackId] = null;
-        fields[f.ClaimedAt] = null;
-        fields[f.AssignedBySlackId] = null;
-        SetOptional(fields, f.Claimed, false);
-        SetOptional(fields, f.ClaimedBy, null);
-        SetOptional(fields, f.ClaimedOn, null);
-    }
-
-    /// <summary>The claim stands once the request is written; a failure to note it on the mentor only skews fairness.</summary>
-    private async Task TouchMentorAsync(LookupSnapshot s, string mentorSlackId, DateTimeOffset now, CancellationToken ct)
-    {
-        if (FindMentor(s, mentorSlackId) is not { } mentor) return;
+        if (rows.All(r => r.Text(RF.Reference) is not null)) return rows;
+        await _adoptGate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            var saved = await client.UpdateAsync(Tables.Mentors, [new AirtableRecordUpdate(mentor.Id, new JsonObject { [MF.LastClaimedAt] = Iso(now) })], ct: ct).ConfigureAwait(false);
+            var updates = new List<AirtableRecordUpdate>();
+            foreach (var row in rows.Where(r => r.Text(RF.Reference) is null && !_references.ContainsKey(r.Id)))
+                updates.Add(new AirtableRecordUpdate(row.Id, new JsonObject { [RF.Reference] = RequestReference.Format(await NextReferenceAsync(ct).ConfigureAwait(false)) }));
+            if (updates.Count == 0) return rows;
+            var saved = await UpdateAsync(s.Layout.Requests, s, updates, ct).ConfigureAwait(false);
+            foreach (var row in saved) LogAdopted(log, row.Id, ReferenceOf(row));
+            lookups.RememberRequests(saved);
+            var byId = saved.ToDictionary(r => r.Id, StringComparer.Ordinal);
+            return rows.Select(r => byId.GetValueOrDefault(r.Id) ?? r).ToList();
+        }
+        finally
+        {
+            _adoptGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Follow-ups link to the record of the request they follow; when that record has not been seen by this process (it
+    /// is older than the copy in memory), one read finds the references of all such records in <paramref name="requests"/>.
+    /// </summary>
+    private async Task<IReadOnlyList<TrackedRequest>> ResolveAsync(IReadOnlyList<TrackedRequest> requests, CancellationToken ct)
+    {
+        var unknown = requests.Select(t => t.Outcome.FollowUpOf).OfType<string>().Where(IsRecordId).Distinct(StringComparer.Ordinal).ToList();
+        if (unknown.Count == 0) return requests;
+        foreach (var batch in unknown.Chunk(50))
+        {
+            var rows = await client.ListAsync(Tables.Requests, new AirtableQuery { Filter = AirtableFormula.RecordIdIn(batch), Fields = [RF.Reference] }, ct).ConfigureAwait(false);
+            foreach (var row in rows) ReferenceOf(row);
+        }
+        return requests.Select(t => t.Outcome.FollowUpOf is { } of && _references.TryGetValue(of, out var reference)
+            ? t with { Outcome = t.Outcome with { FollowUpOf = reference } }
+            : t).ToList();
+    }
+
+    /// <summary>
+    /// Every field of a request the lifecycle may change, in the store's own shapes (the layout puts them into the base's
+    /// types when they are written), with Pybot's claim bookkeeping derived from the claim, so the coordinators' existing
+    /// views keep working.
+    /// </summary>
+    private JsonObject RequestFields(TrackedRequest t, LookupSnapshot s)
+    {
+        var f = RF;
+        var (r, u, o) = (t.Request, t.FollowUp, t.Outcome);
+        var fields = new JsonObject
+        {
+            [f.Status] = StatusText(r.Status),
+            [f.ClaimedBySlackId] = r.ClaimedBy,
+            [f.ClaimedAt] = Iso(r.ClaimedAt),
+            [f.ReleasedBySlackId] = r.ReleasedBy,
+            [f.ReleasedAt] = Iso(r.ReleasedAt),
+            [f.ResetCount] = r.ResetCount,
+            [f.ChannelId] = r.ChannelId,
+            [f.MessageTs] = r.MessageTs,
+            [f.MentionedMentors] = string.Join(", ", r.MentionedMentors),
+            [f.FirstClaimedAt] = Iso(o.FirstClaimedAt),
+            [f.AssignedBySlackId] = o.AssignedBy,
+            [f.ClosedBySlackId] = o.ClosedBy,
+            [f.ClosedAt] = Iso(o.ClosedAt),
+            [f.CloseReason] = o.CloseReason,
+            [f.CompletedAt] = Iso(o.CompletedAt),
+            [f.CompletedBySlackId] = o.CompletedBy,
+            [f.Feedback] = o.Feedback is { } answer ? FollowUpNames.Feedback(answer) : null,
+            [f.FeedbackBySlackId] = o.FeedbackBy,
+            [f.FeedbackAt] = Iso(o.FeedbackAt),
+            [f.FirstEscalatedAt] = Iso(o.FirstEscalatedAt),
+            [f.BumpCount] = u.BumpCount,
+            [f.LastBumpAt] = Iso(u.LastBumpAt),
+            [f.CoordinatorsNotifiedAt] = Iso(u.CoordinatorsNotifiedAt),
+            [f.EscalatedAt] = Iso(u.EscalatedAt),
+            [f.MentorNudgedAt] = Iso(u.MentorNudgedAt),
+            [f.StuckReportedAt] = Iso(u.StuckReportedAt),
+            [f.NextActionAt] = Iso(u.NextActionAt),
+            [f.PendingStep] = u.PendingStep is { } step ? FollowUpNames.Step(step) : null,
+            [f.PendingToken] = u.PendingToken,
+            [f.PendingAt] = Iso(u.PendingAt),
+            [f.FollowUpVersion] = t.Version,
+            [f.LastChange] = t.LastChange,
+        };
+        SessionFields(fields, t.Session);
+        var claimed = r.Status == RequestStatus.Claimed ? r.ClaimedBy : null;
+        SetOptional(fields, f.Claimed, claimed is not null);
+        SetOptional(fields, f.ClaimedBy, claimed);
+        SetOptional(fields, f.ClaimedOn, claimed is null ? null : Iso(r.ClaimedAt));
+        SetOptional(fields, f.ResetBy, r.ReleasedBy);
+        SetOptional(fields, f.ResetOn, Iso(r.ReleasedAt));
+        return fields;
+    }
+
+    /// <summary>What happens after the claim, in the request's own fields, readable by coordinators in the base.</summary>
+    private void SessionFields(JsonObject fields, RequestSession session)
+    {
+        var f = RF;
+        fields[f.ConversationId] = session.ConversationId;
+        fields[f.ConversationOpenedAt] = Iso(session.ConversationOpenedAt);
+        fields[f.SessionAt] = Iso(session.SessionAt);
+        fields[f.TimeFirstSetAt] = Iso(session.TimeFirstSetAt);
+        fields[f.ReminderSentAt] = Iso(session.ReminderSentAt);
+        fields[f.ContactAttempts] = session.ContactAttempts;
+        fields[f.FirstContactAttemptAt] = Iso(session.FirstAttemptAt);
+        fields[f.LastContactAttemptAt] = Iso(session.LastAttemptAt);
+        fields[f.ContactLostAt] = Iso(session.ContactLostAt);
+        fields[f.OnHoldUntil] = Iso(session.OnHoldUntil);
+        fields[f.OnHoldBySlackId] = session.OnHoldBy;
+        fields[f.ResumedAt] = Iso(session.ResumedAt);
+        fields[f.SessionCovered] = session.Report?.Covered;
+        fields[f.SessionGoals] = session.Report is { } report ? string.Join("\n", report.Goals) : null;
+        fields[f.FollowUpWanted] = session.Report is { } wish ? FollowUpNames.Wish(wish.FollowUp) : null;
+        fields[f.NotesForCoordinators] = session.Report?.ForCoordinators;
+        fields[f.ReportedBySlackId] = session.ReportedBy;
+        fields[f.ReportedAt] = Iso(session.ReportedAt);
+        fields[f.Rating] = session.Rating;
+        fields[f.RatingComment] = session.RatingComment;
+        fields[f.RatedAt] = Iso(session.RatedAt);
+        fields[f.PreferredMentorSlackId] = session.PreferredMentor;
+        fields[f.OfferEndedAt] = Iso(session.OfferEndedAt);
+    }
+
+    /// <summary>Only the fields whose value differs: a change never rewrites what it did not touch (or what people typed).</summary>
+    private static JsonObject Changed(JsonObject before, JsonObject after)
+    {
+        var changed = new JsonObject();
+        foreach (var (name, value) in after)
+            if (!JsonNode.DeepEquals(before[name], value)) changed[name] = value?.DeepClone();
+        return changed;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Request row {RecordId} had no reference; gave it {Reference}")]
+    private static partial void LogAdopted(ILogger log, string recordId, string reference);
+
+    /// <summary>The claim stands once the request is written; a failure to note it on the mentor only skews fairness.</summary>
+    public async Task SetMentorLastClaimedAsync(string slackUserId, DateTimeOffset at, CancellationToken ct = default)
+    {
+        var s = await lookups.GetAsync(ct).ConfigureAwait(false);
+        if (FindMentor(s, slackUserId) is not { } mentor) return;
+        try
+        {
+            var saved = await UpdateAsync(s.Layout.Mentors, s, [new AirtableRecordUpdate(mentor.Id, new JsonObject { [MF.LastClaimedAt] = Iso(at) })], ct).ConfigureAwait(false);
             lookups.Remember(saved.Single());
         }
         catch (AirtableException e)
         {
-            LogTouchFailed(log, e, mentorSlackId);
+            LogTouchFailed(log, e, slackUserId);
         }
-    }
-
-    /// <summary>A change for a follow-up feature, read the way SQLite's conditional updates report it.</summary>
-    private static Transition ToTransition(Change change, string? expectedClaimer)
-    {
-        if (change.Before is not { } before) return new Transition(TransitionResult.NotFound, null);
-        if (change.After is { } after) return new Transition(TransitionResult.Done, after.Request);
-        var r = before.Request;
-        var moved = expectedClaimer is not null && r.Status == RequestStatus.Claimed && r.ClaimedBy != expectedClaimer;
-        return new Transition(moved ? TransitionResult.ClaimChanged : TransitionResult.WrongState, r);
     }
 }

@@ -5,10 +5,8 @@ using OperationCodeMentor.Mentorship;
 namespace OperationCodeMentor.Storage.Airtable;
 
 /// <summary>
-/// The follow-up ladder's state and the end of a request's life, with the semantics of the SQLite store: where SQLite
-/// checks a version, a token or a status in its UPDATE, this store checks the record it re-read under the request's lock.
-/// Only requests the bot created (or a coordinator gave a next action time) are on a ladder: rows Pybot wrote have no
-/// next action time, so the sweep never bumps years-old history.
+/// The follow-up ladder's reads and plans. Only requests the bot created (or a coordinator gave a next action time) are
+/// on a ladder: rows Pybot wrote have no next action time, so the sweep never bumps years-old history.
 /// </summary>
 public sealed partial class AirtableMentorshipStore
 {
@@ -24,34 +22,38 @@ public sealed partial class AirtableMentorshipStore
             MaxRecords = limit,
             PageSize = Math.Min(limit, 100),
         }, ct).ConfigureAwait(false);
-        return rows.Select(r => ToTracked(r, s)).ToList();
+        rows = await AdoptAsync(rows, s, ct).ConfigureAwait(false);
+        return await ResolveAsync(rows.Select(r => ToTracked(r, s)).ToList(), ct).ConfigureAwait(false);
     }
 
-    public async Task<TrackedRequest?> GetTrackedRequestAsync(string requestId, CancellationToken ct = default) =>
-        (await ReadAsync(requestId, ct).ConfigureAwait(false))?.Tracked;
-
+    /// <summary>What <see cref="RequestCommand.Plan"/> decides, ten requests a write: each only at the version the sweep read.</summary>
     public async Task<int> PlanNextActionsAsync(IReadOnlyList<PlannedAction> plans, CancellationToken ct = default)
     {
         var changed = 0;
-        // Ten at a time, the most one write can carry: a batch's locks are held for one read and one write.
-        var ordered = plans.Where(p => IsRecordId(p.RequestId)).DistinctBy(p => p.RequestId).OrderBy(p => p.RequestId, StringComparer.Ordinal);
-        foreach (var batch in ordered.Chunk(AirtableClient.MaxRecordsPerWrite))
+        var s = await lookups.GetAsync(ct).ConfigureAwait(false);
+        var known = plans.Where(p => _recordIds.ContainsKey(p.Reference)).DistinctBy(p => p.Reference).OrderBy(p => p.Reference, StringComparer.Ordinal);
+        foreach (var batch in known.Chunk(AirtableClient.MaxRecordsPerWrite))
         {
             var held = new List<IDisposable>(batch.Length);
             try
             {
-                // Always in ID order, so two planners can never each hold a lock the other waits for.
-                foreach (var p in batch) held.Add(await _requestLocks.LockAsync(p.RequestId, ct).ConfigureAwait(false));
+                // Always in reference order, so two planners can never each hold a lock the other waits for.
+                foreach (var p in batch) held.Add(await _requestLocks.LockAsync(p.Reference, ct).ConfigureAwait(false));
+                var ids = batch.ToDictionary(p => _recordIds[p.Reference], p => p, StringComparer.Ordinal);
                 var versions = (await client.ListAsync(Tables.Requests, new AirtableQuery
                 {
-                    Filter = AirtableFormula.RecordIdIn(batch.Select(p => p.RequestId)),
+                    Filter = AirtableFormula.RecordIdIn(ids.Keys),
                     Fields = [RF.FollowUpVersion],
-                }, ct).ConfigureAwait(false)).ToDictionary(r => r.Id, r => (long)(r.Number(RF.FollowUpVersion) ?? 0), StringComparer.Ordinal);
-                var updates = batch
-                    .Where(p => versions.TryGetValue(p.RequestId, out var v) && v == p.Version)
-                    .Select(p => new AirtableRecordUpdate(p.RequestId, new JsonObject { [RF.NextActionAt] = Iso(p.NextActionAt) }))
+                }, ct).ConfigureAwait(false)).ToDictionary(r => r.Id, r => (long)(s.Layout.Requests.Number(r, RF.FollowUpVersion) ?? 0), StringComparer.Ordinal);
+                var updates = ids
+                    .Where(p => versions.TryGetValue(p.Key, out var v) && v == p.Value.Version)
+                    .Select(p => new AirtableRecordUpdate(p.Key, new JsonObject
+                    {
+                        [RF.NextActionAt] = Iso(p.Value.NextActionAt),
+                        [RF.FollowUpVersion] = p.Value.Version + 1,
+                    }))
                     .ToList();
-                if (updates.Count > 0) lookups.RememberRequests(await client.UpdateAsync(Tables.Requests, updates, ct: ct).ConfigureAwait(false));
+                if (updates.Count > 0) lookups.RememberRequests(await UpdateAsync(s.Layout.Requests, s, updates, ct).ConfigureAwait(false));
                 changed += updates.Count;
             }
             finally
@@ -62,138 +64,12 @@ public sealed partial class AirtableMentorshipStore
         return changed;
     }
 
-    public async Task<bool> TryBeginStepAsync(string requestId, long version, FollowUpStep step, string token, DateTimeOffset now, CancellationToken ct = default)
-    {
-        var change = await ChangeAsync(requestId, c =>
-        {
-            var t = c.Tracked;
-            if (t.FollowUp.Version != version || t.Request.Status is not (RequestStatus.Open or RequestStatus.Claimed)) return null;
-            var f = RF;
-            return new JsonObject
-            {
-                [f.PendingStep] = FollowUpNames.Step(step),
-                [f.PendingToken] = token,
-                [f.PendingAt] = Iso(now),
-                [f.FollowUpVersion] = version + 1,
-            };
-        }, ct).ConfigureAwait(false);
-        return change.After is not null;
-    }
-
-    public async Task<bool> TryCompleteStepAsync(string requestId, string token, FollowUpState after, CancellationToken ct = default)
-    {
-        var change = await ChangeAsync(requestId, c =>
-        {
-            if (c.Tracked.FollowUp.PendingToken != token) return null;
-            var f = RF;
-            var fields = EndStep(c.Tracked);
-            fields[f.BumpCount] = after.BumpCount;
-            fields[f.LastBumpAt] = Iso(after.LastBumpAt);
-            fields[f.CoordinatorsNotifiedAt] = Iso(after.CoordinatorsNotifiedAt);
-            fields[f.EscalatedAt] = Iso(after.EscalatedAt);
-            fields[f.MentorNudgedAt] = Iso(after.MentorNudgedAt);
-            fields[f.StuckReportedAt] = Iso(after.StuckReportedAt);
-            fields[f.NextActionAt] = Iso(after.NextActionAt);
-            // A release clears the escalation so the new phase can escalate afresh; the stats count the first one.
-            if (after.EscalatedAt is { } escalated && c.Record.Time(f.FirstEscalatedAt) is null) fields[f.FirstEscalatedAt] = Iso(escalated);
-            return fields;
-        }, ct).ConfigureAwait(false);
-        return change.After is not null;
-    }
-
-    public async Task<bool> TryAbandonStepAsync(string requestId, string token, DateTimeOffset retryAt, CancellationToken ct = default)
-    {
-        var change = await ChangeAsync(requestId, c =>
-        {
-            if (c.Tracked.FollowUp.PendingToken != token) return null;
-            var fields = EndStep(c.Tracked);
-            fields[RF.NextActionAt] = Iso(retryAt);
-            return fields;
-        }, ct).ConfigureAwait(false);
-        return change.After is not null;
-    }
-
-    /// <summary>The pending step is over (done or given up): no pending step, and a new version.</summary>
-    private JsonObject EndStep(TrackedRequest t)
-    {
-        var f = RF;
-        return new JsonObject
-        {
-            [f.PendingStep] = null,
-            [f.PendingToken] = null,
-            [f.PendingAt] = null,
-            [f.FollowUpVersion] = t.FollowUp.Version + 1,
-        };
-    }
-
-    public async Task<Transition> TryCloseAsync(string requestId, string closedBy, string? reason, bool allowClaimed, DateTimeOffset now, CancellationToken ct = default) =>
-        ToTransition(await CloseAsync(requestId, closedBy, reason, allowClaimed, now, ct).ConfigureAwait(false), expectedClaimer: null);
-
-    /// <summary>Cancels an open request (or a claimed one, when allowed), recording who closed it, when and why.</summary>
-    private Task<Change> CloseAsync(string requestId, string closedBy, string? reason, bool allowClaimed, DateTimeOffset now, CancellationToken ct) =>
-        ChangeAsync(requestId, c =>
-        {
-            var status = c.Tracked.Request.Status;
-            if (!(status == RequestStatus.Open || (allowClaimed && status == RequestStatus.Claimed))) return null;
-            var f = RF;
-            var fields = new JsonObject
-            {
-                [f.ClosedBySlackId] = closedBy,
-                [f.ClosedAt] = Iso(now),
-                [f.CloseReason] = reason,
-            };
-            return StartPhase(fields, c.Tracked, RequestStatus.Cancelled);
-        }, ct);
-
-    public async Task<Transition> TryCompleteSessionAsync(string requestId, string expectedClaimer, string completedBy, DateTimeOffset now, CancellationToken ct = default)
-    {
-        var change = await ChangeAsync(requestId, c =>
-        {
-            var r = c.Tracked.Request;
-            if (r.Status != RequestStatus.Claimed || r.ClaimedBy != expectedClaimer) return null;
-            var fields = new JsonObject
-            {
-                [RF.CompletedAt] = Iso(now),
-                [RF.CompletedBySlackId] = completedBy,
-            };
-            return StartPhase(fields, c.Tracked, RequestStatus.Completed);
-        }, ct).ConfigureAwait(false);
-        return ToTransition(change, expectedClaimer);
-    }
-
-    public async Task<FeedbackOutcome> TryRecordFeedbackAsync(string requestId, SessionFeedback feedback, string by, DateTimeOffset now, CancellationToken ct = default)
-    {
-        MentorRequest? followUp = null;
-        var change = await ChangeAsync(requestId, async (c, token) =>
-        {
-            var r = c.Tracked.Request;
-            if (r.Status != RequestStatus.Completed || c.Tracked.Outcome.Feedback is not null) return null;
-            if (feedback == SessionFeedback.AnotherMentor)
-            {
-                // The new request first, keyed on the one it follows: if the answer then fails to save, answering again
-                // finds that request instead of opening a second one, and the mentee's wish is never lost.
-                var again = new NewMentorRequest(r.MenteeSlackId, r.MenteeName, r.Service, r.Skills, r.Details, r.Affiliation, now, "follow-up-of:" + r.Id);
-                followUp = await CreateAsync(again, followUpOf: r.Id, token).ConfigureAwait(false);
-            }
-            return new JsonObject
-            {
-                [RF.Feedback] = FollowUpNames.Feedback(feedback),
-                [RF.FeedbackBySlackId] = by,
-                [RF.FeedbackAt] = Iso(now),
-            };
-        }, ct).ConfigureAwait(false);
-        if (change.Before is not { } before) return new FeedbackOutcome(TransitionResult.NotFound, null, null);
-        return change.After is { } after
-            ? new FeedbackOutcome(TransitionResult.Done, after, followUp)
-            : new FeedbackOutcome(TransitionResult.WrongState, before, null);
-    }
-
     private TrackedRequest ToTracked(AirtableRecord r, LookupSnapshot s)
     {
         var f = RF;
+        var l = s.Layout.Requests;
         var state = new FollowUpState(
-            (long)(r.Number(f.FollowUpVersion) ?? 0),
-            (int)(r.Number(f.BumpCount) ?? 0),
+            (int)(l.Number(r, f.BumpCount) ?? 0),
             r.Time(f.LastBumpAt),
             r.Time(f.CoordinatorsNotifiedAt),
             r.Time(f.EscalatedAt),
@@ -209,10 +85,35 @@ public sealed partial class AirtableMentorshipStore
             r.Time(f.ClosedAt),
             r.Text(f.ClosedBySlackId),
             r.Text(f.CloseReason),
-            r.Links(f.FollowUpOf).FirstOrDefault(),
+            l.RecordLink(r, f.FollowUpOf) is { } earlier ? _references.GetValueOrDefault(earlier, earlier) : null,
             FollowUpNames.ParseFeedback(r.Text(f.Feedback)),
             r.Text(f.FeedbackBySlackId),
-            r.Time(f.FeedbackAt));
-        return new TrackedRequest(ToRequest(r, s), state, outcome);
+            r.Time(f.FeedbackAt),
+            r.Time(f.FirstClaimedAt),
+            r.Text(f.AssignedBySlackId),
+            r.Time(f.FirstEscalatedAt));
+        return new TrackedRequest(ToRequest(r, s), state, outcome, (long)(l.Number(r, f.FollowUpVersion) ?? 0), r.Text(f.LastChange))
+        {
+            Session = ToSession(r, l),
+        };
+    }
+
+    private RequestSession ToSession(AirtableRecord r, TableLayout l)
+    {
+        var f = RF;
+        // A report is there once the mentor has said what the session covered; the goals are its lines.
+        var report = r.Text(f.SessionCovered) is { Length: > 0 } covered
+            ? new SessionReport(covered,
+                (r.Text(f.SessionGoals) ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                FollowUpNames.ParseWish(r.Text(f.FollowUpWanted)) ?? FollowUpWish.None,
+                r.Text(f.NotesForCoordinators))
+            : null;
+        return new RequestSession(
+            r.Text(f.ConversationId), r.Time(f.ConversationOpenedAt), r.Time(f.SessionAt), r.Time(f.TimeFirstSetAt), r.Time(f.ReminderSentAt),
+            (int)(l.Number(r, f.ContactAttempts) ?? 0), r.Time(f.FirstContactAttemptAt), r.Time(f.LastContactAttemptAt), r.Time(f.ContactLostAt),
+            r.Time(f.OnHoldUntil), r.Text(f.OnHoldBySlackId), r.Time(f.ResumedAt),
+            report, r.Text(f.ReportedBySlackId), r.Time(f.ReportedAt),
+            l.Number(r, f.Rating) is { } stars ? (int)stars : null, r.Text(f.RatingComment), r.Time(f.RatedAt),
+            r.Text(f.PreferredMentorSlackId), r.Time(f.OfferEndedAt));
     }
 }

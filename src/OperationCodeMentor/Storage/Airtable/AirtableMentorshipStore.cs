@@ -13,15 +13,15 @@ namespace OperationCodeMentor.Storage.Airtable;
 /// <item>Mentors, the option tables and the open, claimed and recent requests come from <see cref="AirtableLookups"/>:
 /// a modal costs no request, and a /mentor submission one read (the request limits, checked on current data) and one
 /// write (the request, numbered and posted before it is written, so it is written once with where its card is).</item>
-/// <item>Airtable has no conditional write, so every change that SQLite makes with a conditional UPDATE (claim,
-/// release, assign, reassign, close, reopen, session done, feedback, and the follow-up steps with their version
-/// check) is serialised per request in this process: re-read the record, write only while the condition still
-/// holds. That is only sound with one running instance of the bot, which the README says.</item>
-/// <item>What SQLite's phase trigger does (a claim, release or close starts the new phase's follow-up ladder) is
-/// written in the same update as the change itself (<see cref="StartPhase"/>).</item>
-/// <item>References (R-1001, …) have no sequence in Airtable: the first request after start-up reads the highest
-/// existing one (and any a pending submission reserved before a restart), then numbers are handed out under an
-/// in-process lock (one instance again).</item>
+/// <item>Airtable has no conditional write, so every change to a request (<see cref="ChangeRequestAsync"/>) is
+/// serialised per request in this process: re-read the record, let the lifecycle decide, write what it decided. That is
+/// only sound with one running instance of the bot, which the README says.</item>
+/// <item>Outside the store a request is its reference (R-1042); the store keeps the record ID of every request it has
+/// seen, so a change costs one read and one write, as before.</item>
+/// <item>References have no sequence in Airtable: the first request after start-up reads the highest existing one, then
+/// numbers are handed out under an in-process lock (one instance again). Only the intake numbers requests, one at a time
+/// in its lane, so the only number that can be handed out and not yet written is the one the intake is busy with; writing
+/// a request moves the counter past its number, so a number reserved before a restart is never handed out again.</item>
 /// <item>New requests and mentors are written as upserts keyed on fields the bot chose before writing (a request's
 /// submission key when it has one, else its reference and mentee), so a retry after an answer that was lost (a 5xx
 /// or timeout after Airtable saved) updates the same row instead of adding one.</item>
@@ -32,7 +32,6 @@ public sealed partial class AirtableMentorshipStore(
     AirtableLookups lookups,
     IOptionsMonitor<AirtableStoreOptions> options,
     IOptionsMonitor<MentorshipOptions> mentorship,
-    IEnumerable<IReservedRequestNumbers> reserved,
     ILogger<AirtableMentorshipStore> log) : IMentorshipStore
 {
     private const long FirstRequestNumber = 1001;
@@ -74,7 +73,7 @@ public sealed partial class AirtableMentorshipStore(
         var fields = new JsonObject
         {
             [f.SlackUserId] = p.SlackUserId,
-            [f.Skills] = Links(s.Skillsets, p.Skills, f.Skills),
+            [f.Skills] = Offered(s.Skillsets, p.Skills, f.Skills),
             [f.Bio] = p.Bio,
             [f.MaxMentees] = p.MaxMentees,
             [f.TimeZone] = p.TimeZone,
@@ -82,7 +81,7 @@ public sealed partial class AirtableMentorshipStore(
         };
         // A profile without a name keeps the one already there.
         if (p.Name is not null) fields[f.Name] = p.Name;
-        var saved = (await client.UpsertAsync(Tables.Mentors, [fields], [f.SlackUserId], ct: ct).ConfigureAwait(false)).Single();
+        var saved = await UpsertAsync(s.Layout.Mentors, s, fields, [f.SlackUserId], ct).ConfigureAwait(false);
         lookups.Remember(saved);
         return ToMentor(saved, s);
     }
@@ -90,9 +89,9 @@ public sealed partial class AirtableMentorshipStore(
     public async Task<Mentor?> SetMentorPausedAsync(string slackUserId, bool paused, CancellationToken ct = default)
     {
         var s = await lookups.GetAsync(ct).ConfigureAwait(false);
-        var record = FindMentor(s, slackUserId) ?? await ReadMentorAsync(slackUserId, ct).ConfigureAwait(false);
+        var record = FindMentor(s, slackUserId) ?? await ReadMentorAsync(s, slackUserId, ct).ConfigureAwait(false);
         if (record is null) return null;
-        var saved = (await client.UpdateAsync(Tables.Mentors, [new AirtableRecordUpdate(record.Id, new JsonObject { [MF.Paused] = paused })], ct: ct).ConfigureAwait(false)).Single();
+        var saved = (await UpdateAsync(s.Layout.Mentors, s, [new AirtableRecordUpdate(record.Id, new JsonObject { [MF.Paused] = paused })], ct).ConfigureAwait(false)).Single();
         lookups.Remember(saved);
         return ToMentor(saved, s);
     }
@@ -131,18 +130,16 @@ public sealed partial class AirtableMentorshipStore(
         return new MentorLoad(ToMentor(record, s), held.Count(r => r.Text(RF.ClaimedBySlackId) == slackUserId));
     }
 
-    public Task<MentorRequest> CreateRequestAsync(NewMentorRequest n, CancellationToken ct = default) => CreateAsync(n, followUpOf: null, ct);
-
     /// <summary>
     /// Writes a new open request, due for follow-up planning at once. With a submission key, a repeat in this process
     /// hands back the first request as it stands (never rewriting it), and a repeat after a restart lands on the same
     /// row, because the upsert merges on the key.
     /// </summary>
-    private async Task<MentorRequest> CreateAsync(NewMentorRequest n, string? followUpOf, CancellationToken ct)
+    public async Task<TrackedRequest> CreateRequestAsync(NewMentorRequest n, CancellationToken ct = default)
     {
         using var held = n.SubmissionKey is { } key ? await _requestLocks.LockAsync("submission:" + key, ct).ConfigureAwait(false) : null;
-        if (n.SubmissionKey is { } repeat && _submissions.Find(repeat) is { } firstId && await GetRequestAsync(firstId, ct).ConfigureAwait(false) is { } first)
-            return first;
+        if (n.SubmissionKey is { } repeat && _submissions.Find(repeat) is { } first && await GetRequestAsync(first, ct).ConfigureAwait(false) is { } stored)
+            return stored;
 
         var s = await lookups.GetAsync(ct).ConfigureAwait(false);
         var f = RF;
@@ -151,44 +148,36 @@ public sealed partial class AirtableMentorshipStore(
         var unlinked = new List<string>();
         var fields = new JsonObject
         {
+            [f.Reference] = n.Reference,
             [f.MenteeSlackId] = n.MenteeSlackId,
             [f.MenteeName] = n.MenteeName,
-            [f.Service] = LinksKeeping(s.Services, [n.Service], f.Service, unlinked),
-            [f.Skills] = LinksKeeping(s.Skillsets, n.Skills, f.Skills, unlinked),
-            [f.Affiliation] = LinksKeeping(s.Affiliations, [n.Affiliation], f.Affiliation, unlinked),
+            [f.Service] = OfferedKeeping(s.Services, [n.Service], f.Service, unlinked),
+            [f.Skills] = OfferedKeeping(s.Skillsets, n.Skills, f.Skills, unlinked),
+            [f.Affiliation] = OfferedKeeping(s.Affiliations, [n.Affiliation], f.Affiliation, unlinked),
             [f.Status] = StatusText(RequestStatus.Open),
             [f.RequestedAt] = Iso(n.CreatedAt),
             [f.NextActionAt] = Iso(DateTimeOffset.UnixEpoch),
         };
         fields[f.Details] = unlinked.Count == 0 ? n.Details
             : n.Details + $"\n\n(Also chosen, but no longer in the lists so not linked: {string.Join("; ", unlinked)}.)";
-        if (unlinked.Count > 0) LogUnlinked(log, n.SubmissionKey ?? n.MenteeSlackId, string.Join("; ", unlinked));
+        if (unlinked.Count > 0) LogUnlinked(log, n.SubmissionKey ?? n.Reference, string.Join("; ", unlinked));
         if (n.SubmissionKey is not null) fields[f.SubmissionKey] = n.SubmissionKey;
-        if (followUpOf is not null) fields[f.FollowUpOf] = new JsonArray(followUpOf);
+        if (n.PreferredMentor is not null) fields[f.PreferredMentorSlackId] = n.PreferredMentor;
+        if (n.FollowUpOf is { } earlier && await RecordIdAsync(earlier, ct).ConfigureAwait(false) is { } earlierId) fields[f.FollowUpOf] = new JsonArray(earlierId);
         if (n.Post is { } post) PostFields(fields, post.ChannelId, post.MessageTs, post.Mentioned);
-        fields[f.Reference] = RequestReference.Format(n.Number ?? await NextReferenceAsync(ct).ConfigureAwait(false));
         string[] mergeOn = n.SubmissionKey is null ? [f.Reference, f.MenteeSlackId] : [f.SubmissionKey];
-        var saved = (await client.UpsertAsync(Tables.Requests, [fields], mergeOn, ct: ct).ConfigureAwait(false)).Single();
-        if (n.SubmissionKey is not null) _submissions.Remember(n.SubmissionKey, saved.Id);
+        var saved = await UpsertAsync(s.Layout.Requests, s, fields, mergeOn, ct).ConfigureAwait(false);
+        await PassReferenceAsync(n.Number, ct).ConfigureAwait(false);
+        if (n.SubmissionKey is not null) _submissions.Remember(n.SubmissionKey, n.Reference);
         lookups.RememberRequests([saved]);
-        return ToRequest(saved, s);
+        return ToTracked(saved, s);
     }
 
-    public async Task<MentorRequest?> FindRequestBySubmissionAsync(string submissionKey, CancellationToken ct = default) =>
-        (await QueryAsync(AirtableFormula.FieldEquals(RF.SubmissionKey, submissionKey), ct, maxRecords: 1).ConfigureAwait(false)).FirstOrDefault()?.Tracked.Request;
+    public async Task<TrackedRequest?> FindRequestBySubmissionAsync(string submissionKey, CancellationToken ct = default) =>
+        (await QueryAsync(AirtableFormula.FieldEquals(RF.SubmissionKey, submissionKey), ct, maxRecords: 1).ConfigureAwait(false)).FirstOrDefault()?.Tracked;
 
-    public async Task<MentorRequest?> GetRequestAsync(string id, CancellationToken ct = default) =>
-        (await ReadAsync(id, ct).ConfigureAwait(false))?.Tracked.Request;
-
-    public async Task SetRequestPostAsync(string id, string channelId, string messageTs, IReadOnlyList<string> mentioned, CancellationToken ct = default)
-    {
-        if (!IsRecordId(id)) throw new ArgumentException($"'{id}' is not an Airtable record ID.", nameof(id));
-        // Under the request's lock like every other write of it, so the copy in memory takes the answers in order.
-        using var held = await _requestLocks.LockAsync(id, ct).ConfigureAwait(false);
-        var saved = await client.UpdateAsync(Tables.Requests, [new AirtableRecordUpdate(id, PostFields(new JsonObject(), channelId, messageTs, mentioned))], ct: ct)
-            .ConfigureAwait(false);
-        lookups.RememberRequests(saved);
-    }
+    public async Task<TrackedRequest?> GetRequestAsync(string reference, CancellationToken ct = default) =>
+        (await ReadAsync(reference, ct).ConfigureAwait(false))?.Tracked;
 
     private JsonObject PostFields(JsonObject fields, string channelId, string messageTs, IReadOnlyList<string> mentioned)
     {
@@ -199,15 +188,6 @@ public sealed partial class AirtableMentorshipStore(
     }
 
     public Task<long> ReserveRequestNumberAsync(CancellationToken ct = default) => NextReferenceAsync(ct);
-
-    /// <summary>Open and recent requests are in memory; an older one costs one read.</summary>
-    public async Task<string?> FindRequestIdByNumberAsync(long number, CancellationToken ct = default)
-    {
-        var s = await lookups.GetAsync(ct).ConfigureAwait(false);
-        var reference = RequestReference.Format(number);
-        return s.Requests.FirstOrDefault(r => r.Text(RF.Reference) == reference)?.Id
-            ?? (await FindRequestByNumberAsync(number, ct).ConfigureAwait(false))?.Id;
-    }
 
     /// <summary>From memory when the copy reaches back to <paramref name="since"/>; otherwise a read.</summary>
     public async Task<IReadOnlyList<MentorRequest>> GetMenteeRequestsCachedAsync(string menteeSlackId, DateTimeOffset since, CancellationToken ct = default)
@@ -222,38 +202,12 @@ public sealed partial class AirtableMentorshipStore(
             .ToList();
     }
 
-    public Task<ClaimOutcome> TryClaimAsync(string requestId, string mentorSlackId, DateTimeOffset now, CancellationToken ct = default) =>
-        ClaimAsync(requestId, mentorSlackId, assignedBy: null, now, ct);
-
-    public async Task<ReleaseOutcome> TryReleaseAsync(string requestId, string expectedClaimer, string releasedBy, DateTimeOffset now, CancellationToken ct = default)
-    {
-        var change = await ChangeAsync(requestId, c =>
-        {
-            var r = c.Tracked.Request;
-            if (r.Status != RequestStatus.Claimed || r.ClaimedBy != expectedClaimer) return null;
-            var f = RF;
-            var fields = new JsonObject
-            {
-                [f.ReleasedBySlackId] = releasedBy,
-                [f.ReleasedAt] = Iso(now),
-                [f.ResetCount] = r.ResetCount + 1,
-            };
-            Unclaim(fields);
-            SetOptional(fields, f.ResetBy, DisplayName(FindMentor(c.Lookups, releasedBy), releasedBy));
-            SetOptional(fields, f.ResetOn, Iso(now));
-            return StartPhase(fields, c.Tracked, RequestStatus.Open);
-        }, ct).ConfigureAwait(false);
-        if (change.Before is not { } before) return new ReleaseOutcome(ReleaseResult.NotFound, null);
-        if (change.After is { } after) return new ReleaseOutcome(ReleaseResult.Released, after.Request);
-        return new ReleaseOutcome(before.Request.Status == RequestStatus.Claimed ? ReleaseResult.ClaimChanged : ReleaseResult.NotClaimed, before.Request);
-    }
-
     public Task CheckAsync(CancellationToken ct = default) =>
         client.ListAsync(Tables.Requests, new AirtableQuery { MaxRecords = 1, PageSize = 1, Fields = [RF.Reference] }, ct);
 
     // ---- references ----
 
-    /// <summary>The next reference number, never one already in the base or reserved by a submission still on its way there.</summary>
+    /// <summary>The next reference number, never one already in the base or handed out before.</summary>
     private async Task<long> NextReferenceAsync(CancellationToken ct)
     {
         await _referenceGate.WaitAsync(ct).ConfigureAwait(false);
@@ -280,10 +234,15 @@ public sealed partial class AirtableMentorshipStore(
         var highest = FirstRequestNumber - 1;
         foreach (var r in rows)
             if (RequestReference.TryParse(r.Text(RF.Reference), out var n) && n > highest) highest = n;
-        // A submission interrupted between posting its card and storing it holds a number the base does not have yet.
-        foreach (var source in reserved)
-            if (source.Highest() is { } held && held > highest) highest = held;
         return highest;
+    }
+
+    /// <summary>A request written under <paramref name="number"/>: the counter never hands it out again.</summary>
+    private async Task PassReferenceAsync(long number, CancellationToken ct)
+    {
+        await _referenceGate.WaitAsync(ct).ConfigureAwait(false);
+        try { _lastReference = Math.Max(_lastReference ?? await HighestReferenceAsync(ct).ConfigureAwait(false), number); }
+        finally { _referenceGate.Release(); }
     }
 
     // ---- mapping ----
@@ -292,31 +251,19 @@ public sealed partial class AirtableMentorshipStore(
         s.Mentors.FirstOrDefault(m => string.Equals(m.Text(MF.SlackUserId), slackUserId, StringComparison.Ordinal));
 
     /// <summary>A mentor added in Airtable since the last refresh: one exact-match read.</summary>
-    private async Task<AirtableRecord?> ReadMentorAsync(string slackUserId, CancellationToken ct)
+    private async Task<AirtableRecord?> ReadMentorAsync(LookupSnapshot s, string slackUserId, CancellationToken ct)
     {
-        var rows = await client.ListAsync(Tables.Mentors, new AirtableQuery { Filter = AirtableFormula.FieldEquals(MF.SlackUserId, slackUserId), MaxRecords = 2 }, ct).ConfigureAwait(false);
+        var rows = await client.ListAsync(Tables.Mentors, s.Layout.Mentors.Scope(new AirtableQuery { Filter = AirtableFormula.FieldEquals(MF.SlackUserId, slackUserId), MaxRecords = 2 }), ct)
+            .ConfigureAwait(false);
         var found = rows.FirstOrDefault(r => string.Equals(r.Text(MF.SlackUserId), slackUserId, StringComparison.Ordinal));
         if (found is not null) lookups.Remember(found);
         return found;
     }
 
-    private string DisplayName(AirtableRecord? mentor, string slackUserId) => mentor?.Text(MF.Name) ?? slackUserId;
-
-    private static JsonArray Links(OptionTable table, IEnumerable<string> names, string field) =>
-        new(names.Select(name => (JsonNode)JsonValue.Create(table.IdOf(name)
-            ?? throw new InvalidOperationException($"'{name}' is not a row of the table linked by field '{field}'; the option lists may have changed in Airtable.")))
+    private static JsonArray Offered(OptionTable table, IEnumerable<string> names, string field) =>
+        new(names.Select(name => (JsonNode)JsonValue.Create(table.IsOffered(name) ? name
+            : throw new InvalidOperationException($"'{name}' is not offered by the option table behind field '{field}'; the option lists may have changed in Airtable.")))
             .ToArray());
-
-    private static JsonArray LinksKeeping(OptionTable table, IEnumerable<string> names, string field, List<string> unlinked)
-    {
-        var ids = new JsonArray();
-        foreach (var name in names)
-        {
-            if (table.IdOf(name) is { } id) ids.Add(id);
-            else unlinked.Add($"{field}: {name}");
-        }
-        return ids;
-    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request {Submission} chose options no longer in Airtable's lists ({Unlinked}); stored without those links, named in its details")]
     private static partial void LogUnlinked(ILogger log, string submission, string unlinked);
@@ -329,16 +276,17 @@ public sealed partial class AirtableMentorshipStore(
     private Mentor ToMentor(AirtableRecord r, LookupSnapshot s)
     {
         var f = MF;
+        var l = s.Layout.Mentors;
         return new Mentor(
             r.Id,
             r.Text(f.SlackUserId) ?? "",
             r.Text(f.Name),
-            r.Links(f.Skills).Select(id => s.Skillsets.NameOf(id) ?? id).ToList(),
+            l.Choices(r, f.Skills, s),
             r.Text(f.Bio),
-            r.Number(f.MaxMentees) is { } max ? (int)max : mentorship.CurrentValue.DefaultMaxMentees,
+            l.Number(r, f.MaxMentees) is { } max ? (int)max : mentorship.CurrentValue.DefaultMaxMentees,
             r.Text(f.TimeZone),
-            r.Flag(f.Active),
-            r.Flag(f.Paused),
+            l.Flag(r, f.Active),
+            l.Flag(r, f.Paused),
             r.Time(f.LastClaimedAt),
             r.CreatedTime);
     }
@@ -346,22 +294,23 @@ public sealed partial class AirtableMentorshipStore(
     private MentorRequest ToRequest(AirtableRecord r, LookupSnapshot s)
     {
         var f = RF;
+        var l = s.Layout.Requests;
         return new MentorRequest(
-            r.Id,
-            r.Text(f.Reference) ?? r.Id,
+            ReferenceOf(r),
             r.Text(f.MenteeSlackId) ?? "",
             r.Text(f.MenteeName),
-            r.Links(f.Service).Select(id => s.Services.NameOf(id) ?? id).FirstOrDefault() ?? "",
-            r.Links(f.Skills).Select(id => s.Skillsets.NameOf(id) ?? id).ToList(),
+            string.Join(", ", l.Choices(r, f.Service, s)),
+            l.Choices(r, f.Skills, s),
             r.Text(f.Details) ?? "",
-            r.Links(f.Affiliation).Select(id => s.Affiliations.NameOf(id) ?? id).FirstOrDefault() ?? "",
-            ParseStatus(r.Text(f.Status), !string.IsNullOrEmpty(f.Claimed) && r.Flag(f.Claimed)),
+            string.Join(", ", l.Choices(r, f.Affiliation, s)),
+            ParseStatus(r.Text(f.Status), l.Flag(r, f.Claimed)),
             r.Time(f.RequestedAt) ?? r.CreatedTime,
-            r.Text(f.ClaimedBySlackId),
+            // A row claimed or released before the bot kept Slack IDs still says who, through Pybot's own fields.
+            r.Text(f.ClaimedBySlackId) ?? l.Person(r, f.ClaimedBy, s),
             r.Time(f.ClaimedAt),
-            r.Text(f.ReleasedBySlackId),
+            r.Text(f.ReleasedBySlackId) ?? l.Person(r, f.ResetBy, s),
             r.Time(f.ReleasedAt),
-            (int)(r.Number(f.ResetCount) ?? 0),
+            (int)(l.Number(r, f.ResetCount) ?? 0),
             r.Text(f.ChannelId),
             r.Text(f.MessageTs),
             (r.Text(f.MentionedMentors) ?? "").Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));

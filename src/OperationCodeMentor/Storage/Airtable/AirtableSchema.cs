@@ -3,23 +3,36 @@ using OperationCodeMentor.Airtable;
 
 namespace OperationCodeMentor.Storage.Airtable;
 
+/// <summary>What a field carries for the bot; each kind fits several Airtable types (see <see cref="AirtableLayout"/>).</summary>
 public enum AirtableFieldKind
 {
     Text,
     LongText,
     Number,
-    Checkbox,
-    DateTime,
+    /// <summary>Yes or no: a checkbox, or true/false words.</summary>
+    Flag,
+    Time,
     Status,
+    /// <summary>Names from an option table (<see cref="ExpectedField.LinkedTable"/>): links to its rows, select options, or text.</summary>
+    Choice,
+    /// <summary>Someone, known to the bot by Slack ID: a link to their mentor record, or text.</summary>
+    Person,
+    /// <summary>Another row of <see cref="ExpectedField.LinkedTable"/>: a link, or text holding its record ID.</summary>
     Link,
 }
 
 /// <param name="Key">The configuration key that names it, under <c>Airtable:</c>.</param>
 /// <param name="Optional">Pybot's bookkeeping: configured empty, it is neither required nor written.</param>
-public sealed record ExpectedField(string Key, string Name, AirtableFieldKind Kind, string? LinkedTable = null, bool Optional = false);
+/// <param name="Multiple">A choice of several names (skills), which a single select cannot hold.</param>
+/// <param name="ReadOnly">Only read (an option's name), so a formula can give it.</param>
+public sealed record ExpectedField(string Key, string Name, AirtableFieldKind Kind, string? LinkedTable = null, bool Optional = false,
+    bool Multiple = false, bool ReadOnly = false);
 
 /// <summary>A table the bot needs; its first field becomes the primary field when the bot creates the table.</summary>
-public sealed record ExpectedTable(string Key, string Name, IReadOnlyList<ExpectedField> Fields);
+/// <param name="Valid">The field whose "valid" rows alone the bot uses, with its key; null where the bot reads every row.</param>
+/// <param name="View">The view the table is read through, with its key; null or empty for the whole table.</param>
+public sealed record ExpectedTable(string Key, string Name, IReadOnlyList<ExpectedField> Fields,
+    (string Key, string Name)? Valid = null, (string Key, string Name)? View = null);
 
 /// <summary>Something about the base that keeps the bot from using it; <see cref="Creatable"/> ones <c>airtable init</c> can fix.</summary>
 public sealed record SchemaProblem(string Message, bool Creatable);
@@ -36,161 +49,138 @@ public static class AirtableSchema
         var t = o.Tables;
         var m = o.Fields.Mentors;
         var r = o.Fields.Requests;
-        ExpectedTable Options(string key, string table, OptionFieldNames f) =>
-            new($"Tables:{key}", table, [new($"Fields:{key}:Name", f.Name, AirtableFieldKind.Text)]);
+        ExpectedTable Options(string key, string table, OptionFieldNames f, string view) =>
+            new($"Tables:{key}", table, [new($"Fields:{key}:Name", f.Name, AirtableFieldKind.Text, ReadOnly: true)],
+                Valid: ($"Fields:{key}:Valid", f.Valid), View: ($"Views:{key}", view));
         return
         [
-            Options("Skillsets", t.Skillsets, o.Fields.Skillsets),
-            Options("Services", t.Services, o.Fields.Services),
-            Options("Affiliations", t.Affiliations, o.Fields.Affiliations),
+            Options("Skillsets", t.Skillsets, o.Fields.Skillsets, o.Views.Skillsets),
+            Options("Services", t.Services, o.Fields.Services, o.Views.Services),
+            Options("Affiliations", t.Affiliations, o.Fields.Affiliations, o.Views.Affiliations),
             new("Tables:Mentors", t.Mentors,
             [
                 new("Fields:Mentors:Name", m.Name, AirtableFieldKind.Text),
                 new("Fields:Mentors:SlackUserId", m.SlackUserId, AirtableFieldKind.Text),
-                new("Fields:Mentors:Active", m.Active, AirtableFieldKind.Checkbox),
-                new("Fields:Mentors:Paused", m.Paused, AirtableFieldKind.Checkbox),
-                new("Fields:Mentors:Skills", m.Skills, AirtableFieldKind.Link, t.Skillsets),
+                new("Fields:Mentors:Active", m.Active, AirtableFieldKind.Flag),
+                new("Fields:Mentors:Paused", m.Paused, AirtableFieldKind.Flag),
+                new("Fields:Mentors:Skills", m.Skills, AirtableFieldKind.Choice, t.Skillsets, Multiple: true),
                 new("Fields:Mentors:MaxMentees", m.MaxMentees, AirtableFieldKind.Number),
                 new("Fields:Mentors:Bio", m.Bio, AirtableFieldKind.LongText),
                 new("Fields:Mentors:TimeZone", m.TimeZone, AirtableFieldKind.Text),
-                new("Fields:Mentors:LastClaimedAt", m.LastClaimedAt, AirtableFieldKind.DateTime),
-            ]),
+                new("Fields:Mentors:LastClaimedAt", m.LastClaimedAt, AirtableFieldKind.Time),
+            ], Valid: ("Fields:Mentors:Valid", m.Valid), View: ("Views:Mentors", o.Views.Mentors)),
             new("Tables:Requests", t.Requests,
             [
                 new("Fields:Requests:Reference", r.Reference, AirtableFieldKind.Text),
                 new("Fields:Requests:MenteeSlackId", r.MenteeSlackId, AirtableFieldKind.Text),
                 new("Fields:Requests:MenteeName", r.MenteeName, AirtableFieldKind.Text),
-                new("Fields:Requests:Service", r.Service, AirtableFieldKind.Link, t.Services),
-                new("Fields:Requests:Skills", r.Skills, AirtableFieldKind.Link, t.Skillsets),
-                new("Fields:Requests:Affiliation", r.Affiliation, AirtableFieldKind.Link, t.Affiliations),
+                new("Fields:Requests:Service", r.Service, AirtableFieldKind.Choice, t.Services),
+                new("Fields:Requests:Skills", r.Skills, AirtableFieldKind.Choice, t.Skillsets, Multiple: true),
+                new("Fields:Requests:Affiliation", r.Affiliation, AirtableFieldKind.Choice, t.Affiliations),
                 new("Fields:Requests:Details", r.Details, AirtableFieldKind.LongText),
                 new("Fields:Requests:Status", r.Status, AirtableFieldKind.Status),
-                new("Fields:Requests:RequestedAt", r.RequestedAt, AirtableFieldKind.DateTime),
+                new("Fields:Requests:RequestedAt", r.RequestedAt, AirtableFieldKind.Time),
                 new("Fields:Requests:ClaimedBySlackId", r.ClaimedBySlackId, AirtableFieldKind.Text),
-                new("Fields:Requests:ClaimedAt", r.ClaimedAt, AirtableFieldKind.DateTime),
+                new("Fields:Requests:ClaimedAt", r.ClaimedAt, AirtableFieldKind.Time),
                 new("Fields:Requests:ReleasedBySlackId", r.ReleasedBySlackId, AirtableFieldKind.Text),
-                new("Fields:Requests:ReleasedAt", r.ReleasedAt, AirtableFieldKind.DateTime),
+                new("Fields:Requests:ReleasedAt", r.ReleasedAt, AirtableFieldKind.Time),
                 new("Fields:Requests:ResetCount", r.ResetCount, AirtableFieldKind.Number),
                 new("Fields:Requests:ChannelId", r.ChannelId, AirtableFieldKind.Text),
                 new("Fields:Requests:MessageTs", r.MessageTs, AirtableFieldKind.Text),
                 new("Fields:Requests:MentionedMentors", r.MentionedMentors, AirtableFieldKind.LongText),
                 new("Fields:Requests:SubmissionKey", r.SubmissionKey, AirtableFieldKind.Text),
-                new("Fields:Requests:FirstClaimedAt", r.FirstClaimedAt, AirtableFieldKind.DateTime),
+                new("Fields:Requests:FirstClaimedAt", r.FirstClaimedAt, AirtableFieldKind.Time),
                 new("Fields:Requests:AssignedBySlackId", r.AssignedBySlackId, AirtableFieldKind.Text),
                 new("Fields:Requests:ClosedBySlackId", r.ClosedBySlackId, AirtableFieldKind.Text),
-                new("Fields:Requests:ClosedAt", r.ClosedAt, AirtableFieldKind.DateTime),
+                new("Fields:Requests:ClosedAt", r.ClosedAt, AirtableFieldKind.Time),
                 new("Fields:Requests:CloseReason", r.CloseReason, AirtableFieldKind.LongText),
                 new("Fields:Requests:FollowUpVersion", r.FollowUpVersion, AirtableFieldKind.Number),
                 new("Fields:Requests:BumpCount", r.BumpCount, AirtableFieldKind.Number),
-                new("Fields:Requests:LastBumpAt", r.LastBumpAt, AirtableFieldKind.DateTime),
-                new("Fields:Requests:CoordinatorsNotifiedAt", r.CoordinatorsNotifiedAt, AirtableFieldKind.DateTime),
-                new("Fields:Requests:EscalatedAt", r.EscalatedAt, AirtableFieldKind.DateTime),
-                new("Fields:Requests:FirstEscalatedAt", r.FirstEscalatedAt, AirtableFieldKind.DateTime),
-                new("Fields:Requests:MentorNudgedAt", r.MentorNudgedAt, AirtableFieldKind.DateTime),
-                new("Fields:Requests:StuckReportedAt", r.StuckReportedAt, AirtableFieldKind.DateTime),
-                new("Fields:Requests:NextActionAt", r.NextActionAt, AirtableFieldKind.DateTime),
+                new("Fields:Requests:LastBumpAt", r.LastBumpAt, AirtableFieldKind.Time),
+                new("Fields:Requests:CoordinatorsNotifiedAt", r.CoordinatorsNotifiedAt, AirtableFieldKind.Time),
+                new("Fields:Requests:EscalatedAt", r.EscalatedAt, AirtableFieldKind.Time),
+                new("Fields:Requests:FirstEscalatedAt", r.FirstEscalatedAt, AirtableFieldKind.Time),
+                new("Fields:Requests:MentorNudgedAt", r.MentorNudgedAt, AirtableFieldKind.Time),
+                new("Fields:Requests:StuckReportedAt", r.StuckReportedAt, AirtableFieldKind.Time),
+                new("Fields:Requests:NextActionAt", r.NextActionAt, AirtableFieldKind.Time),
                 new("Fields:Requests:PendingStep", r.PendingStep, AirtableFieldKind.Text),
                 new("Fields:Requests:PendingToken", r.PendingToken, AirtableFieldKind.Text),
-                new("Fields:Requests:PendingAt", r.PendingAt, AirtableFieldKind.DateTime),
-                new("Fields:Requests:CompletedAt", r.CompletedAt, AirtableFieldKind.DateTime),
+                new("Fields:Requests:PendingAt", r.PendingAt, AirtableFieldKind.Time),
+                new("Fields:Requests:CompletedAt", r.CompletedAt, AirtableFieldKind.Time),
                 new("Fields:Requests:CompletedBySlackId", r.CompletedBySlackId, AirtableFieldKind.Text),
                 new("Fields:Requests:FollowUpOf", r.FollowUpOf, AirtableFieldKind.Link, t.Requests),
                 new("Fields:Requests:Feedback", r.Feedback, AirtableFieldKind.Text),
                 new("Fields:Requests:FeedbackBySlackId", r.FeedbackBySlackId, AirtableFieldKind.Text),
-                new("Fields:Requests:FeedbackAt", r.FeedbackAt, AirtableFieldKind.DateTime),
-                new("Fields:Requests:Claimed", r.Claimed, AirtableFieldKind.Checkbox, Optional: true),
-                new("Fields:Requests:ClaimedBy", r.ClaimedBy, AirtableFieldKind.Text, Optional: true),
-                new("Fields:Requests:ClaimedOn", r.ClaimedOn, AirtableFieldKind.DateTime, Optional: true),
-                new("Fields:Requests:ResetBy", r.ResetBy, AirtableFieldKind.Text, Optional: true),
-                new("Fields:Requests:ResetOn", r.ResetOn, AirtableFieldKind.DateTime, Optional: true),
+                new("Fields:Requests:FeedbackAt", r.FeedbackAt, AirtableFieldKind.Time),
+                new("Fields:Requests:LastChange", r.LastChange, AirtableFieldKind.Text),
+                new("Fields:Requests:ConversationId", r.ConversationId, AirtableFieldKind.Text),
+                new("Fields:Requests:ConversationOpenedAt", r.ConversationOpenedAt, AirtableFieldKind.Time),
+                new("Fields:Requests:SessionAt", r.SessionAt, AirtableFieldKind.Time),
+                new("Fields:Requests:TimeFirstSetAt", r.TimeFirstSetAt, AirtableFieldKind.Time),
+                new("Fields:Requests:ReminderSentAt", r.ReminderSentAt, AirtableFieldKind.Time),
+                new("Fields:Requests:ContactAttempts", r.ContactAttempts, AirtableFieldKind.Number),
+                new("Fields:Requests:FirstContactAttemptAt", r.FirstContactAttemptAt, AirtableFieldKind.Time),
+                new("Fields:Requests:LastContactAttemptAt", r.LastContactAttemptAt, AirtableFieldKind.Time),
+                new("Fields:Requests:ContactLostAt", r.ContactLostAt, AirtableFieldKind.Time),
+                new("Fields:Requests:OnHoldUntil", r.OnHoldUntil, AirtableFieldKind.Time),
+                new("Fields:Requests:OnHoldBySlackId", r.OnHoldBySlackId, AirtableFieldKind.Text),
+                new("Fields:Requests:ResumedAt", r.ResumedAt, AirtableFieldKind.Time),
+                new("Fields:Requests:SessionCovered", r.SessionCovered, AirtableFieldKind.LongText),
+                new("Fields:Requests:SessionGoals", r.SessionGoals, AirtableFieldKind.LongText),
+                new("Fields:Requests:FollowUpWanted", r.FollowUpWanted, AirtableFieldKind.Text),
+                new("Fields:Requests:NotesForCoordinators", r.NotesForCoordinators, AirtableFieldKind.LongText),
+                new("Fields:Requests:ReportedBySlackId", r.ReportedBySlackId, AirtableFieldKind.Text),
+                new("Fields:Requests:ReportedAt", r.ReportedAt, AirtableFieldKind.Time),
+                new("Fields:Requests:Rating", r.Rating, AirtableFieldKind.Number),
+                new("Fields:Requests:RatingComment", r.RatingComment, AirtableFieldKind.LongText),
+                new("Fields:Requests:RatedAt", r.RatedAt, AirtableFieldKind.Time),
+                new("Fields:Requests:PreferredMentorSlackId", r.PreferredMentorSlackId, AirtableFieldKind.Text),
+                new("Fields:Requests:OfferEndedAt", r.OfferEndedAt, AirtableFieldKind.Time),
+                new("Fields:Requests:Claimed", r.Claimed, AirtableFieldKind.Flag, Optional: true),
+                new("Fields:Requests:ClaimedBy", r.ClaimedBy, AirtableFieldKind.Person, t.Mentors, Optional: true),
+                new("Fields:Requests:ClaimedOn", r.ClaimedOn, AirtableFieldKind.Time, Optional: true),
+                new("Fields:Requests:ResetBy", r.ResetBy, AirtableFieldKind.Person, t.Mentors, Optional: true),
+                new("Fields:Requests:ResetOn", r.ResetOn, AirtableFieldKind.Time, Optional: true),
             ]),
         ];
     }
 
     /// <summary>Every configured name with its key, for validation.</summary>
     public static IEnumerable<(string Key, string Value, bool Optional)> Names(AirtableStoreOptions o) =>
-        Expected(o).SelectMany(t => t.Fields.Select(f => (f.Key, f.Name ?? "", f.Optional)).Prepend((t.Key, t.Name ?? "", false)));
+        Expected(o).SelectMany(t => t.Fields.Select(f => (f.Key, f.Name ?? "", f.Optional))
+            .Concat(t.Valid is { } v ? [(v.Key, v.Name ?? "", true)] : [])
+            .Prepend((t.Key, t.Name ?? "", false)));
 
-    /// <summary>What the base lacks, or has in a shape the bot cannot use, with the exact names expected.</summary>
-    public static IReadOnlyList<SchemaProblem> Compare(IReadOnlyList<ExpectedTable> expected, IReadOnlyList<AirtableTableSchema> actual)
-    {
-        var problems = new List<SchemaProblem>();
-        var byName = actual.GroupBy(t => t.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-        foreach (var table in expected)
-        {
-            if (!byName.TryGetValue(table.Name, out var found))
-            {
-                problems.Add(new($"Table \"{table.Name}\" is missing (Airtable:{table.Key}).", Creatable: true));
-                continue;
-            }
-            foreach (var field in table.Fields.Where(f => !(f.Optional && string.IsNullOrEmpty(f.Name))))
-            {
-                var have = found.Fields.FirstOrDefault(f => f.Name == field.Name);
-                if (have is null)
-                {
-                    problems.Add(new($"Table \"{table.Name}\" lacks field \"{field.Name}\" ({Describe(field)}; Airtable:{field.Key}).", Creatable: true));
-                    continue;
-                }
-                if (Mismatch(field, have, byName) is { } why)
-                    problems.Add(new($"Table \"{table.Name}\", field \"{field.Name}\": {why} Change the field in Airtable, or point Airtable:{field.Key} at a field that fits.", Creatable: false));
-            }
-        }
-        return problems;
-    }
-
-    private static string? Mismatch(ExpectedField field, AirtableFieldSchema have, IReadOnlyDictionary<string, AirtableTableSchema> tables)
-    {
-        var fits = field.Kind switch
-        {
-            AirtableFieldKind.Text => have.Type is "singleLineText" or "multilineText" or "richText" or "email" or "url" or "phoneNumber",
-            AirtableFieldKind.LongText => have.Type is "multilineText" or "richText" or "singleLineText",
-            AirtableFieldKind.Number => have.Type is "number",
-            AirtableFieldKind.Checkbox => have.Type is "checkbox",
-            AirtableFieldKind.DateTime => have.Type is "dateTime" or "date",
-            AirtableFieldKind.Status => have.Type is "singleSelect" or "singleLineText",
-            AirtableFieldKind.Link => have.Type is "multipleRecordLinks",
-            _ => false,
-        };
-        if (!fits) return $"it is a {have.Type} field; the bot needs {Describe(field)}.";
-        if (field.Kind == AirtableFieldKind.Link && tables.TryGetValue(field.LinkedTable!, out var target) && have.LinkedTableId != target.Id)
-            return $"it links to another table; the bot needs {Describe(field)}.";
-        if (field.Kind == AirtableFieldKind.Status && have.Type == "singleSelect")
-        {
-            var missing = Statuses.Where(s => !have.Choices.Contains(s, StringComparer.Ordinal)).ToList();
-            if (missing.Count > 0) return $"the single select lacks the option{(missing.Count == 1 ? "" : "s")} {string.Join(", ", missing.Select(s => $"\"{s}\""))}; add {(missing.Count == 1 ? "it" : "them")} in Airtable.";
-        }
-        return null;
-    }
-
+    /// <summary>The type <c>airtable init</c> gives a field it creates.</summary>
     public static string Describe(ExpectedField f) => f.Kind switch
     {
-        AirtableFieldKind.Text => "single line text",
+        AirtableFieldKind.Text or AirtableFieldKind.Person => "single line text",
         AirtableFieldKind.LongText => "long text",
         AirtableFieldKind.Number => "number",
-        AirtableFieldKind.Checkbox => "checkbox",
-        AirtableFieldKind.DateTime => "date and time",
+        AirtableFieldKind.Flag => "checkbox",
+        AirtableFieldKind.Time => "date and time",
         AirtableFieldKind.Status => $"single select with options {string.Join(", ", Statuses)}",
-        AirtableFieldKind.Link => $"a link to records in \"{f.LinkedTable}\"",
+        AirtableFieldKind.Choice or AirtableFieldKind.Link => $"a link to records in \"{f.LinkedTable}\"",
         _ => f.Kind.ToString(),
     };
 
-    /// <summary>The metadata API's definition of a field of this kind.</summary>
+    /// <summary>The metadata API's definition of a field of this kind, as <c>airtable init</c> creates it.</summary>
     public static JsonObject Definition(ExpectedField f, IReadOnlyDictionary<string, AirtableTableSchema> tables)
     {
         var d = new JsonObject { ["name"] = f.Name };
         switch (f.Kind)
         {
-            case AirtableFieldKind.Text: d["type"] = "singleLineText"; break;
+            case AirtableFieldKind.Text or AirtableFieldKind.Person: d["type"] = "singleLineText"; break;
             case AirtableFieldKind.LongText: d["type"] = "multilineText"; break;
             case AirtableFieldKind.Number:
                 d["type"] = "number";
                 d["options"] = new JsonObject { ["precision"] = 0 };
                 break;
-            case AirtableFieldKind.Checkbox:
+            case AirtableFieldKind.Flag:
                 d["type"] = "checkbox";
                 d["options"] = new JsonObject { ["icon"] = "check", ["color"] = "greenBright" };
                 break;
-            case AirtableFieldKind.DateTime:
+            case AirtableFieldKind.Time:
                 d["type"] = "dateTime";
                 d["options"] = new JsonObject
                 {
@@ -203,7 +193,7 @@ public static class AirtableSchema
                 d["type"] = "singleSelect";
                 d["options"] = new JsonObject { ["choices"] = new JsonArray(Statuses.Select(s => (JsonNode)new JsonObject { ["name"] = s }).ToArray()) };
                 break;
-            case AirtableFieldKind.Link:
+            case AirtableFieldKind.Choice or AirtableFieldKind.Link:
                 d["type"] = "multipleRecordLinks";
                 d["options"] = new JsonObject { ["linkedTableId"] = tables[f.LinkedTable!].Id };
                 break;

@@ -3,13 +3,17 @@ using OperationCodeMentor.Airtable;
 
 namespace OperationCodeMentor.Storage.Airtable;
 
-/// <summary><c>airtable check</c> and <c>airtable init</c>: compare the base with <see cref="AirtableSchema"/>, and create what is missing.</summary>
+/// <summary>
+/// <c>airtable check</c> and <c>airtable init</c>: how the bot would use the base as it is now, and the creation of what
+/// it lacks. Both read only the schema (the metadata API), never the records, so a base of any size costs the same.
+/// </summary>
 public sealed class AirtableSchemaSetup(AirtableClient client, IOptionsMonitor<AirtableStoreOptions> options)
 {
-    public async Task<IReadOnlyList<SchemaProblem>> CheckAsync(CancellationToken ct = default) =>
-        AirtableSchema.Compare(AirtableSchema.Expected(options.CurrentValue), await client.GetSchemaAsync(ct).ConfigureAwait(false));
+    /// <summary>The base read afresh: every field the bot uses, with its type, its use, and what is missing.</summary>
+    public async Task<AirtableLayout> CheckAsync(CancellationToken ct = default) =>
+        AirtableLayout.Resolve(options.CurrentValue, await client.GetSchemaAsync(ct).ConfigureAwait(false));
 
-    /// <summary>Creates missing tables and fields; returns one line per thing created. Fields of the wrong kind are left alone.</summary>
+    /// <summary>Creates missing tables and fields; returns one line per thing created. A field that exists is never changed, whatever its type.</summary>
     public async Task<IReadOnlyList<string>> InitAsync(CancellationToken ct = default)
     {
         var done = new List<string>();
@@ -38,18 +42,19 @@ public sealed class AirtableSchemaSetup(AirtableClient client, IOptionsMonitor<A
 }
 
 /// <summary>
-/// Start-up gate when Airtable is the store: a base that lacks what the bot writes would fail on the first
-/// request from a mentee, so the bot refuses to start instead, naming every missing table and field. Then it
-/// warms the caches, so the first modal opened costs nothing.
+/// Start-up gate when Airtable is the store: a base that lacks what the bot writes, or holds it in a type that cannot
+/// carry it, would fail on the first request from a mentee, so the bot refuses to start instead, naming every such
+/// table and field. The schema read here is the one the store keeps for shaping its reads and writes. Then it warms
+/// the caches, so the first modal opened costs nothing.
 /// </summary>
 public sealed partial class AirtableStartup(IServiceProvider services, IOptions<AirtableOptions> airtable, ILogger<AirtableStartup> log) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (!airtable.Value.IsConfigured) return;
-        var problems = await services.GetRequiredService<AirtableSchemaSetup>().CheckAsync(cancellationToken).ConfigureAwait(false);
-        if (problems.Count > 0)
-            throw new InvalidOperationException(AirtableCli.Report(airtable.Value.BaseId!, problems));
+        var layout = await services.GetRequiredService<AirtableLayoutSource>().GetAsync(cancellationToken).ConfigureAwait(false);
+        if (layout.Problems.Count > 0)
+            throw new InvalidOperationException(AirtableCli.Report(airtable.Value.BaseId!, layout.Problems));
         await services.GetRequiredService<AirtableMentorshipStore>().WarmUpAsync(cancellationToken).ConfigureAwait(false);
         LogReady(log, airtable.Value.BaseId!);
     }

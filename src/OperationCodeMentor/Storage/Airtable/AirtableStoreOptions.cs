@@ -4,8 +4,9 @@ namespace OperationCodeMentor.Storage.Airtable;
 
 /// <summary>
 /// Where the mentorship data lives in the base: settings under <c>Airtable:</c> (<c>Airtable:Tables:*</c>,
-/// <c>Airtable:Fields:*:*</c>, <c>Airtable:CacheTtl</c>). The defaults are the names in Operation Code's base,
-/// plus the fields the bot adds; rename any of them to fit an existing base without touching the base.
+/// <c>Airtable:Fields:*:*</c>, <c>Airtable:Views:*</c>, <c>Airtable:CacheTtl</c>). The defaults are the names in
+/// Operation Code's base, plus the fields the bot adds; rename any of them to fit an existing base without touching
+/// the base.
 /// </summary>
 public sealed class AirtableStoreOptions
 {
@@ -15,6 +16,20 @@ public sealed class AirtableStoreOptions
     public AirtableTableNames Tables { get; set; } = new();
 
     public AirtableFieldNames Fields { get; set; } = new();
+
+    public AirtableViewNames Views { get; set; } = new();
+}
+
+/// <summary>
+/// Views to read the mentors and the option lists through, as Pybot did to see only the rows coordinators keep valid.
+/// Empty (the default): the whole table, less the rows its Valid field marks invalid.
+/// </summary>
+public sealed class AirtableViewNames
+{
+    public string Mentors { get; set; } = "";
+    public string Skillsets { get; set; } = "";
+    public string Services { get; set; } = "";
+    public string Affiliations { get; set; } = "";
 }
 
 public sealed class AirtableTableNames
@@ -38,6 +53,9 @@ public sealed class AirtableFieldNames
 public sealed class OptionFieldNames
 {
     public string Name { get; set; } = "Name";
+
+    /// <summary>A field giving "valid" or "invalid" (a formula in Operation Code's base): an invalid row is never offered. Empty: every row is.</summary>
+    public string Valid { get; set; } = "Valid";
 }
 
 public sealed class MentorFieldNames
@@ -49,6 +67,9 @@ public sealed class MentorFieldNames
     public string MaxMentees { get; set; } = "Max Mentees";
     public string Bio { get; set; } = "Bio";
     public string TimeZone { get; set; } = "Time Zone";
+
+    /// <summary>A field giving "valid" or "invalid" (a formula in Operation Code's base): an invalid mentor is never matched. Empty: none is left out.</summary>
+    public string Valid { get; set; } = "Valid";
 
     // Added by the bot.
     public string SlackUserId { get; set; } = "Slack User ID";
@@ -113,6 +134,35 @@ public sealed class RequestFieldNames
     public string Feedback { get; set; } = "Feedback";
     public string FeedbackBySlackId { get; set; } = "Feedback By Slack ID";
     public string FeedbackAt { get; set; } = "Feedback At";
+
+    // Added by the bot so work replayed after a crash can tell that its change is already made.
+    public string LastChange { get; set; } = "Last Change";
+
+    // Added by the bot for what happens after the claim: the pair's conversation and time, contact attempts, a hold,
+    // the mentor's private report (goals one per line), the mentee's rating, and a mentor asked for by name.
+    public string ConversationId { get; set; } = "Conversation ID";
+    public string ConversationOpenedAt { get; set; } = "Conversation Opened At";
+    public string SessionAt { get; set; } = "Session At";
+    public string TimeFirstSetAt { get; set; } = "Session Time First Set At";
+    public string ReminderSentAt { get; set; } = "Session Reminder Sent At";
+    public string ContactAttempts { get; set; } = "Contact Attempts";
+    public string FirstContactAttemptAt { get; set; } = "First Contact Attempt At";
+    public string LastContactAttemptAt { get; set; } = "Last Contact Attempt At";
+    public string ContactLostAt { get; set; } = "Contact Lost At";
+    public string OnHoldUntil { get; set; } = "On Hold Until";
+    public string OnHoldBySlackId { get; set; } = "On Hold By Slack ID";
+    public string ResumedAt { get; set; } = "Resumed At";
+    public string SessionCovered { get; set; } = "Session Covered";
+    public string SessionGoals { get; set; } = "Session Goals";
+    public string FollowUpWanted { get; set; } = "Follow-up Wanted";
+    public string NotesForCoordinators { get; set; } = "Notes for Coordinators";
+    public string ReportedBySlackId { get; set; } = "Reported By Slack ID";
+    public string ReportedAt { get; set; } = "Reported At";
+    public string Rating { get; set; } = "Rating";
+    public string RatingComment { get; set; } = "Rating Comment";
+    public string RatedAt { get; set; } = "Rated At";
+    public string PreferredMentorSlackId { get; set; } = "Preferred Mentor Slack ID";
+    public string OfferEndedAt { get; set; } = "Offer Ended At";
 }
 
 internal sealed class AirtableStoreOptionsValidator : IValidateOptions<AirtableStoreOptions>

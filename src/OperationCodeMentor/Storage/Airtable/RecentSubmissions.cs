@@ -14,11 +14,11 @@ internal sealed class RecentSubmissions(int capacity = 10_000)
         lock (_ids) return _ids.GetValueOrDefault(submissionKey);
     }
 
-    public void Remember(string submissionKey, string requestId)
+    public void Remember(string submissionKey, string reference)
     {
         lock (_ids)
         {
-            if (_ids.TryAdd(submissionKey, requestId)) _order.Enqueue(submissionKey);
+            if (_ids.TryAdd(submissionKey, reference)) _order.Enqueue(submissionKey);
             while (_order.Count > capacity) _ids.Remove(_order.Dequeue());
         }
     }

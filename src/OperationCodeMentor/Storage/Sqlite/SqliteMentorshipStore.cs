@@ -7,9 +7,9 @@ using OperationCodeMentor.Mentorship;
 namespace OperationCodeMentor.Storage.Sqlite;
 
 /// <summary>
-/// The embedded store: one SQLite file, created and seeded on first use. Every statement is parameterised.
-/// Claim and release are single conditional UPDATEs, so the database itself decides the winner, even
-/// across processes sharing the file.
+/// The embedded store: one SQLite file, created and seeded on first use. Every statement is parameterised. A request's
+/// row id is its reference number, and every change is one UPDATE conditional on the version read, so the database
+/// itself decides the winner of a race, even across processes sharing the file.
 /// </summary>
 public sealed partial class SqliteMentorshipStore : IMentorshipStore
 {
@@ -202,23 +202,35 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
 
     private static MentorLoad ReadMentorLoad(SqliteDataReader r) => new(ReadMentor(r), r.GetInt32(MentorColumnCount));
 
-    public async Task<MentorRequest> CreateRequestAsync(NewMentorRequest n, CancellationToken ct = default)
+    public async Task SetMentorLastClaimedAsync(string slackUserId, DateTimeOffset at, CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         await using var cmd = c.CreateCommand();
-        // A reserved number is the row id (NULL lets SQLite number it); a card posted first is stored in the same insert.
+        cmd.CommandText = "UPDATE mentors SET last_claimed_at = MAX(IFNULL(last_claimed_at, 0), $at) WHERE slack_user_id = $u";
+        cmd.Parameters.AddWithValue("$at", ToDb(at));
+        cmd.Parameters.AddWithValue("$u", slackUserId);
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    public async Task<TrackedRequest> CreateRequestAsync(NewMentorRequest n, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = c.CreateCommand();
+        // The reference's number is the row id; a card posted first is stored in the same insert.
         cmd.CommandText = """
             INSERT INTO requests(id, mentee_slack_id, mentee_name, service, skills, details, affiliation, status, created_at, submission_key,
-                                 channel_id, message_ts, mentioned)
-            VALUES ($id, $u, $name, $service, $skills, $details, $aff, 'open', $now, $key, $channel, $ts, $mentioned)
+                                 channel_id, message_ts, mentioned, follow_up_of, preferred_mentor, next_action_at)
+            VALUES ($id, $u, $name, $service, $skills, $details, $aff, 'open', $now, $key, $channel, $ts, $mentioned, $of, $preferred, 0)
             ON CONFLICT DO NOTHING
             RETURNING id
             """;
-        cmd.Parameters.AddWithValue("$id", (object?)n.Number ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$id", n.Number);
         cmd.Parameters.AddWithValue("$channel", (object?)n.Post?.ChannelId ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$ts", (object?)n.Post?.MessageTs ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$mentioned", JsonSerializer.Serialize(n.Post?.Mentioned ?? []));
         cmd.Parameters.AddWithValue("$key", (object?)n.SubmissionKey ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$of", n.FollowUpOf is { } of && RequestReference.TryParse(of, out var ofNumber) ? ofNumber : DBNull.Value);
+        cmd.Parameters.AddWithValue("$preferred", (object?)n.PreferredMentor ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$u", n.MenteeSlackId);
         cmd.Parameters.AddWithValue("$name", (object?)n.MenteeName ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$service", n.Service);
@@ -227,12 +239,11 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
         cmd.Parameters.AddWithValue("$aff", n.Affiliation);
         cmd.Parameters.AddWithValue("$now", ToDb(n.CreatedAt));
         if (await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is long id)
-            return (await GetRequestAsync(c, id.ToString(CultureInfo.InvariantCulture), ct).ConfigureAwait(false))!;
+            return (await GetTrackedAsync(c, id, ct).ConfigureAwait(false))!;
         // The same submission was stored before: hand back that request rather than a second one.
-        if (n.SubmissionKey is null)
-            throw new InvalidOperationException($"Request {RequestReference.Format(n.Number ?? 0)} is already stored: a reserved number is used once.");
-        return await FindRequestBySubmissionAsync(c, n.SubmissionKey, ct).ConfigureAwait(false)
-            ?? throw new InvalidOperationException("A request conflicted with an existing one but none was found.");
+        if (n.SubmissionKey is not null && await FindRequestBySubmissionAsync(c, n.SubmissionKey, ct).ConfigureAwait(false) is { } first)
+            return first;
+        throw new InvalidOperationException($"Request {n.Reference} is already stored: a reserved number is used once.");
     }
 
     /// <summary>
@@ -263,84 +274,107 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
         return n;
     }
 
-    public async Task<MentorRequest?> FindRequestBySubmissionAsync(string submissionKey, CancellationToken ct = default)
+    public async Task<TrackedRequest?> FindRequestBySubmissionAsync(string submissionKey, CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         return await FindRequestBySubmissionAsync(c, submissionKey, ct).ConfigureAwait(false);
     }
 
-    private static async Task<MentorRequest?> FindRequestBySubmissionAsync(SqliteConnection c, string submissionKey, CancellationToken ct)
+    private static async Task<TrackedRequest?> FindRequestBySubmissionAsync(SqliteConnection c, string submissionKey, CancellationToken ct)
     {
         await using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT id FROM requests WHERE submission_key = $key";
         cmd.Parameters.AddWithValue("$key", submissionKey);
-        return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is long id
-            ? await GetRequestAsync(c, id.ToString(CultureInfo.InvariantCulture), ct).ConfigureAwait(false)
-            : null;
+        return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is long id ? await GetTrackedAsync(c, id, ct).ConfigureAwait(false) : null;
     }
 
-    public async Task<MentorRequest?> GetRequestAsync(string id, CancellationToken ct = default)
+    public async Task<TrackedRequest?> GetRequestAsync(string reference, CancellationToken ct = default)
     {
+        if (!RequestReference.TryParse(reference, out var key)) return null;
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
-        return await GetRequestAsync(c, id, ct).ConfigureAwait(false);
+        return await GetTrackedAsync(c, key, ct).ConfigureAwait(false);
     }
 
-    private static async Task<MentorRequest?> GetRequestAsync(SqliteConnection c, string id, CancellationToken ct)
+    /// <summary>
+    /// Read, decide, and one conditional UPDATE of every column the lifecycle may change, on the version read. The
+    /// database settles every race, even between processes sharing the file; the loser reads again and is decided anew.
+    /// </summary>
+    public async Task<Decision?> ChangeRequestAsync(string reference, Func<TrackedRequest, Decision> decide,
+        Func<Decision, CancellationToken, Task>? beforeWrite = null, CancellationToken ct = default)
     {
-        if (!TryKey(id, out var key)) return null;
-        await using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT {RequestColumns} FROM requests WHERE id = $id";
-        cmd.Parameters.AddWithValue("$id", key);
-        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        return await r.ReadAsync(ct).ConfigureAwait(false) ? ReadRequest(r) : null;
-    }
-
-    public async Task SetRequestPostAsync(string id, string channelId, string messageTs, IReadOnlyList<string> mentioned, CancellationToken ct = default)
-    {
-        if (!TryKey(id, out var key)) throw new ArgumentException($"'{id}' is not a request ID of this store.", nameof(id));
+        if (!RequestReference.TryParse(reference, out var key)) return null;
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
-        await using var cmd = c.CreateCommand();
-        cmd.CommandText = "UPDATE requests SET channel_id = $c, message_ts = $ts, mentioned = $m WHERE id = $id";
-        cmd.Parameters.AddWithValue("$c", channelId);
-        cmd.Parameters.AddWithValue("$ts", messageTs);
-        cmd.Parameters.AddWithValue("$m", JsonSerializer.Serialize(mentioned));
-        cmd.Parameters.AddWithValue("$id", key);
-        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        for (var attempt = 0; ; attempt++)
+        {
+            if (await GetTrackedAsync(c, key, ct).ConfigureAwait(false) is not { } current) return null;
+            var decision = decide(current);
+            if (decision.After is not { } after) return decision;
+            if (beforeWrite is not null) await beforeWrite(decision, ct).ConfigureAwait(false);
+            if (await WriteAsync(c, key, current.Version, after, ct).ConfigureAwait(false)) return decision;
+            if (attempt >= MaxChangeAttempts)
+                throw new InvalidOperationException($"{reference} kept changing under {MaxChangeAttempts} attempts to write it; giving up for now.");
+        }
     }
 
-    public async Task<ClaimOutcome> TryClaimAsync(string requestId, string mentorSlackId, DateTimeOffset now, CancellationToken ct = default)
-    {
-        if (!TryKey(requestId, out var key)) return new ClaimOutcome(ClaimResult.NotFound, null);
-        await using var c = await OpenAsync(ct).ConfigureAwait(false);
-        // Most clicks on a popular request come after it is taken: answer those from a read, without queueing
-        // for the write lock. The conditional UPDATE of ClaimAsync still decides every race that is left.
-        var seen = await GetRequestAsync(c, requestId, ct).ConfigureAwait(false);
-        if (seen is null) return new ClaimOutcome(ClaimResult.NotFound, null);
-        if (seen.Status != RequestStatus.Open)
-            return new ClaimOutcome(seen.Status == RequestStatus.Claimed ? ClaimResult.AlreadyClaimed : ClaimResult.NotOpen, seen);
-        return await ClaimAsync(c, key, requestId, mentorSlackId, assignedBy: null, expectedClaimer: null, now, ct).ConfigureAwait(false);
-    }
+    /// <summary>Attempts at a change before giving up: each lost race means another writer made progress.</summary>
+    private const int MaxChangeAttempts = 20;
 
-    public async Task<ReleaseOutcome> TryReleaseAsync(string requestId, string expectedClaimer, string releasedBy, DateTimeOffset now, CancellationToken ct = default)
+    private static async Task<bool> WriteAsync(SqliteConnection c, long key, long version, TrackedRequest t, CancellationToken ct)
     {
-        if (!TryKey(requestId, out var key))
-            return new ReleaseOutcome(ReleaseResult.NotFound, null);
-        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        var (r, s, o) = (t.Request, t.FollowUp, t.Outcome);
         await using var cmd = c.CreateCommand();
         cmd.CommandText = """
-            UPDATE requests SET status = 'open', claimed_by = NULL, claimed_at = NULL,
-                   released_by = $by, released_at = $now, reset_count = reset_count + 1
-            WHERE id = $id AND status = 'claimed' AND claimed_by = $expected
+            UPDATE requests SET
+                status = $status, claimed_by = $claimedBy, claimed_at = $claimedAt, released_by = $releasedBy, released_at = $releasedAt,
+                reset_count = $resetCount, channel_id = $channel, message_ts = $ts, mentioned = $mentioned,
+                first_claimed_at = $firstClaimed, assigned_by = $assignedBy, closed_by = $closedBy, closed_at = $closedAt, close_reason = $closeReason,
+                completed_at = $completedAt, completed_by = $completedBy, feedback = $feedback, feedback_by = $feedbackBy, feedback_at = $feedbackAt,
+                first_escalated_at = $firstEscalated,
+                bump_count = $bumps, last_bump_at = $lastBump, coordinators_notified_at = $notified, escalated_at = $escalated,
+                mentor_nudged_at = $nudged, stuck_reported_at = $stuck, next_action_at = $next,
+                pending_step = $pendingStep, pending_token = $pendingToken, pending_at = $pendingAt,
+                follow_up_version = $newVersion, last_change = $lastChange,
+            """ + SessionAssignments + """
+
+            WHERE id = $id AND follow_up_version = $version
             """;
-        cmd.Parameters.AddWithValue("$by", releasedBy);
-        cmd.Parameters.AddWithValue("$now", ToDb(now));
-        cmd.Parameters.AddWithValue("$id", key);
-        cmd.Parameters.AddWithValue("$expected", expectedClaimer);
-        var done = await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
-        var request = await GetRequestAsync(c, requestId, ct).ConfigureAwait(false);
-        if (request is null) return new ReleaseOutcome(ReleaseResult.NotFound, null);
-        if (done) return new ReleaseOutcome(ReleaseResult.Released, request);
-        return new ReleaseOutcome(request.Status == RequestStatus.Claimed ? ReleaseResult.ClaimChanged : ReleaseResult.NotClaimed, request);
+        var p = cmd.Parameters;
+        p.AddWithValue("$status", StatusName(r.Status));
+        p.AddWithValue("$claimedBy", (object?)r.ClaimedBy ?? DBNull.Value);
+        AddTime(cmd, "$claimedAt", r.ClaimedAt);
+        p.AddWithValue("$releasedBy", (object?)r.ReleasedBy ?? DBNull.Value);
+        AddTime(cmd, "$releasedAt", r.ReleasedAt);
+        p.AddWithValue("$resetCount", r.ResetCount);
+        p.AddWithValue("$channel", (object?)r.ChannelId ?? DBNull.Value);
+        p.AddWithValue("$ts", (object?)r.MessageTs ?? DBNull.Value);
+        p.AddWithValue("$mentioned", JsonSerializer.Serialize(r.MentionedMentors));
+        AddTime(cmd, "$firstClaimed", o.FirstClaimedAt);
+        p.AddWithValue("$assignedBy", (object?)o.AssignedBy ?? DBNull.Value);
+        p.AddWithValue("$closedBy", (object?)o.ClosedBy ?? DBNull.Value);
+        AddTime(cmd, "$closedAt", o.ClosedAt);
+        p.AddWithValue("$closeReason", (object?)o.CloseReason ?? DBNull.Value);
+        AddTime(cmd, "$completedAt", o.CompletedAt);
+        p.AddWithValue("$completedBy", (object?)o.CompletedBy ?? DBNull.Value);
+        p.AddWithValue("$feedback", o.Feedback is { } f ? FeedbackName(f) : DBNull.Value);
+        p.AddWithValue("$feedbackBy", (object?)o.FeedbackBy ?? DBNull.Value);
+        AddTime(cmd, "$feedbackAt", o.FeedbackAt);
+        AddTime(cmd, "$firstEscalated", o.FirstEscalatedAt);
+        p.AddWithValue("$bumps", s.BumpCount);
+        AddTime(cmd, "$lastBump", s.LastBumpAt);
+        AddTime(cmd, "$notified", s.CoordinatorsNotifiedAt);
+        AddTime(cmd, "$escalated", s.EscalatedAt);
+        AddTime(cmd, "$nudged", s.MentorNudgedAt);
+        AddTime(cmd, "$stuck", s.StuckReportedAt);
+        AddTime(cmd, "$next", s.NextActionAt);
+        p.AddWithValue("$pendingStep", s.PendingStep is { } step ? StepName(step) : DBNull.Value);
+        p.AddWithValue("$pendingToken", (object?)s.PendingToken ?? DBNull.Value);
+        AddTime(cmd, "$pendingAt", s.PendingAt);
+        p.AddWithValue("$newVersion", t.Version);
+        p.AddWithValue("$lastChange", (object?)t.LastChange ?? DBNull.Value);
+        AddSession(cmd, t.Session);
+        p.AddWithValue("$id", key);
+        p.AddWithValue("$version", version);
+        return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
     }
 
     public async Task CheckAsync(CancellationToken ct = default)
@@ -371,29 +405,33 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
 
     private const string RequestColumns = "id, mentee_slack_id, mentee_name, service, skills, details, affiliation, status, created_at, claimed_by, claimed_at, released_by, released_at, reset_count, channel_id, message_ts, mentioned";
 
-    private static MentorRequest ReadRequest(SqliteDataReader r)
+    private static MentorRequest ReadRequest(SqliteDataReader r) => new(
+        RequestReference.Format(r.GetInt64(0)),
+        r.GetString(1),
+        r.IsDBNull(2) ? null : r.GetString(2),
+        r.GetString(3),
+        ReadList(r, 4),
+        r.GetString(5),
+        r.GetString(6),
+        ParseStatus(r.GetString(7)),
+        FromDb(r.GetInt64(8)),
+        r.IsDBNull(9) ? null : r.GetString(9),
+        ReadTime(r, 10),
+        r.IsDBNull(11) ? null : r.GetString(11),
+        ReadTime(r, 12),
+        r.GetInt32(13),
+        r.IsDBNull(14) ? null : r.GetString(14),
+        r.IsDBNull(15) ? null : r.GetString(15),
+        ReadList(r, 16));
+
+    internal static string StatusName(RequestStatus status) => status switch
     {
-        var id = r.GetInt64(0);
-        return new MentorRequest(
-            id.ToString(CultureInfo.InvariantCulture),
-            RequestReference.Format(id),
-            r.GetString(1),
-            r.IsDBNull(2) ? null : r.GetString(2),
-            r.GetString(3),
-            ReadList(r, 4),
-            r.GetString(5),
-            r.GetString(6),
-            ParseStatus(r.GetString(7)),
-            FromDb(r.GetInt64(8)),
-            r.IsDBNull(9) ? null : r.GetString(9),
-            ReadTime(r, 10),
-            r.IsDBNull(11) ? null : r.GetString(11),
-            ReadTime(r, 12),
-            r.GetInt32(13),
-            r.IsDBNull(14) ? null : r.GetString(14),
-            r.IsDBNull(15) ? null : r.GetString(15),
-            ReadList(r, 16));
-    }
+        RequestStatus.Open => "open",
+        RequestStatus.Claimed => "claimed",
+        RequestStatus.Completed => "completed",
+        RequestStatus.Cancelled => "cancelled",
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
+    };
 
     internal static RequestStatus ParseStatus(string s) => s switch
     {

@@ -51,6 +51,45 @@ internal static class SqliteSchema
             UPDATE requests SET first_escalated_at = NEW.escalated_at WHERE id = NEW.id;
         END
         """,
+        // The lifecycle moved out of the database into one piece of domain code that every store follows: the triggers
+        // that started a phase's ladder, kept the first claim and escalation and dropped an assignment with its claim are
+        // gone, since each change now writes those fields itself. last_change names the work that wrote the request last,
+        // so that work, replayed after a crash, finds its change already made.
+        """
+        DROP TRIGGER IF EXISTS requests_first_claim;
+        DROP TRIGGER IF EXISTS requests_unassign;
+        DROP TRIGGER IF EXISTS tr_requests_follow_up_phase;
+        DROP TRIGGER IF EXISTS requests_first_escalation;
+        ALTER TABLE requests ADD COLUMN last_change TEXT
+        """,
+        // After the claim: the pair's conversation and agreed time, contact attempts, a coordinator's hold, the mentor's
+        // private report (goals as a JSON array), the mentee's rating and a mentor asked for by name.
+        """
+        ALTER TABLE requests ADD COLUMN conversation_id         TEXT;
+        ALTER TABLE requests ADD COLUMN conversation_opened_at  INTEGER;
+        ALTER TABLE requests ADD COLUMN session_at              INTEGER;
+        ALTER TABLE requests ADD COLUMN time_first_set_at       INTEGER;
+        ALTER TABLE requests ADD COLUMN reminder_sent_at        INTEGER;
+        ALTER TABLE requests ADD COLUMN contact_attempts        INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE requests ADD COLUMN first_attempt_at        INTEGER;
+        ALTER TABLE requests ADD COLUMN last_attempt_at         INTEGER;
+        ALTER TABLE requests ADD COLUMN contact_lost_at         INTEGER;
+        ALTER TABLE requests ADD COLUMN on_hold_until           INTEGER;
+        ALTER TABLE requests ADD COLUMN on_hold_by              TEXT;
+        ALTER TABLE requests ADD COLUMN resumed_at              INTEGER;
+        ALTER TABLE requests ADD COLUMN report_covered          TEXT;
+        ALTER TABLE requests ADD COLUMN report_goals            TEXT;
+        ALTER TABLE requests ADD COLUMN report_follow_up        TEXT;
+        ALTER TABLE requests ADD COLUMN report_for_coordinators TEXT;
+        ALTER TABLE requests ADD COLUMN reported_by             TEXT;
+        ALTER TABLE requests ADD COLUMN reported_at             INTEGER;
+        ALTER TABLE requests ADD COLUMN rating                  INTEGER;
+        ALTER TABLE requests ADD COLUMN rating_comment          TEXT;
+        ALTER TABLE requests ADD COLUMN rated_at                INTEGER;
+        ALTER TABLE requests ADD COLUMN preferred_mentor        TEXT;
+        ALTER TABLE requests ADD COLUMN offer_ended_at          INTEGER;
+        CREATE INDEX IF NOT EXISTS ix_requests_conversation ON requests (conversation_id) WHERE conversation_id IS NOT NULL
+        """,
     ];
 
     /// <summary>

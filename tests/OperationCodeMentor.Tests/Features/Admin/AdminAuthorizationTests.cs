@@ -1,5 +1,6 @@
 using System.Text.Json;
 using OperationCodeMentor.Features.Admin;
+using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Tests.Fakes;
 
@@ -38,8 +39,8 @@ public class AdminAuthorizationTests
         Assert.Contains("for mentor coordinators only", ack["text"]!.ToString());
         Assert.Contains("haven't done anything", ack["text"]!.ToString());
         Assert.Empty(bot.Slack.Calls);
-        Assert.Equal(RequestStatus.Open, (await bot.Store.GetRequestAsync(open.Id))!.Status);
-        Assert.Equal(RequestStatus.Cancelled, (await bot.Store.GetRequestAsync(closed.Id))!.Status);
+        Assert.Equal(RequestStatus.Open, (await bot.Store.RequestAsync(open.Reference))!.Status);
+        Assert.Equal(RequestStatus.Cancelled, (await bot.Store.RequestAsync(closed.Reference))!.Status);
     }
 
     [Fact]
@@ -48,7 +49,7 @@ public class AdminAuthorizationTests
         await using var bot = await MentorBot.StartAsync();
         await bot.VolunteerAsync(Mentor, ["Python"]);
         var request = await bot.RequestAsync("UMENTEE1", ["Python"]);
-        var block = CoordinatorButtons.BlockPrefix + request.Id;
+        var block = CoordinatorButtons.BlockPrefix + request.Reference;
         bot.Slack.Clear();
 
         // Assign to… from a /mentor-admin list, and from the Home tab.
@@ -57,13 +58,13 @@ public class AdminAuthorizationTests
         await bot.SendAsync(bot.Requests.Interaction(SlackRequests.ChoosingUser(
             SlackRequests.HomeAction(AssignAction.Id, "", Outsider, block), Outsider)));
         // Close (which would open the reason modal), paging, and a forged submission of the reason modal.
-        await bot.SendAsync(bot.Requests.Interaction(SlackRequests.EphemeralAction(CloseAction.Id, request.Id, Outsider, bot.Slack.ResponseUrl("list"))));
-        await bot.SendAsync(bot.Requests.Interaction(SlackRequests.EphemeralAction(QueueMessage.PageActionId, "2", Outsider, bot.Slack.ResponseUrl("list"))));
+        await bot.SendAsync(bot.Requests.Interaction(SlackRequests.EphemeralAction(CloseAction.Id, request.Reference, Outsider, bot.Slack.ResponseUrl("list"))));
+        await bot.SendAsync(bot.Requests.Interaction(SlackRequests.EphemeralAction(QueuePageAction.Id, "2", Outsider, bot.Slack.ResponseUrl("list"))));
         var forged = SlackRequests.ViewSubmission(CloseAction.CallbackId, Outsider, (CoordinatorModal.TextBlock, "forged"));
-        forged["view"]!["private_metadata"] = JsonSerializer.Serialize(new CoordinatorModal.Metadata(request.Id, null, false));
+        forged["view"]!["private_metadata"] = JsonSerializer.Serialize(new CoordinatorModal.Metadata(request.Reference, null, false));
         var submitted = await bot.SendAsync(bot.Requests.Interaction(forged));
 
-        var stored = await bot.Store.GetRequestAsync(request.Id);
+        var stored = await bot.Store.RequestAsync(request.Reference);
         Assert.Equal(RequestStatus.Open, stored!.Status);
         Assert.Null(stored.ClaimedBy);
         Assert.Empty(bot.Slack.CallsTo("views.open"));

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using OperationCodeMentor.Features.Admin;
-using OperationCodeMentor.Features.Requests;
+using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Tests.Fakes;
 
@@ -31,7 +31,7 @@ public class AdminCommandTests
         bot.Clock.Advance(TimeSpan.FromHours(5));
         var newer = await bot.RequestAsync("UMENTEE2", ["Go"], service: "Mock Interview");
         var claimed = await bot.RequestAsync("UMENTEE3", ["SQL"]);
-        await bot.ClickAsync(RequestCard.ClaimActionId, claimed, "UPY2");
+        await bot.ClickAsync(RequestButtons.Claim, claimed, "UPY2");
         bot.Clock.Advance(TimeSpan.FromMinutes(30));
 
         var reply = await AdminAsync(bot, "open");
@@ -47,8 +47,8 @@ public class AdminCommandTests
         Assert.Contains("Skills: Go · :warning: no available mentor lists these skills", text);
         var elements = Seeding.Elements(reply.Body["blocks"]).ToList();
         Assert.Equal(2, elements.Count(e => e["action_id"]?.ToString() == AssignAction.Id && e["type"]!.ToString() == "users_select"));
-        Assert.Equal([older.Id, newer.Id], elements.Where(e => e["action_id"]?.ToString() == CloseAction.Id).Select(e => e["value"]!.ToString()));
-        Assert.Equal([older.Id, newer.Id], elements.Where(e => e["action_id"]?.ToString() == AskDetailsAction.Id).Select(e => e["value"]!.ToString()));
+        Assert.Equal([older.Reference, newer.Reference], elements.Where(e => e["action_id"]?.ToString() == CloseAction.Id).Select(e => e["value"]!.ToString()));
+        Assert.Equal([older.Reference, newer.Reference], elements.Where(e => e["action_id"]?.ToString() == AskDetailsAction.Id).Select(e => e["value"]!.ToString()));
         BlockKitLimits.AssertAll(bot.Slack.Calls);
     }
 
@@ -65,10 +65,10 @@ public class AdminCommandTests
         Assert.Contains("and 180 more", first.AllText);
         Assert.Contains("R-1001", first.AllText);
         Assert.DoesNotContain("R-1021", first.AllText);
-        var next = Seeding.Elements(first.Body["blocks"]).Single(e => e["action_id"]?.ToString() == QueueMessage.PageActionId);
+        var next = Seeding.Elements(first.Body["blocks"]).Single(e => e["action_id"]?.ToString() == QueuePageAction.Id);
         Assert.Equal("2", next["value"]!.ToString());
 
-        await bot.SendAsync(bot.Requests.Interaction(SlackRequests.EphemeralAction(QueueMessage.PageActionId, "2", Coordinator, bot.Slack.ResponseUrl("admin"))));
+        await bot.SendAsync(bot.Requests.Interaction(SlackRequests.EphemeralAction(QueuePageAction.Id, "2", Coordinator, bot.Slack.ResponseUrl("admin"))));
         var second = bot.Slack.CallsTo("response_url").Last();
         Assert.Equal("true", second["replace_original"]);
         Assert.Contains("page 2 of 10", second.AllText);
@@ -93,7 +93,7 @@ public class AdminCommandTests
         var reply = await AdminAsync(bot, $"assign {request.Reference} <@UMENTOR1|mentor.one>");
 
         Assert.Contains($"Paired {request.Reference} with <@UMENTOR1>", reply.Text);
-        var stored = await bot.Store.GetRequestAsync(request.Id);
+        var stored = await bot.Store.RequestAsync(request.Reference);
         Assert.Equal(RequestStatus.Claimed, stored!.Status);
         Assert.Equal("UMENTOR1", stored.ClaimedBy);
         var card = Assert.Single(bot.Slack.CallsTo("chat.update"));
@@ -105,28 +105,34 @@ public class AdminCommandTests
         Assert.Contains("<@UMENTOR1> is your mentor", toMentee.Text);
 
         var activity = await bot.Store.GetActivityAsync(bot.Clock.GetUtcNow().AddDays(-1));
-        Assert.Equal(Coordinator, Assert.Single(activity.Requests).AssignedBy);
+        Assert.Equal(Coordinator, Assert.Single(activity).Outcome.AssignedBy);
         BlockKitLimits.AssertAll(bot.Slack.Calls);
 
         // Once released, the request is no longer one a coordinator paired; its first claim is still remembered.
-        await bot.ClickAsync(RequestCard.ReleaseActionId, request, "UMENTOR1");
-        var released = Assert.Single((await bot.Store.GetActivityAsync(bot.Clock.GetUtcNow().AddDays(-1))).Requests);
+        await bot.ClickAsync(RequestButtons.Release, request, "UMENTOR1");
+        var released = Assert.Single(await bot.Store.GetActivityAsync(bot.Clock.GetUtcNow().AddDays(-1))).Outcome;
         Assert.Null(released.AssignedBy);
         Assert.Equal(bot.Clock.GetUtcNow(), released.FirstClaimedAt);
     }
 
     [Fact]
-    public async Task Assign_WhenSlackFailsHalfway_TellsTheCoordinatorItDidNotFinish()
+    public async Task Assign_WhenSlackFailsHalfway_FinishesOnceSlackAnswers_SendingEachMessageOnce()
     {
         await using var bot = await MentorBot.StartAsync();
         await bot.VolunteerAsync("UMENTOR1", ["Python"]);
         var request = await bot.RequestAsync("UMENTEE1", ["Python"]);
+        bot.Slack.Clear();
         bot.Slack.ErrorNext("chat.postMessage", "account_inactive");
 
-        var reply = await AdminAsync(bot, $"assign {request.Reference} <@UMENTOR1|m>");
+        var response = await bot.Http.SendAsync(bot.Requests.Command(AdminCommand.Name, Coordinator, $"assign {request.Reference} <@UMENTOR1|m>", responseUrl: bot.Slack.ResponseUrl("admin")));
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        await bot.SettleAsync();
 
-        Assert.Equal(AdminCommand.Failed, reply.Text);
-        Assert.Equal("UMENTOR1", (await bot.Store.GetRequestAsync(request.Id))!.ClaimedBy);
+        Assert.Equal("UMENTOR1", (await bot.Store.RequestAsync(request.Reference))!.ClaimedBy);
+        Assert.Single(bot.Slack.CallsTo("chat.update"));
+        Assert.Single(bot.Slack.Messages, m => m.Channel == "DUMENTOR1" && m.Body["text"]!.ToString().Contains("paired you with", StringComparison.Ordinal));
+        Assert.Single(bot.Slack.Messages, m => m.Channel == "DUMENTEE1" && m.Body["text"]!.ToString().Contains("is your mentor", StringComparison.Ordinal));
+        Assert.Contains("Paired", Assert.Single(bot.Slack.CallsTo("response_url")).Text);
     }
 
     [Fact]
@@ -136,14 +142,14 @@ public class AdminCommandTests
         await bot.VolunteerAsync("UFAST", ["Python"]);
         await bot.VolunteerAsync("USLOW", ["Python"]);
         var request = await bot.RequestAsync("UMENTEE1", ["Python"]);
-        await bot.ClickAsync(RequestCard.ClaimActionId, request, "UFAST");
+        await bot.ClickAsync(RequestButtons.Claim, request, "UFAST");
         bot.Slack.Clear();
 
         var reply = await AdminAsync(bot, $"assign {request.Reference} <@USLOW|slow>");
 
         Assert.Contains("is claimed by <@UFAST>", reply.Text);
         Assert.Contains("Release", reply.Text);
-        Assert.Equal("UFAST", (await bot.Store.GetRequestAsync(request.Id))!.ClaimedBy);
+        Assert.Equal("UFAST", (await bot.Store.RequestAsync(request.Reference))!.ClaimedBy);
         Assert.Empty(bot.Slack.CallsTo("chat.postMessage"));
     }
 
@@ -152,7 +158,6 @@ public class AdminCommandTests
     [InlineData("assign R-9999 <@UMENTOR1|m>", "can't find R-9999")]
     [InlineData("close R-9999", "can't find R-9999")]
     [InlineData("reopen R-1001", "is already open")]
-    [InlineData("close banana", "isn't a request reference")]
     public async Task Mistakes_AreExplained_AndChangeNothing(string text, string expected)
     {
         await using var bot = await MentorBot.StartAsync();
@@ -163,7 +168,7 @@ public class AdminCommandTests
         var reply = await AdminAsync(bot, text);
 
         Assert.Contains(expected, reply.Text);
-        Assert.Equal(RequestStatus.Open, (await bot.Store.GetRequestAsync(request.Id))!.Status);
+        Assert.Equal(RequestStatus.Open, (await bot.Store.RequestAsync(request.Reference))!.Status);
         Assert.Single(bot.Slack.Calls);
     }
 
@@ -176,6 +181,7 @@ public class AdminCommandTests
     [InlineData("open first", "Usage: `/mentor-admin open [page]`")]
     [InlineData("close", "Usage: `/mentor-admin close R-1042 [reason]`")]
     [InlineData("frobnicate", "I don't know `frobnicate`")]
+    [InlineData("close banana", "isn't a request reference")]
     public async Task TypingMistakes_AreAnsweredAtOnce_WithUsage(string text, string expected)
     {
         await using var bot = await MentorBot.StartAsync();
@@ -202,7 +208,7 @@ public class AdminCommandTests
         await using var bot = await MentorBot.StartAsync();
         await bot.VolunteerAsync("UMENTOR1", ["Python"]);
         var request = await bot.RequestAsync("UMENTEE1", ["Python"]);
-        await bot.ClickAsync(RequestCard.ClaimActionId, request, "UMENTOR1");
+        await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR1");
         bot.Slack.Clear();
 
         // Slack escapes &, < and > in command text; the reason is stored as the coordinator meant it and escaped again on the way out.
@@ -210,9 +216,9 @@ public class AdminCommandTests
 
         Assert.Contains($"Closed {request.Reference} (duplicate of R-1000 &amp; @channel)", reply.Text);
         Assert.Contains("<@UMENTEE1> and <@UMENTOR1>", reply.Text);
-        var stored = await bot.Store.GetRequestAsync(request.Id);
+        var stored = await bot.Store.RequestAsync(request.Reference);
         Assert.Equal(RequestStatus.Cancelled, stored!.Status);
-        var activity = Assert.Single((await bot.Store.GetActivityAsync(DateTimeOffset.MinValue)).Requests);
+        var activity = Assert.Single(await bot.Store.GetActivityAsync(DateTimeOffset.MinValue)).Outcome;
         Assert.Equal(Coordinator, activity.ClosedBy);
         Assert.Equal("duplicate of R-1000 & @channel", activity.CloseReason);
 
@@ -244,7 +250,7 @@ public class AdminCommandTests
 
         Assert.Contains($"Closed {request.Reference} (asked twice)", reply.Text);
         Assert.Contains("couldn't update its card in the mentors channel: Slack said `message_not_found`", reply.Text);
-        Assert.Equal(RequestStatus.Cancelled, (await bot.Store.GetRequestAsync(request.Id))!.Status);
+        Assert.Equal(RequestStatus.Cancelled, (await bot.Store.RequestAsync(request.Reference))!.Status);
         Assert.Contains("asked twice", Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "DUMENTEE1").Text);
     }
 
@@ -260,7 +266,7 @@ public class AdminCommandTests
         var reply = await AdminAsync(bot, $"reopen {request.Reference}");
 
         Assert.Contains($"Reopened {request.Reference}", reply.Text);
-        Assert.Equal(RequestStatus.Open, (await bot.Store.GetRequestAsync(request.Id))!.Status);
+        Assert.Equal(RequestStatus.Open, (await bot.Store.RequestAsync(request.Reference))!.Status);
         var card = Assert.Single(bot.Slack.CallsTo("chat.update"));
         Assert.Contains("claim_request", card.AllText);
         Assert.Contains($"Reopened by <@{Coordinator}>", card.AllText);
@@ -269,8 +275,8 @@ public class AdminCommandTests
         Assert.Contains("open again", Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "DUMENTEE1").Text);
 
         // Back in the queue: a mentor can claim it again.
-        await bot.ClickAsync(RequestCard.ClaimActionId, request, "UMENTOR1");
-        Assert.Equal("UMENTOR1", (await bot.Store.GetRequestAsync(request.Id))!.ClaimedBy);
+        await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR1");
+        Assert.Equal("UMENTOR1", (await bot.Store.RequestAsync(request.Reference))!.ClaimedBy);
         BlockKitLimits.AssertAll(bot.Slack.Calls);
     }
 
@@ -279,14 +285,14 @@ public class AdminCommandTests
     {
         await using var bot = await MentorBot.StartAsync();
         await bot.VolunteerAsync("UMENTOR1", ["Python"]);
-        var request = await bot.Store.CreateRequestAsync(new NewMentorRequest("UMENTEE1", null, "Code Review", ["Python"], "Never posted: Slack was down.", "Veteran", bot.Clock.GetUtcNow()));
-        await bot.Store.TryCloseAsync(request.Id, Coordinator, null, allowClaimed: true, bot.Clock.GetUtcNow());
+        var request = (await bot.Store.CreateAsync("UMENTEE1", ["Python"], "Never posted: Slack was down.", bot.Clock.GetUtcNow())).Request;
+        await bot.Store.ChangeRequestAsync(request.Reference, t => RequestLifecycle.Decide(t, new Actor(Coordinator, IsCoordinator: true), new RequestCommand.Close(null), bot.Clock.GetUtcNow()));
 
         await AdminAsync(bot, $"reopen {request.Reference}");
 
         var post = Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == MentorBot.MentorsChannelId);
         Assert.Contains("<@UMENTOR1>", post.AllText);
-        Assert.Equal(post["channel"], (await bot.Store.GetRequestAsync(request.Id))!.ChannelId);
+        Assert.Equal(post["channel"], (await bot.Store.RequestAsync(request.Reference))!.ChannelId);
     }
 
     [Fact]
@@ -295,7 +301,7 @@ public class AdminCommandTests
         await using var bot = await MentorBot.StartAsync();
         await bot.VolunteerAsync("UMENTOR1", ["Python", "SQL"], maxMentees: 2);
         var first = await bot.RequestAsync("UMENTEE1", ["Python"]);
-        await bot.ClickAsync(RequestCard.ClaimActionId, first, "UMENTOR1");
+        await bot.ClickAsync(RequestButtons.Claim, first, "UMENTOR1");
         var second = await bot.RequestAsync("UMENTEE2", ["SQL"], service: "Mock Interview");
         await AdminAsync(bot, $"assign {second.Reference} <@UMENTOR1>");
 
@@ -324,9 +330,9 @@ public class AdminCommandTests
         bot.Slack.Clear();
 
         await bot.SendAsync(bot.Requests.Interaction(SlackRequests.ChoosingUser(SlackRequests.EphemeralAction(
-            AssignAction.Id, "", Coordinator, bot.Slack.ResponseUrl("list"), CoordinatorButtons.BlockPrefix + request.Id), "UMENTOR1")));
+            AssignAction.Id, "", Coordinator, bot.Slack.ResponseUrl("list"), CoordinatorButtons.BlockPrefix + request.Reference), "UMENTOR1")));
 
-        Assert.Equal("UMENTOR1", (await bot.Store.GetRequestAsync(request.Id))!.ClaimedBy);
+        Assert.Equal("UMENTOR1", (await bot.Store.RequestAsync(request.Reference))!.ClaimedBy);
         Assert.Contains("Paired", Assert.Single(bot.Slack.CallsTo("response_url")).Text);
         Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "DUMENTOR1");
         Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "DUMENTEE1");
@@ -339,21 +345,22 @@ public class AdminCommandTests
         var request = await bot.RequestAsync("UMENTEE1", ["Python"]);
         bot.Slack.Clear();
 
-        await bot.SendAsync(bot.Requests.Interaction(SlackRequests.EphemeralAction(CloseAction.Id, request.Id, Coordinator, bot.Slack.ResponseUrl("list"))));
+        var press = SlackRequests.EphemeralAction(CloseAction.Id, request.Reference, Coordinator, bot.Slack.ResponseUrl("list"));
+        await bot.SendAsync(bot.Requests.Interaction(press));
 
         var open = Assert.Single(bot.Slack.CallsTo("views.open"));
-        Assert.Equal("trigger-action", open["trigger_id"]);
+        Assert.Equal(press["trigger_id"]!.ToString(), open["trigger_id"]);
         var view = open.Body["view"]!.AsObject();
         Assert.Equal(CloseAction.CallbackId, view["callback_id"]!.ToString());
         Assert.Equal($"Close {request.Reference}", view["title"]!["text"]!.ToString());
-        Assert.Equal(RequestStatus.Open, (await bot.Store.GetRequestAsync(request.Id))!.Status);
+        Assert.Equal(RequestStatus.Open, (await bot.Store.RequestAsync(request.Reference))!.Status);
 
         var submit = SlackRequests.ViewSubmission(CloseAction.CallbackId, Coordinator, (CoordinatorModal.TextBlock, "sorted out in #help"));
         submit["view"]!["private_metadata"] = view["private_metadata"]!.ToString();
         var response = await bot.SendAsync(bot.Requests.Interaction(submit));
 
         Assert.Empty((await response.AckAsync()).AsObject());
-        Assert.Equal(RequestStatus.Cancelled, (await bot.Store.GetRequestAsync(request.Id))!.Status);
+        Assert.Equal(RequestStatus.Cancelled, (await bot.Store.RequestAsync(request.Reference))!.Status);
         Assert.Contains("sorted out in #help", Assert.Single(bot.Slack.CallsTo("response_url")).Text);
         Assert.Contains("sorted out in #help", Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "DUMENTEE1").Text);
         BlockKitLimits.AssertAll(bot.Slack.Calls);
@@ -366,7 +373,7 @@ public class AdminCommandTests
         var request = await bot.RequestAsync("UMENTEE1", ["Python"]);
         bot.Slack.Clear();
 
-        await bot.SendAsync(bot.Requests.Interaction(SlackRequests.EphemeralAction(AskDetailsAction.Id, request.Id, Coordinator, bot.Slack.ResponseUrl("list"))));
+        await bot.SendAsync(bot.Requests.Interaction(SlackRequests.EphemeralAction(AskDetailsAction.Id, request.Reference, Coordinator, bot.Slack.ResponseUrl("list"))));
         var view = Assert.Single(bot.Slack.CallsTo("views.open")).Body["view"]!.AsObject();
         Assert.Equal(AskDetailsAction.CallbackId, view["callback_id"]!.ToString());
 

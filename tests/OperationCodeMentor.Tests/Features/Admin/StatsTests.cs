@@ -1,6 +1,6 @@
 using OperationCodeMentor.Features.Admin;
 using OperationCodeMentor.Features.FollowUp;
-using OperationCodeMentor.Features.Requests;
+using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Tests.Fakes;
 using OperationCodeMentor.Tests.Scheduling;
@@ -51,34 +51,34 @@ public class StatsTests
         var h = TimeSpan.FromHours(1);
 
         var a = await bot.SeedRequestAsync("UA", ["Python"], now - 10 * d);
-        await store.TryClaimAsync(a.Id, "UMPY", a.CreatedAt + 2 * h);
-        await store.TryCompleteSessionAsync(a.Id, "UMPY", "UMPY", a.CreatedAt + d);
-        await store.TryRecordFeedbackAsync(a.Id, SessionFeedback.Helped, "UA", a.CreatedAt + d + h);
+        await store.TryClaimAsync(a.Reference, "UMPY", a.CreatedAt + 2 * h);
+        await store.TryCompleteSessionAsync(a.Reference, "UMPY", "UMPY", a.CreatedAt + d);
+        await store.TryRecordFeedbackAsync(a.Reference, SessionFeedback.Helped, "UA", a.CreatedAt + d + h);
         var b = await bot.SeedRequestAsync("UB", ["Python", "SQL"], now - 9 * d);
-        await store.TryClaimAsync(b.Id, "UMPY2", b.CreatedAt + 30 * h);
-        await store.TryCompleteSessionAsync(b.Id, "UMPY2", "UMPY2", now - 2 * d);
-        var repair = await store.TryRecordFeedbackAsync(b.Id, SessionFeedback.AnotherMentor, "UB", now - d);
+        await store.TryClaimAsync(b.Reference, "UMPY2", b.CreatedAt + 30 * h);
+        await store.TryCompleteSessionAsync(b.Reference, "UMPY2", "UMPY2", now - 2 * d);
+        var repair = await store.TryRecordFeedbackAsync(b.Reference, SessionFeedback.AnotherMentor, "UB", now - d);
         Assert.Equal(now - d, repair.FollowUpRequest!.CreatedAt);
         var c = await bot.SeedRequestAsync("UC", ["JavaScript"], now - 8 * d, "Mock Interview");
-        await store.TryClaimAsync(c.Id, "UMJS", c.CreatedAt + 72 * h);
-        await store.TryCompleteSessionAsync(c.Id, "UMJS", "UMJS", c.CreatedAt + 4 * d);
+        await store.TryClaimAsync(c.Reference, "UMJS", c.CreatedAt + 72 * h);
+        await store.TryCompleteSessionAsync(c.Reference, "UMJS", "UMJS", c.CreatedAt + 4 * d);
         var dd = await bot.SeedRequestAsync("UD", ["Go"], now - 7 * d, "Career Guidance");
         await EscalateAsync(bot, dd, dd.CreatedAt + 6 * d);
         var e = await bot.SeedRequestAsync("UE", ["Python"], now - 6 * d);
-        await store.TryCloseAsync(e.Id, MentorBot.Coordinator, "asked twice", allowClaimed: true, e.CreatedAt + h);
+        await store.TryCloseAsync(e.Reference, MentorBot.Coordinator, "asked twice", e.CreatedAt + h);
         var f = await bot.SeedRequestAsync("UF", ["JavaScript", "Go"], now - 5 * d, "Mock Interview");
-        await store.TryAssignAsync(f.Id, "UMJS", MentorBot.Coordinator, expectedClaimer: null, f.CreatedAt + 50 * h);
+        await store.TryAssignAsync(f.Reference, "UMJS", MentorBot.Coordinator, expectedClaimer: null, f.CreatedAt + 50 * h);
         await bot.SeedRequestAsync("UG", ["Python"], now - d);
         var i = await bot.SeedRequestAsync("UI", ["Python"], now - 4 * d);
         await EscalateAsync(bot, i, i.CreatedAt + 3 * h);
-        await store.TryClaimAsync(i.Id, "UMPY", i.CreatedAt + 4 * h);
-        await store.TryReleaseAsync(i.Id, "UMPY", "UMPY", i.CreatedAt + 5 * h);
-        Assert.Null((await store.GetTrackedRequestAsync(i.Id))!.FollowUp.EscalatedAt);
-        await store.TryClaimAsync(i.Id, "UMPY2", i.CreatedAt + 20 * h);
+        await store.TryClaimAsync(i.Reference, "UMPY", i.CreatedAt + 4 * h);
+        await store.TryReleaseAsync(i.Reference, "UMPY", "UMPY", i.CreatedAt + 5 * h);
+        Assert.Null((await store.GetRequestAsync(i.Reference))!.FollowUp.EscalatedAt);
+        await store.TryClaimAsync(i.Reference, "UMPY2", i.CreatedAt + 20 * h);
         var old = await bot.SeedRequestAsync("UH", ["Python"], now - 40 * d, "Resume Review");
-        await store.TryClaimAsync(old.Id, "UMPY", old.CreatedAt + h);
-        await store.TryCompleteSessionAsync(old.Id, "UMPY", "UMPY", old.CreatedAt + d);
-        await store.TryRecordFeedbackAsync(old.Id, SessionFeedback.Helped, "UH", old.CreatedAt + 2 * d);
+        await store.TryClaimAsync(old.Reference, "UMPY", old.CreatedAt + h);
+        await store.TryCompleteSessionAsync(old.Reference, "UMPY", "UMPY", old.CreatedAt + d);
+        await store.TryRecordFeedbackAsync(old.Reference, SessionFeedback.Helped, "UH", old.CreatedAt + 2 * d);
 
         await bot.SendAsync(bot.Requests.Command(AdminCommand.Name, MentorBot.Coordinator, "stats", responseUrl: bot.Slack.ResponseUrl()));
 
@@ -132,11 +132,11 @@ public class StatsTests
         for (var step = 0; step < 11; step++) await bot.AdvanceAndSweepAsync(TimeSpan.FromSeconds(10));
         Assert.Single(bot.Slack.DmsTo(FollowUpKit.Escalation));
 
-        await bot.ClickAsync(RequestCard.ClaimActionId, request, "UMENTOR1");
-        await bot.ClickAsync(RequestCard.ReleaseActionId, request, "UMENTOR1");
-        await bot.ClickAsync(RequestCard.ClaimActionId, request, "UMENTOR2");
-        await bot.PressAsync(SessionDoneAction.Id, request.Id, "UMENTOR2");
-        await bot.PressAsync(FeedbackAction.AnotherMentorActionId, request.Id, "UMENTEE1");
+        await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR1");
+        await bot.ClickAsync(RequestButtons.Release, request, "UMENTOR1");
+        await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR2");
+        await bot.PressAsync(SessionDoneAction.Id, request.Reference, "UMENTOR2");
+        await bot.PressAsync(AnotherMentorAction.Id, request.Reference, "UMENTEE1");
 
         await bot.SendAsync(bot.Requests.Command(AdminCommand.Name, MentorBot.Coordinator, "stats 1", responseUrl: bot.Slack.ResponseUrl()));
 
@@ -151,16 +151,16 @@ public class StatsTests
     /// <summary>Seeds an escalation the way the sweep records one: the step begun, then done with its time.</summary>
     private static async Task EscalateAsync(MentorBot bot, MentorRequest r, DateTimeOffset at)
     {
-        var state = (await bot.Store.GetTrackedRequestAsync(r.Id))!.FollowUp;
-        Assert.True(await bot.Store.TryBeginStepAsync(r.Id, state.Version, FollowUpStep.Escalate, "seed", at));
-        Assert.True(await bot.Store.TryCompleteStepAsync(r.Id, "seed", state with { EscalatedAt = at }));
+        var tracked = (await bot.Store.GetRequestAsync(r.Reference))!;
+        Assert.True(await bot.Store.TryBeginStepAsync(r.Reference, tracked.Version, FollowUpStep.Escalate, "seed", at));
+        Assert.True(await bot.Store.TryCompleteStepAsync(r.Reference, "seed", tracked.FollowUp with { EscalatedAt = at }, at));
     }
 
     [Fact]
     public void FollowUpFigures_AppearOnceTheStoreRecordsThem()
     {
         var now = new DateTimeOffset(2026, 11, 2, 15, 0, 0, TimeSpan.Zero);
-        MentorRequest Request(string id) => new(id, "R-" + id, "UM" + id, null, "Code Review", ["Python"], "details", "Veteran",
+        MentorRequest Request(string id) => new("R-" + id, "UM" + id, null, "Code Review", ["Python"], "details", "Veteran",
             RequestStatus.Completed, now.AddDays(-3), "UMENTOR", now.AddDays(-2), null, null, 0, null, null, []);
         var rows = new[]
         {

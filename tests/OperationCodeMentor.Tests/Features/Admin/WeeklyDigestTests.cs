@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using OperationCodeMentor.Features.Admin;
 using OperationCodeMentor.Features.FollowUp;
-using OperationCodeMentor.Features.Requests;
+using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Tests.Features.RequestMentor;
 using OperationCodeMentor.Tests.Fakes;
 using OperationCodeMentor.Tests.Scheduling;
@@ -27,9 +27,9 @@ public class WeeklyDigestTests
         await bot.VolunteerAsync("UMENTOR1", ["Python"]);
         var request = await bot.RequestAsync("UMENTEE1", ["Python"]);
         bot.Clock.Advance(TimeSpan.FromHours(6));
-        await bot.ClickAsync(RequestCard.ClaimActionId, request, "UMENTOR1");
-        await bot.PressAsync(SessionDoneAction.Id, request.Id, "UMENTOR1");
-        await bot.PressAsync(FeedbackAction.HelpedActionId, request.Id, "UMENTEE1");
+        await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR1");
+        await bot.PressAsync(SessionDoneAction.Id, request.Reference, "UMENTOR1");
+        await bot.PressAsync(HelpedAction.Id, request.Reference, "UMENTEE1");
         await bot.RequestAsync("UMENTEE2", ["Go"]);
         var digest = Digest(bot);
         var due = new DateTimeOffset(2026, 11, 9, 14, 0, 0, TimeSpan.Zero);

@@ -1,4 +1,4 @@
-using OperationCodeMentor.Features.Requests;
+using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Tests.Fakes;
 
@@ -16,9 +16,9 @@ public class ClaimFlowTests
         var request = await bot.RequestAsync(Mentee, ["Python"], "Help me prepare for a Python interview.");
         bot.Slack.Clear();
 
-        await bot.ClickAsync(RequestCard.ClaimActionId, request, "UMENTOR1");
+        await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR1");
 
-        var stored = await bot.Store.GetRequestAsync(request.Id);
+        var stored = await bot.Store.RequestAsync(request.Reference);
         Assert.Equal(RequestStatus.Claimed, stored!.Status);
         Assert.Equal("UMENTOR1", stored.ClaimedBy);
         Assert.Equal(bot.Clock.GetUtcNow(), stored.ClaimedAt);
@@ -46,35 +46,51 @@ public class ClaimFlowTests
         bot.Slack.Clear();
         bot.Slack.ErrorNext("chat.update", "message_not_found", times: 2);
 
-        await bot.ClickAsync(RequestCard.ClaimActionId, request, "UMENTOR1");
+        await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR1");
 
-        Assert.Equal(RequestStatus.Claimed, (await bot.Store.GetRequestAsync(request.Id))!.Status);
+        Assert.Equal(RequestStatus.Claimed, (await bot.Store.RequestAsync(request.Reference))!.Status);
         Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "DUMENTOR1");
         Assert.Contains("<@UMENTOR1>", Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "D" + Mentee).Text);
         bot.Slack.Clear();
 
-        await bot.ClickAsync(RequestCard.ReleaseActionId, request, "UMENTOR1");
+        await bot.ClickAsync(RequestButtons.Release, request, "UMENTOR1");
 
-        Assert.Equal(RequestStatus.Open, (await bot.Store.GetRequestAsync(request.Id))!.Status);
+        Assert.Equal(RequestStatus.Open, (await bot.Store.RequestAsync(request.Reference))!.Status);
         Assert.Contains("can no longer take it", Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "D" + Mentee).Text);
         // The card could not be redrawn, so there is no thread note under it.
         Assert.DoesNotContain(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == MentorBot.MentorsChannelId);
     }
 
-    [Fact]
-    public async Task Claim_WhenSlackRefusesTheWork_TellsTheClickerToPressAgain()
+    [Theory]
+    [InlineData(3, false)]  // a few seconds of failures: not worth a notice
+    [InlineData(8, true)]   // minutes of retries: the mentor hears once that it is in hand
+    public async Task Claim_WhenSlackFailsAfterTheClaim_FinishesTheAnnouncementsOnceSlackAnswers(int failedPosts, bool mentorToldOfDelay)
     {
         await using var bot = await MentorBot.StartAsync();
         await bot.VolunteerAsync("UMENTOR1", ["Python"]);
         var request = await bot.RequestAsync(Mentee, ["Python"]);
         bot.Slack.Clear();
-        bot.Slack.ErrorNext("chat.postMessage", "msg_too_long");
+        bot.Slack.FailNext("chat.postMessage", System.Net.HttpStatusCode.ServiceUnavailable, times: failedPosts);
 
-        await bot.ClickAsync(RequestCard.ClaimActionId, request, "UMENTOR1");
+        var click = await bot.Http.SendAsync(bot.Requests.Interaction(SlackRequests.BlockAction(RequestButtons.Claim, request.Reference, "UMENTOR1",
+            MentorBot.MentorsChannelId, request.MessageTs!)));
+        Assert.Equal(System.Net.HttpStatusCode.OK, click.StatusCode);
+        await bot.SettleAsync();
 
-        var told = Assert.Single(bot.Slack.CallsTo("chat.postEphemeral"));
-        Assert.Equal("UMENTOR1", told["user"]);
-        Assert.Equal(PressFailure.Message, told.Text);
+        // The claim was recorded at once; the DMs followed when Slack took posts again, each once.
+        Assert.Equal("UMENTOR1", (await bot.Store.RequestAsync(request.Reference))!.ClaimedBy);
+        Assert.Single(bot.Slack.CallsTo("chat.update"));
+        Assert.Single(bot.Slack.Messages, m => m.Channel == "DUMENTOR1" && m.Body["text"]!.ToString().StartsWith("You claimed", StringComparison.Ordinal));
+        Assert.Single(bot.Slack.Messages, m => m.Channel == "D" + Mentee && m.Body["text"]!.ToString().Contains("is your mentor", StringComparison.Ordinal));
+        var notices = bot.Slack.CallsTo("chat.postEphemeral");
+        if (!mentorToldOfDelay)
+        {
+            Assert.Empty(notices);
+            return;
+        }
+        var notice = Assert.Single(notices);
+        Assert.Equal("UMENTOR1", notice["user"]);
+        Assert.Contains("no need to press again", notice.Text);
     }
 
     [Fact]
@@ -87,11 +103,11 @@ public class ClaimFlowTests
         bot.Slack.Clear();
 
         var clicks = mentors.Select(m => bot.Http.SendAsync(bot.Requests.Interaction(
-            SlackRequests.BlockAction(RequestCard.ClaimActionId, request.Id, m, MentorBot.MentorsChannelId, request.MessageTs!)))).ToList();
+            SlackRequests.BlockAction(RequestButtons.Claim, request.Reference, m, MentorBot.MentorsChannelId, request.MessageTs!)))).ToList();
         foreach (var r in await Task.WhenAll(clicks)) r.EnsureSuccessStatusCode();
         await bot.IdleAsync();
 
-        var stored = await bot.Store.GetRequestAsync(request.Id);
+        var stored = await bot.Store.RequestAsync(request.Reference);
         var winner = stored!.ClaimedBy!;
         Assert.Contains(winner, mentors);
         Assert.Single(bot.Slack.CallsTo("chat.update"));
@@ -112,12 +128,12 @@ public class ClaimFlowTests
         var request = await bot.RequestAsync(Mentee, ["Python"]);
         bot.Slack.Clear();
 
-        await bot.ClickAsync(RequestCard.ClaimActionId, request, "USTRANGER");
+        await bot.ClickAsync(RequestButtons.Claim, request, "USTRANGER");
 
         var told = Assert.Single(bot.Slack.CallsTo("chat.postEphemeral"));
         Assert.Equal("USTRANGER", told["user"]);
         Assert.Contains("/mentor-volunteer", told.Text);
-        Assert.Equal(RequestStatus.Open, (await bot.Store.GetRequestAsync(request.Id))!.Status);
+        Assert.Equal(RequestStatus.Open, (await bot.Store.RequestAsync(request.Reference))!.Status);
         Assert.Empty(bot.Slack.CallsTo("chat.update"));
     }
 
@@ -127,15 +143,15 @@ public class ClaimFlowTests
         await using var bot = await MentorBot.StartAsync();
         await bot.VolunteerAsync("UBUSY", ["Python"], maxMentees: 1);
         var first = await bot.RequestAsync("UMENTEE1", ["Python"]);
-        await bot.ClickAsync(RequestCard.ClaimActionId, first, "UBUSY");
+        await bot.ClickAsync(RequestButtons.Claim, first, "UBUSY");
         var second = await bot.RequestAsync("UMENTEE2", ["Python"]);
         Assert.Empty(second.MentionedMentors);
         bot.Slack.Clear();
 
-        await bot.ClickAsync(RequestCard.ClaimActionId, second, "UBUSY");
+        await bot.ClickAsync(RequestButtons.Claim, second, "UBUSY");
 
         Assert.Contains("your limit", Assert.Single(bot.Slack.CallsTo("chat.postEphemeral")).Text);
-        Assert.Equal(RequestStatus.Open, (await bot.Store.GetRequestAsync(second.Id))!.Status);
+        Assert.Equal(RequestStatus.Open, (await bot.Store.RequestAsync(second.Reference))!.Status);
     }
 
     [Fact]
@@ -145,15 +161,15 @@ public class ClaimFlowTests
         await bot.VolunteerAsync("UOWNER", ["Python"]);
         await bot.VolunteerAsync("UOTHER", ["Python"]);
         var request = await bot.RequestAsync(Mentee, ["Python"]);
-        await bot.ClickAsync(RequestCard.ClaimActionId, request, "UOWNER");
+        await bot.ClickAsync(RequestButtons.Claim, request, "UOWNER");
         bot.Slack.Clear();
 
-        await bot.ClickAsync(RequestCard.ReleaseActionId, request, "UOTHER");
+        await bot.ClickAsync(RequestButtons.Release, request, "UOTHER");
 
         var told = Assert.Single(bot.Slack.CallsTo("chat.postEphemeral"));
         Assert.Equal("UOTHER", told["user"]);
         Assert.Contains("Only <@UOWNER>", told.Text);
-        var stored = await bot.Store.GetRequestAsync(request.Id);
+        var stored = await bot.Store.RequestAsync(request.Reference);
         Assert.Equal(RequestStatus.Claimed, stored!.Status);
         Assert.Equal("UOWNER", stored.ClaimedBy);
         Assert.Empty(bot.Slack.CallsTo("chat.update"));
@@ -168,12 +184,12 @@ public class ClaimFlowTests
         await bot.VolunteerAsync("UOWNER", ["Python"]);
         await bot.VolunteerAsync("UOTHER", ["Python"]);
         var request = await bot.RequestAsync(Mentee, ["Python"]);
-        await bot.ClickAsync(RequestCard.ClaimActionId, request, "UOWNER");
+        await bot.ClickAsync(RequestButtons.Claim, request, "UOWNER");
         bot.Slack.Clear();
 
-        await bot.ClickAsync(RequestCard.ReleaseActionId, request, releaser);
+        await bot.ClickAsync(RequestButtons.Release, request, releaser);
 
-        var stored = await bot.Store.GetRequestAsync(request.Id);
+        var stored = await bot.Store.RequestAsync(request.Reference);
         Assert.Equal(RequestStatus.Open, stored!.Status);
         Assert.Null(stored.ClaimedBy);
         Assert.Equal(releaser, stored.ReleasedBy);
@@ -189,8 +205,8 @@ public class ClaimFlowTests
         Assert.Contains("back with our mentors", toMentee.Text);
 
         // Open again: another mentor can now claim it.
-        await bot.ClickAsync(RequestCard.ClaimActionId, request, "UOTHER");
-        Assert.Equal("UOTHER", (await bot.Store.GetRequestAsync(request.Id))!.ClaimedBy);
+        await bot.ClickAsync(RequestButtons.Claim, request, "UOTHER");
+        Assert.Equal("UOTHER", (await bot.Store.RequestAsync(request.Reference))!.ClaimedBy);
     }
 
     [Fact]
@@ -201,9 +217,9 @@ public class ClaimFlowTests
         var request = await bot.RequestAsync(Mentee, ["Python"]);
         bot.Slack.Clear();
 
-        await bot.ClickAsync(RequestCard.ClaimActionId, request, "UMENTOR1");
+        await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR1");
         bot.Clock.Advance(TimeSpan.FromMilliseconds(400));
-        await bot.ClickAsync(RequestCard.ClaimActionId, request, "UMENTOR1");
+        await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR1");
 
         Assert.Single(bot.Slack.CallsTo("chat.update"));
         Assert.Empty(bot.Slack.CallsTo("chat.postEphemeral"));
@@ -216,10 +232,10 @@ public class ClaimFlowTests
         await using var bot = await MentorBot.StartAsync();
         await bot.VolunteerAsync("UMENTOR1", ["Python"]);
         var request = await bot.RequestAsync(Mentee, ["Python"]);
-        await bot.ClickAsync(RequestCard.ClaimActionId, request, "UMENTOR1");
+        await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR1");
         bot.Slack.Clear();
         bot.Clock.Advance(TimeSpan.FromMinutes(5));
-        await bot.ClickAsync(RequestCard.ClaimActionId, request, "UMENTOR1");
+        await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR1");
         Assert.Contains("already claimed by you", Assert.Single(bot.Slack.CallsTo("chat.postEphemeral")).Text);
         Assert.Empty(bot.Slack.CallsTo("chat.update"));
     }

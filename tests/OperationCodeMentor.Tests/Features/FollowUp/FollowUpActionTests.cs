@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using OperationCodeMentor.Features.Admin;
 using OperationCodeMentor.Features.FollowUp;
-using OperationCodeMentor.Features.Requests;
+using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Tests.Fakes;
 using OperationCodeMentor.Tests.Scheduling;
@@ -25,8 +25,8 @@ public class FollowUpActionTests
     private static async Task<(MentorBot Bot, MentorRequest Request)> ClaimedRequestAsync(params string[] otherMentors)
     {
         var (bot, request) = await OpenRequestAsync(["UMENTOR1", .. otherMentors]);
-        await bot.ClickAsync(RequestCard.ClaimActionId, request, "UMENTOR1");
-        return (bot, (await bot.Store.GetRequestAsync(request.Id))!);
+        await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR1");
+        return (bot, (await bot.Store.RequestAsync(request.Reference))!);
     }
 
     [Fact]
@@ -39,7 +39,7 @@ public class FollowUpActionTests
         Assert.Equal([CancelAction.Id], received.ActionIds());
         bot.Slack.Clear();
 
-        await bot.PressAsync(CancelAction.Id, request.Id, Mentee);
+        await bot.PressAsync(CancelAction.Id, request.Reference, Mentee);
 
         var stored = await bot.TrackedAsync(request);
         Assert.Equal(RequestStatus.Cancelled, stored.Request.Status);
@@ -48,7 +48,7 @@ public class FollowUpActionTests
         var card = Assert.Single(bot.Slack.CallsTo("chat.update"));
         Assert.Equal(request.MessageTs, card["ts"]);
         Assert.Contains($"cancelled by <@{Mentee}>", card.AllText);
-        Assert.DoesNotContain(RequestCard.ClaimActionId, card.AllText);
+        Assert.DoesNotContain(RequestButtons.Claim, card.AllText);
         Assert.Contains("Cancelled R-1001", Assert.Single(bot.Slack.EphemeralsTo(Mentee)).Text);
 
         // Not one follow-up, however long we wait.
@@ -57,8 +57,8 @@ public class FollowUpActionTests
         Assert.Empty(bot.Slack.CallsTo("chat.postMessage"));
 
         // And nobody can claim it any more.
-        await bot.ClickAsync(RequestCard.ClaimActionId, request, "UMENTOR1");
-        Assert.Equal(RequestStatus.Cancelled, (await bot.Store.GetRequestAsync(request.Id))!.Status);
+        await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR1");
+        Assert.Equal(RequestStatus.Cancelled, (await bot.Store.RequestAsync(request.Reference))!.Status);
     }
 
     [Fact]
@@ -68,9 +68,9 @@ public class FollowUpActionTests
         await using var _ = bot;
         bot.Slack.Clear();
 
-        await bot.PressAsync(CancelAction.Id, request.Id, Mentee);
+        await bot.PressAsync(CancelAction.Id, request.Reference, Mentee);
 
-        Assert.Equal(RequestStatus.Claimed, (await bot.Store.GetRequestAsync(request.Id))!.Status);
+        Assert.Equal(RequestStatus.Claimed, (await bot.Store.RequestAsync(request.Reference))!.Status);
         Assert.Contains("already been claimed by <@UMENTOR1>", Assert.Single(bot.Slack.EphemeralsTo(Mentee)).Text);
         Assert.Empty(bot.Slack.CallsTo("chat.update"));
     }
@@ -84,7 +84,7 @@ public class FollowUpActionTests
 
         await bot.AssignAsync(request, "UMENTOR2", MentorBot.Coordinator);
 
-        var stored = await bot.Store.GetRequestAsync(request.Id);
+        var stored = await bot.Store.RequestAsync(request.Reference);
         Assert.Equal(RequestStatus.Claimed, stored!.Status);
         Assert.Equal("UMENTOR2", stored.ClaimedBy);
         Assert.Contains("claimed by <@UMENTOR2>", Assert.Single(bot.Slack.CallsTo("chat.update")).AllText);
@@ -108,14 +108,14 @@ public class FollowUpActionTests
 
         await bot.AssignAsync(request, "UMENTOR2", MentorBot.Coordinator);
 
-        var stored = await bot.Store.GetRequestAsync(request.Id);
+        var stored = await bot.Store.RequestAsync(request.Reference);
         Assert.Equal("UMENTOR2", stored!.ClaimedBy);
         Assert.Contains("passed R-1001", Assert.Single(bot.Slack.DmsTo("UMENTOR1")).Text);
         Assert.Contains("paired you with", Assert.Single(bot.Slack.DmsTo("UMENTOR2")).AllText);
         Assert.Contains("<@UMENTOR2> is your mentor", Assert.Single(bot.Slack.DmsTo(Mentee)).Text);
         Assert.Contains("told <@UMENTOR1> they can let it go", Assert.Single(bot.Slack.EphemeralsTo(MentorBot.Coordinator)).Text);
         // The stats count it as paired by a coordinator.
-        Assert.Equal(MentorBot.Coordinator, Assert.Single((await bot.Store.GetActivityAsync(DateTimeOffset.MinValue)).Requests).AssignedBy);
+        Assert.Equal(MentorBot.Coordinator, Assert.Single(await bot.Store.GetActivityAsync(DateTimeOffset.MinValue)).Outcome.AssignedBy);
 
         await bot.SweepAsync();
         await bot.AdvanceAndSweepAsync(TimeSpan.FromSeconds(15));
@@ -127,12 +127,12 @@ public class FollowUpActionTests
     {
         var (bot, request) = await OpenRequestAsync("UMENTOR1", "UMENTOR2");
         await using var _ = bot;
-        await bot.ClickAsync(RequestCard.ClaimActionId, request, "UMENTOR1");
+        await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR1");
         bot.Slack.Clear();
 
         await bot.AssignAsync(request, "UMENTOR2", MentorBot.Coordinator);
 
-        Assert.Equal("UMENTOR1", (await bot.Store.GetRequestAsync(request.Id))!.ClaimedBy);
+        Assert.Equal("UMENTOR1", (await bot.Store.RequestAsync(request.Reference))!.ClaimedBy);
         Assert.Contains("is claimed by <@UMENTOR1>", Assert.Single(bot.Slack.EphemeralsTo(MentorBot.Coordinator)).Text);
         Assert.Empty(bot.Slack.CallsTo("chat.postMessage"));
         Assert.Empty(bot.Slack.CallsTo("chat.update"));
@@ -143,14 +143,14 @@ public class FollowUpActionTests
     {
         var (bot, reported) = await ClaimedRequestAsync("UMENTOR2", "UMENTOR3");
         await using var _ = bot;
-        await bot.ClickAsync(RequestCard.ReleaseActionId, reported, "UMENTOR1");
-        await bot.ClickAsync(RequestCard.ClaimActionId, reported, "UMENTOR3");
+        await bot.ClickAsync(RequestButtons.Release, reported, "UMENTOR1");
+        await bot.ClickAsync(RequestButtons.Claim, reported, "UMENTOR3");
         bot.Slack.Clear();
 
         // The report named UMENTOR1; UMENTOR3 claimed it since, and keeps it.
         await bot.AssignAsync(reported, "UMENTOR2", MentorBot.Coordinator);
 
-        Assert.Equal("UMENTOR3", (await bot.Store.GetRequestAsync(reported.Id))!.ClaimedBy);
+        Assert.Equal("UMENTOR3", (await bot.Store.RequestAsync(reported.Reference))!.ClaimedBy);
         Assert.Contains("is claimed by <@UMENTOR3>", Assert.Single(bot.Slack.EphemeralsTo(MentorBot.Coordinator)).Text);
         Assert.Empty(bot.Slack.CallsTo("chat.postMessage"));
     }
@@ -162,7 +162,7 @@ public class FollowUpActionTests
         await using var _ = bot;
         bot.Slack.Clear();
 
-        await bot.PressAsync(CancelAction.Id, request.Id, MentorBot.Coordinator);
+        await bot.PressAsync(CancelAction.Id, request.Reference, MentorBot.Coordinator);
 
         var stored = await bot.TrackedAsync(request);
         Assert.Equal(RequestStatus.Cancelled, stored.Request.Status);
@@ -182,7 +182,7 @@ public class FollowUpActionTests
         await bot.AssignAsync(request, "UNOTAMENTOR", MentorBot.Coordinator);
 
         Assert.Contains("/mentor-volunteer", Assert.Single(bot.Slack.EphemeralsTo(MentorBot.Coordinator)).Text);
-        Assert.Equal(RequestStatus.Open, (await bot.Store.GetRequestAsync(request.Id))!.Status);
+        Assert.Equal(RequestStatus.Open, (await bot.Store.RequestAsync(request.Reference))!.Status);
     }
 
     [Fact]
@@ -192,11 +192,11 @@ public class FollowUpActionTests
         await using var _ = bot;
         bot.Slack.Clear();
 
-        await bot.PressAsync(AskDetailsAction.Id, request.Id, MentorBot.Coordinator);
+        await bot.PressAsync(AskDetailsAction.Id, request.Reference, MentorBot.Coordinator);
         var open = Assert.Single(bot.Slack.CallsTo("views.open"));
-        Assert.Equal("trigger-action", open["trigger_id"]);
+        Assert.StartsWith("trigger-action-", open["trigger_id"]);
         Assert.Equal(AskDetailsAction.CallbackId, open.Body["view"]!["callback_id"]!.ToString());
-        Assert.Equal(request.Id, CoordinatorModal.ReadMetadata(open.Body["view"]!["private_metadata"]!.ToString())!.RequestId);
+        Assert.Equal(request.Reference, CoordinatorModal.ReadMetadata(open.Body["view"]!["private_metadata"]!.ToString())!.Reference);
 
         var response = await bot.SubmitCoordinatorModalAsync(AskDetailsAction.CallbackId, request, MentorBot.Coordinator, "Which project is it? <!channel>");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -216,7 +216,7 @@ public class FollowUpActionTests
         await using var _ = bot;
         bot.Slack.Clear();
 
-        await bot.PressAsync(CloseAction.Id, request.Id, FollowUpKit.Escalation);
+        await bot.PressAsync(CloseAction.Id, request.Reference, FollowUpKit.Escalation);
         Assert.Equal(CloseAction.CallbackId, Assert.Single(bot.Slack.CallsTo("views.open")).Body["view"]!["callback_id"]!.ToString());
         var tooShort = await bot.SubmitCoordinatorModalAsync(CloseAction.CallbackId, request, FollowUpKit.Escalation, " ");
         Assert.Contains("errors", await tooShort.Content.ReadAsStringAsync());
@@ -238,7 +238,7 @@ public class FollowUpActionTests
         Assert.Contains(SessionDoneAction.Id, bot.Slack.DmsTo("UMENTOR1").Last().ActionIds());
         bot.Slack.Clear();
 
-        await bot.PressAsync(SessionDoneAction.Id, request.Id, "UMENTOR1");
+        await bot.PressAsync(SessionDoneAction.Id, request.Reference, "UMENTOR1");
 
         var stored = await bot.TrackedAsync(request);
         Assert.Equal(RequestStatus.Completed, stored.Request.Status);
@@ -247,7 +247,7 @@ public class FollowUpActionTests
         Assert.Contains("session done", Assert.Single(bot.Slack.CallsTo("chat.update")).AllText);
         var ask = Assert.Single(bot.Slack.DmsTo(Mentee));
         Assert.Contains("How did it go?", ask.AllText);
-        Assert.Equal([FeedbackAction.HelpedActionId, FeedbackAction.AnotherMentorActionId], ask.ActionIds());
+        Assert.Equal([HelpedAction.Id, AnotherMentorAction.Id], ask.ActionIds());
         Assert.Contains("Thank you for mentoring", Assert.Single(bot.Slack.EphemeralsTo("UMENTOR1")).Text);
 
         await bot.AdvanceAndSweepAsync(TimeSpan.FromDays(30));
@@ -259,11 +259,11 @@ public class FollowUpActionTests
     {
         var (bot, request) = await ClaimedRequestAsync();
         await using var _ = bot;
-        await bot.PressAsync(SessionDoneAction.Id, request.Id, "UMENTOR1");
+        await bot.PressAsync(SessionDoneAction.Id, request.Reference, "UMENTOR1");
         bot.Slack.Clear();
 
-        await bot.PressAsync(FeedbackAction.HelpedActionId, request.Id, Mentee);
-        await bot.PressAsync(FeedbackAction.AnotherMentorActionId, request.Id, Mentee);
+        await bot.PressAsync(HelpedAction.Id, request.Reference, Mentee);
+        await bot.PressAsync(AnotherMentorAction.Id, request.Reference, Mentee);
 
         var outcome = (await bot.TrackedAsync(request)).Outcome;
         Assert.Equal(SessionFeedback.Helped, outcome.Feedback);
@@ -271,7 +271,7 @@ public class FollowUpActionTests
         var told = bot.Slack.EphemeralsTo(Mentee);
         Assert.Contains("Wonderful", told[0].Text);
         Assert.Contains("already have your answer", told[1].Text);
-        Assert.Null(await bot.Store.GetRequestAsync("1002"));
+        Assert.Null(await bot.Store.RequestAsync("1002"));
     }
 
     [Fact]
@@ -279,15 +279,15 @@ public class FollowUpActionTests
     {
         var (bot, request) = await ClaimedRequestAsync("UMENTOR2");
         await using var _ = bot;
-        await bot.PressAsync(SessionDoneAction.Id, request.Id, "UMENTOR1");
+        await bot.PressAsync(SessionDoneAction.Id, request.Reference, "UMENTOR1");
         bot.Slack.Clear();
 
-        await bot.PressAsync(FeedbackAction.AnotherMentorActionId, request.Id, Mentee);
+        await bot.PressAsync(AnotherMentorAction.Id, request.Reference, Mentee);
 
         Assert.Equal(SessionFeedback.AnotherMentor, (await bot.TrackedAsync(request)).Outcome.Feedback);
-        var again = (await bot.Store.GetTrackedRequestAsync("1002"))!;
+        var again = (await bot.Store.GetRequestAsync("R-1002"))!;
         Assert.Equal("R-1002", again.Request.Reference);
-        Assert.Equal(request.Id, again.Outcome.FollowUpOf);
+        Assert.Equal(request.Reference, again.Outcome.FollowUpOf);
         Assert.Equal(RequestStatus.Open, again.Request.Status);
         Assert.Equal(request.Details, again.Request.Details);
         Assert.Equal(["UMENTOR2"], again.Request.MentionedMentors);
@@ -302,7 +302,7 @@ public class FollowUpActionTests
         // Its bumps leave the earlier mentor out too, even when widening.
         await bot.SweepAsync();
         await bot.AdvanceAndSweepAsync(TimeSpan.FromSeconds(10));
-        var bump = Assert.Single(bot.Slack.Bumps((await bot.Store.GetRequestAsync("1002"))!));
+        var bump = Assert.Single(bot.Slack.Bumps((await bot.Store.RequestAsync("1002"))!));
         Assert.Contains("<@UMENTOR2>", bump.Text);
         Assert.DoesNotContain("<@UMENTOR1>", bump.Text);
     }
@@ -314,8 +314,8 @@ public class FollowUpActionTests
         { CloseAction.Id, "only mentor coordinators" },
         { AssignAction.Id, "only mentor coordinators" },
         { SessionDoneAction.Id, "Only <@UMENTOR1>" },
-        { FeedbackAction.HelpedActionId, "Only <@UMENTEE1>" },
-        { FeedbackAction.AnotherMentorActionId, "Only <@UMENTEE1>" },
+        { HelpedAction.Id, "Only <@UMENTEE1>" },
+        { AnotherMentorAction.Id, "Only <@UMENTEE1>" },
     };
 
     [Theory]
@@ -324,13 +324,13 @@ public class FollowUpActionTests
     {
         var (bot, request) = await ClaimedRequestAsync("UMENTOR2");
         await using var _ = bot;
-        if (actionId is FeedbackAction.HelpedActionId or FeedbackAction.AnotherMentorActionId)
-            await bot.PressAsync(SessionDoneAction.Id, request.Id, "UMENTOR1");
+        if (actionId is HelpedAction.Id or AnotherMentorAction.Id)
+            await bot.PressAsync(SessionDoneAction.Id, request.Reference, "UMENTOR1");
         var before = await bot.TrackedAsync(request);
         bot.Slack.Clear();
 
         if (actionId == AssignAction.Id) await bot.AssignAsync(request, "UMENTOR2", Intruder);
-        else await bot.PressAsync(actionId, request.Id, Intruder);
+        else await bot.PressAsync(actionId, request.Reference, Intruder);
 
         var told = Assert.Single(bot.Slack.Calls);
         Assert.Equal("chat.postEphemeral", told.Method);
@@ -340,7 +340,7 @@ public class FollowUpActionTests
         var after = await bot.TrackedAsync(request);
         Assert.Equal((before.Request.Status, before.Request.ClaimedBy, before.Request.ClaimedAt), (after.Request.Status, after.Request.ClaimedBy, after.Request.ClaimedAt));
         Assert.Equal(before.Outcome, after.Outcome);
-        Assert.Null(await bot.Store.GetRequestAsync("1002"));
+        Assert.Null(await bot.Store.RequestAsync("1002"));
     }
 
     [Theory]
@@ -357,7 +357,7 @@ public class FollowUpActionTests
         var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         Assert.Equal("errors", body["response_action"]!.ToString());
         Assert.Contains("only mentor coordinators", body["errors"]![CoordinatorModal.TextBlock]!.ToString());
-        Assert.Equal(RequestStatus.Open, (await bot.Store.GetRequestAsync(request.Id))!.Status);
+        Assert.Equal(RequestStatus.Open, (await bot.Store.RequestAsync(request.Reference))!.Status);
         Assert.Empty(bot.Slack.Calls);
     }
 }

@@ -1,8 +1,9 @@
+using OperationCodeMentor.Features.Claims;
 using System.Text.Json.Nodes;
 using OperationCodeMentor.Features.Admin;
 using OperationCodeMentor.Features.FollowUp;
 using OperationCodeMentor.Features.Home;
-using OperationCodeMentor.Features.Requests;
+using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Tests.Fakes;
 using OperationCodeMentor.Tests.Scheduling;
@@ -31,7 +32,7 @@ public class AppHomeTests
         await using var bot = await MentorBot.StartAsync();
         await bot.VolunteerAsync("UMENTOR1", ["SQL"]);
         var earlier = await bot.RequestAsync("UMENTEE1", ["SQL"], service: "Resume Review");
-        await bot.ClickAsync(RequestCard.ClaimActionId, earlier, "UMENTOR1");
+        await bot.ClickAsync(RequestButtons.Claim, earlier, "UMENTOR1");
         await bot.RequestAsync("UOTHER1", ["Python"]);
         bot.Clock.Advance(TimeSpan.FromHours(1));
         await bot.RequestAsync("UOTHER2", ["Python"]);
@@ -77,7 +78,7 @@ public class AppHomeTests
         await using var bot = await MentorBot.StartAsync();
         await bot.VolunteerAsync("UMENTOR1", ["Python", "SQL"], maxMentees: 3);
         var claimed = await bot.RequestAsync("UMENTEE1", ["SQL"], "Help me normalise my database schema.");
-        await bot.ClickAsync(RequestCard.ClaimActionId, claimed, "UMENTOR1");
+        await bot.ClickAsync(RequestButtons.Claim, claimed, "UMENTOR1");
         var python = await bot.RequestAsync("UMENTEE2", ["Python", "Go"], "Async IO in Python confuses me.");
         var java = await bot.RequestAsync("UMENTEE3", ["Java"]);
 
@@ -91,9 +92,9 @@ public class AppHomeTests
         Assert.Contains("Async IO in Python", text);
         Assert.DoesNotContain(java.Reference, text);
         Assert.DoesNotContain("at capacity", text);
-        Assert.Equal([python.Id], Buttons(home, AppHome.ClaimActionId).Select(b => b["value"]!.ToString()));
-        Assert.Single(Buttons(home, AppHome.PauseActionId));
-        Assert.Empty(Buttons(home, AppHome.ResumeActionId));
+        Assert.Equal([python.Reference], Buttons(home, ClaimAction.Id).Select(b => b["value"]!.ToString()));
+        Assert.Single(Buttons(home, HomePauseAction.Id));
+        Assert.Empty(Buttons(home, HomeResumeAction.Id));
         Assert.DoesNotContain("Coordinating", text);
         BlockKitLimits.AssertAll(bot.Slack.Calls);
     }
@@ -104,14 +105,14 @@ public class AppHomeTests
         await using var bot = await MentorBot.StartAsync();
         await bot.VolunteerAsync("UMENTOR1", ["Python"], maxMentees: 1);
         var first = await bot.RequestAsync("UMENTEE1", ["Python"]);
-        await bot.ClickAsync(RequestCard.ClaimActionId, first, "UMENTOR1");
+        await bot.ClickAsync(RequestButtons.Claim, first, "UMENTOR1");
         var waiting = await bot.RequestAsync("UMENTEE2", ["Python"]);
 
         var home = await OpenHomeAsync(bot, "UMENTOR1");
 
         Assert.Contains("*You're at capacity* (1 of 1)", home.AllText);
         Assert.Contains(waiting.Reference, home.AllText);
-        Assert.Empty(Buttons(home, AppHome.ClaimActionId));
+        Assert.Empty(Buttons(home, ClaimAction.Id));
     }
 
     [Fact]
@@ -121,16 +122,16 @@ public class AppHomeTests
         await bot.VolunteerAsync("UMENTOR1", ["Python"]);
         bot.Slack.Clear();
 
-        await bot.SendAsync(bot.Requests.Interaction(SlackRequests.HomeAction(AppHome.PauseActionId, "pause", "UMENTOR1")));
+        await bot.SendAsync(bot.Requests.Interaction(SlackRequests.HomeAction(HomePauseAction.Id, "pause", "UMENTOR1")));
 
         Assert.True((await bot.Store.GetMentorAsync("UMENTOR1"))!.Paused);
         var paused = Assert.Single(bot.Slack.CallsTo("views.publish"));
         Assert.Contains("You're *paused*", paused.AllText);
-        Assert.Single(Buttons(paused, AppHome.ResumeActionId));
+        Assert.Single(Buttons(paused, HomeResumeAction.Id));
         // Paused mentors are not mentioned, exactly as after /mentor-volunteer pause.
         Assert.Empty((await bot.RequestAsync("UMENTEE1", ["Python"])).MentionedMentors);
 
-        await bot.SendAsync(bot.Requests.Interaction(SlackRequests.HomeAction(AppHome.ResumeActionId, "resume", "UMENTOR1")));
+        await bot.SendAsync(bot.Requests.Interaction(SlackRequests.HomeAction(HomeResumeAction.Id, "resume", "UMENTOR1")));
 
         Assert.False((await bot.Store.GetMentorAsync("UMENTOR1"))!.Paused);
         Assert.Contains("You're *active*", bot.Slack.CallsTo("views.publish").Last().AllText);
@@ -140,7 +141,7 @@ public class AppHomeTests
     public async Task Pause_BySomeoneNotEnrolled_PointsToTheForm()
     {
         await using var bot = await MentorBot.StartAsync();
-        await bot.SendAsync(bot.Requests.Interaction(SlackRequests.HomeAction(AppHome.PauseActionId, "pause", "USTRANGER")));
+        await bot.SendAsync(bot.Requests.Interaction(SlackRequests.HomeAction(HomePauseAction.Id, "pause", "USTRANGER")));
         Assert.Contains("/mentor-volunteer", Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "DUSTRANGER").Text);
         Assert.Null(await bot.Store.GetMentorAsync("USTRANGER"));
     }
@@ -153,20 +154,20 @@ public class AppHomeTests
         var request = await bot.RequestAsync("UMENTEE1", ["Python"]);
         bot.Slack.Clear();
 
-        await bot.SendAsync(bot.Requests.Interaction(SlackRequests.HomeAction(AppHome.ClaimActionId, request.Id, "UMENTOR1")));
+        await bot.SendAsync(bot.Requests.Interaction(SlackRequests.HomeAction(ClaimAction.Id, request.Reference, "UMENTOR1")));
 
-        Assert.Equal("UMENTOR1", (await bot.Store.GetRequestAsync(request.Id))!.ClaimedBy);
+        Assert.Equal("UMENTOR1", (await bot.Store.RequestAsync(request.Reference))!.ClaimedBy);
         Assert.Contains("claimed by <@UMENTOR1>", Assert.Single(bot.Slack.CallsTo("chat.update")).AllText);
         Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "DUMENTOR1");
         Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "DUMENTEE1");
         var redrawn = Assert.Single(bot.Slack.CallsTo("views.publish"));
-        Assert.Empty(Buttons(redrawn, AppHome.ClaimActionId));
+        Assert.Empty(Buttons(redrawn, ClaimAction.Id));
         Assert.Contains("*Your claims*", redrawn.AllText);
 
         // A click on the stale tab later on is told, by DM since the Home tab has no channel.
         bot.Slack.Clear();
         bot.Clock.Advance(TimeSpan.FromMinutes(1));
-        await bot.SendAsync(bot.Requests.Interaction(SlackRequests.HomeAction(AppHome.ClaimActionId, request.Id, "UMENTOR1")));
+        await bot.SendAsync(bot.Requests.Interaction(SlackRequests.HomeAction(ClaimAction.Id, request.Reference, "UMENTOR1")));
         Assert.Contains("already claimed by you", Assert.Single(bot.Slack.CallsTo("chat.postMessage")).Text);
     }
 
@@ -177,8 +178,8 @@ public class AppHomeTests
         await bot.VolunteerAsync("UMENTOR1", ["Python"]);
         var claimed = await bot.RequestAsync("UMENTEE1", ["Python"]);
         bot.Clock.Advance(TimeSpan.FromHours(3));
-        await bot.ClickAsync(RequestCard.ClaimActionId, claimed, "UMENTOR1");
-        await bot.PressAsync(SessionDoneAction.Id, claimed.Id, "UMENTOR1");
+        await bot.ClickAsync(RequestButtons.Claim, claimed, "UMENTOR1");
+        await bot.PressAsync(SessionDoneAction.Id, claimed.Reference, "UMENTOR1");
         var waiting = await bot.RequestAsync("UMENTEE2", ["Go"]);
         bot.Clock.Advance(TimeSpan.FromHours(1));
 
@@ -191,7 +192,7 @@ public class AppHomeTests
         Assert.Contains("sessions done: 1 · \\\"it helped\\\": n/a (none yet) · escalated: 0 of 2 (0%) · skills asked for with no mentor: 1", text);
         Assert.Contains(waiting.Reference, text);
         Assert.Single(Buttons(home, AssignAction.Id));
-        Assert.Equal(waiting.Id, Assert.Single(Buttons(home, CloseAction.Id))["value"]!.ToString());
+        Assert.Equal(waiting.Reference, Assert.Single(Buttons(home, CloseAction.Id))["value"]!.ToString());
         BlockKitLimits.AssertAll(bot.Slack.Calls);
     }
 
@@ -204,9 +205,9 @@ public class AppHomeTests
         bot.Slack.Clear();
 
         await bot.SendAsync(bot.Requests.Interaction(SlackRequests.ChoosingUser(
-            SlackRequests.HomeAction(AssignAction.Id, "", MentorBot.Coordinator, CoordinatorButtons.BlockPrefix + request.Id), "UMENTOR1")));
+            SlackRequests.HomeAction(AssignAction.Id, "", MentorBot.Coordinator, CoordinatorButtons.BlockPrefix + request.Reference), "UMENTOR1")));
 
-        Assert.Equal("UMENTOR1", (await bot.Store.GetRequestAsync(request.Id))!.ClaimedBy);
+        Assert.Equal("UMENTOR1", (await bot.Store.RequestAsync(request.Reference))!.ClaimedBy);
         Assert.Contains("Paired", Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "D" + MentorBot.Coordinator).Text);
         Assert.Contains("*Open now:* none", Assert.Single(bot.Slack.CallsTo("views.publish")).AllText);
     }
@@ -235,7 +236,7 @@ public class AppHomeTests
         Assert.Contains("…and 5 earlier requests", home.AllText);
         Assert.Contains("…and 185 more in the mentors channel", home.AllText);
         Assert.Contains("…and 210 more open requests", home.AllText);
-        Assert.Equal(AppHome.MaxMatching, Buttons(home, AppHome.ClaimActionId).Count);
+        Assert.Equal(AppHome.MaxMatching, Buttons(home, ClaimAction.Id).Count);
 
         var mentee = await OpenHomeAsync(bot, "UMENTEE000");
         BlockKitLimits.AssertView(mentee.Body["view"]!.AsObject());

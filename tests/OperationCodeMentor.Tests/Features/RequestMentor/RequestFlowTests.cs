@@ -76,7 +76,7 @@ public class RequestFlowTests
         Assert.Single(errors);
         Assert.Contains(message, errors[block]!.ToString(), StringComparison.OrdinalIgnoreCase);
         Assert.Empty(bot.Slack.CallsTo("chat.postMessage"));
-        Assert.Null(await bot.Store.GetRequestAsync("1001"));
+        Assert.Null(await bot.Store.RequestAsync("1001"));
     }
 
     [Fact]
@@ -166,7 +166,7 @@ public class RequestFlowTests
 
         Assert.Equal(2, bot.Slack.CallsTo("chat.postMessage").Count(c => c["channel"] == MentorBot.MentorsChannelId));
         Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "D" + Mentee);
-        var stored = await bot.Store.GetRequestAsync("1001");
+        var stored = await bot.Store.RequestAsync("1001");
         Assert.NotNull(stored!.MessageTs);
     }
 
@@ -178,7 +178,7 @@ public class RequestFlowTests
         await bot.VolunteerAsync("UMENTOR1", ["Python"]);
 
         await bot.SendAsync(bot.Requests.Interaction(SlackRequests.BlockAction(
-            OperationCodeMentor.Features.Requests.RequestCard.ClaimActionId, "R-1001", "UMENTOR1", MentorBot.MentorsChannelId, "1.000001")));
+            OperationCodeMentor.Features.Shared.RequestButtons.Claim, "R-1001", "UMENTOR1", MentorBot.MentorsChannelId, "1.000001")));
 
         var told = Assert.Single(bot.Slack.CallsTo("chat.postEphemeral"));
         Assert.Equal("UMENTOR1", told["user"]);

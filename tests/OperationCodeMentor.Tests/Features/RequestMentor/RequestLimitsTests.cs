@@ -1,5 +1,5 @@
 using OperationCodeMentor.Features.RequestMentor;
-using OperationCodeMentor.Features.Requests;
+using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Tests.Fakes;
 
 namespace OperationCodeMentor.Tests.Features.RequestMentor;
@@ -38,7 +38,7 @@ public class RequestLimitsTests
         await using var bot = await MentorBot.StartAsync();
         await bot.VolunteerAsync("UMENTOR1", ["Python"]);
         var waiting = await bot.RequestAsync(Mentee, ["Python"]);
-        await bot.ClickAsync(RequestCard.ClaimActionId, waiting, "UMENTOR1");
+        await bot.ClickAsync(RequestButtons.Claim, waiting, "UMENTOR1");
         bot.Slack.Clear();
 
         Assert.Null(await MentorCommandAsync(bot, Mentee));
@@ -54,7 +54,7 @@ public class RequestLimitsTests
         foreach (var gap in new[] { 10, 9, 1 })
         {
             var r = await bot.RequestAsync(Mentee, ["Python"]);
-            await bot.ClickAsync(RequestCard.ClaimActionId, r, "UMENTOR1");
+            await bot.ClickAsync(RequestButtons.Claim, r, "UMENTOR1");
             bot.Clock.Advance(TimeSpan.FromDays(gap));
         }
         bot.Slack.Clear();

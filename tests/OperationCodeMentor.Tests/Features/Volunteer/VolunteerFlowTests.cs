@@ -57,18 +57,34 @@ public class VolunteerFlowTests
     }
 
     [Fact]
-    public async Task Submit_WhenTheStoreFails_TellsTheMentorTheFormWasNotKept()
+    public async Task Submit_WhenTheStoreFails_KeepsTheForm_TellsTheMentorItIsDelayed_AndSavesItWhenTheStoreAnswers()
     {
-        await using var bot = await MentorBot.StartAsync(services: FailingStore.Failing(nameof(IMentorshipStore.SaveMentorAsync)));
+        var outage = new StoreOutage();
+        await using var bot = await MentorBot.StartAsync(services: FailingStore.Failing(outage, nameof(IMentorshipStore.SaveMentorAsync)));
         var payload = SlackRequests.ViewSubmission(VolunteerModal.CallbackId, Mentor,
             (VolunteerModal.SkillsBlock, new[] { "Python" }),
             (VolunteerModal.MaxMenteesBlock, 2));
-        var response = await bot.SendAsync(bot.Requests.Interaction(payload));
+        var response = await bot.Http.SendAsync(bot.Requests.Interaction(payload));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
-        var dm = Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "D" + Mentor);
-        Assert.Equal(VolunteerSubmission.SaveFailed, dm.Text);
-        Assert.Empty(bot.Slack.CallsTo("conversations.invite"));
+        // About a minute of failed attempts: the mentor hears, once, that the form is safe and only delayed.
+        await Eventually.TrueAsync(() =>
+        {
+            bot.Clock.Advance(TimeSpan.FromSeconds(5));
+            return bot.Slack.CallsTo("chat.postMessage").Any(c => c["channel"] == "D" + Mentor);
+        }, "the mentor to hear their profile is delayed");
+        Assert.Equal(SaveMentorJob.SaveDelayed, Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "D" + Mentor).Text);
+        Assert.Null(await bot.Store.GetMentorAsync(Mentor));
+
+        outage.Down = false;
+        await Eventually.TrueAsync(() =>
+        {
+            bot.Clock.Advance(TimeSpan.FromSeconds(5));
+            return bot.Store.GetMentorAsync(Mentor).Result is not null;
+        }, "the profile to be saved once the store answers");
+        await bot.IdleAsync();
+        Assert.Contains("Thanks for volunteering", bot.Slack.CallsTo("chat.postMessage").Last(c => c["channel"] == "D" + Mentor).Text);
+        Assert.Single(bot.Slack.CallsTo("conversations.invite"));
     }
 
     [Fact]

@@ -215,13 +215,15 @@ public class SocketModeServiceTests
         await using var h = await StartAsync();
         var first = await h.Socket.WaitForConnectionAsync(1);
 
+        var timers = h.Bot.Clock.ActiveDelays;
         first.Drop();
 
-        // The pause is a timer on the bot's clock: nothing reconnects until the clock moves past it.
-        await Eventually.TrueAsync(() => h.Bot.Clock.ActiveDelays > 0, "the bot to schedule its reconnect");
-        var health = await HealthAsync(h.Bot);
-        Assert.Equal("reconnecting", health!["state"]!.ToString());
-        Assert.Contains("connection lost", health["lastProblem"]!.ToString());
+        // The pause is a timer on the bot's clock: nothing reconnects until the clock moves past it. (Other parts of the
+        // bot keep timers on the same clock, so wait for the health to say so as well as for one more timer.)
+        JsonNode? health = null;
+        await Eventually.TrueAsync(() => h.Bot.Clock.ActiveDelays > timers
+            && (health = HealthAsync(h.Bot).GetAwaiter().GetResult())?["state"]?.ToString() == "reconnecting", "the bot to schedule its reconnect");
+        Assert.Contains("connection lost", health!["lastProblem"]!.ToString());
         Assert.Single(h.Slack.CallsTo("apps.connections.open"));
 
         h.Bot.Clock.Advance(SocketModeService.FirstRetryDelay);
@@ -391,10 +393,10 @@ public class SocketModeServiceTests
         public int Calls => Volatile.Read(ref _calls);
         public string EventType => Type;
 
-        public Task HandleAsync(JsonObject evt, CancellationToken ct)
+        public OperationCodeMentor.Reliability.AfterAck? Handle(JsonObject evt)
         {
             Interlocked.Increment(ref _calls);
-            return Task.CompletedTask;
+            return null;
         }
     }
 
@@ -405,9 +407,9 @@ public class SocketModeServiceTests
         public string Command => Name;
         public string CallbackId => Callback;
 
-        public Task<SlackAck> HandleAsync(SlashCommand command, CancellationToken ct) => throw new InvalidOperationException("the store is down");
+        public Task<Handled> HandleAsync(SlashCommand command, CancellationToken ct) => throw new InvalidOperationException("the store is down");
 
-        public Task<SlackAck> HandleAsync(Interaction submission, CancellationToken ct) => throw new InvalidOperationException("the store is down");
+        public Task<Handled> HandleAsync(Interaction submission, CancellationToken ct) => throw new InvalidOperationException("the store is down");
     }
 
     private sealed class FailsOnceHandler : IViewSubmissionHandler
@@ -419,11 +421,11 @@ public class SocketModeServiceTests
         public int Completed => Volatile.Read(ref _completed);
         public string CallbackId => Callback;
 
-        public Task<SlackAck> HandleAsync(Interaction submission, CancellationToken ct)
+        public Task<Handled> HandleAsync(Interaction submission, CancellationToken ct)
         {
             if (Interlocked.Increment(ref _calls) == 1) throw new IOException("the queue's disk was busy");
             Interlocked.Increment(ref _completed);
-            return Task.FromResult(SlackAck.Empty);
+            return Task.FromResult(Handled.Nothing);
         }
     }
 
@@ -434,7 +436,7 @@ public class SocketModeServiceTests
         public TaskCompletionSource Finish { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public string Command => Name;
 
-        public async Task<SlackAck> HandleAsync(SlashCommand command, CancellationToken ct)
+        public async Task<Handled> HandleAsync(SlashCommand command, CancellationToken ct)
         {
             Started.TrySetResult();
             await Finish.Task;

@@ -3,19 +3,13 @@ using System.Text.Json.Nodes;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Storage.Airtable;
 using OperationCodeMentor.Tests.Fakes;
+using static OperationCodeMentor.Tests.Storage.Airtable.AirtableSamples;
 
 namespace OperationCodeMentor.Tests.Storage.Airtable;
 
 /// <summary>What the Airtable store does beyond the shared contract: request budget, Pybot's fields, caching, resilience.</summary>
 public sealed class AirtableMentorshipStoreTests
 {
-    private static readonly DateTimeOffset T0 = new(2025, 3, 3, 9, 0, 0, TimeSpan.Zero);
-
-    private static NewMentorRequest Request(string mentee = "UMENTEE01") =>
-        new(mentee, "Mentee " + mentee, "Code Review", ["C#", "SQL"], "Please review my first API project.", "Military Spouse", T0);
-
-    private static MentorProfile Profile(string id) => new(id, "Mentor " + id, ["C#"], null, 2, null);
-
     /// <summary>A base with one mentor, caches warm, and the fake's log emptied: what a running bot looks like.</summary>
     private static async Task<FakeAirtableHarness> WarmWithOneMentorAsync()
     {
@@ -53,7 +47,7 @@ public sealed class AirtableMentorshipStoreTests
         await h.Store.GetMenteeRequestsAsync("UMENTEE01", since);
         var number = await h.Store.ReserveRequestNumberAsync();
         var loads = await h.Store.GetMentorLoadsAsync();
-        var request = await h.Store.CreateRequestAsync(Request() with { Number = number, Post = new RequestPost("G0MENTORS", "1.2", ["UMENTOR01"]) });
+        var request = await CreateAsync(h.Store, Request() with { Number = number, Post = new RequestPost("G0MENTORS", "1.2", ["UMENTOR01"]) });
 
         Assert.Single(loads);
         Assert.Equal(1, h.Fake.Calls.Count(c => c.IsRead));
@@ -66,13 +60,13 @@ public sealed class AirtableMentorshipStoreTests
     public async Task MentorLoads_ComeFromMemory_AndFollowEveryClaimAndReleaseAtOnce()
     {
         await using var h = await WarmWithOneMentorAsync();
-        var request = await h.Store.CreateRequestAsync(Request());
+        var request = await CreateAsync(h.Store, Request());
 
-        await h.Store.TryClaimAsync(request.Id, "UMENTOR01", T0);
+        await h.Store.TryClaimAsync(request.Reference, "UMENTOR01", T0);
         h.Fake.ClearCalls();
         Assert.Equal(1, Assert.Single(await h.Store.GetMentorLoadsAsync()).OpenClaims);
 
-        await h.Store.TryReleaseAsync(request.Id, "UMENTOR01", "UMENTOR01", T0.AddHours(1));
+        await h.Store.TryReleaseAsync(request.Reference, "UMENTOR01", "UMENTOR01", T0.AddHours(1));
         h.Fake.ClearCalls();
         Assert.Equal(0, Assert.Single(await h.Store.GetMentorLoadsAsync()).OpenClaims);
         Assert.Empty(h.Fake.Calls);
@@ -101,19 +95,19 @@ public sealed class AirtableMentorshipStoreTests
     {
         await using var h = await FakeAirtableHarness.StartAsync(clock: new ManualTimeProvider(T0));
         await h.Store.WarmUpAsync();
-        var old = await h.Store.CreateRequestAsync(Request("UMENTEE01") with { CreatedAt = T0.AddDays(-40) });
-        var recent = await h.Store.CreateRequestAsync(Request("UMENTEE01") with { CreatedAt = T0.AddDays(-3) });
-        var cancelledLongAgo = await h.Store.CreateRequestAsync(Request("UMENTEE01") with { CreatedAt = T0.AddDays(-50) });
-        await h.Store.TryCloseAsync(cancelledLongAgo.Id, "UCOORD01", "no longer needed", allowClaimed: false, T0.AddDays(-49));
-        await h.Store.CreateRequestAsync(Request("UMENTEE02") with { CreatedAt = T0.AddDays(-1) });
+        var old = await CreateAsync(h.Store, Request("UMENTEE01") with { CreatedAt = T0.AddDays(-40) });
+        var recent = await CreateAsync(h.Store, Request("UMENTEE01") with { CreatedAt = T0.AddDays(-3) });
+        var cancelledLongAgo = await CreateAsync(h.Store, Request("UMENTEE01") with { CreatedAt = T0.AddDays(-50) });
+        await h.Store.TryCloseAsync(cancelledLongAgo.Reference, "UCOORD01", "no longer needed", T0.AddDays(-49));
+        await CreateAsync(h.Store, Request("UMENTEE02") with { CreatedAt = T0.AddDays(-1) });
 
         h.Fake.ClearCalls();
         var cached = await h.Store.GetMenteeRequestsCachedAsync("UMENTEE01", T0.AddDays(-30));
         Assert.Empty(h.Fake.Calls);
         var fresh = await h.Store.GetMenteeRequestsAsync("UMENTEE01", T0.AddDays(-30));
 
-        Assert.Equal([recent.Id, old.Id], cached.Select(r => r.Id));
-        Assert.Equal(fresh.Select(r => r.Id), cached.Select(r => r.Id));
+        Assert.Equal([recent.Reference, old.Reference], cached.Select(r => r.Reference));
+        Assert.Equal(fresh.Select(r => r.Reference), cached.Select(r => r.Reference));
     }
 
     [Fact]
@@ -121,7 +115,7 @@ public sealed class AirtableMentorshipStoreTests
     {
         await using var h = await WarmWithOneMentorAsync();
 
-        var stored = await h.Store.CreateRequestAsync(Request() with { Skills = ["C#", "COBOL on Mars"], Number = 1001 });
+        var stored = await CreateAsync(h.Store, Request() with { Skills = ["C#", "COBOL on Mars"], Number = 1001 });
 
         Assert.Equal("R-1001", stored.Reference);
         Assert.Equal(["C#"], stored.Skills);
@@ -130,31 +124,33 @@ public sealed class AirtableMentorshipStoreTests
     }
 
     [Fact]
-    public async Task ANumberASubmissionReservedBeforeARestart_IsNeverHandedOutAgain()
+    public async Task ANumberReservedBeforeARestart_AndWrittenAfterIt_IsNeverHandedOutAgain()
     {
         await using var h = await FakeAirtableHarness.StartAsync();
-        await h.Store.CreateRequestAsync(Request());
-        // Before the restart: R-1002 and R-1003 were reserved and their cards posted; the base has R-1001 only.
-        h.Reserved.Value = 1003;
+        await CreateAsync(h.Store, Request());
+        // Before the restart: R-1002 was reserved and its card posted; the base has R-1001 only. The intake, resuming,
+        // writes R-1002 before it numbers anything else (one request at a time in its lane).
         var restarted = h.NewStore();
+        await restarted.WarmUpAsync();
+        await restarted.CreateRequestAsync(Request("UMENTEE02") with { Number = 1002 });
 
-        Assert.Equal(1004, await restarted.ReserveRequestNumberAsync());
-        Assert.Equal("R-1005", (await restarted.CreateRequestAsync(Request("UMENTEE02"))).Reference);
+        Assert.Equal(1003, await restarted.ReserveRequestNumberAsync());
+        Assert.Equal("R-1004", (await CreateAsync(restarted, Request("UMENTEE03"))).Reference);
     }
 
     [Fact]
     public async Task ASweep_AsksAirtableOnlyForDueRequests_InOneFilteredRead()
     {
         await using var h = await WarmWithOneMentorAsync();
-        var due = await h.Store.CreateRequestAsync(Request("UMENTEE01"));
-        var later = await h.Store.CreateRequestAsync(Request("UMENTEE02"));
-        await h.Store.PlanNextActionsAsync([new(later.Id, 0, T0.AddDays(1))]);
+        var due = await CreateAsync(h.Store, Request("UMENTEE01"));
+        var later = await CreateAsync(h.Store, Request("UMENTEE02"));
+        await h.Store.PlanNextActionsAsync([new(later.Reference, 0, T0.AddDays(1))]);
         h.Requests.Insert(new JsonObject { ["Additional Details"] = "a row Pybot wrote, never on the ladder" });
         h.Fake.ClearCalls();
 
         var found = await h.Store.GetDueFollowUpsAsync(T0, 500);
 
-        Assert.Equal([due.Id], found.Select(t => t.Request.Id));
+        Assert.Equal([due.Reference], found.Select(t => t.Reference));
         var call = Assert.Single(h.Fake.Calls);
         Assert.True(call.IsRead);
         Assert.Contains("IS_BEFORE", Uri.UnescapeDataString(call.Query), StringComparison.Ordinal);
@@ -165,10 +161,10 @@ public sealed class AirtableMentorshipStoreTests
     {
         await using var h = await WarmWithOneMentorAsync();
         var created = new List<MentorRequest>();
-        for (var i = 0; i < 12; i++) created.Add(await h.Store.CreateRequestAsync(Request($"UMENTEE{i:D2}")));
+        for (var i = 0; i < 12; i++) created.Add(await CreateAsync(h.Store, Request($"UMENTEE{i:D2}")));
         h.Fake.ClearCalls();
 
-        var planned = await h.Store.PlanNextActionsAsync(created.Select(r => new PlannedAction(r.Id, 0, T0.AddDays(1))).ToList());
+        var planned = await h.Store.PlanNextActionsAsync(created.Select(r => new PlannedAction(r.Reference, 0, T0.AddDays(1))).ToList());
 
         Assert.Equal(12, planned);
         Assert.Equal(2, h.Fake.Calls.Count(c => c.IsRead));
@@ -180,17 +176,19 @@ public sealed class AirtableMentorshipStoreTests
     public async Task Activity_TracksEveryFollowUpFact_AndAFollowUpLinksToTheRequestItFollows()
     {
         await using var h = await FakeAirtableHarness.StartAsync();
-        var first = await h.Store.CreateRequestAsync(Request());
-        await h.Store.TryClaimAsync(first.Id, "UMENTOR01", T0);
-        await h.Store.TryCompleteSessionAsync(first.Id, "UMENTOR01", "UMENTOR01", T0.AddDays(1));
+        var first = await CreateAsync(h.Store, Request());
+        await h.Store.TryClaimAsync(first.Reference, "UMENTOR01", T0);
+        await h.Store.TryCompleteSessionAsync(first.Reference, "UMENTOR01", "UMENTOR01", T0.AddDays(1));
 
-        var outcome = await h.Store.TryRecordFeedbackAsync(first.Id, SessionFeedback.AnotherMentor, "UMENTEE01", T0.AddDays(2));
+        var outcome = await h.Store.TryRecordFeedbackAsync(first.Reference, SessionFeedback.AnotherMentor, "UMENTEE01", T0.AddDays(2));
 
-        var row = h.Requests.Records.Single(r => r.Id == outcome.FollowUpRequest!.Id);
-        Assert.Equal([first.Id], row.Fields["Follow-up Of"]!.AsArray().Select(n => n!.GetValue<string>()));
-        Assert.Equal("another_mentor", h.Requests.Records.Single(r => r.Id == first.Id).Text("Feedback"));
-        Assert.Equal(FollowUpFields.Escalation | FollowUpFields.SessionDone | FollowUpFields.Feedback | FollowUpFields.RePairs,
-            (await h.Store.GetActivityAsync(T0)).Tracked);
+        var row = Row(h, outcome.FollowUpRequest!);
+        Assert.Equal([Row(h, first).Id], row.Fields["Follow-up Of"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.Equal("another_mentor", Row(h, first).Text("Feedback"));
+        // A store with nothing in memory still reads the link back as the reference of the request it follows.
+        var activity = await h.NewStore().GetActivityAsync(T0);
+        Assert.Equal(first.Reference, activity.Single(t => t.Reference == outcome.FollowUpRequest!.Reference).Outcome.FollowUpOf);
+        Assert.Equal(1, ActivityHistory.From(activity).Requests.Single(a => a.Request.Reference == first.Reference).RePairs);
     }
 
     [Fact]
@@ -201,10 +199,10 @@ public sealed class AirtableMentorshipStoreTests
             h.Requests.Insert(new JsonObject { ["Reference"] = reference, ["Status"] = "completed" });
         h.Requests.Insert(new JsonObject { ["Additional Details"] = "a row Pybot wrote, without a reference" });
 
-        var created = await h.Store.CreateRequestAsync(Request());
+        var created = await CreateAsync(h.Store, Request());
 
         Assert.Equal("R-1042", created.Reference);
-        Assert.Equal("R-1043", (await h.Store.CreateRequestAsync(Request("UMENTEE02"))).Reference);
+        Assert.Equal("R-1043", (await CreateAsync(h.Store, Request("UMENTEE02"))).Reference);
     }
 
     [Fact]
@@ -212,9 +210,9 @@ public sealed class AirtableMentorshipStoreTests
     {
         await using var h = await FakeAirtableHarness.StartAsync();
 
-        var created = await h.Store.CreateRequestAsync(Request());
+        var created = await CreateAsync(h.Store, Request());
 
-        var row = h.Requests.Records.Single(r => r.Id == created.Id);
+        var row = Row(h, created);
         var service = h.Table("Services").Find("Name", "Code Review")!;
         Assert.Equal([service.Id], row.Fields["Service"]!.AsArray().Select(n => n!.GetValue<string>()));
         Assert.Equal(["C#", "SQL"], row.Fields["Skillsets Requested"]!.AsArray()
@@ -227,16 +225,16 @@ public sealed class AirtableMentorshipStoreTests
     {
         await using var h = await FakeAirtableHarness.StartAsync();
         await h.Store.SaveMentorAsync(Profile("UMENTOR01"), T0);
-        var request = await h.Store.CreateRequestAsync(Request());
+        var request = await CreateAsync(h.Store, Request());
 
-        await h.Store.TryClaimAsync(request.Id, "UMENTOR01", T0.AddHours(1));
-        var claimed = h.Requests.Records.Single(r => r.Id == request.Id);
+        await h.Store.TryClaimAsync(request.Reference, "UMENTOR01", T0.AddHours(1));
+        var claimed = Row(h, request);
         Assert.True(claimed.Fields["Claimed"]!.GetValue<bool>());
         Assert.Equal("Mentor UMENTOR01", claimed.Text("Claimed By"));
         Assert.Equal("2025-03-03T10:00:00.000Z", claimed.Text("Claimed On"));
 
-        await h.Store.TryReleaseAsync(request.Id, "UMENTOR01", "UMENTOR01", T0.AddHours(2));
-        var released = h.Requests.Records.Single(r => r.Id == request.Id);
+        await h.Store.TryReleaseAsync(request.Reference, "UMENTOR01", "UMENTOR01", T0.AddHours(2));
+        var released = Row(h, request);
         Assert.False(released.Fields.ContainsKey("Claimed"));
         Assert.False(released.Fields.ContainsKey("Claimed By"));
         Assert.Equal("Mentor UMENTOR01", released.Text("Reset By"));
@@ -248,13 +246,13 @@ public sealed class AirtableMentorshipStoreTests
     public async Task ARowPybotClaimed_WithoutAStatus_CannotBeClaimedAgain()
     {
         await using var h = await FakeAirtableHarness.StartAsync();
-        var legacy = h.Requests.Insert(new JsonObject { ["Claimed"] = true, ["Claimed By"] = "someone@example.org", ["Additional Details"] = "old request" });
+        h.Requests.Insert(new JsonObject { ["Reference"] = "R-900", ["Claimed"] = true, ["Claimed By"] = "someone@example.org", ["Additional Details"] = "old request" });
 
-        var outcome = await h.Store.TryClaimAsync(legacy.Id, "UMENTOR01", T0);
+        var outcome = await h.Store.TryClaimAsync("R-900", "UMENTOR01", T0);
 
-        Assert.Equal(ClaimResult.AlreadyClaimed, outcome.Result);
-        Assert.Equal(RequestStatus.Claimed, outcome.Request!.Status);
-        Assert.Equal(legacy.Id, outcome.Request.Reference);
+        Assert.Equal(Refusal.AlreadyClaimed, outcome!.Refused);
+        Assert.Equal(RequestStatus.Claimed, outcome.Current.Request.Status);
+        Assert.Equal("R-900", outcome.Current.Reference);
     }
 
     [Fact]
@@ -314,8 +312,8 @@ public sealed class AirtableMentorshipStoreTests
         await using var h = await FakeAirtableHarness.StartAsync(storeOptions: names);
 
         await h.Store.SaveMentorAsync(Profile("UMENTOR01"), T0);
-        var request = await h.Store.CreateRequestAsync(Request());
-        Assert.Equal(ClaimResult.Claimed, (await h.Store.TryClaimAsync(request.Id, "UMENTOR01", T0)).Result);
+        var request = await CreateAsync(h.Store, Request());
+        Assert.True((await h.Store.TryClaimAsync(request.Reference, "UMENTOR01", T0))!.Applied);
 
         Assert.Equal("UMENTOR01", h.Table("Volunteers").Records.Single().Text("Slack ID"));
         var row = h.Table("Requests 2025").Records.Single();
@@ -334,12 +332,12 @@ public sealed class AirtableMentorshipStoreTests
         // Each injected 429 starts a penalty during which every request in flight is refused too: three rounds of refusals.
         h.Fake.FailNext(3, HttpStatusCode.TooManyRequests);
 
-        var created = await Task.WhenAll(Enumerable.Range(1, 30).Select(i => Task.Run(() => h.Store.CreateRequestAsync(Request($"UMENTEE{i:D2}")))));
+        var created = await Task.WhenAll(Enumerable.Range(1, 30).Select(i => Task.Run(() => CreateAsync(h.Store, Request($"UMENTEE{i:D2}")))));
 
         Assert.True(h.Fake.Calls.Count(c => c.Status == 429) >= 30, "Every request should have met at least one 429.");
         Assert.Equal(30, h.Requests.Records.Count);
         Assert.Equal(30, created.Select(r => r.Reference).Distinct().Count());
-        Assert.Equal(created.Select(r => r.Id).Order(), h.Requests.Records.Select(r => r.Id).Order());
+        Assert.Equal(created.Select(r => r.Reference).Order(), h.Requests.Records.Select(r => r.Text("Reference")).Order());
     }
 
     [Fact]
@@ -351,7 +349,7 @@ public sealed class AirtableMentorshipStoreTests
         h.Fake.FailNext(6, HttpStatusCode.BadGateway, afterWrite: true);
         h.Fake.FailNext(4, HttpStatusCode.ServiceUnavailable);
 
-        var requests = Task.WhenAll(Enumerable.Range(1, 12).Select(i => Task.Run(() => h.Store.CreateRequestAsync(Request($"UMENTEE{i:D2}")))));
+        var requests = Task.WhenAll(Enumerable.Range(1, 12).Select(i => Task.Run(() => CreateAsync(h.Store, Request($"UMENTEE{i:D2}")))));
         var mentors = Task.WhenAll(Enumerable.Range(1, 6).Select(i => Task.Run(() => h.Store.SaveMentorAsync(Profile($"UMENTOR{i:D2}"), T0))));
         await Task.WhenAll(requests, mentors);
 
@@ -368,7 +366,7 @@ public sealed class AirtableMentorshipStoreTests
         await h.Store.WarmUpAsync();
         h.Fake.StallNext(1);
 
-        await h.Store.CreateRequestAsync(Request());
+        await CreateAsync(h.Store, Request());
 
         Assert.Single(h.Requests.Records);
     }

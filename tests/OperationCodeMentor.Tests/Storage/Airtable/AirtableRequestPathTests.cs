@@ -1,6 +1,6 @@
 using System.Net;
 using OperationCodeMentor.Features.RequestMentor;
-using OperationCodeMentor.Features.Requests;
+using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Tests.Fakes;
 
 namespace OperationCodeMentor.Tests.Storage.Airtable;
@@ -11,14 +11,6 @@ namespace OperationCodeMentor.Tests.Storage.Airtable;
 /// </summary>
 public sealed class AirtableRequestPathTests
 {
-    private static Dictionary<string, string?> OnAirtable(FakeAirtableHarness airtable) => new()
-    {
-        ["Airtable:ApiKey"] = FakeAirtable.Token,
-        ["Airtable:BaseId"] = FakeAirtableHarness.BaseId,
-        ["Airtable:ApiBaseUrl"] = airtable.Fake.ApiBaseUrl,
-        ["Airtable:RequestsPerSecond"] = "1000",
-    };
-
     private static HttpRequestMessage Submission(MentorBot bot, string mentee) => bot.Requests.Interaction(SlackRequests.ViewSubmission(
         RequestModal.CallbackId, mentee,
         (RequestModal.ServiceBlock, new SlackRequests.Selected("Code Review")),
@@ -30,7 +22,7 @@ public sealed class AirtableRequestPathTests
     public async Task AMentorRequest_CostsNoRequestToOpen_AndOneReadAndOneWriteToSubmit()
     {
         await using var airtable = await FakeAirtableHarness.StartAsync();
-        await using var bot = await MentorBot.StartAsync(OnAirtable(airtable));
+        await using var bot = await MentorBot.StartAsync(airtable.BotSettings());
         await bot.VolunteerAsync("UMENTOR1", ["Python"]);
         airtable.Fake.ClearCalls();
 
@@ -56,16 +48,16 @@ public sealed class AirtableRequestPathTests
     public async Task TheClaimButton_OnACardPostedBeforeItsRequestWasStored_ClaimsThatRequest()
     {
         await using var airtable = await FakeAirtableHarness.StartAsync();
-        await using var bot = await MentorBot.StartAsync(OnAirtable(airtable));
+        await using var bot = await MentorBot.StartAsync(airtable.BotSettings());
         await bot.VolunteerAsync("UMENTOR1", ["Python"]);
         await bot.SendAsync(Submission(bot, "UMENTEE1"));
         var card = Assert.Single(bot.Slack.Messages, m => m.Channel == MentorBot.MentorsChannelId);
         var reference = Assert.Single(airtable.Requests.Records).Text("Reference")!;
 
         var button = card.Body["blocks"]!.AsArray().SelectMany(b => b!["elements"]?.AsArray() ?? [])
-            .Single(e => e!["action_id"]?.ToString() == RequestCard.ClaimActionId)!;
+            .Single(e => e!["action_id"]?.ToString() == RequestButtons.Claim)!;
         Assert.Equal(reference, button["value"]!.ToString());
-        await bot.SendAsync(bot.Requests.Interaction(SlackRequests.BlockAction(RequestCard.ClaimActionId, reference, "UMENTOR1", MentorBot.MentorsChannelId, card.Ts)));
+        await bot.SendAsync(bot.Requests.Interaction(SlackRequests.BlockAction(RequestButtons.Claim, reference, "UMENTOR1", MentorBot.MentorsChannelId, card.Ts)));
 
         var record = Assert.Single(airtable.Requests.Records);
         Assert.Equal(("claimed", "UMENTOR1"), (record.Text("Status"), record.Text("Claimed By Slack ID")));

@@ -17,7 +17,7 @@ public sealed class AirtableSchemaSetupTests
         var (h, setup) = await StartAsync();
         await using var _ = h;
 
-        var problems = await setup.CheckAsync();
+        var problems = (await setup.CheckAsync()).Problems;
 
         Assert.Equal(["Skillsets", "Services", "Affiliations", "Mentors", "Mentor Requests"],
             problems.Select(p => p.Message.Split('"')[1]));
@@ -29,9 +29,9 @@ public sealed class AirtableSchemaSetupTests
     {
         var (h, setup) = await StartAsync();
         await using var _ = h;
-        h.Base.LayOutLikePybot();
+        h.Base.LayOutLikeOperationCode();
 
-        var missing = (await setup.CheckAsync()).Select(p => p.Message).ToList();
+        var missing = (await setup.CheckAsync()).Problems.Select(p => p.Message).ToList();
 
         Assert.Equal(
         [
@@ -72,6 +72,30 @@ public sealed class AirtableSchemaSetupTests
             "Table \"Mentor Requests\" lacks field \"Feedback\" (single line text; Airtable:Fields:Requests:Feedback).",
             "Table \"Mentor Requests\" lacks field \"Feedback By Slack ID\" (single line text; Airtable:Fields:Requests:FeedbackBySlackId).",
             "Table \"Mentor Requests\" lacks field \"Feedback At\" (date and time; Airtable:Fields:Requests:FeedbackAt).",
+            "Table \"Mentor Requests\" lacks field \"Last Change\" (single line text; Airtable:Fields:Requests:LastChange).",
+            "Table \"Mentor Requests\" lacks field \"Conversation ID\" (single line text; Airtable:Fields:Requests:ConversationId).",
+            "Table \"Mentor Requests\" lacks field \"Conversation Opened At\" (date and time; Airtable:Fields:Requests:ConversationOpenedAt).",
+            "Table \"Mentor Requests\" lacks field \"Session At\" (date and time; Airtable:Fields:Requests:SessionAt).",
+            "Table \"Mentor Requests\" lacks field \"Session Time First Set At\" (date and time; Airtable:Fields:Requests:TimeFirstSetAt).",
+            "Table \"Mentor Requests\" lacks field \"Session Reminder Sent At\" (date and time; Airtable:Fields:Requests:ReminderSentAt).",
+            "Table \"Mentor Requests\" lacks field \"Contact Attempts\" (number; Airtable:Fields:Requests:ContactAttempts).",
+            "Table \"Mentor Requests\" lacks field \"First Contact Attempt At\" (date and time; Airtable:Fields:Requests:FirstContactAttemptAt).",
+            "Table \"Mentor Requests\" lacks field \"Last Contact Attempt At\" (date and time; Airtable:Fields:Requests:LastContactAttemptAt).",
+            "Table \"Mentor Requests\" lacks field \"Contact Lost At\" (date and time; Airtable:Fields:Requests:ContactLostAt).",
+            "Table \"Mentor Requests\" lacks field \"On Hold Until\" (date and time; Airtable:Fields:Requests:OnHoldUntil).",
+            "Table \"Mentor Requests\" lacks field \"On Hold By Slack ID\" (single line text; Airtable:Fields:Requests:OnHoldBySlackId).",
+            "Table \"Mentor Requests\" lacks field \"Resumed At\" (date and time; Airtable:Fields:Requests:ResumedAt).",
+            "Table \"Mentor Requests\" lacks field \"Session Covered\" (long text; Airtable:Fields:Requests:SessionCovered).",
+            "Table \"Mentor Requests\" lacks field \"Session Goals\" (long text; Airtable:Fields:Requests:SessionGoals).",
+            "Table \"Mentor Requests\" lacks field \"Follow-up Wanted\" (single line text; Airtable:Fields:Requests:FollowUpWanted).",
+            "Table \"Mentor Requests\" lacks field \"Notes for Coordinators\" (long text; Airtable:Fields:Requests:NotesForCoordinators).",
+            "Table \"Mentor Requests\" lacks field \"Reported By Slack ID\" (single line text; Airtable:Fields:Requests:ReportedBySlackId).",
+            "Table \"Mentor Requests\" lacks field \"Reported At\" (date and time; Airtable:Fields:Requests:ReportedAt).",
+            "Table \"Mentor Requests\" lacks field \"Rating\" (number; Airtable:Fields:Requests:Rating).",
+            "Table \"Mentor Requests\" lacks field \"Rating Comment\" (long text; Airtable:Fields:Requests:RatingComment).",
+            "Table \"Mentor Requests\" lacks field \"Rated At\" (date and time; Airtable:Fields:Requests:RatedAt).",
+            "Table \"Mentor Requests\" lacks field \"Preferred Mentor Slack ID\" (single line text; Airtable:Fields:Requests:PreferredMentorSlackId).",
+            "Table \"Mentor Requests\" lacks field \"Offer Ended At\" (date and time; Airtable:Fields:Requests:OfferEndedAt).",
         ], missing);
     }
 
@@ -80,14 +104,14 @@ public sealed class AirtableSchemaSetupTests
     {
         var (h, setup) = await StartAsync();
         await using var _ = h;
-        h.Base.LayOutLikePybot();
+        h.Base.LayOutLikeOperationCode();
         var before = h.Base.Tables.Sum(t => t.Fields.Count);
 
         var created = await setup.InitAsync();
 
-        Assert.Equal(37, created.Count);
-        Assert.Equal(before + 37, h.Base.Tables.Sum(t => t.Fields.Count));
-        Assert.Empty(await setup.CheckAsync());
+        Assert.Equal(61, created.Count);
+        Assert.Equal(before + 61, h.Base.Tables.Sum(t => t.Fields.Count));
+        Assert.Empty((await setup.CheckAsync()).Problems);
         Assert.Empty(await setup.InitAsync());
         Assert.Equal(["open", "claimed", "completed", "cancelled"], h.Requests.Field("Status")!.Choices);
     }
@@ -100,7 +124,7 @@ public sealed class AirtableSchemaSetupTests
 
         await setup.InitAsync();
 
-        Assert.Empty(await setup.CheckAsync());
+        Assert.Empty((await setup.CheckAsync()).Problems);
         Assert.Equal("Reference", h.Requests.Fields[0].Name);
         Assert.Equal(h.Table("Services").Id, h.Requests.Field("Service")!.Options!["linkedTableId"]!.GetValue<string>());
         // A follow-up request links to the one it follows, in the same table.
@@ -114,14 +138,15 @@ public sealed class AirtableSchemaSetupTests
         await using var _ = h;
         await setup.InitAsync();
         h.Requests.Fields.Remove(h.Requests.Field("Service")!);
-        h.Requests.AddField("Service", "singleLineText", null);
+        h.Requests.AddField("Service", "checkbox", null);
         var status = h.Requests.Field("Status")!;
         status.Options!["choices"]!.AsArray().RemoveAt(3);
 
-        var problems = await setup.CheckAsync();
+        var problems = (await setup.CheckAsync()).Problems;
 
         Assert.Equal(2, problems.Count);
-        Assert.Contains(problems, p => p.Message.Contains("\"Service\": it is a singleLineText field; the bot needs a link to records in \"Services\"", StringComparison.Ordinal) && !p.Creatable);
-        Assert.Contains(problems, p => p.Message.Contains("lacks the option \"cancelled\"", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Message.Contains(
+            "\"Service\": it is a checkbox field; the bot can use a link to \"Services\", a single select, a multiple select, or text", StringComparison.Ordinal) && !p.Creatable);
+        Assert.Contains(problems, p => p.Message.Contains("lacking the option \"cancelled\"", StringComparison.Ordinal));
     }
 }

@@ -1,3 +1,5 @@
+using OperationCodeMentor.Mentorship;
+using OperationCodeMentor.Tests.Fakes;
 using Microsoft.Data.Sqlite;
 using OperationCodeMentor.Storage;
 using OperationCodeMentor.Storage.Sqlite;
@@ -23,7 +25,7 @@ public sealed class SqliteMentorshipStoreContractTests : MentorshipStoreContract
     [Fact]
     public async Task ReserveRequestNumber_WithTheCounterRowGone_StartsAfterTheHighestRequest()
     {
-        var last = await Store.CreateRequestAsync(NewRequest());
+        var last = await CreateAsync(NewRequest());
         using (var c = new SqliteConnection($"Data Source={_path}"))
         {
             c.Open();
@@ -34,18 +36,38 @@ public sealed class SqliteMentorshipStoreContractTests : MentorshipStoreContract
 
         Assert.Equal("R-1001", last.Reference);
         Assert.Equal(1002, await Store.ReserveRequestNumberAsync());
-        Assert.Equal("R-1003", (await Store.CreateRequestAsync(NewRequest("UMENTEE02"))).Reference);
+        Assert.Equal("R-1003", (await CreateAsync(NewRequest("UMENTEE02"))).Reference);
     }
 
     [Fact]
     public async Task CreateRequest_WithANumberAlreadyStoredAndNoSubmissionKey_SaysSo()
     {
-        var first = await Store.CreateRequestAsync(NewRequest());
+        var first = await CreateAsync(NewRequest());
 
-        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => Store.CreateRequestAsync(NewRequest("UMENTEE02") with { Number = 1001 }));
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => CreateAsync(NewRequest("UMENTEE02") with { Number = 1001 }));
 
         Assert.Equal("R-1001", first.Reference);
         Assert.Contains("R-1001 is already stored", e.Message);
+    }
+
+    /// <summary>The database, not a lock in this process, settles a race: the loser reads again and is decided anew.</summary>
+    [Fact]
+    public async Task ChangeRequest_WhenAnotherWriterGotInBetween_DecidesAgainOnWhatItWrote()
+    {
+        var id = (await CreateAsync(NewRequest())).Reference;
+        var asked = 0;
+
+        var decision = await Store.ChangeRequestAsync(id, t =>
+        {
+            // The first time it is asked, another writer claims the request under its feet.
+            if (Interlocked.Increment(ref asked) == 1)
+                Store.TryClaimAsync(id, "UMENTOR02", T0).GetAwaiter().GetResult();
+            return RequestLifecycle.Decide(t, new Actor("UMENTOR01"), new RequestCommand.Claim(StoreChanges.Available("UMENTOR01")), T0.AddMinutes(1));
+        });
+
+        Assert.Equal(2, asked);
+        Assert.Equal(Refusal.AlreadyClaimed, decision!.Refused);
+        Assert.Equal("UMENTOR02", (await Store.GetRequestAsync(id))!.Request.ClaimedBy);
     }
 
     [Fact]

@@ -1,0 +1,104 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using OperationCodeMentor.Reliability;
+using OperationCodeMentor.Slack;
+
+namespace OperationCodeMentor.Features.Shared;
+
+/// <summary>
+/// The messages one piece of durable work sends, each exactly once however often the work is replayed. Before a message
+/// goes out, the intent is written to the work's progress; once Slack answers, its <c>ts</c> is. A replay that finds an
+/// intent without an answer (the process died, or the answer was lost) reads the conversation back for the message's
+/// marker (the first block's <c>block_id</c>) and posts only if it is not there. Calls that leave nothing to read back
+/// (an ephemeral reply, a response URL, a redraw) are recorded once answered; one cut off in that instant may repeat.
+/// </summary>
+public sealed class Outbox
+{
+    private readonly SlackApiClient _slack;
+    private readonly IDictionary<string, string?> _sent;
+    private readonly Func<CancellationToken, Task> _save;
+    private readonly string _prefix;
+    private readonly DateTimeOffset _since;
+
+    /// <param name="sent">Where the work keeps what it sent (part of its progress): a name to the message's ts, or null for an intent.</param>
+    /// <param name="save">Writes the work's progress to disk.</param>
+    public Outbox(SlackApiClient slack, Job job, IDictionary<string, string?> sent, Func<CancellationToken, Task> save)
+    {
+        _slack = slack;
+        _sent = sent;
+        _save = save;
+        _since = job.CreatedAt;
+        _prefix = "w" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(job.Key)))[..16] + "-";
+    }
+
+    /// <summary>Whether the message under this name went out (now or in an earlier attempt).</summary>
+    public bool HasSent(string name) => _sent.TryGetValue(name, out var ts) && ts is not null;
+
+    /// <summary>Posts to a conversation (or a thread in it) once; answers the message's ts.</summary>
+    public async Task<string> PostAsync(string name, string channel, string text, JsonArray? blocks = null, string? threadTs = null,
+        bool broadcast = false, CancellationToken ct = default)
+    {
+        if (_sent.TryGetValue(name, out var done) && done is not null) return done;
+        var marked = Mark(name, text, blocks, out var marker);
+        if (_sent.ContainsKey(name)
+            && await _slack.FindMarkedMessageAsync(channel, threadTs, marker, _since, ct).ConfigureAwait(false) is { } found)
+            return await RecordAsync(name, found, ct).ConfigureAwait(false);
+        await RecordAsync(name, null, ct).ConfigureAwait(false);
+        // A time-out may hide a post that went through: a replay reads back rather than posting blindly.
+        var body = new JsonObject { ["channel"] = channel, ["text"] = text, ["blocks"] = marked, ["unfurl_links"] = false };
+        if (threadTs is not null) body["thread_ts"] = threadTs;
+        if (broadcast) body["reply_broadcast"] = true;
+        var answer = await _slack.CallAsync("chat.postMessage", body, ct, SlackRetry.OnlyIfNotSent).ConfigureAwait(false);
+        return await RecordAsync(name, answer["ts"]?.ToString() ?? "", ct).ConfigureAwait(false);
+    }
+
+    /// <summary>A direct message from the bot to one person, once.</summary>
+    public async Task<string> DmAsync(string name, string userId, string text, JsonArray? blocks = null, CancellationToken ct = default)
+    {
+        if (_sent.TryGetValue(name, out var done) && done is not null) return done;
+        var channel = await _slack.OpenDmAsync(userId, ct).ConfigureAwait(false);
+        return await PostAsync(name, channel, text, blocks, ct: ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Redraws a message once (a redraw can always be repeated, but a replay must not undo a later one).</summary>
+    public Task UpdateAsync(string name, string channel, string ts, string text, JsonArray? blocks, CancellationToken ct = default) =>
+        OnceAsync(name, () => _slack.UpdateMessageAsync(channel, ts, text, blocks, ct), ct);
+
+    /// <summary>Tells one person privately where they clicked (or by DM, with no channel), once.</summary>
+    public Task TellAsync(string name, string? channel, string userId, string text, CancellationToken ct = default) =>
+        channel is null
+            ? DmAsync(name, userId, text, ct: ct)
+            : OnceAsync(name, () => _slack.PostEphemeralAsync(channel, userId, text, ct: ct), ct);
+
+    /// <summary>Answers through an interaction's or command's response URL, once.</summary>
+    public Task RespondAsync(string name, string responseUrl, JsonObject message, CancellationToken ct = default) =>
+        OnceAsync(name, () => _slack.RespondAsync(responseUrl, message, ct), ct);
+
+    /// <summary>Any other call that leaves nothing to read back: done once it has answered.</summary>
+    public async Task OnceAsync(string name, Func<Task> call, CancellationToken ct)
+    {
+        if (_sent.TryGetValue(name, out var done) && done is not null) return;
+        await call().ConfigureAwait(false);
+        await RecordAsync(name, "", ct).ConfigureAwait(false);
+    }
+
+    private async Task<string> RecordAsync(string name, string? ts, CancellationToken ct)
+    {
+        _sent[name] = ts;
+        await _save(ct).ConfigureAwait(false);
+        return ts ?? "";
+    }
+
+    /// <summary>The blocks with the message's marker as the first block's ID (one the message already carries is kept).</summary>
+    private JsonArray Mark(string name, string text, JsonArray? blocks, out string marker)
+    {
+        var marked = blocks is { Count: > 0 }
+            ? BlockKit.Blocks(blocks.OfType<JsonObject>().Select(b => (JsonObject)b.DeepClone()))
+            : BlockKit.Blocks([BlockKit.Section(text)]);
+        var first = (JsonObject)marked[0]!;
+        marker = first["block_id"]?.ToString() ?? _prefix + name;
+        first["block_id"] = marker;
+        return marked;
+    }
+}

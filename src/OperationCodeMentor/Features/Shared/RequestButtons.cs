@@ -1,0 +1,45 @@
+using System.Text.Json.Nodes;
+using OperationCodeMentor.Mentorship;
+using OperationCodeMentor.Slack;
+
+namespace OperationCodeMentor.Features.Shared;
+
+/// <summary>
+/// The buttons that appear on the messages several features send (the channel card, the follow-up DMs, App Home), and
+/// their action IDs. Each ID is handled by one feature, whose handler names it as its own (<c>ClaimAction.Id</c> is
+/// <see cref="Claim"/>); they are declared here so the messages can carry them without depending on that feature. Every
+/// button's value is the request's reference.
+/// </summary>
+public static class RequestButtons
+{
+    public const string Claim = "claim_request";
+    public const string Release = "release_request";
+    public const string SessionDone = "session_done";
+    public const string Cancel = "cancel_request";
+    public const string FeedbackHelped = "feedback_helped";
+    public const string FeedbackAnotherMentor = "feedback_another_mentor";
+    public const string Assign = "admin_assign";
+    public const string AskDetails = "admin_ask_details";
+    public const string Close = "admin_close";
+    public const string QueuePage = "admin_open_page";
+
+    /// <summary>The Claim button, on the card, on every bump in its thread, and on a mentor's App Home.</summary>
+    public static JsonObject ClaimButton(MentorRequest r) => BlockKit.Button("Claim", Claim, r.Reference, "primary");
+
+    /// <summary>The Release button, on a claimed card and wherever the claimer or a coordinator is asked about the claim.</summary>
+    public static JsonObject ReleaseButton(MentorRequest r) => BlockKit.Button("Release", Release, r.Reference);
+
+    public static JsonObject SessionDoneButton(MentorRequest r) => BlockKit.Button("Session done", SessionDone, r.Reference, "primary");
+
+    /// <summary>The mentee's Cancel, on the confirmation of their request and on the updates about it.</summary>
+    public static JsonObject CancelButton(string reference)
+    {
+        var button = BlockKit.Button("Cancel my request", Cancel, reference);
+        button["confirm"] = BlockKit.Confirm("Cancel this request?", $"Mentors will no longer see {reference}. You can ask again any time with /mentor.", "Cancel it", "Keep it");
+        return button;
+    }
+
+    public static JsonObject FeedbackActions(MentorRequest r) => BlockKit.Actions("feedback_actions",
+        BlockKit.Button("It helped", FeedbackHelped, r.Reference, "primary"),
+        BlockKit.Button("I'd like another mentor", FeedbackAnotherMentor, r.Reference));
+}

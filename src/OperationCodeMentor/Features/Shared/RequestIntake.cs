@@ -1,0 +1,295 @@
+using System.Text.Json.Nodes;
+using OperationCodeMentor.Mentorship;
+using OperationCodeMentor.Reliability;
+using OperationCodeMentor.Slack;
+using OperationCodeMentor.Storage;
+
+namespace OperationCodeMentor.Features.Shared;
+
+/// <summary>A request on its way in: a mentee's submitted form, or a re-pair after a session.</summary>
+public sealed record IntakeRequest(
+    string MenteeSlackId,
+    string? MenteeName,
+    string Service,
+    IReadOnlyList<string> Skills,
+    string Details,
+    string Affiliation,
+    DateTimeOffset CreatedAt)
+{
+    /// <summary>For a mentee who asked for another mentor after a session: the request this one follows.</summary>
+    public string? FollowUpOf { get; init; }
+
+    /// <summary>The mentor of that session, who is not mentioned this time.</summary>
+    public string? EarlierMentor { get; init; }
+
+    /// <summary>Where the mentee asked for another mentor, to answer them there.</summary>
+    public string? AnswerChannel { get; init; }
+}
+
+/// <summary>How far a request has come in: each stage is on disk before the next side effect.</summary>
+public enum IntakeStage
+{
+    Received,
+
+    /// <summary>It has its reference.</summary>
+    Numbered,
+
+    /// <summary>Its card is in the channel, or Slack could not take it (it is then stored without one).</summary>
+    Posted,
+
+    /// <summary>It is in the store, with its card when it has one.</summary>
+    Stored,
+
+    /// <summary>The mentee has been told.</summary>
+    Confirmed,
+}
+
+/// <summary>What the intake does next.</summary>
+public enum IntakeStep
+{
+    Reserve,
+    PostCard,
+    Store,
+    PostCardLate,
+    Confirm,
+    Done,
+}
+
+/// <summary>The typed progress of a request's intake.</summary>
+/// <param name="PostRefused">Slack refused the channel for good (the bot is not in it): the follow-up sweep posts the request in full instead.</param>
+public sealed record IntakeProgress(
+    IntakeStage Stage = IntakeStage.Received,
+    long? Number = null,
+    RequestPost? Post = null,
+    bool PostRefused = false,
+    bool DelayNoticed = false)
+{
+    /// <summary>What went to Slack (<see cref="Outbox"/>): a replay reads back before posting the card or the confirmation again.</summary>
+    public Dictionary<string, string?> Sent { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>The next step, from the stage alone; the same progress always gives the same step.</summary>
+    public static IntakeStep Next(IntakeProgress p) => p.Stage switch
+    {
+        IntakeStage.Received => IntakeStep.Reserve,
+        IntakeStage.Numbered => IntakeStep.PostCard,
+        IntakeStage.Posted => IntakeStep.Store,
+        // Stored while Slack was failing: post its card now, once.
+        IntakeStage.Stored when p.Post is null && !p.PostRefused => IntakeStep.PostCardLate,
+        IntakeStage.Stored => IntakeStep.Confirm,
+        _ => IntakeStep.Done,
+    };
+
+    /// <summary>Progress recorded by the version that kept a bag of flags, so a request acknowledged before an upgrade still comes in.</summary>
+    internal static IntakeProgress FromFlags(JsonObject old)
+    {
+        var p = new IntakeProgress(IntakeStage.Received, DelayNoticed: old["delayNoticed"] is not null);
+        if (old["number"]?.GetValue<long>() is { } n) p = p with { Stage = IntakeStage.Numbered, Number = n };
+        if (old["posting"] is not null) p.Sent["card"] = null;
+        // It may be stored: storing again by its submission key finds it instead of adding a second one.
+        if (old["creating"] is not null || old["requestId"] is not null) p = p with { Stage = IntakeStage.Posted };
+        if (old["confirmed"] is not null) p = p with { Stage = IntakeStage.Confirmed };
+        return p;
+    }
+}
+
+/// <summary>
+/// Takes an acknowledged request the rest of the way, as durable work in the intake's one lane, so requests are numbered,
+/// posted and confirmed in the order they came: number it, post its card, store it together with where the card is (one
+/// write), and tell the mentee. Posting before storing makes the request one write to the store, not two; if Slack is
+/// failing, the request is stored at once without a card, so coordinators see it, and the card follows when Slack
+/// recovers. Only the intake hands out numbers, one request at a time, which is what lets a store that numbers in memory
+/// (Airtable) never hand out one twice.
+/// </summary>
+public sealed partial class RequestIntake(
+    IMentorshipStore store,
+    RequestChanges changes,
+    CardPoster poster,
+    People people,
+    SlackApiClient slack,
+    TimeProvider clock,
+    ILogger<RequestIntake> log) : IJobHandler
+{
+    public const string KindName = "submit-request";
+
+    /// <summary>Every request comes in through one lane.</summary>
+    public const string Lane = "intake";
+
+    /// <summary>How long a request may be held up before its mentee hears it is safe and only delayed.</summary>
+    internal static readonly TimeSpan DelayNoticeAfter = TimeSpan.FromMinutes(1);
+
+    public string Kind => KindName;
+
+    /// <summary>One key per modal: Slack sends the same view again on a double submission or a redelivery.</summary>
+    public static string KeyFor(string viewId) => "request-view:" + viewId;
+
+    /// <summary>The work for a submitted form.</summary>
+    public static DurableWork Submission(string viewId, IntakeRequest request, string origin) =>
+        DurableWork.Of(KindName, KeyFor(viewId), Lane, request, request.MenteeSlackId, origin);
+
+    /// <summary>The work for a re-pair: one per request it follows, however often the mentee answers.</summary>
+    public static DurableWork RePair(IntakeRequest request, string origin) =>
+        DurableWork.Of(KindName, "follow-up-of:" + request.FollowUpOf, Lane, request, request.MenteeSlackId, origin);
+
+    public async Task RunAsync(JobContext job, CancellationToken ct)
+    {
+        var request = job.Payload<IntakeRequest>();
+        var progress = job.Job.Progress.Count > 0 && job.Job.Progress["stage"] is null
+            ? IntakeProgress.FromFlags(job.Job.Progress)
+            : job.Progress(new IntakeProgress());
+        var outbox = new Outbox(slack, job.Job, progress.Sent, c => job.SaveAsync(progress, c));
+        async Task Save(IntakeProgress next)
+        {
+            progress = next;
+            await job.SaveAsync(progress, ct).ConfigureAwait(false);
+        }
+        await NoticeDelayAsync(job, request, progress, p => Save(p), ct).ConfigureAwait(false);
+
+        TrackedRequest? stored = null;
+        for (var step = IntakeProgress.Next(progress); step != IntakeStep.Done; step = IntakeProgress.Next(progress))
+        {
+            using var scope = progress.Number is { } n ? log.BeginRequestScope(RequestReference.Format(n)) : null;
+            switch (step)
+            {
+                case IntakeStep.Reserve:
+                    await Save(progress with { Stage = IntakeStage.Numbered, Number = await store.ReserveRequestNumberAsync(ct).ConfigureAwait(false) }).ConfigureAwait(false);
+                    break;
+
+                case IntakeStep.PostCard:
+                    var draft = New(request, progress, job.Job.Key).AsOpen();
+                    try
+                    {
+                        var mentioned = await poster.MentionsAsync(draft, Exclude(request), ct).ConfigureAwait(false);
+                        var post = await poster.PostAsync(outbox, draft, mentioned, Note(request), ct).ConfigureAwait(false);
+                        await Save(progress with { Stage = IntakeStage.Posted, Post = post }).ConfigureAwait(false);
+                    }
+                    catch (SlackApiException e) when (e.IsRefusal && !e.IsAuthProblem)
+                    {
+                        // Slack said no about this channel (not_in_channel, channel_not_found): retrying now would hold up
+                        // every request behind this one. The request is stored, and the follow-up sweep posts it in full.
+                        LogPostRefused(log, draft.Reference, e.Error, SlackErrors.Advice(e.Error));
+                        await Save(progress with { Stage = IntakeStage.Posted, PostRefused = true }).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (!ct.IsCancellationRequested)
+                    {
+                        // Slack is failing: store the request anyway, so coordinators see it; its card follows when Slack recovers.
+                        LogPostFailed(log, draft.Reference, e.Message);
+                        await Save(progress with { Stage = IntakeStage.Posted }).ConfigureAwait(false);
+                    }
+                    break;
+
+                case IntakeStep.Store:
+                    stored = await store.CreateRequestAsync(New(request, progress, job.Job.Key), ct).ConfigureAwait(false);
+                    // Stored by an earlier attempt that got further: what it recorded of the card counts.
+                    await Save(progress with { Stage = IntakeStage.Stored, Post = progress.Post ?? PostOf(stored.Request) }).ConfigureAwait(false);
+                    break;
+
+                case IntakeStep.PostCardLate:
+                    stored ??= await store.GetRequestAsync(RequestReference.Format(progress.Number!.Value), ct).ConfigureAwait(false)
+                        ?? throw new PermanentJobFailure($"Request {RequestReference.Format(progress.Number!.Value)} of {job.Job.Key} is no longer in the store.");
+                    try
+                    {
+                        var mentioned = await poster.MentionsAsync(stored.Request, Exclude(request), ct).ConfigureAwait(false);
+                        var late = await poster.PostAsync(outbox, stored.Request, mentioned, Note(request), ct).ConfigureAwait(false);
+                        await changes.ApplyAsync(stored.Reference, Actor.Bot, new RequestCommand.RecordPost(late), changeKey: null, ct).ConfigureAwait(false);
+                        await Save(progress with { Post = late }).ConfigureAwait(false);
+                    }
+                    catch (SlackApiException e) when (e.IsRefusal && !e.IsAuthProblem)
+                    {
+                        LogPostRefused(log, stored.Reference, e.Error, SlackErrors.Advice(e.Error));
+                        await Save(progress with { PostRefused = true }).ConfigureAwait(false);
+                    }
+                    break;
+
+                case IntakeStep.Confirm:
+                    await ConfirmAsync(outbox, request, RequestReference.Format(progress.Number!.Value), ct).ConfigureAwait(false);
+                    await Save(progress with { Stage = IntakeStage.Confirmed }).ConfigureAwait(false);
+                    break;
+            }
+        }
+    }
+
+    private static NewMentorRequest New(IntakeRequest r, IntakeProgress p, string submissionKey) =>
+        new(p.Number!.Value, r.MenteeSlackId, r.MenteeName, r.Service, r.Skills, r.Details, r.Affiliation, r.CreatedAt, submissionKey)
+        {
+            Post = p.Post,
+            FollowUpOf = r.FollowUpOf,
+        };
+
+    private static RequestPost? PostOf(MentorRequest r) => r.ChannelId is { } c && r.MessageTs is { } ts ? new RequestPost(c, ts, r.MentionedMentors) : null;
+
+    private static HashSet<string>? Exclude(IntakeRequest r) => r.EarlierMentor is { } m ? new HashSet<string>(StringComparer.Ordinal) { m } : null;
+
+    // The earlier mentor is not named here: a mention would ping the one person this post is not for.
+    private static string? Note(IntakeRequest r) => r.FollowUpOf is { } earlier
+        ? $":leftwards_arrow_with_hook: Follow-up of {earlier}: after that session the mentee would like another mentor."
+        : null;
+
+    /// <summary>The mentee hears it arrived and what happens next; for a re-pair, the coordinators hear of it too.</summary>
+    private async Task ConfirmAsync(Outbox outbox, IntakeRequest r, string reference, CancellationToken ct)
+    {
+        try
+        {
+            if (r.FollowUpOf is not { } earlier)
+            {
+                var received = Received(r, reference);
+                await outbox.DmAsync("confirm", r.MenteeSlackId, received,
+                    BlockKit.Blocks([BlockKit.Section(received, "received-" + reference), BlockKit.Actions("request_actions", RequestButtons.CancelButton(reference))]),
+                    ct).ConfigureAwait(false);
+                return;
+            }
+            await outbox.TellAsync("confirm", r.AnswerChannel, r.MenteeSlackId,
+                $"Thanks for telling us. I've opened *{reference}* with the same details and shared it with other mentors; I'll DM you when one of them takes it.",
+                ct).ConfigureAwait(false);
+            foreach (var coordinator in people.Coordinators)
+            {
+                await outbox.DmAsync("coordinator-" + coordinator, coordinator,
+                    $":leftwards_arrow_with_hook: {Mrkdwn.User(r.MenteeSlackId)} would like another mentor after {earlier}" +
+                    (r.EarlierMentor is null ? "" : $" (with {Mrkdwn.User(r.EarlierMentor)})") +
+                    $". I've reopened it as {reference} in the mentors channel.", ct: ct).ConfigureAwait(false);
+            }
+        }
+        catch (SlackApiException e) when (e.IsRefusal && !e.IsAuthProblem)
+        {
+            // This person cannot be messaged; the request itself is stored and posted.
+            LogConfirmRefused(log, reference, e.Error);
+        }
+    }
+
+    /// <summary>
+    /// When the store or Slack keeps failing, tell the mentee once that their request is safe and only delayed:
+    /// a best effort, since Slack may be the thing that is down.
+    /// </summary>
+    private async Task NoticeDelayAsync(JobContext job, IntakeRequest r, IntakeProgress progress, Func<IntakeProgress, Task> save, CancellationToken ct)
+    {
+        if (job.Job.Attempts == 0 || clock.GetUtcNow() - job.Job.CreatedAt < DelayNoticeAfter || progress.DelayNoticed || progress.Stage == IntakeStage.Confirmed) return;
+        try
+        {
+            await slack.SendDmAsync(r.MenteeSlackId,
+                ":hourglass_flowing_sand: We have your mentor request, but a technical problem on our side is holding it up. " +
+                "There's nothing you need to do: it will reach our mentors as soon as the problem clears, and I'll confirm it here.", ct: ct).ConfigureAwait(false);
+            await save(progress with { DelayNoticed = true }).ConfigureAwait(false);
+        }
+        catch (SlackApiException e)
+        {
+            LogDelayNoticeFailed(log, e.Error);
+        }
+    }
+
+    private static string Received(IntakeRequest r, string reference) =>
+        $":white_check_mark: Thanks! We received your mentor request *{reference}* ({Mrkdwn.Escape(r.Service)}: {Mrkdwn.Escape(string.Join(", ", r.Skills))}).\n\n" +
+        "*What happens next:* we've shared it with mentors who have those skills. When one of them claims it, I'll DM you their name, " +
+        "and they'll reach out to set up a 30-minute session (a Slack chat, a call, or screen sharing). " +
+        "It usually takes a few days; a mentor coordinator keeps an eye on every request until it's paired.";
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Slack refused to post {Reference} to the mentors channel ({Error}); it is stored and the follow-up sweep will post it. {Advice}")]
+    private static partial void LogPostRefused(ILogger log, string reference, string error, string advice);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not post {Reference} to the mentors channel yet ({Error}); storing it now, its card follows when Slack answers")]
+    private static partial void LogPostFailed(ILogger log, string reference, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Slack refused the confirmation for {Reference} ({Error}); the request is stored and posted")]
+    private static partial void LogConfirmRefused(ILogger log, string reference, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not tell a mentee their request is delayed: {Error}")]
+    private static partial void LogDelayNoticeFailed(ILogger log, string error);
+}

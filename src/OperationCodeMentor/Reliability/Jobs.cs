@@ -1,0 +1,122 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace OperationCodeMentor.Reliability;
+
+/// <summary>What a handler hands over to be done after its acknowledgement: durably, or in memory only.</summary>
+public abstract record AfterAck;
+
+/// <summary>
+/// Work whose loss would leave someone uninformed (a submission, a claim, a release, …). It is on disk before Slack hears
+/// "ok", runs in order with the other work of its <paramref name="Lane"/> (one request, say), survives crashes and
+/// restarts, and is done once per <paramref name="Key"/>: a repeated key (a redelivery) is recognised and ignored.
+/// </summary>
+/// <param name="Actor">The Slack user whose action it is, for the log entries it writes.</param>
+/// <param name="Origin">What they did (an action ID, a callback ID), for the log entries it writes.</param>
+public sealed record DurableWork(string Kind, string Key, string Lane, JsonObject Payload, string? Actor = null, string? Origin = null) : AfterAck
+{
+    /// <summary>A typed payload, serialised the way its handler reads it back.</summary>
+    public static DurableWork Of<T>(string kind, string key, string lane, T payload, string? actor = null, string? origin = null) =>
+        new(kind, key, lane, (JsonObject)JsonSerializer.SerializeToNode(payload, JobJson.Options)!, actor, origin);
+}
+
+/// <summary>
+/// Work that only makes sense in the next moments and so is not worth a disk write: opening a modal (its trigger
+/// expires in 3 s), drawing a Home tab, reading a report. Lost in a crash, which loses nothing anyone did.
+/// </summary>
+public sealed record TransientWork(string Name, Func<CancellationToken, Task> Run) : AfterAck;
+
+/// <summary>A durable job as the queue runs it.</summary>
+public sealed class Job
+{
+    internal Job(long id, string kind, string key, string lane, string? actor, string? origin, JsonObject payload, JsonObject progress,
+        int attempts, DateTimeOffset createdAt, DateTimeOffset nextAttemptAt)
+    {
+        Id = id;
+        Kind = kind;
+        Key = key;
+        Lane = lane;
+        Actor = actor;
+        Origin = origin;
+        Payload = payload;
+        Progress = progress;
+        Attempts = attempts;
+        CreatedAt = createdAt;
+        NextAttemptAt = nextAttemptAt;
+    }
+
+    public long Id { get; }
+    public string Kind { get; }
+    public string Key { get; }
+    public string Lane { get; }
+    public string? Actor { get; }
+    public string? Origin { get; }
+    public JsonObject Payload { get; }
+
+    /// <summary>What earlier attempts recorded; written back with <see cref="JobContext.SaveAsync"/>.</summary>
+    public JsonObject Progress { get; internal set; }
+
+    /// <summary>Attempts that failed before this one.</summary>
+    public int Attempts { get; internal set; }
+
+    public DateTimeOffset CreatedAt { get; }
+    internal DateTimeOffset NextAttemptAt { get; set; }
+
+    /// <summary>When the backoff after the last failure ends; a recovery may wake the job before it.</summary>
+    internal DateTimeOffset ScheduledFor { get; set; }
+
+    /// <summary>The dependency (Slack, the store) whose outage made the last attempt fail, if any.</summary>
+    internal string? BlockedOn { get; set; }
+}
+
+/// <summary>One attempt at a job: its payload and progress, and the way to record progress durably.</summary>
+public sealed class JobContext(Job job, Func<JsonObject, CancellationToken, Task> save, Func<DurableWork, Task<bool>> enqueue)
+{
+    public Job Job => job;
+
+    /// <summary>
+    /// Records further durable work that this job leads to (a re-pair brings a new request in, say). Its key makes it
+    /// happen once however often this job is replayed.
+    /// </summary>
+    public Task<bool> EnqueueAsync(DurableWork work) => enqueue(work);
+
+    public T Payload<T>() => job.Payload.Deserialize<T>(JobJson.Options)
+        ?? throw new PermanentJobFailure($"Job {job.Key} holds no {typeof(T).Name}.");
+
+    /// <summary>The progress recorded so far, or <paramref name="fresh"/> when there is none.</summary>
+    public T Progress<T>(T fresh) => job.Progress.Count == 0 ? fresh : job.Progress.Deserialize<T>(JobJson.Options) ?? fresh;
+
+    /// <summary>
+    /// Writes the progress to disk before returning, so an intent recorded here survives a crash that
+    /// follows it, and a rerun can find out whether the side effect after it happened.
+    /// </summary>
+    public Task SaveAsync(CancellationToken ct) => save(job.Progress, ct);
+
+    /// <inheritdoc cref="SaveAsync(CancellationToken)"/>
+    public Task SaveAsync<T>(T progress, CancellationToken ct)
+    {
+        var node = (JsonObject)JsonSerializer.SerializeToNode(progress, JobJson.Options)!;
+        job.Progress = node;
+        return save(node, ct);
+    }
+}
+
+/// <summary>Does one kind of durable job. It must be safe to run again after a crash at any point.</summary>
+public interface IJobHandler
+{
+    string Kind { get; }
+
+    Task RunAsync(JobContext job, CancellationToken ct);
+}
+
+/// <summary>Thrown by a handler for a job that can never succeed; the job is set aside instead of retried.</summary>
+public sealed class PermanentJobFailure(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>How payloads and progress are written: camelCase, enums by name, so a job on disk reads well.</summary>
+public static class JobJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
+}
