@@ -22,6 +22,11 @@ public static class RequestButtons
     public const string AskDetails = "admin_ask_details";
     public const string Close = "admin_close";
     public const string QueuePage = "admin_open_page";
+    public const string SetTime = "session_set_time";
+    public const string CantReach = "contact_cant_reach";
+    public const string NoResponse = "contact_no_response";
+    public const string Rate = "feedback_rate";
+    public const string BookFollowUp = "feedback_book_follow_up";
 
     /// <summary>The Claim button, on the card, on every bump in its thread, and on a mentor's App Home.</summary>
     public static JsonObject ClaimButton(MentorRequest r) => BlockKit.Button("Claim", Claim, r.Reference, "primary");
@@ -42,4 +47,16 @@ public static class RequestButtons
     public static JsonObject FeedbackActions(MentorRequest r) => BlockKit.Actions("feedback_actions",
         BlockKit.Button("It helped", FeedbackHelped, r.Reference, "primary"),
         BlockKit.Button("I'd like another mentor", FeedbackAnotherMentor, r.Reference));
+
+    /// <summary>"We've set a time", in the pair's shared conversation: opens the date and time pickers.</summary>
+    public static JsonObject SetTimeButton(string reference) => BlockKit.Button("We've set a time", SetTime, reference, "primary");
+
+    /// <summary>The mentor's "Can't reach them": records a contact attempt and nudges the mentee.</summary>
+    public static JsonObject CantReachButton(string reference) => BlockKit.Button("Can't reach them", CantReach, reference);
+
+    /// <summary>The mentor's "No response", offered once enough contact attempts have gone unanswered.</summary>
+    public static JsonObject NoResponseButton(string reference) => BlockKit.Button("No response", NoResponse, reference, "danger");
+
+    /// <summary>The mentee's "Rate this session": opens the 1–5 rating with an optional comment.</summary>
+    public static JsonObject RateButton(string reference) => BlockKit.Button("Rate this session", Rate, reference);
 }
