@@ -203,8 +203,8 @@ public static class RequestLifecycle
                 : actor.IsCoordinator ? Close(t, actor, CoordinatorCancelReason, now) : Refusal.NotAllowed,
             RequestCommand.Reopen => !actor.IsCoordinator ? Refusal.NotAllowed
                 : r.Status != RequestStatus.Cancelled ? Refusal.NotClosed
-                : Move(t, r with { Status = RequestStatus.Open, ClaimedBy = null, ClaimedAt = null },
-                    o => o with { ClosedAt = null, ClosedBy = null, CloseReason = null, AssignedBy = null }),
+                : WithSession(Move(t, r with { Status = RequestStatus.Open, ClaimedBy = null, ClaimedAt = null },
+                    o => o with { ClosedAt = null, ClosedBy = null, CloseReason = null, AssignedBy = null }), s => Reopened(s, now)),
             RequestCommand.CompleteSession c => CompleteSession(t, actor, c, now),
             RequestCommand.RecordConversation c => actor != Actor.Bot && !actor.IsStaff ? Refusal.NotAllowed
                 : r.Status != RequestStatus.Claimed ? Refusal.NotClaimed
@@ -359,6 +359,12 @@ public static class RequestLifecycle
             },
         };
     }
+
+    /// <summary>
+    /// A reopened request waits afresh: its open ladder counts from the reopen, not from when it was first asked, so an old
+    /// request is not bumped, reported and escalated the moment it is back. A hold from before the close ends with it.
+    /// </summary>
+    private static RequestSession Reopened(RequestSession s, DateTimeOffset now) => s with { OnHoldUntil = null, OnHoldBy = null, ResumedAt = now };
 
     /// <summary>What a follow-up step changes beyond the ladder: a reminder is sent once; a hold that ran out ends.</summary>
     private static TrackedRequest StepTaken(TrackedRequest t, FollowUpStep? step, DateTimeOffset now) => step switch

@@ -31,7 +31,7 @@ public sealed record SessionReport(string Covered, IReadOnlyList<string> Goals, 
 /// <param name="ContactAttempts">"Can't reach them" presses in the current pairing.</param>
 /// <param name="ContactLostAt">When the mentor gave up after the attempts: the request ended as "contact lost".</param>
 /// <param name="OnHoldUntil">A coordinator's hold: the request leaves every ladder until then.</param>
-/// <param name="ResumedAt">When the last hold ended: the ladder of the current phase counts from here.</param>
+/// <param name="ResumedAt">When the request last came back to its ladder (a hold ended, or a coordinator reopened it): the ladder of the current phase counts from here.</param>
 /// <param name="PreferredMentor">The mentor the mentee asked for by name, offered the request first.</param>
 /// <param name="OfferEndedAt">When that offer ended (declined or timed out) and the request went to the channel.</param>
 public sealed record RequestSession(

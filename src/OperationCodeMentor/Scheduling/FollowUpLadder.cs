@@ -33,7 +33,7 @@ public static class FollowUpLadder
         switch (r.Status)
         {
             case RequestStatus.Open:
-                // A released request starts its ladder again from the release.
+                // A released request starts its ladder again from the release; a reopened one (or one whose hold ended) from then.
                 var since = Later(r.ReleasedAt ?? r.CreatedAt, session.ResumedAt);
                 if (s.BumpCount < o.MaxBumps)
                     Consider(FollowUpStep.Bump, s.LastBumpAt is { } last && s.BumpCount > 0 ? last + o.BumpEvery : since + o.FirstBumpAfter);

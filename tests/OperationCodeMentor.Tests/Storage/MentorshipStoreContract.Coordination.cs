@@ -180,6 +180,27 @@ public abstract partial class MentorshipStoreContract
     }
 
     [Fact]
+    public async Task AReopen_IsKeptAsWhenTheOpenLadderStarts_AndEndsAHoldFromBeforeTheClose()
+    {
+        var id = await OpenRequestAsync();
+        Assert.True((await Store.ApplyAsync(id, Coordinator01, new RequestCommand.Hold(T0.AddDays(5)), T0.AddHours(1)))!.Applied);
+        Assert.True((await Store.TryCloseAsync(id, "UCOORD01", "asked twice", T0.AddDays(1)))!.Applied);
+        var reopenedAt = T0.AddDays(20);
+
+        Assert.True((await Store.TryReopenAsync(id, "UCOORD01", reopenedAt))!.Applied);
+
+        var t = (await Store.GetRequestAsync(id))!;
+        Assert.Equal(reopenedAt, t.Session.ResumedAt);
+        Assert.Equal((null, null), (t.Session.OnHoldUntil, t.Session.OnHoldBy));
+        Assert.Equal(DateTimeOffset.UnixEpoch, t.FollowUp.NextActionAt);
+        Assert.Equal([id], (await Store.GetDueFollowUpsAsync(reopenedAt, 10)).Select(d => d.Reference));
+        // Planned from what the store gives back, the first bump is a day after the reopen, not 19 days overdue.
+        var schedule = new OperationCodeMentor.Scheduling.ScheduleOptions();
+        Assert.Equal(new OperationCodeMentor.Scheduling.FollowUpLadder.Due(FollowUpStep.Bump, reopenedAt + schedule.FirstBumpAfter),
+            OperationCodeMentor.Scheduling.FollowUpLadder.Next(t, schedule));
+    }
+
+    [Fact]
     public async Task GetActivity_ReportsWhatHappenedToEachRequestSinceThen()
     {
         await CreateAtAsync("UMENTEE00", T0.AddDays(-1));
