@@ -14,8 +14,8 @@ namespace OperationCodeMentor.Airtable;
 /// <summary>
 /// The bot's Airtable Web API client. Lists follow <c>offset</c> to the last page; writes go in batches of
 /// at most 10 records; every request first takes a permit from <see cref="AirtableRateLimiter"/>; 429s hold the
-/// base for 30 seconds (or Retry-After) and retry; 5xx, network faults and timeouts retry with jittered backoff;
-/// any other refusal throws <see cref="AirtableException"/> at once. The token travels only in the
+/// base for 30 seconds (or Retry-After) and retry; 5xx, network faults and timeouts retry with jittered backoff, unless
+/// queued work is already waiting out an outage of the store (<see cref="Reliability.Dependencies.IsDown"/>); any other refusal throws <see cref="AirtableException"/> at once. The token travels only in the
 /// Authorization header: it is never part of a URL, a log line or an exception.
 /// </summary>
 public sealed partial class AirtableClient
@@ -78,26 +78,19 @@ public sealed partial class AirtableClient
                 UseJitter = true,
                 Delay = o.RetryBaseDelay,
                 MaxDelay = TimeSpan.FromSeconds(60),
-                ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
-                    .Handle<HttpRequestException>()
-                    .Handle<TimeoutRejectedException>()
-                    .HandleResult(r => r.StatusCode == HttpStatusCode.TooManyRequests || (int)r.StatusCode >= 500),
+                ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome)),
                 DelayGenerator = args =>
                 {
-                    // After a 429 the rate limiter holds the whole base (see OnRetry), so the retry itself need not wait.
+                    // After a 429 the rate limiter holds the whole base (see SendAsync), so the retry itself need not wait.
                     if (args.Outcome.Result?.StatusCode == HttpStatusCode.TooManyRequests) return ValueTask.FromResult<TimeSpan?>(TimeSpan.Zero);
                     return ValueTask.FromResult(RetryAfter(args.Outcome.Result));
                 },
                 OnRetry = args =>
                 {
                     var result = args.Outcome.Result;
-                    var options = _options.CurrentValue;
-                    var wait = args.RetryDelay;
-                    if (result?.StatusCode == HttpStatusCode.TooManyRequests)
-                    {
-                        wait = RetryAfter(result) ?? options.RateLimitPenalty;
-                        _limiter.HoldUntil(options.BaseId!, _clock.GetUtcNow() + wait);
-                    }
+                    var wait = result?.StatusCode == HttpStatusCode.TooManyRequests
+                        ? RetryAfter(result) ?? _options.CurrentValue.RateLimitPenalty
+                        : args.RetryDelay;
                     var operation = args.Context.Properties.TryGetValue(OperationKey, out var op) ? op : "request";
                     var outcome = result is not null ? ((int)result.StatusCode).ToString(CultureInfo.InvariantCulture) : args.Outcome.Exception?.GetType().Name ?? "?";
                     LogRetry(_log, operation, outcome, args.AttemptNumber + 1, wait);
@@ -107,6 +100,19 @@ public sealed partial class AirtableClient
             });
         }
         return builder.Build();
+    }
+
+    /// <summary>
+    /// A 429 is always tried again once the base's penalty is over. A 5xx, a network fault or a timeout is tried again
+    /// here only while queued work is not already waiting out an outage of the store: once it is, the call fails at once
+    /// and the queue, which asks Airtable every few seconds, sends the work again the moment Airtable answers, rather
+    /// than each caller sleeping out a backoff of its own.
+    /// </summary>
+    private bool ShouldRetry(Outcome<HttpResponseMessage> outcome)
+    {
+        if (outcome.Result?.StatusCode == HttpStatusCode.TooManyRequests) return true;
+        if (_signals?.IsDown(Reliability.Dependencies.Store) == true) return false;
+        return outcome.Result is { } r ? (int)r.StatusCode >= 500 : outcome.Exception is HttpRequestException or TimeoutRejectedException;
     }
 
     private TimeSpan? RetryAfter(HttpResponseMessage? response)
@@ -283,7 +289,11 @@ public sealed partial class AirtableClient
                     using var request = new HttpRequestMessage(method, url);
                     request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", o.ApiKey);
                     if (json is not null) request.Content = new StringContent(json, Encoding.UTF8, "application/json");
-                    return await _http.SendAsync(request, token).ConfigureAwait(false);
+                    var answer = await _http.SendAsync(request, token).ConfigureAwait(false);
+                    // Airtable refuses the whole base for 30 s after a 429: hold every caller, whether or not this one tries again.
+                    if (answer.StatusCode == HttpStatusCode.TooManyRequests)
+                        _limiter.HoldUntil(o.BaseId!, _clock.GetUtcNow() + (RetryAfter(answer) ?? o.RateLimitPenalty));
+                    return answer;
                 }, ctx.CancellationToken).ConfigureAwait(false);
             }, context).ConfigureAwait(false);
         }

@@ -61,6 +61,7 @@ public sealed partial class WorkQueue : IHostedService
     private readonly string _connectionString;
     private readonly Dictionary<string, IJobHandler> _handlers;
     private readonly IReadOnlyList<IDependency> _dependencies;
+    private readonly Dependencies _signals;
     private readonly TimeProvider _clock;
     private readonly IOptions<ReliabilityOptions> _options;
     private readonly IJobScopes? _scopes;
@@ -100,6 +101,7 @@ public sealed partial class WorkQueue : IHostedService
     {
         _handlers = handlers.ToDictionary(h => h.Kind, StringComparer.Ordinal);
         _dependencies = dependencies.ToList();
+        _signals = signals;
         _clock = clock;
         _options = options;
         _scopes = scopes;
@@ -558,6 +560,8 @@ public sealed partial class WorkQueue : IHostedService
                 LogOutage(_log, dependency, wait);
             }
         }
+        // Outside the lock: from now on the clients leave retrying to the queue, which asks the dependency itself.
+        _signals.ReportDown(dependency);
     }
 
     private async Task ProbeAsync(IDependency dependency)
@@ -567,7 +571,8 @@ public sealed partial class WorkQueue : IHostedService
         try
         {
             await dependency.ProbeAsync(timeout.Token).ConfigureAwait(false);
-            Recovered(dependency.Name);
+            // Through the signal, so the clients hear it is up too (its client has usually said so already).
+            _signals.ReportAnswered(dependency.Name);
         }
         catch (Exception e) when (e is not OperationCanceledException || !_hardStop.IsCancellationRequested)
         {

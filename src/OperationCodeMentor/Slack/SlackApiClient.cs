@@ -64,7 +64,8 @@ public enum SlackRetry
 
 /// <summary>
 /// The bot's Slack Web API client: JSON or form calls to <c>{Slack:ApiBaseUrl}{method}</c> with the bot token,
-/// retried on 429 (honouring Retry-After) and on 5xx and network faults. <c>ok:false</c> answers throw
+/// retried on 429 (honouring Retry-After) and on 5xx and network faults, the latter not while queued work is waiting out
+/// an outage of Slack (<see cref="Reliability.Dependencies.IsDown"/>). <c>ok:false</c> answers throw
 /// <see cref="SlackApiException"/>. Without a bot token it runs offline: calls are written to the log and answered locally.
 /// </summary>
 public sealed partial class SlackApiClient
@@ -93,13 +94,17 @@ public sealed partial class SlackApiClient
         _log = log;
         _clock = clock;
         _pacing = new SlackPacing(clock, options.CurrentValue.ChannelBurst, options.CurrentValue.ChannelInterval);
-        _pipeline = BuildPipeline(clock, log, _pacing, SlackRetry.Always);
-        _pipelineIfNotSent = BuildPipeline(clock, log, _pacing, SlackRetry.OnlyIfNotSent);
+        // While queued work waits out an outage of Slack, a failing call is not tried again here: the queue asks Slack
+        // every few seconds and sends the work again the moment it answers.
+        Func<bool> waitedOut = () => signals?.IsDown(Reliability.Dependencies.Slack) == true;
+        _pipeline = BuildPipeline(clock, log, _pacing, SlackRetry.Always, waitedOut);
+        _pipelineIfNotSent = BuildPipeline(clock, log, _pacing, SlackRetry.OnlyIfNotSent, waitedOut);
     }
 
     private static readonly ResiliencePropertyKey<string> MethodProperty = new("method");
 
-    internal static ResiliencePipeline<HttpResponseMessage> BuildPipeline(TimeProvider clock, ILogger log, SlackPacing pacing, SlackRetry mode) =>
+    /// <param name="waitedOut">True while queued work is waiting for Slack to answer again: then only a 429 is tried again here.</param>
+    internal static ResiliencePipeline<HttpResponseMessage> BuildPipeline(TimeProvider clock, ILogger log, SlackPacing pacing, SlackRetry mode, Func<bool> waitedOut) =>
         new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = clock }
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
@@ -108,7 +113,7 @@ public sealed partial class SlackApiClient
                 UseJitter = true,
                 Delay = TimeSpan.FromMilliseconds(500),
                 MaxDelay = TimeSpan.FromSeconds(60),
-                ShouldHandle = args => ValueTask.FromResult(ShouldRetry(mode, args.Outcome, args.Context.CancellationToken)),
+                ShouldHandle = args => ValueTask.FromResult(ShouldRetry(mode, args.Outcome, args.Context.CancellationToken, waitedOut)),
                 DelayGenerator = args =>
                 {
                     var retryAfter = args.Outcome.Result?.Headers.RetryAfter;
@@ -128,10 +133,12 @@ public sealed partial class SlackApiClient
             })
             .Build();
 
-    private static bool ShouldRetry(SlackRetry mode, Outcome<HttpResponseMessage> outcome, CancellationToken caller)
+    private static bool ShouldRetry(SlackRetry mode, Outcome<HttpResponseMessage> outcome, CancellationToken caller, Func<bool> waitedOut)
     {
+        if (outcome.Result?.StatusCode == HttpStatusCode.TooManyRequests) return true;
+        if (waitedOut()) return false;
         if (outcome.Result is { } r)
-            return r.StatusCode == HttpStatusCode.TooManyRequests || (mode == SlackRetry.Always && (int)r.StatusCode >= 500);
+            return mode == SlackRetry.Always && (int)r.StatusCode >= 500;
         return outcome.Exception switch
         {
             // Nothing reached Slack: always safe to send again.

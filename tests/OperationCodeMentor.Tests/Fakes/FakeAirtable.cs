@@ -161,6 +161,28 @@ public sealed class FakeAirtable : IAsyncDisposable
 
     private int _outageCalls = -1;
 
+    private HttpStatusCode? _down;
+
+    /// <summary>
+    /// Airtable is down until <see cref="ComeBack"/>: every request that gets past the rate limit (and any penalty) answers
+    /// <paramref name="status"/> and changes nothing.
+    /// </summary>
+    public void GoDown(HttpStatusCode status = HttpStatusCode.ServiceUnavailable)
+    {
+        lock (Gate) _down = status;
+    }
+
+    public void ComeBack()
+    {
+        lock (Gate) _down = null;
+    }
+
+    /// <summary>The base refuses everything with 429 for <see cref="Penalty"/> from now, as after a burst over the limit.</summary>
+    public void Penalise(string baseId)
+    {
+        lock (Gate) Base(baseId).PenaltyUntil = Clock.GetUtcNow() + Penalty;
+    }
+
     /// <summary>
     /// From now on, answers to matching requests (method, decoded path) are computed but not sent until the
     /// returned action is called: a read that has already seen the base, still on its way back.
@@ -258,6 +280,7 @@ public sealed class FakeAirtable : IAsyncDisposable
         }
         b.Arrivals.Enqueue(now);
 
+        if (_down is { } down) return Fail((int)down, "SERVICE_UNAVAILABLE", "Airtable is down");
         if (_faults.TryDequeue(out var f) || (f = OutageFault()) is not null)
         {
             if (f.Status == HttpStatusCode.TooManyRequests)

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 
 namespace OperationCodeMentor.Tests.Fakes;
 
-/// <summary>One Web API call (or response_url post) the bot made.</summary>
+/// <summary>One Web API call (or response_url post) the bot made, and when it arrived (on <see cref="FakeSlack.Clock"/> when set).</summary>
 public sealed record SlackCall(string Method, JsonObject Body, string? Authorization, DateTimeOffset At)
 {
     public string? this[string key] => Body[key]?.ToString();
@@ -106,6 +106,16 @@ public sealed class FakeSlack : IAsyncDisposable
 
     public sealed record HttpResponseMessageLike(int Status, int? RetryAfter, string? Error);
 
+    private int _downStatus;
+
+    /// <summary>
+    /// Slack is down until <see cref="ComeBack"/>: every call, <c>auth.test</c> included, answers <paramref name="status"/>
+    /// and takes no effect.
+    /// </summary>
+    public void GoDown(HttpStatusCode status = HttpStatusCode.ServiceUnavailable) => Volatile.Write(ref _downStatus, (int)status);
+
+    public void ComeBack() => Volatile.Write(ref _downStatus, 0);
+
     private int _outageCalls = -1;
     private readonly int[] _outageFaults = new int[3];
 
@@ -137,7 +147,11 @@ public sealed class FakeSlack : IAsyncDisposable
     }
 
     /// <summary>A message as Slack keeps it: what conversations.history and conversations.replies give back.</summary>
-    public sealed record StoredMessage(string Channel, string Ts, string? ThreadTs, bool Broadcast, JsonObject Body);
+    public sealed record StoredMessage(string Channel, string Ts, string? ThreadTs, bool Broadcast, JsonObject Body)
+    {
+        /// <summary>When it was posted, on <see cref="Clock"/> when set.</summary>
+        public DateTimeOffset At { get; init; }
+    }
 
     private readonly ConcurrentQueue<StoredMessage> _messages = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _holds = new();
@@ -170,7 +184,7 @@ public sealed class FakeSlack : IAsyncDisposable
         }
         var auth = http.Request.Headers.Authorization.ToString();
         if (Latency > TimeSpan.Zero) await Task.Delay(Latency);
-        var call = new SlackCall(method, body, auth, DateTimeOffset.UtcNow);
+        var call = new SlackCall(method, body, auth, Clock?.GetUtcNow() ?? DateTimeOffset.UtcNow);
         _calls.Enqueue(call);
         var result = await RespondAsync(http, method, body, auth);
         if (!http.RequestAborted.IsCancellationRequested) _answered.Enqueue(call);
@@ -180,6 +194,8 @@ public sealed class FakeSlack : IAsyncDisposable
     private async Task<IResult> RespondAsync(HttpContext http, string method, JsonObject body, string auth)
     {
         // apps.connections.open is the one method that takes the app-level token instead of the bot token.
+        if (Volatile.Read(ref _downStatus) is var down and not 0) return Results.StatusCode(down);
+
         var expected = method == "apps.connections.open" ? AppToken : BotToken;
         if (method != "response_url" && auth != "Bearer " + expected)
             return Results.Json(new { ok = false, error = "invalid_auth" });
@@ -241,7 +257,7 @@ public sealed class FakeSlack : IAsyncDisposable
     {
         var ts = NextTs();
         _messages.Enqueue(new StoredMessage(body["channel"]?.ToString() ?? "", ts, body["thread_ts"]?.ToString(),
-            body["reply_broadcast"]?.ToString() == "true", (JsonObject)body.DeepClone()));
+            body["reply_broadcast"]?.ToString() == "true", (JsonObject)body.DeepClone()) { At = Clock?.GetUtcNow() ?? DateTimeOffset.UtcNow });
         return ts;
     }
 

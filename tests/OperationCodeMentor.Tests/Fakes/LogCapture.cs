@@ -14,6 +14,9 @@ public sealed class LogCapture : ILoggerProvider, ISupportExternalScope
 
     public IReadOnlyList<LogEntry> Entries => _entries.ToList();
 
+    /// <summary>How many entries there are so far (cheap: for noticing that the bot is busy).</summary>
+    public int Count => _entries.Count;
+
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
     public void SetScopeProvider(IExternalScopeProvider scopeProvider) => _scopes = scopeProvider;

@@ -39,6 +39,8 @@ public sealed class WorkQueueTests : IDisposable
     {
         public string Kind => "record";
         public ConcurrentQueue<string> Ran { get; } = new();
+        /// <summary>Every attempt, by the job's name, successful or not.</summary>
+        public ConcurrentQueue<string> Tried { get; } = new();
         public Func<Job, int> FailTimes { get; set; } = _ => 0;
         public Func<bool> Down { get; set; } = () => false;
         public bool Permanent { get; set; }
@@ -48,6 +50,7 @@ public sealed class WorkQueueTests : IDisposable
         public async Task RunAsync(JobContext job, CancellationToken ct)
         {
             var n = _tries.AddOrUpdate(job.Job.Id, 1, (_, t) => t + 1);
+            Tried.Enqueue(job.Job.Payload["name"]!.ToString());
             job.Job.Progress["seen"] = (job.Job.Progress["seen"]?.GetValue<int>() ?? 0) + 1;
             await job.SaveAsync(ct);
             if (Hold is not null) await Hold(job.Job);
@@ -139,9 +142,18 @@ public sealed class WorkQueueTests : IDisposable
         await queue.EnqueueAsync(Work("other", "other request", lane: "R-1002"));
         await queue.StartAsync(CancellationToken.None);
 
-        await Eventually.TrueAsync(() => handler.Ran.Contains("other request"), "the other request's job to run");
-        Assert.DoesNotContain("after stuck", handler.Ran);
-        Assert.Equal(2, queue.Depth);
+        // The other request's job is done once the queue has counted it off (its handler returns a moment before that).
+        await Eventually.TrueAsync(() => queue.Depth == 2, "the other request's job to finish");
+        Assert.Equal(["other request"], handler.Ran);
+        // The stuck job is tried again and again; the job behind it in its lane is never started meanwhile.
+        for (var attempt = 1; attempt <= 4; attempt++)
+        {
+            var tried = attempt;
+            await Eventually.TrueAsync(() => handler.Tried.Count(n => n == "stuck") == tried && _clock.ActiveDelays > 0, $"attempt {tried} of the stuck job to fail");
+            Assert.DoesNotContain("after stuck", handler.Tried);
+            Assert.Equal(2, queue.Depth);
+            _clock.Advance(queue.RetryDelay(attempt));
+        }
         await queue.StopAsync(CancellationToken.None);
     }
 
