@@ -267,6 +267,26 @@ public class DirectMessageTests
     }
 
     [Fact]
+    public async Task OnAirtable_AMentorWritingToTheBot_GetsTheirClaimWithItsButtons_WhichWork()
+    {
+        await using var airtable = await FakeAirtableHarness.StartAsync();
+        await using var bot = await MentorBot.StartAsync(airtable.BotSettings());
+        await bot.VolunteerAsync("UMENTOR1", ["Python"]);
+        var request = await bot.RequestAsync("UMENTEE1", ["Python"], service: "Code Review");
+        await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR1");
+
+        var answer = await AnswerToAsync(bot, "UMENTOR1");
+
+        Assert.Contains("You hold 1 of 2 mentees", answer.AllText);
+        Assert.Contains($"*{request.Reference}* · <@UMENTEE1> · Code Review", answer.AllText);
+        Assert.Equal([(RequestButtons.SessionDone, request.Reference), (RequestButtons.Release, request.Reference)], Buttons(answer));
+
+        await bot.SendAsync(bot.Requests.Interaction(SlackRequests.BlockAction(RequestButtons.Release, request.Reference, "UMENTOR1", "DUMENTOR1", answer["ts"] ?? "1.000001")));
+
+        Assert.Equal("open", Assert.Single(airtable.Requests.Records).Text("Status"));
+    }
+
+    [Fact]
     public async Task AnotherFeatureListeningToMessages_GetsThemToo_AndTheAnswerStillGoesOut()
     {
         var other = new OtherMessageListener();
