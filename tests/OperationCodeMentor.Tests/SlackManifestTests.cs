@@ -38,6 +38,29 @@ public partial class SlackManifestTests
         Assert.Equal(BotScopes(http), BotScopes(socket));
     }
 
+    /// <summary>The lines under <c>bot_events:</c>, such as <c>app_home_opened</c> and <c>message.im</c>.</summary>
+    private static List<string> BotEvents(string manifest) =>
+        manifest[(manifest.IndexOf("bot_events:", StringComparison.Ordinal) + "bot_events:".Length)..].Split('\n').Skip(1)
+            .TakeWhile(l => l.TrimStart().StartsWith("- ", StringComparison.Ordinal))
+            .Select(l => l.TrimStart()[2..].Split('#')[0].Trim()).ToList();
+
+    [Fact]
+    public async Task BothManifests_SubscribeToExactlyTheEventsTheBotHandles_AndLetPeopleWriteToIt()
+    {
+        await using var bot = await MentorBot.StartAsync();
+        var handled = bot.Services.GetServices<ISlackEventHandler>().Select(h => h.EventType).Distinct().Order().ToList();
+
+        foreach (var manifest in new[] { Read("slack-manifest.yml"), Read("slack-manifest.socket.yml") })
+        {
+            // A message event is subscribed to per kind of conversation: message.im is a DM to the bot.
+            Assert.Equal(handled, BotEvents(manifest).Select(e => e.Split('.')[0]).Distinct().Order());
+            Assert.Contains("message.im", BotEvents(manifest));
+            Assert.Contains("im:history", BotScopes(manifest));
+            Assert.Contains("messages_tab_enabled: true", manifest);
+            Assert.Contains("messages_tab_read_only_enabled: false", manifest);
+        }
+    }
+
     [Fact]
     public void HttpManifest_PointsAtTheBotsEndpoints()
     {

@@ -3,6 +3,7 @@ using OperationCodeMentor.Features.Claims;
 using OperationCodeMentor.Features.FollowUp;
 using OperationCodeMentor.Features.Health;
 using OperationCodeMentor.Features.Home;
+using OperationCodeMentor.Features.Messages;
 using OperationCodeMentor.Features.RequestMentor;
 using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Features.Volunteer;
@@ -32,7 +33,8 @@ public static class BotComposition
             .AddClaims()
             .AddFollowUpFeature()
             .AddAdmin(configuration)
-            .AddHome();
+            .AddHome()
+            .AddMessages();
 
     public static WebApplication MapMentorBot(this WebApplication app)
     {

@@ -14,7 +14,7 @@ public sealed partial class SlackDispatcher
     private readonly Dictionary<string, ISlashCommandHandler> _commands;
     private readonly Dictionary<string, IBlockActionHandler> _actions;
     private readonly Dictionary<string, IViewSubmissionHandler> _views;
-    private readonly Dictionary<string, ISlackEventHandler> _events;
+    private readonly ILookup<string, ISlackEventHandler> _events;
     private readonly WorkQueue _work;
     private readonly ILogger<SlackDispatcher> _log;
     private readonly TimeProvider _clock;
@@ -34,7 +34,9 @@ public sealed partial class SlackDispatcher
         _commands = commands.ToDictionary(h => h.Command, StringComparer.OrdinalIgnoreCase);
         _actions = actions.ToDictionary(h => h.ActionId, StringComparer.Ordinal);
         _views = views.ToDictionary(h => h.CallbackId, StringComparer.Ordinal);
-        _events = events.ToDictionary(h => h.EventType, StringComparer.Ordinal);
+        // Several features may listen to one event type (a DM to the bot and a message in a pair's conversation are
+        // both `message`); each looks at the event and takes what is its own.
+        _events = events.ToLookup(h => h.EventType, StringComparer.Ordinal);
         _log = log;
         _clock = clock;
         _doubleClicks = new DoubleClicks(clock);
@@ -98,14 +100,18 @@ public sealed partial class SlackDispatcher
             return;
         }
         using var scope = _log.BeginSlackUserScope(Interaction.Str(evt, "user") ?? "(none)", "event", type);
-        if (!_events.TryGetValue(type, out var handler))
+        var handlers = _events[type].ToList();
+        if (handlers.Count == 0)
         {
             LogUnknown(_log, "event", type);
             return;
         }
         try
         {
-            await TimedAsync(() => Task.FromResult(new Handled(SlackAck.Empty, handler.Handle(evt))), "event", type).ConfigureAwait(false);
+            // Every handler decides before any work starts, so one that fails leaves nothing half done for the retry.
+            var work = handlers.Select(h => h.Handle(evt)).ToList();
+            foreach (var then in work)
+                await TimedAsync(() => Task.FromResult(new Handled(SlackAck.Empty, then)), "event", type).ConfigureAwait(false);
         }
         catch (Exception e) when (eventId is not null && e is not SlackPayloadException)
         {

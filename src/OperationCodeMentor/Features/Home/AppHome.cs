@@ -67,27 +67,9 @@ public sealed class AppHome(IMentorshipStore store, AdminReports reports, SlackA
             yield break;
         }
         foreach (var r in mine.Take(MaxOwnRequests))
-            yield return BlockKit.Section($"*{r.Reference}* · {Mrkdwn.EscapeAndTruncate(r.Service, 200)} · {Mrkdwn.EscapeAndTruncate(string.Join(", ", r.Skills), 600)}\n{MenteeStatus(r, open, now)}");
+            yield return BlockKit.Section(OwnItems.MenteeRequest(r, open, now));
         if (mine.Count > MaxOwnRequests)
             yield return BlockKit.Context($"…and {mine.Count - MaxOwnRequests} earlier request{(mine.Count - MaxOwnRequests == 1 ? "" : "s")}.");
-    }
-
-    private static string MenteeStatus(MentorRequest r, IReadOnlyList<MentorRequest> open, DateTimeOffset now)
-    {
-        switch (r.Status)
-        {
-            case RequestStatus.Open:
-                var position = 1 + open.TakeWhile(o => o.Reference != r.Reference).Count();
-                return $":hourglass_flowing_sand: Waiting for a mentor for {SlackDates.Duration(now - r.CreatedAt)} · *number {position} of {open.Count}* in the queue. " +
-                       "Mentors with these skills have been told; I'll DM you when one claims it.";
-            case RequestStatus.Claimed:
-                return $":handshake: Claimed by {Mrkdwn.User(r.ClaimedBy!)}" + (r.ClaimedAt is { } at ? $" {SlackDates.When(at)}" : "") +
-                       ". They'll DM you to set up a session; you're welcome to message them first.";
-            case RequestStatus.Completed:
-                return ":white_check_mark: Completed.";
-            default:
-                return ":no_entry_sign: Closed. Type `/mentor` if you still need help.";
-        }
     }
 
     private static IEnumerable<JsonObject> Mentor(MentorLoad me, IReadOnlyList<MentorRequest> claims, IReadOnlyList<MentorRequest> open, DateTimeOffset now)
@@ -105,9 +87,7 @@ public sealed class AppHome(IMentorshipStore store, AdminReports reports, SlackA
 
         yield return BlockKit.Section(claims.Count == 0
             ? "*Your claims:* none right now."
-            : "*Your claims*\n" + BlockKit.Lines(claims.Select(r =>
-                $"• *{r.Reference}* · {Mrkdwn.User(r.MenteeSlackId)} · {Mrkdwn.EscapeAndTruncate(r.Service, 100)}" +
-                (r.ClaimedAt is { } at ? $" · claimed {SlackDates.When(at)}" : "")).ToList(), 20));
+            : "*Your claims*\n" + BlockKit.Lines(claims.Select(r => "• " + OwnItems.MentorClaim(r)).ToList(), 20));
 
         var skills = new HashSet<string>(m.Skills, StringComparer.OrdinalIgnoreCase);
         var matching = open.Where(r => r.MenteeSlackId != m.SlackUserId && r.Skills.Any(skills.Contains)).ToList();

@@ -84,6 +84,46 @@ public sealed class AirtableValidRowsTests
     }
 
     [Fact]
+    public async Task EachOfTheFourTables_IsReadThroughItsOwnView_WhichAloneChoosesItsRows()
+    {
+        // A view of each name on its own table only, choosing one row: a table read through another's view, or through
+        // none, would be refused by Airtable or offer more than that row.
+        var views = new Dictionary<string, (string View, string Shows)>
+        {
+            ["Mentors"] = ("Matched mentors", "{Slack Name}='jane.doe'"),
+            ["Skillsets"] = ("Offered skills", "{Slug}='python'"),
+            ["Services"] = ("Offered services", "{Slug}='code-review'"),
+            ["Affiliations"] = ("Offered affiliations", "{Slug}='veteran'"),
+        };
+        var names = new AirtableStoreOptions();
+        names.Fields.Mentors.Valid = names.Fields.Skillsets.Valid = names.Fields.Services.Valid = names.Fields.Affiliations.Valid = "";
+        names.Views.Mentors = views["Mentors"].View;
+        names.Views.Skillsets = views["Skillsets"].View;
+        names.Views.Services = views["Services"].View;
+        names.Views.Affiliations = views["Affiliations"].View;
+        await using var h = await OperationCodesBaseAsync(names);
+        foreach (var (table, (view, shows)) in views) h.Table(table).Views[view] = shows;
+
+        await h.Store.WarmUpAsync();
+        var lists = await h.Store.GetOptionListsAsync();
+
+        Assert.Equal(["Python"], lists.Skillsets);
+        Assert.Equal(["Code Review"], lists.Services);
+        Assert.Equal(["Veteran"], lists.Affiliations);
+        Assert.NotNull(await h.Store.GetMentorAsync("UJANEDOE"));
+        Assert.Null(await h.Store.GetMentorAsync("USAMSMITH"));
+        Assert.Equal(["UJANEDOE"], (await h.Store.GetMentorLoadsAsync()).Select(l => l.Mentor.SlackUserId));
+        foreach (var (table, (view, _)) in views)
+        {
+            Assert.NotEmpty(Reads(h, table));
+            Assert.All(Reads(h, table), q => Assert.Contains("view=" + view, q, StringComparison.Ordinal));
+        }
+        // Mentor Requests has no view setting: its rows must stay within reach of their claims and follow-ups.
+        Assert.NotEmpty(Reads(h, "Mentor Requests"));
+        Assert.DoesNotContain(Reads(h, "Mentor Requests"), q => q.Contains("view=", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task WithNeitherTheValidFieldNorAView_EveryRowIsUsed()
     {
         var names = new AirtableStoreOptions();
