@@ -4,6 +4,7 @@ using OperationCodeMentor.Features.FollowUp;
 using OperationCodeMentor.Features.Health;
 using OperationCodeMentor.Features.Home;
 using OperationCodeMentor.Features.RequestMentor;
+using OperationCodeMentor.Features.Sessions;
 using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Features.Volunteer;
 using OperationCodeMentor.Reliability;
@@ -31,6 +32,7 @@ public static class BotComposition
             .AddVolunteer()
             .AddClaims()
             .AddFollowUpFeature()
+            .AddSessions()
             .AddAdmin(configuration)
             .AddHome();
 
