@@ -44,12 +44,13 @@ public sealed partial class Pairing(ChannelCard card, IMentorshipStore store, Re
             var profile = await store.GetMentorAsync(mentor, ct).ConfigureAwait(false);
             var intro = Introduction(r, profile, assignedBy);
             var introTs = await outbox.PostAsync("intro", conversation, intro.Text, intro.Blocks, ct: ct).ConfigureAwait(false);
-            var where = await LinkAsync(conversation, introTs, $"your group DM with {Mrkdwn.User(r.MenteeSlackId)}", ct).ConfigureAwait(false);
+            // Slack links can't hold a mention, so the mentee is named beside the link.
+            var where = await LinkAsync(conversation, introTs, "a group DM", ct).ConfigureAwait(false) + $" with {Mrkdwn.User(r.MenteeSlackId)}";
             await outbox.DmAsync("mentor", mentor, $"{how} {r.Reference}: I've introduced you to {Mrkdwn.User(r.MenteeSlackId)} in a group DM.",
                 BlockKit.Blocks(
                 [
                     BlockKit.Section($":handshake: {how} mentorship request *{r.Reference}* from {Mrkdwn.User(r.MenteeSlackId)}.\n" +
-                        $"I've introduced you both in {where}, with their request. Say hello there today and agree on a time for a 30-minute session."),
+                        $"I've introduced you in {where}, with their request. Say hello there today and agree on a time for a 30-minute session."),
                     BlockKit.Actions("session_actions", RequestButtons.SessionDoneButton(r)),
                 ]), ct).ConfigureAwait(false);
             return new PairingNews(cardProblem, conversation, null);

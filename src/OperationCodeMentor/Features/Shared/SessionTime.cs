@@ -39,7 +39,7 @@ public static class SessionTime
     public static (string Text, IReadOnlyList<JsonObject> Blocks) Reminder(MentorRequest r, DateTimeOffset at, DateTimeOffset now)
     {
         var text = $":alarm_clock: Reminder: {Mrkdwn.User(r.ClaimedBy!)} and {Mrkdwn.User(r.MenteeSlackId)}, your mentorship session for *{r.Reference}* " +
-                   $"is at *{SlackDates.When(at)}*, in {FollowUpLadder.Describe(at - now)}.";
+                   $"is at *{SlackDates.When(at)}*, in {FollowUpLadder.Describe(TimeSpan.FromMinutes(Math.Ceiling((at - now).TotalMinutes)))}.";
         return ($"Reminder: your session for {r.Reference} is at {SlackDates.When(at)}",
         [
             BlockKit.Section(text + "\nIf the time has moved, press *We've set a time* with the new one."),
