@@ -93,7 +93,7 @@ public sealed class AppHome(IMentorshipStore store, AdminReports reports, SlackA
                        "Mentors with these skills have been told; I'll DM you when one claims it.";
             case RequestStatus.Claimed:
                 return $":handshake: Claimed by {Mrkdwn.User(r.ClaimedBy!)}" + (r.ClaimedAt is { } at ? $" {SlackDates.When(at)}" : "") +
-                       ". They'll DM you to set up a session; you're welcome to message them first.";
+                       ". Agree on a time with them in your group DM (or by DM), then press *We've set a time* there.";
             case RequestStatus.Completed:
                 return ":white_check_mark: Completed.";
             default:

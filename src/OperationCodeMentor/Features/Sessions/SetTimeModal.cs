@@ -32,7 +32,18 @@ public sealed partial class SetTimeModal(IMentorshipStore store, SlackApiClient 
     /// <summary>Opens the modal for a press, or tells the presser privately why it can't be set.</summary>
     public async Task OpenAsync(Press press, string triggerId, CancellationToken ct)
     {
-        var tracked = await store.GetRequestAsync(press.Reference, ct).ConfigureAwait(false);
+        TrackedRequest? tracked;
+        try
+        {
+            tracked = await store.GetRequestAsync(press.Reference, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            LogStoreUnavailable(log, e, press.Reference);
+            await slack.TellAsync(press.Channel, press.User,
+                $"Sorry, I couldn't look up {press.Reference} just now, so the form didn't open. Nothing was changed; please press *We've set a time* again in a minute.", ct).ConfigureAwait(false);
+            return;
+        }
         if (WhyNot(tracked, press.User) is { } why)
         {
             await slack.TellAsync(press.Channel, press.User, why, ct).ConfigureAwait(false);
@@ -119,6 +130,9 @@ public sealed partial class SetTimeModal(IMentorshipStore store, SlackApiClient 
         try { return JsonSerializer.Deserialize<Metadata>(json) is { Reference.Length: > 0, Zone.Length: > 0 } m ? m : null; }
         catch (JsonException) { return null; }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read {Reference} to open the session time form; the presser was asked to try again")]
+    private static partial void LogStoreUnavailable(ILogger log, Exception e, string reference);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Could not read a time zone from Slack for the session time form ({Reason}); using the mentor's or the program's")]
     private static partial void LogNoProfileZone(ILogger log, string reason);

@@ -180,6 +180,23 @@ public class SetTimeFlowTests
     }
 
     [Fact]
+    public async Task SetTime_WhenTheStoreCannotBeRead_TellsThePresserToTryAgain_AndOpensNothing()
+    {
+        var outage = new StoreOutage { Down = false };
+        await using var bot = await MentorBot.StartAsync(Settings(), services: FailingStore.Failing(outage, nameof(OperationCodeMentor.Storage.IMentorshipStore.GetRequestAsync)));
+        await bot.VolunteerAsync(Mentor, ["Python"]);
+        var request = await bot.RequestAsync(Mentee, ["Python"]);
+        await bot.ClickAsync(RequestButtons.Claim, request, Mentor);
+        bot.Slack.Clear();
+        outage.Down = true;
+
+        await bot.PressAsync(RequestButtons.SetTime, request.Reference, Mentee, FakeSlack.GroupDmId(Mentor, Mentee));
+
+        Assert.Empty(bot.Slack.CallsTo("views.open"));
+        Assert.Contains("couldn't look up R-1001 just now", Assert.Single(bot.Slack.EphemeralsTo(Mentee)).Text);
+    }
+
+    [Fact]
     public async Task SetTime_WithoutAGroupDm_ConfirmsAndRemindsEachByDm()
     {
         var slack = await FakeSlack.StartAsync();
