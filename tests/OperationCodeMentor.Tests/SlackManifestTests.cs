@@ -36,6 +36,9 @@ public partial class SlackManifestTests
         Assert.Equal(handled, Commands(socket).Order());
         Assert.NotEmpty(BotScopes(http));
         Assert.Equal(BotScopes(http), BotScopes(socket));
+        // The pair's group DM: opened on claim, and read back after a crash.
+        Assert.Contains("mpim:write", BotScopes(http));
+        Assert.Contains("mpim:history", BotScopes(http));
     }
 
     /// <summary>The lines under <c>bot_events:</c>, such as <c>app_home_opened</c> and <c>message.im</c>.</summary>

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using OperationCodeMentor.Features.Claims;
 using OperationCodeMentor.Features.FollowUp;
 using OperationCodeMentor.Features.RequestMentor;
+using OperationCodeMentor.Features.Sessions;
 using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Features.Volunteer;
 using OperationCodeMentor.Mentorship;
@@ -56,7 +57,8 @@ public sealed partial class DemoStory(
         Expect(day10.Any(c => IsDmTo(c, Cast.Casey) && Text(c).StartsWith("Escalation", StringComparison.Ordinal)),
             "the request was escalated after 10 days");
 
-        print.Act(5, "The session takes place");
+        print.Act(5, "The pair set a time and the session takes place");
+        await SetTimeAsync(winner, ct);
         await SessionAsync(first, winner);
 
         return new StoryOutcome(Reference(first), Reference(second), winner, runnerUp);
@@ -111,6 +113,36 @@ public sealed partial class DemoStory(
         Expect(winner != runnerUp, "the winner and the one told it was taken are different mentors");
         print.Note($"{winner.Name}'s click got there first: the database lets exactly one claim through, however many arrive.");
         return (winner, runnerUp);
+    }
+
+    /// <summary>Sam and the mentor agree a time in their group DM: Sam records it, and both are reminded an hour before.</summary>
+    private async Task SetTimeAsync(Person mentor, CancellationToken ct)
+    {
+        var intro = slack.Messages.LastOrDefault(m => slack.GroupWith(m.Channel) is { } group && group.Contains(mentor.Id) && group.Contains(Cast.Sam.Id)
+            && PeopleInSlack.FindButton(m, SetTimeAction.Id) is not null)
+            ?? throw new DemoFailure($"{mentor.Name} and {Cast.Sam.Name} were not introduced in a group DM.");
+        print.Does(Cast.Sam, $"agrees with {mentor.Name} on a time in their group DM, then presses We've set a time");
+        var calls = await ActAsync(Cast.Sam, () => people.ClickAsync(Cast.Sam, intro, SetTimeAction.Id));
+        var form = calls.LastOrDefault(c => c.Ok && c.Method == "views.open")?.Answer["view"] as JsonObject
+            ?? throw new DemoFailure($"No form opened for {Cast.Sam.Name} to set the time.");
+
+        // Tomorrow at 18:00 in the zone the form is in (the program's, UTC, since Sam's Slack profile gives none).
+        var zone = TimeZoneInfo.Utc;
+        var day = TimeZoneInfo.ConvertTime(clock.GetUtcNow(), zone).Date.AddDays(1);
+        var at = new DateTimeOffset(day.AddHours(18), TimeSpan.Zero);
+        var date = day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        print.Does(Cast.Sam, $"picks {date} at 18:00 and presses {SubmitLabel(form)}");
+        calls = await ActAsync(Cast.Sam, () => people.SubmitAsync(Cast.Sam, form, new Dictionary<string, object>
+        {
+            [SetTimeModal.DateBlock] = date,
+            [SetTimeModal.TimeBlock] = "18:00",
+        }));
+        Expect(calls.Any(c => c.Ok && c.Method == "chat.postMessage" && c["channel"] == intro.Channel && Text(c).StartsWith("Session for", StringComparison.Ordinal)),
+            "both were told the time in their group DM");
+
+        var reminded = await LaterAsync(at - TimeSpan.FromHours(1) - clock.GetUtcNow(), "An hour before the session", ct);
+        Expect(reminded.Count(c => c.Ok && c.Method == "chat.postMessage" && c["channel"] == intro.Channel && Text(c).StartsWith("Reminder:", StringComparison.Ordinal)) == 1,
+            "both were reminded once in their group DM, an hour before");
     }
 
     private async Task SessionAsync(SlackMessage request, Person mentor)

@@ -125,6 +125,13 @@ public sealed class PeopleInSlack(HttpClient bot, string signingSecret, TimeProv
                     ? new JsonArray(many.Select(m => (JsonNode)Offered(element, m, blockId)).ToArray())
                     : element["initial_options"]?.DeepClone() ?? new JsonArray();
                 break;
+            case "datepicker":
+                state["selected_date"] = answer is string date ? date : element["initial_date"]?.DeepClone();
+                break;
+            case "timepicker":
+                state["selected_time"] = answer is string time ? time : element["initial_time"]?.DeepClone();
+                if (element["timezone"] is { } zone) state["timezone"] = zone.DeepClone();
+                break;
             default:
                 if (answer is not null) throw new DemoFailure($"The demo cannot fill in a {type} ('{blockId}').");
                 break;

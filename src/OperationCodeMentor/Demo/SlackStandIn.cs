@@ -39,6 +39,7 @@ public sealed class SlackStandIn
     private readonly Dictionary<string, string> _channels;
     private readonly Dictionary<string, HashSet<string>> _members = [];
     private readonly Dictionary<string, string> _dms = [];
+    private readonly Dictionary<string, string[]> _groups = [];
     private readonly Dictionary<string, string> _triggers = [];
     private readonly HashSet<string> _usedTriggers = [];
     private long _lastTs;
@@ -149,7 +150,16 @@ public sealed class SlackStandIn
 
             case "conversations.open":
                 var users = Str(body, "users")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
-                if (users.Length != 1) return Error(users.Length == 0 ? "users_list_not_supplied" : "not_enough_users");
+                if (users.Length == 0) return Error("users_list_not_supplied");
+                if (users.Length > 8) return Error("too_many_users");
+                if (users.Length > 1)
+                {
+                    // A group DM: the same conversation for the same people, whatever order they are named in.
+                    var key = string.Join(',', users.Order(StringComparer.Ordinal));
+                    var group = _groups.FirstOrDefault(g => string.Join(',', g.Value) == key).Key ?? $"G{++_nextId:D6}";
+                    _groups[group] = [.. users.Order(StringComparer.Ordinal)];
+                    return Ok(new() { ["channel"] = new JsonObject { ["id"] = group } });
+                }
                 var dm = _dms.FirstOrDefault(d => d.Value == users[0]).Key ?? "D" + users[0][1..];
                 _dms[dm] = users[0];
                 return Ok(new() { ["channel"] = new JsonObject { ["id"] = dm } });
@@ -185,6 +195,13 @@ public sealed class SlackStandIn
                 opened["hash"] = "h" + _nextId.ToString(CultureInfo.InvariantCulture);
                 return Ok(new() { ["view"] = opened });
 
+            case "chat.getPermalink":
+                var linked = _messages.FirstOrDefault(m => m.Channel == channel && m.Ts == Str(body, "message_ts"));
+                return linked is null ? Error("message_not_found") : Ok(new() { ["permalink"] = new Uri(BaseAddress, $"archives/{channel}/p{linked.Ts.Replace(".", "", StringComparison.Ordinal)}").ToString() });
+
+            case "users.info":
+                return Str(body, "user") is { } who ? Ok(new() { ["user"] = new JsonObject { ["id"] = who } }) : Error("user_not_found");
+
             case "views.publish" or "response_url":
                 return Ok([]);
 
@@ -193,7 +210,13 @@ public sealed class SlackStandIn
         }
     }
 
-    private bool Known(string? channel) => channel is not null && (_channels.ContainsKey(channel) || _dms.ContainsKey(channel));
+    private bool Known(string? channel) => channel is not null && (_channels.ContainsKey(channel) || _dms.ContainsKey(channel) || _groups.ContainsKey(channel));
+
+    /// <summary>The people in a group DM with the bot; null for any other conversation.</summary>
+    public IReadOnlyList<string>? GroupWith(string channelId)
+    {
+        lock (_gate) return _groups.GetValueOrDefault(channelId);
+    }
 
     private static bool IsBroadcast(SlackMessage m) => m.Body["reply_broadcast"] is JsonValue v && v.TryGetValue<bool>(out var b) && b;
 

@@ -70,6 +70,8 @@ public sealed partial class StoryPrinter(TextWriter output, bool colour, SlackSt
         return call.Method switch
         {
             "chat.postMessage" when dmWith is not null => ($"DM from the bot to {Name(dmWith)}:", Magenta),
+            "chat.postMessage" when (channel is null ? null : slack.GroupWith(channel)) is { } group =>
+                ($"group DM of the bot with {string.Join(" and ", group.Select(Name))}:", Magenta),
             "chat.postMessage" when call["thread_ts"] is not null =>
                 ($"{place}, the bot replies in the thread of its post{(call.Body["reply_broadcast"]?.ToString() == "true" ? " (also sent to the channel)" : "")}:", Cyan),
             "chat.postMessage" => ($"{place}, the bot posts:", Cyan),

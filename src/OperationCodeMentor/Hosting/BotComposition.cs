@@ -5,6 +5,7 @@ using OperationCodeMentor.Features.Health;
 using OperationCodeMentor.Features.Home;
 using OperationCodeMentor.Features.Messages;
 using OperationCodeMentor.Features.RequestMentor;
+using OperationCodeMentor.Features.Sessions;
 using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Features.Volunteer;
 using OperationCodeMentor.Reliability;
@@ -32,6 +33,7 @@ public static class BotComposition
             .AddVolunteer()
             .AddClaims()
             .AddFollowUpFeature()
+            .AddSessions()
             .AddAdmin(configuration)
             .AddHome()
             .AddMessages();

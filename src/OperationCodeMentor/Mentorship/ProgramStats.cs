@@ -28,7 +28,11 @@ public sealed record RequestActivity(
     DateTimeOffset? EscalatedAt = null,
     DateTimeOffset? SessionDoneAt = null,
     bool? Helped = null,
-    int RePairs = 0);
+    int RePairs = 0)
+{
+    /// <summary>From the current claim to the moment the pair first set a session time; null until they have.</summary>
+    public TimeSpan? ClaimToTimeSet { get; init; }
+}
 
 /// <summary>Requests created in a period, and which follow-up fields the store fills in.</summary>
 public sealed record ActivityHistory(IReadOnlyList<RequestActivity> Requests, FollowUpFields Tracked)
@@ -50,7 +54,10 @@ public sealed record ActivityHistory(IReadOnlyList<RequestActivity> Requests, Fo
             EscalatedAt: t.Outcome.FirstEscalatedAt,
             SessionDoneAt: t.Outcome.CompletedAt,
             Helped: t.Outcome.Feedback is { } answer ? answer == SessionFeedback.Helped : null,
-            RePairs: rePairs.GetValueOrDefault(t.Reference))).ToList(), Everything);
+            RePairs: rePairs.GetValueOrDefault(t.Reference))
+        {
+            ClaimToTimeSet = t.Request.ClaimedAt is { } claimed && t.Session.TimeFirstSetAt is { } set ? set - claimed : null,
+        }).ToList(), Everything);
     }
 }
 
@@ -95,6 +102,12 @@ public sealed record ProgramStats(
 {
     public static readonly TimeSpan ClaimTarget = TimeSpan.FromHours(48);
 
+    /// <summary>How many pairings of the period have set a session time ("We've set a time").</summary>
+    public int TimesSet { get; init; }
+
+    /// <summary>The median time from a claim to the pair first setting a session time; null when none has.</summary>
+    public TimeSpan? MedianClaimToTimeSet { get; init; }
+
     /// <param name="history">Requests created from <paramref name="from"/> on.</param>
     /// <param name="openNow">Every request open right now, whenever it was made.</param>
     /// <param name="mentors">Every mentor with their current load.</param>
@@ -119,6 +132,7 @@ public sealed record ProgramStats(
             .OrderByDescending(s => s.Asked).ThenBy(s => s.Skill, StringComparer.OrdinalIgnoreCase)
             .ToList();
 
+        var toTimeSet = rows.Select(a => a.ClaimToTimeSet).OfType<TimeSpan>().Order().ToList();
         var tracked = history.Tracked;
         var afterSession = rows.Where(a => a.Helped is not null).ToList();
         return new ProgramStats(
@@ -142,7 +156,11 @@ public sealed record ProgramStats(
             tracked.HasFlag(FollowUpFields.Escalation) ? new Share(rows.Count(a => a.EscalatedAt is not null), rows.Count) : null,
             tracked.HasFlag(FollowUpFields.SessionDone) ? rows.Count(a => a.SessionDoneAt is not null) : null,
             tracked.HasFlag(FollowUpFields.Feedback) ? new Share(afterSession.Count(a => a.Helped == true), afterSession.Count) : null,
-            tracked.HasFlag(FollowUpFields.RePairs) ? rows.Sum(a => a.RePairs) : null);
+            tracked.HasFlag(FollowUpFields.RePairs) ? rows.Sum(a => a.RePairs) : null)
+        {
+            TimesSet = toTimeSet.Count,
+            MedianClaimToTimeSet = Median(toTimeSet),
+        };
     }
 
     private static List<NameCount> Count(IEnumerable<string> names) =>

@@ -41,8 +41,12 @@ public abstract record RequestCommand
     /// </summary>
     public sealed record CompleteSession(SessionReport? Report = null) : RequestCommand;
 
-    /// <summary>The bot records the conversation it opened for the pair (null: it fell back to two DMs).</summary>
-    public sealed record RecordConversation(string? ConversationId) : RequestCommand;
+    /// <summary>
+    /// The bot records the conversation it opened for the pair (null: it fell back to two DMs). With
+    /// <paramref name="Mentor"/>, only while that mentor still holds the request: a late replay must not give one pair's
+    /// conversation to the next.
+    /// </summary>
+    public sealed record RecordConversation(string? ConversationId, string? Mentor = null) : RequestCommand;
 
     /// <summary>The mentor, the mentee or a coordinator records the time the pair agreed on.</summary>
     public sealed record SetTime(DateTimeOffset At) : RequestCommand;
@@ -208,6 +212,7 @@ public static class RequestLifecycle
             RequestCommand.CompleteSession c => CompleteSession(t, actor, c, now),
             RequestCommand.RecordConversation c => actor != Actor.Bot && !actor.IsStaff ? Refusal.NotAllowed
                 : r.Status != RequestStatus.Claimed ? Refusal.NotClaimed
+                : c.Mentor is not null && c.Mentor != r.ClaimedBy ? Refusal.Stale
                 : t with { Session = t.Session with { ConversationId = c.ConversationId, ConversationOpenedAt = now } },
             RequestCommand.SetTime c => r.Status != RequestStatus.Claimed ? Refusal.NotClaimed
                 : !IsPair(r, actor) && !actor.IsCoordinator ? Refusal.NotAllowed

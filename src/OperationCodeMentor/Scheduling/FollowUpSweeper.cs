@@ -106,7 +106,8 @@ public sealed partial class FollowUpSweeper(
                     plans.Add(new PlannedAction(r.Reference, tracked.Version, next?.At));
                     continue;
                 }
-                if (quietUntil > now)
+                // A reminder is for a time the pair chose themselves, so quiet hours don't hold it past their session.
+                if (quietUntil > now && !(next is { Step: FollowUpStep.RemindSession } && !resuming))
                 {
                     plans.Add(new PlannedAction(r.Reference, tracked.Version, quietUntil));
                     continue;

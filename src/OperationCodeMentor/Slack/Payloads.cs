@@ -87,6 +87,9 @@ public sealed class ViewState(JsonObject? values)
 
     public string? Text(string blockId, string actionId) => Interaction.Str(Element(blockId, actionId), "value");
 
+    /// <summary>Another field of the element's state: a date picker's <c>selected_date</c>, a time picker's <c>selected_time</c>.</summary>
+    public string? Field(string blockId, string actionId, string key) => Interaction.Str(Element(blockId, actionId), key);
+
     public string? Selected(string blockId, string actionId) =>
         Interaction.Str(Element(blockId, actionId)?["selected_option"], "value") ?? Interaction.Str(Element(blockId, actionId), "selected_user");
 

@@ -73,6 +73,8 @@ public static partial class ReadableCall
             var label = bar < 0 ? null : inner[(bar + 1)..];
             return target[0] switch
             {
+                // A date shows each reader their own time; its fallback is what a reader without one sees.
+                '!' when target.StartsWith("!date^", StringComparison.Ordinal) => label ?? target,
                 '@' or '!' when label is not null => label.StartsWith('@') ? label : "@" + label,
                 '@' => "@" + target[1..],
                 '!' => "@" + target[1..].Split('^').Last(),

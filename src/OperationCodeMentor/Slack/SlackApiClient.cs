@@ -291,6 +291,30 @@ public sealed partial class SlackApiClient
         return id;
     }
 
+    /// <summary>
+    /// Opens (or finds) the group DM of the bot with several people (<c>conversations.open</c> with their IDs; needs
+    /// <c>mpim:write</c>). Slack answers the same conversation for the same people, so asking again is harmless.
+    /// </summary>
+    public async Task<string> OpenGroupDmAsync(IReadOnlyCollection<string> userIds, CancellationToken ct = default)
+    {
+        var answer = await CallFormAsync("conversations.open", new Dictionary<string, string> { ["users"] = string.Join(',', userIds) }, ct).ConfigureAwait(false);
+        return answer["channel"]?["id"]?.ToString() ?? throw new SlackApiException("conversations.open", "invalid_response");
+    }
+
+    /// <summary>The person's time zone as Slack knows it (<c>users.info</c>, an IANA name); null when Slack has none or won't say.</summary>
+    public async Task<string?> GetUserTimeZoneAsync(string userId, CancellationToken ct = default)
+    {
+        try
+        {
+            var answer = await CallFormAsync("users.info", new Dictionary<string, string> { ["user"] = userId }, ct).ConfigureAwait(false);
+            return answer["user"]?["tz"]?.ToString() is { Length: > 0 } tz ? tz : null;
+        }
+        catch (SlackApiException e) when (e.IsRefusal)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Sends a direct message from the bot to a user.</summary>
     public async Task<PostedMessage> SendDmAsync(string userId, string text, JsonArray? blocks = null, CancellationToken ct = default)
     {

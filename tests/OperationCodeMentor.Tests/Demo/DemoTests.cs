@@ -32,7 +32,11 @@ public partial class DemoTests
         Assert.Equal("  DM from the bot to @Jordan:", lines[notice - 1]);
         var escalation = IndexOf(lines, notice, l => l.Contains("*Escalation: R-1002* from @Alex has waited 10 days without a mentor"));
         Assert.Equal("  DM from the bot to @Casey:", lines[escalation - 1]);
-        var done = IndexOf(lines, escalation, l => l.Contains($"> {winner} (mentor)") && l.Contains("presses Session done"));
+        var intro = IndexOf(lines, mentions, l => l.Contains($"@Sam, meet @{winner}, your mentor for *R-1001*"));
+        Assert.Equal($"  group DM of the bot with @{winner} and @Sam:", lines[intro - 1]);
+        var timeSet = IndexOf(lines, escalation, l => l.Contains("@Sam set the session time for *R-1001*"));
+        var reminder = IndexOf(lines, timeSet, l => l.Contains($"Reminder: @{winner} and @Sam, your mentorship session for *R-1001*") && l.Contains("18:00 UTC"));
+        var done = IndexOf(lines, reminder, l => l.Contains($"> {winner} (mentor)") && l.Contains("presses Session done"));
         IndexOf(lines, done, l => l.Contains("Marked R-1001 done. Thank you for mentoring! I've asked @Sam how it went."));
         var answer = IndexOf(lines, done, l => l == "> Sam (mentee) answers: It helped");
         IndexOf(lines, answer, l => l.Contains("Wonderful, thank you for telling us!"));

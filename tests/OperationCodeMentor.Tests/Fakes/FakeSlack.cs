@@ -245,12 +245,31 @@ public sealed class FakeSlack : IAsyncDisposable
             "conversations.replies" => Results.Json(History(body, m => m.Channel == body["channel"]?.ToString() && (m.ThreadTs == body["ts"]?.ToString() || m.Ts == body["ts"]?.ToString()))),
             "chat.update" => Results.Json(new { ok = true, channel = body["channel"]?.ToString(), ts = body["ts"]?.ToString() }),
             "chat.postEphemeral" => Results.Json(new { ok = true, message_ts = NextTs() }),
-            "conversations.open" => Results.Json(new { ok = true, channel = new { id = "D" + body["users"] } }),
+            "conversations.open" => OpenConversation(body["users"]?.ToString() ?? ""),
+            "users.info" => Results.Json(new { ok = true, user = new { id = body["user"]?.ToString(), tz = TimeZones.GetValueOrDefault(body["user"]?.ToString() ?? "") } }),
+            "chat.getPermalink" => Results.Json(new { ok = true, permalink = $"https://fake.slack.test/archives/{body["channel"]}/p{body["message_ts"]?.ToString()?.Replace(".", "", StringComparison.Ordinal)}" }),
             "conversations.list" => Results.Json(new JsonObject { ["ok"] = true, ["channels"] = new JsonArray(Channels.Select(c => (JsonNode)c.DeepClone()).ToArray()), ["response_metadata"] = new JsonObject { ["next_cursor"] = "" } }),
             "response_url" => Results.Json(new { ok = true }),
             "apps.connections.open" => SocketModeUrl is { } url ? Results.Json(new { ok = true, url = url() }) : Results.Json(new { ok = false, error = "socket_mode_not_enabled" }),
             _ => Results.Json(new { ok = true }),
         };
+    }
+
+    /// <summary>Each person's time zone as their Slack profile has it (<c>users.info</c>'s <c>tz</c>); absent: none.</summary>
+    public ConcurrentDictionary<string, string> TimeZones { get; } = new();
+
+    /// <summary>When set, <c>conversations.open</c> with more than one person is refused with this error (a DM with one still opens).</summary>
+    public string? RefuseGroupDms { get; set; }
+
+    /// <summary>The group DM Slack would open for these people: the same one whatever the order they are named in.</summary>
+    public static string GroupDmId(params string[] users) => "G" + string.Join("", users.Order(StringComparer.Ordinal));
+
+    private IResult OpenConversation(string users)
+    {
+        var ids = users.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (ids.Length <= 1) return Results.Json(new { ok = true, channel = new { id = "D" + users } });
+        if (RefuseGroupDms is { } error) return Results.Json(new { ok = false, error });
+        return Results.Json(new { ok = true, channel = new { id = GroupDmId(ids) } });
     }
 
     private string Store(JsonObject body)

@@ -52,6 +52,8 @@ public sealed class SlackRequests(string signingSecret, TimeProvider clock)
                 Selected one => new JsonObject { ["type"] = "static_select", ["selected_option"] = Option(one.Value) },
                 string[] many => new JsonObject { ["type"] = "multi_static_select", ["selected_options"] = new JsonArray(many.Select(m => (JsonNode)Option(m)).ToArray()) },
                 int n => new JsonObject { ["type"] = "number_input", ["value"] = n.ToString(CultureInfo.InvariantCulture) },
+                PickedDate d => new JsonObject { ["type"] = "datepicker", ["selected_date"] = d.Value },
+                PickedTime t => new JsonObject { ["type"] = "timepicker", ["selected_time"] = t.Value },
                 _ => throw new ArgumentException($"Unsupported value for {block}"),
             };
             state[block] = new JsonObject { ["value"] = element };
@@ -79,6 +81,12 @@ public sealed class SlackRequests(string signingSecret, TimeProvider clock)
     private static long _clicks;
 
     public sealed record Selected(string Value);
+
+    /// <summary>A date picker's choice, as Slack sends it (<c>yyyy-MM-dd</c>, or whatever a test needs to break).</summary>
+    public sealed record PickedDate(string? Value);
+
+    /// <summary>A time picker's choice, as Slack sends it (<c>HH:mm</c>).</summary>
+    public sealed record PickedTime(string? Value);
 
     private static JsonObject Option(string v) => new() { ["text"] = new JsonObject { ["type"] = "plain_text", ["text"] = v }, ["value"] = v };
 

@@ -66,6 +66,10 @@ internal static class FollowUpKit
     public static List<SlackCall> DmsTo(this FakeSlack slack, string user) =>
         slack.CallsTo("chat.postMessage").Where(c => c["channel"] == "D" + user).ToList();
 
+    /// <summary>The bot's posts in the group DM it opened for a mentor and a mentee.</summary>
+    public static List<SlackCall> GroupDmOf(this FakeSlack slack, string mentor, string mentee) =>
+        slack.CallsTo("chat.postMessage").Where(c => c["channel"] == FakeSlack.GroupDmId(mentor, mentee)).ToList();
+
     public static List<SlackCall> EphemeralsTo(this FakeSlack slack, string user) =>
         slack.CallsTo("chat.postEphemeral").Where(c => c["user"] == user).ToList();
 

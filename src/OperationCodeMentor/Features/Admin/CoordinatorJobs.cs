@@ -22,7 +22,7 @@ public sealed class AssignJob(PressKit kit, Pairing pairing, ILogger<AssignJob> 
     protected override async Task AnnounceAsync(PressResult done, CancellationToken ct)
     {
         var (r, coordinator, mentor) = (done.Request, done.Press.User, done.Request.ClaimedBy!);
-        var cardProblem = await pairing.AnnounceClaimAsync(done.Outbox, r, coordinator, ct).ConfigureAwait(false);
+        var news = await pairing.AnnounceClaimAsync(done.Outbox, r, coordinator, ct).ConfigureAwait(false);
         var previous = done.Before.Request.Status == RequestStatus.Claimed ? done.Before.Request.ClaimedBy : null;
         if (previous is not null)
         {
@@ -36,9 +36,12 @@ public sealed class AssignJob(PressKit kit, Pairing pairing, ILogger<AssignJob> 
             if (load.OpenClaims > load.Mentor.MaxMentees) notes.Add($"this puts them over their limit ({load.OpenClaims} of {load.Mentor.MaxMentees} mentees)");
         }
         await Kit.ReplyAsync(done.Outbox, done.Press, "reply",
-            $":handshake: Paired {r.Reference} with {Mrkdwn.User(mentor)}. I've DMed them both, as for a claim" +
+            $":handshake: Paired {r.Reference} with {Mrkdwn.User(mentor)}. " +
+            (news.ConversationId is not null
+                ? "I've introduced them in a group DM, as for a claim"
+                : $"I've DMed them both, as for a claim (Slack refused a group DM: `{Mrkdwn.Escape(news.GroupDmRefusal ?? "unknown")}`)") +
             (previous is null ? "." : $", and told {Mrkdwn.User(previous)} they can let it go.") +
-            (notes.Count > 0 ? $" Note: {string.Join("; ", notes)}." : "") + (cardProblem is null ? "" : $" ({cardProblem})"), ct).ConfigureAwait(false);
+            (notes.Count > 0 ? $" Note: {string.Join("; ", notes)}." : "") + (news.CardProblem is null ? "" : $" ({news.CardProblem})"), ct).ConfigureAwait(false);
     }
 
     protected override Task<string> RefusedAsync(Refusal why, TrackedRequest current, Press press, CancellationToken ct)

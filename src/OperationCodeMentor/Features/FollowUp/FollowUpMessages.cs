@@ -64,6 +64,14 @@ public sealed partial class FollowUpMessages(
                     "and no session has been marked done. The claim looks stuck.", "Check in with the mentor, release the request, or assign someone else.", claimed: true);
                 return [.. coordinators.Select(c => StepMessage.Dm(c, $"{r.Reference}: the claim by {Mrkdwn.User(mentor)} looks stuck", stuck))];
 
+            case FollowUpStep.RemindSession when r.ClaimedBy is not null && tracked.Session.SessionAt is { } sessionAt:
+                // A bot that was down through the session has nothing useful to remind them of; the step is still recorded.
+                if (sessionAt <= now) return [];
+                var (text, blocks) = SessionTime.Reminder(r, sessionAt, now);
+                return [.. SessionTime.Audience(r, tracked.Session).Select(to => to.Channel is { } conversation
+                    ? new StepMessage(null, conversation, null, false, text, blocks)
+                    : StepMessage.Dm(to.User!, text, blocks))];
+
             default:
                 return [];
         }

@@ -43,13 +43,11 @@ public sealed class AppHome(IMentorshipStore store, AdminReports reports, SlackA
             BlockKit.Header("Operation Code mentorship"),
             BlockKit.Context($"Hi {Mrkdwn.User(userId)}! This page shows where things stand as of {SlackDates.When(now)}; it refreshes each time you open it."),
         };
-        blocks.AddRange(Mentee(mine, open, now));
-        if (me is not null)
-        {
-            var claims = (await store.GetMentorHistoryAsync(userId, 50, ct).ConfigureAwait(false))
-                .Where(r => r.Status == RequestStatus.Claimed).ToList();
-            blocks.AddRange(Mentor(me, claims, open, now));
-        }
+        var claims = me is null ? [] : (await store.GetMentorHistoryAsync(userId, 50, ct).ConfigureAwait(false))
+            .Where(r => r.Status == RequestStatus.Claimed).ToList();
+        var sessions = await SessionsAsync(mine.Where(r => r.Status == RequestStatus.Claimed).Take(MaxOwnRequests).Concat(claims), ct).ConfigureAwait(false);
+        blocks.AddRange(Mentee(mine, open, sessions, now));
+        if (me is not null) blocks.AddRange(Mentor(me, claims, open, sessions, now));
         if (isCoordinator)
         {
             var stats = await reports.ComputeStatsAsync(HeadlineDays, open, loads, ct).ConfigureAwait(false);
@@ -58,7 +56,19 @@ public sealed class AppHome(IMentorshipStore store, AdminReports reports, SlackA
         return BlockKit.Home(blocks);
     }
 
-    private static IEnumerable<JsonObject> Mentee(IReadOnlyList<MentorRequest> mine, IReadOnlyList<MentorRequest> open, DateTimeOffset now)
+    /// <summary>The session of each claimed request shown (a mentor holds a few, a mentee fewer), for the times the pairs set.</summary>
+    private async Task<IReadOnlyDictionary<string, RequestSession>> SessionsAsync(IEnumerable<MentorRequest> claimed, CancellationToken ct)
+    {
+        var read = await Task.WhenAll(claimed.Select(r => r.Reference).Distinct(StringComparer.Ordinal)
+            .Select(reference => store.GetRequestAsync(reference, ct))).ConfigureAwait(false);
+        return read.OfType<TrackedRequest>().ToDictionary(t => t.Reference, t => t.Session, StringComparer.Ordinal);
+    }
+
+    private static RequestSession? SessionOf(IReadOnlyDictionary<string, RequestSession> sessions, MentorRequest r) =>
+        sessions.GetValueOrDefault(r.Reference);
+
+    private static IEnumerable<JsonObject> Mentee(IReadOnlyList<MentorRequest> mine, IReadOnlyList<MentorRequest> open,
+        IReadOnlyDictionary<string, RequestSession> sessions, DateTimeOffset now)
     {
         yield return BlockKit.Header("Your requests");
         if (mine.Count == 0)
@@ -67,12 +77,13 @@ public sealed class AppHome(IMentorshipStore store, AdminReports reports, SlackA
             yield break;
         }
         foreach (var r in mine.Take(MaxOwnRequests))
-            yield return BlockKit.Section(OwnItems.MenteeRequest(r, open, now));
+            yield return BlockKit.Section(OwnItems.MenteeRequest(r, open, now, SessionOf(sessions, r)));
         if (mine.Count > MaxOwnRequests)
             yield return BlockKit.Context($"…and {mine.Count - MaxOwnRequests} earlier request{(mine.Count - MaxOwnRequests == 1 ? "" : "s")}.");
     }
 
-    private static IEnumerable<JsonObject> Mentor(MentorLoad me, IReadOnlyList<MentorRequest> claims, IReadOnlyList<MentorRequest> open, DateTimeOffset now)
+    private static IEnumerable<JsonObject> Mentor(MentorLoad me, IReadOnlyList<MentorRequest> claims, IReadOnlyList<MentorRequest> open,
+        IReadOnlyDictionary<string, RequestSession> sessions, DateTimeOffset now)
     {
         var m = me.Mentor;
         yield return BlockKit.Divider();
@@ -87,7 +98,7 @@ public sealed class AppHome(IMentorshipStore store, AdminReports reports, SlackA
 
         yield return BlockKit.Section(claims.Count == 0
             ? "*Your claims:* none right now."
-            : "*Your claims*\n" + BlockKit.Lines(claims.Select(r => "• " + OwnItems.MentorClaim(r)).ToList(), 20));
+            : "*Your claims*\n" + BlockKit.Lines(claims.Select(r => "• " + OwnItems.MentorClaim(r, SessionOf(sessions, r))).ToList(), 20));
 
         var skills = new HashSet<string>(m.Skills, StringComparer.OrdinalIgnoreCase);
         var matching = open.Where(r => r.MenteeSlackId != m.SlackUserId && r.Skills.Any(skills.Contains)).ToList();

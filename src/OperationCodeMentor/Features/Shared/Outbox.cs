@@ -61,6 +61,27 @@ public sealed class Outbox
         return await PostAsync(name, channel, text, blocks, ct: ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Opens the group DM of the bot with <paramref name="users"/> once, and remembers what Slack said: the conversation,
+    /// or why it refused (a workspace that restricts group DMs, a missing scope), so a replay neither asks again nor
+    /// changes its mind. An outage is thrown, for the work to be tried again.
+    /// </summary>
+    public async Task<GroupDm> OpenGroupDmAsync(string name, IReadOnlyCollection<string> users, CancellationToken ct = default)
+    {
+        if (_sent.TryGetValue(name, out var done) && done is not null) return GroupDm.Read(done);
+        string answer;
+        try
+        {
+            answer = await _slack.OpenGroupDmAsync(users, ct).ConfigureAwait(false);
+        }
+        catch (SlackApiException e) when (GroupDm.IsRefusal(e))
+        {
+            answer = GroupDm.RefusedPrefix + e.Error;
+        }
+        await RecordAsync(name, answer, ct).ConfigureAwait(false);
+        return GroupDm.Read(answer);
+    }
+
     /// <summary>Redraws a message once (a redraw can always be repeated, but a replay must not undo a later one).</summary>
     public Task UpdateAsync(string name, string channel, string ts, string text, JsonArray? blocks, CancellationToken ct = default) =>
         OnceAsync(name, () => _slack.UpdateMessageAsync(channel, ts, text, blocks, ct), ct);
@@ -101,4 +122,21 @@ public sealed class Outbox
         first["block_id"] = marker;
         return marked;
     }
+}
+
+/// <summary>What Slack said when asked for a group DM: its ID, or the error it refused with.</summary>
+public sealed record GroupDm(string? ChannelId, string? Refusal)
+{
+    internal const string RefusedPrefix = "refused:";
+
+    /// <summary>
+    /// Slack said no to this conversation (the workspace restricts group DMs, the app lacks <c>mpim:write</c>, someone
+    /// has left): the pair is told in two DMs instead. A token that no longer works or a rate limit is not a refusal of
+    /// the group DM, so the work waits for it like any other call.
+    /// </summary>
+    public static bool IsRefusal(SlackApiException e) => e.IsRefusal && (!e.IsAuthProblem || e.Error == "missing_scope");
+
+    internal static GroupDm Read(string recorded) => recorded.StartsWith(RefusedPrefix, StringComparison.Ordinal)
+        ? new GroupDm(null, recorded[RefusedPrefix.Length..])
+        : new GroupDm(recorded, null);
 }

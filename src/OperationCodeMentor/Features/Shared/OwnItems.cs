@@ -10,8 +10,10 @@ namespace OperationCodeMentor.Features.Shared;
 public static class OwnItems
 {
     /// <summary>The mentee's request: reference, service and skills, then where it stands.</summary>
-    public static string MenteeRequest(MentorRequest r, IReadOnlyList<MentorRequest> open, DateTimeOffset now) =>
-        $"*{r.Reference}* · {Mrkdwn.EscapeAndTruncate(r.Service, 200)} · {Mrkdwn.EscapeAndTruncate(string.Join(", ", r.Skills), 600)}\n{MenteeStatus(r, open, now)}";
+    /// With the agreed session time, when there is one, on a line of its own.
+    public static string MenteeRequest(MentorRequest r, IReadOnlyList<MentorRequest> open, DateTimeOffset now, RequestSession? session = null) =>
+        $"*{r.Reference}* · {Mrkdwn.EscapeAndTruncate(r.Service, 200)} · {Mrkdwn.EscapeAndTruncate(string.Join(", ", r.Skills), 600)}\n{MenteeStatus(r, open, now)}" +
+        (r.Status == RequestStatus.Claimed && session is not null && SessionTime.Line(session) is { } time ? "\n" + time : "");
 
     /// <summary>Where the mentee's request stands, with its place in the queue (of <paramref name="open"/>) while it waits.</summary>
     public static string MenteeStatus(MentorRequest r, IReadOnlyList<MentorRequest> open, DateTimeOffset now)
@@ -24,7 +26,7 @@ public static class OwnItems
                        "Mentors with these skills have been told; I'll DM you when one claims it.";
             case RequestStatus.Claimed:
                 return $":handshake: Claimed by {Mrkdwn.User(r.ClaimedBy!)}" + (r.ClaimedAt is { } at ? $" {SlackDates.When(at)}" : "") +
-                       ". They'll DM you to set up a session; you're welcome to message them first.";
+                       ". Agree on a time with them in your group DM (or by DM), then press *We've set a time* there.";
             case RequestStatus.Completed:
                 return ":white_check_mark: Completed.";
             default:
@@ -32,8 +34,9 @@ public static class OwnItems
         }
     }
 
-    /// <summary>A claim the mentor holds: reference, mentee, service and when it was claimed.</summary>
-    public static string MentorClaim(MentorRequest r) =>
+    /// <summary>A claim the mentor holds: reference, mentee, service, when it was claimed and the agreed time if set.</summary>
+    public static string MentorClaim(MentorRequest r, RequestSession? session = null) =>
         $"*{r.Reference}* · {Mrkdwn.User(r.MenteeSlackId)} · {Mrkdwn.EscapeAndTruncate(r.Service, 100)}" +
-        (r.ClaimedAt is { } at ? $" · claimed {SlackDates.When(at)}" : "");
+        (r.ClaimedAt is { } at ? $" · claimed {SlackDates.When(at)}" : "") +
+        (session is not null && SessionTime.Line(session) is { } time ? $" · {time}" : "");
 }

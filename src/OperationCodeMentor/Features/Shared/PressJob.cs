@@ -20,6 +20,9 @@ public sealed record Press(string Reference, string User, string? Channel = null
     /// <summary>What they typed: a reason for closing, a question for the mentee.</summary>
     public string? Text { get; init; }
 
+    /// <summary>The moment they chose: the session time the pair agreed on.</summary>
+    public DateTimeOffset? At { get; init; }
+
     /// <summary>A press on a button, answered where it was pressed.</summary>
     public static Press Of(BlockAction action, string reference)
     {

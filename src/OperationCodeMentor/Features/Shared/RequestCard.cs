@@ -41,13 +41,14 @@ public static partial class RequestCard
         return ($"New mentorship request {Summary(r)}", BlockKit.Blocks(blocks));
     }
 
-    /// <summary>A claimed request: who claimed it, and a Release button for them (or a coordinator).</summary>
-    public static (string Text, JsonArray Blocks) Claimed(MentorRequest r)
+    /// <summary>A claimed request: who claimed it, the session time once the pair set one, and a Release button for them (or a coordinator).</summary>
+    public static (string Text, JsonArray Blocks) Claimed(MentorRequest r, RequestSession? session = null)
     {
         var blocks = new List<JsonObject>
         {
             BlockKit.Section($":white_check_mark: *{r.Reference} claimed by {Mrkdwn.User(r.ClaimedBy!)}*"),
         };
+        if (session is not null && SessionTime.Line(session) is { } time) blocks.Add(BlockKit.Context(time));
         blocks.AddRange(Describe(r));
         blocks.Add(BlockKit.Actions("request_actions", RequestButtons.ReleaseButton(r)));
         blocks.Add(BlockKit.Context($"{r.Reference} · Only the mentor who claimed it or a coordinator can release it."));

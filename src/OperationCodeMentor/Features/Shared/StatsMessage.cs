@@ -22,6 +22,7 @@ public static class StatsMessage
             BlockKit.Section(Overview(s)),
             BlockKit.Section(TimeToClaim(s)),
             BlockKit.Section(FollowUp(s)),
+            BlockKit.Section(AfterTheClaim(s)),
             BlockKit.Section("*Requests by service*\n" + Counts(s.ByService, 15)),
             BlockKit.Section("*Requests by skill*\n" + Counts(s.BySkill, 25)),
             BlockKit.Section("*Pairings per mentor*\n" + (s.PairingsPerMentor.Count == 0
@@ -61,6 +62,11 @@ public static class StatsMessage
         $"*Sessions done:* {(s.SessionsDone is { } d ? d.ToString(CultureInfo.InvariantCulture) : NotTracked)}\n" +
         $"*Feedback \"it helped\":* {(s.Helped is { } h ? Ratio(h) : NotTracked)}\n" +
         $"*Re-pairs:* {(s.RePairs is { } r ? r.ToString(CultureInfo.InvariantCulture) : NotTracked)}";
+
+    private static string AfterTheClaim(ProgramStats s) =>
+        $"*Claim to a session time set:* " + (s.MedianClaimToTimeSet is { } t
+            ? $"median {SlackDates.Duration(t)} ({s.TimesSet} pairing{Plural(s.TimesSet)} set a time)"
+            : "n/a (no pair has set a time yet)");
 
     private static string Recruit(ProgramStats s)
     {

@@ -100,9 +100,12 @@ public class AdminCommandTests
         Assert.Contains("claimed by <@UMENTOR1>", card.AllText);
         var toMentor = Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "DUMENTOR1");
         Assert.Contains($"<@{Coordinator}> paired you with", toMentor.AllText);
-        Assert.Contains("Help me with decorators", toMentor.AllText);
-        var toMentee = Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "DUMENTEE1");
-        Assert.Contains("<@UMENTOR1> is your mentor", toMentee.Text);
+        // The pair are introduced in their group DM, the request with them; the coordinator hears so.
+        var intro = Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == FakeSlack.GroupDmId("UMENTOR1", "UMENTEE1"));
+        Assert.Contains($"(paired by <@{Coordinator}>)", intro.AllText);
+        Assert.Contains("Help me with decorators", intro.AllText);
+        Assert.DoesNotContain(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "DUMENTEE1");
+        Assert.Contains("introduced them in a group DM", reply.Text);
 
         var activity = await bot.Store.GetActivityAsync(bot.Clock.GetUtcNow().AddDays(-1));
         Assert.Equal(Coordinator, Assert.Single(activity).Outcome.AssignedBy);
@@ -131,7 +134,7 @@ public class AdminCommandTests
         Assert.Equal("UMENTOR1", (await bot.Store.RequestAsync(request.Reference))!.ClaimedBy);
         Assert.Single(bot.Slack.CallsTo("chat.update"));
         Assert.Single(bot.Slack.Messages, m => m.Channel == "DUMENTOR1" && m.Body["text"]!.ToString().Contains("paired you with", StringComparison.Ordinal));
-        Assert.Single(bot.Slack.Messages, m => m.Channel == "DUMENTEE1" && m.Body["text"]!.ToString().Contains("is your mentor", StringComparison.Ordinal));
+        Assert.Single(bot.Slack.Messages, m => m.Channel == FakeSlack.GroupDmId("UMENTOR1", "UMENTEE1") && m.Body["text"]!.ToString().Contains("meet <@UMENTOR1>", StringComparison.Ordinal));
         Assert.Contains("Paired", Assert.Single(bot.Slack.CallsTo("response_url")).Text);
     }
 
@@ -335,7 +338,7 @@ public class AdminCommandTests
         Assert.Equal("UMENTOR1", (await bot.Store.RequestAsync(request.Reference))!.ClaimedBy);
         Assert.Contains("Paired", Assert.Single(bot.Slack.CallsTo("response_url")).Text);
         Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "DUMENTOR1");
-        Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "DUMENTEE1");
+        Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == FakeSlack.GroupDmId("UMENTOR1", "UMENTEE1"));
     }
 
     [Fact]

@@ -1,6 +1,10 @@
+using Microsoft.Extensions.Logging;
 using OperationCodeMentor.Features.Shared;
+using OperationCodeMentor.Features.Volunteer;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Tests.Fakes;
+using OperationCodeMentor.Tests.Features.Sessions;
+using OperationCodeMentor.Tests.Scheduling;
 
 namespace OperationCodeMentor.Tests.Features.Claims;
 
@@ -8,20 +12,25 @@ public class ClaimFlowTests
 {
     private const string Mentee = "UMENTEE1";
 
+    /// <summary>Enrols a mentor through the volunteer form with a bio and a time zone, as the introduction shows them.</summary>
+    private static Task EnrolWithBioAsync(MentorBot bot, string mentor, string bio, string zone) =>
+        bot.SendAsync(bot.Requests.Interaction(SlackRequests.ViewSubmission(VolunteerModal.CallbackId, mentor,
+            (VolunteerModal.SkillsBlock, new[] { "Python" }), (VolunteerModal.MaxMenteesBlock, 2),
+            (VolunteerModal.BioBlock, bio), (VolunteerModal.TimeZoneBlock, zone))));
+
     [Fact]
-    public async Task Claim_UpdatesTheMessage_AndDmsTheMentorAndTheMentee()
+    public async Task Claim_UpdatesTheCard_IntroducesThePairInAGroupDm_AndPointsTheMentorToIt()
     {
         await using var bot = await MentorBot.StartAsync();
-        await bot.VolunteerAsync("UMENTOR1", ["Python"]);
-        var request = await bot.RequestAsync(Mentee, ["Python"], "Help me prepare for a Python interview.");
+        await EnrolWithBioAsync(bot, "UMENTOR1", "Backend engineer; I <3 code reviews & testing.", "America/Chicago");
+        var request = await bot.RequestAsync(Mentee, ["Python"], "Help me prepare for a Python interview.", service: "Mock Interview", affiliation: "Military Spouse");
         bot.Slack.Clear();
 
         await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR1");
 
-        var stored = await bot.Store.RequestAsync(request.Reference);
-        Assert.Equal(RequestStatus.Claimed, stored!.Status);
-        Assert.Equal("UMENTOR1", stored.ClaimedBy);
-        Assert.Equal(bot.Clock.GetUtcNow(), stored.ClaimedAt);
+        var tracked = await bot.Store.GetRequestAsync(request.Reference);
+        Assert.Equal(RequestStatus.Claimed, tracked!.Request.Status);
+        Assert.Equal(("UMENTOR1", bot.Clock.GetUtcNow()), (tracked.Request.ClaimedBy, tracked.Request.ClaimedAt));
 
         var update = Assert.Single(bot.Slack.CallsTo("chat.update"));
         Assert.Equal(request.MessageTs, update["ts"]);
@@ -29,12 +38,89 @@ public class ClaimFlowTests
         Assert.DoesNotContain("claim_request", update.AllText);
         Assert.Contains("release_request", update.AllText);
 
-        var toMentor = Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "DUMENTOR1");
+        // One group DM with both of them, recorded with the request.
+        var group = FakeSlack.GroupDmId("UMENTOR1", Mentee);
+        Assert.Equal($"UMENTOR1,{Mentee}", Assert.Single(bot.Slack.CallsTo("conversations.open"), c => c["users"]!.Contains(',', StringComparison.Ordinal))["users"]);
+        Assert.Equal((group, bot.Clock.GetUtcNow()), (tracked.Session.ConversationId, tracked.Session.ConversationOpenedAt));
+
+        // The introduction: who the mentor is, the request, what happens next, and the buttons.
+        var intro = Assert.Single(bot.Slack.GroupDmOf("UMENTOR1", Mentee));
+        Assert.Contains($"<@{Mentee}>, meet <@UMENTOR1>, your mentor for *{request.Reference}*", intro.AllText);
+        Assert.Contains("Backend engineer; I &lt;3 code reviews &amp; testing.", intro.AllText);
+        Assert.Contains("*Time zone:* America/Chicago", intro.AllText);
+        foreach (var part in new[] { "Mock Interview", "Python", "Military Spouse", "Help me prepare for a Python interview.", "*What happens next*", "remind you here 1 hour before" })
+            Assert.Contains(part, intro.AllText);
+        Assert.Equal([RequestButtons.SetTime, RequestButtons.CantReach], intro.ActionIds());
+        Assert.Contains("Only <@UMENTOR1> can use *Can't reach them*", intro.AllText);
+
+        // The mentor's DM points to it, with a link to the introduction; the mentee needs no separate DM.
+        var toMentor = Assert.Single(bot.Slack.DmsTo("UMENTOR1"));
+        Assert.StartsWith("You claimed", toMentor.Text);
+        var introTs = Assert.Single(bot.Slack.Messages, m => m.Channel == group).Ts;
+        Assert.Contains($"<https://fake.slack.test/archives/{group}/p{introTs.Replace(".", "")}|a group DM> with <@{Mentee}>", toMentor.AllText);
+        Assert.Equal([RequestButtons.SessionDone], toMentor.ActionIds());
+        Assert.Empty(bot.Slack.DmsTo(Mentee));
+        BlockKitLimits.AssertAll(bot.Slack.Calls);
+    }
+
+    [Theory]
+    [InlineData("restricted_action")]
+    [InlineData("missing_scope")]
+    [InlineData("not_allowed")]
+    public async Task Claim_WhenSlackRefusesTheGroupDm_FallsBackToTwoDms_AndSaysWhyInTheLogAndToTheMentor(string error)
+    {
+        await using var bot = await MentorBot.StartAsync();
+        await bot.VolunteerAsync("UMENTOR1", ["Python"]);
+        var request = await bot.RequestAsync(Mentee, ["Python"], "Help me prepare for a Python interview.");
+        bot.Slack.Clear();
+        bot.Slack.RefuseGroupDms = error;
+
+        await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR1");
+
+        var tracked = (await bot.Store.GetRequestAsync(request.Reference))!;
+        Assert.Equal("UMENTOR1", tracked.Request.ClaimedBy);
+        Assert.Null(tracked.Session.ConversationId);
+        Assert.Equal(bot.Clock.GetUtcNow(), tracked.Session.ConversationOpenedAt);
+        Assert.DoesNotContain(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"]!.StartsWith('G'));
+
+        var toMentor = Assert.Single(bot.Slack.DmsTo("UMENTOR1"));
         Assert.Contains($"<@{Mentee}>", toMentor.AllText);
         Assert.Contains("Help me prepare for a Python interview.", toMentor.AllText);
         Assert.Contains("30-minute session", toMentor.AllText);
-        var toMentee = Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "D" + Mentee);
-        Assert.Contains("<@UMENTOR1>", toMentee.Text);
+        Assert.Contains($"I couldn't open a group DM for you both (Slack said `{error}`)", toMentor.AllText);
+        Assert.Equal([RequestButtons.SessionDone, RequestButtons.SetTime, RequestButtons.CantReach], toMentor.ActionIds());
+        var toMentee = Assert.Single(bot.Slack.DmsTo(Mentee));
+        Assert.Contains("<@UMENTOR1> is your mentor", toMentee.Text);
+        Assert.Equal([RequestButtons.SetTime], toMentee.ActionIds());
+
+        var logged = Assert.Single(bot.Logs.Entries, e => e.Message.Contains("refused a group DM", StringComparison.Ordinal));
+        Assert.Equal(LogLevel.Warning, logged.Level);
+        Assert.Contains(request.Reference, logged.Message);
+        Assert.Contains(error, logged.Message);
+    }
+
+    [Fact]
+    public async Task ReleaseThenClaimByAnother_ForgetsTheFirstPairsConversationAndTime_AndOpensANewOne()
+    {
+        await using var bot = await MentorBot.StartAsync();
+        await bot.VolunteerAsync("UMENTOR1", ["Python"]);
+        await bot.VolunteerAsync("UMENTOR2", ["Python"]);
+        var request = await bot.RequestAsync(Mentee, ["Python"]);
+        await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR1");
+        await bot.SetSessionTimeAsync(request, Mentee, "2026-11-05", "18:30");
+        Assert.NotNull((await bot.TrackedAsync(request)).Session.SessionAt);
+
+        await bot.ClickAsync(RequestButtons.Release, request, "UMENTOR1");
+        Assert.Equal(RequestSession.None, (await bot.TrackedAsync(request)).Session);
+        bot.Slack.Clear();
+        await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR2");
+
+        var session = (await bot.TrackedAsync(request)).Session;
+        Assert.Equal(FakeSlack.GroupDmId("UMENTOR2", Mentee), session.ConversationId);
+        Assert.Null(session.SessionAt);
+        Assert.Contains("meet <@UMENTOR2>", Assert.Single(bot.Slack.GroupDmOf("UMENTOR2", Mentee)).Text);
+        Assert.Empty(bot.Slack.GroupDmOf("UMENTOR1", Mentee));
+        Assert.DoesNotContain("Session:", Assert.Single(bot.Slack.CallsTo("chat.update")).AllText);
     }
 
     [Fact]
@@ -50,7 +136,7 @@ public class ClaimFlowTests
 
         Assert.Equal(RequestStatus.Claimed, (await bot.Store.RequestAsync(request.Reference))!.Status);
         Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "DUMENTOR1");
-        Assert.Contains("<@UMENTOR1>", Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "D" + Mentee).Text);
+        Assert.Contains("<@UMENTOR1>", Assert.Single(bot.Slack.GroupDmOf("UMENTOR1", Mentee)).Text);
         bot.Slack.Clear();
 
         await bot.ClickAsync(RequestButtons.Release, request, "UMENTOR1");
@@ -81,7 +167,7 @@ public class ClaimFlowTests
         Assert.Equal("UMENTOR1", (await bot.Store.RequestAsync(request.Reference))!.ClaimedBy);
         Assert.Single(bot.Slack.CallsTo("chat.update"));
         Assert.Single(bot.Slack.Messages, m => m.Channel == "DUMENTOR1" && m.Body["text"]!.ToString().StartsWith("You claimed", StringComparison.Ordinal));
-        Assert.Single(bot.Slack.Messages, m => m.Channel == "D" + Mentee && m.Body["text"]!.ToString().Contains("is your mentor", StringComparison.Ordinal));
+        Assert.Single(bot.Slack.Messages, m => m.Channel == FakeSlack.GroupDmId("UMENTOR1", Mentee) && m.Body["text"]!.ToString().Contains("meet <@UMENTOR1>", StringComparison.Ordinal));
         var notices = bot.Slack.CallsTo("chat.postEphemeral");
         if (!mentorToldOfDelay)
         {
@@ -111,8 +197,9 @@ public class ClaimFlowTests
         var winner = stored!.ClaimedBy!;
         Assert.Contains(winner, mentors);
         Assert.Single(bot.Slack.CallsTo("chat.update"));
-        Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "D" + Mentee);
+        Assert.Single(bot.Slack.GroupDmOf(winner, Mentee));
         Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "D" + winner);
+        Assert.Single(bot.Slack.CallsTo("conversations.open"), c => c["users"]!.Contains(',', StringComparison.Ordinal));
 
         var told = bot.Slack.CallsTo("chat.postEphemeral");
         Assert.Equal(19, told.Count);

@@ -91,7 +91,8 @@ public class FollowUpActionTests
         var toMentor = Assert.Single(bot.Slack.DmsTo("UMENTOR2"));
         Assert.Contains($"<@{MentorBot.Coordinator}> paired you with", toMentor.AllText);
         Assert.Contains(SessionDoneAction.Id, toMentor.ActionIds());
-        Assert.Contains("<@UMENTOR2> is your mentor", Assert.Single(bot.Slack.DmsTo(Mentee)).Text);
+        Assert.Contains($"<@{Mentee}>, meet <@UMENTOR2>", Assert.Single(bot.Slack.GroupDmOf("UMENTOR2", Mentee)).Text);
+        Assert.Empty(bot.Slack.DmsTo(Mentee));
         Assert.Contains("Paired R-1001 with <@UMENTOR2>", Assert.Single(bot.Slack.EphemeralsTo(MentorBot.Coordinator)).Text);
     }
 
@@ -112,7 +113,7 @@ public class FollowUpActionTests
         Assert.Equal("UMENTOR2", stored!.ClaimedBy);
         Assert.Contains("passed R-1001", Assert.Single(bot.Slack.DmsTo("UMENTOR1")).Text);
         Assert.Contains("paired you with", Assert.Single(bot.Slack.DmsTo("UMENTOR2")).AllText);
-        Assert.Contains("<@UMENTOR2> is your mentor", Assert.Single(bot.Slack.DmsTo(Mentee)).Text);
+        Assert.Contains($"<@{Mentee}>, meet <@UMENTOR2>", Assert.Single(bot.Slack.GroupDmOf("UMENTOR2", Mentee)).Text);
         Assert.Contains("told <@UMENTOR1> they can let it go", Assert.Single(bot.Slack.EphemeralsTo(MentorBot.Coordinator)).Text);
         // The stats count it as paired by a coordinator.
         Assert.Equal(MentorBot.Coordinator, Assert.Single(await bot.Store.GetActivityAsync(DateTimeOffset.MinValue)).Outcome.AssignedBy);

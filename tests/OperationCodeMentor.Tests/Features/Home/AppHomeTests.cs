@@ -159,7 +159,7 @@ public class AppHomeTests
         Assert.Equal("UMENTOR1", (await bot.Store.RequestAsync(request.Reference))!.ClaimedBy);
         Assert.Contains("claimed by <@UMENTOR1>", Assert.Single(bot.Slack.CallsTo("chat.update")).AllText);
         Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "DUMENTOR1");
-        Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "DUMENTEE1");
+        Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == FakeSlack.GroupDmId("UMENTOR1", "UMENTEE1"));
         var redrawn = Assert.Single(bot.Slack.CallsTo("views.publish"));
         Assert.Empty(Buttons(redrawn, ClaimAction.Id));
         Assert.Contains("*Your claims*", redrawn.AllText);

@@ -61,6 +61,6 @@ public sealed class AirtableRequestPathTests
 
         var record = Assert.Single(airtable.Requests.Records);
         Assert.Equal(("claimed", "UMENTOR1"), (record.Text("Status"), record.Text("Claimed By Slack ID")));
-        Assert.Contains(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "DUMENTEE1" && c.AllText.Contains("<@UMENTOR1>", StringComparison.Ordinal));
+        Assert.Contains(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == FakeSlack.GroupDmId("UMENTOR1", "UMENTEE1") && c.AllText.Contains("<@UMENTOR1>", StringComparison.Ordinal));
     }
 }

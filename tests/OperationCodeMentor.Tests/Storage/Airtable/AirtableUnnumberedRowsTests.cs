@@ -43,7 +43,7 @@ public sealed class AirtableUnnumberedRowsTests
         await bot.SettleAsync();
         var row = airtable.Requests.Records.Single(r => r.Id == typed.Id);
         Assert.Equal(("claimed", "UMENTOR1"), (row.Text("Status"), row.Text("Claimed By Slack ID")));
-        Assert.Single(bot.Slack.Messages, m => m.Channel == "DUMENTEE2" && m.Body["text"]!.ToString().Contains("is your mentor", StringComparison.Ordinal));
+        Assert.Single(bot.Slack.Messages, m => m.Channel == FakeSlack.GroupDmId("UMENTOR1", "UMENTEE2") && m.Body["text"]!.ToString().Contains("meet <@UMENTOR1>", StringComparison.Ordinal));
         Assert.Contains("Paired", bot.Slack.CallsTo("response_url").Last().Text, StringComparison.Ordinal);
 
         // A new request afterwards never reuses the number the row was given.
