@@ -1,5 +1,6 @@
 using OperationCodeMentor.Features.Admin;
 using OperationCodeMentor.Features.Claims;
+using OperationCodeMentor.Features.Contact;
 using OperationCodeMentor.Features.FollowUp;
 using OperationCodeMentor.Features.Health;
 using OperationCodeMentor.Features.Home;
@@ -31,6 +32,7 @@ public static class BotComposition
             .AddVolunteer()
             .AddClaims()
             .AddFollowUpFeature()
+            .AddContact()
             .AddAdmin(configuration)
             .AddHome();
 

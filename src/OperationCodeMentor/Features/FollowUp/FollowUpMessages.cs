@@ -64,6 +64,9 @@ public sealed partial class FollowUpMessages(
                     "and no session has been marked done. The claim looks stuck.", "Check in with the mentor, release the request, or assign someone else.", claimed: true);
                 return [.. coordinators.Select(c => StepMessage.Dm(c, $"{r.Reference}: the claim by {Mrkdwn.User(mentor)} looks stuck", stuck))];
 
+            case FollowUpStep.Resume:
+                return HoldEnded(tracked, coordinators);
+
             default:
                 return [];
         }
@@ -112,6 +115,27 @@ public sealed partial class FollowUpMessages(
         blocks.Add(BlockKit.Context(hint));
         blocks.Add(CoordinatorButtons.For(r));
         return blocks;
+    }
+
+    /// <summary>A hold ran out: the card loses its hold note, and the coordinator who held the request is told it is back.</summary>
+    private static List<StepMessage> HoldEnded(TrackedRequest tracked, IReadOnlyList<string> coordinators)
+    {
+        var r = tracked.Request;
+        var messages = new List<StepMessage>();
+        if (r.ChannelId is { } channel && r.MessageTs is { } ts && RequestCard.Current(r, coordinators, note: null) is { } card)
+            messages.Add(StepMessage.Redraw(channel, ts, card.Text, card.Blocks.OfType<JsonObject>().Select(b => (JsonObject)b.DeepClone()).ToList()));
+        if (tracked.Session.OnHoldBy is { } holder)
+        {
+            var state = r.Status == RequestStatus.Claimed && r.ClaimedBy is { } mentor ? $"It's still with {Mrkdwn.User(mentor)}" : "It's open again for mentors";
+            messages.Add(StepMessage.Dm(holder, $"{r.Reference} is back from hold",
+            [
+                BlockKit.Section($":arrow_forward: *{r.Reference}* from {Mrkdwn.User(r.MenteeSlackId)} is back from the hold you put on it. " +
+                    $"{state}, and its follow-ups start again from today."),
+                .. RequestCard.Describe(r),
+                CoordinatorButtons.For(r),
+            ]));
+        }
+        return messages;
     }
 
     private static StepMessage MenteeReassurance(MentorRequest r) => StepMessage.Dm(r.MenteeSlackId,

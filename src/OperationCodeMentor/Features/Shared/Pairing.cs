@@ -26,8 +26,9 @@ public sealed partial class Pairing(ChannelCard card, ILogger<Pairing> log)
             BlockKit.Section($":handshake: {how} mentorship request *{r.Reference}* from {Mrkdwn.User(r.MenteeSlackId)}."),
         };
         mentorBlocks.AddRange(RequestCard.Describe(r));
-        mentorBlocks.Add(BlockKit.Section($"*Next step:* send {Mrkdwn.User(r.MenteeSlackId)} a DM today to set up a 30-minute session (a Slack chat, a call, or screen sharing for pair programming)."));
-        mentorBlocks.Add(BlockKit.Actions("session_actions", RequestButtons.SessionDoneButton(r)));
+        mentorBlocks.Add(BlockKit.Section($"*Next step:* send {Mrkdwn.User(r.MenteeSlackId)} a DM today to set up a 30-minute session (a Slack chat, a call, or screen sharing for pair programming). " +
+            "If they don't answer, press *Can't reach them* each time you try: I'll nudge them for you."));
+        mentorBlocks.Add(BlockKit.Actions("session_actions", RequestButtons.SessionDoneButton(r), RequestButtons.CantReachButton(r.Reference)));
         await outbox.DmAsync("mentor", mentor, $"{how} {r.Reference}: reach out to {Mrkdwn.User(r.MenteeSlackId)} to set up a 30-minute session.",
             BlockKit.Blocks(mentorBlocks), ct).ConfigureAwait(false);
 

@@ -42,17 +42,34 @@ public static partial class RequestCard
     }
 
     /// <summary>A claimed request: who claimed it, and a Release button for them (or a coordinator).</summary>
-    public static (string Text, JsonArray Blocks) Claimed(MentorRequest r)
+    public static (string Text, JsonArray Blocks) Claimed(MentorRequest r, string? note = null)
     {
         var blocks = new List<JsonObject>
         {
             BlockKit.Section($":white_check_mark: *{r.Reference} claimed by {Mrkdwn.User(r.ClaimedBy!)}*"),
         };
         blocks.AddRange(Describe(r));
+        if (note is not null) blocks.Add(BlockKit.Context(note));
         blocks.Add(BlockKit.Actions("request_actions", RequestButtons.ReleaseButton(r)));
         blocks.Add(BlockKit.Context($"{r.Reference} · Only the mentor who claimed it or a coordinator can release it."));
         return ($"{r.Reference} claimed by {Mrkdwn.User(r.ClaimedBy!)}", BlockKit.Blocks(blocks));
     }
+
+    /// <summary>
+    /// The card of an open or claimed request redrawn as it stands, with <paramref name="note"/> (a hold) or without it
+    /// (the hold ended): an open card mentions again the mentors it mentioned when it was posted. Null once it has ended.
+    /// </summary>
+    public static (string Text, JsonArray Blocks)? Current(MentorRequest r, IReadOnlyList<string> coordinators, string? note) => r.Status switch
+    {
+        RequestStatus.Open => Open(r, MentionLine(r.MentionedMentors, coordinators), note),
+        RequestStatus.Claimed when r.ClaimedBy is not null => Claimed(r, note),
+        _ => null,
+    };
+
+    /// <summary>The card's note while a coordinator holds the request.</summary>
+    public static string HoldNote(DateTimeOffset until, string? by, string? reason) =>
+        $":double_vertical_bar: *On hold until {SlackDates.When(until)}*" + (by is null ? "" : $" (by {Mrkdwn.User(by)})") +
+        ": no reminders until then." + (string.IsNullOrWhiteSpace(reason) ? "" : $" {Mrkdwn.EscapeAndTruncate(reason, 500)}");
 
     public static string MentionLine(IReadOnlyList<string> mentors, IReadOnlyList<string> coordinators) =>
         mentors.Count > 0

@@ -40,6 +40,7 @@ public static class StatsMessage
         (s.SessionsDone is { } done ? $" · sessions done: {done}" : "") +
         (s.Helped is { } helped ? $" · \"it helped\": {Ratio(helped)}" : "") +
         (s.Escalated is { } escalated ? $" · escalated: {Ratio(escalated)}" : "") +
+        (s.ContactLost is { } lost ? $" · contact lost: {Ratio(lost)} of claimed" : "") +
         $" · skills asked for with no mentor: {s.SkillsWithNoMentor.Count}";
 
     public static string QueueSummary(ProgramStats s) =>
@@ -60,7 +61,8 @@ public static class StatsMessage
         $"*Escalated:* {(s.Escalated is { } e ? Ratio(e) : NotTracked)}\n" +
         $"*Sessions done:* {(s.SessionsDone is { } d ? d.ToString(CultureInfo.InvariantCulture) : NotTracked)}\n" +
         $"*Feedback \"it helped\":* {(s.Helped is { } h ? Ratio(h) : NotTracked)}\n" +
-        $"*Re-pairs:* {(s.RePairs is { } r ? r.ToString(CultureInfo.InvariantCulture) : NotTracked)}";
+        $"*Re-pairs:* {(s.RePairs is { } r ? r.ToString(CultureInfo.InvariantCulture) : NotTracked)}\n" +
+        $"*Contact lost* (of claimed requests, the mentee never answered): {(s.ContactLost is { } c ? Ratio(c) : NotTracked)}";
 
     private static string Recruit(ProgramStats s)
     {
