@@ -54,8 +54,8 @@ public sealed partial class FollowUpMessages(
                 return [StepMessage.Dm(mentor, $"How is {r.Reference} going? You claimed it {since} ago.",
                 [
                     BlockKit.Section($":wave: You claimed *{r.Reference}* from {Mrkdwn.User(r.MenteeSlackId)} {since} ago. Has the session happened?\n" +
-                        "Press *Session done* once it has. If you can't take it after all, *Release* it so another mentor can."),
-                    BlockKit.Actions("session_actions", RequestButtons.SessionDoneButton(r), RequestButtons.ReleaseButton(r)),
+                        "Press *Session done* once it has, or *Can't reach them* if they haven't answered you. If you can't take it after all, *Release* it so another mentor can."),
+                    BlockKit.Actions("session_actions", RequestButtons.SessionDoneButton(r), RequestButtons.CantReachButton(r.Reference), RequestButtons.ReleaseButton(r)),
                 ])];
 
             case FollowUpStep.ReportStuck when r.ClaimedBy is { } mentor:

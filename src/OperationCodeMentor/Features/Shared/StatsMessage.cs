@@ -40,7 +40,6 @@ public static class StatsMessage
         (s.SessionsDone is { } done ? $" · sessions done: {done}" : "") +
         (s.Helped is { } helped ? $" · \"it helped\": {Ratio(helped)}" : "") +
         (s.Escalated is { } escalated ? $" · escalated: {Ratio(escalated)}" : "") +
-        (s.ContactLost is { } lost ? $" · contact lost: {Ratio(lost)} of claimed" : "") +
         $" · skills asked for with no mentor: {s.SkillsWithNoMentor.Count}";
 
     public static string QueueSummary(ProgramStats s) =>
