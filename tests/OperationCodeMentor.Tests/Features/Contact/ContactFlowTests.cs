@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using OperationCodeMentor.Features.Admin;
 using OperationCodeMentor.Features.Contact;
 using OperationCodeMentor.Features.Shared;
@@ -90,6 +91,9 @@ public class ContactFlowTests
         await bot.RequestAsync("UMENTEE3", ["Python"]);
         var stats = await AdminAsync(bot, "stats");
         Assert.Contains("*Contact lost* (of claimed requests, the mentee never answered): 1 of 2 (50%)", stats.AllText);
+        bot.Slack.Clear();
+        await bot.Services.GetRequiredService<WeeklyDigest>().SendAsync(CancellationToken.None);
+        Assert.Contains("the mentee never answered): 1 of 2 (50%)", Assert.Single(bot.Slack.DmsTo(MentorBot.Coordinator)).AllText);
     }
 
     [Fact]
