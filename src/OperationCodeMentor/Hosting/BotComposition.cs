@@ -1,5 +1,6 @@
 using OperationCodeMentor.Features.Admin;
 using OperationCodeMentor.Features.Claims;
+using OperationCodeMentor.Features.Contact;
 using OperationCodeMentor.Features.FollowUp;
 using OperationCodeMentor.Features.Health;
 using OperationCodeMentor.Features.Home;
@@ -34,6 +35,7 @@ public static class BotComposition
             .AddClaims()
             .AddFollowUpFeature()
             .AddSessions()
+            .AddContact()
             .AddAdmin(configuration)
             .AddHome()
             .AddMessages();

@@ -9,6 +9,7 @@ public enum FollowUpFields
     SessionDone = 2,
     Feedback = 4,
     RePairs = 8,
+    ContactLost = 16,
 }
 
 /// <summary>
@@ -19,6 +20,7 @@ public enum FollowUpFields
 /// <param name="SessionDoneAt">When its session was marked done.</param>
 /// <param name="Helped">The mentee's answer to "How did it go?": true for "it helped", false for "another mentor", null before any answer.</param>
 /// <param name="RePairs">How many requests were opened again from this one because the mentee asked for another mentor.</param>
+/// <param name="ContactLostAt">When its mentor ended it as "contact lost" after the mentee did not answer their attempts.</param>
 public sealed record RequestActivity(
     MentorRequest Request,
     DateTimeOffset? FirstClaimedAt,
@@ -28,7 +30,8 @@ public sealed record RequestActivity(
     DateTimeOffset? EscalatedAt = null,
     DateTimeOffset? SessionDoneAt = null,
     bool? Helped = null,
-    int RePairs = 0)
+    int RePairs = 0,
+    DateTimeOffset? ContactLostAt = null)
 {
     /// <summary>From the current claim to the moment the pair first set a session time; null until they have.</summary>
     public TimeSpan? ClaimToTimeSet { get; init; }
@@ -37,7 +40,7 @@ public sealed record RequestActivity(
 /// <summary>Requests created in a period, and which follow-up fields the store fills in.</summary>
 public sealed record ActivityHistory(IReadOnlyList<RequestActivity> Requests, FollowUpFields Tracked)
 {
-    public const FollowUpFields Everything = FollowUpFields.Escalation | FollowUpFields.SessionDone | FollowUpFields.Feedback | FollowUpFields.RePairs;
+    public const FollowUpFields Everything = FollowUpFields.Escalation | FollowUpFields.SessionDone | FollowUpFields.Feedback | FollowUpFields.RePairs | FollowUpFields.ContactLost;
 
     /// <summary>The activity of requests as a store holds them; every follow-up fact is recorded with the request.</summary>
     public static ActivityHistory From(IReadOnlyList<TrackedRequest> requests)
@@ -54,7 +57,8 @@ public sealed record ActivityHistory(IReadOnlyList<RequestActivity> Requests, Fo
             EscalatedAt: t.Outcome.FirstEscalatedAt,
             SessionDoneAt: t.Outcome.CompletedAt,
             Helped: t.Outcome.Feedback is { } answer ? answer == SessionFeedback.Helped : null,
-            RePairs: rePairs.GetValueOrDefault(t.Reference))
+            RePairs: rePairs.GetValueOrDefault(t.Reference),
+            ContactLostAt: t.Session.ContactLostAt)
         {
             ClaimToTimeSet = t.Request.ClaimedAt is { } claimed && t.Session.TimeFirstSetAt is { } set ? set - claimed : null,
         }).ToList(), Everything);
@@ -77,6 +81,7 @@ public sealed record SkillSupply(string Skill, int Asked, IReadOnlyList<string> 
 /// Time to claim runs from the request to its first claim; the median of an even count is the mean of the two
 /// middle values, and the 90th percentile is the nearest rank (the ⌈0.9·n⌉-th smallest).
 /// </summary>
+/// <param name="ContactLost">Of the requests ever claimed, those their mentor ended as "contact lost".</param>
 public sealed record ProgramStats(
     DateTimeOffset From,
     DateTimeOffset To,
@@ -98,7 +103,8 @@ public sealed record ProgramStats(
     Share? Escalated,
     int? SessionsDone,
     Share? Helped,
-    int? RePairs)
+    int? RePairs,
+    Share? ContactLost = null)
 {
     public static readonly TimeSpan ClaimTarget = TimeSpan.FromHours(48);
 
@@ -156,7 +162,10 @@ public sealed record ProgramStats(
             tracked.HasFlag(FollowUpFields.Escalation) ? new Share(rows.Count(a => a.EscalatedAt is not null), rows.Count) : null,
             tracked.HasFlag(FollowUpFields.SessionDone) ? rows.Count(a => a.SessionDoneAt is not null) : null,
             tracked.HasFlag(FollowUpFields.Feedback) ? new Share(afterSession.Count(a => a.Helped == true), afterSession.Count) : null,
-            tracked.HasFlag(FollowUpFields.RePairs) ? rows.Sum(a => a.RePairs) : null)
+            tracked.HasFlag(FollowUpFields.RePairs) ? rows.Sum(a => a.RePairs) : null,
+            tracked.HasFlag(FollowUpFields.ContactLost)
+                ? new Share(rows.Count(a => a.ContactLostAt is not null), rows.Count(a => a.FirstClaimedAt is not null))
+                : null)
         {
             TimesSet = toTimeSet.Count,
             MedianClaimToTimeSet = Median(toTimeSet),

@@ -4,12 +4,22 @@ using OperationCodeMentor.Slack;
 
 namespace OperationCodeMentor.Scheduling;
 
-/// <summary>One message a follow-up step sends: to a user by DM, or to a channel (optionally as a thread reply).</summary>
+/// <summary>
+/// One message a follow-up step sends: to a user by DM, or to a channel (optionally as a thread reply); or, with
+/// <see cref="RedrawTs"/>, a message of the bot's that it redraws (a request's card).
+/// </summary>
 public sealed record StepMessage(string? UserId, string? ChannelId, string? ThreadTs, bool Broadcast, string Text, IReadOnlyList<JsonObject> Blocks)
 {
+    /// <summary>The message this step redraws in place rather than posting anew; a redraw is the same however often it is repeated.</summary>
+    public string? RedrawTs { get; init; }
+
     public static StepMessage Dm(string userId, string text, IReadOnlyList<JsonObject> blocks) => new(userId, null, null, false, text, blocks);
 
-    public string Target => UserId is not null ? $"DM {UserId}" : ThreadTs is not null ? $"thread {ChannelId}/{ThreadTs}" : $"channel {ChannelId}";
+    public static StepMessage Redraw(string channelId, string ts, string text, IReadOnlyList<JsonObject> blocks) =>
+        new(null, channelId, null, false, text, blocks) { RedrawTs = ts };
+
+    public string Target => RedrawTs is not null ? $"message {ChannelId}/{RedrawTs}"
+        : UserId is not null ? $"DM {UserId}" : ThreadTs is not null ? $"thread {ChannelId}/{ThreadTs}" : $"channel {ChannelId}";
 }
 
 public enum PostResult
@@ -42,6 +52,11 @@ public sealed partial class StepPoster(SlackApiClient slack, ILogger<StepPoster>
         {
             try
             {
+                if (m.RedrawTs is { } ts)
+                {
+                    await slack.UpdateMessageAsync(m.ChannelId!, ts, m.Text, BlockKit.Blocks(m.Blocks.Select(b => (JsonObject)b.DeepClone())), ct).ConfigureAwait(false);
+                    continue;
+                }
                 var channel = m.ChannelId ?? await slack.OpenDmAsync(m.UserId!, ct).ConfigureAwait(false);
                 if (resumingSince is { } since && await AlreadySentAsync(channel, m.ThreadTs, token, since, ct).ConfigureAwait(false))
                 {

@@ -185,6 +185,14 @@ public static class BlockKit
         ["placeholder"] = PlainText(placeholder, 150),
     };
 
+    /// <summary>A date picker (<c>YYYY-MM-DD</c>), starting at <paramref name="initial"/> when given.</summary>
+    public static JsonObject DatePicker(string actionId, string placeholder, DateOnly? initial = null)
+    {
+        var e = new JsonObject { ["type"] = "datepicker", ["action_id"] = actionId, ["placeholder"] = PlainText(placeholder, 150) };
+        if (initial is { } d) e["initial_date"] = d.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        return e;
+    }
+
     public static JsonObject Input(string blockId, string label, JsonObject element, bool optional = false, string? hint = null)
     {
         var block = new JsonObject

@@ -93,6 +93,9 @@ public sealed class ViewState(JsonObject? values)
     public string? Selected(string blockId, string actionId) =>
         Interaction.Str(Element(blockId, actionId)?["selected_option"], "value") ?? Interaction.Str(Element(blockId, actionId), "selected_user");
 
+    /// <summary>A date picker's choice, as Slack sends it: <c>YYYY-MM-DD</c>.</summary>
+    public string? Date(string blockId, string actionId) => Interaction.Str(Element(blockId, actionId), "selected_date");
+
     public IReadOnlyList<string> SelectedMany(string blockId, string actionId) =>
         (Element(blockId, actionId)?["selected_options"] as JsonArray)?
             .Select(o => Interaction.Str(o, "value")).OfType<string>().ToList() ?? [];

@@ -91,6 +91,9 @@ public interface IMentorshipStore
     /// <summary>Requests this mentor holds until they were completed or closed, most recent claim first.</summary>
     Task<IReadOnlyList<MentorRequest>> GetMentorHistoryAsync(string mentorSlackId, int limit, CancellationToken ct = default);
 
+    /// <summary>Open or claimed requests a coordinator has put on hold, the soonest back first.</summary>
+    Task<IReadOnlyList<TrackedRequest>> GetHeldRequestsAsync(CancellationToken ct = default);
+
     /// <summary>Requests made at or after <paramref name="since"/>, oldest first, with everything known of how each went.</summary>
     Task<IReadOnlyList<TrackedRequest>> GetActivityAsync(DateTimeOffset since, CancellationToken ct = default);
 }

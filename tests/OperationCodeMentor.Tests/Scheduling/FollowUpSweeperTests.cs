@@ -51,7 +51,7 @@ public class FollowUpSweeperTests
         var notice = Assert.Single(bot.Slack.DmsTo(MentorBot.Coordinator));
         Assert.Contains("has waited 30 seconds", notice.AllText);
         Assert.Contains("I'd like help getting my first Python project reviewed.", notice.AllText);
-        Assert.Equal([AssignAction.Id, AskDetailsAction.Id, CloseAction.Id], notice.ActionIds());
+        Assert.Equal([AssignAction.Id, AskDetailsAction.Id, CloseAction.Id, HoldAction.Id], notice.ActionIds());
         Assert.Contains("users_select", notice.AllText);
         var reassurance = Assert.Single(bot.Slack.DmsTo(Mentee));
         Assert.Contains("still working on pairing you with a mentor", reassurance.AllText);
@@ -66,7 +66,7 @@ public class FollowUpSweeperTests
         await bot.AdvanceAndSweepAsync(TimeSpan.FromSeconds(1));
         var escalation = Assert.Single(bot.Slack.DmsTo(FollowUpKit.Escalation));
         Assert.Contains("Escalation", escalation.AllText);
-        Assert.Equal([AssignAction.Id, AskDetailsAction.Id, CloseAction.Id], escalation.ActionIds());
+        Assert.Equal([AssignAction.Id, AskDetailsAction.Id, CloseAction.Id, HoldAction.Id], escalation.ActionIds());
 
         // Nothing is left: a day of sweeps sends nothing more, and the request has left the sweep's index.
         await bot.AdvanceAndSweepAsync(TimeSpan.FromDays(1));
@@ -288,14 +288,14 @@ public class FollowUpSweeperTests
         await bot.AdvanceAndSweepAsync(TimeSpan.FromSeconds(15));
         var nudge = Assert.Single(bot.Slack.DmsTo("UMENTOR1"));
         Assert.Contains("Has the session happened?", nudge.AllText);
-        Assert.Equal([SessionDoneAction.Id, RequestButtons.Release], nudge.ActionIds());
+        Assert.Equal([SessionDoneAction.Id, RequestButtons.CantReach, RequestButtons.Release], nudge.ActionIds());
         Assert.Empty(bot.Slack.Bumps(request));
 
         await bot.AdvanceAndSweepAsync(TimeSpan.FromSeconds(30));
         var stuck = Assert.Single(bot.Slack.DmsTo(MentorBot.Coordinator));
         Assert.Contains("looks stuck", stuck.AllText);
         Assert.Contains("<@UMENTOR1>", stuck.AllText);
-        Assert.Equal([AssignAction.Id, RequestButtons.Release, CloseAction.Id], stuck.ActionIds());
+        Assert.Equal([AssignAction.Id, RequestButtons.Release, CloseAction.Id, HoldAction.Id], stuck.ActionIds());
 
         await bot.AdvanceAndSweepAsync(TimeSpan.FromDays(30));
         Assert.Single(bot.Slack.DmsTo("UMENTOR1"));

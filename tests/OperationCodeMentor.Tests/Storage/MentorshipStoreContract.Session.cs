@@ -76,6 +76,30 @@ public abstract partial class MentorshipStoreContract
     }
 
     [Fact]
+    public async Task HeldRequests_AreTheOpenAndClaimedOnesOnHold_SoonestBackFirst()
+    {
+        var open = await OpenRequestAsync("UMENTEE01");
+        var claimed = await ClaimedRequestAsync("UMENTEE02");
+        var notHeld = await OpenRequestAsync("UMENTEE03");
+        var resumed = await OpenRequestAsync("UMENTEE04");
+        var closed = await OpenRequestAsync("UMENTEE05");
+        Assert.Empty(await Store.GetHeldRequestsAsync());
+
+        foreach (var (id, days) in new[] { (open, 10), (claimed, 5), (resumed, 3), (closed, 4) })
+            Assert.True((await Store.ApplyAsync(id, Coordinator01, new RequestCommand.Hold(T0.AddDays(days)), T0.AddHours(2)))!.Applied);
+        Assert.True((await Store.ApplyAsync(resumed, Coordinator01, new RequestCommand.Resume(), T0.AddHours(3)))!.Applied);
+        Assert.True((await Store.TryCloseAsync(closed, "UCOORD01", null, T0.AddHours(3)))!.Applied);
+
+        var held = await Store.GetHeldRequestsAsync();
+
+        Assert.Equal([claimed, open], held.Select(t => t.Reference));
+        Assert.Equal([T0.AddDays(5), T0.AddDays(10)], held.Select(t => t.Session.OnHoldUntil!.Value));
+        Assert.All(held, t => Assert.Equal("UCOORD01", t.Session.OnHoldBy));
+        Assert.Equal(RequestStatus.Claimed, held[0].Request.Status);
+        Assert.DoesNotContain(notHeld, held.Select(t => t.Reference));
+    }
+
+    [Fact]
     public async Task TheReport_WithItsGoals_AndTheRating_AreKeptAsWritten()
     {
         var id = await ClaimedRequestAsync();

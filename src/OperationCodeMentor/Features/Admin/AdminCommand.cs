@@ -17,6 +17,8 @@ public sealed partial class AdminCommand(
     MentorReport mentorReport,
     SlackApiClient slack,
     IOptionsMonitor<MentorshipOptions> options,
+    IOptionsMonitor<CoordinationOptions> program,
+    TimeProvider clock,
     ILogger<AdminCommand> log) : ISlashCommandHandler
 {
     public const string Name = "/mentor-admin";
@@ -58,8 +60,25 @@ public sealed partial class AdminCommand(
             "reopen" => args.Length == 1
                 ? Change(command, args[0], ReopenJob.KindName, p => p)
                 : SlackAck.Ephemeral("Usage: `/mentor-admin reopen R-1042`."),
+            "hold" => Hold(command, args),
+            "resume" => args.Length == 1
+                ? Change(command, args[0], ResumeJob.KindName, p => p)
+                : SlackAck.Ephemeral("Usage: `/mentor-admin resume R-1042`: ends a hold now."),
             _ => SlackAck.Ephemeral($"I don't know `{Mrkdwn.Escape(verb)}`.\n\n{Help}"),
         };
+    }
+
+    /// <summary><c>hold R-1042 YYYY-MM-DD [reason]</c>: a bad or past day is answered at once and nothing is recorded.</summary>
+    private Handled Hold(SlashCommand command, string[] args)
+    {
+        var zone = program.CurrentValue.Zone;
+        var now = clock.GetUtcNow();
+        var usage = $"Usage: `/mentor-admin hold R-1042 YYYY-MM-DD [reason]`, for example `/mentor-admin hold R-1042 {HoldDate.Example(zone, now)} travelling`: " +
+            $"the request comes back at {HoldDate.ResumeHour:D2}:00 ({program.CurrentValue.TimeZone}) that day.";
+        if (args.Length < 2) return SlackAck.Ephemeral(usage);
+        var (day, reason) = CommandText.Verb(args[1]);
+        if (!HoldDate.TryParse(day, zone, now, out var until, out var error)) return SlackAck.Ephemeral($"{error}\n{usage}");
+        return Change(command, args[0], HoldJob.KindName, p => p with { Until = until, Text = reason.Length > 0 ? CommandText.Plain(reason) : null });
     }
 
     /// <summary>A change to one request: durable work in its lane, answered through the command's response URL (or by DM).</summary>
@@ -112,9 +131,11 @@ public sealed partial class AdminCommand(
         "• `/mentor-admin assign R-1042 @mentor`: pair a request by hand; the mentor and mentee get the same DMs as for a claim.\n" +
         "• `/mentor-admin close R-1042 [reason]`: close a request that no longer needs a mentor; the mentee is told why.\n" +
         "• `/mentor-admin reopen R-1042`: put a closed request back in the queue.\n" +
-        "• `/mentor-admin stats [days]`: requests by service and skill, time to claim, pairings per mentor and skills to recruit for (default 30 days).\n" +
+        "• `/mentor-admin hold R-1042 YYYY-MM-DD [reason]`: take an open or claimed request off every reminder until 09:00 that day (program time zone); it comes back by itself and you're told.\n" +
+        "• `/mentor-admin resume R-1042`: end a hold now; its reminders start again from today.\n" +
+        "• `/mentor-admin stats [days]`: requests by service and skill, time to claim, the contact-lost share, pairings per mentor and skills to recruit for (default 30 days).\n" +
         "• `/mentor-admin mentor @someone`: a mentor's profile, capacity and history.\n" +
-        "Your App Home tab shows the queue and the headline numbers, and a digest arrives by DM every week.";
+        "Your App Home tab shows the queue, the requests on hold (with *Hold…* and *End hold*) and the headline numbers, and a digest arrives by DM every week.";
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Coordinator command '{Name}' failed")]
     private static partial void LogFailed(ILogger log, Exception e, string name);

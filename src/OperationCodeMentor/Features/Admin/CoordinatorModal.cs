@@ -23,7 +23,14 @@ public sealed class CoordinatorModal(AdminGuard guard, People people, IMentorshi
     public sealed record Metadata(string Reference, string? ResponseUrl, bool FromHome);
 
     /// <summary>Opens the modal for a button press, straight after the acknowledgement since the trigger expires in 3 seconds.</summary>
-    public Handled Open(BlockAction action, string name, Func<MentorRequest, Form> form)
+    public Handled Open(BlockAction action, string name, Func<MentorRequest, Form> form) =>
+        OpenView(action, name, (request, meta) => Build(form(request), request, meta));
+
+    /// <summary>
+    /// Opens a modal of the caller's own making about the request the button names, with <see cref="Metadata"/> (serialized,
+    /// for its <c>private_metadata</c>) saying where to answer.
+    /// </summary>
+    public Handled OpenView(BlockAction action, string name, Func<MentorRequest, string, JsonObject> view)
     {
         var reference = action.Value is { Length: > 0 } v ? v : throw new SlackPayloadException("This button needs the request in 'value'.");
         var trigger = action.Interaction.TriggerId ?? throw new SlackPayloadException("This button needs 'trigger_id'.");
@@ -35,7 +42,7 @@ public sealed class CoordinatorModal(AdminGuard guard, People people, IMentorshi
             var meta = JsonSerializer.Serialize(new Metadata(request.Reference, origin.ResponseUrl, origin.FromHome));
             try
             {
-                await slack.OpenViewAsync(trigger, Build(form(request), request, meta), ct).ConfigureAwait(false);
+                await slack.OpenViewAsync(trigger, view(request, meta), ct).ConfigureAwait(false);
                 return null;
             }
             catch (SlackApiException e)

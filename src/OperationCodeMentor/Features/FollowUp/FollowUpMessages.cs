@@ -54,8 +54,8 @@ public sealed partial class FollowUpMessages(
                 return [StepMessage.Dm(mentor, $"How is {r.Reference} going? You claimed it {since} ago.",
                 [
                     BlockKit.Section($":wave: You claimed *{r.Reference}* from {Mrkdwn.User(r.MenteeSlackId)} {since} ago. Has the session happened?\n" +
-                        "Press *Session done* once it has. If you can't take it after all, *Release* it so another mentor can."),
-                    BlockKit.Actions("session_actions", RequestButtons.SessionDoneButton(r), RequestButtons.ReleaseButton(r)),
+                        "Press *Session done* once it has, or *Can't reach them* if they haven't answered you. If you can't take it after all, *Release* it so another mentor can."),
+                    BlockKit.Actions("session_actions", RequestButtons.SessionDoneButton(r), RequestButtons.CantReachButton(r.Reference), RequestButtons.ReleaseButton(r)),
                 ])];
 
             case FollowUpStep.ReportStuck when r.ClaimedBy is { } mentor:
@@ -71,6 +71,9 @@ public sealed partial class FollowUpMessages(
                 return [.. SessionTime.Audience(r, tracked.Session).Select(to => to.Channel is { } conversation
                     ? new StepMessage(null, conversation, null, false, text, blocks)
                     : StepMessage.Dm(to.User!, text, blocks))];
+
+            case FollowUpStep.Resume:
+                return HoldEnded(tracked, coordinators);
 
             default:
                 return [];
@@ -120,6 +123,27 @@ public sealed partial class FollowUpMessages(
         blocks.Add(BlockKit.Context(hint));
         blocks.Add(CoordinatorButtons.For(r));
         return blocks;
+    }
+
+    /// <summary>A hold ran out: the card loses its hold note, and the coordinator who held the request is told it is back.</summary>
+    private static List<StepMessage> HoldEnded(TrackedRequest tracked, IReadOnlyList<string> coordinators)
+    {
+        var r = tracked.Request;
+        var messages = new List<StepMessage>();
+        if (r.ChannelId is { } channel && r.MessageTs is { } ts && RequestCard.Current(r, coordinators, note: null, tracked.Session) is { } card)
+            messages.Add(StepMessage.Redraw(channel, ts, card.Text, card.Blocks.OfType<JsonObject>().Select(b => (JsonObject)b.DeepClone()).ToList()));
+        if (tracked.Session.OnHoldBy is { } holder)
+        {
+            var state = r.Status == RequestStatus.Claimed && r.ClaimedBy is { } mentor ? $"It's still with {Mrkdwn.User(mentor)}" : "It's open again for mentors";
+            messages.Add(StepMessage.Dm(holder, $"{r.Reference} is back from hold",
+            [
+                BlockKit.Section($":arrow_forward: *{r.Reference}* from {Mrkdwn.User(r.MenteeSlackId)} is back from the hold you put on it. " +
+                    $"{state}, and its follow-ups start again from today."),
+                .. RequestCard.Describe(r),
+                CoordinatorButtons.For(r),
+            ]));
+        }
+        return messages;
     }
 
     private static StepMessage MenteeReassurance(MentorRequest r) => StepMessage.Dm(r.MenteeSlackId,

@@ -22,6 +22,7 @@ public sealed class AppHome(IMentorshipStore store, AdminReports reports, SlackA
     public const int MaxOwnRequests = 10;
     public const int MaxMatching = 15;
     public const int MaxQueueEntries = 5;
+    public const int MaxHeld = 5;
 
     public async Task PublishAsync(string userId, CancellationToken ct) =>
         await slack.PublishViewAsync(userId, await BuildAsync(userId, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
@@ -50,8 +51,9 @@ public sealed class AppHome(IMentorshipStore store, AdminReports reports, SlackA
         if (me is not null) blocks.AddRange(Mentor(me, claims, open, sessions, now));
         if (isCoordinator)
         {
+            var held = store.GetHeldRequestsAsync(ct);
             var stats = await reports.ComputeStatsAsync(HeadlineDays, open, loads, ct).ConfigureAwait(false);
-            blocks.AddRange(Coordinator(stats, open, loads, now));
+            blocks.AddRange(Coordinator(stats, open, loads, await held.ConfigureAwait(false), now));
         }
         return BlockKit.Home(blocks);
     }
@@ -119,16 +121,31 @@ public sealed class AppHome(IMentorshipStore store, AdminReports reports, SlackA
             yield return BlockKit.Context($"…and {matching.Count - MaxMatching} more in the mentors channel.");
     }
 
-    private static IEnumerable<JsonObject> Coordinator(ProgramStats stats, IReadOnlyList<MentorRequest> open, IReadOnlyList<MentorLoad> loads, DateTimeOffset now)
+    private static IEnumerable<JsonObject> Coordinator(ProgramStats stats, IReadOnlyList<MentorRequest> open, IReadOnlyList<MentorLoad> loads,
+        IReadOnlyList<TrackedRequest> held, DateTimeOffset now)
     {
+        var heldUntil = AdminReports.HeldUntil(held);
         yield return BlockKit.Divider();
         yield return BlockKit.Header("Coordinating");
         yield return BlockKit.Section(StatsMessage.QueueSummary(stats));
         yield return BlockKit.Section(StatsMessage.Headline(stats, HeadlineDays) + "\n`/mentor-admin stats` has the rest; `/mentor-admin help` lists what you can do.");
         foreach (var r in open.Take(MaxQueueEntries))
-            foreach (var block in QueueMessage.Entry(r, loads, now))
+            foreach (var block in QueueMessage.Entry(r, loads, now, QueueMessage.HeldUntil(heldUntil, r)))
                 yield return block;
         if (open.Count > MaxQueueEntries)
             yield return BlockKit.Context($"…and {open.Count - MaxQueueEntries} more open request{(open.Count - MaxQueueEntries == 1 ? "" : "s")}: `/mentor-admin open` lists them all.");
+        if (held.Count == 0) yield break;
+        yield return BlockKit.Section($"*On hold* ({held.Count}): no reminders until each comes back by itself, soonest first.");
+        foreach (var t in held.Take(MaxHeld))
+        {
+            var r = t.Request;
+            var state = r.Status == RequestStatus.Claimed && r.ClaimedBy is { } mentor ? $"claimed by {Mrkdwn.User(mentor)}" : "open";
+            yield return BlockKit.Section(
+                $"*{r.Reference}* · {state} · {Mrkdwn.EscapeAndTruncate(r.Service, 200)} · from {Mrkdwn.User(r.MenteeSlackId)}\n" +
+                $":double_vertical_bar: On hold until {SlackDates.When(t.Session.OnHoldUntil!.Value)}" + (t.Session.OnHoldBy is { } by ? $" (by {Mrkdwn.User(by)})" : ""),
+                RequestButtons.EndHoldButton(r.Reference));
+        }
+        if (held.Count > MaxHeld)
+            yield return BlockKit.Context($"…and {held.Count - MaxHeld} more on hold: `/mentor-admin resume R-…` ends any of them.");
     }
 }

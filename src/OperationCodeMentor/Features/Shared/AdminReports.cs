@@ -27,10 +27,16 @@ public sealed class AdminReports(IMentorshipStore store, TimeProvider clock)
     public async Task<(string Text, JsonArray? Blocks)> StatsAsync(int days, CancellationToken ct) =>
         StatsMessage.Build(await ComputeStatsAsync(days, ct).ConfigureAwait(false), $"Mentorship: the last {days} day{(days == 1 ? "" : "s")}");
 
+    /// <summary>When each request on hold comes back, by reference.</summary>
+    public static IReadOnlyDictionary<string, DateTimeOffset> HeldUntil(IReadOnlyList<TrackedRequest> held) =>
+        held.Where(t => t.Session.OnHoldUntil is not null).ToDictionary(t => t.Reference, t => t.Session.OnHoldUntil!.Value, StringComparer.Ordinal);
+
     public async Task<(string Text, JsonArray? Blocks)> QueueAsync(int page, CancellationToken ct)
     {
         var open = store.GetOpenRequestsAsync(ct);
         var mentors = store.GetMentorLoadsAsync(ct);
-        return QueueMessage.Build(await open.ConfigureAwait(false), await mentors.ConfigureAwait(false), clock.GetUtcNow(), page);
+        var held = store.GetHeldRequestsAsync(ct);
+        return QueueMessage.Build(await open.ConfigureAwait(false), await mentors.ConfigureAwait(false), clock.GetUtcNow(), page,
+            HeldUntil(await held.ConfigureAwait(false)));
     }
 }

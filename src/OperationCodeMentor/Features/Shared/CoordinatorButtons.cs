@@ -13,8 +13,11 @@ public static class CoordinatorButtons
     /// <summary>The users_select carries no value, so the request (and the mentor seen holding it, if any) travels in the block_id.</summary>
     public const string BlockPrefix = "admin_request:";
 
-    /// <summary>Assign to…, then Ask for details (open) or Release (claimed), then Close.</summary>
-    public static JsonObject For(MentorRequest r)
+    /// <summary>
+    /// Assign to…, then Ask for details (open) or Release (claimed), then Close, then Hold… (or, for a request on hold
+    /// until <paramref name="heldUntil"/>, End hold).
+    /// </summary>
+    public static JsonObject For(MentorRequest r, DateTimeOffset? heldUntil = null)
     {
         var claimer = r.Status == RequestStatus.Claimed ? r.ClaimedBy : null;
         var assign = BlockKit.UsersSelect(RequestButtons.Assign, "Assign to…");
@@ -25,7 +28,8 @@ public static class CoordinatorButtons
             ? BlockKit.Button("Ask for details", RequestButtons.AskDetails, r.Reference)
             : RequestButtons.ReleaseButton(r);
         return BlockKit.Actions(BlockPrefix + r.Reference + (claimer is null ? "" : ":" + claimer),
-            assign, middle, BlockKit.Button("Close", RequestButtons.Close, r.Reference, "danger"));
+            assign, middle, BlockKit.Button("Close", RequestButtons.Close, r.Reference, "danger"),
+            heldUntil is null ? RequestButtons.HoldButton(r.Reference) : RequestButtons.EndHoldButton(r.Reference));
     }
 
     /// <summary>

@@ -87,10 +87,10 @@ public sealed class Outbox
         OnceAsync(name, () => _slack.UpdateMessageAsync(channel, ts, text, blocks, ct), ct);
 
     /// <summary>Tells one person privately where they clicked (or by DM, with no channel), once.</summary>
-    public Task TellAsync(string name, string? channel, string userId, string text, CancellationToken ct = default) =>
+    public Task TellAsync(string name, string? channel, string userId, string text, CancellationToken ct = default, JsonArray? blocks = null) =>
         channel is null
-            ? DmAsync(name, userId, text, ct: ct)
-            : OnceAsync(name, () => _slack.PostEphemeralAsync(channel, userId, text, ct: ct), ct);
+            ? DmAsync(name, userId, text, blocks, ct)
+            : OnceAsync(name, () => _slack.PostEphemeralAsync(channel, userId, text, blocks, ct), ct);
 
     /// <summary>Answers through an interaction's or command's response URL, once.</summary>
     public Task RespondAsync(string name, string responseUrl, JsonObject message, CancellationToken ct = default) =>

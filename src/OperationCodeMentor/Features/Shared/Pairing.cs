@@ -51,7 +51,7 @@ public sealed partial class Pairing(ChannelCard card, IMentorshipStore store, Re
                 [
                     BlockKit.Section($":handshake: {how} mentorship request *{r.Reference}* from {Mrkdwn.User(r.MenteeSlackId)}.\n" +
                         $"I've introduced you in {where}, with their request. Say hello there today and agree on a time for a 30-minute session."),
-                    BlockKit.Actions("session_actions", RequestButtons.SessionDoneButton(r)),
+                    BlockKit.Actions("session_actions", RequestButtons.SessionDoneButton(r), RequestButtons.CantReachButton(r.Reference)),
                 ]), ct).ConfigureAwait(false);
             return new PairingNews(cardProblem, conversation, null);
         }
@@ -63,7 +63,7 @@ public sealed partial class Pairing(ChannelCard card, IMentorshipStore store, Re
         };
         mentorBlocks.AddRange(RequestCard.Describe(r));
         mentorBlocks.Add(BlockKit.Section($"*Next step:* send {Mrkdwn.User(r.MenteeSlackId)} a DM today to set up a 30-minute session (a Slack chat, a call, or screen sharing for pair programming). " +
-            "Once you've agreed on a time, press *We've set a time*."));
+            "Once you've agreed on a time, press *We've set a time*. If they don't answer, press *Can't reach them* each time you try: I'll nudge them for you."));
         mentorBlocks.Add(BlockKit.Context($":information_source: I couldn't open a group DM for you both (Slack said `{Mrkdwn.Escape(group.Refusal ?? "unknown")}`), so I've messaged you each separately."));
         mentorBlocks.Add(BlockKit.Actions("session_actions", RequestButtons.SessionDoneButton(r), RequestButtons.SetTimeButton(r.Reference), RequestButtons.CantReachButton(r.Reference)));
         await outbox.DmAsync("mentor", mentor, $"{how} {r.Reference}: reach out to {Mrkdwn.User(r.MenteeSlackId)} to set up a 30-minute session.",

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Reliability;
 using OperationCodeMentor.Slack;
@@ -22,6 +23,9 @@ public sealed record Press(string Reference, string User, string? Channel = null
 
     /// <summary>The moment they chose: the session time the pair agreed on.</summary>
     public DateTimeOffset? At { get; init; }
+
+    /// <summary>The moment a hold asked for ends.</summary>
+    public DateTimeOffset? Until { get; init; }
 
     /// <summary>A press on a button, answered where it was pressed.</summary>
     public static Press Of(BlockAction action, string reference)
@@ -101,17 +105,19 @@ public sealed class PressKit(RequestChanges changes, IMentorshipStore store, Sla
     /// Answers the person who pressed, privately and where they pressed: through the response URL of an ephemeral list,
     /// in the conversation, or by DM from the Home tab (which is then redrawn to show the change).
     /// </summary>
-    public async Task ReplyAsync(Outbox outbox, Press press, string name, string text, CancellationToken ct)
+    /// <param name="blocks">The answer with buttons, when it offers a next step; <paramref name="text"/> is its plain form.</param>
+    public async Task ReplyAsync(Outbox outbox, Press press, string name, string text, CancellationToken ct, JsonArray? blocks = null)
     {
         if (press.ResponseUrl is not null && !press.FromHome)
         {
             var message = SlackAck.Ephemeral(text).Body!;
             message["replace_original"] = false;
+            if (blocks is not null) message["blocks"] = blocks;
             await outbox.RespondAsync(name, press.ResponseUrl, message, ct).ConfigureAwait(false);
         }
         else
         {
-            await outbox.TellAsync(name, press.FromHome ? null : press.Channel, press.User, text, ct).ConfigureAwait(false);
+            await outbox.TellAsync(name, press.FromHome ? null : press.Channel, press.User, text, ct, blocks).ConfigureAwait(false);
         }
     }
 

@@ -13,7 +13,9 @@ public static class QueueMessage
 
     public static int Pages(int count) => Math.Max(1, (count + PageSize - 1) / PageSize);
 
-    public static (string Text, JsonArray Blocks) Build(IReadOnlyList<MentorRequest> open, IReadOnlyList<MentorLoad> mentors, DateTimeOffset now, int page)
+    /// <param name="held">The requests on hold, by reference, with the moment each comes back.</param>
+    public static (string Text, JsonArray Blocks) Build(IReadOnlyList<MentorRequest> open, IReadOnlyList<MentorLoad> mentors, DateTimeOffset now, int page,
+        IReadOnlyDictionary<string, DateTimeOffset>? held = null)
     {
         var pages = Pages(open.Count);
         page = Math.Clamp(page, 1, pages);
@@ -25,7 +27,7 @@ public static class QueueMessage
             BlockKit.Section($"*{open.Count} open request{(open.Count == 1 ? "" : "s")}*, oldest first" + (pages > 1 ? $" · page {page} of {pages}" : "")),
         };
         var shown = open.Skip((page - 1) * PageSize).Take(PageSize).ToList();
-        foreach (var r in shown) blocks.AddRange(Entry(r, mentors, now));
+        foreach (var r in shown) blocks.AddRange(Entry(r, mentors, now, HeldUntil(held, r)));
 
         var before = (page - 1) * PageSize;
         var after = open.Count - before - shown.Count;
@@ -42,8 +44,11 @@ public static class QueueMessage
         return ($"{open.Count} open requests", BlockKit.Blocks(blocks));
     }
 
-    /// <summary>One request: its age, service, skills and matching mentors, then Assign to…, Ask for details and Close.</summary>
-    public static IEnumerable<JsonObject> Entry(MentorRequest r, IReadOnlyList<MentorLoad> mentors, DateTimeOffset now)
+    public static DateTimeOffset? HeldUntil(IReadOnlyDictionary<string, DateTimeOffset>? held, MentorRequest r) =>
+        held is not null && held.TryGetValue(r.Reference, out var until) ? until : null;
+
+    /// <summary>One request: its age, service, skills and matching mentors (and its hold), then Assign to…, Ask for details, Close and Hold… or End hold.</summary>
+    public static IEnumerable<JsonObject> Entry(MentorRequest r, IReadOnlyList<MentorLoad> mentors, DateTimeOffset now, DateTimeOffset? heldUntil = null)
     {
         var available = MentorMatcher.Match(r.Skills, mentors, int.MaxValue).Count;
         var match = available switch
@@ -55,7 +60,8 @@ public static class QueueMessage
         yield return BlockKit.Section(
             $"*{r.Reference}* · waiting {SlackDates.Duration(now - r.CreatedAt)} · {Mrkdwn.EscapeAndTruncate(r.Service, 200)} · from {Mrkdwn.User(r.MenteeSlackId)}\n" +
             $"Skills: {Mrkdwn.EscapeAndTruncate(string.Join(", ", r.Skills), 600)} · {match}\n" +
-            $">{Mrkdwn.EscapeAndTruncate(r.Details.ReplaceLineEndings(" "), 300)}");
-        yield return CoordinatorButtons.For(r);
+            $">{Mrkdwn.EscapeAndTruncate(r.Details.ReplaceLineEndings(" "), 300)}" +
+            (heldUntil is { } back ? $"\n:double_vertical_bar: *On hold until {SlackDates.When(back)}*" : ""));
+        yield return CoordinatorButtons.For(r, heldUntil);
     }
 }

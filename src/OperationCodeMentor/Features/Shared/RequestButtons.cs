@@ -27,6 +27,8 @@ public static class RequestButtons
     public const string NoResponse = "contact_no_response";
     public const string Rate = "feedback_rate";
     public const string BookFollowUp = "feedback_book_follow_up";
+    public const string Hold = "admin_hold";
+    public const string EndHold = "admin_end_hold";
 
     /// <summary>The Claim button, on the card, on every bump in its thread, and on a mentor's App Home.</summary>
     public static JsonObject ClaimButton(MentorRequest r) => BlockKit.Button("Claim", Claim, r.Reference, "primary");
@@ -56,6 +58,12 @@ public static class RequestButtons
 
     /// <summary>The mentor's "No response", offered once enough contact attempts have gone unanswered.</summary>
     public static JsonObject NoResponseButton(string reference) => BlockKit.Button("No response", NoResponse, reference, "danger");
+
+    /// <summary>A coordinator's "Hold…": opens a date picker, then takes the request off every ladder until that day.</summary>
+    public static JsonObject HoldButton(string reference) => BlockKit.Button("Hold…", Hold, reference);
+
+    /// <summary>A coordinator's "End hold": the request is back on its ladder from now.</summary>
+    public static JsonObject EndHoldButton(string reference) => BlockKit.Button("End hold", EndHold, reference, "primary");
 
     /// <summary>The mentee's "Rate this session": opens the 1–5 rating with an optional comment.</summary>
     public static JsonObject RateButton(string reference) => BlockKit.Button("Rate this session", Rate, reference);

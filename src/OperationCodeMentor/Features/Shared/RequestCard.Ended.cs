@@ -17,6 +17,11 @@ public static partial class RequestCard
                    (string.IsNullOrWhiteSpace(reason) ? "" : $"\n*Reason:* {Mrkdwn.EscapeAndTruncate(reason, 1500)}"),
             $"Closed: nobody needs to claim it. A coordinator can reopen it with `/mentor-admin reopen {r.Reference}`.");
 
+    /// <summary>A request its mentor ended after the mentee did not answer their attempts to reach them; no Claim button.</summary>
+    public static (string Text, JsonArray Blocks) ContactLost(MentorRequest r, string mentor, int attempts) => Ended(r,
+        $":telephone_receiver: *{r.Reference}: contact lost*\n{Mrkdwn.User(mentor)} tried to reach {Mrkdwn.User(r.MenteeSlackId)} {attempts} time{(attempts == 1 ? "" : "s")} without an answer.",
+        $"Contact lost: nobody needs to claim it. The mentee was told how to ask again. A coordinator can reopen it with `/mentor-admin reopen {r.Reference}`.");
+
     /// <summary>A request whose session took place.</summary>
     public static (string Text, JsonArray Blocks) Completed(MentorRequest r, string completedBy) => Ended(r,
         $":tada: *{r.Reference}: session done* with {Mrkdwn.User(r.ClaimedBy ?? completedBy)}",

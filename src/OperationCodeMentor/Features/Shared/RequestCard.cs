@@ -41,8 +41,8 @@ public static partial class RequestCard
         return ($"New mentorship request {Summary(r)}", BlockKit.Blocks(blocks));
     }
 
-    /// <summary>A claimed request: who claimed it, the session time once the pair set one, and a Release button for them (or a coordinator).</summary>
-    public static (string Text, JsonArray Blocks) Claimed(MentorRequest r, RequestSession? session = null)
+    /// <summary>A claimed request: who claimed it, the session time once the pair set one, a note (a hold) if any, and a Release button for them (or a coordinator).</summary>
+    public static (string Text, JsonArray Blocks) Claimed(MentorRequest r, RequestSession? session = null, string? note = null)
     {
         var blocks = new List<JsonObject>
         {
@@ -50,10 +50,27 @@ public static partial class RequestCard
         };
         if (session is not null && SessionTime.Line(session) is { } time) blocks.Add(BlockKit.Context(time));
         blocks.AddRange(Describe(r));
+        if (note is not null) blocks.Add(BlockKit.Context(note));
         blocks.Add(BlockKit.Actions("request_actions", RequestButtons.ReleaseButton(r)));
         blocks.Add(BlockKit.Context($"{r.Reference} · Only the mentor who claimed it or a coordinator can release it."));
         return ($"{r.Reference} claimed by {Mrkdwn.User(r.ClaimedBy!)}", BlockKit.Blocks(blocks));
     }
+
+    /// <summary>
+    /// The card of an open or claimed request redrawn as it stands, with <paramref name="note"/> (a hold) or without it
+    /// (the hold ended): an open card mentions again the mentors it mentioned when it was posted. Null once it has ended.
+    /// </summary>
+    public static (string Text, JsonArray Blocks)? Current(MentorRequest r, IReadOnlyList<string> coordinators, string? note, RequestSession? session = null) => r.Status switch
+    {
+        RequestStatus.Open => Open(r, MentionLine(r.MentionedMentors, coordinators), note),
+        RequestStatus.Claimed when r.ClaimedBy is not null => Claimed(r, session, note),
+        _ => null,
+    };
+
+    /// <summary>The card's note while a coordinator holds the request.</summary>
+    public static string HoldNote(DateTimeOffset until, string? by, string? reason) =>
+        $":double_vertical_bar: *On hold until {SlackDates.When(until)}*" + (by is null ? "" : $" (by {Mrkdwn.User(by)})") +
+        ": no reminders until then." + (string.IsNullOrWhiteSpace(reason) ? "" : $" {Mrkdwn.EscapeAndTruncate(reason, 500)}");
 
     public static string MentionLine(IReadOnlyList<string> mentors, IReadOnlyList<string> coordinators) =>
         mentors.Count > 0

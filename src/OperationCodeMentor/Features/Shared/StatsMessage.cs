@@ -61,7 +61,8 @@ public static class StatsMessage
         $"*Escalated:* {(s.Escalated is { } e ? Ratio(e) : NotTracked)}\n" +
         $"*Sessions done:* {(s.SessionsDone is { } d ? d.ToString(CultureInfo.InvariantCulture) : NotTracked)}\n" +
         $"*Feedback \"it helped\":* {(s.Helped is { } h ? Ratio(h) : NotTracked)}\n" +
-        $"*Re-pairs:* {(s.RePairs is { } r ? r.ToString(CultureInfo.InvariantCulture) : NotTracked)}";
+        $"*Re-pairs:* {(s.RePairs is { } r ? r.ToString(CultureInfo.InvariantCulture) : NotTracked)}\n" +
+        $"*Contact lost* (of claimed requests, the mentee never answered): {(s.ContactLost is { } c ? Ratio(c) : NotTracked)}";
 
     private static string AfterTheClaim(ProgramStats s) =>
         $"*Claim to a session time set:* " + (s.MedianClaimToTimeSet is { } t

@@ -41,6 +41,16 @@ public sealed partial class AirtableMentorshipStore
         return await ResolveAsync(ordered, ct).ConfigureAwait(false);
     }
 
+    public async Task<IReadOnlyList<TrackedRequest>> GetHeldRequestsAsync(CancellationToken ct = default)
+    {
+        var f = RF;
+        var rows = await QueryAsync(AirtableFormula.And(AirtableFormula.IsNotBlank(f.OnHoldUntil), AirtableFormula.Or(
+            AirtableFormula.FieldEquals(f.Status, StatusText(RequestStatus.Open)), AirtableFormula.FieldEquals(f.Status, StatusText(RequestStatus.Claimed)))), ct).ConfigureAwait(false);
+        var held = rows.Select(c => c.Tracked).Where(t => t.Session.OnHoldUntil is not null)
+            .OrderBy(t => t.Session.OnHoldUntil).ThenBy(t => ReferenceNumber(t.Request)).ToList();
+        return await ResolveAsync(held, ct).ConfigureAwait(false);
+    }
+
     /// <summary>Every request the formula selects, as Airtable has it now.</summary>
     private async Task<IReadOnlyList<Current>> QueryAsync(AirtableFormula filter, CancellationToken ct, int? maxRecords = null)
     {

@@ -39,6 +39,15 @@ public sealed partial class SqliteMentorshipStore
         return await ReadTrackedAsync(cmd, ct).ConfigureAwait(false);
     }
 
+    public async Task<IReadOnlyList<TrackedRequest>> GetHeldRequestsAsync(CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = $"SELECT {RequestColumns}, {FollowUpColumns} FROM requests " +
+            "WHERE on_hold_until IS NOT NULL AND status IN ('open', 'claimed') ORDER BY on_hold_until, id";
+        return await ReadTrackedAsync(cmd, ct).ConfigureAwait(false);
+    }
+
     private async Task<IReadOnlyList<MentorRequest>> QueryRequestsAsync(string sql, Action<SqliteParameterCollection> bind, CancellationToken ct)
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);

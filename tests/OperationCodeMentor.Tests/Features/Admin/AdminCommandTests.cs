@@ -200,7 +200,7 @@ public class AdminCommandTests
     {
         await using var bot = await MentorBot.StartAsync();
         var ack = await (await bot.SendAsync(bot.Requests.Command(AdminCommand.Name, Coordinator, "help"))).AckAsync();
-        foreach (var verb in new[] { "open", "assign", "close", "reopen", "stats", "mentor", "App Home" })
+        foreach (var verb in new[] { "open", "assign", "close", "reopen", "hold R-1042 YYYY-MM-DD", "resume R-1042", "contact-lost share", "stats", "mentor", "App Home" })
             Assert.Contains(verb, ack["text"]!.ToString());
         BlockKitLimits.AssertAck(ack);
     }

@@ -166,7 +166,8 @@ public class StatsTests
         {
             new RequestActivity(Request("1"), now.AddDays(-2), null, null, null, EscalatedAt: now.AddDays(-2.5), SessionDoneAt: now.AddDays(-1), Helped: true),
             new RequestActivity(Request("2"), now.AddDays(-2), null, null, null, SessionDoneAt: now.AddDays(-1), Helped: false, RePairs: 1),
-            new RequestActivity(Request("3"), now.AddDays(-2), null, null, null),
+            new RequestActivity(Request("3"), now.AddDays(-2), null, null, null, ContactLostAt: now.AddDays(-1)),
+            new RequestActivity(Request("4") with { Status = RequestStatus.Open, ClaimedBy = null, ClaimedAt = null }, null, null, null, null),
         };
 
         var untracked = ProgramStats.Compute(new ActivityHistory(rows, FollowUpFields.None), [], [], now.AddDays(-30), now);
@@ -174,16 +175,20 @@ public class StatsTests
         Assert.Null(untracked.SessionsDone);
         Assert.Null(untracked.Helped);
         Assert.Null(untracked.RePairs);
+        Assert.Null(untracked.ContactLost);
 
-        var all = FollowUpFields.Escalation | FollowUpFields.SessionDone | FollowUpFields.Feedback | FollowUpFields.RePairs;
+        var all = FollowUpFields.Escalation | FollowUpFields.SessionDone | FollowUpFields.Feedback | FollowUpFields.RePairs | FollowUpFields.ContactLost;
         var tracked = ProgramStats.Compute(new ActivityHistory(rows, all), [], [], now.AddDays(-30), now);
-        Assert.Equal(new Share(1, 3), tracked.Escalated);
+        Assert.Equal(new Share(1, 4), tracked.Escalated);
         Assert.Equal(2, tracked.SessionsDone);
         Assert.Equal(new Share(1, 2), tracked.Helped);
         Assert.Equal(1, tracked.RePairs);
+        // Of the three requests ever claimed (not the one still open), one ended as contact lost.
+        Assert.Equal(new Share(1, 3), tracked.ContactLost);
         var (_, blocks) = StatsMessage.Build(tracked, "Stats");
         var text = blocks.ToJsonString();
-        Assert.Contains("*Escalated:* 1 of 3 (33%)", text);
+        Assert.Contains("*Escalated:* 1 of 4 (25%)", text);
+        Assert.Contains("the mentee never answered): 1 of 3 (33%)", text);
         Assert.Contains("*Sessions done:* 2", text);
         Assert.Contains("2 (50%)", text);
         Assert.DoesNotContain(StatsMessage.NotTracked, text);

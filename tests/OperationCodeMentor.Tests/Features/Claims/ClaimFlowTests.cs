@@ -58,7 +58,7 @@ public class ClaimFlowTests
         Assert.StartsWith("You claimed", toMentor.Text);
         var introTs = Assert.Single(bot.Slack.Messages, m => m.Channel == group).Ts;
         Assert.Contains($"<https://fake.slack.test/archives/{group}/p{introTs.Replace(".", "")}|a group DM> with <@{Mentee}>", toMentor.AllText);
-        Assert.Equal([RequestButtons.SessionDone], toMentor.ActionIds());
+        Assert.Equal([RequestButtons.SessionDone, RequestButtons.CantReach], toMentor.ActionIds());
         Assert.Empty(bot.Slack.DmsTo(Mentee));
         BlockKitLimits.AssertAll(bot.Slack.Calls);
     }
