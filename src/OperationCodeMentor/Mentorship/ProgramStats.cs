@@ -19,6 +19,8 @@ public enum FollowUpFields
 /// <param name="SessionDoneAt">When its session was marked done.</param>
 /// <param name="Helped">The mentee's answer to "How did it go?": true for "it helped", false for "another mentor", null before any answer.</param>
 /// <param name="RePairs">How many requests were opened again from this one because the mentee asked for another mentor.</param>
+/// <param name="Reported">The mentor filed a session report.</param>
+/// <param name="Rating">The mentee's rating of the session, 1 to 5; null before any.</param>
 public sealed record RequestActivity(
     MentorRequest Request,
     DateTimeOffset? FirstClaimedAt,
@@ -28,7 +30,9 @@ public sealed record RequestActivity(
     DateTimeOffset? EscalatedAt = null,
     DateTimeOffset? SessionDoneAt = null,
     bool? Helped = null,
-    int RePairs = 0);
+    int RePairs = 0,
+    bool Reported = false,
+    int? Rating = null);
 
 /// <summary>Requests created in a period, and which follow-up fields the store fills in.</summary>
 public sealed record ActivityHistory(IReadOnlyList<RequestActivity> Requests, FollowUpFields Tracked)
@@ -50,7 +54,9 @@ public sealed record ActivityHistory(IReadOnlyList<RequestActivity> Requests, Fo
             EscalatedAt: t.Outcome.FirstEscalatedAt,
             SessionDoneAt: t.Outcome.CompletedAt,
             Helped: t.Outcome.Feedback is { } answer ? answer == SessionFeedback.Helped : null,
-            RePairs: rePairs.GetValueOrDefault(t.Reference))).ToList(), Everything);
+            RePairs: rePairs.GetValueOrDefault(t.Reference),
+            Reported: t.Session.Report is not null,
+            Rating: t.Session.Rating)).ToList(), Everything);
     }
 }
 
@@ -95,6 +101,15 @@ public sealed record ProgramStats(
 {
     public static readonly TimeSpan ClaimTarget = TimeSpan.FromHours(48);
 
+    /// <summary>Sessions done in the period whose mentor filed a report.</summary>
+    public Share SessionsReported { get; init; }
+
+    /// <summary>Sessions done in the period whose mentee rated them.</summary>
+    public Share SessionsRated { get; init; }
+
+    /// <summary>The mean of the ratings of the period's sessions, 1 to 5; null when none was rated.</summary>
+    public double? MeanRating { get; init; }
+
     /// <param name="history">Requests created from <paramref name="from"/> on.</param>
     /// <param name="openNow">Every request open right now, whenever it was made.</param>
     /// <param name="mentors">Every mentor with their current load.</param>
@@ -121,7 +136,9 @@ public sealed record ProgramStats(
 
         var tracked = history.Tracked;
         var afterSession = rows.Where(a => a.Helped is not null).ToList();
-        return new ProgramStats(
+        var done = rows.Where(a => a.SessionDoneAt is not null).ToList();
+        var ratings = done.Select(a => a.Rating).OfType<int>().ToList();
+        var stats = new ProgramStats(
             from,
             now,
             rows.Count,
@@ -143,6 +160,12 @@ public sealed record ProgramStats(
             tracked.HasFlag(FollowUpFields.SessionDone) ? rows.Count(a => a.SessionDoneAt is not null) : null,
             tracked.HasFlag(FollowUpFields.Feedback) ? new Share(afterSession.Count(a => a.Helped == true), afterSession.Count) : null,
             tracked.HasFlag(FollowUpFields.RePairs) ? rows.Sum(a => a.RePairs) : null);
+        return stats with
+        {
+            SessionsReported = new Share(done.Count(a => a.Reported), done.Count),
+            SessionsRated = new Share(ratings.Count, done.Count),
+            MeanRating = ratings.Count == 0 ? null : ratings.Average(),
+        };
     }
 
     private static List<NameCount> Count(IEnumerable<string> names) =>

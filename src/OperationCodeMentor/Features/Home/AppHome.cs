@@ -22,6 +22,7 @@ public sealed class AppHome(IMentorshipStore store, AdminReports reports, SlackA
     public const int MaxOwnRequests = 10;
     public const int MaxMatching = 15;
     public const int MaxQueueEntries = 5;
+    public const int MaxRecentReports = 5;
 
     public async Task PublishAsync(string userId, CancellationToken ct) =>
         await slack.PublishViewAsync(userId, await BuildAsync(userId, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
@@ -52,8 +53,10 @@ public sealed class AppHome(IMentorshipStore store, AdminReports reports, SlackA
         }
         if (isCoordinator)
         {
+            var sessions = store.GetReportedSessionsAsync(null, MaxRecentReports * 4, ct);
             var stats = await reports.ComputeStatsAsync(HeadlineDays, open, loads, ct).ConfigureAwait(false);
             blocks.AddRange(Coordinator(stats, open, loads, now));
+            blocks.Add(RecentReports(await sessions.ConfigureAwait(false)));
         }
         return BlockKit.Home(blocks);
     }
@@ -139,5 +142,15 @@ public sealed class AppHome(IMentorshipStore store, AdminReports reports, SlackA
                 yield return block;
         if (open.Count > MaxQueueEntries)
             yield return BlockKit.Context($"…and {open.Count - MaxQueueEntries} more open request{(open.Count - MaxQueueEntries == 1 ? "" : "s")}: `/mentor-admin open` lists them all.");
+    }
+
+    /// <summary>The latest session reports, for coordinators only (a session only rated is left to the mentor report).</summary>
+    private static JsonObject RecentReports(IReadOnlyList<TrackedRequest> sessions)
+    {
+        var reported = sessions.Where(t => t.Session.Report is not null).Take(MaxRecentReports).ToList();
+        return BlockKit.Section(reported.Count == 0
+            ? "*Latest session reports:* none filed yet."
+            : "*Latest session reports* (private to coordinators; `/mentor-admin report R-1042` shows one in full)\n" +
+              BlockKit.Lines(reported.Select(t => SessionReportText.Entry(t, showMentor: true)).ToList()));
     }
 }

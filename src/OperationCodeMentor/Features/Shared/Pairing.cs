@@ -8,7 +8,7 @@ namespace OperationCodeMentor.Features.Shared;
 /// What everyone is told when a mentor takes or gives up a request. A claim and a coordinator's assignment send the same
 /// messages, so both go through here; each message goes out once, through the work's <see cref="Outbox"/>.
 /// </summary>
-public sealed partial class Pairing(ChannelCard card, ILogger<Pairing> log)
+public sealed partial class Pairing(ChannelCard card, PreviousGoals previousGoals, ILogger<Pairing> log)
 {
     /// <summary>
     /// Shows the request as claimed in the channel and DMs the mentor and the mentee. A card Slack won't update does not
@@ -26,6 +26,7 @@ public sealed partial class Pairing(ChannelCard card, ILogger<Pairing> log)
             BlockKit.Section($":handshake: {how} mentorship request *{r.Reference}* from {Mrkdwn.User(r.MenteeSlackId)}."),
         };
         mentorBlocks.AddRange(RequestCard.Describe(r));
+        if (await previousGoals.BlockAsync(r, ct).ConfigureAwait(false) is { } goals) mentorBlocks.Add(goals);
         mentorBlocks.Add(BlockKit.Section($"*Next step:* send {Mrkdwn.User(r.MenteeSlackId)} a DM today to set up a 30-minute session (a Slack chat, a call, or screen sharing for pair programming)."));
         mentorBlocks.Add(BlockKit.Actions("session_actions", RequestButtons.SessionDoneButton(r)));
         await outbox.DmAsync("mentor", mentor, $"{how} {r.Reference}: reach out to {Mrkdwn.User(r.MenteeSlackId)} to set up a 30-minute session.",

@@ -135,7 +135,7 @@ public class StatsTests
         await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR1");
         await bot.ClickAsync(RequestButtons.Release, request, "UMENTOR1");
         await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR2");
-        await bot.PressAsync(SessionDoneAction.Id, request.Reference, "UMENTOR2");
+        await bot.FileReportAsync(request.Reference, "UMENTOR2");
         await bot.PressAsync(AnotherMentorAction.Id, request.Reference, "UMENTEE1");
 
         await bot.SendAsync(bot.Requests.Command(AdminCommand.Name, MentorBot.Coordinator, "stats 1", responseUrl: bot.Slack.ResponseUrl()));
