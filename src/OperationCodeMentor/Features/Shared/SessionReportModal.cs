@@ -164,13 +164,8 @@ public sealed partial class SessionReportModal(ModalOpener opener)
             BlockKit.TextInput(ValueAction, "Private to the coordinators", multiline: true, maxLength: MaxForCoordinators), optional: true),
     ], submit: "File report", privateMetadata: origin.ToJson());
 
-    /// <summary>The value a follow-up wish has in the modal.</summary>
-    public static string Wish(FollowUpWish wish) => wish switch
-    {
-        FollowUpWish.SameMentor => "same_mentor",
-        FollowUpWish.AnotherMentor => "another_mentor",
-        _ => "none",
-    };
+    /// <summary>The value a follow-up wish has in the modal: the name the stores keep it under.</summary>
+    public static string Wish(FollowUpWish wish) => FollowUpNames.Wish(wish);
 
     /// <summary>
     /// Reads a submission: the report, or the errors to show in the modal (nothing is lost: the modal stays open with
@@ -190,7 +185,7 @@ public sealed partial class SessionReportModal(ModalOpener opener)
             errors[GoalsBlock] = $"Please keep each goal under {MaxGoal} characters; \"{Mrkdwn.Truncate(tooLong, 40)}\" is {tooLong.Length}.";
 
         var chosen = state.Selected(FollowUpBlock, ValueAction) ?? Wish(FollowUpWish.None);
-        var wish = Wishes.Where(w => Wish(w.Wish) == chosen).Select(w => (FollowUpWish?)w.Wish).FirstOrDefault();
+        var wish = FollowUpNames.ParseWish(chosen);
         if (wish is null) errors[FollowUpBlock] = "Please choose one of the options.";
 
         var note = state.Text(ForCoordinatorsBlock, ValueAction)?.Trim();
