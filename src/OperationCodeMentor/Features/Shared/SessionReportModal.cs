@@ -32,6 +32,28 @@ public sealed record ModalOrigin(string Reference, string? Channel, string? Resp
     }
 }
 
+/// <summary>An answer only the person who clicked sees, sent where they clicked, outside any durable work.</summary>
+public static class PrivateReply
+{
+    /// <summary>
+    /// Through the response URL of an ephemeral message (a <c>/mentor-admin</c> answer), privately in the conversation
+    /// of any other message, and by DM from the Home tab.
+    /// </summary>
+    public static async Task SendAsync(SlackApiClient slack, string user, string? channel, string? responseUrl, bool fromHome, string text, CancellationToken ct)
+    {
+        if (responseUrl is not null && !fromHome)
+        {
+            var message = SlackAck.Ephemeral(text).Body!;
+            message["replace_original"] = false;
+            await slack.RespondAsync(responseUrl, message, ct).ConfigureAwait(false);
+        }
+        else
+        {
+            await slack.TellAsync(fromHome ? null : channel, user, text, ct).ConfigureAwait(false);
+        }
+    }
+}
+
 /// <summary>
 /// Opens a modal about a request from a button whose value is its reference, straight after the acknowledgement (the
 /// trigger expires in 3 seconds), once the lifecycle has said, without writing anything, that this person may do what the
@@ -81,19 +103,8 @@ public sealed partial class ModalOpener(IMentorshipStore store, People people, S
         }
     }
 
-    private async Task TellAsync(ModalOrigin origin, string user, string text, CancellationToken ct)
-    {
-        if (origin.ResponseUrl is not null && !origin.FromHome)
-        {
-            var message = SlackAck.Ephemeral(text).Body!;
-            message["replace_original"] = false;
-            await slack.RespondAsync(origin.ResponseUrl, message, ct).ConfigureAwait(false);
-        }
-        else
-        {
-            await slack.TellAsync(origin.FromHome ? null : origin.Channel, user, text, ct).ConfigureAwait(false);
-        }
-    }
+    private Task TellAsync(ModalOrigin origin, string user, string text, CancellationToken ct) =>
+        PrivateReply.SendAsync(slack, user, origin.Channel, origin.ResponseUrl, origin.FromHome, text, ct);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not open the {Button} form for {Reference}")]
     private static partial void LogOpenFailed(ILogger log, Exception e, string button, string reference);
