@@ -78,7 +78,7 @@ public static class Demo
             $"#{Cast.MentorsChannelName}; {o.Winner.Name} won the race to claim it and {o.RunnerUp.Name} was told it was already claimed; " +
             $"the bot introduced {o.Winner.Name} and {Cast.Sam.Name} in a group DM, {Cast.Sam.Name} set a time there and both were reminded an hour before; " +
             $"{Cast.Alex.Name}'s {o.SecondReference} was bumped after 1 day, the coordinator was told after 3 days and it was escalated after 10; " +
-            $"{o.Winner.Name} marked the session done and {Cast.Sam.Name} answered \"It helped\".");
+            $"{o.Winner.Name} filed a private session report, {Cast.Sam.Name} got its two goals by DM, answered \"It helped\" and rated the session 5.");
         return deleted ? 0 : 1;
     }
 

@@ -150,7 +150,19 @@ public sealed partial class DemoStory(
         var dm = LatestWithButton(mentor, SessionDoneAction.Id)
             ?? throw new DemoFailure($"{mentor.Name} has no DM with a Session done button.");
         print.Does(mentor, $"meets {Cast.Sam.Name} for 30 minutes, then presses Session done in their DM with the bot");
-        await ActAsync(mentor, () => people.ClickAsync(mentor, dm, SessionDoneAction.Id));
+        var report = await OpenedFormAsync(mentor, () => people.ClickAsync(mentor, dm, SessionDoneAction.Id), "Session done");
+        print.Does(mentor, $"writes a short private report with two goals they agreed on, and presses {SubmitLabel(report)}");
+        var filed = await ActAsync(mentor, () => people.SubmitAsync(mentor, report, new Dictionary<string, object>
+        {
+            [SessionReportModal.CoveredBlock] = "Reviewed the Flask app's structure and tests; talked about presenting it in interviews.",
+            [SessionReportModal.GoalsBlock] = "Add tests for the login flow\nDeploy it and link it from the résumé",
+            [SessionReportModal.FollowUpBlock] = SessionReportModal.Wish(FollowUpWish.None),
+            [SessionReportModal.ForCoordinatorsBlock] = "Sam is job hunting; a career-advice mentor could help next.",
+        }));
+        Expect(filed.Any(c => IsDmTo(c, Cast.Sam) && Text(c).StartsWith("Your goals from today's session", StringComparison.Ordinal)),
+            $"{Cast.Sam.Name} got the goals by DM, and only the goals");
+        Expect(!filed.Any(c => IsDmTo(c, Cast.Sam) && (c.Body.ToJsonString(Unescaped).Contains("Flask app's structure", StringComparison.Ordinal)
+            || c.Body.ToJsonString(Unescaped).Contains("job hunting", StringComparison.Ordinal))), $"{Cast.Sam.Name} never sees the private part of the report");
 
         var question = LatestWithButton(Cast.Sam, HelpedAction.Id)
             ?? throw new DemoFailure($"{Cast.Sam.Name} was not asked how the session went.");
@@ -158,11 +170,28 @@ public sealed partial class DemoStory(
         var calls = await ActAsync(Cast.Sam, () => people.ClickAsync(Cast.Sam, question, HelpedAction.Id));
         Expect(calls.Any(c => c.Ok && c.Method == "chat.postEphemeral" && c["user"] == Cast.Sam.Id), $"{Cast.Sam.Name} was thanked for the answer");
 
+        print.Does(Cast.Sam, "presses Rate this session");
+        var rating = await OpenedFormAsync(Cast.Sam, () => people.ClickAsync(Cast.Sam, question, RateAction.Id), "Rate this session");
+        print.Does(Cast.Sam, $"gives it 5 and presses {SubmitLabel(rating)}");
+        await ActAsync(Cast.Sam, () => people.SubmitAsync(Cast.Sam, rating, new Dictionary<string, object>
+        {
+            [RateAction.StarsBlock] = "5",
+            [RateAction.CommentBlock] = "Clear, kind and practical.",
+        }));
+
         // Every button names its request by reference, the request's one key.
         var reference = PeopleInSlack.FindButton(request, ClaimAction.Id)?.Button["value"]?.ToString();
         var stored = reference is null ? null : await store.GetRequestAsync(reference).ConfigureAwait(false);
-        Expect(stored is { Request.Status: RequestStatus.Completed, Outcome.Feedback: SessionFeedback.Helped },
-            $"{Reference(request)} is stored as completed, with Sam's answer");
+        Expect(stored is { Request.Status: RequestStatus.Completed, Outcome.Feedback: SessionFeedback.Helped, Session.Rating: 5, Session.Report.Goals.Count: 2 },
+            $"{Reference(request)} is stored as completed, with {mentor.Name}'s report, Sam's answer and Sam's rating");
+    }
+
+    /// <summary>The form the bot opened for <paramref name="who"/> after they pressed a button.</summary>
+    private async Task<JsonObject> OpenedFormAsync(Person who, Func<Task<JsonObject?>> press, string button)
+    {
+        var calls = await ActAsync(who, press);
+        var opened = calls.LastOrDefault(c => c.Ok && c.Method == "views.open" && slack.TriggerOwner(c["trigger_id"] ?? "") == who.Id);
+        return opened?.Answer["view"] as JsonObject ?? throw new DemoFailure($"The bot did not open a form for {who.Name} after {button}.");
     }
 
     private async Task<JsonObject> OpenFormAsync(Person who, string command)

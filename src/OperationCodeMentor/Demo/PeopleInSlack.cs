@@ -117,7 +117,7 @@ public sealed class PeopleInSlack(HttpClient bot, string signingSecret, TimeProv
                     var other => other.ToString(),
                 };
                 break;
-            case "static_select":
+            case "static_select" or "radio_buttons":
                 state["selected_option"] = answer is string one ? Offered(element, one, blockId) : element["initial_option"]?.DeepClone();
                 break;
             case "multi_static_select":

@@ -21,6 +21,8 @@ public enum FollowUpFields
 /// <param name="Helped">The mentee's answer to "How did it go?": true for "it helped", false for "another mentor", null before any answer.</param>
 /// <param name="RePairs">How many requests were opened again from this one because the mentee asked for another mentor.</param>
 /// <param name="ContactLostAt">When its mentor ended it as "contact lost" after the mentee did not answer their attempts.</param>
+/// <param name="Reported">The mentor filed a session report.</param>
+/// <param name="Rating">The mentee's rating of the session, 1 to 5; null before any.</param>
 public sealed record RequestActivity(
     MentorRequest Request,
     DateTimeOffset? FirstClaimedAt,
@@ -31,7 +33,9 @@ public sealed record RequestActivity(
     DateTimeOffset? SessionDoneAt = null,
     bool? Helped = null,
     int RePairs = 0,
-    DateTimeOffset? ContactLostAt = null)
+    DateTimeOffset? ContactLostAt = null,
+    bool Reported = false,
+    int? Rating = null)
 {
     /// <summary>From the current claim to the moment the pair first set a session time; null until they have.</summary>
     public TimeSpan? ClaimToTimeSet { get; init; }
@@ -58,7 +62,9 @@ public sealed record ActivityHistory(IReadOnlyList<RequestActivity> Requests, Fo
             SessionDoneAt: t.Outcome.CompletedAt,
             Helped: t.Outcome.Feedback is { } answer ? answer == SessionFeedback.Helped : null,
             RePairs: rePairs.GetValueOrDefault(t.Reference),
-            ContactLostAt: t.Session.ContactLostAt)
+            ContactLostAt: t.Session.ContactLostAt,
+            Reported: t.Session.Report is not null,
+            Rating: t.Session.Rating)
         {
             ClaimToTimeSet = t.Request.ClaimedAt is { } claimed && t.Session.TimeFirstSetAt is { } set ? set - claimed : null,
         }).ToList(), Everything);
@@ -114,6 +120,15 @@ public sealed record ProgramStats(
     /// <summary>The median time from a claim to the pair first setting a session time; null when none has.</summary>
     public TimeSpan? MedianClaimToTimeSet { get; init; }
 
+    /// <summary>Sessions done in the period whose mentor filed a report.</summary>
+    public Share SessionsReported { get; init; }
+
+    /// <summary>Sessions done in the period whose mentee rated them.</summary>
+    public Share SessionsRated { get; init; }
+
+    /// <summary>The mean of the ratings of the period's sessions, 1 to 5; null when none was rated.</summary>
+    public double? MeanRating { get; init; }
+
     /// <param name="history">Requests created from <paramref name="from"/> on.</param>
     /// <param name="openNow">Every request open right now, whenever it was made.</param>
     /// <param name="mentors">Every mentor with their current load.</param>
@@ -141,7 +156,9 @@ public sealed record ProgramStats(
         var toTimeSet = rows.Select(a => a.ClaimToTimeSet).OfType<TimeSpan>().Order().ToList();
         var tracked = history.Tracked;
         var afterSession = rows.Where(a => a.Helped is not null).ToList();
-        return new ProgramStats(
+        var done = rows.Where(a => a.SessionDoneAt is not null).ToList();
+        var ratings = done.Select(a => a.Rating).OfType<int>().ToList();
+        var stats = new ProgramStats(
             from,
             now,
             rows.Count,
@@ -165,10 +182,14 @@ public sealed record ProgramStats(
             tracked.HasFlag(FollowUpFields.RePairs) ? rows.Sum(a => a.RePairs) : null,
             tracked.HasFlag(FollowUpFields.ContactLost)
                 ? new Share(rows.Count(a => a.ContactLostAt is not null), rows.Count(a => a.FirstClaimedAt is not null))
-                : null)
+                : null);
+        return stats with
         {
             TimesSet = toTimeSet.Count,
             MedianClaimToTimeSet = Median(toTimeSet),
+            SessionsReported = new Share(done.Count(a => a.Reported), done.Count),
+            SessionsRated = new Share(ratings.Count, done.Count),
+            MeanRating = ratings.Count == 0 ? null : ratings.Average(),
         };
     }
 

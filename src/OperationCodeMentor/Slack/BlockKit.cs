@@ -178,6 +178,21 @@ public static class BlockKit
         ["initial_value"] = Math.Clamp(initial, min, max).ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
+    /// <summary>A short list of choices shown at once, each with its own value; <paramref name="initial"/> is a value.</summary>
+    public static JsonObject RadioButtons(string actionId, IEnumerable<(string Text, string Value)> options, string? initial = null)
+    {
+        var arr = new JsonArray();
+        JsonObject? chosen = null;
+        foreach (var (text, value) in options.Take(10))
+        {
+            arr.Add(Option(text, value));
+            if (value == initial) chosen = Option(text, value);
+        }
+        var e = new JsonObject { ["type"] = "radio_buttons", ["action_id"] = actionId, ["options"] = arr };
+        if (chosen is not null) e["initial_option"] = chosen;
+        return e;
+    }
+
     public static JsonObject UsersSelect(string actionId, string placeholder) => new()
     {
         ["type"] = "users_select",

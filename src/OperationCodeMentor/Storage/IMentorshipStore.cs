@@ -96,4 +96,18 @@ public interface IMentorshipStore
 
     /// <summary>Requests made at or after <paramref name="since"/>, oldest first, with everything known of how each went.</summary>
     Task<IReadOnlyList<TrackedRequest>> GetActivityAsync(DateTimeOffset since, CancellationToken ct = default);
+
+    // ---- session reports and ratings: coordinators only, except the goals ----
+
+    /// <summary>
+    /// The mentee's request whose session report was filed most recently; null when none of theirs has one. Its goals
+    /// are shown to whoever is paired with the mentee's next request.
+    /// </summary>
+    Task<TrackedRequest?> GetLatestReportedRequestAsync(string menteeSlackId, CancellationToken ct = default);
+
+    /// <summary>
+    /// Requests with a session report or a rating, held by <paramref name="mentorSlackId"/> (every mentor when null), the
+    /// most recently reported or rated first, at most <paramref name="limit"/>.
+    /// </summary>
+    Task<IReadOnlyList<TrackedRequest>> GetReportedSessionsAsync(string? mentorSlackId, int limit, CancellationToken ct = default);
 }

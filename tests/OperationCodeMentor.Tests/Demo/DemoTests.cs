@@ -37,9 +37,16 @@ public partial class DemoTests
         var timeSet = IndexOf(lines, escalation, l => l.Contains("@Sam set the session time for *R-1001*"));
         var reminder = IndexOf(lines, timeSet, l => l.Contains($"Reminder: @{winner} and @Sam, your mentorship session for *R-1001*") && l.Contains("18:00 UTC"));
         var done = IndexOf(lines, reminder, l => l.Contains($"> {winner} (mentor)") && l.Contains("presses Session done"));
-        IndexOf(lines, done, l => l.Contains("Marked R-1001 done. Thank you for mentoring! I've asked @Sam how it went."));
+        var form = IndexOf(lines, done, l => l.Contains($"a form opens for @{winner}:"));
+        var goals = IndexOf(lines, form, l => l.Contains("Your goals from today's session with @" + winner));
+        Assert.Equal("  DM from the bot to @Sam:", lines[goals - 1]);
+        IndexOf(lines, form, l => l.Contains("Your report on R-1001 is filed and the session marked done; only the coordinators see it."));
         var answer = IndexOf(lines, done, l => l == "> Sam (mentee) answers: It helped");
         IndexOf(lines, answer, l => l.Contains("Wonderful, thank you for telling us!"));
+        var rated = IndexOf(lines, answer, l => l == "> Sam (mentee) gives it 5 and presses Send rating");
+        IndexOf(lines, rated, l => l.Contains("Thank you for rating R-1001 (5/5)!"));
+        // The private part of the report never reaches Sam: it is shown only where the mentor typed it.
+        Assert.DoesNotContain(lines.Skip(goals).TakeWhile(l => !l.StartsWith('>')), l => l.Contains("job hunting"));
 
         // Exactly one winner, however the race went.
         Assert.Single(lines, l => l.Contains("You claimed mentorship request"));

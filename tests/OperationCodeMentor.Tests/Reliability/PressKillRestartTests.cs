@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using OperationCodeMentor.Features.Claims;
-using OperationCodeMentor.Features.FollowUp;
+using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Features.RequestMentor;
 using OperationCodeMentor.Features.Volunteer;
 using OperationCodeMentor.Tests.Fakes;
@@ -10,7 +10,7 @@ using Xunit.Abstractions;
 namespace OperationCodeMentor.Tests.Reliability;
 
 /// <summary>
-/// A press on a request (Claim, Release, Session done) in the real bot process, killed with SIGKILL once the store holds
+/// A press on a request (Claim, Release, a session report) in the real bot process, killed with SIGKILL once the store holds
 /// the change and while Slack is redrawing the card, so nobody has heard about it yet; then started again over the same
 /// data folder. The replay redraws the card once, tells each person once, and leaves the change in the store once.
 /// </summary>
@@ -56,11 +56,18 @@ public sealed class PressKillRestartTests(ITestOutputHelper output) : IAsyncLife
     }
 
     [Fact]
-    public async Task SessionDone_KilledWhileTheCardIsRedrawn_AfterTheRestart_OneRedrawOneQuestionOneThanksOneCompletion()
+    public async Task SessionReport_KilledWhileTheCardIsRedrawn_AfterTheRestart_OneRedrawOneQuestionOneThanksOneCompletion()
     {
-        // Pressed on the mentor's claim DM, where the button is.
+        // The report filed from the modal that Session done opened in the mentor's claim DM, where the button is.
         var (card, after) = await PressKillAndRestartAsync(ClaimedRequestAsync,
-            card => SlackRequests.BlockAction(SessionDoneAction.Id, card.Reference, Mentor, "D" + Mentor, _bot.Slack.Messages.Last(m => m.Channel == "D" + Mentor).Ts),
+            card =>
+            {
+                var submission = SlackRequests.ViewSubmission(SessionReportModal.CallbackId, Mentor,
+                    (SessionReportModal.CoveredBlock, "Reviewed the project."), (SessionReportModal.GoalsBlock, null),
+                    (SessionReportModal.FollowUpBlock, new SlackRequests.Selected("none")), (SessionReportModal.ForCoordinatorsBlock, null));
+                submission["view"]!["private_metadata"] = new ModalOrigin(card.Reference, "D" + Mentor, null, false).ToJson();
+                return submission;
+            },
             stored => stored.Status == "completed" && stored.CompletedBy == Mentor);
 
         Assert.Contains("session done", RedrawnOnce(after, card).AllText);

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using OperationCodeMentor.Features.Admin;
+using OperationCodeMentor.Features.FollowUp;
 using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Scheduling;
@@ -102,6 +103,34 @@ internal static class FollowUpKit
     {
         var payload = SlackRequests.ViewSubmission(callbackId, user, (CoordinatorModal.TextBlock, text));
         payload["view"]!["private_metadata"] = JsonSerializer.Serialize(new CoordinatorModal.Metadata(r.Reference, null, false));
+        return bot.SendAsync(bot.Requests.Interaction(payload));
+    }
+
+    /// <summary>
+    /// Presses Session done in the mentor's DM, checks the report modal opened, and files the report through it (with the
+    /// modal's own private_metadata, as Slack sends it back).
+    /// </summary>
+    public static async Task<HttpResponseMessage> FileReportAsync(this MentorBot bot, string reference, string mentor,
+        string covered = "Reviewed their project and talked through next steps.", string? goals = null, string wish = "none", string? forCoordinators = null)
+    {
+        var before = bot.Slack.CallsTo("views.open").Count;
+        await bot.PressAsync(SessionDoneAction.Id, reference, mentor);
+        var opened = Assert.Single(bot.Slack.CallsTo("views.open").Skip(before));
+        return await bot.SubmitReportAsync(opened, mentor, covered, goals, wish, forCoordinators);
+    }
+
+    /// <summary>Submits the report modal Slack was asked to open in <paramref name="opened"/>, as <paramref name="user"/>.</summary>
+    public static Task<HttpResponseMessage> SubmitReportAsync(this MentorBot bot, SlackCall opened, string user,
+        string covered, string? goals = null, string wish = "none", string? forCoordinators = null)
+    {
+        var view = opened.Body["view"]!;
+        Assert.Equal(SessionReportModal.CallbackId, view["callback_id"]!.ToString());
+        var payload = SlackRequests.ViewSubmission(SessionReportModal.CallbackId, user,
+            (SessionReportModal.CoveredBlock, covered),
+            (SessionReportModal.GoalsBlock, goals),
+            (SessionReportModal.FollowUpBlock, new SlackRequests.Selected(wish)),
+            (SessionReportModal.ForCoordinatorsBlock, forCoordinators));
+        payload["view"]!["private_metadata"] = view["private_metadata"]!.ToString();
         return bot.SendAsync(bot.Requests.Interaction(payload));
     }
 

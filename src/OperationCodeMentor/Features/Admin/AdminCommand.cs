@@ -57,6 +57,11 @@ public sealed partial class AdminCommand(
             "close" => args.Length >= 1
                 ? Change(command, args[0], CloseJob.KindName, p => p with { Text = args.Length > 1 ? CommandText.Plain(args[1]) : null })
                 : SlackAck.Ephemeral("Usage: `/mentor-admin close R-1042 [reason]`."),
+            "report" => args.Length == 1 && RequestReference.TryParse(args[0], out var reportOf)
+                ? Later(command, "show session report", ct => mentorReport.SessionAsync(RequestReference.Format(reportOf), ct))
+                : SlackAck.Ephemeral(args.Length == 1
+                    ? $"`{Mrkdwn.Escape(args[0])}` isn't a request reference; they look like `R-1042`. Usage: `/mentor-admin report R-1042`."
+                    : "Usage: `/mentor-admin report R-1042`."),
             "reopen" => args.Length == 1
                 ? Change(command, args[0], ReopenJob.KindName, p => p)
                 : SlackAck.Ephemeral("Usage: `/mentor-admin reopen R-1042`."),
@@ -133,9 +138,10 @@ public sealed partial class AdminCommand(
         "• `/mentor-admin reopen R-1042`: put a closed request back in the queue.\n" +
         "• `/mentor-admin hold R-1042 YYYY-MM-DD [reason]`: take an open or claimed request off every reminder until 09:00 that day (program time zone); it comes back by itself and you're told.\n" +
         "• `/mentor-admin resume R-1042`: end a hold now; its reminders start again from today.\n" +
-        "• `/mentor-admin stats [days]`: requests by service and skill, time to claim, the contact-lost share, pairings per mentor and skills to recruit for (default 30 days).\n" +
-        "• `/mentor-admin mentor @someone`: a mentor's profile, capacity and history.\n" +
-        "Your App Home tab shows the queue, the requests on hold (with *Hold…* and *End hold*) and the headline numbers, and a digest arrives by DM every week.";
+        "• `/mentor-admin stats [days]`: requests by service and skill, time to claim, the contact-lost share, pairings per mentor, skills to recruit for, sessions with a report and the mean rating (default 30 days).\n" +
+        "• `/mentor-admin mentor @someone`: a mentor's profile, capacity and history, with their session reports and mean rating.\n" +
+        "• `/mentor-admin report R-1042`: the mentor's private session report and the mentee's rating (the mentee only ever sees the goals).\n" +
+        "Your App Home tab shows the queue, the requests on hold (with *Hold…* and *End hold*), the headline numbers and the latest session reports, and a digest arrives by DM every week.";
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Coordinator command '{Name}' failed")]
     private static partial void LogFailed(ILogger log, Exception e, string name);

@@ -59,14 +59,7 @@ public sealed partial class AdminGuard(People people, SlackApiClient slack, IHom
 
     public async Task ReplyAsync(AdminOrigin origin, string text, bool redraw, CancellationToken ct)
     {
-        if (origin.ResponseUrl is not null && !origin.FromHome)
-        {
-            var message = SlackAck.Ephemeral(text).Body!;
-            message["replace_original"] = false;
-            await slack.RespondAsync(origin.ResponseUrl, message, ct).ConfigureAwait(false);
-        }
-        else
-            await slack.TellAsync(origin.FromHome ? null : origin.ChannelId, origin.UserId, text, ct).ConfigureAwait(false);
+        await PrivateReply.SendAsync(slack, origin.UserId, origin.ChannelId, origin.ResponseUrl, origin.FromHome, text, ct).ConfigureAwait(false);
         if (redraw) await home.PublishAsync(origin.UserId, ct).ConfigureAwait(false);
     }
 

@@ -23,6 +23,7 @@ public sealed class AppHome(IMentorshipStore store, AdminReports reports, SlackA
     public const int MaxMatching = 15;
     public const int MaxQueueEntries = 5;
     public const int MaxHeld = 5;
+    public const int MaxRecentReports = 5;
 
     public async Task PublishAsync(string userId, CancellationToken ct) =>
         await slack.PublishViewAsync(userId, await BuildAsync(userId, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
@@ -52,8 +53,10 @@ public sealed class AppHome(IMentorshipStore store, AdminReports reports, SlackA
         if (isCoordinator)
         {
             var held = store.GetHeldRequestsAsync(ct);
+            var reported = store.GetReportedSessionsAsync(null, MaxRecentReports * 4, ct);
             var stats = await reports.ComputeStatsAsync(HeadlineDays, open, loads, ct).ConfigureAwait(false);
             blocks.AddRange(Coordinator(stats, open, loads, await held.ConfigureAwait(false), now));
+            blocks.Add(RecentReports(await reported.ConfigureAwait(false)));
         }
         return BlockKit.Home(blocks);
     }
@@ -147,5 +150,15 @@ public sealed class AppHome(IMentorshipStore store, AdminReports reports, SlackA
         }
         if (held.Count > MaxHeld)
             yield return BlockKit.Context($"…and {held.Count - MaxHeld} more on hold: `/mentor-admin resume R-…` ends any of them.");
+    }
+
+    /// <summary>The latest session reports, for coordinators only (a session only rated is left to the mentor report).</summary>
+    private static JsonObject RecentReports(IReadOnlyList<TrackedRequest> sessions)
+    {
+        var reported = sessions.Where(t => t.Session.Report is not null).Take(MaxRecentReports).ToList();
+        return BlockKit.Section(reported.Count == 0
+            ? "*Latest session reports:* none filed yet."
+            : "*Latest session reports* (private to coordinators; `/mentor-admin report R-1042` shows one in full)\n" +
+              BlockKit.Lines(reported.Select(t => SessionReportText.Entry(t, showMentor: true)).ToList()));
     }
 }

@@ -18,7 +18,7 @@ public sealed record PairingNews(string? CardProblem, string? ConversationId, st
 /// messages, so both go through here; each Slack call happens once, through the work's <see cref="Outbox"/>.
 /// </summary>
 public sealed partial class Pairing(ChannelCard card, IMentorshipStore store, RequestChanges changes, SlackApiClient slack,
-    IOptionsMonitor<ScheduleOptions> schedule, ILogger<Pairing> log)
+    IOptionsMonitor<ScheduleOptions> schedule, PreviousGoals previousGoals, ILogger<Pairing> log)
 {
     /// <summary>
     /// Shows the request as claimed in the channel, opens a group DM with the mentor and the mentee and introduces them
@@ -46,13 +46,16 @@ public sealed partial class Pairing(ChannelCard card, IMentorshipStore store, Re
             var introTs = await outbox.PostAsync("intro", conversation, intro.Text, intro.Blocks, ct: ct).ConfigureAwait(false);
             // Slack links can't hold a mention, so the mentee is named beside the link.
             var where = await LinkAsync(conversation, introTs, "a group DM", ct).ConfigureAwait(false) + $" with {Mrkdwn.User(r.MenteeSlackId)}";
+            var pointer = new List<JsonObject>
+            {
+                BlockKit.Section($":handshake: {how} mentorship request *{r.Reference}* from {Mrkdwn.User(r.MenteeSlackId)}.\n" +
+                    $"I've introduced you in {where}, with their request. Say hello there today and agree on a time for a 30-minute session."),
+            };
+            // The goals of the mentee's last session are for the mentor to pick up, so they come here rather than to the pair.
+            if (await previousGoals.BlockAsync(r, ct).ConfigureAwait(false) is { } earlierGoals) pointer.Add(earlierGoals);
+            pointer.Add(BlockKit.Actions("session_actions", RequestButtons.SessionDoneButton(r), RequestButtons.CantReachButton(r.Reference)));
             await outbox.DmAsync("mentor", mentor, $"{how} {r.Reference}: I've introduced you to {Mrkdwn.User(r.MenteeSlackId)} in a group DM.",
-                BlockKit.Blocks(
-                [
-                    BlockKit.Section($":handshake: {how} mentorship request *{r.Reference}* from {Mrkdwn.User(r.MenteeSlackId)}.\n" +
-                        $"I've introduced you in {where}, with their request. Say hello there today and agree on a time for a 30-minute session."),
-                    BlockKit.Actions("session_actions", RequestButtons.SessionDoneButton(r), RequestButtons.CantReachButton(r.Reference)),
-                ]), ct).ConfigureAwait(false);
+                BlockKit.Blocks(pointer), ct).ConfigureAwait(false);
             return new PairingNews(cardProblem, conversation, null);
         }
 
@@ -62,6 +65,7 @@ public sealed partial class Pairing(ChannelCard card, IMentorshipStore store, Re
             BlockKit.Section($":handshake: {how} mentorship request *{r.Reference}* from {Mrkdwn.User(r.MenteeSlackId)}."),
         };
         mentorBlocks.AddRange(RequestCard.Describe(r));
+        if (await previousGoals.BlockAsync(r, ct).ConfigureAwait(false) is { } goals) mentorBlocks.Add(goals);
         mentorBlocks.Add(BlockKit.Section($"*Next step:* send {Mrkdwn.User(r.MenteeSlackId)} a DM today to set up a 30-minute session (a Slack chat, a call, or screen sharing for pair programming). " +
             "Once you've agreed on a time, press *We've set a time*. If they don't answer, press *Can't reach them* each time you try: I'll nudge them for you."));
         mentorBlocks.Add(BlockKit.Context($":information_source: I couldn't open a group DM for you both (Slack said `{Mrkdwn.Escape(group.Refusal ?? "unknown")}`), so I've messaged you each separately."));

@@ -18,7 +18,7 @@ public sealed record Press(string Reference, string User, string? Channel = null
     /// <summary>The mentor the coordinator saw holding the request: an assignment moves a claim only from them.</summary>
     public string? ExpectedClaimer { get; init; }
 
-    /// <summary>What they typed: a reason for closing, a question for the mentee.</summary>
+    /// <summary>What they typed: a reason for closing, a question for the mentee, a comment with a rating.</summary>
     public string? Text { get; init; }
 
     /// <summary>The moment they chose: the session time the pair agreed on.</summary>
@@ -26,6 +26,12 @@ public sealed record Press(string Reference, string User, string? Channel = null
 
     /// <summary>The moment a hold asked for ends.</summary>
     public DateTimeOffset? Until { get; init; }
+
+    /// <summary>The mentor's session report, from the report modal.</summary>
+    public SessionReport? Report { get; init; }
+
+    /// <summary>The mentee's rating of the session, 1 to 5, from the rating modal.</summary>
+    public int? Stars { get; init; }
 
     /// <summary>A press on a button, answered where it was pressed.</summary>
     public static Press Of(BlockAction action, string reference)

@@ -46,9 +46,11 @@ public static class RequestButtons
         return button;
     }
 
+    /// <summary>The mentee's answers to "How did it go?": it helped, another mentor, and a 1–5 rating.</summary>
     public static JsonObject FeedbackActions(MentorRequest r) => BlockKit.Actions("feedback_actions",
         BlockKit.Button("It helped", FeedbackHelped, r.Reference, "primary"),
-        BlockKit.Button("I'd like another mentor", FeedbackAnotherMentor, r.Reference));
+        BlockKit.Button("I'd like another mentor", FeedbackAnotherMentor, r.Reference),
+        RateButton(r.Reference));
 
     /// <summary>"We've set a time", in the pair's shared conversation: opens the date and time pickers.</summary>
     public static JsonObject SetTimeButton(string reference) => BlockKit.Button("We've set a time", SetTime, reference, "primary");

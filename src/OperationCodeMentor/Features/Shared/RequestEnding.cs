@@ -53,7 +53,8 @@ public sealed class RequestEnding(ChannelCard card)
             BlockKit.Blocks(
             [
                 BlockKit.Section($":speech_balloon: *How did it go?* {Mrkdwn.User(mentor)} marked your session for *{r.Reference}* as done.\n" +
-                    "If you'd like a follow-up with someone else, say so and we'll find you another mentor."),
+                    "If you'd like a follow-up with someone else, say so and we'll find you another mentor. " +
+                    "You can also rate the session from 1 to 5; only the mentor coordinators see ratings."),
                 RequestButtons.FeedbackActions(r),
             ]), ct).ConfigureAwait(false);
     }

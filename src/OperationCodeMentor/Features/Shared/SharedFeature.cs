@@ -17,6 +17,9 @@ public static class SharedFeature
         services.AddSingleton<RequestEnding>();
         services.AddSingleton<PressKit>();
         services.AddSingleton<AdminReports>();
+        services.AddSingleton<ModalOpener>();
+        services.AddSingleton<SessionReportModal>();
+        services.AddSingleton<PreviousGoals>();
         return services.AddHandlersOf(typeof(SharedFeature));
     }
 }

@@ -41,6 +41,7 @@ public static class StatsMessage
         (s.SessionsDone is { } done ? $" · sessions done: {done}" : "") +
         (s.Helped is { } helped ? $" · \"it helped\": {Ratio(helped)}" : "") +
         (s.Escalated is { } escalated ? $" · escalated: {Ratio(escalated)}" : "") +
+        (s.MeanRating is { } mean ? $" · mean rating {Stars(mean)} of 5" : "") +
         $" · skills asked for with no mentor: {s.SkillsWithNoMentor.Count}";
 
     public static string QueueSummary(ProgramStats s) =>
@@ -62,12 +63,21 @@ public static class StatsMessage
         $"*Sessions done:* {(s.SessionsDone is { } d ? d.ToString(CultureInfo.InvariantCulture) : NotTracked)}\n" +
         $"*Feedback \"it helped\":* {(s.Helped is { } h ? Ratio(h) : NotTracked)}\n" +
         $"*Re-pairs:* {(s.RePairs is { } r ? r.ToString(CultureInfo.InvariantCulture) : NotTracked)}\n" +
-        $"*Contact lost* (of claimed requests, the mentee never answered): {(s.ContactLost is { } c ? Ratio(c) : NotTracked)}";
+        $"*Contact lost* (of claimed requests, the mentee never answered): {(s.ContactLost is { } c ? Ratio(c) : NotTracked)}\n" +
+        $"*Sessions with a report:* {Ratio(s.SessionsReported)}\n" +
+        $"*Rating:* {Rating(s)} · rated: {Ratio(s.SessionsRated)}";
 
     private static string AfterTheClaim(ProgramStats s) =>
         $"*Claim to a session time set:* " + (s.MedianClaimToTimeSet is { } t
             ? $"median {SlackDates.Duration(t)} ({s.TimesSet} pairing{Plural(s.TimesSet)} set a time)"
             : "n/a (no pair has set a time yet)");
+
+    /// <summary>The mean rating out of 5, or why there is none.</summary>
+    public static string Rating(ProgramStats s) =>
+        s.MeanRating is { } mean ? $"mean {Stars(mean)} of 5" : "n/a (no session rated yet)";
+
+    /// <summary>A mean of ratings to one decimal place, the way coordinators read it.</summary>
+    public static string Stars(double mean) => mean.ToString("0.0", CultureInfo.InvariantCulture);
 
     private static string Recruit(ProgramStats s)
     {

@@ -135,7 +135,7 @@ public class StatsTests
         await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR1");
         await bot.ClickAsync(RequestButtons.Release, request, "UMENTOR1");
         await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR2");
-        await bot.PressAsync(SessionDoneAction.Id, request.Reference, "UMENTOR2");
+        await bot.FileReportAsync(request.Reference, "UMENTOR2");
         await bot.PressAsync(AnotherMentorAction.Id, request.Reference, "UMENTEE1");
 
         await bot.SendAsync(bot.Requests.Command(AdminCommand.Name, MentorBot.Coordinator, "stats 1", responseUrl: bot.Slack.ResponseUrl()));
@@ -192,6 +192,38 @@ public class StatsTests
         Assert.Contains("*Sessions done:* 2", text);
         Assert.Contains("2 (50%)", text);
         Assert.DoesNotContain(StatsMessage.NotTracked, text);
+    }
+
+    [Fact]
+    public void SessionFigures_ShareReported_MeanRating_AndShareRated_CountOnlySessionsDone()
+    {
+        var now = new DateTimeOffset(2026, 11, 2, 15, 0, 0, TimeSpan.Zero);
+        MentorRequest Request(string id) => new("R-" + id, "UM" + id, null, "Code Review", ["Python"], "details", "Veteran",
+            RequestStatus.Completed, now.AddDays(-3), "UMENTOR", now.AddDays(-2), null, null, 0, null, null, []);
+        var done = now.AddDays(-1);
+        var rows = new[]
+        {
+            new RequestActivity(Request("1"), now.AddDays(-2), null, null, null, SessionDoneAt: done, Reported: true, Rating: 5),
+            new RequestActivity(Request("2"), now.AddDays(-2), null, null, null, SessionDoneAt: done, Reported: true, Rating: 2),
+            new RequestActivity(Request("3"), now.AddDays(-2), null, null, null, SessionDoneAt: done, Reported: true),
+            new RequestActivity(Request("4"), now.AddDays(-2), null, null, null, SessionDoneAt: done),
+            new RequestActivity(Request("5"), now.AddDays(-2), null, null, null),
+        };
+
+        var stats = ProgramStats.Compute(new ActivityHistory(rows, ActivityHistory.Everything), [], [], now.AddDays(-30), now);
+        var none = ProgramStats.Compute(new ActivityHistory([rows[4]], ActivityHistory.Everything), [], [], now.AddDays(-30), now);
+
+        Assert.Equal(new Share(3, 4), stats.SessionsReported);
+        Assert.Equal(new Share(2, 4), stats.SessionsRated);
+        Assert.Equal(3.5, stats.MeanRating);
+        Assert.Null(none.MeanRating);
+        static string Text(ProgramStats s) => string.Join("\n", StatsMessage.Build(s, "Stats").Blocks.Select(b => b?["text"]?["text"]?.ToString()));
+        var text = Text(stats);
+        Assert.Contains("*Sessions with a report:* 3 of 4 (75%)", text);
+        Assert.Contains("*Rating:* mean 3.5 of 5 · rated: 2 of 4 (50%)", text);
+        Assert.Contains("mean rating 3.5 of 5", StatsMessage.Headline(stats, 30));
+        Assert.Contains("*Rating:* n/a (no session rated yet) · rated: n/a (none yet)", Text(none));
+        Assert.DoesNotContain("mean rating", StatsMessage.Headline(none, 30));
     }
 
     [Theory]

@@ -28,7 +28,7 @@ public class WeeklyDigestTests
         var request = await bot.RequestAsync("UMENTEE1", ["Python"]);
         bot.Clock.Advance(TimeSpan.FromHours(6));
         await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR1");
-        await bot.PressAsync(SessionDoneAction.Id, request.Reference, "UMENTOR1");
+        await bot.FileReportAsync(request.Reference, "UMENTOR1");
         await bot.PressAsync(HelpedAction.Id, request.Reference, "UMENTEE1");
         await bot.RequestAsync("UMENTEE2", ["Go"]);
         var digest = Digest(bot);

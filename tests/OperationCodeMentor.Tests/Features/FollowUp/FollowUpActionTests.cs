@@ -239,7 +239,7 @@ public class FollowUpActionTests
         Assert.Contains(SessionDoneAction.Id, bot.Slack.DmsTo("UMENTOR1").Last().ActionIds());
         bot.Slack.Clear();
 
-        await bot.PressAsync(SessionDoneAction.Id, request.Reference, "UMENTOR1");
+        await bot.FileReportAsync(request.Reference, "UMENTOR1");
 
         var stored = await bot.TrackedAsync(request);
         Assert.Equal(RequestStatus.Completed, stored.Request.Status);
@@ -248,7 +248,7 @@ public class FollowUpActionTests
         Assert.Contains("session done", Assert.Single(bot.Slack.CallsTo("chat.update")).AllText);
         var ask = Assert.Single(bot.Slack.DmsTo(Mentee));
         Assert.Contains("How did it go?", ask.AllText);
-        Assert.Equal([HelpedAction.Id, AnotherMentorAction.Id], ask.ActionIds());
+        Assert.Equal([HelpedAction.Id, AnotherMentorAction.Id, RateAction.Id], ask.ActionIds());
         Assert.Contains("Thank you for mentoring", Assert.Single(bot.Slack.EphemeralsTo("UMENTOR1")).Text);
 
         await bot.AdvanceAndSweepAsync(TimeSpan.FromDays(30));
@@ -260,7 +260,7 @@ public class FollowUpActionTests
     {
         var (bot, request) = await ClaimedRequestAsync();
         await using var _ = bot;
-        await bot.PressAsync(SessionDoneAction.Id, request.Reference, "UMENTOR1");
+        await bot.FileReportAsync(request.Reference, "UMENTOR1");
         bot.Slack.Clear();
 
         await bot.PressAsync(HelpedAction.Id, request.Reference, Mentee);
@@ -280,7 +280,7 @@ public class FollowUpActionTests
     {
         var (bot, request) = await ClaimedRequestAsync("UMENTOR2");
         await using var _ = bot;
-        await bot.PressAsync(SessionDoneAction.Id, request.Reference, "UMENTOR1");
+        await bot.FileReportAsync(request.Reference, "UMENTOR1");
         bot.Slack.Clear();
 
         await bot.PressAsync(AnotherMentorAction.Id, request.Reference, Mentee);
@@ -326,7 +326,7 @@ public class FollowUpActionTests
         var (bot, request) = await ClaimedRequestAsync("UMENTOR2");
         await using var _ = bot;
         if (actionId is HelpedAction.Id or AnotherMentorAction.Id)
-            await bot.PressAsync(SessionDoneAction.Id, request.Reference, "UMENTOR1");
+            await bot.FileReportAsync(request.Reference, "UMENTOR1");
         var before = await bot.TrackedAsync(request);
         bot.Slack.Clear();
 

@@ -179,7 +179,7 @@ public class AppHomeTests
         var claimed = await bot.RequestAsync("UMENTEE1", ["Python"]);
         bot.Clock.Advance(TimeSpan.FromHours(3));
         await bot.ClickAsync(RequestButtons.Claim, claimed, "UMENTOR1");
-        await bot.PressAsync(SessionDoneAction.Id, claimed.Reference, "UMENTOR1");
+        await bot.FileReportAsync(claimed.Reference, "UMENTOR1");
         var waiting = await bot.RequestAsync("UMENTEE2", ["Go"]);
         bot.Clock.Advance(TimeSpan.FromHours(1));
 

@@ -134,7 +134,10 @@ public class DirectMessageTests
             Buttons(answer).Order());
         BlockKitLimits.AssertAll(bot.Slack.Calls);
 
+        // Session done opens the report form where it was pressed; filing it completes the session.
+        var formsBefore = bot.Slack.CallsTo("views.open").Count;
         await bot.SendAsync(bot.Requests.Interaction(SlackRequests.BlockAction(RequestButtons.SessionDone, first.Reference, "UMENTOR1", "DUMENTOR1", answer["ts"] ?? "1.000001")));
+        await bot.SubmitReportAsync(Assert.Single(bot.Slack.CallsTo("views.open").Skip(formsBefore)), "UMENTOR1", "Reviewed their code.");
         await bot.SendAsync(bot.Requests.Interaction(SlackRequests.BlockAction(RequestButtons.Release, second.Reference, "UMENTOR1", "DUMENTOR1", answer["ts"] ?? "1.000001")));
 
         Assert.Equal(RequestStatus.Completed, (await bot.Store.RequestAsync(first.Reference))!.Status);

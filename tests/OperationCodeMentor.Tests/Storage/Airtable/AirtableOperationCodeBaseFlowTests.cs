@@ -123,7 +123,7 @@ public sealed class AirtableOperationCodeBaseFlowTests
         // ---- another mentor claims; the session is done; the mentee asks for another mentor ----
         await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR2");
         Assert.Equal([mentor2.Id], Links(airtable.Requests, row, "Claimed By"));
-        await bot.PressAsync(SessionDoneAction.Id, request.Reference, "UMENTOR2");
+        await bot.FileReportAsync(request.Reference, "UMENTOR2");
         await bot.PressAsync(AnotherMentorAction.Id, request.Reference, Mentee);
 
         Assert.Equal(("completed", "another_mentor"), (Text(airtable.Requests, row, "Status"), Text(airtable.Requests, row, "Feedback")));
