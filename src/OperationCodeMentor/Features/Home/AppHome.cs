@@ -13,7 +13,7 @@ namespace OperationCodeMentor.Features.Home;
 /// coordinators also see the queue and the headline numbers. Each part has a block budget so the whole view stays
 /// within Slack's 100 blocks however long the queue gets.
 /// </summary>
-public sealed class AppHome(IMentorshipStore store, AdminReports reports, SlackApiClient slack,
+public sealed class AppHome(IMentorshipStore store, AdminReports reports, ClaimWaits waits, SlackApiClient slack,
     IOptionsMonitor<MentorshipOptions> options, TimeProvider clock) : IHomeTab
 {
 
@@ -43,7 +43,11 @@ public sealed class AppHome(IMentorshipStore store, AdminReports reports, SlackA
             BlockKit.Header("Operation Code mentorship"),
             BlockKit.Context($"Hi {Mrkdwn.User(userId)}! This page shows where things stand as of {SlackDates.When(now)}; it refreshes each time you open it."),
         };
-        blocks.AddRange(Mentee(mine, open, now));
+        // Each waiting request says how long ones like it have usually waited (the history is shared and cached).
+        var waiting = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var r in mine.Take(MaxOwnRequests).Where(r => r.Status == RequestStatus.Open))
+            waiting[r.Reference] = await waits.SentenceAsync(r.Skills, ct).ConfigureAwait(false);
+        blocks.AddRange(Mentee(mine, open, waiting, now));
         if (me is not null)
         {
             var claims = (await store.GetMentorHistoryAsync(userId, 50, ct).ConfigureAwait(false))
@@ -58,7 +62,8 @@ public sealed class AppHome(IMentorshipStore store, AdminReports reports, SlackA
         return BlockKit.Home(blocks);
     }
 
-    private static IEnumerable<JsonObject> Mentee(IReadOnlyList<MentorRequest> mine, IReadOnlyList<MentorRequest> open, DateTimeOffset now)
+    private static IEnumerable<JsonObject> Mentee(IReadOnlyList<MentorRequest> mine, IReadOnlyList<MentorRequest> open,
+        IReadOnlyDictionary<string, string?> waiting, DateTimeOffset now)
     {
         yield return BlockKit.Header("Your requests");
         if (mine.Count == 0)
@@ -67,7 +72,8 @@ public sealed class AppHome(IMentorshipStore store, AdminReports reports, SlackA
             yield break;
         }
         foreach (var r in mine.Take(MaxOwnRequests))
-            yield return BlockKit.Section($"*{r.Reference}* · {Mrkdwn.EscapeAndTruncate(r.Service, 200)} · {Mrkdwn.EscapeAndTruncate(string.Join(", ", r.Skills), 600)}\n{MenteeStatus(r, open, now)}");
+            yield return BlockKit.Section($"*{r.Reference}* · {Mrkdwn.EscapeAndTruncate(r.Service, 200)} · {Mrkdwn.EscapeAndTruncate(string.Join(", ", r.Skills), 600)}\n{MenteeStatus(r, open, now)}" +
+                (waiting.GetValueOrDefault(r.Reference) is { } wait ? "\n:stopwatch: " + wait : ""));
         if (mine.Count > MaxOwnRequests)
             yield return BlockKit.Context($"…and {mine.Count - MaxOwnRequests} earlier request{(mine.Count - MaxOwnRequests == 1 ? "" : "s")}.");
     }

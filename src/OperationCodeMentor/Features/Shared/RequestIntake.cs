@@ -105,6 +105,7 @@ public sealed partial class RequestIntake(
     RequestChanges changes,
     CardPoster poster,
     People people,
+    ClaimWaits waits,
     SlackApiClient slack,
     TimeProvider clock,
     ILogger<RequestIntake> log) : IJobHandler
@@ -229,16 +230,19 @@ public sealed partial class RequestIntake(
     {
         try
         {
+            // How long requests like this one have waited, from history read at most every few minutes.
+            var wait = outbox.HasSent("confirm") ? null : await waits.SentenceAsync(r.Skills, ct).ConfigureAwait(false);
             if (r.FollowUpOf is not { } earlier)
             {
-                var received = Received(r, reference);
+                var received = Received(r, reference, wait);
                 await outbox.DmAsync("confirm", r.MenteeSlackId, received,
                     BlockKit.Blocks([BlockKit.Section(received, "received-" + reference), BlockKit.Actions("request_actions", RequestButtons.CancelButton(reference))]),
                     ct).ConfigureAwait(false);
                 return;
             }
             await outbox.TellAsync("confirm", r.AnswerChannel, r.MenteeSlackId,
-                $"Thanks for telling us. I've opened *{reference}* with the same details and shared it with other mentors; I'll DM you when one of them takes it.",
+                $"Thanks for telling us. I've opened *{reference}* with the same details and shared it with other mentors; I'll DM you when one of them takes it." +
+                (wait is null ? "" : " " + wait),
                 ct).ConfigureAwait(false);
             foreach (var coordinator in people.Coordinators)
             {
@@ -275,11 +279,12 @@ public sealed partial class RequestIntake(
         }
     }
 
-    private static string Received(IntakeRequest r, string reference) =>
+    private static string Received(IntakeRequest r, string reference, string? wait) =>
         $":white_check_mark: Thanks! We received your mentor request *{reference}* ({Mrkdwn.Escape(r.Service)}: {Mrkdwn.Escape(string.Join(", ", r.Skills))}).\n\n" +
         "*What happens next:* we've shared it with mentors who have those skills. When one of them claims it, I'll DM you their name, " +
         "and they'll reach out to set up a 30-minute session (a Slack chat, a call, or screen sharing). " +
-        "It usually takes a few days; a mentor coordinator keeps an eye on every request until it's paired.";
+        "A mentor coordinator keeps an eye on every request until it's paired." +
+        (wait is null ? "" : "\n\n:stopwatch: " + wait);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Slack refused to post {Reference} to the mentors channel ({Error}); it is stored and the follow-up sweep will post it. {Advice}")]
     private static partial void LogPostRefused(ILogger log, string reference, string error, string advice);

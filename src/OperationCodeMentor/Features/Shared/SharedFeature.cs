@@ -17,6 +17,8 @@ public static class SharedFeature
         services.AddSingleton<RequestEnding>();
         services.AddSingleton<PressKit>();
         services.AddSingleton<AdminReports>();
+        services.AddSingleton<ClaimWaits>();
+        services.AddHostedService<ClaimWaitsWarmUp>();
         return services.AddHandlersOf(typeof(SharedFeature));
     }
 }
