@@ -15,6 +15,7 @@ public sealed partial class FollowUpMessages(
     MentorsChannel channel,
     IOptionsMonitor<MentorshipOptions> mentorship,
     IOptionsMonitor<ScheduleOptions> schedule,
+    Reliability.WorkQueue queue,
     ILogger<FollowUpMessages> log) : IFollowUpMessages
 {
     /// <summary>Slack shows at most this many mentions usefully in one message.</summary>
@@ -63,6 +64,12 @@ public sealed partial class FollowUpMessages(
                 var stuck = Staff(r, $":warning: *{r.Reference}* was claimed by {Mrkdwn.User(mentor)} {FollowUpLadder.Describe(now - (r.ClaimedAt ?? now))} ago " +
                     "and no session has been marked done. The claim looks stuck.", "Check in with the mentor, release the request, or assign someone else.", claimed: true);
                 return [.. coordinators.Select(c => StepMessage.Dm(c, $"{r.Reference}: the claim by {Mrkdwn.User(mentor)} looks stuck", stuck))];
+
+            case FollowUpStep.EndOffer:
+                // The hand-over is durable work of its own (the same as the mentor's "Not this time"): on disk before the
+                // step is recorded done, and keyed by the request, so a resumed step hands it over once.
+                await queue.EnqueueAsync(NamedMentorOffer.WaitRanOut(r.Reference)).ConfigureAwait(false);
+                return [];
 
             default:
                 return [];
