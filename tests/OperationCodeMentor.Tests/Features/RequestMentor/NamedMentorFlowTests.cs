@@ -207,4 +207,27 @@ public class NamedMentorFlowTests
 
         await SubmitNamedAsync(bot);
     }
+
+    [Fact]
+    public async Task OnAirtable_ANamedRequest_IsOfferedFirst_AndAfterNotThisTimeReachesTheChannel_WithTheOfferKept()
+    {
+        await using var airtable = await FakeAirtableHarness.StartAsync();
+        await using var bot = await StartWithMentorsAsync(new(airtable.BotSettings().Concat(Settings())));
+        var (_, tracked) = await SubmitNamedAsync(bot);
+        var record = Assert.Single(airtable.Requests.Records);
+        Assert.Equal((Named, (string?)null), (record.Text("Preferred Mentor Slack ID"), record.Text("Slack Message TS")));
+        Assert.Empty(Cards(bot));
+
+        bot.Clock.Advance(TimeSpan.FromMinutes(1));
+        await bot.PressAsync(NotThisTimeAction.Id, tracked.Reference, Named);
+
+        var card = Assert.Single(bot.Slack.Messages, m => m.Channel == MentorBot.MentorsChannelId);
+        record = Assert.Single(airtable.Requests.Records);
+        Assert.Equal((card.Ts, MentorBot.MentorsChannelId), (record.Text("Slack Message TS"), record.Text("Channel ID")));
+        Assert.Equal(bot.Clock.GetUtcNow(), (await bot.Store.GetRequestAsync(tracked.Reference))!.Session.OfferEndedAt);
+        Assert.Contains(bot.Slack.DmsTo(Mentee), d => d.Text.Contains("so I've shared it with all our mentors"));
+
+        await bot.ClickAsync(ClaimAction.Id, (await bot.Store.GetRequestAsync(tracked.Reference))!.Request, Other);
+        Assert.Equal(("claimed", Other), (Assert.Single(airtable.Requests.Records).Text("Status"), airtable.Requests.Records.Single().Text("Claimed By Slack ID")));
+    }
 }
