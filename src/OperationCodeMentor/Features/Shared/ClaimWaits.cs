@@ -82,22 +82,31 @@ public sealed partial class ClaimWaits(IMentorshipStore store, TimeProvider cloc
     private static partial void LogUnavailable(ILogger log, string errorType, string error);
 }
 
-/// <summary>Reads the wait history at start-up, so the first receipts cost the store nothing more. A failure only logs.</summary>
+/// <summary>
+/// Reads the wait history at start-up, in the background (start-up does not wait for it), so the first receipts cost
+/// the store nothing more. A failure only logs; the first receipt tries again.
+/// </summary>
 public sealed partial class ClaimWaitsWarmUp(ClaimWaits waits, ILogger<ClaimWaitsWarmUp> log) : IHostedService
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    private Task _warming = Task.CompletedTask;
+
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        try
+        _warming = Task.Run(async () =>
         {
-            await waits.HistoryAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
-        {
-            LogWarmUpFailed(log, e.GetType().Name, e.Message);
-        }
+            try
+            {
+                await waits.HistoryAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                LogWarmUpFailed(log, e.GetType().Name, e.Message);
+            }
+        }, CancellationToken.None);
+        return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => _warming.WaitAsync(cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read the wait history at start-up ({ErrorType}: {Error}); the first receipt will try again")]
     private static partial void LogWarmUpFailed(ILogger log, string errorType, string error);

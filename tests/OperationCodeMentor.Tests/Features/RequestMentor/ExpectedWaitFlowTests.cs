@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using OperationCodeMentor.Features.RequestMentor;
 using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Mentorship;
@@ -103,6 +104,8 @@ public class ExpectedWaitFlowTests
         var clock = new ManualTimeProvider();
         await SeedHistoryAsync(airtable.Store, clock.GetUtcNow(), ["Python"], 10, 1, 3, 5, 7, 9, 11);
         await using var bot = await MentorBot.StartAsync(airtable.BotSettings(), clock: clock);
+        // The history is read at start-up, in the background: wait for that read (this adds none).
+        await bot.Services.GetRequiredService<ClaimWaits>().HistoryAsync(CancellationToken.None);
         airtable.Fake.ClearCalls();
 
         var text = await ReceiptAsync(bot, Mentee, ["Python"]);
