@@ -57,11 +57,13 @@ await using (var h = await FakeAirtableHarness.StartAsync(realRateLimit: true))
         rows.Add((name, calls, c.Count(x => x.IsRead || x.IsMeta), c.Count(x => x.IsWrite)));
     }
 
-    await Step("start-up (once)", "schema read, caches, reference counter", async () =>
+    await Step("start-up (once)", "schema read, caches, reference counter, wait history", async () =>
     {
         // As AirtableStartup does: the schema the store keeps, checked, then the caches.
         if ((await sp.GetRequiredService<AirtableLayoutSource>().GetAsync()).Problems.Count > 0) ok = false;
         await sp.GetRequiredService<AirtableMentorshipStore>().WarmUpAsync();
+        // As ClaimWaitsWarmUp does: the last 90 days' waits for a claim, for the receipts' expected wait.
+        await sp.GetRequiredService<ClaimWaits>().HistoryAsync(CancellationToken.None);
     });
     await Step("/mentor-volunteer modal", "GetOptionLists, GetMentor", async () =>
     {

@@ -23,6 +23,9 @@ public enum FollowUpStep
 
     /// <summary>A coordinator's hold has run out: the request is back, and the coordinator is told.</summary>
     Resume,
+
+    /// <summary>The mentor the mentee named has not claimed the request in time: it goes to the mentors channel, and the mentee is told.</summary>
+    EndOffer,
 }
 
 /// <summary>

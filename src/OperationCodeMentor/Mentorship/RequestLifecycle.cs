@@ -63,6 +63,12 @@ public abstract record RequestCommand
     /// <summary>A coordinator ends a hold early (the sweep ends one that has run out as a follow-up step).</summary>
     public sealed record Resume : RequestCommand;
 
+    /// <summary>
+    /// The offer of a request to the mentor the mentee named ends, and the request goes to the mentors channel: that mentor
+    /// passes on it ("Not this time"), the wait for them runs out (the bot), or a coordinator sends it on.
+    /// </summary>
+    public sealed record EndOffer : RequestCommand;
+
     /// <summary>The mentee (or a coordinator) rates the completed session, 1 to 5, once.</summary>
     public sealed record Rate(int Stars, string? Comment) : RequestCommand;
 
@@ -141,6 +147,12 @@ public enum Refusal
 
     /// <summary>The session was already rated.</summary>
     AlreadyRated,
+
+    /// <summary>The request is offered first to the mentor the mentee named; nobody else can claim it until that offer ends.</summary>
+    OfferedToAnother,
+
+    /// <summary>The request is not (or no longer) offered to a named mentor.</summary>
+    NotOffered,
 }
 
 /// <summary>What the lifecycle decided about a command, given the request as it stood.</summary>
@@ -248,6 +260,11 @@ public static class RequestLifecycle
             RequestCommand.Resume => !actor.IsStaff ? Refusal.NotAllowed
                 : t.Session.OnHoldUntil is null ? Refusal.NotOnHold
                 : Resume(t, now),
+            RequestCommand.EndOffer => actor.UserId != t.Session.PreferredMentor && actor != Actor.Bot && !actor.IsStaff ? Refusal.NotAllowed
+                : r.Status == RequestStatus.Claimed ? Refusal.AlreadyClaimed
+                : r.Status != RequestStatus.Open ? Refusal.NotOpen
+                : !IsOffered(r, t.Session) ? Refusal.NotOffered
+                : ToChannel(t, now),
             RequestCommand.Rate rate => actor.UserId != r.MenteeSlackId && !actor.IsCoordinator ? Refusal.NotAllowed
                 : r.Status != RequestStatus.Completed ? Refusal.NotCompleted
                 : t.Session.Rating is not null ? Refusal.AlreadyRated
@@ -296,6 +313,7 @@ public static class RequestLifecycle
         if (r.MenteeSlackId == actor.UserId) return Refusal.OwnRequest;
         if (r.Status == RequestStatus.Claimed) return Refusal.AlreadyClaimed;
         if (r.Status != RequestStatus.Open) return Refusal.NotOpen;
+        if (IsOffered(r, t.Session) && t.Session.PreferredMentor != actor.UserId) return Refusal.OfferedToAnother;
         return Pair(t, actor.UserId, assignedBy: null, now);
     }
 
@@ -334,6 +352,30 @@ public static class RequestLifecycle
         if (r.ClaimedBy != actor.UserId && !actor.IsCoordinator) return Refusal.NotAllowed;
         return WithSession(Move(t, r with { Status = RequestStatus.Completed }, o => o with { CompletedAt = now, CompletedBy = actor.UserId }), Reported);
     }
+
+    /// <summary>
+    /// Whether the request is still offered only to the mentor the mentee named: open, never claimed since (a release ends
+    /// the offer), and not yet passed on to the channel.
+    /// </summary>
+    public static bool IsOffered(MentorRequest r, RequestSession s) =>
+        r.Status == RequestStatus.Open && s.PreferredMentor is not null && s.OfferEndedAt is null && r.ReleasedAt is null;
+
+    /// <summary>The offer ends: the request's open ladder (bumps, notices, escalation) starts now, as it reaches the channel.</summary>
+    private static TrackedRequest ToChannel(TrackedRequest t, DateTimeOffset now) => t with
+    {
+        Session = t.Session with { OfferEndedAt = now },
+        FollowUp = t.FollowUp with
+        {
+            BumpCount = 0,
+            LastBumpAt = null,
+            CoordinatorsNotifiedAt = null,
+            EscalatedAt = null,
+            PendingStep = null,
+            PendingToken = null,
+            PendingAt = null,
+            NextActionAt = DateTimeOffset.UnixEpoch,
+        },
+    };
 
     /// <summary>The mentor holding the request, or the mentee who asked.</summary>
     private static bool IsPair(MentorRequest r, Actor actor) => actor.UserId == r.ClaimedBy || actor.UserId == r.MenteeSlackId;

@@ -33,7 +33,7 @@ public sealed record SessionReport(string Covered, IReadOnlyList<string> Goals, 
 /// <param name="OnHoldUntil">A coordinator's hold: the request leaves every ladder until then.</param>
 /// <param name="ResumedAt">When the request last came back to its ladder (a hold ended, or a coordinator reopened it): the ladder of the current phase counts from here.</param>
 /// <param name="PreferredMentor">The mentor the mentee asked for by name, offered the request first.</param>
-/// <param name="OfferEndedAt">When that offer ended (declined or timed out) and the request went to the channel.</param>
+/// <param name="OfferEndedAt">When that offer ended (declined, timed out, or sent on by a coordinator) and the request went to the channel; the open ladder counts from here.</param>
 public sealed record RequestSession(
     string? ConversationId = null,
     DateTimeOffset? ConversationOpenedAt = null,

@@ -32,9 +32,14 @@ public static class FollowUpLadder
 
         switch (r.Status)
         {
+            case RequestStatus.Open when RequestLifecycle.IsOffered(r, session):
+                // Offered to the mentor the mentee named: nothing else happens until that offer ends.
+                Consider(FollowUpStep.EndOffer, Later(r.CreatedAt, session.ResumedAt) + o.NamedMentorWait);
+                break;
             case RequestStatus.Open:
-                // A released request starts its ladder again from the release; a reopened one (or one whose hold ended) from then.
-                var since = Later(r.ReleasedAt ?? r.CreatedAt, session.ResumedAt);
+                // A released request starts its ladder again from the release; a reopened one (or one whose hold ended) from
+                // then; one offered to a named mentor, from when it reached the channel.
+                var since = Later(Later(r.ReleasedAt ?? r.CreatedAt, session.ResumedAt), session.OfferEndedAt);
                 if (s.BumpCount < o.MaxBumps)
                     Consider(FollowUpStep.Bump, s.LastBumpAt is { } last && s.BumpCount > 0 ? last + o.BumpEvery : since + o.FirstBumpAfter);
                 if (s.CoordinatorsNotifiedAt is null) Consider(FollowUpStep.NotifyCoordinators, since + o.NotifyCoordinatorsAfter);
@@ -83,6 +88,8 @@ public static class FollowUpLadder
             _ => s,
         };
         taken = taken with { PendingStep = null, PendingToken = null, PendingAt = null };
+        // The hand-over to the channel is durable work of its own, which ends the offer and starts the open ladder.
+        if (step == FollowUpStep.EndOffer) return taken with { NextActionAt = null };
         return taken with { NextActionAt = Next(r, taken, o, session)?.At };
     }
 

@@ -182,6 +182,7 @@ public sealed partial class FollowUpSweeper(
         FollowUpStep.ReportStuck => "stuck-claim report",
         FollowUpStep.RemindSession => "session reminder",
         FollowUpStep.Resume => "end of a hold",
+        FollowUpStep.EndOffer => "hand-over of a named-mentor request to the channel",
         _ => step.ToString(),
     };
 

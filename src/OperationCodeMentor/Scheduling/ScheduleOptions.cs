@@ -12,6 +12,7 @@ public sealed class ScheduleOptions
 {
     public const string Section = "Mentorship:Schedule";
     public const string EscalationContactsKey = "Mentorship:EscalationContacts";
+    public const string NamedMentorWaitKey = "Mentorship:NamedMentorWait";
 
     /// <summary>First bump of an unclaimed request, after it was posted (or released). Default 1 day.</summary>
     public TimeSpan FirstBumpAfter { get; set; } = TimeSpan.FromDays(1);
@@ -36,6 +37,12 @@ public sealed class ScheduleOptions
 
     /// <summary>How long before the time a pair set both are reminded, in their conversation. Default 1 hour.</summary>
     public TimeSpan RemindBefore { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// <c>Mentorship:NamedMentorWait</c>: how long a request for a named mentor waits for them before it goes to the
+    /// mentors channel. Default 2 days.
+    /// </summary>
+    public TimeSpan NamedMentorWait { get; set; } = TimeSpan.FromDays(2);
 
     /// <summary>How often the sweep looks for due steps. Default 1 minute.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
@@ -62,6 +69,12 @@ internal sealed class ScheduleOptionsSetup(IConfiguration configuration) : IConf
             .SelectMany(c => c.Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             .Distinct(StringComparer.Ordinal)
             .ToList();
+        if (configuration[ScheduleOptions.NamedMentorWaitKey] is { Length: > 0 } wait)
+        {
+            o.NamedMentorWait = TimeSpan.TryParse(wait, System.Globalization.CultureInfo.InvariantCulture, out var parsed) ? parsed
+                : throw new OptionsValidationException(ScheduleOptions.NamedMentorWaitKey, typeof(ScheduleOptions),
+                    [$"{ScheduleOptions.NamedMentorWaitKey} must be a duration such as 2.00:00:00 (2 days) or 04:00:00 (4 hours); got '{wait}'."]);
+        }
     }
 }
 
@@ -82,6 +95,8 @@ internal sealed class ScheduleOptionsValidator : IValidateOptions<ScheduleOption
         Positive(o.NudgeMentorAfter, nameof(o.NudgeMentorAfter));
         Positive(o.StuckClaimAfter, nameof(o.StuckClaimAfter));
         Positive(o.RemindBefore, nameof(o.RemindBefore));
+        if (o.NamedMentorWait <= TimeSpan.Zero || o.NamedMentorWait > TimeSpan.FromDays(30))
+            errors.Add($"{ScheduleOptions.NamedMentorWaitKey} must be a duration between 00:00:01 and 30.00:00:00 such as 2.00:00:00 (2 days); got {o.NamedMentorWait}.");
         if (o.MaxBumps is < 0 or > 10)
             errors.Add($"{ScheduleOptions.Section}:MaxBumps must be between 0 and 10; got {o.MaxBumps}.");
         if (o.EscalateAfter < o.NotifyCoordinatorsAfter)

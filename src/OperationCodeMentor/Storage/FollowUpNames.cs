@@ -14,6 +14,7 @@ internal static class FollowUpNames
         FollowUpStep.ReportStuck => "report_stuck",
         FollowUpStep.RemindSession => "remind_session",
         FollowUpStep.Resume => "resume",
+        FollowUpStep.EndOffer => "end_offer",
         _ => throw new ArgumentOutOfRangeException(nameof(step)),
     };
 

@@ -50,6 +50,7 @@ public sealed class SlackRequests(string signingSecret, TimeProvider clock)
                 null => new JsonObject { ["type"] = "plain_text_input", ["value"] = null },
                 string s => new JsonObject { ["type"] = "plain_text_input", ["value"] = s },
                 Selected one => new JsonObject { ["type"] = "static_select", ["selected_option"] = Option(one.Value) },
+                SelectedUser person => new JsonObject { ["type"] = "users_select", ["selected_user"] = person.Id },
                 string[] many => new JsonObject { ["type"] = "multi_static_select", ["selected_options"] = new JsonArray(many.Select(m => (JsonNode)Option(m)).ToArray()) },
                 int n => new JsonObject { ["type"] = "number_input", ["value"] = n.ToString(CultureInfo.InvariantCulture) },
                 PickedDate d => new JsonObject { ["type"] = "datepicker", ["selected_date"] = d.Value },
@@ -87,6 +88,9 @@ public sealed class SlackRequests(string signingSecret, TimeProvider clock)
 
     /// <summary>A time picker's choice, as Slack sends it (<c>HH:mm</c>).</summary>
     public sealed record PickedTime(string? Value);
+
+    /// <summary>A person chosen in a users_select.</summary>
+    public sealed record SelectedUser(string Id);
 
     private static JsonObject Option(string v) => new() { ["text"] = new JsonObject { ["type"] = "plain_text", ["text"] = v }, ["value"] = v };
 

@@ -77,6 +77,8 @@ public class RequestLifecycleTableTests
     private static readonly State Open = S("open", RequestStatus.Open);
     private static readonly State OpenOnHold = S("open, on hold", RequestStatus.Open, session: Hold);
     private static readonly State OpenStepPending = S("open, a step pending", RequestStatus.Open, Pending);
+    private static readonly State OpenOffered = S("open, offered to the claimer by name", RequestStatus.Open,
+        session: RequestSession.None with { PreferredMentor = ClaimerId });
     private static readonly State Claimed = S("claimed", RequestStatus.Claimed, claimed: true);
     private static readonly State ClaimedOnHold = S("claimed, on hold", RequestStatus.Claimed, session: Paired with { OnHoldUntil = Now + Day, OnHoldBy = CoordinatorId }, claimed: true);
     private static readonly State ClaimedStepPending = S("claimed, a step pending", RequestStatus.Claimed, Pending with { PendingStep = FollowUpStep.NudgeMentor }, claimed: true);
@@ -97,7 +99,7 @@ public class RequestLifecycleTableTests
     private static readonly State CancelledWhileClaimed = S("closed while claimed", RequestStatus.Cancelled, outcome: ClosedByStaff with { FirstClaimedAt = Now - 3 * Day }, claimed: true);
     private static readonly State CancelledOnHold = S("closed, held before", RequestStatus.Cancelled, outcome: ClosedByStaff, session: Hold);
 
-    private static readonly State[] OpenStates = [Open, OpenOnHold, OpenStepPending];
+    private static readonly State[] OpenStates = [Open, OpenOnHold, OpenStepPending, OpenOffered];
     private static readonly State[] ClaimedStates = [Claimed, ClaimedOnHold, ClaimedStepPending, ClaimedAttemptsBelow, ClaimedAttemptsTooRecent, ClaimedAttemptsAtLimit];
     private static readonly State[] CompletedStates = [Completed, CompletedReported, CompletedRated, CompletedAnswered];
     private static readonly State[] CancelledStates = [Cancelled, CancelledWhileClaimed, CancelledOnHold];
@@ -140,6 +142,7 @@ public class RequestLifecycleTableTests
     private static readonly Cmd Resume = new("Resume", (_, _) => new RequestCommand.Resume());
     private static readonly Cmd Rate = new("Rate", (_, _) => new RequestCommand.Rate(4, "  very helpful "));
     private static readonly Cmd RateSixStars = new("Rate, 6 stars", (_, _) => new RequestCommand.Rate(6, null));
+    private static readonly Cmd EndOffer = new("End the offer", (_, _) => new RequestCommand.EndOffer());
     private static readonly Cmd Answer = new("Answer", (_, _) => new RequestCommand.Answer(SessionFeedback.AnotherMentor));
     private static readonly Cmd RecordPost = new("Record post", (_, _) => new RequestCommand.RecordPost(Post));
     private static readonly Cmd BeginStep = new("Begin step", (t, _) => new RequestCommand.BeginStep(t.Version, FollowUpStep.Bump, "tok-new"));
@@ -154,7 +157,7 @@ public class RequestLifecycleTableTests
     private static readonly Cmd[] Commands =
     [
         Claim, ClaimAtCapacity, Assign, Move, AssignClaimer, AssignMentee, AssignUnenrolled, Release, Close, Cancel, Reopen, SessionDone,
-        SessionDoneWithReport, RecordConversation, SetTime, SetTimeInPast, ContactAttempt, GiveUp, HoldCmd, HoldInPast, Resume, Rate, RateSixStars,
+        SessionDoneWithReport, RecordConversation, SetTime, SetTimeInPast, ContactAttempt, GiveUp, HoldCmd, HoldInPast, Resume, EndOffer, Rate, RateSixStars,
         Answer, RecordPost, BeginStep, BeginStepStale, CompleteStep, CompleteOtherStep, AbandonStep, AbandonOtherStep, Plan, PlanStale,
     ];
 
@@ -245,6 +248,7 @@ public class RequestLifecycleTableTests
         R(Claim, AnyState, [Mentee], No(Refusal.OwnRequest)),
         R(Claim, ClaimedStates, Anyone, No(Refusal.AlreadyClaimed)),
         R(Claim, Ended, Anyone, No(Refusal.NotOpen)),
+        R(Claim, [OpenOffered], [OtherMentor], No(Refusal.OfferedToAnother)),
         R(Claim, OpenStates, [Claimer, OtherMentor], Pairs),
 
         // Assigning: staff only; the chosen mentor enrolled and not the mentee; a claim moves only from the claimer the coordinator saw.
@@ -335,6 +339,15 @@ public class RequestLifecycleTableTests
             Assert.True(after.Session is { OnHoldUntil: null, OnHoldBy: null } && after.Session.ResumedAt == Now, "the hold ends now"),
             t => NewPhase(t.FollowUp, t.Request.Status))),
         R(Resume, AnyState, Staff, No(Refusal.NotOnHold)),
+
+        // A request for a mentor the mentee named is theirs alone until they pass, the wait runs out (the bot), or staff send it on;
+        // then it reaches the channel and its open ladder starts from that moment.
+        R(EndOffer, [OpenOffered], [Claimer, Coordinator, EscalationContact, Bot], Stays("to the channel, open ladder from now", (_, after, _) =>
+            Assert.Equal(Now, after.Session.OfferEndedAt), t => NewPhase(t.FollowUp, RequestStatus.Open))),
+        R(EndOffer, AnyState, [Mentee, Claimer, OtherMentor], No(Refusal.NotAllowed)),
+        R(EndOffer, ClaimedStates, Anyone, No(Refusal.AlreadyClaimed)),
+        R(EndOffer, Ended, Anyone, No(Refusal.NotOpen)),
+        R(EndOffer, OpenStates, Anyone, No(Refusal.NotOffered)),
 
         // After the session: the mentee (or a coordinator) rates it and answers "How did it go?", each once.
         R([Rate, RateSixStars, Answer], AnyState, [Claimer, OtherMentor, EscalationContact, Bot], No(Refusal.NotAllowed)),
@@ -448,7 +461,7 @@ public class RequestLifecycleTableTests
         var covered = Commands.Select(c => c.Make(sample, ActorOf(Coordinator)).GetType()).ToHashSet();
         Assert.True(commandTypes.SetEquals(covered),
             "Commands without variants in the table: " + string.Join(", ", commandTypes.Except(covered).Select(t => t.Name)));
-        Assert.Equal(20, commandTypes.Count);
+        Assert.Equal(21, commandTypes.Count);
 
         var statuses = AnyState.Select(s => s.Request.Request.Status).ToHashSet();
         Assert.True(Enum.GetValues<RequestStatus>().All(statuses.Contains),

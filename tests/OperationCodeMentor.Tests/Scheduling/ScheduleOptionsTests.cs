@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using OperationCodeMentor.Mentorship;
@@ -25,6 +26,24 @@ public class ScheduleOptionsTests
             Assert.Null(o.QuietHours);
             Assert.Null(o.GetQuietHours(TimeZoneInfo.Utc));
             Assert.Empty(o.EscalationContacts);
+            Assert.Equal(TimeSpan.FromDays(2), o.NamedMentorWait);
+        }
+    }
+
+    [Fact]
+    public async Task TheNamedMentorWait_IsReadFromMentorship_AndABadValueStopsTheStartWithWhatToWrite()
+    {
+        await using (var bot = await MentorBot.StartAsync(new() { ["Mentorship:NamedMentorWait"] = "04:00:00" }))
+            Assert.Equal(TimeSpan.FromHours(4), bot.Services.GetRequiredService<IOptions<ScheduleOptions>>().Value.NamedMentorWait);
+
+        foreach (var bad in new[] { "soon", "00:00:00", "45.00:00:00" })
+        {
+            var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+                .AddInMemoryCollection(new Dictionary<string, string?> { ["Mentorship:NamedMentorWait"] = bad }).Build();
+            using var services = new ServiceCollection().AddLogging().AddFollowUps(configuration).BuildServiceProvider();
+            var e = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<ScheduleOptions>>().Value);
+            Assert.Contains("Mentorship:NamedMentorWait must be a duration", e.Message);
+            Assert.Contains(bad, e.Message);
         }
     }
 

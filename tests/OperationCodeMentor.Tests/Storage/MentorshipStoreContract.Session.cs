@@ -145,4 +145,26 @@ public abstract partial class MentorshipStoreContract
         Assert.Equal("UMENTOR07", created.Session.PreferredMentor);
         Assert.Equal("UMENTOR07", (await TrackedAsync(created.Reference)).Session.PreferredMentor);
     }
+
+    [Fact]
+    public async Task TheEndOfANamedMentorsOffer_IsKept_AndPutsTheRequestBackOnTheLadder()
+    {
+        var number = await Store.ReserveRequestNumberAsync();
+        var created = await Store.CreateRequestAsync(new NewMentorRequest(number, "UMENTEE01", "Ada", "Code Review", ["Python"], "Please", "Veteran", T0)
+        {
+            PreferredMentor = "UMENTOR07",
+        });
+        var tracked = await TrackedAsync(created.Reference);
+        Assert.True(await Store.TryBeginStepAsync(created.Reference, tracked.Version, FollowUpStep.EndOffer, "tok-offer", T0.AddDays(2)));
+        Assert.Equal(FollowUpStep.EndOffer, (await TrackedAsync(created.Reference)).FollowUp.PendingStep);
+
+        Assert.Equal(Refusal.OfferedToAnother, (await Store.TryClaimAsync(created.Reference, "UMENTOR08", T0.AddDays(2)))!.Refused);
+        Assert.True((await Store.ApplyAsync(created.Reference, Actor.Bot, new RequestCommand.EndOffer(), T0.AddDays(2)))!.Applied);
+
+        var ended = await TrackedAsync(created.Reference);
+        Assert.Equal(("UMENTOR07", T0.AddDays(2)), (ended.Session.PreferredMentor, ended.Session.OfferEndedAt));
+        Assert.Equal((DateTimeOffset.UnixEpoch, (FollowUpStep?)null), (ended.FollowUp.NextActionAt, ended.FollowUp.PendingStep));
+        Assert.Equal(Refusal.NotOffered, (await Store.ApplyAsync(created.Reference, new Actor("UMENTOR07"), new RequestCommand.EndOffer(), T0.AddDays(3)))!.Refused);
+        Assert.True((await Store.TryClaimAsync(created.Reference, "UMENTOR08", T0.AddDays(3)))!.Applied);
+    }
 }

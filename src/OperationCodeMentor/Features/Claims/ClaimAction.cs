@@ -47,6 +47,9 @@ public sealed class ClaimJob(PressKit kit, Pairing pairing, ILogger<ClaimJob> lo
                 return $"You already have {held} open mentee{(held == 1 ? "" : "s")}, your limit. Release one or raise your limit with `/mentor-volunteer` to claim this request.";
             case Refusal.OwnRequest:
                 return $"You asked for {r.Reference} yourself, so it's for another mentor to take.";
+            case Refusal.OfferedToAnother:
+                return $"{r.Reference}'s mentee asked for {Mrkdwn.User(current.Session.PreferredMentor!)} by name, so it's offered to them first. " +
+                       "If they can't take it, it comes to the mentors channel and you can claim it there. Thanks for offering!";
             case Refusal.AlreadyClaimed:
                 return $"{r.Reference} was already claimed by {(r.ClaimedBy == press.User ? "you" : Mrkdwn.User(r.ClaimedBy!))}. Thanks for offering!";
             default:

@@ -15,6 +15,7 @@ public sealed partial class FollowUpMessages(
     MentorsChannel channel,
     IOptionsMonitor<MentorshipOptions> mentorship,
     IOptionsMonitor<ScheduleOptions> schedule,
+    Reliability.WorkQueue queue,
     ILogger<FollowUpMessages> log) : IFollowUpMessages
 {
     /// <summary>Slack shows at most this many mentions usefully in one message.</summary>
@@ -74,6 +75,12 @@ public sealed partial class FollowUpMessages(
 
             case FollowUpStep.Resume:
                 return HoldEnded(tracked, coordinators);
+
+            case FollowUpStep.EndOffer:
+                // The hand-over is durable work of its own (the same as the mentor's "Not this time"): on disk before the
+                // step is recorded done, and keyed by the request, so a resumed step hands it over once.
+                await queue.EnqueueAsync(NamedMentorOffer.WaitRanOut(r.Reference)).ConfigureAwait(false);
+                return [];
 
             default:
                 return [];

@@ -13,7 +13,7 @@ namespace OperationCodeMentor.Features.Home;
 /// coordinators also see the queue and the headline numbers. Each part has a block budget so the whole view stays
 /// within Slack's 100 blocks however long the queue gets.
 /// </summary>
-public sealed class AppHome(IMentorshipStore store, AdminReports reports, SlackApiClient slack,
+public sealed class AppHome(IMentorshipStore store, AdminReports reports, ClaimWaits waits, SlackApiClient slack,
     IOptionsMonitor<MentorshipOptions> options, TimeProvider clock) : IHomeTab
 {
 
@@ -45,10 +45,14 @@ public sealed class AppHome(IMentorshipStore store, AdminReports reports, SlackA
             BlockKit.Header("Operation Code mentorship"),
             BlockKit.Context($"Hi {Mrkdwn.User(userId)}! This page shows where things stand as of {SlackDates.When(now)}; it refreshes each time you open it."),
         };
+        // Each waiting request says how long ones like it have usually waited (the history is shared and cached).
+        var waiting = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var r in mine.Take(MaxOwnRequests).Where(r => r.Status == RequestStatus.Open))
+            waiting[r.Reference] = await waits.SentenceAsync(r.Skills, ct).ConfigureAwait(false);
         var claims = me is null ? [] : (await store.GetMentorHistoryAsync(userId, 50, ct).ConfigureAwait(false))
             .Where(r => r.Status == RequestStatus.Claimed).ToList();
         var sessions = await SessionsAsync(mine.Where(r => r.Status == RequestStatus.Claimed).Take(MaxOwnRequests).Concat(claims), ct).ConfigureAwait(false);
-        blocks.AddRange(Mentee(mine, open, sessions, now));
+        blocks.AddRange(Mentee(mine, open, sessions, waiting, now));
         if (me is not null) blocks.AddRange(Mentor(me, claims, open, sessions, now));
         if (isCoordinator)
         {
@@ -73,7 +77,7 @@ public sealed class AppHome(IMentorshipStore store, AdminReports reports, SlackA
         sessions.GetValueOrDefault(r.Reference);
 
     private static IEnumerable<JsonObject> Mentee(IReadOnlyList<MentorRequest> mine, IReadOnlyList<MentorRequest> open,
-        IReadOnlyDictionary<string, RequestSession> sessions, DateTimeOffset now)
+        IReadOnlyDictionary<string, RequestSession> sessions, IReadOnlyDictionary<string, string?> waiting, DateTimeOffset now)
     {
         yield return BlockKit.Header("Your requests");
         if (mine.Count == 0)
@@ -82,7 +86,8 @@ public sealed class AppHome(IMentorshipStore store, AdminReports reports, SlackA
             yield break;
         }
         foreach (var r in mine.Take(MaxOwnRequests))
-            yield return BlockKit.Section(OwnItems.MenteeRequest(r, open, now, SessionOf(sessions, r)));
+            yield return BlockKit.Section(OwnItems.MenteeRequest(r, open, now, SessionOf(sessions, r)) +
+                (waiting.GetValueOrDefault(r.Reference) is { } wait ? "\n:stopwatch: " + wait : ""));
         if (mine.Count > MaxOwnRequests)
             yield return BlockKit.Context($"…and {mine.Count - MaxOwnRequests} earlier request{(mine.Count - MaxOwnRequests == 1 ? "" : "s")}.");
     }

@@ -46,6 +46,7 @@ public sealed partial class MentorCommand(IMentorshipStore store, SlackApiClient
         "*/mentor* asks for a 30-minute session with a volunteer mentor.\n" +
         "• Type `/mentor`, choose the kind of help and up to 5 skills, and describe what you're working on.\n" +
         "• Mentors with those skills are notified; the one who claims your request will DM you to set up the session.\n" +
+        "• To ask a particular mentor, pick them under *A mentor you'd like*: they're asked first, and if they can't take it, all mentors see it.\n" +
         "• I'll DM you when it's received and again when a mentor claims it.";
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not open the request modal for {UserId}")]

@@ -6,6 +6,9 @@ namespace OperationCodeMentor.Features.RequestMentor;
 /// <summary>What the mentee submitted, before it is checked.</summary>
 public sealed record RequestForm(string? Service, IReadOnlyList<string> Skills, string? Details, string? Affiliation)
 {
+    /// <summary>The mentor the mentee would like (optional): checked against the enrolled mentors on submission.</summary>
+    public string? PreferredMentor { get; init; }
+
     public const int MaxSkills = 5;
     public const int MinDetails = 10;
     public const int MaxDetails = 3000;

@@ -114,6 +114,8 @@ public sealed class PressKit(RequestChanges changes, IMentorshipStore store, Sla
     /// <param name="blocks">The answer with buttons, when it offers a next step; <paramref name="text"/> is its plain form.</param>
     public async Task ReplyAsync(Outbox outbox, Press press, string name, string text, CancellationToken ct, JsonArray? blocks = null)
     {
+        // The bot's own work (a wait that ran out) has nobody to answer.
+        if (press.User == Actor.Bot.UserId) return;
         if (press.ResponseUrl is not null && !press.FromHome)
         {
             var message = SlackAck.Ephemeral(text).Body!;
@@ -216,7 +218,7 @@ public abstract partial class PressJob(PressKit kit, ILogger log) : IJobHandler
     /// </summary>
     private async Task NoticeDelayAsync(JobContext job, Press press, PressProgress progress, CancellationToken ct)
     {
-        if (job.Job.Attempts == 0 || kit.Clock.GetUtcNow() - job.Job.CreatedAt < DelayNoticeAfter || progress.DelayNoticed) return;
+        if (job.Job.Attempts == 0 || kit.Clock.GetUtcNow() - job.Job.CreatedAt < DelayNoticeAfter || progress.DelayNoticed || press.User == Actor.Bot.UserId) return;
         try
         {
             await kit.Slack.TellAsync(press.FromHome ? null : press.Channel, press.User,

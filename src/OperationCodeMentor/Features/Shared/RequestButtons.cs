@@ -29,6 +29,7 @@ public static class RequestButtons
     public const string BookFollowUp = "feedback_book_follow_up";
     public const string Hold = "admin_hold";
     public const string EndHold = "admin_end_hold";
+    public const string NotThisTime = "offer_not_this_time";
 
     /// <summary>The Claim button, on the card, on every bump in its thread, and on a mentor's App Home.</summary>
     public static JsonObject ClaimButton(MentorRequest r) => BlockKit.Button("Claim", Claim, r.Reference, "primary");
@@ -66,6 +67,13 @@ public static class RequestButtons
 
     /// <summary>A coordinator's "End hold": the request is back on its ladder from now.</summary>
     public static JsonObject EndHoldButton(string reference) => BlockKit.Button("End hold", EndHold, reference, "primary");
+
+    /// <summary>The named mentor's "Not this time", on the DM offering them a request first: it goes to the channel.</summary>
+    public static JsonObject NotThisTimeButton(string reference) => BlockKit.Button("Not this time", NotThisTime, reference);
+
+    /// <summary>The mentee's "Book a follow-up with …", after a session: opens /mentor's form with that mentor chosen.</summary>
+    public static JsonObject BookFollowUpButton(string reference, string? mentorName) =>
+        BlockKit.Button($"Book a follow-up with {mentorName ?? "your mentor"}", BookFollowUp, reference);
 
     /// <summary>The mentee's "Rate this session": opens the 1–5 rating with an optional comment.</summary>
     public static JsonObject RateButton(string reference) => BlockKit.Button("Rate this session", Rate, reference);

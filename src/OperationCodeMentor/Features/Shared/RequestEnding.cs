@@ -10,7 +10,7 @@ public sealed record EndingNews(IReadOnlyList<string> Told, string? CardProblem)
 /// What everyone is told when a request ends: its channel card changes, and the people involved hear why. A mentee's
 /// cancellation and a coordinator's close (from <c>/mentor-admin</c>, the queue, App Home or a follow-up DM) both come here.
 /// </summary>
-public sealed class RequestEnding(ChannelCard card)
+public sealed class RequestEnding(ChannelCard card, Storage.IMentorshipStore store)
 {
     /// <summary>A cancelled or closed request: the card says so; the mentee hears who closed it and why, and a mentor who had it is freed.</summary>
     public async Task<EndingNews> AnnounceClosedAsync(Outbox outbox, MentorRequest r, string closedBy, string? reason, CancellationToken ct)
@@ -49,13 +49,18 @@ public sealed class RequestEnding(ChannelCard card)
     {
         await card.TryUpdateAsync(outbox, r, RequestCard.Completed(r, completedBy), ct).ConfigureAwait(false);
         var mentor = r.ClaimedBy ?? completedBy;
+        if (outbox.HasSent("mentee")) return;
+        // The follow-up button names the mentor (a button's label cannot mention anyone); enrolled mentors have a name.
+        var name = (await store.GetMentorAsync(mentor, ct).ConfigureAwait(false))?.Name;
+        var feedback = RequestButtons.FeedbackActions(r);
+        feedback["elements"]!.AsArray().Add(RequestButtons.BookFollowUpButton(r.Reference, name));
         await outbox.DmAsync("mentee", r.MenteeSlackId, $"How did your session with {Mrkdwn.User(mentor)} go? ({r.Reference})",
             BlockKit.Blocks(
             [
                 BlockKit.Section($":speech_balloon: *How did it go?* {Mrkdwn.User(mentor)} marked your session for *{r.Reference}* as done.\n" +
-                    "If you'd like a follow-up with someone else, say so and we'll find you another mentor. " +
+                    $"If you'd like another session with {Mrkdwn.User(mentor)}, book a follow-up; if you'd rather meet someone else, say so and we'll find you another mentor. " +
                     "You can also rate the session from 1 to 5; only the mentor coordinators see ratings."),
-                RequestButtons.FeedbackActions(r),
+                feedback,
             ]), ct).ConfigureAwait(false);
     }
 }

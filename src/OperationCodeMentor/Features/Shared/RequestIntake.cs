@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Reliability;
+using OperationCodeMentor.Scheduling;
 using OperationCodeMentor.Slack;
 using OperationCodeMentor.Storage;
 
@@ -24,6 +25,9 @@ public sealed record IntakeRequest(
 
     /// <summary>Where the mentee asked for another mentor, to answer them there.</summary>
     public string? AnswerChannel { get; init; }
+
+    /// <summary>The enrolled mentor the mentee asked for by name: offered the request first, by DM, before the channel.</summary>
+    public string? PreferredMentor { get; init; }
 }
 
 /// <summary>How far a request has come in: each stage is on disk before the next side effect.</summary>
@@ -34,7 +38,7 @@ public enum IntakeStage
     /// <summary>It has its reference.</summary>
     Numbered,
 
-    /// <summary>Its card is in the channel, or Slack could not take it (it is then stored without one).</summary>
+    /// <summary>Its card is in the channel (or, for a named mentor, the offer is in their DM), or Slack could not take it (it is then stored without one).</summary>
     Posted,
 
     /// <summary>It is in the store, with its card when it has one.</summary>
@@ -51,18 +55,23 @@ public enum IntakeStep
     PostCard,
     Store,
     PostCardLate,
+
+    /// <summary>A request for a named mentor: DM them the offer instead of posting the card.</summary>
+    Offer,
     Confirm,
     Done,
 }
 
 /// <summary>The typed progress of a request's intake.</summary>
 /// <param name="PostRefused">Slack refused the channel for good (the bot is not in it): the follow-up sweep posts the request in full instead.</param>
+/// <param name="OfferTo">The mentor the request is offered to first (set when it is numbered; cleared when Slack refuses to DM them, and it goes to the channel instead).</param>
 public sealed record IntakeProgress(
     IntakeStage Stage = IntakeStage.Received,
     long? Number = null,
     RequestPost? Post = null,
     bool PostRefused = false,
-    bool DelayNoticed = false)
+    bool DelayNoticed = false,
+    string? OfferTo = null)
 {
     /// <summary>What went to Slack (<see cref="Outbox"/>): a replay reads back before posting the card or the confirmation again.</summary>
     public Dictionary<string, string?> Sent { get; init; } = new(StringComparer.Ordinal);
@@ -71,10 +80,11 @@ public sealed record IntakeProgress(
     public static IntakeStep Next(IntakeProgress p) => p.Stage switch
     {
         IntakeStage.Received => IntakeStep.Reserve,
+        IntakeStage.Numbered when p.OfferTo is not null => IntakeStep.Offer,
         IntakeStage.Numbered => IntakeStep.PostCard,
         IntakeStage.Posted => IntakeStep.Store,
-        // Stored while Slack was failing: post its card now, once.
-        IntakeStage.Stored when p.Post is null && !p.PostRefused => IntakeStep.PostCardLate,
+        // Stored while Slack was failing: post its card now, once (an offered request reaches the channel only when the offer ends).
+        IntakeStage.Stored when p.Post is null && !p.PostRefused && p.OfferTo is null => IntakeStep.PostCardLate,
         IntakeStage.Stored => IntakeStep.Confirm,
         _ => IntakeStep.Done,
     };
@@ -105,6 +115,8 @@ public sealed partial class RequestIntake(
     RequestChanges changes,
     CardPoster poster,
     People people,
+    ClaimWaits waits,
+    Microsoft.Extensions.Options.IOptionsMonitor<Scheduling.ScheduleOptions> schedule,
     SlackApiClient slack,
     TimeProvider clock,
     ILogger<RequestIntake> log) : IJobHandler
@@ -151,7 +163,28 @@ public sealed partial class RequestIntake(
             switch (step)
             {
                 case IntakeStep.Reserve:
-                    await Save(progress with { Stage = IntakeStage.Numbered, Number = await store.ReserveRequestNumberAsync(ct).ConfigureAwait(false) }).ConfigureAwait(false);
+                    await Save(progress with
+                    {
+                        Stage = IntakeStage.Numbered,
+                        Number = await store.ReserveRequestNumberAsync(ct).ConfigureAwait(false),
+                        OfferTo = request.PreferredMentor,
+                    }).ConfigureAwait(false);
+                    break;
+
+                case IntakeStep.Offer:
+                    var offered = New(request, progress, job.Job.Key).AsOpen();
+                    try
+                    {
+                        var (text, blocks) = NamedMentorOffer.Message(offered, progress.OfferTo!, schedule.CurrentValue.NamedMentorWait);
+                        await outbox.DmAsync("offer", progress.OfferTo!, text, blocks, ct).ConfigureAwait(false);
+                        await Save(progress with { Stage = IntakeStage.Posted }).ConfigureAwait(false);
+                    }
+                    catch (SlackApiException e) when (e.IsRefusal && !e.IsAuthProblem)
+                    {
+                        // The mentor cannot be messaged (deactivated, say): the request goes to the channel as usual.
+                        LogOfferRefused(log, offered.Reference, e.Error);
+                        await Save(progress with { OfferTo = null }).ConfigureAwait(false);
+                    }
                     break;
 
                 case IntakeStep.PostCard:
@@ -201,7 +234,7 @@ public sealed partial class RequestIntake(
                     break;
 
                 case IntakeStep.Confirm:
-                    await ConfirmAsync(outbox, request, RequestReference.Format(progress.Number!.Value), ct).ConfigureAwait(false);
+                    await ConfirmAsync(outbox, request, RequestReference.Format(progress.Number!.Value), progress.OfferTo, ct).ConfigureAwait(false);
                     await Save(progress with { Stage = IntakeStage.Confirmed }).ConfigureAwait(false);
                     break;
             }
@@ -213,6 +246,7 @@ public sealed partial class RequestIntake(
         {
             Post = p.Post,
             FollowUpOf = r.FollowUpOf,
+            PreferredMentor = p.OfferTo,
         };
 
     private static RequestPost? PostOf(MentorRequest r) => r.ChannelId is { } c && r.MessageTs is { } ts ? new RequestPost(c, ts, r.MentionedMentors) : null;
@@ -225,20 +259,23 @@ public sealed partial class RequestIntake(
         : null;
 
     /// <summary>The mentee hears it arrived and what happens next; for a re-pair, the coordinators hear of it too.</summary>
-    private async Task ConfirmAsync(Outbox outbox, IntakeRequest r, string reference, CancellationToken ct)
+    private async Task ConfirmAsync(Outbox outbox, IntakeRequest r, string reference, string? offeredTo, CancellationToken ct)
     {
         try
         {
+            // How long requests like this one have waited, from history read at most every few minutes.
+            var wait = outbox.HasSent("confirm") ? null : await waits.SentenceAsync(r.Skills, ct).ConfigureAwait(false);
             if (r.FollowUpOf is not { } earlier)
             {
-                var received = Received(r, reference);
+                var received = offeredTo is null ? Received(r, reference, wait) : ReceivedForNamed(r, reference, offeredTo);
                 await outbox.DmAsync("confirm", r.MenteeSlackId, received,
                     BlockKit.Blocks([BlockKit.Section(received, "received-" + reference), BlockKit.Actions("request_actions", RequestButtons.CancelButton(reference))]),
                     ct).ConfigureAwait(false);
                 return;
             }
             await outbox.TellAsync("confirm", r.AnswerChannel, r.MenteeSlackId,
-                $"Thanks for telling us. I've opened *{reference}* with the same details and shared it with other mentors; I'll DM you when one of them takes it.",
+                $"Thanks for telling us. I've opened *{reference}* with the same details and shared it with other mentors; I'll DM you when one of them takes it." +
+                (wait is null ? "" : " " + wait),
                 ct).ConfigureAwait(false);
             foreach (var coordinator in people.Coordinators)
             {
@@ -275,11 +312,21 @@ public sealed partial class RequestIntake(
         }
     }
 
-    private static string Received(IntakeRequest r, string reference) =>
+    private static string Received(IntakeRequest r, string reference, string? wait) =>
         $":white_check_mark: Thanks! We received your mentor request *{reference}* ({Mrkdwn.Escape(r.Service)}: {Mrkdwn.Escape(string.Join(", ", r.Skills))}).\n\n" +
         "*What happens next:* we've shared it with mentors who have those skills. When one of them claims it, I'll DM you their name, " +
         "and they'll reach out to set up a 30-minute session (a Slack chat, a call, or screen sharing). " +
-        "It usually takes a few days; a mentor coordinator keeps an eye on every request until it's paired.";
+        "A mentor coordinator keeps an eye on every request until it's paired." +
+        (wait is null ? "" : "\n\n:stopwatch: " + wait);
+
+    private string ReceivedForNamed(IntakeRequest r, string reference, string mentor) =>
+        $":white_check_mark: Thanks! We received your mentor request *{reference}* ({Mrkdwn.Escape(r.Service)}: {Mrkdwn.Escape(string.Join(", ", r.Skills))}).\n\n" +
+        $"*What happens next:* I've offered it first to {Mrkdwn.User(mentor)}, as you asked. If they claim it, I'll DM you and they'll reach out to set up " +
+        $"a 30-minute session. If they can't take it, or haven't claimed it within {FollowUpLadder.Describe(schedule.CurrentValue.NamedMentorWait)}, " +
+        "I'll share it with all our mentors who have those skills and let you know.";
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Slack refused to DM the mentor {Reference} was offered to ({Error}); posting it to the mentors channel instead")]
+    private static partial void LogOfferRefused(ILogger log, string reference, string error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Slack refused to post {Reference} to the mentors channel ({Error}); it is stored and the follow-up sweep will post it. {Advice}")]
     private static partial void LogPostRefused(ILogger log, string reference, string error, string advice);

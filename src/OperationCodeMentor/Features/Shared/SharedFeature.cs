@@ -20,6 +20,8 @@ public static class SharedFeature
         services.AddSingleton<ModalOpener>();
         services.AddSingleton<SessionReportModal>();
         services.AddSingleton<PreviousGoals>();
+        services.AddSingleton<ClaimWaits>();
+        services.AddHostedService<ClaimWaitsWarmUp>();
         return services.AddHandlersOf(typeof(SharedFeature));
     }
 }

@@ -248,7 +248,7 @@ public class FollowUpActionTests
         Assert.Contains("session done", Assert.Single(bot.Slack.CallsTo("chat.update")).AllText);
         var ask = Assert.Single(bot.Slack.DmsTo(Mentee));
         Assert.Contains("How did it go?", ask.AllText);
-        Assert.Equal([HelpedAction.Id, AnotherMentorAction.Id, RateAction.Id], ask.ActionIds());
+        Assert.Equal([HelpedAction.Id, AnotherMentorAction.Id, RateAction.Id, RequestButtons.BookFollowUp], ask.ActionIds());
         Assert.Contains("Thank you for mentoring", Assert.Single(bot.Slack.EphemeralsTo("UMENTOR1")).Text);
 
         await bot.AdvanceAndSweepAsync(TimeSpan.FromDays(30));

@@ -131,7 +131,7 @@ public class SessionReportTests
         var toMentee = bot.Slack.DmsTo(Mentee);
         Assert.Equal(2, toMentee.Count);
         Assert.Contains("How did it go?", toMentee[0].AllText);
-        Assert.Equal([HelpedAction.Id, AnotherMentorAction.Id, RateAction.Id], toMentee[0].ActionIds());
+        Assert.Equal([HelpedAction.Id, AnotherMentorAction.Id, RateAction.Id, RequestButtons.BookFollowUp], toMentee[0].ActionIds());
         Assert.Contains($"Your goals from today's session with <@{Mentor}>", toMentee[1].AllText);
         Assert.Contains("1. Finish the README", toMentee[1].AllText);
         Assert.Contains("3. Ask for two reviews", toMentee[1].AllText);
