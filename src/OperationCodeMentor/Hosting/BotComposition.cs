@@ -1,4 +1,5 @@
 using OperationCodeMentor.Features.Admin;
+using OperationCodeMentor.Features.CheckIn;
 using OperationCodeMentor.Features.Claims;
 using OperationCodeMentor.Features.FollowUp;
 using OperationCodeMentor.Features.Health;
@@ -32,6 +33,7 @@ public static class BotComposition
             .AddClaims()
             .AddFollowUpFeature()
             .AddAdmin(configuration)
+            .AddCheckIn(configuration)
             .AddHome();
 
     public static WebApplication MapMentorBot(this WebApplication app)

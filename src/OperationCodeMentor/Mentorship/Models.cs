@@ -20,7 +20,11 @@ public sealed record Mentor(
     bool Active,
     bool Paused,
     DateTimeOffset? LastClaimedAt,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt)
+{
+    /// <summary>What the bot has asked the mentor and heard back (check-ins).</summary>
+    public MentorStanding Standing { get; init; } = MentorStanding.None;
+}
 
 /// <summary>What a mentor enters in the volunteer form.</summary>
 public sealed record MentorProfile(

@@ -59,6 +59,12 @@ public abstract record RequestCommand
     /// <summary>A coordinator ends a hold early (the sweep ends one that has run out as a follow-up step).</summary>
     public sealed record Resume : RequestCommand;
 
+    /// <summary>
+    /// The mentor holding the request answers the weekly check-in about it: activity, so the stuck-claim report counts
+    /// again from now.
+    /// </summary>
+    public sealed record CheckIn(CheckInAnswer Given) : RequestCommand;
+
     /// <summary>The mentee (or a coordinator) rates the completed session, 1 to 5, once.</summary>
     public sealed record Rate(int Stars, string? Comment) : RequestCommand;
 
@@ -243,6 +249,9 @@ public static class RequestLifecycle
             RequestCommand.Resume => !actor.IsStaff ? Refusal.NotAllowed
                 : t.Session.OnHoldUntil is null ? Refusal.NotOnHold
                 : Resume(t, now),
+            RequestCommand.CheckIn c => r.Status != RequestStatus.Claimed ? Refusal.NotClaimed
+                : r.ClaimedBy != actor.UserId ? Refusal.NotAllowed
+                : Replan(t with { Session = t.Session with { CheckedInAt = now, CheckIn = c.Given } }),
             RequestCommand.Rate rate => actor.UserId != r.MenteeSlackId && !actor.IsCoordinator ? Refusal.NotAllowed
                 : r.Status != RequestStatus.Completed ? Refusal.NotCompleted
                 : t.Session.Rating is not null ? Refusal.AlreadyRated

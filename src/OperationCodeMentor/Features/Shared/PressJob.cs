@@ -20,6 +20,9 @@ public sealed record Press(string Reference, string User, string? Channel = null
     /// <summary>What they typed: a reason for closing, a question for the mentee.</summary>
     public string? Text { get; init; }
 
+    /// <summary>The message the button was on, when the press redraws it (a check-in shows the answer given).</summary>
+    public string? MessageTs { get; init; }
+
     /// <summary>A press on a button, answered where it was pressed.</summary>
     public static Press Of(BlockAction action, string reference)
     {

@@ -96,6 +96,27 @@ public sealed partial class AirtableMentorshipStore(
         return ToMentor(saved, s);
     }
 
+    /// <summary>Writes the mark's time on the mentor's record, unless the record already holds a later one.</summary>
+    public async Task<Mentor?> MarkMentorAsync(string slackUserId, MentorMark mark, DateTimeOffset at, CancellationToken ct = default)
+    {
+        var s = await lookups.GetAsync(ct).ConfigureAwait(false);
+        var record = FindMentor(s, slackUserId) ?? await ReadMentorAsync(s, slackUserId, ct).ConfigureAwait(false);
+        if (record is null) return null;
+        var before = ToMentor(record, s);
+        var after = before.Standing.With(mark, at);
+        if (after == before.Standing) return before;
+        var fields = new JsonObject();
+        var f = MF;
+        switch (mark)
+        {
+            case MentorMark.CheckInSent: fields[f.CheckInSentAt] = Iso(after.CheckInSentAt); break;
+            case MentorMark.CheckInAnswered: fields[f.CheckInAnsweredAt] = Iso(after.CheckInAnsweredAt); break;
+        }
+        var saved = (await UpdateAsync(s.Layout.Mentors, s, [new AirtableRecordUpdate(record.Id, fields)], ct).ConfigureAwait(false)).Single();
+        lookups.Remember(saved);
+        return ToMentor(saved, s);
+    }
+
     /// <summary>
     /// From the copy in memory, which every claim and release this process makes updates at once: choosing whom a card
     /// mentions costs no read. A claim made in Airtable by hand counts from the next refresh.
@@ -288,7 +309,10 @@ public sealed partial class AirtableMentorshipStore(
             l.Flag(r, f.Active),
             l.Flag(r, f.Paused),
             r.Time(f.LastClaimedAt),
-            r.CreatedTime);
+            r.CreatedTime)
+        {
+            Standing = new MentorStanding(r.Time(f.CheckInSentAt), r.Time(f.CheckInAnsweredAt)),
+        };
     }
 
     private MentorRequest ToRequest(AirtableRecord r, LookupSnapshot s)

@@ -68,6 +68,8 @@ public static class AirtableSchema
                 new("Fields:Mentors:Bio", m.Bio, AirtableFieldKind.LongText),
                 new("Fields:Mentors:TimeZone", m.TimeZone, AirtableFieldKind.Text),
                 new("Fields:Mentors:LastClaimedAt", m.LastClaimedAt, AirtableFieldKind.Time),
+                new("Fields:Mentors:CheckInSentAt", m.CheckInSentAt, AirtableFieldKind.Time),
+                new("Fields:Mentors:CheckInAnsweredAt", m.CheckInAnsweredAt, AirtableFieldKind.Time),
             ], Valid: ("Fields:Mentors:Valid", m.Valid), View: ("Views:Mentors", o.Views.Mentors)),
             new("Tables:Requests", t.Requests,
             [
@@ -136,6 +138,8 @@ public static class AirtableSchema
                 new("Fields:Requests:RatedAt", r.RatedAt, AirtableFieldKind.Time),
                 new("Fields:Requests:PreferredMentorSlackId", r.PreferredMentorSlackId, AirtableFieldKind.Text),
                 new("Fields:Requests:OfferEndedAt", r.OfferEndedAt, AirtableFieldKind.Time),
+                new("Fields:Requests:CheckedInAt", r.CheckedInAt, AirtableFieldKind.Time),
+                new("Fields:Requests:CheckInAnswer", r.CheckInAnswer, AirtableFieldKind.Text),
                 new("Fields:Requests:Claimed", r.Claimed, AirtableFieldKind.Flag, Optional: true),
                 new("Fields:Requests:ClaimedBy", r.ClaimedBy, AirtableFieldKind.Person, t.Mentors, Optional: true),
                 new("Fields:Requests:ClaimedOn", r.ClaimedOn, AirtableFieldKind.Time, Optional: true),

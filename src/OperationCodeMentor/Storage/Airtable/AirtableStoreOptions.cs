@@ -75,6 +75,10 @@ public sealed class MentorFieldNames
     public string SlackUserId { get; set; } = "Slack User ID";
     public string Paused { get; set; } = "Paused";
     public string LastClaimedAt { get; set; } = "Last Claimed At";
+
+    // Added by the bot for the weekly check-in.
+    public string CheckInSentAt { get; set; } = "Check-in Sent At";
+    public string CheckInAnsweredAt { get; set; } = "Check-in Answered At";
 }
 
 public sealed class RequestFieldNames
@@ -163,6 +167,10 @@ public sealed class RequestFieldNames
     public string RatedAt { get; set; } = "Rated At";
     public string PreferredMentorSlackId { get; set; } = "Preferred Mentor Slack ID";
     public string OfferEndedAt { get; set; } = "Offer Ended At";
+
+    // Added by the bot for the weekly check-in: the mentor's last answer about the pairing (on_track, need_help) and when.
+    public string CheckedInAt { get; set; } = "Checked In At";
+    public string CheckInAnswer { get; set; } = "Check-in Answer";
 }
 
 internal sealed class AirtableStoreOptionsValidator : IValidateOptions<AirtableStoreOptions>

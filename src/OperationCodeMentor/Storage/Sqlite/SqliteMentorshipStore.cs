@@ -212,6 +212,27 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
+    public async Task<Mentor?> MarkMentorAsync(string slackUserId, MentorMark mark, DateTimeOffset at, CancellationToken ct = default)
+    {
+        var column = MarkColumn(mark);
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = c.CreateCommand();
+        // A time only moves forward, as MentorStanding.With decides; the column comes from the fixed list below.
+        cmd.CommandText = $"UPDATE mentors SET {column} = MAX(IFNULL({column}, 0), $at) WHERE slack_user_id = $u";
+        cmd.Parameters.AddWithValue("$at", ToDb(at));
+        cmd.Parameters.AddWithValue("$u", slackUserId);
+        return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 0
+            ? null
+            : await GetMentorAsync(c, slackUserId, ct).ConfigureAwait(false);
+    }
+
+    private static string MarkColumn(MentorMark mark) => mark switch
+    {
+        MentorMark.CheckInSent => "check_in_sent_at",
+        MentorMark.CheckInAnswered => "check_in_answered_at",
+        _ => throw new ArgumentOutOfRangeException(nameof(mark), mark, null),
+    };
+
     public async Task<TrackedRequest> CreateRequestAsync(NewMentorRequest n, CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
@@ -387,8 +408,9 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
 
     // ---- mapping ----
 
-    private const string MentorColumns = "id, slack_user_id, name, skills, bio, max_mentees, time_zone, active, paused, last_claimed_at, created_at";
-    private const int MentorColumnCount = 11;
+    private const string MentorColumns =
+        "id, slack_user_id, name, skills, bio, max_mentees, time_zone, active, paused, last_claimed_at, created_at, check_in_sent_at, check_in_answered_at";
+    private const int MentorColumnCount = 13;
 
     private static Mentor ReadMentor(SqliteDataReader r) => new(
         r.GetInt64(0).ToString(CultureInfo.InvariantCulture),
@@ -401,7 +423,10 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
         r.GetInt64(7) != 0,
         r.GetInt64(8) != 0,
         ReadTime(r, 9),
-        FromDb(r.GetInt64(10)));
+        FromDb(r.GetInt64(10)))
+    {
+        Standing = new MentorStanding(ReadTime(r, 11), ReadTime(r, 12)),
+    };
 
     private const string RequestColumns = "id, mentee_slack_id, mentee_name, service, skills, details, affiliation, status, created_at, claimed_by, claimed_at, released_by, released_at, reset_count, channel_id, message_ts, mentioned";
 

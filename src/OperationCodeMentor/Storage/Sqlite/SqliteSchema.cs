@@ -90,6 +90,13 @@ internal static class SqliteSchema
         ALTER TABLE requests ADD COLUMN offer_ended_at          INTEGER;
         CREATE INDEX IF NOT EXISTS ix_requests_conversation ON requests (conversation_id) WHERE conversation_id IS NOT NULL
         """,
+        // The weekly check-in: when each mentor was last sent one and last answered, and each pairing's last answer.
+        """
+        ALTER TABLE mentors ADD COLUMN check_in_sent_at     INTEGER;
+        ALTER TABLE mentors ADD COLUMN check_in_answered_at INTEGER;
+        ALTER TABLE requests ADD COLUMN checked_in_at       INTEGER;
+        ALTER TABLE requests ADD COLUMN check_in_answer     TEXT
+        """,
     ];
 
     /// <summary>
