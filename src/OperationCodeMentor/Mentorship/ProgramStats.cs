@@ -95,6 +95,12 @@ public sealed record ProgramStats(
 {
     public static readonly TimeSpan ClaimTarget = TimeSpan.FromHours(48);
 
+    /// <summary>Mentors asked "still up for mentoring?" in the period.</summary>
+    public int QuietMentorsAsked { get; init; }
+
+    /// <summary>Mentors paused in the period for not answering it, who are still paused: whom the coordinators may want to reach.</summary>
+    public IReadOnlyList<string> PausedForInactivity { get; init; } = [];
+
     /// <param name="history">Requests created from <paramref name="from"/> on.</param>
     /// <param name="openNow">Every request open right now, whenever it was made.</param>
     /// <param name="mentors">Every mentor with their current load.</param>
@@ -142,7 +148,13 @@ public sealed record ProgramStats(
             tracked.HasFlag(FollowUpFields.Escalation) ? new Share(rows.Count(a => a.EscalatedAt is not null), rows.Count) : null,
             tracked.HasFlag(FollowUpFields.SessionDone) ? rows.Count(a => a.SessionDoneAt is not null) : null,
             tracked.HasFlag(FollowUpFields.Feedback) ? new Share(afterSession.Count(a => a.Helped == true), afterSession.Count) : null,
-            tracked.HasFlag(FollowUpFields.RePairs) ? rows.Sum(a => a.RePairs) : null);
+            tracked.HasFlag(FollowUpFields.RePairs) ? rows.Sum(a => a.RePairs) : null)
+        {
+            QuietMentorsAsked = mentors.Count(m => m.Mentor.Standing.QuietAskedAt is { } at && at >= from && at <= now),
+            PausedForInactivity = mentors
+                .Where(m => m.Mentor.Paused && m.Mentor.Standing.PausedForInactivityAt is { } at && at >= from && at <= now)
+                .Select(m => m.Mentor.SlackUserId).ToList(),
+        };
     }
 
     private static List<NameCount> Count(IEnumerable<string> names) =>

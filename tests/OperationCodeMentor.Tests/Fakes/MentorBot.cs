@@ -60,6 +60,7 @@ public sealed class MentorBot : WebApplicationFactory<Program>
             ["Mentorship:Digest"] = "off",
             // The same for the weekly check-in, which its own tests turn on.
             ["Mentorship:CheckIn"] = "off",
+            ["Mentorship:QuietMentorMentions"] = "0",
         };
         foreach (var (k, v) in overrides) _settings[k] = v;
     }

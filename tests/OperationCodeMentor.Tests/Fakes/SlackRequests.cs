@@ -39,7 +39,7 @@ public sealed class SlackRequests(string signingSecret, TimeProvider clock)
 
     public static JsonObject User(string id) => new() { ["id"] = id, ["username"] = id.ToLowerInvariant(), ["team_id"] = "T0TEAM" };
 
-    /// <summary>A view_submission whose state holds the given values: text, single selects or multi selects.</summary>
+    /// <summary>A view_submission whose state holds the given values: text, single selects, multi selects, numbers or checkboxes.</summary>
     public static JsonObject ViewSubmission(string callbackId, string user, params (string Block, object? Value)[] values)
     {
         var state = new JsonObject();
@@ -52,6 +52,7 @@ public sealed class SlackRequests(string signingSecret, TimeProvider clock)
                 Selected one => new JsonObject { ["type"] = "static_select", ["selected_option"] = Option(one.Value) },
                 string[] many => new JsonObject { ["type"] = "multi_static_select", ["selected_options"] = new JsonArray(many.Select(m => (JsonNode)Option(m)).ToArray()) },
                 int n => new JsonObject { ["type"] = "number_input", ["value"] = n.ToString(CultureInfo.InvariantCulture) },
+                Checked ticked => new JsonObject { ["type"] = "checkboxes", ["selected_options"] = new JsonArray(ticked.Values.Select(m => (JsonNode)Option(m)).ToArray()) },
                 _ => throw new ArgumentException($"Unsupported value for {block}"),
             };
             state[block] = new JsonObject { ["value"] = element };
@@ -79,6 +80,9 @@ public sealed class SlackRequests(string signingSecret, TimeProvider clock)
     private static long _clicks;
 
     public sealed record Selected(string Value);
+
+    /// <summary>The boxes ticked in a checkboxes element.</summary>
+    public sealed record Checked(params string[] Values);
 
     private static JsonObject Option(string v) => new() { ["text"] = new JsonObject { ["type"] = "plain_text", ["text"] = v }, ["value"] = v };
 

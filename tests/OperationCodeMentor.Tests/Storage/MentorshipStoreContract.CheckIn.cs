@@ -51,4 +51,41 @@ public abstract partial class MentorshipStoreContract
         await Store.SaveMentorAsync(Profile("UMENTOR01", "Go"), T0.AddDays(6));
         Assert.Equal(read, (await Store.GetMentorAsync("UMENTOR01"))!.Standing);
     }
+
+    [Fact]
+    public async Task TheQuietMentorQuestion_ItsAnswer_AndAPauseForNoAnswer_AreKept_AndThePauseIsAPause()
+    {
+        await Store.SaveMentorAsync(Profile("UMENTOR01", "Python"), T0);
+        await Store.MarkMentorAsync("UMENTOR01", MentorMark.QuietAsked, T0.AddDays(1));
+        await Store.MarkMentorAsync("UMENTOR01", MentorMark.QuietAnswered, T0.AddDays(2));
+        Assert.False((await Store.GetMentorAsync("UMENTOR01"))!.Paused);
+
+        var paused = await Store.MarkMentorAsync("UMENTOR01", MentorMark.PausedForInactivity, T0.AddDays(9));
+
+        Assert.True(paused!.Paused);
+        var read = (await Store.GetMentorAsync("UMENTOR01"))!;
+        Assert.True(read.Paused);
+        Assert.Equal((T0.AddDays(1), T0.AddDays(2), T0.AddDays(9)), (read.Standing.QuietAskedAt, read.Standing.QuietAnsweredAt, read.Standing.PausedForInactivityAt));
+        // Resuming is the ordinary resume; when they were paused for inactivity stays on record.
+        Assert.False((await Store.SetMentorPausedAsync("UMENTOR01", false))!.Paused);
+        Assert.Equal(T0.AddDays(9), (await Store.GetMentorAsync("UMENTOR01"))!.Standing.PausedForInactivityAt);
+    }
+
+    [Fact]
+    public async Task TheCodeOfConductAndTheGuidebook_AreKeptAsTheFormRecorded_AndAFormThatDidNotAskKeepsThem()
+    {
+        var fresh = await Store.SaveMentorAsync(Profile("UMENTOR01", "Python"), T0);
+        Assert.Equal((false, false), (fresh.Standing.CodeOfConductAccepted, fresh.Standing.GuidebookRead));
+
+        await Store.SaveMentorAsync(Profile("UMENTOR01", "Python") with { AcceptedCodeOfConduct = true, ReadGuidebook = true }, T0.AddDays(1));
+        var agreed = (await Store.GetMentorAsync("UMENTOR01"))!.Standing;
+        Assert.Equal((true, true), (agreed.CodeOfConductAccepted, agreed.GuidebookRead));
+
+        await Store.SaveMentorAsync(Profile("UMENTOR01", "Go"), T0.AddDays(2));
+        var kept = (await Store.GetMentorAsync("UMENTOR01"))!.Standing;
+        Assert.Equal((true, true), (kept.CodeOfConductAccepted, kept.GuidebookRead));
+
+        var second = await Store.SaveMentorAsync(Profile("UMENTOR02", "Go") with { AcceptedCodeOfConduct = true, ReadGuidebook = false }, T0);
+        Assert.Equal((true, false), (second.Standing.CodeOfConductAccepted, second.Standing.GuidebookRead));
+    }
 }

@@ -113,7 +113,8 @@ public sealed partial class AdminCommand(
         "• `/mentor-admin close R-1042 [reason]`: close a request that no longer needs a mentor; the mentee is told why.\n" +
         "• `/mentor-admin reopen R-1042`: put a closed request back in the queue.\n" +
         "• `/mentor-admin stats [days]`: requests by service and skill, time to claim, pairings per mentor and skills to recruit for (default 30 days).\n" +
-        "• `/mentor-admin mentor @someone`: a mentor's profile, capacity and history.\n" +
+        "• `/mentor-admin mentor @someone`: a mentor's profile, capacity and history, their last check-in, and whether they accepted the Code of Conduct and read the guidebook.\n" +
+        "Mentors holding claims get a weekly check-in; a *Need help* answer comes to you by DM. A mentor mentioned on request after request without claiming one is asked if they're still up for mentoring, and paused if they don't answer: the stats and the digest count and name them.\n" +
         "Your App Home tab shows the queue and the headline numbers, and a digest arrives by DM every week.";
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Coordinator command '{Name}' failed")]

@@ -79,6 +79,9 @@ public sealed partial class AirtableMentorshipStore(
             [f.TimeZone] = p.TimeZone,
             [f.Active] = true,
         };
+        // The agreements are written when the form asked for them; otherwise the base keeps what it has.
+        if (p.AcceptedCodeOfConduct is { } coc) fields[f.CodeOfConductAccepted] = coc;
+        if (p.ReadGuidebook is { } read) fields[f.GuidebookRead] = read;
         // A profile without a name keeps the one already there.
         if (p.Name is not null) fields[f.Name] = p.Name;
         var saved = await UpsertAsync(s.Layout.Mentors, s, fields, [f.SlackUserId], ct).ConfigureAwait(false);
@@ -104,14 +107,20 @@ public sealed partial class AirtableMentorshipStore(
         if (record is null) return null;
         var before = ToMentor(record, s);
         var after = before.Standing.With(mark, at);
-        if (after == before.Standing) return before;
+        if (after == before.Standing && (mark != MentorMark.PausedForInactivity || before.Paused)) return before;
         var fields = new JsonObject();
         var f = MF;
-        switch (mark)
+        fields[mark switch
         {
-            case MentorMark.CheckInSent: fields[f.CheckInSentAt] = Iso(after.CheckInSentAt); break;
-            case MentorMark.CheckInAnswered: fields[f.CheckInAnsweredAt] = Iso(after.CheckInAnsweredAt); break;
-        }
+            MentorMark.CheckInSent => f.CheckInSentAt,
+            MentorMark.CheckInAnswered => f.CheckInAnsweredAt,
+            MentorMark.QuietAsked => f.QuietAskedAt,
+            MentorMark.QuietAnswered => f.QuietAnsweredAt,
+            MentorMark.PausedForInactivity => f.PausedForInactivityAt,
+            _ => throw new ArgumentOutOfRangeException(nameof(mark), mark, null),
+        }] = Iso(after.At(mark));
+        // Paused for inactivity is a pause like any other, written with it.
+        if (mark == MentorMark.PausedForInactivity) fields[f.Paused] = true;
         var saved = (await UpdateAsync(s.Layout.Mentors, s, [new AirtableRecordUpdate(record.Id, fields)], ct).ConfigureAwait(false)).Single();
         lookups.Remember(saved);
         return ToMentor(saved, s);
@@ -311,7 +320,8 @@ public sealed partial class AirtableMentorshipStore(
             r.Time(f.LastClaimedAt),
             r.CreatedTime)
         {
-            Standing = new MentorStanding(r.Time(f.CheckInSentAt), r.Time(f.CheckInAnsweredAt)),
+            Standing = new MentorStanding(r.Time(f.CheckInSentAt), r.Time(f.CheckInAnsweredAt), r.Time(f.QuietAskedAt), r.Time(f.QuietAnsweredAt),
+                r.Time(f.PausedForInactivityAt), l.Flag(r, f.CodeOfConductAccepted), l.Flag(r, f.GuidebookRead)),
         };
     }
 

@@ -70,6 +70,11 @@ public static class AirtableSchema
                 new("Fields:Mentors:LastClaimedAt", m.LastClaimedAt, AirtableFieldKind.Time),
                 new("Fields:Mentors:CheckInSentAt", m.CheckInSentAt, AirtableFieldKind.Time),
                 new("Fields:Mentors:CheckInAnsweredAt", m.CheckInAnsweredAt, AirtableFieldKind.Time),
+                new("Fields:Mentors:QuietAskedAt", m.QuietAskedAt, AirtableFieldKind.Time),
+                new("Fields:Mentors:QuietAnsweredAt", m.QuietAnsweredAt, AirtableFieldKind.Time),
+                new("Fields:Mentors:PausedForInactivityAt", m.PausedForInactivityAt, AirtableFieldKind.Time),
+                new("Fields:Mentors:CodeOfConductAccepted", m.CodeOfConductAccepted, AirtableFieldKind.Flag),
+                new("Fields:Mentors:GuidebookRead", m.GuidebookRead, AirtableFieldKind.Flag),
             ], Valid: ("Fields:Mentors:Valid", m.Valid), View: ("Views:Mentors", o.Views.Mentors)),
             new("Tables:Requests", t.Requests,
             [

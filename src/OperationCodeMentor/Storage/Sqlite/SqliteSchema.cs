@@ -97,6 +97,15 @@ internal static class SqliteSchema
         ALTER TABLE requests ADD COLUMN checked_in_at       INTEGER;
         ALTER TABLE requests ADD COLUMN check_in_answer     TEXT
         """,
+        // Mentors who have gone quiet ("still up for mentoring?": asked, answered, paused for no answer), and what a
+        // mentor accepted at enrolment.
+        """
+        ALTER TABLE mentors ADD COLUMN quiet_asked_at           INTEGER;
+        ALTER TABLE mentors ADD COLUMN quiet_answered_at        INTEGER;
+        ALTER TABLE mentors ADD COLUMN paused_for_inactivity_at INTEGER;
+        ALTER TABLE mentors ADD COLUMN code_of_conduct_accepted INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE mentors ADD COLUMN guidebook_read           INTEGER NOT NULL DEFAULT 0
+        """,
     ];
 
     /// <summary>

@@ -12,7 +12,7 @@ namespace OperationCodeMentor.Tests.Features.CheckIn;
 public class WeeklyCheckInTests
 {
     // The test clock starts on Monday 2 Nov 2026 at 15:00 UTC; the first check-in is Friday 6 Nov at 15:00.
-    private static readonly DateTimeOffset Friday = new(2026, 11, 6, 15, 0, 0, TimeSpan.Zero);
+    internal static readonly DateTimeOffset Friday = new(2026, 11, 6, 15, 0, 0, TimeSpan.Zero);
 
     private static Dictionary<string, string?> Settings(params (string Key, string? Value)[] extra)
     {
@@ -37,7 +37,7 @@ public class WeeklyCheckInTests
         slack.DmsTo(user).Where(c => c.Text.StartsWith("Weekly check-in", StringComparison.Ordinal)).ToList();
 
     /// <summary>Moves the clock to <paramref name="at"/> once the check-in waits for it, and waits for the round's DMs.</summary>
-    private static async Task RunRoundAsync(MentorBot bot, DateTimeOffset at)
+    internal static async Task RunRoundAsync(MentorBot bot, DateTimeOffset at)
     {
         var checkIn = CheckIn(bot);
         await WaitUntil(() => checkIn.NextDueAt == at);
