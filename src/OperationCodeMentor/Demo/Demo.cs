@@ -99,6 +99,8 @@ public static class Demo
             ["Mentorship:Coordinators:0"] = Cast.Jordan.Id,
             ["Mentorship:EscalationContacts:0"] = Cast.Casey.Id,
             ["Mentorship:Digest"] = "off",
+            ["Mentorship:CheckIn"] = "off",
+            ["Mentorship:QuietMentorMentions"] = "0",
             // One bump instead of three keeps the story short; the rest of the ladder keeps its default days.
             ["Mentorship:Schedule:MaxBumps"] = "1",
             // The story runs each sweep itself, right after moving the clock.

@@ -1,4 +1,5 @@
 using OperationCodeMentor.Features.Admin;
+using OperationCodeMentor.Features.CheckIn;
 using OperationCodeMentor.Features.Claims;
 using OperationCodeMentor.Features.Contact;
 using OperationCodeMentor.Features.FollowUp;
@@ -37,6 +38,7 @@ public static class BotComposition
             .AddSessions()
             .AddContact()
             .AddAdmin(configuration)
+            .AddCheckIn(configuration)
             .AddHome()
             .AddMessages();
 

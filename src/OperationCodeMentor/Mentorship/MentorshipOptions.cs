@@ -22,6 +22,12 @@ public sealed class MentorshipOptions
     /// <summary>How long those attempts must span, from the first. Default 7 days.</summary>
     public TimeSpan ContactAttemptsOver { get; set; } = ContactRules.Default.Over;
 
+    /// <summary>The Code of Conduct; when set, enrolment asks the mentor to accept it. Default none.</summary>
+    public string? CodeOfConductUrl { get; set; }
+
+    /// <summary>The mentor guidebook; when set, enrolment asks the mentor to say they have read it. Default none.</summary>
+    public string? GuidebookUrl { get; set; }
+
     /// <summary>The contact rules these settings make.</summary>
     public ContactRules Contact => new(ContactAttempts, ContactAttemptsOver);
 
@@ -51,6 +57,9 @@ internal sealed class MentorshipOptionsValidator : IValidateOptions<MentorshipOp
             errors.Add($"Mentorship:ContactAttempts must be between 1 and 10; got {o.ContactAttempts}.");
         if (o.ContactAttemptsOver < TimeSpan.Zero || o.ContactAttemptsOver > TimeSpan.FromDays(60))
             errors.Add($"Mentorship:ContactAttemptsOver must be a duration between 00:00:00 and 60.00:00:00 such as 7.00:00:00 (7 days); got {o.ContactAttemptsOver}.");
+        foreach (var (key, url) in new[] { ("CodeOfConductUrl", o.CodeOfConductUrl), ("GuidebookUrl", o.GuidebookUrl) })
+            if (!string.IsNullOrWhiteSpace(url) && !(Uri.TryCreate(url.Trim(), UriKind.Absolute, out var u) && u.Scheme is "https" or "http"))
+                errors.Add($"Mentorship:{key} must be a web address starting with https://; got '{url}'.");
         foreach (var c in o.Coordinators.Where(c => !SlackIds.IsUserId(c)))
             errors.Add($"Mentorship:Coordinators must hold Slack user IDs such as U0123ABCD; '{c}' is not one (find it in the person's profile, under 'Copy member ID').");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -20,7 +20,11 @@ public sealed record Mentor(
     bool Active,
     bool Paused,
     DateTimeOffset? LastClaimedAt,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt)
+{
+    /// <summary>What the bot has asked the mentor and heard back (check-ins, "still up for mentoring?"), and what they accepted.</summary>
+    public MentorStanding Standing { get; init; } = MentorStanding.None;
+}
 
 /// <summary>What a mentor enters in the volunteer form.</summary>
 public sealed record MentorProfile(
@@ -29,7 +33,14 @@ public sealed record MentorProfile(
     IReadOnlyList<string> Skills,
     string? Bio,
     int MaxMentees,
-    string? TimeZone);
+    string? TimeZone)
+{
+    /// <summary>Ticked the Code of Conduct in the form; null when the form did not ask (the store keeps what it had).</summary>
+    public bool? AcceptedCodeOfConduct { get; init; }
+
+    /// <summary>Ticked "I have read the guidebook" in the form; null when the form did not ask.</summary>
+    public bool? ReadGuidebook { get; init; }
+}
 
 /// <summary>A mentor together with how many requests they hold right now.</summary>
 public sealed record MentorLoad(Mentor Mentor, int OpenClaims)

@@ -129,6 +129,12 @@ public sealed record ProgramStats(
     /// <summary>The mean of the ratings of the period's sessions, 1 to 5; null when none was rated.</summary>
     public double? MeanRating { get; init; }
 
+    /// <summary>Mentors asked "still up for mentoring?" in the period.</summary>
+    public int QuietMentorsAsked { get; init; }
+
+    /// <summary>Mentors paused in the period for not answering it, who are still paused: whom the coordinators may want to reach.</summary>
+    public IReadOnlyList<string> PausedForInactivity { get; init; } = [];
+
     /// <param name="history">Requests created from <paramref name="from"/> on.</param>
     /// <param name="openNow">Every request open right now, whenever it was made.</param>
     /// <param name="mentors">Every mentor with their current load.</param>
@@ -190,6 +196,10 @@ public sealed record ProgramStats(
             SessionsReported = new Share(done.Count(a => a.Reported), done.Count),
             SessionsRated = new Share(ratings.Count, done.Count),
             MeanRating = ratings.Count == 0 ? null : ratings.Average(),
+            QuietMentorsAsked = mentors.Count(m => m.Mentor.Standing.QuietAskedAt is { } at && at >= from && at <= now),
+            PausedForInactivity = mentors
+                .Where(m => m.Mentor.Paused && m.Mentor.Standing.PausedForInactivityAt is { } at && at >= from && at <= now)
+                .Select(m => m.Mentor.SlackUserId).ToList(),
         };
     }
 

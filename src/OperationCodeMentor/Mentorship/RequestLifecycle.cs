@@ -69,6 +69,12 @@ public abstract record RequestCommand
     /// </summary>
     public sealed record EndOffer : RequestCommand;
 
+    /// <summary>
+    /// The mentor holding the request answers the weekly check-in about it: activity, so the stuck-claim report counts
+    /// again from now.
+    /// </summary>
+    public sealed record CheckIn(CheckInAnswer Given) : RequestCommand;
+
     /// <summary>The mentee (or a coordinator) rates the completed session, 1 to 5, once.</summary>
     public sealed record Rate(int Stars, string? Comment) : RequestCommand;
 
@@ -265,6 +271,9 @@ public static class RequestLifecycle
                 : r.Status != RequestStatus.Open ? Refusal.NotOpen
                 : !IsOffered(r, t.Session) ? Refusal.NotOffered
                 : ToChannel(t, now),
+            RequestCommand.CheckIn c => r.Status != RequestStatus.Claimed ? Refusal.NotClaimed
+                : r.ClaimedBy != actor.UserId ? Refusal.NotAllowed
+                : Replan(t with { Session = t.Session with { CheckedInAt = now, CheckIn = c.Given } }),
             RequestCommand.Rate rate => actor.UserId != r.MenteeSlackId && !actor.IsCoordinator ? Refusal.NotAllowed
                 : r.Status != RequestStatus.Completed ? Refusal.NotCompleted
                 : t.Session.Rating is not null ? Refusal.AlreadyRated

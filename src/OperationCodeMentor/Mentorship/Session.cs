@@ -8,6 +8,13 @@ public enum FollowUpWish
     AnotherMentor,
 }
 
+/// <summary>A mentor's answer to the weekly check-in about one request.</summary>
+public enum CheckInAnswer
+{
+    OnTrack,
+    NeedHelp,
+}
+
 /// <summary>
 /// The mentor's private report after a session. Coordinators see all of it; the mentee only ever sees the goals, which
 /// are also shown to whoever takes the mentee's next request, so the next session can start from them.
@@ -22,7 +29,7 @@ public sealed record SessionReport(string Covered, IReadOnlyList<string> Goals, 
 
 /// <summary>
 /// Everything between the claim and the outcome: the shared conversation, the agreed time, the mentor's attempts to reach
-/// the mentee, a coordinator's hold, the session report and the mentee's rating. Kept with the request in every store.
+/// the mentee, a coordinator's hold, the session report, the mentee's rating and the mentor's weekly check-in. Kept with the request in every store.
 /// </summary>
 /// <param name="ConversationId">The group DM the bot opened for the mentor and the mentee; null when it fell back to two DMs.</param>
 /// <param name="SessionAt">The time the pair agreed on ("We've set a time").</param>
@@ -58,11 +65,17 @@ public sealed record RequestSession(
 {
     public static readonly RequestSession None = new();
 
+    /// <summary>When the mentor last answered a weekly check-in about this pairing: the stuck-claim report counts from here.</summary>
+    public DateTimeOffset? CheckedInAt { get; init; }
+
+    /// <summary>What they answered then.</summary>
+    public CheckInAnswer? CheckIn { get; init; }
+
     /// <summary>Whether a coordinator's hold keeps the request out of every ladder at <paramref name="now"/>.</summary>
     public bool IsOnHold(DateTimeOffset now) => OnHoldUntil is { } until && until > now;
 
     /// <summary>
-    /// What a new pairing starts from: the conversation, time and attempts belong to the pair, so a release or a move to
+    /// What a new pairing starts from: the conversation, time, attempts and check-in belong to the pair, so a release or a move to
     /// another mentor forgets them; the hold, the report, the rating and the named-mentor offer stay with the request.
     /// </summary>
     public RequestSession ForNewPairing() => this with
@@ -75,6 +88,8 @@ public sealed record RequestSession(
         ContactAttempts = 0,
         FirstAttemptAt = null,
         LastAttemptAt = null,
+        CheckedInAt = null,
+        CheckIn = null,
     };
 }
 

@@ -16,7 +16,7 @@ public static class FollowUpLadder
     /// <summary>The earliest step not yet taken in the request's current phase; null when nothing is left.</summary>
     /// <param name="session">
     /// A hold keeps every other step away until it runs out; a step's clock starts again when a hold ends; a time set
-    /// brings a reminder shortly before it.
+    /// brings a reminder shortly before it; a check-in answer puts the stuck-claim report back.
     /// </param>
     public static Due? Next(MentorRequest r, FollowUpState s, ScheduleOptions o, RequestSession? session = null)
     {
@@ -48,7 +48,8 @@ public static class FollowUpLadder
             case RequestStatus.Claimed when r.ClaimedAt is { } claimed:
                 var claimedAt = Later(claimed, session.ResumedAt);
                 if (s.MentorNudgedAt is null) Consider(FollowUpStep.NudgeMentor, claimedAt + o.NudgeMentorAfter);
-                if (s.StuckReportedAt is null) Consider(FollowUpStep.ReportStuck, claimedAt + o.StuckClaimAfter);
+                // A check-in answer is news of the pairing: the stuck-claim report counts again from it.
+                if (s.StuckReportedAt is null) Consider(FollowUpStep.ReportStuck, Later(claimedAt, session.CheckedInAt) + o.StuckClaimAfter);
                 if (session.SessionAt is { } at && session.ReminderSentAt is null) Consider(FollowUpStep.RemindSession, at - o.RemindBefore);
                 break;
         }

@@ -157,6 +157,21 @@ public static class BlockKit
         return e;
     }
 
+    /// <summary>Checkboxes whose labels are mrkdwn (so they can link), with the values of those ticked already.</summary>
+    public static JsonObject Checkboxes(string actionId, IReadOnlyList<(string Value, string Mrkdwn)> options, IEnumerable<string>? ticked = null)
+    {
+        JsonObject Box((string Value, string Mrkdwn) o) => new() { ["text"] = MrkdwnText(o.Mrkdwn, MaxOptionText), ["value"] = o.Value };
+        var e = new JsonObject
+        {
+            ["type"] = "checkboxes",
+            ["action_id"] = actionId,
+            ["options"] = new JsonArray(options.Select(o => (JsonNode)Box(o)).ToArray()),
+        };
+        var initial = options.Where(o => (ticked ?? []).Contains(o.Value)).Select(o => (JsonNode)Box(o)).ToArray();
+        if (initial.Length > 0) e["initial_options"] = new JsonArray(initial);
+        return e;
+    }
+
     public static JsonObject TextInput(string actionId, string? placeholder = null, bool multiline = false,
         int? minLength = null, int? maxLength = null, string? initial = null)
     {

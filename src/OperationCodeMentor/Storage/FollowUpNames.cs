@@ -2,7 +2,7 @@ using OperationCodeMentor.Mentorship;
 
 namespace OperationCodeMentor.Storage;
 
-/// <summary>How follow-up steps and feedback answers are written down, the same in every store.</summary>
+/// <summary>How follow-up steps, feedback and check-in answers are written down, the same in every store.</summary>
 internal static class FollowUpNames
 {
     public static string Step(FollowUpStep step) => step switch
@@ -50,6 +50,21 @@ internal static class FollowUpNames
     {
         "helped" => SessionFeedback.Helped,
         "another_mentor" => SessionFeedback.AnotherMentor,
+        _ => null,
+    };
+
+    public static string CheckIn(CheckInAnswer a) => a switch
+    {
+        CheckInAnswer.OnTrack => "on_track",
+        CheckInAnswer.NeedHelp => "need_help",
+        _ => throw new ArgumentOutOfRangeException(nameof(a)),
+    };
+
+    /// <summary>Null for a value that names no answer.</summary>
+    public static CheckInAnswer? ParseCheckIn(string? text) => text switch
+    {
+        "on_track" => CheckInAnswer.OnTrack,
+        "need_help" => CheckInAnswer.NeedHelp,
         _ => null,
     };
 }

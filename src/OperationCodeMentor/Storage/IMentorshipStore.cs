@@ -25,6 +25,12 @@ public interface IMentorshipStore
     /// <summary>Notes when a mentor last took a request, so the least recently busy are mentioned first. Best effort.</summary>
     Task SetMentorLastClaimedAsync(string slackUserId, DateTimeOffset at, CancellationToken ct = default);
 
+    /// <summary>
+    /// Notes <paramref name="mark"/> on the mentor at <paramref name="at"/> (a time already later is kept); null when they
+    /// are not enrolled.
+    /// </summary>
+    Task<Mentor?> MarkMentorAsync(string slackUserId, MentorMark mark, DateTimeOffset at, CancellationToken ct = default);
+
     /// <summary>Every mentor with the number of requests they currently hold.</summary>
     Task<IReadOnlyList<MentorLoad>> GetMentorLoadsAsync(CancellationToken ct = default);
 

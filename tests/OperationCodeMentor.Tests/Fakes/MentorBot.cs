@@ -58,6 +58,9 @@ public sealed class MentorBot : WebApplicationFactory<Program>
             // The weekly digest keeps a timer on the manual clock; tests that wait for "a timer" (a retry) would see it
             // instead. The digest's own tests turn it on.
             ["Mentorship:Digest"] = "off",
+            // The same for the weekly check-in, which its own tests turn on.
+            ["Mentorship:CheckIn"] = "off",
+            ["Mentorship:QuietMentorMentions"] = "0",
         };
         foreach (var (k, v) in overrides) _settings[k] = v;
     }

@@ -56,6 +56,8 @@ internal sealed class ProcessBot : IAsyncDisposable
             ["Slack__ChannelInterval"] = "00:00:00",
             ["Storage__SqlitePath"] = StorePath,
             ["Mentorship__Digest"] = "off",
+            ["Mentorship__CheckIn"] = "off",
+            ["Mentorship__QuietMentorMentions"] = "0",
             ["Urls"] = $"http://127.0.0.1:{Port}",
             ["Logging__LogLevel__Default"] = "Warning",
         }))!;

@@ -39,7 +39,7 @@ public sealed class SlackRequests(string signingSecret, TimeProvider clock)
 
     public static JsonObject User(string id) => new() { ["id"] = id, ["username"] = id.ToLowerInvariant(), ["team_id"] = "T0TEAM" };
 
-    /// <summary>A view_submission whose state holds the given values: text, single selects or multi selects.</summary>
+    /// <summary>A view_submission whose state holds the given values: text, single selects, multi selects, numbers or checkboxes.</summary>
     public static JsonObject ViewSubmission(string callbackId, string user, params (string Block, object? Value)[] values)
     {
         var state = new JsonObject();
@@ -55,6 +55,7 @@ public sealed class SlackRequests(string signingSecret, TimeProvider clock)
                 int n => new JsonObject { ["type"] = "number_input", ["value"] = n.ToString(CultureInfo.InvariantCulture) },
                 PickedDate d => new JsonObject { ["type"] = "datepicker", ["selected_date"] = d.Value },
                 PickedTime t => new JsonObject { ["type"] = "timepicker", ["selected_time"] = t.Value },
+                Checked ticked => new JsonObject { ["type"] = "checkboxes", ["selected_options"] = new JsonArray(ticked.Values.Select(m => (JsonNode)Option(m)).ToArray()) },
                 _ => throw new ArgumentException($"Unsupported value for {block}"),
             };
             state[block] = new JsonObject { ["value"] = element };
@@ -91,6 +92,9 @@ public sealed class SlackRequests(string signingSecret, TimeProvider clock)
 
     /// <summary>A person chosen in a users_select.</summary>
     public sealed record SelectedUser(string Id);
+
+    /// <summary>The boxes ticked in a checkboxes element.</summary>
+    public sealed record Checked(params string[] Values);
 
     private static JsonObject Option(string v) => new() { ["text"] = new JsonObject { ["type"] = "plain_text", ["text"] = v }, ["value"] = v };
 

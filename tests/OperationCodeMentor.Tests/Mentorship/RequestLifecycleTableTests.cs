@@ -142,6 +142,7 @@ public class RequestLifecycleTableTests
     private static readonly Cmd Resume = new("Resume", (_, _) => new RequestCommand.Resume());
     private static readonly Cmd Rate = new("Rate", (_, _) => new RequestCommand.Rate(4, "  very helpful "));
     private static readonly Cmd RateSixStars = new("Rate, 6 stars", (_, _) => new RequestCommand.Rate(6, null));
+    private static readonly Cmd CheckIn = new("Check in, on track", (_, _) => new RequestCommand.CheckIn(CheckInAnswer.OnTrack));
     private static readonly Cmd EndOffer = new("End the offer", (_, _) => new RequestCommand.EndOffer());
     private static readonly Cmd Answer = new("Answer", (_, _) => new RequestCommand.Answer(SessionFeedback.AnotherMentor));
     private static readonly Cmd RecordPost = new("Record post", (_, _) => new RequestCommand.RecordPost(Post));
@@ -157,7 +158,7 @@ public class RequestLifecycleTableTests
     private static readonly Cmd[] Commands =
     [
         Claim, ClaimAtCapacity, Assign, Move, AssignClaimer, AssignMentee, AssignUnenrolled, Release, Close, Cancel, Reopen, SessionDone,
-        SessionDoneWithReport, RecordConversation, SetTime, SetTimeInPast, ContactAttempt, GiveUp, HoldCmd, HoldInPast, Resume, EndOffer, Rate, RateSixStars,
+        SessionDoneWithReport, RecordConversation, SetTime, SetTimeInPast, ContactAttempt, GiveUp, HoldCmd, HoldInPast, Resume, CheckIn, EndOffer, Rate, RateSixStars,
         Answer, RecordPost, BeginStep, BeginStepStale, CompleteStep, CompleteOtherStep, AbandonStep, AbandonOtherStep, Plan, PlanStale,
     ];
 
@@ -340,6 +341,13 @@ public class RequestLifecycleTableTests
             t => NewPhase(t.FollowUp, t.Request.Status))),
         R(Resume, AnyState, Staff, No(Refusal.NotOnHold)),
 
+        // The weekly check-in: only the mentor holding the request answers it; an answer is activity, so the ladder is planned again.
+        R(CheckIn, [.. OpenStates, .. Ended], Anyone, No(Refusal.NotClaimed)),
+        R(CheckIn, ClaimedStates, [Claimer], Stays("checked in, replanned unless a step is pending", (_, after, _) =>
+            Assert.Equal(((DateTimeOffset?)Now, (CheckInAnswer?)CheckInAnswer.OnTrack), (after.Session.CheckedInAt, after.Session.CheckIn)),
+            t => t.FollowUp.PendingToken is null ? t.FollowUp with { NextActionAt = DateTimeOffset.UnixEpoch } : t.FollowUp)),
+        R(CheckIn, ClaimedStates, Anyone, No(Refusal.NotAllowed)),
+
         // A request for a mentor the mentee named is theirs alone until they pass, the wait runs out (the bot), or staff send it on;
         // then it reaches the channel and its open ladder starts from that moment.
         R(EndOffer, [OpenOffered], [Claimer, Coordinator, EscalationContact, Bot], Stays("to the channel, open ladder from now", (_, after, _) =>
@@ -461,7 +469,7 @@ public class RequestLifecycleTableTests
         var covered = Commands.Select(c => c.Make(sample, ActorOf(Coordinator)).GetType()).ToHashSet();
         Assert.True(commandTypes.SetEquals(covered),
             "Commands without variants in the table: " + string.Join(", ", commandTypes.Except(covered).Select(t => t.Name)));
-        Assert.Equal(21, commandTypes.Count);
+        Assert.Equal(22, commandTypes.Count);
 
         var statuses = AnyState.Select(s => s.Request.Request.Status).ToHashSet();
         Assert.True(Enum.GetValues<RequestStatus>().All(statuses.Contains),

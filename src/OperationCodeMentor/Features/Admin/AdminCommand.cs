@@ -138,9 +138,10 @@ public sealed partial class AdminCommand(
         "• `/mentor-admin reopen R-1042`: put a closed request back in the queue.\n" +
         "• `/mentor-admin hold R-1042 YYYY-MM-DD [reason]`: take an open or claimed request off every reminder until 09:00 that day (program time zone); it comes back by itself and you're told.\n" +
         "• `/mentor-admin resume R-1042`: end a hold now; its reminders start again from today.\n" +
-        "• `/mentor-admin stats [days]`: requests by service and skill, time to claim, the contact-lost share, pairings per mentor, skills to recruit for, sessions with a report and the mean rating (default 30 days).\n" +
-        "• `/mentor-admin mentor @someone`: a mentor's profile, capacity and history, with their session reports and mean rating.\n" +
+        "• `/mentor-admin stats [days]`: requests by service and skill, time to claim, the contact-lost share, pairings per mentor, skills to recruit for, sessions with a report, the mean rating and mentors gone quiet (default 30 days).\n" +
+        "• `/mentor-admin mentor @someone`: a mentor's profile, capacity and history, with their session reports and mean rating, their last check-in, and whether they accepted the Code of Conduct and read the guidebook.\n" +
         "• `/mentor-admin report R-1042`: the mentor's private session report and the mentee's rating (the mentee only ever sees the goals).\n" +
+        "Mentors holding claims get a weekly check-in; a *Need help* answer comes to you by DM. A mentor mentioned on request after request without claiming one is asked if they're still up for mentoring, and paused if they don't answer: the stats and the digest count and name them.\n" +
         "Your App Home tab shows the queue, the requests on hold (with *Hold…* and *End hold*), the headline numbers and the latest session reports, and a digest arrives by DM every week.";
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Coordinator command '{Name}' failed")]

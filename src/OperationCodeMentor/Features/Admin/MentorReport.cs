@@ -50,6 +50,18 @@ public sealed class MentorReport(IMentorshipStore store)
         return Build(load, await history.ConfigureAwait(false), await sessions.ConfigureAwait(false));
     }
 
+    /// <summary>Where the mentor stands with "still up for mentoring?".</summary>
+    private static string Quiet(Mentor m)
+    {
+        var st = m.Standing;
+        if (st.QuietAskedAt is not { } asked) return "never asked";
+        if (st.PausedForInactivityAt is { } paused && paused >= asked)
+            return $"asked {SlackDates.When(asked)}, no answer: paused {SlackDates.When(paused)}" + (m.Paused ? "" : " (since resumed)");
+        return st.QuietAnsweredAt is { } answered && answered >= asked
+            ? $"asked {SlackDates.When(asked)}, answered {SlackDates.When(answered)}"
+            : $"asked {SlackDates.When(asked)}, waiting for an answer";
+    }
+
     /// <param name="sessions">The mentor's requests with a report or a rating, latest first.</param>
     public static (string Text, JsonArray Blocks) Build(MentorLoad load, IReadOnlyList<MentorRequest> history, IReadOnlyList<TrackedRequest>? sessions = null)
     {
@@ -66,6 +78,12 @@ public sealed class MentorReport(IMentorshipStore store)
                 $"*Last claimed*\n{(m.LastClaimedAt is { } at ? SlackDates.When(at) : "never")}"),
         };
         if (m.Bio is not null) blocks.Add(BlockKit.Section("*Bio*\n" + Mrkdwn.EscapeAndTruncate(m.Bio, 1500)));
+        var st = m.Standing;
+        blocks.Add(BlockKit.Fields(
+            $"*Code of Conduct*\n{(st.CodeOfConductAccepted ? "accepted" : "not accepted")}",
+            $"*Guidebook*\n{(st.GuidebookRead ? "read" : "not read")}",
+            $"*Last check-in answer*\n{(st.CheckInAnsweredAt is { } answered ? SlackDates.When(answered) : "none yet")}",
+            $"*Still up for mentoring?*\n{Quiet(m)}"));
 
         var lines = history.Select(r =>
             $"• *{r.Reference}* · {Mrkdwn.User(r.MenteeSlackId)} · {Mrkdwn.EscapeAndTruncate(r.Service, 100)} · " +

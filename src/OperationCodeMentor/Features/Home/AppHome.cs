@@ -136,7 +136,11 @@ public sealed class AppHome(IMentorshipStore store, AdminReports reports, ClaimW
         yield return BlockKit.Divider();
         yield return BlockKit.Header("Coordinating");
         yield return BlockKit.Section(StatsMessage.QueueSummary(stats));
-        yield return BlockKit.Section(StatsMessage.Headline(stats, HeadlineDays) + "\n`/mentor-admin stats` has the rest; `/mentor-admin help` lists what you can do.");
+        yield return BlockKit.Section(StatsMessage.Headline(stats, HeadlineDays) +
+            (stats.QuietMentorsAsked + stats.PausedForInactivity.Count > 0
+                ? $" · mentors asked if still mentoring: {stats.QuietMentorsAsked}, paused for no answer: {stats.PausedForInactivity.Count}"
+                : "") +
+            "\nWeekly check-in *Need help* notes from mentors come to you by DM. `/mentor-admin stats` has the rest; `/mentor-admin help` lists what you can do.");
         foreach (var r in open.Take(MaxQueueEntries))
             foreach (var block in QueueMessage.Entry(r, loads, now, QueueMessage.HeldUntil(heldUntil, r)))
                 yield return block;

@@ -33,6 +33,9 @@ public sealed record Press(string Reference, string User, string? Channel = null
     /// <summary>The mentee's rating of the session, 1 to 5, from the rating modal.</summary>
     public int? Stars { get; init; }
 
+    /// <summary>The message the button was on, when the press redraws it (a check-in shows the answer given).</summary>
+    public string? MessageTs { get; init; }
+
     /// <summary>A press on a button, answered where it was pressed.</summary>
     public static Press Of(BlockAction action, string reference)
     {

@@ -29,6 +29,7 @@ public static class StatsMessage
                 ? "none in this period"
                 : BlockKit.Lines(s.PairingsPerMentor.Select(p => $"• {Mrkdwn.User(p.Name)}: {p.Count}").ToList(), 30))),
             BlockKit.Section(Recruit(s)),
+            BlockKit.Section(GoneQuiet(s)),
         };
         return ($"Mentorship stats: {s.Requests} requests, {s.Claimed} claimed, {s.OpenNow} open now.", BlockKit.Blocks(blocks));
     }
@@ -89,6 +90,11 @@ public static class StatsMessage
         if (one.Count > 0) text += "\n_Only one mentor lists:_\n" + BlockKit.Lines(one, 20, 1300);
         return text;
     }
+
+    /// <summary>Mentors asked "still up for mentoring?", and those paused for not answering, by name so a coordinator can reach them.</summary>
+    private static string GoneQuiet(ProgramStats s) =>
+        $"*Mentors gone quiet:* {s.QuietMentorsAsked} asked \"still up for mentoring?\" · {s.PausedForInactivity.Count} paused for no answer" +
+        (s.PausedForInactivity.Count == 0 ? "" : "\n" + BlockKit.Lines(s.PausedForInactivity.Select(m => $"• {Mrkdwn.User(m)} (resumes with `/mentor-volunteer resume`)").ToList(), 20));
 
     private static string Counts(IReadOnlyList<NameCount> counts, int max) =>
         counts.Count == 0 ? "none in this period" : BlockKit.Lines(counts.Select(c => $"• {Mrkdwn.Escape(c.Name)}: {c.Count}").ToList(), max);

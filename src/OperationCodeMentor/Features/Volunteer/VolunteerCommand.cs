@@ -47,7 +47,8 @@ public sealed partial class VolunteerCommand(
         {
             var lists = store.GetOptionListsAsync(ct);
             var mentor = store.GetMentorAsync(command.UserId, ct);
-            var view = VolunteerModal.Build(await lists.ConfigureAwait(false), await mentor.ConfigureAwait(false), options.CurrentValue.DefaultMaxMentees);
+            var view = VolunteerModal.Build(await lists.ConfigureAwait(false), await mentor.ConfigureAwait(false), options.CurrentValue.DefaultMaxMentees,
+                VolunteerModal.Agreements(options.CurrentValue));
             await slack.OpenViewAsync(command.TriggerId!, view, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SlackApiException or IOException or InvalidOperationException or System.Data.Common.DbException)

@@ -13,6 +13,9 @@ public sealed partial record VolunteerForm(IReadOnlyList<string> Skills, string?
     public const int MaxBio = 1000;
     public const int MaxTimeZone = 64;
 
+    /// <summary>The agreements ticked (<see cref="VolunteerModal.CodeOfConduct"/>, <see cref="VolunteerModal.Guidebook"/>).</summary>
+    public IReadOnlyList<string> Agreed { get; init; } = [];
+
     public int? MaxMenteesValue =>
         int.TryParse(MaxMenteesText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : null;
 
@@ -24,8 +27,17 @@ public sealed partial record VolunteerForm(IReadOnlyList<string> Skills, string?
 
 public sealed class VolunteerFormValidator : AbstractValidator<VolunteerForm>
 {
-    public VolunteerFormValidator(OptionLists options)
+    /// <param name="required">The agreements the form asked for, each of which must be ticked.</param>
+    public VolunteerFormValidator(OptionLists options, IReadOnlyCollection<string>? required = null)
     {
+        RuleFor(f => f.Agreed)
+            .Must(agreed => (required ?? []).All(agreed.Contains))
+            .WithMessage(f => (required ?? []).Count > 1
+                ? "Please tick both boxes: mentors accept the Code of Conduct and read the guidebook before they start."
+                : (required ?? []).Contains(VolunteerModal.CodeOfConduct)
+                    ? "Please tick the box: mentors accept the Code of Conduct before they start."
+                    : "Please tick the box: mentors read the guidebook before they start.")
+            .OverridePropertyName(VolunteerModal.AgreementsBlock);
         RuleFor(f => f.Skills)
             .NotEmpty().WithMessage("Choose at least one skill you can help with.")
             .Must(s => s.All(options.Skillsets.Contains)).WithMessage("One of those skills is no longer listed; please choose again.")

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Reliability;
 using OperationCodeMentor.Mentorship;
@@ -10,7 +11,7 @@ namespace OperationCodeMentor.Features.Volunteer;
 /// The volunteer form was sent. Problems go back into the modal; a valid profile is written to durable work, which closes
 /// the modal, then saved, and the mentor is told what was saved and added to the mentors channel.
 /// </summary>
-public sealed class VolunteerSubmission(IMentorshipStore store) : IViewSubmissionHandler
+public sealed class VolunteerSubmission(IMentorshipStore store, IOptionsMonitor<MentorshipOptions> mentorship) : IViewSubmissionHandler
 {
     public string CallbackId => VolunteerModal.CallbackId;
 
@@ -21,14 +22,20 @@ public sealed class VolunteerSubmission(IMentorshipStore store) : IViewSubmissio
     {
         var form = VolunteerModal.Read(submission.State);
         var options = await store.GetOptionListsAsync(ct).ConfigureAwait(false);
-        var result = await new VolunteerFormValidator(options).ValidateAsync(form, ct).ConfigureAwait(false);
+        var asked = VolunteerModal.Agreements(mentorship.CurrentValue).Select(a => a.Value).ToList();
+        var result = await new VolunteerFormValidator(options, asked).ValidateAsync(form, ct).ConfigureAwait(false);
         if (!result.IsValid)
             return SlackAck.Errors(result.Errors.GroupBy(e => e.PropertyName).ToDictionary(g => g.Key, g => g.First().ErrorMessage));
 
         var profile = new MentorProfile(submission.UserId, submission.UserName, form.Skills,
             string.IsNullOrWhiteSpace(form.Bio) ? null : form.Bio.Trim(),
             form.MaxMenteesValue!.Value,
-            string.IsNullOrWhiteSpace(form.TimeZone) ? null : form.TimeZone.Trim());
+            string.IsNullOrWhiteSpace(form.TimeZone) ? null : form.TimeZone.Trim())
+        {
+            // Recorded only when the form asked; a mentor who enrolled before keeps what the store has.
+            AcceptedCodeOfConduct = asked.Contains(VolunteerModal.CodeOfConduct) ? form.Agreed.Contains(VolunteerModal.CodeOfConduct) : null,
+            ReadGuidebook = asked.Contains(VolunteerModal.Guidebook) ? form.Agreed.Contains(VolunteerModal.Guidebook) : null,
+        };
         var viewId = Interaction.Str(submission.View, "id") ?? throw new SlackPayloadException("A view_submission needs 'view.id'.");
         return Handled.Later(DurableWork.Of(SaveMentorJob.KindName, "volunteer-view:" + viewId, LaneOf(profile.SlackUserId), profile,
             profile.SlackUserId, "view " + VolunteerModal.CallbackId));

@@ -200,6 +200,8 @@ public sealed partial class AirtableMentorshipStore
         fields[f.RatedAt] = Iso(session.RatedAt);
         fields[f.PreferredMentorSlackId] = session.PreferredMentor;
         fields[f.OfferEndedAt] = Iso(session.OfferEndedAt);
+        fields[f.CheckedInAt] = Iso(session.CheckedInAt);
+        fields[f.CheckInAnswer] = session.CheckIn is { } answer ? FollowUpNames.CheckIn(answer) : null;
     }
 
     /// <summary>Only the fields whose value differs: a change never rewrites what it did not touch (or what people typed).</summary>

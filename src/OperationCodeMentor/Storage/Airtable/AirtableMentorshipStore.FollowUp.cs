@@ -114,6 +114,10 @@ public sealed partial class AirtableMentorshipStore
             r.Time(f.OnHoldUntil), r.Text(f.OnHoldBySlackId), r.Time(f.ResumedAt),
             report, r.Text(f.ReportedBySlackId), r.Time(f.ReportedAt),
             l.Number(r, f.Rating) is { } stars ? (int)stars : null, r.Text(f.RatingComment), r.Time(f.RatedAt),
-            r.Text(f.PreferredMentorSlackId), r.Time(f.OfferEndedAt));
+            r.Text(f.PreferredMentorSlackId), r.Time(f.OfferEndedAt))
+        {
+            CheckedInAt = r.Time(f.CheckedInAt),
+            CheckIn = FollowUpNames.ParseCheckIn(r.Text(f.CheckInAnswer)),
+        };
     }
 }

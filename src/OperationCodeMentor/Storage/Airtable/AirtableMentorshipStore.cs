@@ -79,6 +79,9 @@ public sealed partial class AirtableMentorshipStore(
             [f.TimeZone] = p.TimeZone,
             [f.Active] = true,
         };
+        // The agreements are written when the form asked for them; otherwise the base keeps what it has.
+        if (p.AcceptedCodeOfConduct is { } coc) fields[f.CodeOfConductAccepted] = coc;
+        if (p.ReadGuidebook is { } read) fields[f.GuidebookRead] = read;
         // A profile without a name keeps the one already there.
         if (p.Name is not null) fields[f.Name] = p.Name;
         var saved = await UpsertAsync(s.Layout.Mentors, s, fields, [f.SlackUserId], ct).ConfigureAwait(false);
@@ -92,6 +95,33 @@ public sealed partial class AirtableMentorshipStore(
         var record = FindMentor(s, slackUserId) ?? await ReadMentorAsync(s, slackUserId, ct).ConfigureAwait(false);
         if (record is null) return null;
         var saved = (await UpdateAsync(s.Layout.Mentors, s, [new AirtableRecordUpdate(record.Id, new JsonObject { [MF.Paused] = paused })], ct).ConfigureAwait(false)).Single();
+        lookups.Remember(saved);
+        return ToMentor(saved, s);
+    }
+
+    /// <summary>Writes the mark's time on the mentor's record, unless the record already holds a later one.</summary>
+    public async Task<Mentor?> MarkMentorAsync(string slackUserId, MentorMark mark, DateTimeOffset at, CancellationToken ct = default)
+    {
+        var s = await lookups.GetAsync(ct).ConfigureAwait(false);
+        var record = FindMentor(s, slackUserId) ?? await ReadMentorAsync(s, slackUserId, ct).ConfigureAwait(false);
+        if (record is null) return null;
+        var before = ToMentor(record, s);
+        var after = before.Standing.With(mark, at);
+        if (after == before.Standing && (mark != MentorMark.PausedForInactivity || before.Paused)) return before;
+        var fields = new JsonObject();
+        var f = MF;
+        fields[mark switch
+        {
+            MentorMark.CheckInSent => f.CheckInSentAt,
+            MentorMark.CheckInAnswered => f.CheckInAnsweredAt,
+            MentorMark.QuietAsked => f.QuietAskedAt,
+            MentorMark.QuietAnswered => f.QuietAnsweredAt,
+            MentorMark.PausedForInactivity => f.PausedForInactivityAt,
+            _ => throw new ArgumentOutOfRangeException(nameof(mark), mark, null),
+        }] = Iso(after.At(mark));
+        // Paused for inactivity is a pause like any other, written with it.
+        if (mark == MentorMark.PausedForInactivity) fields[f.Paused] = true;
+        var saved = (await UpdateAsync(s.Layout.Mentors, s, [new AirtableRecordUpdate(record.Id, fields)], ct).ConfigureAwait(false)).Single();
         lookups.Remember(saved);
         return ToMentor(saved, s);
     }
@@ -288,7 +318,11 @@ public sealed partial class AirtableMentorshipStore(
             l.Flag(r, f.Active),
             l.Flag(r, f.Paused),
             r.Time(f.LastClaimedAt),
-            r.CreatedTime);
+            r.CreatedTime)
+        {
+            Standing = new MentorStanding(r.Time(f.CheckInSentAt), r.Time(f.CheckInAnsweredAt), r.Time(f.QuietAskedAt), r.Time(f.QuietAnsweredAt),
+                r.Time(f.PausedForInactivityAt), l.Flag(r, f.CodeOfConductAccepted), l.Flag(r, f.GuidebookRead)),
+        };
     }
 
     private MentorRequest ToRequest(AirtableRecord r, LookupSnapshot s)

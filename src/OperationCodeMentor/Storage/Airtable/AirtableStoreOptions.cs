@@ -67,6 +67,8 @@ public sealed class MentorFieldNames
     public string MaxMentees { get; set; } = "Max Mentees";
     public string Bio { get; set; } = "Bio";
     public string TimeZone { get; set; } = "Time Zone";
+    public string CodeOfConductAccepted { get; set; } = "Code of Conduct Accepted";
+    public string GuidebookRead { get; set; } = "Guidebook Read";
 
     /// <summary>A field giving "valid" or "invalid" (a formula in Operation Code's base): an invalid mentor is never matched. Empty: none is left out.</summary>
     public string Valid { get; set; } = "Valid";
@@ -75,6 +77,15 @@ public sealed class MentorFieldNames
     public string SlackUserId { get; set; } = "Slack User ID";
     public string Paused { get; set; } = "Paused";
     public string LastClaimedAt { get; set; } = "Last Claimed At";
+
+    // Added by the bot for the weekly check-in.
+    public string CheckInSentAt { get; set; } = "Check-in Sent At";
+    public string CheckInAnsweredAt { get; set; } = "Check-in Answered At";
+
+    // Added by the bot for mentors who have gone quiet.
+    public string QuietAskedAt { get; set; } = "Still Mentoring Asked At";
+    public string QuietAnsweredAt { get; set; } = "Still Mentoring Answered At";
+    public string PausedForInactivityAt { get; set; } = "Paused for Inactivity At";
 }
 
 public sealed class RequestFieldNames
@@ -163,6 +174,10 @@ public sealed class RequestFieldNames
     public string RatedAt { get; set; } = "Rated At";
     public string PreferredMentorSlackId { get; set; } = "Preferred Mentor Slack ID";
     public string OfferEndedAt { get; set; } = "Offer Ended At";
+
+    // Added by the bot for the weekly check-in: the mentor's last answer about the pairing (on_track, need_help) and when.
+    public string CheckedInAt { get; set; } = "Checked In At";
+    public string CheckInAnswer { get; set; } = "Check-in Answer";
 }
 
 internal sealed class AirtableStoreOptionsValidator : IValidateOptions<AirtableStoreOptions>

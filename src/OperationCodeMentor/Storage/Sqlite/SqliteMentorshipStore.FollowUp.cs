@@ -14,7 +14,8 @@ public sealed partial class SqliteMentorshipStore
         "follow_up_of, feedback, feedback_by, feedback_at, first_claimed_at, assigned_by, first_escalated_at, last_change, " +
         "conversation_id, conversation_opened_at, session_at, time_first_set_at, reminder_sent_at, contact_attempts, first_attempt_at, " +
         "last_attempt_at, contact_lost_at, on_hold_until, on_hold_by, resumed_at, report_covered, report_goals, report_follow_up, " +
-        "report_for_coordinators, reported_by, reported_at, rating, rating_comment, rated_at, preferred_mentor, offer_ended_at";
+        "report_for_coordinators, reported_by, reported_at, rating, rating_comment, rated_at, preferred_mentor, offer_ended_at, " +
+        "checked_in_at, check_in_answer";
 
     private const int RequestColumnCount = 17;
 
@@ -117,7 +118,11 @@ public sealed partial class SqliteMentorshipStore
             ReadTime(r, i + 9), Text(10), ReadTime(r, i + 11),
             report, Text(16), ReadTime(r, i + 17),
             r.IsDBNull(i + 18) ? null : r.GetInt32(i + 18), Text(19), ReadTime(r, i + 20),
-            Text(21), ReadTime(r, i + 22));
+            Text(21), ReadTime(r, i + 22))
+        {
+            CheckedInAt = ReadTime(r, i + 23),
+            CheckIn = FollowUpNames.ParseCheckIn(Text(24)),
+        };
     }
 
     private static void AddSession(SqliteCommand cmd, RequestSession s)
@@ -147,6 +152,8 @@ public sealed partial class SqliteMentorshipStore
         AddTime(cmd, "$ratedAt", s.RatedAt);
         p.AddWithValue("$preferred", Db(s.PreferredMentor));
         AddTime(cmd, "$offerEnded", s.OfferEndedAt);
+        AddTime(cmd, "$checkedIn", s.CheckedInAt);
+        p.AddWithValue("$checkInAnswer", s.CheckIn is { } answer ? FollowUpNames.CheckIn(answer) : DBNull.Value);
     }
 
     /// <summary>The assignments <see cref="AddSession"/> fills in.</summary>
@@ -156,7 +163,7 @@ public sealed partial class SqliteMentorshipStore
         contact_lost_at = $contactLost, on_hold_until = $holdUntil, on_hold_by = $holdBy, resumed_at = $resumed,
         report_covered = $covered, report_goals = $goals, report_follow_up = $wish, report_for_coordinators = $forCoordinators,
         reported_by = $reportedBy, reported_at = $reportedAt, rating = $rating, rating_comment = $ratingComment, rated_at = $ratedAt,
-        preferred_mentor = $preferred, offer_ended_at = $offerEnded
+        preferred_mentor = $preferred, offer_ended_at = $offerEnded, checked_in_at = $checkedIn, check_in_answer = $checkInAnswer
         """;
 
     private static void AddTime(SqliteCommand cmd, string name, DateTimeOffset? t) =>

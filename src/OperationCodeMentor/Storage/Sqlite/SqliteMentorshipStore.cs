@@ -143,11 +143,14 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         await using var cmd = c.CreateCommand();
         cmd.CommandText = """
-            INSERT INTO mentors(slack_user_id, name, skills, bio, max_mentees, time_zone, active, paused, created_at, updated_at)
-            VALUES ($u, $name, $skills, $bio, $max, $tz, 1, 0, $now, $now)
+            INSERT INTO mentors(slack_user_id, name, skills, bio, max_mentees, time_zone, active, paused, created_at, updated_at,
+                                code_of_conduct_accepted, guidebook_read)
+            VALUES ($u, $name, $skills, $bio, $max, $tz, 1, 0, $now, $now, IFNULL($coc, 0), IFNULL($guidebook, 0))
             ON CONFLICT(slack_user_id) DO UPDATE SET
               name = COALESCE(excluded.name, mentors.name), skills = excluded.skills, bio = excluded.bio,
-              max_mentees = excluded.max_mentees, time_zone = excluded.time_zone, active = 1, updated_at = excluded.updated_at
+              max_mentees = excluded.max_mentees, time_zone = excluded.time_zone, active = 1, updated_at = excluded.updated_at,
+              code_of_conduct_accepted = COALESCE($coc, mentors.code_of_conduct_accepted),
+              guidebook_read = COALESCE($guidebook, mentors.guidebook_read)
             """;
         cmd.Parameters.AddWithValue("$u", p.SlackUserId);
         cmd.Parameters.AddWithValue("$name", (object?)p.Name ?? DBNull.Value);
@@ -155,6 +158,8 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
         cmd.Parameters.AddWithValue("$bio", (object?)p.Bio ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$max", p.MaxMentees);
         cmd.Parameters.AddWithValue("$tz", (object?)p.TimeZone ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$coc", p.AcceptedCodeOfConduct is { } coc ? (coc ? 1 : 0) : DBNull.Value);
+        cmd.Parameters.AddWithValue("$guidebook", p.ReadGuidebook is { } read ? (read ? 1 : 0) : DBNull.Value);
         cmd.Parameters.AddWithValue("$now", ToDb(now));
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         return (await GetMentorAsync(c, p.SlackUserId, ct).ConfigureAwait(false))!;
@@ -211,6 +216,31 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
         cmd.Parameters.AddWithValue("$u", slackUserId);
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
+
+    public async Task<Mentor?> MarkMentorAsync(string slackUserId, MentorMark mark, DateTimeOffset at, CancellationToken ct = default)
+    {
+        var column = MarkColumn(mark);
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = c.CreateCommand();
+        // A time only moves forward, as MentorStanding.With decides; the column comes from the fixed list below.
+        cmd.CommandText = $"UPDATE mentors SET {column} = MAX(IFNULL({column}, 0), $at)" +
+            (mark == MentorMark.PausedForInactivity ? ", paused = 1" : "") + " WHERE slack_user_id = $u";
+        cmd.Parameters.AddWithValue("$at", ToDb(at));
+        cmd.Parameters.AddWithValue("$u", slackUserId);
+        return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 0
+            ? null
+            : await GetMentorAsync(c, slackUserId, ct).ConfigureAwait(false);
+    }
+
+    private static string MarkColumn(MentorMark mark) => mark switch
+    {
+        MentorMark.CheckInSent => "check_in_sent_at",
+        MentorMark.CheckInAnswered => "check_in_answered_at",
+        MentorMark.QuietAsked => "quiet_asked_at",
+        MentorMark.QuietAnswered => "quiet_answered_at",
+        MentorMark.PausedForInactivity => "paused_for_inactivity_at",
+        _ => throw new ArgumentOutOfRangeException(nameof(mark), mark, null),
+    };
 
     public async Task<TrackedRequest> CreateRequestAsync(NewMentorRequest n, CancellationToken ct = default)
     {
@@ -387,8 +417,10 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
 
     // ---- mapping ----
 
-    private const string MentorColumns = "id, slack_user_id, name, skills, bio, max_mentees, time_zone, active, paused, last_claimed_at, created_at";
-    private const int MentorColumnCount = 11;
+    private const string MentorColumns =
+        "id, slack_user_id, name, skills, bio, max_mentees, time_zone, active, paused, last_claimed_at, created_at, check_in_sent_at, check_in_answered_at, " +
+        "quiet_asked_at, quiet_answered_at, paused_for_inactivity_at, code_of_conduct_accepted, guidebook_read";
+    private const int MentorColumnCount = 18;
 
     private static Mentor ReadMentor(SqliteDataReader r) => new(
         r.GetInt64(0).ToString(CultureInfo.InvariantCulture),
@@ -401,7 +433,11 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
         r.GetInt64(7) != 0,
         r.GetInt64(8) != 0,
         ReadTime(r, 9),
-        FromDb(r.GetInt64(10)));
+        FromDb(r.GetInt64(10)))
+    {
+        Standing = new MentorStanding(ReadTime(r, 11), ReadTime(r, 12), ReadTime(r, 13), ReadTime(r, 14), ReadTime(r, 15),
+            r.GetInt64(16) != 0, r.GetInt64(17) != 0),
+    };
 
     private const string RequestColumns = "id, mentee_slack_id, mentee_name, service, skills, details, affiliation, status, created_at, claimed_by, claimed_at, released_by, released_at, reset_count, channel_id, message_ts, mentioned";
 

@@ -90,6 +90,22 @@ internal static class SqliteSchema
         ALTER TABLE requests ADD COLUMN offer_ended_at          INTEGER;
         CREATE INDEX IF NOT EXISTS ix_requests_conversation ON requests (conversation_id) WHERE conversation_id IS NOT NULL
         """,
+        // The weekly check-in: when each mentor was last sent one and last answered, and each pairing's last answer.
+        """
+        ALTER TABLE mentors ADD COLUMN check_in_sent_at     INTEGER;
+        ALTER TABLE mentors ADD COLUMN check_in_answered_at INTEGER;
+        ALTER TABLE requests ADD COLUMN checked_in_at       INTEGER;
+        ALTER TABLE requests ADD COLUMN check_in_answer     TEXT
+        """,
+        // Mentors who have gone quiet ("still up for mentoring?": asked, answered, paused for no answer), and what a
+        // mentor accepted at enrolment.
+        """
+        ALTER TABLE mentors ADD COLUMN quiet_asked_at           INTEGER;
+        ALTER TABLE mentors ADD COLUMN quiet_answered_at        INTEGER;
+        ALTER TABLE mentors ADD COLUMN paused_for_inactivity_at INTEGER;
+        ALTER TABLE mentors ADD COLUMN code_of_conduct_accepted INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE mentors ADD COLUMN guidebook_read           INTEGER NOT NULL DEFAULT 0
+        """,
     ];
 
     /// <summary>

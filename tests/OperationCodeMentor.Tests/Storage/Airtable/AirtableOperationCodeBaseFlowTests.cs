@@ -47,7 +47,7 @@ public sealed class AirtableOperationCodeBaseFlowTests
         Assert.Empty(before.Except(after));
         var bots = AirtableSchema.Expected(airtable.StoreOptions).SelectMany(t => t.Fields.Select(f => (t.Name, f.Name))).ToHashSet();
         Assert.All(after.Except(before), added => Assert.Contains((added.Item1, added.Item2), bots));
-        Assert.Equal(61, after.Count - before.Count);
+        Assert.Equal(68, after.Count - before.Count);
 
         // Coordinators give the Pybot mentors who know Python a Slack ID: one inactive, one the base marks invalid.
         var sam = airtable.Mentors.GiveSlackId("sam.smith", Inactive);

@@ -38,6 +38,11 @@ public sealed class AirtableSchemaSetupTests
             "Table \"Mentors\" lacks field \"Slack User ID\" (single line text; Airtable:Fields:Mentors:SlackUserId).",
             "Table \"Mentors\" lacks field \"Paused\" (checkbox; Airtable:Fields:Mentors:Paused).",
             "Table \"Mentors\" lacks field \"Last Claimed At\" (date and time; Airtable:Fields:Mentors:LastClaimedAt).",
+            "Table \"Mentors\" lacks field \"Check-in Sent At\" (date and time; Airtable:Fields:Mentors:CheckInSentAt).",
+            "Table \"Mentors\" lacks field \"Check-in Answered At\" (date and time; Airtable:Fields:Mentors:CheckInAnsweredAt).",
+            "Table \"Mentors\" lacks field \"Still Mentoring Asked At\" (date and time; Airtable:Fields:Mentors:QuietAskedAt).",
+            "Table \"Mentors\" lacks field \"Still Mentoring Answered At\" (date and time; Airtable:Fields:Mentors:QuietAnsweredAt).",
+            "Table \"Mentors\" lacks field \"Paused for Inactivity At\" (date and time; Airtable:Fields:Mentors:PausedForInactivityAt).",
             "Table \"Mentor Requests\" lacks field \"Reference\" (single line text; Airtable:Fields:Requests:Reference).",
             "Table \"Mentor Requests\" lacks field \"Mentee Slack ID\" (single line text; Airtable:Fields:Requests:MenteeSlackId).",
             "Table \"Mentor Requests\" lacks field \"Status\" (single select with options open, claimed, completed, cancelled; Airtable:Fields:Requests:Status).",
@@ -96,6 +101,8 @@ public sealed class AirtableSchemaSetupTests
             "Table \"Mentor Requests\" lacks field \"Rated At\" (date and time; Airtable:Fields:Requests:RatedAt).",
             "Table \"Mentor Requests\" lacks field \"Preferred Mentor Slack ID\" (single line text; Airtable:Fields:Requests:PreferredMentorSlackId).",
             "Table \"Mentor Requests\" lacks field \"Offer Ended At\" (date and time; Airtable:Fields:Requests:OfferEndedAt).",
+            "Table \"Mentor Requests\" lacks field \"Checked In At\" (date and time; Airtable:Fields:Requests:CheckedInAt).",
+            "Table \"Mentor Requests\" lacks field \"Check-in Answer\" (single line text; Airtable:Fields:Requests:CheckInAnswer).",
         ], missing);
     }
 
@@ -109,8 +116,8 @@ public sealed class AirtableSchemaSetupTests
 
         var created = await setup.InitAsync();
 
-        Assert.Equal(61, created.Count);
-        Assert.Equal(before + 61, h.Base.Tables.Sum(t => t.Fields.Count));
+        Assert.Equal(68, created.Count);
+        Assert.Equal(before + 68, h.Base.Tables.Sum(t => t.Fields.Count));
         Assert.Empty((await setup.CheckAsync()).Problems);
         Assert.Empty(await setup.InitAsync());
         Assert.Equal(["open", "claimed", "completed", "cancelled"], h.Requests.Field("Status")!.Choices);
