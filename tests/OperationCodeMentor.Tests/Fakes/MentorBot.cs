@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using OperationCodeMentor.Features.RequestMentor;
+using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Features.Volunteer;
 using OperationCodeMentor.Hosting;
 using OperationCodeMentor.Mentorship;
@@ -75,6 +76,7 @@ public sealed class MentorBot : WebApplicationFactory<Program>
         dataFolder ??= Directory.CreateTempSubdirectory("ocm-test-").FullName;
         var bot = new MentorBot(slack, clock ?? new ManualTimeProvider(), dataFolder, overrides ?? []) { _ownsSlack = ownsSlack, _ownsData = ownsData, _services = services };
         _ = bot.Server; // start the host now so start-up failures surface here
+        await bot.WarmedAsync();
         return bot;
     }
 
@@ -108,6 +110,19 @@ public sealed class MentorBot : WebApplicationFactory<Program>
         var response = await Http.SendAsync(request);
         await IdleAsync();
         return response;
+    }
+
+    /// <summary>
+    /// Waits (bounded) for the background start-up read of the wait history, so a test that clears or counts store
+    /// calls after start-up never sees that read land late. A read still stalled after the bound is left running.
+    /// </summary>
+    private async Task WarmedAsync()
+    {
+        foreach (var warmUp in Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<ClaimWaitsWarmUp>())
+        {
+            try { await warmUp.Warmed.WaitAsync(TimeSpan.FromSeconds(10)); }
+            catch (TimeoutException) { }
+        }
     }
 
     /// <summary>Waits until both the after-ack work and the durable queue are empty (either can start the other).</summary>

@@ -90,6 +90,9 @@ public sealed partial class ClaimWaitsWarmUp(ClaimWaits waits, ILogger<ClaimWait
 {
     private Task _warming = Task.CompletedTask;
 
+    /// <summary>The start-up read; it never faults (a failure only logs). Tests wait on it before counting store calls.</summary>
+    public Task Warmed => _warming;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _warming = Task.Run(async () =>
