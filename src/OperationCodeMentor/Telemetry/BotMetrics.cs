@@ -45,7 +45,7 @@ public sealed class BotMetrics : IDisposable
         var queue = new Lazy<WorkQueue?>(() => services.GetService<WorkQueue>());
         _meter.CreateObservableGauge("ocm.queue.depth", () => queue.Value?.Depth ?? 0, "{job}",
             "Durable jobs acknowledged to Slack and not yet finished.");
-        _meter.CreateObservableGauge("ocm.queue.oldest_age", () => queue.Value?.OldestAge.TotalSeconds ?? 0, "s",
+        _meter.CreateObservableGauge("ocm.queue.oldest_age", () => queue.Value is { Depth: > 0 } q ? q.OldestAge.TotalSeconds : 0, "s",
             "How long the oldest unfinished durable job has waited; 0 when none waits.");
         var counts = new RequestCounts(() => services.GetRequiredService<IMentorshipStore>(), clock);
         _meter.CreateObservableGauge("ocm.requests", counts.Observe, "{request}",

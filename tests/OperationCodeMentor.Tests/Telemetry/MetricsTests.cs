@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using OperationCodeMentor.Features.RequestMentor;
+using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Tests.Fakes;
 
 namespace OperationCodeMentor.Tests.Telemetry;
@@ -101,6 +102,28 @@ public class MetricsTests
         Assert.Equal(1, Sample(text, "ocm_slack_calls_total", ("method", "views.open"), ("outcome", "ok")));
         Assert.Equal(1, Sample(text, "ocm_slack_retries_total", ("method", "views.open"), ("reason", "ratelimited")));
         Assert.Equal(1, Sample(text, "ocm_slack_calls_total", ("method", "response_url"), ("outcome", "ok")));
+    }
+
+    [Fact]
+    public async Task Metrics_OnAirtable_CountTheStoresCallsByTableAndVerb_AndTheRequestsByStatus()
+    {
+        await using var airtable = await FakeAirtableHarness.StartAsync();
+        var settings = airtable.BotSettings();
+        settings["Metrics:Prometheus"] = "true";
+        await using var bot = await MentorBot.StartAsync(settings);
+        await bot.VolunteerAsync("UMENTOR1", ["Python"]);
+        var request = await bot.RequestAsync(Mentee, ["Python"]);
+        await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR1");
+        bot.Clock.Advance(TimeSpan.FromSeconds(31));
+
+        var text = await ScrapeAsync(bot);
+        var requests = airtable.StoreOptions.Tables.Requests;
+        // The request is written once (an upsert on its submission), then claimed with an update.
+        Assert.Equal(1, Sample(text, "ocm_airtable_calls_total", ("table", requests), ("verb", "upsert"), ("outcome", "ok")));
+        Assert.True(Sample(text, "ocm_airtable_calls_total", ("table", requests), ("verb", "update"), ("outcome", "ok")) >= 1);
+        Assert.Equal(1, Sample(text, "ocm_requests", ("status", "claimed")));
+        Assert.Equal(0, Sample(text, "ocm_requests", ("status", "open")));
+        Assert.DoesNotContain(FakeAirtable.Token, text);
     }
 
     private static async Task<string> ScrapeAsync(MentorBot bot)
