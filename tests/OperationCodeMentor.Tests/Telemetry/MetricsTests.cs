@@ -3,6 +3,7 @@ using System.Net;
 using OperationCodeMentor.Features.RequestMentor;
 using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Tests.Fakes;
+using OperationCodeMentor.Tests.Scheduling;
 
 namespace OperationCodeMentor.Tests.Telemetry;
 
@@ -124,6 +125,22 @@ public class MetricsTests
         Assert.Equal(1, Sample(text, "ocm_requests", ("status", "claimed")));
         Assert.Equal(0, Sample(text, "ocm_requests", ("status", "open")));
         Assert.DoesNotContain(FakeAirtable.Token, text);
+    }
+
+    [Fact]
+    public async Task Metrics_FollowUpStepsSent_AreCountedByStep()
+    {
+        var settings = FollowUpKit.Fast(("Metrics:Prometheus", "true"));
+        await using var bot = await MentorBot.StartAsync(settings);
+        await bot.VolunteerAsync("UMENTOR1", ["Python"]);
+        var request = await bot.RequestAsync(Mentee, ["Python"]);
+        await bot.SweepAsync();
+        Assert.Equal(0, Sample(await ScrapeAsync(bot), "ocm_followup_steps_total", ("step", "bump")));
+
+        await bot.AdvanceAndSweepAsync(TimeSpan.FromSeconds(10));
+        var text = await ScrapeAsync(bot);
+        Assert.Single(bot.Slack.Bumps(request));
+        Assert.Equal(1, Sample(text, "ocm_followup_steps_total", ("step", "bump")));
     }
 
     private static async Task<string> ScrapeAsync(MentorBot bot)
