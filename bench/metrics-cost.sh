@@ -15,26 +15,30 @@ settle() { for _ in $(seq 1 3000); do curl -s http://127.0.0.1:5080/healthz | gr
 
 dotnet publish src/OperationCodeMentor -c Release -o "$work/bot" --nologo -v quiet >/dev/null
 dotnet build bench/AckLoad -c Release -o "$work/load" --nologo -v quiet >/dev/null
-dotnet "$work/load/AckLoad.dll" standin --port 5099 & pids+=($!)
+taskset -c 0 dotnet "$work/load/AckLoad.dll" standin --port 5099 & pids+=($!)
 wait_http http://127.0.0.1:5099/api/x -X POST || true
 
 hz=$(getconf CLK_TCK)
+# The bot alone on one CPU, the load generator and the Slack stand-in on the other (as bench/run-all.sh places them).
+if [ "$(nproc)" -ge 2 ]; then gen="taskset -c 0"; srv="taskset -c 1"; else gen=""; srv=""; fi
 for r in $(seq 1 "$rounds"); do
-  for prom in false true; do
+  # Alternate which goes first, so a change in the machine's load over time falls on both.
+  order="false true"; [ $((r % 2)) = 0 ] && order="true false"
+  for prom in $order; do
     mkdir -p "$work/$prom-$r"
     SLACK_BOT_TOKEN=xoxb-bench SLACK_SIGNING_SECRET=$secret Slack__ApiBaseUrl=http://127.0.0.1:5099/api/ \
     Slack__MentorsChannel=G0BENCH01 Storage__SqlitePath="$work/$prom-$r/mentorship.db" Urls=http://127.0.0.1:5080 \
     Slack__ChannelInterval=00:00:00 Mentorship__Digest=off Logging__LogLevel__Default=Warning Metrics__Prometheus=$prom \
-      dotnet "$work/bot/OperationCodeMentor.dll" >"$work/$prom-$r.log" 2>&1 & bot=$!; pids+=($bot)
+      $srv dotnet "$work/bot/OperationCodeMentor.dll" >"$work/$prom-$r.log" 2>&1 & bot=$!; pids+=($bot)
     wait_http http://127.0.0.1:5080/healthz
     dotnet "$work/load/AckLoad.dll" seed --target http://127.0.0.1:5080 --secret $secret >/dev/null
     # Warm-up (the JIT's tiered compilation), then measure from rest.
-    dotnet "$work/load/AckLoad.dll" rate --target http://127.0.0.1:5080 --secret $secret --rate "$rate" --seconds 10 --warmup 3 >/dev/null
+    $gen dotnet "$work/load/AckLoad.dll" rate --target http://127.0.0.1:5080 --secret $secret --rate "$rate" --seconds 10 --warmup 3 >/dev/null
     settle
     scraper=""
     if [ "$prom" = true ]; then (while sleep 5; do curl -s -o /dev/null http://127.0.0.1:5080/metrics; done) & scraper=$!; pids+=($scraper); fi
     before=$(ticks "$bot")
-    dotnet "$work/load/AckLoad.dll" rate --target http://127.0.0.1:5080 --secret $secret --rate "$rate" --seconds "$secs" --warmup 0 >"$work/$prom-$r.json"
+    $gen dotnet "$work/load/AckLoad.dll" rate --target http://127.0.0.1:5080 --secret $secret --rate "$rate" --seconds "$secs" --warmup 0 >"$work/$prom-$r.json"
     settle
     after=$(ticks "$bot")
     [ -n "$scraper" ] && kill "$scraper" 2>/dev/null || true
