@@ -29,6 +29,12 @@ public sealed partial class AirtableClient
     public const int MaxUrlLength = 16_000;
 
     private static readonly ResiliencePropertyKey<string> OperationKey = new("airtable-operation");
+    private static readonly ResiliencePropertyKey<CallLabel> CallKey = new("airtable-call");
+
+    /// <summary>What a call is, for the metrics: the table (or <c>(schema)</c>) and a verb.</summary>
+    private readonly record struct CallLabel(string Table, string Verb);
+
+    private const string Schema = "(schema)";
 
     private readonly HttpClient _http;
     private readonly IOptionsMonitor<AirtableOptions> _options;
@@ -39,12 +45,14 @@ public sealed partial class AirtableClient
     private readonly ResiliencePipeline _attemptTimeout;
 
     private readonly Reliability.Dependencies? _signals;
+    private readonly Telemetry.BotMetrics? _metrics;
 
     /// <param name="signals">Told whenever Airtable answers a call, so work waiting out an outage can go at once.</param>
     public AirtableClient(HttpClient http, IOptionsMonitor<AirtableOptions> options, AirtableRateLimiter limiter, TimeProvider clock, ILogger<AirtableClient> log,
-        Reliability.Dependencies? signals = null)
+        Reliability.Dependencies? signals = null, Telemetry.BotMetrics? metrics = null)
     {
         _signals = signals;
+        _metrics = metrics;
         _http = http;
         _options = options;
         _limiter = limiter;
@@ -94,6 +102,8 @@ public sealed partial class AirtableClient
                     var operation = args.Context.Properties.TryGetValue(OperationKey, out var op) ? op : "request";
                     var outcome = result is not null ? ((int)result.StatusCode).ToString(CultureInfo.InvariantCulture) : args.Outcome.Exception?.GetType().Name ?? "?";
                     LogRetry(_log, operation, outcome, args.AttemptNumber + 1, wait);
+                    if (args.Context.Properties.TryGetValue(CallKey, out var call))
+                        _metrics?.AirtableRetry(call.Table, call.Verb, result?.StatusCode == HttpStatusCode.TooManyRequests);
                     result?.Dispose();
                     return ValueTask.CompletedTask;
                 },
@@ -145,7 +155,7 @@ public sealed partial class AirtableClient
     {
         var operation = $"list {table}";
         var url = TableUrl(table) + QueryString(q, offset);
-        if (url.Length <= MaxUrlLength) return SendAsync(operation, HttpMethod.Get, url, null, ct);
+        if (url.Length <= MaxUrlLength) return SendAsync(new(table, "list"), operation, HttpMethod.Get, url, null, ct);
 
         var body = new JsonObject();
         if (q.PageSize is { } size) body["pageSize"] = size;
@@ -156,7 +166,7 @@ public sealed partial class AirtableClient
         if (q.Fields is not null) body["fields"] = new JsonArray(q.Fields.Select(f => (JsonNode)JsonValue.Create(f)).ToArray());
         if (q.Sort is { Count: > 0 })
             body["sort"] = new JsonArray(q.Sort.Select(s => (JsonNode)new JsonObject { ["field"] = s.Field, ["direction"] = Direction(s) }).ToArray());
-        return SendAsync(operation, HttpMethod.Post, TableUrl(table) + "/listRecords", body, ct);
+        return SendAsync(new(table, "list"), operation, HttpMethod.Post, TableUrl(table) + "/listRecords", body, ct);
     }
 
     private static string QueryString(AirtableQuery q, string? offset)
@@ -184,7 +194,7 @@ public sealed partial class AirtableClient
     {
         try
         {
-            var answer = await SendAsync($"get {table}", HttpMethod.Get, TableUrl(table) + "/" + Uri.EscapeDataString(recordId), null, ct).ConfigureAwait(false);
+            var answer = await SendAsync(new(table, "get"), $"get {table}", HttpMethod.Get, TableUrl(table) + "/" + Uri.EscapeDataString(recordId), null, ct).ConfigureAwait(false);
             return ReadRecord(answer);
         }
         catch (AirtableException e) when (e.Status == HttpStatusCode.NotFound)
@@ -222,7 +232,7 @@ public sealed partial class AirtableClient
             var body = new JsonObject { ["records"] = new JsonArray(batch.Select(i => (JsonNode)toRecord(i)).ToArray()) };
             if (upsert is not null) body["performUpsert"] = upsert.DeepClone();
             if (typecast) body["typecast"] = true;
-            var answer = await SendAsync(operation, method, TableUrl(table), body, ct).ConfigureAwait(false);
+            var answer = await SendAsync(new(table, operation[..operation.IndexOf(' ', StringComparison.Ordinal)]), operation, method, TableUrl(table), body, ct).ConfigureAwait(false);
             written.AddRange(ReadRecords(answer));
         }
         return written;
@@ -232,7 +242,7 @@ public sealed partial class AirtableClient
 
     public async Task<IReadOnlyList<AirtableTableSchema>> GetSchemaAsync(CancellationToken ct = default)
     {
-        var answer = await SendAsync("read the base schema", HttpMethod.Get, MetaUrl(), null, ct).ConfigureAwait(false);
+        var answer = await SendAsync(new(Schema, "read"), "read the base schema", HttpMethod.Get, MetaUrl(), null, ct).ConfigureAwait(false);
         return answer["tables"] is JsonArray tables ? tables.OfType<JsonObject>().Select(ReadTable).ToList() : [];
     }
 
@@ -240,12 +250,12 @@ public sealed partial class AirtableClient
     public async Task<AirtableTableSchema> CreateTableAsync(string name, IReadOnlyList<JsonObject> fields, CancellationToken ct = default)
     {
         var body = new JsonObject { ["name"] = name, ["fields"] = new JsonArray(fields.Select(f => f.DeepClone()).ToArray()) };
-        return ReadTable(await SendAsync($"create table {name}", HttpMethod.Post, MetaUrl(), body, ct).ConfigureAwait(false));
+        return ReadTable(await SendAsync(new(Schema, "create_table"), $"create table {name}", HttpMethod.Post, MetaUrl(), body, ct).ConfigureAwait(false));
     }
 
     public async Task<AirtableFieldSchema> CreateFieldAsync(AirtableTableSchema table, JsonObject field, CancellationToken ct = default)
     {
-        var answer = await SendAsync($"create field in {table.Name}", HttpMethod.Post, MetaUrl() + "/" + Uri.EscapeDataString(table.Id) + "/fields", field.DeepClone().AsObject(), ct).ConfigureAwait(false);
+        var answer = await SendAsync(new(Schema, "create_field"), $"create field in {table.Name}", HttpMethod.Post, MetaUrl() + "/" + Uri.EscapeDataString(table.Id) + "/fields", field.DeepClone().AsObject(), ct).ConfigureAwait(false);
         return ReadField(answer);
     }
 
@@ -272,12 +282,36 @@ public sealed partial class AirtableClient
 
     private string MetaUrl() => BaseUrl + "meta/bases/" + Uri.EscapeDataString(Current.BaseId!) + "/tables";
 
-    private async Task<JsonObject> SendAsync(string operation, HttpMethod method, string url, JsonObject? body, CancellationToken ct)
+    /// <summary>Sends a call and counts it, with its outcome, for <c>ocm.airtable.calls</c>.</summary>
+    private async Task<JsonObject> SendAsync(CallLabel call, string operation, HttpMethod method, string url, JsonObject? body, CancellationToken ct)
+    {
+        if (_metrics is null) return await SendUncountedAsync(call, operation, method, url, body, ct).ConfigureAwait(false);
+        try
+        {
+            var answer = await SendUncountedAsync(call, operation, method, url, body, ct).ConfigureAwait(false);
+            _metrics.AirtableCall(call.Table, call.Verb, "ok");
+            return answer;
+        }
+        catch (AirtableException e)
+        {
+            _metrics.AirtableCall(call.Table, call.Verb, e.Status switch
+            {
+                null => "unreachable",
+                HttpStatusCode.TooManyRequests => "ratelimited",
+                { } status when (int)status >= 500 => "http_error",
+                _ => "refused",
+            });
+            throw;
+        }
+    }
+
+    private async Task<JsonObject> SendUncountedAsync(CallLabel call, string operation, HttpMethod method, string url, JsonObject? body, CancellationToken ct)
     {
         var o = Current;
         var json = body?.ToJsonString();
         var context = ResilienceContextPool.Shared.Get(ct);
         context.Properties.Set(OperationKey, operation);
+        context.Properties.Set(CallKey, call);
         HttpResponseMessage response;
         try
         {

@@ -32,7 +32,8 @@ public static class AirtableRegistration
             sp.GetRequiredService<AirtableRateLimiter>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<AirtableClient>>(),
-            sp.GetService<Reliability.Dependencies>()));
+            sp.GetService<Reliability.Dependencies>(),
+            sp.GetService<Telemetry.BotMetrics>()));
         services.AddSingleton<AirtableLayoutSource>();
         services.AddSingleton<AirtableLookups>();
         services.AddSingleton<AirtableMentorshipStore>();

@@ -13,6 +13,7 @@ using OperationCodeMentor.Features.Volunteer;
 using OperationCodeMentor.Reliability;
 using OperationCodeMentor.Scheduling;
 using OperationCodeMentor.Slack;
+using OperationCodeMentor.Telemetry;
 
 namespace OperationCodeMentor.Hosting;
 
@@ -25,6 +26,7 @@ public static class BotComposition
     public static IServiceCollection AddMentorBot(this IServiceCollection services, IConfiguration configuration) =>
         services
             .AddMentorshipOptions(configuration)
+            .AddBotMetrics(configuration)
             .AddSlack()
             .AddMentorshipStore()
             .AddReliability(configuration)
@@ -46,6 +48,7 @@ public static class BotComposition
     {
         app.MapSlackEndpoints();
         app.MapHealth();
+        app.MapBotMetrics();
         app.MapGet("/", () => "Operation Code mentorship bot. Slack talks to /slack/commands, /slack/interactions and /slack/events; health at /healthz.");
         return app;
     }

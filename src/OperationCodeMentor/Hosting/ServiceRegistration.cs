@@ -37,7 +37,8 @@ public static class ServiceRegistration
             sp.GetRequiredService<IOptionsMonitor<SlackOptions>>(),
             sp.GetRequiredService<ILogger<SlackApiClient>>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<Dependencies>()));
+            sp.GetRequiredService<Dependencies>(),
+            sp.GetService<Telemetry.BotMetrics>()));
         services.AddSingleton<SlackSignatureVerifier>();
         services.AddSingleton<SlackRequestReader>();
         services.AddSingleton<SlackDispatcher>();

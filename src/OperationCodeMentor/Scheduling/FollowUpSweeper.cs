@@ -28,7 +28,8 @@ public sealed partial class FollowUpSweeper(
     IOptionsMonitor<ScheduleOptions> options,
     IOptionsMonitor<CoordinationOptions> program,
     TimeProvider clock,
-    ILogger<FollowUpSweeper> log) : BackgroundService
+    ILogger<FollowUpSweeper> log,
+    Telemetry.BotMetrics? metrics = null) : BackgroundService
 {
     /// <summary>Most due requests handled per sweep; the rest wait for the next one.</summary>
     public const int MaxPerSweep = 500;
@@ -164,6 +165,7 @@ public sealed partial class FollowUpSweeper(
             return false;
         }
         LogStepTaken(log, StepLabel(step), r.Reference);
+        metrics?.FollowUpSent(step);
         return true;
     }
 

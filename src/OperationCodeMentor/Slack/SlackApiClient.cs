@@ -83,12 +83,14 @@ public sealed partial class SlackApiClient
     private long _offlineTs;
 
     private readonly Reliability.Dependencies? _signals;
+    private readonly Telemetry.BotMetrics? _metrics;
 
     /// <param name="signals">Told whenever Slack answers a call, so work waiting out an outage can go at once.</param>
     public SlackApiClient(HttpClient http, IOptionsMonitor<SlackOptions> options, ILogger<SlackApiClient> log, TimeProvider clock,
-        Reliability.Dependencies? signals = null)
+        Reliability.Dependencies? signals = null, Telemetry.BotMetrics? metrics = null)
     {
         _signals = signals;
+        _metrics = metrics;
         _http = http;
         _options = options;
         _log = log;
@@ -97,14 +99,15 @@ public sealed partial class SlackApiClient
         // While queued work waits out an outage of Slack, a failing call is not tried again here: the queue asks Slack
         // every few seconds and sends the work again the moment it answers.
         Func<bool> waitedOut = () => signals?.IsDown(Reliability.Dependencies.Slack) == true;
-        _pipeline = BuildPipeline(clock, log, _pacing, SlackRetry.Always, waitedOut);
-        _pipelineIfNotSent = BuildPipeline(clock, log, _pacing, SlackRetry.OnlyIfNotSent, waitedOut);
+        _pipeline = BuildPipeline(clock, log, _pacing, SlackRetry.Always, waitedOut, metrics);
+        _pipelineIfNotSent = BuildPipeline(clock, log, _pacing, SlackRetry.OnlyIfNotSent, waitedOut, metrics);
     }
 
     private static readonly ResiliencePropertyKey<string> MethodProperty = new("method");
 
     /// <param name="waitedOut">True while queued work is waiting for Slack to answer again: then only a 429 is tried again here.</param>
-    internal static ResiliencePipeline<HttpResponseMessage> BuildPipeline(TimeProvider clock, ILogger log, SlackPacing pacing, SlackRetry mode, Func<bool> waitedOut) =>
+    internal static ResiliencePipeline<HttpResponseMessage> BuildPipeline(TimeProvider clock, ILogger log, SlackPacing pacing, SlackRetry mode, Func<bool> waitedOut,
+        Telemetry.BotMetrics? metrics = null) =>
         new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = clock }
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
@@ -125,7 +128,9 @@ public sealed partial class SlackApiClient
                 {
                     var method = args.Context.Properties.TryGetValue(MethodProperty, out var m) ? m : "?";
                     // Slack limits per method: hold back every caller of it, not just this one.
-                    if (args.Outcome.Result?.StatusCode == HttpStatusCode.TooManyRequests) pacing.BlockMethod(method, args.RetryDelay);
+                    var rateLimited = args.Outcome.Result?.StatusCode == HttpStatusCode.TooManyRequests;
+                    if (rateLimited) pacing.BlockMethod(method, args.RetryDelay);
+                    metrics?.SlackRetry(method, rateLimited);
                     LogRetry(log, method, args.Outcome.Result is { } r ? ((int)r.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture) : args.Outcome.Exception?.GetType().Name ?? "?", args.RetryDelay, args.AttemptNumber + 1);
                     args.Outcome.Result?.Dispose();
                     return ValueTask.CompletedTask;
@@ -176,8 +181,27 @@ public sealed partial class SlackApiClient
             : throw new SlackApiException("apps.connections.open", "invalid_response", "no WebSocket url in the answer");
     }
 
+    /// <summary>Sends a call and counts it, with its outcome, for <c>ocm.slack.calls</c> (offline mode sends nothing, so counts nothing).</summary>
     private async Task<JsonObject> SendAsync(string method, Func<HttpContent> content, JsonObject shown, CancellationToken ct,
         string? token = null, string? paceChannel = null, SlackRetry retry = SlackRetry.Always)
+    {
+        if (_metrics is null || (token is null && IsOffline))
+            return await SendUncountedAsync(method, content, shown, ct, token, paceChannel, retry).ConfigureAwait(false);
+        try
+        {
+            var answer = await SendUncountedAsync(method, content, shown, ct, token, paceChannel, retry).ConfigureAwait(false);
+            _metrics.SlackCall(method, "ok");
+            return answer;
+        }
+        catch (SlackApiException e)
+        {
+            _metrics.SlackCall(method, Telemetry.BotMetrics.SlackOutcome(e.Error));
+            throw;
+        }
+    }
+
+    private async Task<JsonObject> SendUncountedAsync(string method, Func<HttpContent> content, JsonObject shown, CancellationToken ct,
+        string? token, string? paceChannel, SlackRetry retry)
     {
         var o = _options.CurrentValue;
         if (token is null && o.IsOffline) return Offline(method, shown);
@@ -415,6 +439,7 @@ public sealed partial class SlackApiClient
         {
             Content = new StringContent(message.ToJsonString(), Encoding.UTF8, "application/json"),
         }, ct).ConfigureAwait(false);
+        _metrics?.SlackCall("response_url", response.IsSuccessStatusCode ? "ok" : "http_error");
         if (!response.IsSuccessStatusCode)
             throw new SlackApiException("response_url", $"http_{(int)response.StatusCode}");
     }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using OperationCodeMentor.Reliability;
+using OperationCodeMentor.Telemetry;
 
 namespace OperationCodeMentor.Slack;
 
@@ -20,6 +21,7 @@ public sealed partial class SlackDispatcher
     private readonly TimeProvider _clock;
     private readonly RecentIds _seenEvents = new();
     private readonly DoubleClicks _doubleClicks;
+    private readonly BotMetrics? _metrics;
 
     public SlackDispatcher(
         IEnumerable<ISlashCommandHandler> commands,
@@ -28,8 +30,10 @@ public sealed partial class SlackDispatcher
         IEnumerable<ISlackEventHandler> events,
         WorkQueue work,
         ILogger<SlackDispatcher> log,
-        TimeProvider clock)
+        TimeProvider clock,
+        BotMetrics? metrics = null)
     {
+        _metrics = metrics;
         _work = work;
         _commands = commands.ToDictionary(h => h.Command, StringComparer.OrdinalIgnoreCase);
         _actions = actions.ToDictionary(h => h.ActionId, StringComparer.Ordinal);
@@ -131,6 +135,7 @@ public sealed partial class SlackDispatcher
         var handled = await handle().ConfigureAwait(false);
         if (handled.Then is { } then) await _work.StartAsync(then).ConfigureAwait(false);
         var elapsed = _clock.GetElapsedTime(started);
+        _metrics?.Acknowledged(kind, id, elapsed);
         if (elapsed > SlowAnswer) LogSlow(_log, kind, id, elapsed.TotalSeconds);
         return handled.Ack;
     }
