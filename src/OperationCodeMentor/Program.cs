@@ -20,6 +20,8 @@ if (args is ["airtable", ..]) return await AirtableCli.RunAsync(builder.Configur
 var debugging = StartupDebugging(builder.Configuration);
 if (!debugging) builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
 
+// Under a test host (WebApplicationFactory) a failed start is the test's to see, so it is not turned into an exit code.
+var underTestHost = false;
 try
 {
     if (ListenAddress.Choose(builder.Configuration, Environment.GetEnvironmentVariable("PORT")) is { } address)
@@ -28,11 +30,13 @@ try
     builder.Services.AddMentorBot(builder.Configuration);
 
     var app = builder.Build();
+    underTestHost = app.Services.GetService<Microsoft.AspNetCore.Hosting.Server.IServer>()?.GetType().Namespace == "Microsoft.AspNetCore.TestHost";
     app.MapMentorBot();
     await app.RunAsync();
     return 0;
 }
-catch (Exception e)
+// A test host stops the program right after Build with HostAbortedException; that is not a failed start.
+catch (Exception e) when (e is not HostAbortedException && !underTestHost)
 {
     await Console.Out.FlushAsync();
     await Console.Error.WriteLineAsync(StartupErrors.Describe(e) ?? StartupErrors.Unexplained(e));
