@@ -17,6 +17,7 @@ builder.Configuration.AddEnvironmentAliases();
 if (args is ["airtable", ..]) return await AirtableCli.RunAsync(builder.Configuration, args[1..], Console.Out);
 
 // A failed start is told in one sentence below; the host's own report of it (a stack trace) only when debugging.
+// The host's critical line for a background service that faults later still shows, with its exception.
 var debugging = StartupDebugging(builder.Configuration);
 if (!debugging) builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
 
