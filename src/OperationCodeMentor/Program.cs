@@ -5,28 +5,49 @@ using OperationCodeMentor.Storage.Airtable;
 // The demo hosts its own copy of the bot against a stand-in Slack; it ignores this machine's configuration.
 if (args is ["demo", ..]) return await Demo.RunAsync(Console.Out, Demo.ColourWanted());
 
+// Settings come as --key value or key=value; a bare first word is a sub-command, and only two exist.
+if (args is [var first, ..] && !first.StartsWith('-') && !first.StartsWith('/') && !first.Contains('=') && first != "airtable")
+{
+    await Console.Error.WriteLineAsync($"Unknown command '{first}': the bot knows 'demo' and 'airtable' (run with no command to start it; settings go as --Key value).");
+    return 2;
+}
+
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddEnvironmentAliases();
 if (args is ["airtable", ..]) return await AirtableCli.RunAsync(builder.Configuration, args[1..], Console.Out);
 
-builder.Services.AddMentorBot(builder.Configuration);
+// A failed start is told in one sentence below; the host's own report of it (a stack trace) only when debugging.
+// The host's critical line for a background service that faults later still shows, with its exception.
+var debugging = StartupDebugging(builder.Configuration);
+if (!debugging) builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
 
-var app = builder.Build();
-app.MapMentorBot();
-
+// Under a test host (WebApplicationFactory) a failed start is the test's to see, so it is not turned into an exit code.
+var underTestHost = false;
 try
 {
+    if (ListenAddress.Choose(builder.Configuration, Environment.GetEnvironmentVariable("PORT")) is { } address)
+        builder.WebHost.UseUrls(address);
+
+    builder.Services.AddMentorBot(builder.Configuration);
+
+    var app = builder.Build();
+    underTestHost = app.Services.GetService<Microsoft.AspNetCore.Hosting.Server.IServer>()?.GetType().Namespace == "Microsoft.AspNetCore.TestHost";
+    app.MapMentorBot();
     await app.RunAsync();
     return 0;
 }
-catch (Exception e) when (StartupErrors.ConfigurationFailures(e) is { Count: > 0 } failures)
+// A test host stops the program right after Build with HostAbortedException; that is not a failed start.
+catch (Exception e) when (e is not HostAbortedException && !underTestHost)
 {
-    // A configuration mistake deserves a sentence naming the key, not a stack trace.
-    await Console.Error.WriteLineAsync("The bot cannot start because of its configuration:");
-    foreach (var failure in failures) await Console.Error.WriteLineAsync(" - " + failure);
-    await Console.Error.WriteLineAsync("See README.md, section Configuration.");
+    await Console.Out.FlushAsync();
+    await Console.Error.WriteLineAsync(StartupErrors.Describe(e) ?? StartupErrors.Unexplained(e));
+    if (debugging) await Console.Error.WriteLineAsync(e.ToString());
     return 1;
 }
+
+static bool StartupDebugging(IConfiguration configuration) =>
+    configuration["Logging:LogLevel:Default"] is { } level
+    && (level.Equals("Debug", StringComparison.OrdinalIgnoreCase) || level.Equals("Trace", StringComparison.OrdinalIgnoreCase));
 
 /// <summary>Exposed so tests can host the real app.</summary>
 public partial class Program;

@@ -25,6 +25,8 @@ public static class BotComposition
 {
     public static IServiceCollection AddMentorBot(this IServiceCollection services, IConfiguration configuration) =>
         services
+            // First, so the store is checked (and migrated) before any other service starts.
+            .AddStartupChecks()
             .AddMentorshipOptions(configuration)
             .AddBotMetrics(configuration)
             .AddSlack()
@@ -42,14 +44,15 @@ public static class BotComposition
             .AddAdmin(configuration)
             .AddCheckIn(configuration)
             .AddHome()
-            .AddMessages();
+            .AddMessages()
+            .AddHealth();
 
     public static WebApplication MapMentorBot(this WebApplication app)
     {
         app.MapSlackEndpoints();
         app.MapHealth();
         app.MapBotMetrics();
-        app.MapGet("/", () => "Operation Code mentorship bot. Slack talks to /slack/commands, /slack/interactions and /slack/events; health at /healthz.");
+        app.MapGet("/", () => "Operation Code mentorship bot. Slack talks to /slack/commands, /slack/interactions and /slack/events; health at /healthz (for people), /healthz/live and /healthz/ready (for a platform).");
         return app;
     }
 }

@@ -50,6 +50,15 @@ public static class ServiceRegistration
         return services;
     }
 
+    /// <summary>What runs before the bot takes traffic: <see cref="BotStartup"/> and the checks it runs.</summary>
+    public static IServiceCollection AddStartupChecks(this IServiceCollection services)
+    {
+        services.AddSingleton<BotStartup>();
+        services.AddHostedService(sp => sp.GetRequiredService<BotStartup>());
+        services.AddSingleton<IStartupCheck, SqliteStartupCheck>();
+        return services;
+    }
+
     /// <summary>The store: Airtable when <c>Airtable:ApiKey</c> and <c>Airtable:BaseId</c> are both set, otherwise the embedded SQLite database.</summary>
     public static IServiceCollection AddMentorshipStore(this IServiceCollection services)
     {

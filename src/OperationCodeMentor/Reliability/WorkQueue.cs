@@ -107,9 +107,19 @@ public sealed partial class WorkQueue : IHostedService
         _scopes = scopes;
         _log = log;
         var path = Path.GetFullPath(options.Value.QueuePath ?? throw new InvalidOperationException("Reliability:QueuePath is not set."));
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
-        Initialise();
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            Initialise();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SqliteException)
+        {
+            throw new Hosting.StartupException(
+                $"the data folder is not usable: the queue file {path} cannot be opened or created ({e.Message.TrimEnd('.')}); "
+                + "make sure its folder (by default the one holding Storage:SqlitePath) exists or can be created and this user may write there, "
+                + "or set Storage:SqlitePath (or Reliability:QueuePath) to a writable place.", e);
+        }
         signals.Answered += Recovered;
     }
 

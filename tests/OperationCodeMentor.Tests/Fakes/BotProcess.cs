@@ -21,6 +21,9 @@ public static class BotProcess
         // Start from a clean slate: no Slack or Airtable settings leak in from the machine running the tests.
         foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("SLACK", StringComparison.OrdinalIgnoreCase) || k.StartsWith("AIRTABLE", StringComparison.OrdinalIgnoreCase) || k.StartsWith("Slack__", StringComparison.Ordinal) || k.StartsWith("Airtable__", StringComparison.Ordinal)).ToList())
             psi.Environment.Remove(key);
+        // Nor an address: each test says where its bot listens.
+        foreach (var key in new[] { "PORT", "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS", "URLS", "DOTNET_URLS" })
+            psi.Environment.Remove(key);
         foreach (var (k, v) in environment) psi.Environment[k] = v;
         return psi;
     }

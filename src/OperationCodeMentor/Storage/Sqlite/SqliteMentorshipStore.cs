@@ -15,12 +15,12 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
 {
     private const int FirstRequestNumber = 1001;
     private readonly string _connectionString;
+    private readonly string _path;
     private Lazy<Task> _initialised;
 
     public SqliteMentorshipStore(IOptions<StorageOptions> options)
     {
-        var path = Path.GetFullPath(options.Value.SqlitePath);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var path = _path = Path.GetFullPath(options.Value.SqlitePath);
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -61,6 +61,8 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
 
     private async Task InitialiseAsync()
     {
+        // Here rather than in the constructor, so a folder that cannot be made is reported by the start-up check.
+        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
         await using var c = await OpenRawAsync(CancellationToken.None).ConfigureAwait(false);
         await using (var wal = c.CreateCommand())
         {

@@ -1,0 +1,86 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+using OperationCodeMentor.Airtable;
+using OperationCodeMentor.Slack;
+using OperationCodeMentor.Storage;
+using OperationCodeMentor.Storage.Sqlite;
+
+namespace OperationCodeMentor.Hosting;
+
+/// <summary>
+/// Runs every <see cref="IStartupCheck"/> before any other service starts or the server listens, then says in the
+/// first lines of the log which store holds the data (and where), how Slack is reached, and the address listened on.
+/// <see cref="Completed"/> tells the readiness probe that the checks (migrations included) have passed.
+/// </summary>
+public sealed partial class BotStartup(
+    IServiceProvider services,
+    IEnumerable<IStartupCheck> checks,
+    IOptions<SlackOptions> slack,
+    IHostApplicationLifetime lifetime,
+    ILogger<BotStartup> log) : IHostedLifecycleService
+{
+    private volatile bool _completed;
+
+    public bool Completed => _completed;
+
+    public async Task StartingAsync(CancellationToken cancellationToken)
+    {
+        foreach (var check in checks) await check.CheckAsync(cancellationToken).ConfigureAwait(false);
+        _completed = true;
+        LogStore(log, DescribeStore(services));
+        LogSlack(log, DescribeSlack(slack.Value));
+        lifetime.ApplicationStarted.Register(() =>
+        {
+            var addresses = services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses;
+            if (addresses is { Count: > 0 }) LogListening(log, string.Join(", ", addresses));
+        });
+    }
+
+    /// <summary>Which store holds the data and where, never a token.</summary>
+    public static string DescribeStore(IServiceProvider services) => services.UsesAirtable()
+        ? $"Airtable base {services.GetRequiredService<IOptions<AirtableOptions>>().Value.BaseId}"
+        : $"SQLite at {Path.GetFullPath(services.GetRequiredService<IOptions<StorageOptions>>().Value.SqlitePath)}";
+
+    public static string DescribeSlack(SlackOptions o) =>
+        o.IsOffline ? "offline: no Slack:BotToken (SLACK_BOT_TOKEN), so calls to Slack are logged instead of sent"
+        : o.UsesSocketMode ? "Socket Mode: the bot connects out to Slack with Slack:AppToken"
+        : "HTTP: Slack sends to /slack/commands, /slack/interactions and /slack/events";
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Store: {Store}")]
+    private static partial void LogStore(ILogger log, string store);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Slack: {Mode}")]
+    private static partial void LogSlack(ILogger log, string mode);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Listening on {Addresses}")]
+    private static partial void LogListening(ILogger log, string addresses);
+}
+
+/// <summary>The embedded database opens (its folder created, its schema migrated) before the bot takes traffic.</summary>
+public sealed class SqliteStartupCheck(IServiceProvider services, IOptions<StorageOptions> options) : IStartupCheck
+{
+    public async Task CheckAsync(CancellationToken ct)
+    {
+        if (services.UsesAirtable()) return;
+        var path = Path.GetFullPath(options.Value.SqlitePath);
+        try
+        {
+            await services.GetRequiredService<SqliteMentorshipStore>().CheckAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var reason = (e as Microsoft.Data.Sqlite.SqliteException)?.Message ?? e.Message;
+            throw new StartupException(
+                $"Storage:SqlitePath: the SQLite database at {path} cannot be opened or created ({reason.TrimEnd('.')}); "
+                + "make sure its folder exists or can be created, this user may write there and the file is a SQLite database, "
+                + "or set Storage:SqlitePath to another file.", e);
+        }
+    }
+}

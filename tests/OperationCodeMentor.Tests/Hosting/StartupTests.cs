@@ -1,0 +1,221 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using OperationCodeMentor.Tests.Fakes;
+
+namespace OperationCodeMentor.Tests.Hosting;
+
+/// <summary>The real program started as a process: how it fails to start, where it listens, what it says first.</summary>
+public sealed class StartupTests : IDisposable
+{
+    private readonly string _data = Directory.CreateTempSubdirectory("ocm-start-").FullName;
+    private readonly List<Process> _started = [];
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+
+    private string Db => Path.Combine(_data, "m.db");
+
+    public static TheoryData<string, string, string> Failures => new()
+    {
+        // variable, value ({data} is this test's data folder), what the sentence must say
+        { "Mentorship__MaxMentions", "five", "Mentorship:MaxMentions is 'five', which is not a whole number" },
+        { "Slack__MaxClockSkew", "5 minutes", "Slack:MaxClockSkew is '5 minutes', which is not a duration such as 00:05:00" },
+        { "Reliability__ProbeInterval", "soon", "Reliability:ProbeInterval is 'soon', which is not a duration" },
+        { "SLACK_BOT_TOKEN", "xoxb-1-2-secretpart", "Slack:SigningSecret (SLACK_SIGNING_SECRET) is required" },
+        { "Storage__SqlitePath", "{data}/a-file/sub/m.db", "the data folder is not usable: the queue file {data}/a-file/sub/pending.db cannot be opened or created" },
+        { "Storage__SqlitePath", "{data}/not-sqlite.db", "Storage:SqlitePath: the SQLite database at {data}/not-sqlite.db cannot be opened or created (SQLite Error 26: 'file is not a database')" },
+        { "PORT", "eighty", "PORT is 'eighty', which is not a port number" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Failures))]
+    public async Task AFailedStart_EndsInOneSentence_ExitCode1_NoStackTrace(string variable, string value, string says)
+    {
+        File.WriteAllText(Path.Combine(_data, "a-file"), "a file where a folder should be");
+        File.WriteAllText(Path.Combine(_data, "not-sqlite.db"), "this is not a database, and SQLite will say so");
+        var env = new Dictionary<string, string?> { ["Storage__SqlitePath"] = Db, [variable] = value.Replace("{data}", _data) };
+        if (variable != "PORT") env["Urls"] = "http://127.0.0.1:0";
+
+        var (exit, stdout, stderr) = await BotProcess.RunToExitAsync(env, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1, exit);
+        var line = Assert.Single(Lines(stderr));
+        Assert.Contains(says.Replace("{data}", _data), line);
+        Assert.StartsWith("The bot cannot start", line);
+        Assert.DoesNotContain("   at ", stdout + stderr);
+        Assert.DoesNotContain("secretpart", stdout + stderr);
+    }
+
+    [Fact]
+    public async Task APortInUse_IsNamed_WithWhatToDo()
+    {
+        using var other = new TcpListener(IPAddress.Loopback, 0);
+        other.Start();
+        var port = ((IPEndPoint)other.LocalEndpoint).Port;
+
+        var (exit, stdout, stderr) = await BotProcess.RunToExitAsync(new Dictionary<string, string?>
+        {
+            ["Storage__SqlitePath"] = Db,
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+        }, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1, exit);
+        var line = Assert.Single(Lines(stderr));
+        Assert.Contains($"another program is already listening on http://127.0.0.1:{port}; stop it, or choose another port with PORT", line);
+        Assert.DoesNotContain("   at ", stdout + stderr);
+    }
+
+    [Fact]
+    public async Task WithDebugLogging_TheStackTraceFollowsTheSentence()
+    {
+        var (exit, _, stderr) = await BotProcess.RunToExitAsync(new Dictionary<string, string?>
+        {
+            ["Storage__SqlitePath"] = Db,
+            ["Mentorship__MaxMentions"] = "five",
+            ["Urls"] = "http://127.0.0.1:0",
+            ["Logging__LogLevel__Default"] = "Debug",
+        }, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1, exit);
+        Assert.Contains("Mentorship:MaxMentions is 'five'", stderr);
+        Assert.Contains("   at ", stderr);
+    }
+
+    [Fact]
+    public async Task AnUnknownCommand_IsMisuse_ExitCode2()
+    {
+        var (exit, stdout, stderr) = await BotProcess.RunToExitAsync(new Dictionary<string, string?>(), TimeSpan.FromSeconds(30), "serve");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("Unknown command 'serve'", Assert.Single(Lines(stderr)));
+        Assert.Empty(stdout.Trim());
+    }
+
+    [Fact]
+    public async Task AspNetCoreUrls_BeatsPort_AndTheFirstLinesSayTheStoreTheSlackModeAndTheAddress()
+    {
+        var (urls, port) = (FreePort(), FreePort());
+        var output = Start(new() { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{urls}", ["PORT"] = port.ToString() });
+
+        var listening = await output.WaitForAsync("Listening on");
+
+        Assert.Contains($"http://127.0.0.1:{urls}", listening);
+        var messages = output.Messages();
+        Assert.Equal($"Store: SQLite at {Db}", messages[0]);
+        Assert.StartsWith("Slack: offline", messages[1]);
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync($"http://127.0.0.1:{urls}/healthz/live")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync($"http://127.0.0.1:{urls}/healthz/ready")).StatusCode);
+        await Assert.ThrowsAsync<HttpRequestException>(() => Http.GetAsync($"http://127.0.0.1:{port}/healthz/live"));
+    }
+
+    [Fact]
+    public async Task Port_IsHonoured_OnEveryInterface()
+    {
+        var port = FreePort();
+        var output = Start(new() { ["PORT"] = port.ToString() });
+
+        Assert.Contains($"http://0.0.0.0:{port}", await output.WaitForAsync("Listening on"));
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync($"http://127.0.0.1:{port}/healthz/live")).StatusCode);
+    }
+
+    [Fact]
+    public async Task HttpPorts_BeatsPort()
+    {
+        var (ports, port) = (FreePort(), FreePort());
+        var output = Start(new() { ["ASPNETCORE_HTTP_PORTS"] = ports.ToString(), ["PORT"] = port.ToString() });
+
+        Assert.Contains($":{ports}", await output.WaitForAsync("Listening on"));
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync($"http://127.0.0.1:{ports}/healthz/ready")).StatusCode);
+    }
+
+    [Fact]
+    public async Task InHttpMode_TheFirstLinesSaySo_WithoutTheToken_AndHealthzAskedSlack()
+    {
+        await using var slack = await FakeSlack.StartAsync();
+        var port = FreePort();
+        var output = Start(new()
+        {
+            ["SLACK_BOT_TOKEN"] = FakeSlack.BotToken,
+            ["SLACK_SIGNING_SECRET"] = MentorBot.SigningSecret,
+            ["Slack__ApiBaseUrl"] = slack.ApiUrl,
+            ["PORT"] = port.ToString(),
+        });
+
+        await output.WaitForAsync("Listening on");
+
+        var messages = output.Messages();
+        Assert.Equal($"Store: SQLite at {Db}", messages[0]);
+        Assert.StartsWith("Slack: HTTP", messages[1]);
+        Assert.DoesNotContain(FakeSlack.BotToken, output.All);
+        var health = JsonNode.Parse(await Http.GetStringAsync($"http://127.0.0.1:{port}/healthz"))!;
+        Assert.Equal("online", health["slack"]!["mode"]!.ToString());
+        Assert.True(health["slack"]!["reachable"]!.GetValue<bool>());
+        Assert.NotEmpty(slack.CallsTo("auth.test"));
+    }
+
+    private RunningOutput Start(Dictionary<string, string?> env)
+    {
+        env["Storage__SqlitePath"] = Db;
+        env["Mentorship__Digest"] = "off";
+        env["Mentorship__CheckIn"] = "off";
+        var p = Process.Start(BotProcess.StartInfo(env))!;
+        _started.Add(p);
+        var output = new RunningOutput();
+        p.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Add(e.Data); };
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Add(e.Data); };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return output;
+    }
+
+    private static string[] Lines(string s) => s.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    public void Dispose()
+    {
+        foreach (var p in _started)
+        {
+            if (!p.HasExited) { p.Kill(entireProcessTree: true); p.WaitForExit(); }
+            p.Dispose();
+        }
+        try { Directory.Delete(_data, true); } catch (IOException) { }
+    }
+
+    /// <summary>What a running bot printed, line by line.</summary>
+    private sealed class RunningOutput
+    {
+        private readonly ConcurrentQueue<string> _lines = new();
+
+        public void Add(string line) => _lines.Enqueue(line);
+
+        public string All => string.Join(Environment.NewLine, _lines);
+
+        /// <summary>The log messages in order: the console puts each under a "hh:mm:ss level: category" header line.</summary>
+        public List<string> Messages()
+        {
+            var lines = _lines.ToList();
+            return lines.Select((l, i) => (l, i))
+                .Where(x => x.i > 0 && x.l.StartsWith("      ", StringComparison.Ordinal) && !lines[x.i - 1].StartsWith("      ", StringComparison.Ordinal))
+                .Select(x => x.l.Trim()).ToList();
+        }
+
+        public async Task<string> WaitForAsync(string text)
+        {
+            var until = DateTime.UtcNow.AddSeconds(20);
+            while (DateTime.UtcNow < until)
+            {
+                if (_lines.FirstOrDefault(l => l.Contains(text, StringComparison.Ordinal)) is { } line) return line;
+                await Task.Delay(25);
+            }
+            throw new TimeoutException($"the bot never said '{text}':{Environment.NewLine}{All}");
+        }
+    }
+}
