@@ -183,12 +183,12 @@ public sealed partial class PostgresMentorshipStore : IMentorshipStore, IAsyncDi
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         await using var cmd = c.CreateCommand();
         // The reference's number is the row id; a card posted first is stored in the same insert.
-        cmd.CommandText = """
+        cmd.CommandText = $"""
             INSERT INTO requests(id, mentee_slack_id, mentee_name, service, skills, details, affiliation, status, created_at, submission_key,
                                  channel_id, message_ts, mentioned, follow_up_of, preferred_mentor, next_action_at)
             VALUES (@id, @u, @name, @service, @skills, @details, @aff, 'open', @now, @key, @channel, @ts, @mentioned, @of, @preferred, 0)
             ON CONFLICT DO NOTHING
-            RETURNING id
+            RETURNING {RequestColumns}, {FollowUpColumns}
             """;
         cmd.Parameters.AddWithValue("@id", n.Number);
         cmd.Parameters.AddWithValue("@channel", (object?)n.Post?.ChannelId ?? DBNull.Value);
@@ -204,8 +204,9 @@ public sealed partial class PostgresMentorshipStore : IMentorshipStore, IAsyncDi
         cmd.Parameters.AddWithValue("@details", n.Details);
         cmd.Parameters.AddWithValue("@aff", n.Affiliation);
         cmd.Parameters.AddWithValue("@now", ToDb(n.CreatedAt));
-        if (await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is long id)
-            return (await GetTrackedAsync(c, id, ct).ConfigureAwait(false))!;
+        // The stored request comes back with the insert: a submission takes two round trips, this and the reservation.
+        if ((await ReadTrackedAsync(cmd, ct).ConfigureAwait(false)) is [var stored])
+            return stored;
         // The same submission was stored before: hand back that request rather than a second one.
         if (n.SubmissionKey is not null && await FindRequestBySubmissionAsync(c, n.SubmissionKey, ct).ConfigureAwait(false) is { } first)
             return first;
@@ -249,8 +250,8 @@ public sealed partial class PostgresMentorshipStore : IMentorshipStore, IAsyncDi
     }
 
     /// <summary>
-    /// Read, decide, and one conditional UPDATE of every column the lifecycle may change, on the version read. The
-    /// database settles every race, even between processes sharing the file; the loser reads again and is decided anew.
+    /// Read, decide, and one conditional UPDATE of every column the lifecycle may change, on the version read: two round trips when uncontested. The
+    /// database settles every race, even between replicas on other machines; the loser reads again and is decided anew.
     /// </summary>
     public async Task<Decision?> ChangeRequestAsync(string reference, Func<TrackedRequest, Decision> decide,
         Func<Decision, CancellationToken, Task>? beforeWrite = null, CancellationToken ct = default)

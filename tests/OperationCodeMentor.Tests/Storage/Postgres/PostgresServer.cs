@@ -43,7 +43,9 @@ internal static class PostgresServer
         if (Environment.GetEnvironmentVariable("OCM_TEST_POSTGRES") is { Length: > 0 } given) return given;
 
         var bin = await FindBinDirAsync();
-        var root = Path.Combine(Path.GetTempPath(), "ocm-pg-" + Guid.NewGuid().ToString("N")[..12]);
+        // .ci/run names a parent folder so that it can stop whatever is left in it; otherwise the system's temp folder.
+        var parent = Environment.GetEnvironmentVariable("OCM_TEST_POSTGRES_ROOT") is { Length: > 0 } named ? named : Path.GetTempPath();
+        var root = Path.Combine(parent, "ocm-pg-" + Guid.NewGuid().ToString("N")[..12]);
         var data = Path.Combine(root, "data");
         Directory.CreateDirectory(root);
         var asRoot = Environment.UserName == "root";
@@ -80,9 +82,13 @@ internal static class PostgresServer
         {
             // Not installed with pg_config; look on PATH below.
         }
-        foreach (var d in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator))
+        // Debian's packages keep the server's programs out of PATH, under /usr/lib/postgresql/<version>/bin.
+        var debian = Directory.Exists("/usr/lib/postgresql")
+            ? Directory.GetDirectories("/usr/lib/postgresql").OrderByDescending(d => d, StringComparer.Ordinal).Select(d => Path.Combine(d, "bin"))
+            : [];
+        foreach (var d in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Concat(debian))
             if (d.Length > 0 && File.Exists(Path.Combine(d, "initdb")) && File.Exists(Path.Combine(d, "pg_ctl"))) return d;
-        throw new InvalidOperationException("Neither pg_config --bindir nor PATH leads to initdb and pg_ctl.");
+        throw new InvalidOperationException("Neither pg_config --bindir, PATH nor /usr/lib/postgresql leads to initdb and pg_ctl.");
     }
 
     private static async Task<string> RunAsync(string file, IReadOnlyList<string> args, bool asPostgres = false)
