@@ -22,7 +22,7 @@ public static class ServiceRegistration
         services.AddSingleton<IPostConfigureOptions<MentorshipOptions>, MentorshipOptionsSetup>();
         services.AddSingleton<IValidateOptions<MentorshipOptions>, MentorshipOptionsValidator>();
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
+        services.AddSingleton<IValidateOptions<StorageOptions>>(new StorageOptionsValidator(configuration));
         return services;
     }
 

@@ -1,3 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using OperationCodeMentor.Hosting;
+using OperationCodeMentor.Storage;
 using Microsoft.Extensions.Configuration;
 using Npgsql;
 using OperationCodeMentor.Storage.Postgres;
@@ -44,5 +48,25 @@ public sealed class PostgresConnectionTests
         Assert.StartsWith(key + " must", e.Message);
         Assert.Contains(why, e.Message);
         Assert.DoesNotContain("hunter22", e.Message);
+    }
+}
+
+/// <summary>A malformed PostgreSQL setting stops start-up with the store's other settings, not at the first request.</summary>
+public sealed class PostgresStartupValidationTests
+{
+    [Fact]
+    public void MalformedDatabaseUrl_IsRefusedAtStartup_NamingTheKey()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["DATABASE_URL"] = "postgres://bot:hunter22@db.example.org:5432/",
+        }).Build();
+        using var provider = new ServiceCollection().AddMentorshipOptions(configuration).BuildServiceProvider();
+
+        var e = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<StorageOptions>>().Value);
+
+        var failure = Assert.Single(e.Failures);
+        Assert.StartsWith("DATABASE_URL must look like postgres://", failure);
+        Assert.DoesNotContain("hunter22", failure);
     }
 }
