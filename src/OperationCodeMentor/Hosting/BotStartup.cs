@@ -38,9 +38,17 @@ public sealed partial class BotStartup(
     }
 
     /// <summary>Which store holds the data and where, never a token.</summary>
-    public static string DescribeStore(IServiceProvider services) => services.UsesAirtable()
-        ? $"Airtable base {services.GetRequiredService<IOptions<AirtableOptions>>().Value.BaseId}"
-        : $"SQLite at {Path.GetFullPath(services.GetRequiredService<IOptions<StorageOptions>>().Value.SqlitePath)}";
+    public static string DescribeStore(IServiceProvider services)
+    {
+        if (services.UsesAirtable()) return $"Airtable base {services.GetRequiredService<IOptions<AirtableOptions>>().Value.BaseId}";
+        if (OperationCodeMentor.Storage.Postgres.PostgresConnection.FromConfiguration(services.GetRequiredService<IConfiguration>()) is { } pg)
+        {
+            // Host and database only: the connection string may carry a password.
+            var b = new Npgsql.NpgsqlConnectionStringBuilder(pg.ConnectionString);
+            return $"PostgreSQL database {b.Database} on {b.Host}:{b.Port}";
+        }
+        return $"SQLite at {Path.GetFullPath(services.GetRequiredService<IOptions<StorageOptions>>().Value.SqlitePath)}";
+    }
 
     public static string DescribeSlack(SlackOptions o) =>
         o.IsOffline ? "offline: no Slack:BotToken (SLACK_BOT_TOKEN), so calls to Slack are logged instead of sent"

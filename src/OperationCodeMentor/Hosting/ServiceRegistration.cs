@@ -6,6 +6,7 @@ using OperationCodeMentor.Slack;
 using OperationCodeMentor.Slack.SocketMode;
 using OperationCodeMentor.Storage;
 using OperationCodeMentor.Storage.Airtable;
+using OperationCodeMentor.Storage.Postgres;
 using OperationCodeMentor.Storage.Sqlite;
 
 namespace OperationCodeMentor.Hosting;
@@ -21,7 +22,7 @@ public static class ServiceRegistration
         services.AddSingleton<IPostConfigureOptions<MentorshipOptions>, MentorshipOptionsSetup>();
         services.AddSingleton<IValidateOptions<MentorshipOptions>, MentorshipOptionsValidator>();
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
+        services.AddSingleton<IValidateOptions<StorageOptions>>(new StorageOptionsValidator(configuration));
         return services;
     }
 
@@ -59,14 +60,21 @@ public static class ServiceRegistration
         return services;
     }
 
-    /// <summary>The store: Airtable when <c>Airtable:ApiKey</c> and <c>Airtable:BaseId</c> are both set, otherwise the embedded SQLite database.</summary>
+    /// <summary>
+    /// The store: Airtable when <c>Airtable:ApiKey</c> and <c>Airtable:BaseId</c> are both set, else PostgreSQL when
+    /// <c>Storage:Postgres:ConnectionString</c> or <c>DATABASE_URL</c> is, otherwise the embedded SQLite database.
+    /// </summary>
     public static IServiceCollection AddMentorshipStore(this IServiceCollection services)
     {
         services.AddSingleton<SqliteMentorshipStore>();
         services.AddAirtableStore();
+        services.AddSingleton(sp => PostgresConnection.FromConfiguration(sp.GetRequiredService<IConfiguration>())!);
+        services.AddSingleton<PostgresMentorshipStore>();
         services.AddSingleton<IMentorshipStore>(sp => sp.UsesAirtable()
             ? sp.GetRequiredService<AirtableMentorshipStore>()
-            : sp.GetRequiredService<SqliteMentorshipStore>());
+            : PostgresConnection.FromConfiguration(sp.GetRequiredService<IConfiguration>()) is not null
+                ? sp.GetRequiredService<PostgresMentorshipStore>()
+                : sp.GetRequiredService<SqliteMentorshipStore>());
         services.AddSingleton<IDependency, StoreDependency>();
         return services;
     }

@@ -11,12 +11,23 @@ public sealed class StorageOptions
     public string SqlitePath { get; set; } = "data/mentorship.db";
 }
 
-internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
+/// <summary>The store's settings, checked at start-up: the SQLite path, and a PostgreSQL connection when one is given.</summary>
+internal sealed class StorageOptionsValidator(IConfiguration configuration) : IValidateOptions<StorageOptions>
 {
-    public ValidateOptionsResult Validate(string? name, StorageOptions o) =>
-        string.IsNullOrWhiteSpace(o.SqlitePath) || o.SqlitePath.IndexOfAny(Path.GetInvalidPathChars()) >= 0
-            ? ValidateOptionsResult.Fail($"Storage:SqlitePath must be a file path; got '{o.SqlitePath}'.")
-            : ValidateOptionsResult.Success;
+    public ValidateOptionsResult Validate(string? name, StorageOptions o)
+    {
+        if (string.IsNullOrWhiteSpace(o.SqlitePath) || o.SqlitePath.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
+            return ValidateOptionsResult.Fail($"Storage:SqlitePath must be a file path; got '{o.SqlitePath}'.");
+        try
+        {
+            Postgres.PostgresConnection.FromConfiguration(configuration);
+        }
+        catch (InvalidOperationException e)
+        {
+            return ValidateOptionsResult.Fail(e.Message);
+        }
+        return ValidateOptionsResult.Success;
+    }
 }
 
 /// <summary>The option lists a new embedded store starts with; coordinators can edit them afterwards.</summary>

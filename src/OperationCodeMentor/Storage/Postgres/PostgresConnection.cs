@@ -1,0 +1,87 @@
+using Npgsql;
+
+namespace OperationCodeMentor.Storage.Postgres;
+
+/// <summary>
+/// Where the PostgreSQL store lives: <c>Storage:Postgres:ConnectionString</c> (an Npgsql connection string or a URL), or
+/// else <c>DATABASE_URL</c> (<c>postgres://user:pass@host:5432/db?sslmode=require</c>, as hosting platforms give it).
+/// Neither set means the bot does not use PostgreSQL.
+/// </summary>
+public sealed class PostgresConnection
+{
+    public const string ConnectionStringKey = "Storage:Postgres:ConnectionString";
+    public const string DatabaseUrlKey = "DATABASE_URL";
+
+    public string ConnectionString { get; }
+
+    public PostgresConnection(string connectionString) => ConnectionString = connectionString;
+
+    /// <summary>The connection configured, or null when neither key is set. Throws with one clear sentence when a value is malformed.</summary>
+    public static PostgresConnection? FromConfiguration(IConfiguration config)
+    {
+        if (config[ConnectionStringKey] is { Length: > 0 } own && !string.IsNullOrWhiteSpace(own))
+            return new PostgresConnection(Parse(own, ConnectionStringKey));
+        if (config[DatabaseUrlKey] is { Length: > 0 } url && !string.IsNullOrWhiteSpace(url))
+            return new PostgresConnection(Parse(url, DatabaseUrlKey));
+        return null;
+    }
+
+    /// <summary>An Npgsql connection string from either form; the message of a failure names the key and never the password.</summary>
+    public static string Parse(string value, string key)
+    {
+        value = value.Trim();
+        if (value.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || value.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase))
+            return FromUrl(value, key);
+        try
+        {
+            var b = new NpgsqlConnectionStringBuilder(value);
+            if (string.IsNullOrEmpty(b.Host)) throw new ArgumentException("no host");
+            return b.ConnectionString;
+        }
+        catch (ArgumentException)
+        {
+            throw new InvalidOperationException(
+                $"{key} must be a PostgreSQL connection string (Host=...;Database=...;Username=...) or a URL like postgres://user:pass@host:5432/db; the value given could not be read.");
+        }
+    }
+
+    private static string FromUrl(string value, string key)
+    {
+        InvalidOperationException Bad(string why) => new(
+            $"{key} must look like postgres://user:pass@host:5432/db (optionally ?sslmode=require); {why}.");
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
+            throw Bad("the value given is not a URL with a host");
+        var database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
+        if (database.Length == 0 || database.Contains('/')) throw Bad("it names no database after the host");
+        var b = new NpgsqlConnectionStringBuilder
+        {
+            Host = uri.Host.Trim('[', ']'),
+            Port = uri.IsDefaultPort || uri.Port < 0 ? 5432 : uri.Port,
+            Database = database,
+        };
+        if (uri.UserInfo.Length > 0)
+        {
+            var colon = uri.UserInfo.IndexOf(':');
+            b.Username = Uri.UnescapeDataString(colon < 0 ? uri.UserInfo : uri.UserInfo[..colon]);
+            if (colon >= 0) b.Password = Uri.UnescapeDataString(uri.UserInfo[(colon + 1)..]);
+        }
+        foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = pair.IndexOf('=');
+            var name = Uri.UnescapeDataString(eq < 0 ? pair : pair[..eq]);
+            var v = eq < 0 ? "" : Uri.UnescapeDataString(pair[(eq + 1)..]);
+            if (!name.Equals("sslmode", StringComparison.OrdinalIgnoreCase)) throw Bad($"'{name}' is not an option it understands (only sslmode is)");
+            b.SslMode = v.ToLowerInvariant() switch
+            {
+                "disable" => SslMode.Disable,
+                "allow" => SslMode.Allow,
+                "prefer" => SslMode.Prefer,
+                "require" => SslMode.Require,
+                "verify-ca" => SslMode.VerifyCA,
+                "verify-full" => SslMode.VerifyFull,
+                _ => throw Bad($"sslmode '{v}' is not one of disable, allow, prefer, require, verify-ca, verify-full"),
+            };
+        }
+        return b.ConnectionString;
+    }
+}

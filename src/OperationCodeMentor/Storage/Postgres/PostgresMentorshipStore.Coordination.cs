@@ -1,0 +1,62 @@
+using Npgsql;
+using OperationCodeMentor.Mentorship;
+
+namespace OperationCodeMentor.Storage.Postgres;
+
+/// <summary>The queries behind /mentor-admin, App Home, the request limits and the stats.</summary>
+public sealed partial class PostgresMentorshipStore
+{
+    public Task<IReadOnlyList<MentorRequest>> GetOpenRequestsAsync(CancellationToken ct = default) =>
+        QueryRequestsAsync($"SELECT {RequestColumns} FROM requests WHERE status = 'open' ORDER BY created_at, id", _ => { }, ct);
+
+    public Task<IReadOnlyList<MentorRequest>> GetMenteeRequestsAsync(string menteeSlackId, DateTimeOffset since, CancellationToken ct = default) =>
+        QueryRequestsAsync($"""
+            SELECT {RequestColumns} FROM requests
+            WHERE mentee_slack_id = @u AND (created_at >= @since OR status = 'open')
+            ORDER BY created_at DESC, id DESC
+            """, p =>
+        {
+            p.AddWithValue("@u", menteeSlackId);
+            p.AddWithValue("@since", ToDb(since));
+        }, ct);
+
+    public Task<IReadOnlyList<MentorRequest>> GetMentorHistoryAsync(string mentorSlackId, int limit, CancellationToken ct = default) =>
+        QueryRequestsAsync($"""
+            SELECT {RequestColumns} FROM requests WHERE claimed_by = @m
+            ORDER BY COALESCE(claimed_at, first_claimed_at, created_at) DESC, id DESC LIMIT @n
+            """, p =>
+        {
+            p.AddWithValue("@m", mentorSlackId);
+            p.AddWithValue("@n", Math.Max(0, limit));
+        }, ct);
+
+    public async Task<IReadOnlyList<TrackedRequest>> GetActivityAsync(DateTimeOffset since, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = $"SELECT {RequestColumns}, {FollowUpColumns} FROM requests WHERE created_at >= @since ORDER BY created_at, id";
+        cmd.Parameters.AddWithValue("@since", ToDb(since));
+        return await ReadTrackedAsync(cmd, ct).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<TrackedRequest>> GetHeldRequestsAsync(CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = $"SELECT {RequestColumns}, {FollowUpColumns} FROM requests " +
+            "WHERE on_hold_until IS NOT NULL AND status IN ('open', 'claimed') ORDER BY on_hold_until, id";
+        return await ReadTrackedAsync(cmd, ct).ConfigureAwait(false);
+    }
+
+    private async Task<IReadOnlyList<MentorRequest>> QueryRequestsAsync(string sql, Action<NpgsqlParameterCollection> bind, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        bind(cmd.Parameters);
+        var list = new List<MentorRequest>();
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false)) list.Add(ReadRequest(r));
+        return list;
+    }
+}

@@ -1,0 +1,72 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using OperationCodeMentor.Hosting;
+using OperationCodeMentor.Storage;
+using Microsoft.Extensions.Configuration;
+using Npgsql;
+using OperationCodeMentor.Storage.Postgres;
+
+namespace OperationCodeMentor.Tests.Storage.Postgres;
+
+/// <summary>How the PostgreSQL store is chosen and where it connects, from either setting.</summary>
+public sealed class PostgresConnectionTests
+{
+    private static PostgresConnection? From(params (string Key, string Value)[] values) =>
+        PostgresConnection.FromConfiguration(new ConfigurationBuilder()
+            .AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build());
+
+    [Fact]
+    public void Neither_Key_MeansNoPostgres() => Assert.Null(From());
+
+    [Theory]
+    [InlineData("postgres://bot:s%40cret@db.example.org:6543/mentors?sslmode=require", 6543, SslMode.Require)]
+    [InlineData("postgresql://bot:s%40cret@db.example.org/mentors", 5432, SslMode.Prefer)]
+    public void DatabaseUrl_BecomesAnNpgsqlConnectionString(string url, int port, SslMode ssl)
+    {
+        var b = new NpgsqlConnectionStringBuilder(From(("DATABASE_URL", url))!.ConnectionString);
+
+        Assert.Equal(("db.example.org", port, "mentors", "bot", "s@cret", ssl), (b.Host, b.Port, b.Database, b.Username, b.Password, b.SslMode));
+    }
+
+    [Fact]
+    public void ConnectionStringSetting_WinsOverDatabaseUrl()
+    {
+        var b = new NpgsqlConnectionStringBuilder(From(("Storage:Postgres:ConnectionString", "Host=own;Database=d;Username=u"),
+            ("DATABASE_URL", "postgres://x:y@other/db"))!.ConnectionString);
+
+        Assert.Equal("own", b.Host);
+    }
+
+    [Theory]
+    [InlineData("DATABASE_URL", "postgres://bot:hunter22@db.example.org:5432/mentors?sslmode=sometimes", "sslmode 'sometimes'")]
+    [InlineData("DATABASE_URL", "postgres://bot:hunter22@db.example.org:5432/", "names no database")]
+    [InlineData("Storage:Postgres:ConnectionString", "Host=db;Password=hunter22;Nonsense=1", "could not be read")]
+    public void MalformedValue_IsOneSentenceNamingTheKeyButNotThePassword(string key, string value, string why)
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => From((key, value)));
+
+        Assert.StartsWith(key + " must", e.Message);
+        Assert.Contains(why, e.Message);
+        Assert.DoesNotContain("hunter22", e.Message);
+    }
+}
+
+/// <summary>A malformed PostgreSQL setting stops start-up with the store's other settings, not at the first request.</summary>
+public sealed class PostgresStartupValidationTests
+{
+    [Fact]
+    public void MalformedDatabaseUrl_IsRefusedAtStartup_NamingTheKey()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["DATABASE_URL"] = "postgres://bot:hunter22@db.example.org:5432/",
+        }).Build();
+        using var provider = new ServiceCollection().AddMentorshipOptions(configuration).BuildServiceProvider();
+
+        var e = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<StorageOptions>>().Value);
+
+        var failure = Assert.Single(e.Failures);
+        Assert.StartsWith("DATABASE_URL must look like postgres://", failure);
+        Assert.DoesNotContain("hunter22", failure);
+    }
+}
