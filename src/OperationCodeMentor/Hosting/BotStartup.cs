@@ -41,8 +41,9 @@ public sealed partial class BotStartup(
     public static string DescribeStore(IServiceProvider services)
     {
         if (services.UsesAirtable()) return $"Airtable base {services.GetRequiredService<IOptions<AirtableOptions>>().Value.BaseId}";
-        if (OperationCodeMentor.Storage.Postgres.PostgresConnection.FromConfiguration(services.GetRequiredService<IConfiguration>()) is { } pg)
+        if (services.UsesPostgres())
         {
+            var pg = services.GetRequiredService<OperationCodeMentor.Storage.Postgres.PostgresConnection>();
             // Host and database only: the connection string may carry a password.
             var b = new Npgsql.NpgsqlConnectionStringBuilder(pg.ConnectionString);
             return $"PostgreSQL database {b.Database} on {b.Host}:{b.Port}";
@@ -72,11 +73,16 @@ public sealed partial class BotStartup(
 }
 
 /// <summary>The embedded database opens (its folder created, its schema migrated) before the bot takes traffic.</summary>
-public sealed class SqliteStartupCheck(IServiceProvider services, IOptions<StorageOptions> options) : IStartupCheck
+public sealed class StoreStartupCheck(IServiceProvider services, IOptions<StorageOptions> options) : IStartupCheck
 {
     public async Task CheckAsync(CancellationToken ct)
     {
         if (services.UsesAirtable()) return;
+        if (services.UsesPostgres())
+        {
+            await CheckPostgresAsync(ct).ConfigureAwait(false);
+            return;
+        }
         var path = Path.GetFullPath(options.Value.SqlitePath);
         try
         {
@@ -89,6 +95,22 @@ public sealed class SqliteStartupCheck(IServiceProvider services, IOptions<Stora
                 $"Storage:SqlitePath: the SQLite database at {path} cannot be opened or created ({reason.TrimEnd('.')}); "
                 + "make sure its folder exists or can be created, this user may write there and the file is a SQLite database, "
                 + "or set Storage:SqlitePath to another file.", e);
+        }
+    }
+
+    /// <summary>The database is reachable and migrated, or start-up ends in one sentence naming it (never its password).</summary>
+    private async Task CheckPostgresAsync(CancellationToken ct)
+    {
+        try
+        {
+            await services.GetRequiredService<OperationCodeMentor.Storage.Postgres.PostgresMentorshipStore>().CheckAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new StartupException(
+                $"{OperationCodeMentor.Storage.Postgres.PostgresConnection.ConnectionStringKey} (or {OperationCodeMentor.Storage.Postgres.PostgresConnection.DatabaseUrlKey}): " +
+                $"the {BotStartup.DescribeStore(services)} cannot be used ({e.Message.ReplaceLineEndings(" ").TrimEnd('.')}); " +
+                "make sure the server is running and reachable, the user, password and database are right, and the user may create tables there.", e);
         }
     }
 }

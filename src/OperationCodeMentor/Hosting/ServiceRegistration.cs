@@ -56,7 +56,7 @@ public static class ServiceRegistration
     {
         services.AddSingleton<BotStartup>();
         services.AddHostedService(sp => sp.GetRequiredService<BotStartup>());
-        services.AddSingleton<IStartupCheck, SqliteStartupCheck>();
+        services.AddSingleton<IStartupCheck, StoreStartupCheck>();
         return services;
     }
 
@@ -64,15 +64,19 @@ public static class ServiceRegistration
     /// The store: Airtable when <c>Airtable:ApiKey</c> and <c>Airtable:BaseId</c> are both set, else PostgreSQL when
     /// <c>Storage:Postgres:ConnectionString</c> or <c>DATABASE_URL</c> is, otherwise the embedded SQLite database.
     /// </summary>
+    /// <summary>Whether PostgreSQL holds the data (it is configured, and Airtable is not).</summary>
+    public static bool UsesPostgres(this IServiceProvider services) => !services.UsesAirtable() && services.GetService<PostgresConnection>() is not null;
+
     public static IServiceCollection AddMentorshipStore(this IServiceCollection services)
     {
         services.AddSingleton<SqliteMentorshipStore>();
         services.AddAirtableStore();
+        // Read from configuration once; null (no PostgreSQL configured) is what the store choice and the first lines ask for.
         services.AddSingleton(sp => PostgresConnection.FromConfiguration(sp.GetRequiredService<IConfiguration>())!);
         services.AddSingleton<PostgresMentorshipStore>();
         services.AddSingleton<IMentorshipStore>(sp => sp.UsesAirtable()
             ? sp.GetRequiredService<AirtableMentorshipStore>()
-            : PostgresConnection.FromConfiguration(sp.GetRequiredService<IConfiguration>()) is not null
+            : sp.UsesPostgres()
                 ? sp.GetRequiredService<PostgresMentorshipStore>()
                 : sp.GetRequiredService<SqliteMentorshipStore>());
         services.AddSingleton<IDependency, StoreDependency>();

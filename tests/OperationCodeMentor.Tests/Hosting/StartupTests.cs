@@ -27,6 +27,8 @@ public sealed class StartupTests : IDisposable
         { "Storage__SqlitePath", "{data}/a-file/sub/m.db", "the data folder is not usable: the queue file {data}/a-file/sub/pending.db cannot be opened or created" },
         { "Storage__SqlitePath", "{data}/not-sqlite.db", "Storage:SqlitePath: the SQLite database at {data}/not-sqlite.db cannot be opened or created (SQLite Error 26: 'file is not a database')" },
         { "PORT", "eighty", "PORT is 'eighty', which is not a port number" },
+        // Nothing listens on port 1: the database is refused, and the sentence names it without the password.
+        { "DATABASE_URL", "postgres://ocm:secretpart@127.0.0.1:1/ocm", "Storage:Postgres:ConnectionString (or DATABASE_URL): the PostgreSQL database ocm on 127.0.0.1:1 cannot be used" },
     };
 
     [Theory]
