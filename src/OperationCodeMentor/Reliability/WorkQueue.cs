@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
 namespace OperationCodeMentor.Reliability;
@@ -26,6 +25,16 @@ public sealed class ReliabilityOptions
     /// it doubles, up to <see cref="MaxRetryDelay"/>, each time work it woke fails again.
     /// </summary>
     public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// With PostgreSQL as the store, the queue is shared by every replica: how long a replica's hold on a request's work
+    /// lasts without being renewed. A replica that dies leaves its work to the others once this has passed. Default 30 seconds;
+    /// a live replica renews its holds every third of it.
+    /// </summary>
+    public TimeSpan LeaseTime { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>With the shared queue, how often a replica looks for work nobody holds (another replica's, or one that died). Default 1 second.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>Begins the log scopes a job's entries carry (who did it, and what), since it runs outside their request.</summary>
@@ -37,15 +46,18 @@ public interface IJobScopes
 /// <summary>
 /// The one place work runs after Slack has been answered.
 /// <list type="bullet">
-/// <item><b>Durable work</b> (<see cref="DurableWork"/>) is written to its own SQLite file before Slack hears "ok"
-/// (<c>synchronous=FULL</c>, with concurrent writes committed together), so a crash, a restart, or an outage of the store
-/// or Slack only delays it. Jobs of one lane (one request, or the intake) run strictly in order, one at a time; lanes
+/// <item><b>Durable work</b> (<see cref="DurableWork"/>) is written to its ledger before Slack hears "ok" (a SQLite file of
+/// its own with <c>synchronous=FULL</c>, or with PostgreSQL as the store a table every replica shares; concurrent writes
+/// are committed together), so a crash, a restart, or an outage of the store or Slack only delays it. Jobs of one lane (one request, or the intake) run strictly in order, one at a time; lanes
 /// run side by side. A failing job is retried with doubling delays while the rest of its lane waits; a job's key makes a
 /// repeat a no-op.</item>
 /// <item><b>Transient work</b> (<see cref="TransientWork"/>) runs at once, in memory.</item>
 /// <item><b>Prompt recovery.</b> When a job fails because Slack or the store is down (<see cref="IDependency"/>), that
 /// dependency is asked every few seconds whether it answers again, and any call that gets an answer counts too; the
 /// moment it does, the jobs waiting on it go, instead of sleeping out the rest of their delay.</item>
+/// <item><b>Replicas.</b> On the shared ledger a replica runs a lane's jobs only while it holds the lane's lease
+/// (<see cref="PostgresJobLedger"/>): it looks for due lanes nobody holds every <c>Reliability:PollInterval</c> and at once
+/// after its own writes, renews its leases while it lives, and frees a lane as each job finishes.</item>
 /// </list>
 /// </summary>
 public sealed partial class WorkQueue : IHostedService
@@ -58,7 +70,7 @@ public sealed partial class WorkQueue : IHostedService
 
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly string _connectionString;
+    private readonly IJobLedger _ledger;
     private readonly Dictionary<string, IJobHandler> _handlers;
     private readonly IReadOnlyList<IDependency> _dependencies;
     private readonly Dependencies _signals;
@@ -83,6 +95,13 @@ public sealed partial class WorkQueue : IHostedService
     private int _failed;
     private int _transient;
 
+    // The shared ledger: when to look for unheld work and renew leases next, and whether a write asked for a look now.
+    private DateTimeOffset _nextAdoptAt;
+    private DateTimeOffset _nextRenewAt;
+    private bool _adoptNow = true;
+    private int _writesDuringAdopt;
+    private DateTimeOffset? _oldestShared;
+
     private readonly object _writeGate = new();
     private readonly List<PendingWrite> _toWrite = [];
     private bool _writing;
@@ -97,7 +116,7 @@ public sealed partial class WorkQueue : IHostedService
     }
 
     public WorkQueue(IEnumerable<IJobHandler> handlers, IEnumerable<IDependency> dependencies, Dependencies signals,
-        IOptions<ReliabilityOptions> options, TimeProvider clock, ILogger<WorkQueue> log, IJobScopes? scopes = null)
+        IOptions<ReliabilityOptions> options, TimeProvider clock, ILogger<WorkQueue> log, IJobLedger ledger, IJobScopes? scopes = null)
     {
         _handlers = handlers.ToDictionary(h => h.Kind, StringComparer.Ordinal);
         _dependencies = dependencies.ToList();
@@ -106,22 +125,35 @@ public sealed partial class WorkQueue : IHostedService
         _options = options;
         _scopes = scopes;
         _log = log;
-        var path = Path.GetFullPath(options.Value.QueuePath ?? throw new InvalidOperationException("Reliability:QueuePath is not set."));
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
+        _ledger = ledger;
+        LedgerStart start;
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            Initialise();
+            start = ledger.Open();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SqliteException)
+        catch (Exception e) when (e is not Hosting.StartupException)
         {
-            throw new Hosting.StartupException(
-                $"the data folder is not usable: the queue file {path} cannot be opened or created ({e.Message.TrimEnd('.')}); "
-                + "make sure its folder (by default the one holding Storage:SqlitePath) exists or can be created and this user may write there, "
-                + "or set Storage:SqlitePath (or Reliability:QueuePath) to a writable place.", e);
+            throw ledger.Unusable(e);
         }
+        _failed = start.Failed;
+        if (ledger.Shared) CountIn(start.Waiting);
+        foreach (var job in start.Pending)
+        {
+            if (_handlers.ContainsKey(job.Kind))
+            {
+                AddToLane(job);
+                continue;
+            }
+            LogUnknownKind(_log, job.Kind, job.Key);
+            _ledger.Finish(job, "failed", $"no handler for jobs of kind '{job.Kind}'", _clock.GetUtcNow(), _clock.GetUtcNow() - _options.Value.RememberDone);
+            _failed++;
+        }
+        if (_depth == 0) _idle.TrySetResult();
         signals.Answered += Recovered;
     }
+
+    /// <summary>Whether other replicas share this queue's ledger.</summary>
+    public bool Shared => _ledger.Shared;
 
     /// <summary>Durable jobs acknowledged but not yet completed.</summary>
     public int Depth => Volatile.Read(ref _depth);
@@ -161,96 +193,12 @@ public sealed partial class WorkQueue : IHostedService
         {
             lock (_gate)
             {
-                var oldest = _lanes.Values.Where(l => l.Count > 0).Select(l => l.Peek().CreatedAt).DefaultIfEmpty(_clock.GetUtcNow()).Min();
-                return _clock.GetUtcNow() - oldest;
+                var now = _clock.GetUtcNow();
+                if (_ledger.Shared) return _depth > 0 && _oldestShared is { } shared && shared < now ? now - shared : TimeSpan.Zero;
+                var oldest = _lanes.Values.Where(l => l.Count > 0).Select(l => l.Peek().CreatedAt).DefaultIfEmpty(now).Min();
+                return now - oldest;
             }
         }
-    }
-
-    // ---- the file ----
-
-    private SqliteConnection Open()
-    {
-        var c = new SqliteConnection(_connectionString);
-        c.Open();
-        using var pragma = c.CreateCommand();
-        // FULL: a job is on disk before the acknowledgement goes back to Slack.
-        pragma.CommandText = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = FULL;";
-        pragma.ExecuteNonQuery();
-        return c;
-    }
-
-    /// <summary>Changes to the file after its first version; <c>PRAGMA user_version</c> counts those applied.</summary>
-    private static readonly string[] Migrations =
-    [
-        // Lanes: jobs of one request run in order, other requests' beside them. Jobs written before lanes were submissions.
-        """
-        ALTER TABLE jobs ADD COLUMN lane TEXT NOT NULL DEFAULT 'intake';
-        ALTER TABLE jobs ADD COLUMN actor TEXT;
-        ALTER TABLE jobs ADD COLUMN origin TEXT;
-        """,
-    ];
-
-    private void Initialise()
-    {
-        using var c = Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "PRAGMA journal_mode = WAL;";
-        cmd.ExecuteNonQuery();
-        cmd.CommandText = """
-            CREATE TABLE IF NOT EXISTS jobs (
-                id              INTEGER PRIMARY KEY AUTOINCREMENT,
-                kind            TEXT    NOT NULL,
-                key             TEXT    NOT NULL UNIQUE,
-                payload         TEXT    NOT NULL,
-                progress        TEXT    NOT NULL DEFAULT '{}',
-                state           TEXT    NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'failed')),
-                attempts        INTEGER NOT NULL DEFAULT 0,
-                next_attempt_at INTEGER NOT NULL,
-                created_at      INTEGER NOT NULL,
-                finished_at     INTEGER,
-                last_error      TEXT
-            );
-            CREATE INDEX IF NOT EXISTS ix_jobs_pending ON jobs (state, id);
-            """;
-        cmd.ExecuteNonQuery();
-        cmd.CommandText = "PRAGMA user_version";
-        var version = Convert.ToInt32(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-        for (var i = version; i < Migrations.Length; i++)
-        {
-            using var tx = c.BeginTransaction();
-            using var step = c.CreateCommand();
-            step.Transaction = tx;
-            step.CommandText = Migrations[i] + $"; PRAGMA user_version = {i + 1};";
-            step.ExecuteNonQuery();
-            tx.Commit();
-        }
-
-        cmd.CommandText = """
-            SELECT id, kind, key, lane, actor, origin, payload, progress, attempts, created_at, next_attempt_at
-            FROM jobs WHERE state = 'pending' ORDER BY id
-            """;
-        var unknown = new List<Job>();
-        using (var r = cmd.ExecuteReader())
-        {
-            while (r.Read())
-            {
-                var job = new Job(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
-                    r.IsDBNull(5) ? null : r.GetString(5), (JsonObject)JsonNode.Parse(r.GetString(6))!, (JsonObject)JsonNode.Parse(r.GetString(7))!,
-                    r.GetInt32(8), FromDb(r.GetInt64(9)), FromDb(r.GetInt64(10)));
-                if (_handlers.ContainsKey(job.Kind)) AddToLane(job);
-                else unknown.Add(job);
-            }
-        }
-        cmd.CommandText = "SELECT COUNT(*) FROM jobs WHERE state = 'failed'";
-        _failed = Convert.ToInt32(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-        foreach (var job in unknown)
-        {
-            LogUnknownKind(_log, job.Kind, job.Key);
-            Persist(job, "failed", $"no handler for jobs of kind '{job.Kind}'");
-            _failed++;
-        }
-        if (_depth == 0) _idle.TrySetResult();
     }
 
     // Called under _gate, or before the queue is shared.
@@ -258,8 +206,15 @@ public sealed partial class WorkQueue : IHostedService
     {
         if (!_lanes.TryGetValue(job.Lane, out var lane)) _lanes[job.Lane] = lane = new Queue<Job>();
         lane.Enqueue(job);
-        _depth++;
-        if (_idle.Task.IsCompleted) _idle = NewPending();
+        // On the shared ledger the depth is the ledger's count, which already holds a job another replica wrote.
+        if (!_ledger.Shared) CountIn(1);
+    }
+
+    // Called under _gate.
+    private void CountIn(int jobs)
+    {
+        _depth += jobs;
+        if (_depth > 0 && _idle.Task.IsCompleted) _idle = NewPending();
     }
 
     // ---- taking work ----
@@ -304,10 +259,21 @@ public sealed partial class WorkQueue : IHostedService
             }
             try
             {
-                var jobs = WriteBatch(batch);
+                var jobs = _ledger.Insert(batch.Select(p => p.Work).ToList(), _clock.GetUtcNow());
                 lock (_gate)
-                    foreach (var job in jobs.OfType<Job>())
-                        AddToLane(job);
+                {
+                    if (_ledger.Shared)
+                    {
+                        // Run once leased, here or on another replica; look for it now rather than at the next poll.
+                        CountIn(jobs.Count(j => j is not null));
+                        _adoptNow = true;
+                        _writesDuringAdopt++;
+                    }
+                    else
+                    {
+                        foreach (var job in jobs.OfType<Job>()) AddToLane(job);
+                    }
+                }
                 Signal();
                 for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(jobs[i] is not null);
             }
@@ -316,45 +282,6 @@ public sealed partial class WorkQueue : IHostedService
                 foreach (var p in batch) p.Done.TrySetException(e);
             }
         }
-    }
-
-    private List<Job?> WriteBatch(List<PendingWrite> batch)
-    {
-        var now = _clock.GetUtcNow();
-        using var c = Open();
-        using var tx = c.BeginTransaction();
-        using var cmd = c.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = """
-            INSERT INTO jobs(kind, key, lane, actor, origin, payload, next_attempt_at, created_at)
-            VALUES ($kind, $key, $lane, $actor, $origin, $payload, $now, $now)
-            ON CONFLICT(key) DO NOTHING
-            RETURNING id
-            """;
-        var kind = cmd.Parameters.Add("$kind", SqliteType.Text);
-        var key = cmd.Parameters.Add("$key", SqliteType.Text);
-        var lane = cmd.Parameters.Add("$lane", SqliteType.Text);
-        var actor = cmd.Parameters.Add("$actor", SqliteType.Text);
-        var origin = cmd.Parameters.Add("$origin", SqliteType.Text);
-        var payload = cmd.Parameters.Add("$payload", SqliteType.Text);
-        cmd.Parameters.AddWithValue("$now", ToDb(now));
-        var jobs = new List<Job?>(batch.Count);
-        var keys = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (w, _) in batch)
-        {
-            kind.Value = w.Kind;
-            key.Value = w.Key;
-            lane.Value = w.Lane;
-            actor.Value = (object?)w.Actor ?? DBNull.Value;
-            origin.Value = (object?)w.Origin ?? DBNull.Value;
-            payload.Value = w.Payload.ToJsonString();
-            // The same key twice in one batch is a repeat too.
-            jobs.Add(keys.Add(w.Key) && cmd.ExecuteScalar() is long id
-                ? new Job(id, w.Kind, w.Key, w.Lane, w.Actor, w.Origin, (JsonObject)w.Payload.DeepClone(), [], 0, now, now)
-                : null);
-        }
-        tx.Commit();
-        return jobs;
     }
 
     /// <summary>Starts transient work now, beside everything else.</summary>
@@ -439,6 +366,18 @@ public sealed partial class WorkQueue : IHostedService
         lock (_gate) quiet = _quiet.Task;
         try { await quiet.WaitAsync(cancellationToken).ConfigureAwait(false); }
         catch (OperationCanceledException) { await _hardStop.CancelAsync().ConfigureAwait(false); }
+        if (_ledger.Shared)
+        {
+            // Leaving: the lanes held go back at once, so another replica need not wait for the leases to run out.
+            List<string> held;
+            lock (_gate) held = [.. _lanes.Keys.Where(l => !_runningLanes.Contains(l))];
+            foreach (var lane in held)
+            {
+                try { _ledger.Release(lane); }
+                catch (Exception e) { LogLedgerFailed(_log, e, "handing back work at shutdown"); }
+            }
+            return;
+        }
         if (Depth > 0) LogStoppedWithWork(_log, Depth);
     }
 
@@ -451,6 +390,11 @@ public sealed partial class WorkQueue : IHostedService
             DateTimeOffset? next = null;
             var start = new List<Job>();
             var probe = new List<IDependency>();
+            if (_ledger.Shared)
+            {
+                TendLeases(now);
+                next = Earlier(_nextAdoptAt, _nextRenewAt);
+            }
             lock (_gate)
             {
                 foreach (var (name, lane) in _lanes)
@@ -501,6 +445,67 @@ public sealed partial class WorkQueue : IHostedService
         }
     }
 
+    /// <summary>
+    /// The shared ledger: renews this replica's leases when due (dropping lanes another replica has taken over), then, when
+    /// asked or at each poll, leases due lanes nobody holds, up to what this replica may run at once.
+    /// </summary>
+    private void TendLeases(DateTimeOffset now)
+    {
+        var o = _options.Value;
+        if (now >= _nextRenewAt)
+        {
+            List<string> held;
+            lock (_gate) held = [.. _lanes.Keys];
+            try
+            {
+                foreach (var lost in _ledger.Renew(held, now, now + o.LeaseTime))
+                {
+                    LogLeaseLost(_log, lost);
+                    lock (_gate)
+                        if (!_runningLanes.Contains(lost) && _lanes.Remove(lost, out var gone) && gone.Count > 0 && _depth > 0)
+                            _depth--;
+                }
+                _nextRenewAt = now + o.LeaseTime / 3;
+            }
+            catch (Exception e)
+            {
+                LogLedgerFailed(_log, e, "renewing leases");
+                _nextRenewAt = now + o.PollInterval;
+            }
+        }
+
+        int room, writes;
+        List<string> busy;
+        lock (_gate)
+        {
+            if (!_adoptNow && now < _nextAdoptAt) return;
+            _adoptNow = false;
+            room = MaxConcurrent - _lanes.Count;
+            busy = [.. _lanes.Keys];
+            writes = _writesDuringAdopt;
+        }
+        _nextAdoptAt = now + o.PollInterval;
+        try
+        {
+            var found = _ledger.Adopt(now, now + o.LeaseTime, busy, _handlers.Keys, Math.Max(room, 0));
+            lock (_gate)
+            {
+                foreach (var job in found.Jobs) AddToLane(job);
+                _failed = found.Failed;
+                _oldestShared = found.OldestCreatedAt;
+                // A write that landed while the ledger was being read is not in its count yet; keep counting it.
+                var depth = writes == _writesDuringAdopt ? found.Pending : Math.Max(found.Pending, _depth);
+                _depth = 0;
+                CountIn(depth);
+                if (_depth == 0 && _transient == 0) _idle.TrySetResult();
+            }
+        }
+        catch (Exception e)
+        {
+            LogLedgerFailed(_log, e, "looking for work");
+        }
+    }
+
     private void Signal()
     {
         if (_wake.CurrentCount == 0) _wake.Release();
@@ -547,15 +552,15 @@ public sealed partial class WorkQueue : IHostedService
         job.NextAttemptAt = now + delay;
         job.ScheduledFor = job.NextAttemptAt;
         job.BlockedOn = dependency;
-        using (var c = Open())
-        using (var cmd = c.CreateCommand())
+        // The lane stays this replica's while the job waits (its lease is renewed), so the lane's order holds.
+        try
         {
-            cmd.CommandText = "UPDATE jobs SET attempts = $attempts, next_attempt_at = $next, last_error = $error WHERE id = $id";
-            cmd.Parameters.AddWithValue("$attempts", job.Attempts);
-            cmd.Parameters.AddWithValue("$next", ToDb(job.NextAttemptAt));
-            cmd.Parameters.AddWithValue("$error", e.Message.Length > 500 ? e.Message[..500] : e.Message);
-            cmd.Parameters.AddWithValue("$id", job.Id);
-            cmd.ExecuteNonQuery();
+            _ledger.RecordRetry(job, e.Message.Length > 500 ? e.Message[..500] : e.Message);
+        }
+        catch (Exception recording)
+        {
+            // The attempt count is kept here; the job is tried again either way.
+            LogLedgerFailed(_log, recording, "recording a retry");
         }
         LogRetry(_log, job.Kind, job.Key, job.Attempts, delay, dependency ?? "-", e.GetType().Name, e.Message);
         if (dependency is null) return;
@@ -628,15 +633,7 @@ public sealed partial class WorkQueue : IHostedService
     /// The largest whole number recorded under <paramref name="field"/> in the progress of a job of this kind still
     /// waiting to finish; null when none has one.
     /// </summary>
-    public long? HighestPendingProgress(string kind, string field)
-    {
-        using var c = Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT MAX(CAST(json_extract(progress, $path) AS INTEGER)) FROM jobs WHERE state = 'pending' AND kind = $kind";
-        cmd.Parameters.AddWithValue("$path", "$." + field);
-        cmd.Parameters.AddWithValue("$kind", kind);
-        return cmd.ExecuteScalar() is long n ? n : null;
-    }
+    public long? HighestPendingProgress(string kind, string field) => _ledger.HighestPendingProgress(kind, field);
 
     /// <summary>1 s, 2 s, 4 s … up to the configured cap.</summary>
     internal TimeSpan RetryDelay(int attempt) =>
@@ -645,18 +642,15 @@ public sealed partial class WorkQueue : IHostedService
     private Task SaveProgressAsync(Job job, JsonObject progress, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        using var c = Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "UPDATE jobs SET progress = $p WHERE id = $id";
-        cmd.Parameters.AddWithValue("$p", progress.ToJsonString());
-        cmd.Parameters.AddWithValue("$id", job.Id);
-        cmd.ExecuteNonQuery();
+        _ledger.SaveProgress(job, progress);
         return Task.CompletedTask;
     }
 
     private void Finish(Job job, string state, string? error)
     {
-        Persist(job, state, error);
+        var now = _clock.GetUtcNow();
+        // On the shared ledger this frees the lane too, for its next job on any replica.
+        _ledger.Finish(job, state, error, now, now - _options.Value.RememberDone);
         lock (_gate)
         {
             if (_lanes.TryGetValue(job.Lane, out var lane) && lane.TryPeek(out var head) && head.Id == job.Id)
@@ -665,25 +659,10 @@ public sealed partial class WorkQueue : IHostedService
                 if (lane.Count == 0) _lanes.Remove(job.Lane);
             }
             if (state == "failed") _failed++;
-            if (--_depth == 0 && _transient == 0) _idle.TrySetResult();
+            if (_depth > 0) _depth--;
+            if (_depth == 0 && _transient == 0) _idle.TrySetResult();
+            if (_ledger.Shared) _adoptNow = true;
         }
-    }
-
-    private void Persist(Job job, string state, string? error)
-    {
-        var now = _clock.GetUtcNow();
-        using var c = Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = """
-            UPDATE jobs SET state = $state, finished_at = $now, last_error = $error, attempts = attempts + 1 WHERE id = $id;
-            DELETE FROM jobs WHERE state = 'done' AND finished_at < $forget;
-            """;
-        cmd.Parameters.AddWithValue("$state", state);
-        cmd.Parameters.AddWithValue("$now", ToDb(now));
-        cmd.Parameters.AddWithValue("$error", (object?)error ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$id", job.Id);
-        cmd.Parameters.AddWithValue("$forget", ToDb(now - _options.Value.RememberDone));
-        cmd.ExecuteNonQuery();
     }
 
     // Called under _gate.
@@ -706,10 +685,6 @@ public sealed partial class WorkQueue : IHostedService
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
-    private static long ToDb(DateTimeOffset t) => t.ToUnixTimeMilliseconds();
-
-    private static DateTimeOffset FromDb(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
-
     [LoggerMessage(Level = LogLevel.Information, Message = "{Kind} job {Key} was already recorded; the repeat is ignored")]
     private static partial void LogDuplicate(ILogger log, string kind, string key);
 
@@ -727,6 +702,12 @@ public sealed partial class WorkQueue : IHostedService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Dependency} looks down; queued work waits for it, and it is asked again in {Wait}")]
     private static partial void LogOutage(ILogger log, string dependency, TimeSpan wait);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The lease on work for {Lane} ran out and another replica has it now")]
+    private static partial void LogLeaseLost(ILogger log, string lane);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The shared work queue could not be reached while {Doing}; trying again shortly")]
+    private static partial void LogLedgerFailed(ILogger log, Exception e, string doing);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Dependency} answers again; {Count} waiting jobs resume now")]
     private static partial void LogRecovered(ILogger log, string dependency, int count);

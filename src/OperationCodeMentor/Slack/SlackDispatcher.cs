@@ -19,8 +19,7 @@ public sealed partial class SlackDispatcher
     private readonly WorkQueue _work;
     private readonly ILogger<SlackDispatcher> _log;
     private readonly TimeProvider _clock;
-    private readonly RecentIds _seenEvents = new();
-    private readonly DoubleClicks _doubleClicks;
+    private readonly IDeliveryMemory _seen;
     private readonly BotMetrics? _metrics;
 
     public SlackDispatcher(
@@ -31,6 +30,7 @@ public sealed partial class SlackDispatcher
         WorkQueue work,
         ILogger<SlackDispatcher> log,
         TimeProvider clock,
+        IDeliveryMemory? seen = null,
         BotMetrics? metrics = null)
     {
         _metrics = metrics;
@@ -43,7 +43,7 @@ public sealed partial class SlackDispatcher
         _events = events.ToLookup(h => h.EventType, StringComparer.Ordinal);
         _log = log;
         _clock = clock;
-        _doubleClicks = new DoubleClicks(clock);
+        _seen = seen ?? new LocalDeliveryMemory(clock);
     }
 
     /// <summary>Past this, Slack may already have given up on the acknowledgement (it waits 3 s).</summary>
@@ -67,7 +67,10 @@ public sealed partial class SlackDispatcher
                 foreach (var action in interaction.Actions)
                 {
                     using var scope = _log.BeginSlackUserScope(interaction.UserId, "action", action.ActionId);
-                    if (_doubleClicks.IsRepeat(interaction.UserId, action.ActionId, action.Value, interaction.MessageTs ?? Interaction.Str(interaction.View, "id")))
+                    // The same person pressing the same button for the same thing again within a moment: Slack sends each
+                    // click with its own action_ts, so without this a hurried second press would run twice.
+                    var click = Deliveries.Click(interaction.UserId, action.ActionId, action.Value, interaction.MessageTs ?? Interaction.Str(interaction.View, "id"));
+                    if (!await _seen.FirstAsync(click, Deliveries.DoubleClickWindow, ct).ConfigureAwait(false))
                     {
                         LogDoubleClick(_log, action.ActionId);
                         continue;
@@ -98,7 +101,7 @@ public sealed partial class SlackDispatcher
         var evt = envelope["event"] as JsonObject ?? throw new SlackPayloadException("An event_callback needs 'event'.");
         var type = Interaction.Str(evt, "type") ?? throw new SlackPayloadException("An event needs 'event.type'.");
         var eventId = Interaction.Str(envelope, "event_id");
-        if (eventId is not null && !_seenEvents.TryAdd(eventId))
+        if (eventId is not null && !await _seen.FirstAsync(Deliveries.Event(eventId), Deliveries.RetryWindow, ct).ConfigureAwait(false))
         {
             LogDuplicateEvent(_log, eventId);
             return;
@@ -120,7 +123,7 @@ public sealed partial class SlackDispatcher
         catch (Exception e) when (eventId is not null && e is not SlackPayloadException)
         {
             // The failure answers Slack with an error, and Slack retries: that retry must be handled, not skipped.
-            _seenEvents.Forget(eventId);
+            await _seen.ForgetAsync(Deliveries.Event(eventId), CancellationToken.None).ConfigureAwait(false);
             throw;
         }
     }

@@ -62,8 +62,8 @@ public sealed class WorkQueueTests : IDisposable
     }
 
     private WorkQueue Queue(Recorder handler, params IDependency[] dependencies) =>
-        new([handler], dependencies, _signals, Options.Create(new ReliabilityOptions { QueuePath = Path.Combine(_folder, "pending.db") }), _clock,
-            NullLogger<WorkQueue>.Instance);
+        new([handler], dependencies, _signals, Options.Create(new ReliabilityOptions()), _clock,
+            NullLogger<WorkQueue>.Instance, new SqliteJobLedger(Path.Combine(_folder, "pending.db")));
 
     private static DurableWork Work(string key, string name, string lane = "lane") => new("record", key, lane, new JsonObject { ["name"] = name });
 

@@ -13,6 +13,7 @@ public static class AdminFeature
         services.AddSingleton<AdminGuard>();
         services.AddSingleton<CoordinatorModal>();
         services.AddSingleton<MentorReport>();
+        services.AddSingleton<DigestSender>();
         services.AddSingleton<WeeklyDigest>();
         services.AddHostedService(sp => sp.GetRequiredService<WeeklyDigest>());
         return services.AddHandlersOf(typeof(AdminFeature));

@@ -25,7 +25,8 @@ public sealed partial class SocketModeService(
     Reliability.WorkQueue work,
     IOptionsMonitor<SlackOptions> options,
     TimeProvider clock,
-    ILogger<SocketModeService> log) : BackgroundService
+    ILogger<SocketModeService> log,
+    Reliability.IDeliveryMemory? seen = null) : BackgroundService
 {
     /// <summary>How long an envelope's handler may take before the acknowledgement goes without its answer; Slack allows 3 s.</summary>
     internal static readonly TimeSpan AckBudget = TimeSpan.FromMilliseconds(2500);
@@ -45,7 +46,7 @@ public sealed partial class SocketModeService(
     private static readonly Func<ILogger, string, string, IDisposable?> EnvelopeScope =
         LoggerMessage.DefineScope<string, string>("Socket Mode envelope {EnvelopeId} ({EnvelopeType})");
 
-    private readonly RecentIds _envelopes = new();
+    private readonly Reliability.IDeliveryMemory _envelopes = seen ?? new Reliability.LocalDeliveryMemory(clock);
     private readonly ConcurrentDictionary<Task, byte> _retiring = new();
     private int _connectionCount;
     private volatile SocketModeStatus _status = new("off", 0, null);
@@ -165,7 +166,7 @@ public sealed partial class SocketModeService(
         var acceptsPayload = envelope["accepts_response_payload"] is JsonValue v && v.TryGetValue<bool>(out var accepts) && accepts;
         var payload = envelope["payload"] as JsonObject;
 
-        if (!_envelopes.TryAdd(id))
+        if (!await _envelopes.FirstAsync(Reliability.Deliveries.Envelope(id), Reliability.Deliveries.RetryWindow).ConfigureAwait(false))
         {
             // A retry of something already handled: acknowledge it again so Slack stops, but do nothing twice.
             LogDuplicate(log, envelope["retry_attempt"]?.ToString() ?? "?");
@@ -192,7 +193,7 @@ public sealed partial class SocketModeService(
         catch (Exception e)
         {
             // Not done, so not a duplicate: if Slack sends this envelope again, it is handled again.
-            _envelopes.Forget(id);
+            await _envelopes.ForgetAsync(Reliability.Deliveries.Envelope(id)).ConfigureAwait(false);
             LogHandlerFailed(log, e);
             // Like the HTTP endpoint's 500: without an acknowledgement Slack keeps the modal open and shows an error,
             // so nothing the person typed is lost.

@@ -1,0 +1,249 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
+
+namespace OperationCodeMentor.Reliability;
+
+/// <summary>
+/// Where the <see cref="WorkQueue"/> writes its jobs. The embedded ledger is a SQLite file of this process's own; the
+/// shared one is a table in PostgreSQL that every replica of the bot reads, where a replica leases a request's lane before
+/// running its jobs, so a replica that dies leaves its work to the others once its lease runs out.
+/// </summary>
+public interface IJobLedger
+{
+    /// <summary>Whether other processes run jobs from this ledger too (and so jobs must be leased before they run).</summary>
+    bool Shared { get; }
+
+    /// <summary>Creates or migrates what the ledger needs; for a private ledger, returns the jobs left pending by the last run.</summary>
+    LedgerStart Open();
+
+    /// <summary>
+    /// Writes a batch of new jobs in one transaction. Each entry is the job as written, or null when a job with that key
+    /// was already recorded (or repeats an earlier one of the batch).
+    /// </summary>
+    List<Job?> Insert(IReadOnlyList<DurableWork> batch, DateTimeOffset now);
+
+    /// <summary>Records a failed attempt: the job's attempts, when it is next due and why it failed.</summary>
+    void RecordRetry(Job job, string error);
+
+    void SaveProgress(Job job, JsonObject progress);
+
+    /// <summary>Marks the job done or failed, and forgets done jobs finished before <paramref name="forgetBefore"/>.</summary>
+    void Finish(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore);
+
+    /// <summary>The largest whole number under <paramref name="field"/> in the progress of a pending job of this kind.</summary>
+    long? HighestPendingProgress(string kind, string field);
+
+    /// <summary>
+    /// A shared ledger only: leases up to <paramref name="limit"/> lanes whose first pending job is due, is of a kind in
+    /// <paramref name="kinds"/>, and whose lane is not in <paramref name="held"/>, returning those first jobs, with the
+    /// ledger's counts.
+    /// </summary>
+    Adoption Adopt(DateTimeOffset now, DateTimeOffset leaseUntil, IReadOnlyCollection<string> held, IReadOnlyCollection<string> kinds, int limit);
+
+    /// <summary>A shared ledger only: extends the leases on these lanes; returns the lanes whose lease was lost.</summary>
+    IReadOnlyList<string> Renew(IReadOnlyCollection<string> lanes, DateTimeOffset now, DateTimeOffset leaseUntil);
+
+    /// <summary>The start-up failure to report when <see cref="Open"/> failed: one sentence naming the file or database and what to do.</summary>
+    Hosting.StartupException Unusable(Exception e);
+
+    /// <summary>A shared ledger only: gives up the lease on a lane (its job is finished), so any replica may take its next job.</summary>
+    void Release(string lane);
+}
+
+/// <summary>What a ledger holds when the queue starts.</summary>
+/// <param name="Pending">The jobs this process is to run (a private ledger's pending jobs; none for a shared one, whose jobs are leased).</param>
+/// <param name="Waiting">How many jobs are pending in the ledger, whoever runs them.</param>
+public sealed record LedgerStart(IReadOnlyList<Job> Pending, int Failed, int Waiting);
+
+/// <summary>What a shared ledger's adoption pass found: the jobs now leased to this replica, and the ledger's counts.</summary>
+public sealed record Adoption(IReadOnlyList<Job> Jobs, int Pending, int Failed, DateTimeOffset? OldestCreatedAt);
+
+/// <summary>The embedded ledger: a SQLite file of this process's own, flushed to disk before Slack hears "ok".</summary>
+public sealed class SqliteJobLedger(string path) : IJobLedger
+{
+    private readonly string _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
+
+    public string Path => path;
+
+    public bool Shared => false;
+
+    private SqliteConnection Connect()
+    {
+        var c = new SqliteConnection(_connectionString);
+        c.Open();
+        using var pragma = c.CreateCommand();
+        // FULL: a job is on disk before the acknowledgement goes back to Slack.
+        pragma.CommandText = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = FULL;";
+        pragma.ExecuteNonQuery();
+        return c;
+    }
+
+    /// <summary>Changes to the file after its first version; <c>PRAGMA user_version</c> counts those applied.</summary>
+    private static readonly string[] Migrations =
+    [
+        // Lanes: jobs of one request run in order, other requests' beside them. Jobs written before lanes were submissions.
+        """
+        ALTER TABLE jobs ADD COLUMN lane TEXT NOT NULL DEFAULT 'intake';
+        ALTER TABLE jobs ADD COLUMN actor TEXT;
+        ALTER TABLE jobs ADD COLUMN origin TEXT;
+        """,
+    ];
+
+    public LedgerStart Open()
+    {
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        using var c = Connect();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "PRAGMA journal_mode = WAL;";
+        cmd.ExecuteNonQuery();
+        cmd.CommandText = """
+            CREATE TABLE IF NOT EXISTS jobs (
+                id              INTEGER PRIMARY KEY AUTOINCREMENT,
+                kind            TEXT    NOT NULL,
+                key             TEXT    NOT NULL UNIQUE,
+                payload         TEXT    NOT NULL,
+                progress        TEXT    NOT NULL DEFAULT '{}',
+                state           TEXT    NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'failed')),
+                attempts        INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at INTEGER NOT NULL,
+                created_at      INTEGER NOT NULL,
+                finished_at     INTEGER,
+                last_error      TEXT
+            );
+            CREATE INDEX IF NOT EXISTS ix_jobs_pending ON jobs (state, id);
+            """;
+        cmd.ExecuteNonQuery();
+        cmd.CommandText = "PRAGMA user_version";
+        var version = Convert.ToInt32(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+        for (var i = version; i < Migrations.Length; i++)
+        {
+            using var tx = c.BeginTransaction();
+            using var step = c.CreateCommand();
+            step.Transaction = tx;
+            step.CommandText = Migrations[i] + $"; PRAGMA user_version = {i + 1};";
+            step.ExecuteNonQuery();
+            tx.Commit();
+        }
+
+        cmd.CommandText = """
+            SELECT id, kind, key, lane, actor, origin, payload, progress, attempts, created_at, next_attempt_at
+            FROM jobs WHERE state = 'pending' ORDER BY id
+            """;
+        var pending = new List<Job>();
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+                pending.Add(new Job(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
+                    r.IsDBNull(5) ? null : r.GetString(5), (JsonObject)JsonNode.Parse(r.GetString(6))!, (JsonObject)JsonNode.Parse(r.GetString(7))!,
+                    r.GetInt32(8), FromDb(r.GetInt64(9)), FromDb(r.GetInt64(10))));
+        }
+        cmd.CommandText = "SELECT COUNT(*) FROM jobs WHERE state = 'failed'";
+        var failed = Convert.ToInt32(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+        return new LedgerStart(pending, failed, pending.Count);
+    }
+
+    public List<Job?> Insert(IReadOnlyList<DurableWork> batch, DateTimeOffset now)
+    {
+        using var c = Connect();
+        using var tx = c.BeginTransaction();
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = """
+            INSERT INTO jobs(kind, key, lane, actor, origin, payload, next_attempt_at, created_at)
+            VALUES ($kind, $key, $lane, $actor, $origin, $payload, $now, $now)
+            ON CONFLICT(key) DO NOTHING
+            RETURNING id
+            """;
+        var kind = cmd.Parameters.Add("$kind", SqliteType.Text);
+        var key = cmd.Parameters.Add("$key", SqliteType.Text);
+        var lane = cmd.Parameters.Add("$lane", SqliteType.Text);
+        var actor = cmd.Parameters.Add("$actor", SqliteType.Text);
+        var origin = cmd.Parameters.Add("$origin", SqliteType.Text);
+        var payload = cmd.Parameters.Add("$payload", SqliteType.Text);
+        cmd.Parameters.AddWithValue("$now", ToDb(now));
+        var jobs = new List<Job?>(batch.Count);
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var w in batch)
+        {
+            kind.Value = w.Kind;
+            key.Value = w.Key;
+            lane.Value = w.Lane;
+            actor.Value = (object?)w.Actor ?? DBNull.Value;
+            origin.Value = (object?)w.Origin ?? DBNull.Value;
+            payload.Value = w.Payload.ToJsonString();
+            // The same key twice in one batch is a repeat too.
+            jobs.Add(keys.Add(w.Key) && cmd.ExecuteScalar() is long id
+                ? new Job(id, w.Kind, w.Key, w.Lane, w.Actor, w.Origin, (JsonObject)w.Payload.DeepClone(), [], 0, now, now)
+                : null);
+        }
+        tx.Commit();
+        return jobs;
+    }
+
+    public void RecordRetry(Job job, string error)
+    {
+        using var c = Connect();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "UPDATE jobs SET attempts = $attempts, next_attempt_at = $next, last_error = $error WHERE id = $id";
+        cmd.Parameters.AddWithValue("$attempts", job.Attempts);
+        cmd.Parameters.AddWithValue("$next", ToDb(job.NextAttemptAt));
+        cmd.Parameters.AddWithValue("$error", error);
+        cmd.Parameters.AddWithValue("$id", job.Id);
+        cmd.ExecuteNonQuery();
+    }
+
+    public void SaveProgress(Job job, JsonObject progress)
+    {
+        using var c = Connect();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "UPDATE jobs SET progress = $p WHERE id = $id";
+        cmd.Parameters.AddWithValue("$p", progress.ToJsonString());
+        cmd.Parameters.AddWithValue("$id", job.Id);
+        cmd.ExecuteNonQuery();
+    }
+
+    public void Finish(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore)
+    {
+        using var c = Connect();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = """
+            UPDATE jobs SET state = $state, finished_at = $now, last_error = $error, attempts = attempts + 1 WHERE id = $id;
+            DELETE FROM jobs WHERE state = 'done' AND finished_at < $forget;
+            """;
+        cmd.Parameters.AddWithValue("$state", state);
+        cmd.Parameters.AddWithValue("$now", ToDb(now));
+        cmd.Parameters.AddWithValue("$error", (object?)error ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$id", job.Id);
+        cmd.Parameters.AddWithValue("$forget", ToDb(forgetBefore));
+        cmd.ExecuteNonQuery();
+    }
+
+    public long? HighestPendingProgress(string kind, string field)
+    {
+        using var c = Connect();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT MAX(CAST(json_extract(progress, $path) AS INTEGER)) FROM jobs WHERE state = 'pending' AND kind = $kind";
+        cmd.Parameters.AddWithValue("$path", "$." + field);
+        cmd.Parameters.AddWithValue("$kind", kind);
+        return cmd.ExecuteScalar() is long n ? n : null;
+    }
+
+    public Adoption Adopt(DateTimeOffset now, DateTimeOffset leaseUntil, IReadOnlyCollection<string> held, IReadOnlyCollection<string> kinds, int limit) =>
+        throw new NotSupportedException("The embedded ledger belongs to one process; its jobs are never leased.");
+
+    public IReadOnlyList<string> Renew(IReadOnlyCollection<string> lanes, DateTimeOffset now, DateTimeOffset leaseUntil) => [];
+
+    public void Release(string lane)
+    {
+    }
+
+    public Hosting.StartupException Unusable(Exception e) => new(
+        $"the data folder is not usable: the queue file {path} cannot be opened or created ({e.Message.TrimEnd('.')}); "
+        + "make sure its folder (by default the one holding Storage:SqlitePath) exists or can be created and this user may write there, "
+        + "or set Storage:SqlitePath (or Reliability:QueuePath) to a writable place.", e);
+
+    internal static long ToDb(DateTimeOffset t) => t.ToUnixTimeMilliseconds();
+
+    internal static DateTimeOffset FromDb(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+}

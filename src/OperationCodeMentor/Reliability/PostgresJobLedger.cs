@@ -1,0 +1,301 @@
+using System.Text.Json.Nodes;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace OperationCodeMentor.Reliability;
+
+/// <summary>
+/// The ledger shared by every replica when PostgreSQL holds the data. Jobs of one lane (one request) run one at a time and
+/// in order, on whichever replica holds the lane's lease. A replica takes a lane by writing its name and a lease expiry
+/// on the lane's row; the write only succeeds on a row that is free or whose lease ran out, and the server decides between
+/// two replicas writing at once. The holder renews its leases while it lives and frees a lane when its job is done; a
+/// replica that dies simply stops renewing, and another takes the lane once the lease has passed.
+/// </summary>
+public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
+{
+    /// <summary>Any fixed number, other than the store's: the advisory lock a starting replica takes before migrating these tables.</summary>
+    private const long MigrationLock = 0x4F434D_5155;
+
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE work_jobs (
+            id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            kind            TEXT    NOT NULL,
+            key             TEXT    NOT NULL UNIQUE,
+            lane            TEXT    NOT NULL,
+            actor           TEXT,
+            origin          TEXT,
+            payload         TEXT    NOT NULL,
+            progress        TEXT    NOT NULL DEFAULT '{}',
+            state           TEXT    NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'failed')),
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at BIGINT  NOT NULL,
+            created_at      BIGINT  NOT NULL,
+            finished_at     BIGINT,
+            last_error      TEXT
+        );
+        CREATE INDEX ix_work_jobs_pending ON work_jobs (lane, id) WHERE state = 'pending';
+        CREATE INDEX ix_work_jobs_done ON work_jobs (finished_at) WHERE state = 'done';
+        CREATE TABLE work_lanes (
+            lane        TEXT PRIMARY KEY,
+            leased_by   TEXT,
+            lease_token UUID,
+            lease_until BIGINT
+        );
+        CREATE TABLE seen_deliveries (
+            key        TEXT   PRIMARY KEY,
+            expires_at BIGINT NOT NULL
+        );
+        CREATE INDEX ix_seen_deliveries_expiry ON seen_deliveries (expires_at);
+        """,
+    ];
+
+    private readonly NpgsqlDataSource _source;
+
+    public PostgresJobLedger(string connectionString, string? replica = null)
+    {
+        _source = NpgsqlDataSource.Create(connectionString);
+        Replica = replica ?? $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
+    }
+
+    /// <summary>This replica's name on the lanes it leases: host, process and a random part, so a restarted process is someone new.</summary>
+    public string Replica { get; }
+
+    public bool Shared => true;
+
+    internal NpgsqlDataSource Source => _source;
+
+    public ValueTask DisposeAsync() => _source.DisposeAsync();
+
+    public Hosting.StartupException Unusable(Exception e)
+    {
+        var b = new NpgsqlConnectionStringBuilder(_source.ConnectionString);
+        return new Hosting.StartupException(
+            $"{Storage.Postgres.PostgresConnection.ConnectionStringKey} (or {Storage.Postgres.PostgresConnection.DatabaseUrlKey}): " +
+            $"the PostgreSQL database {b.Database} on {b.Host}:{b.Port} cannot be used for the work queue ({e.Message.ReplaceLineEndings(" ").TrimEnd('.')}); " +
+            "make sure the server is running and reachable, the user, password and database are right, and the user may create tables there.", e);
+    }
+
+    public LedgerStart Open()
+    {
+        using var c = _source.OpenConnection();
+        using (var lockCmd = new NpgsqlCommand("SELECT pg_advisory_lock(@k)", c))
+        {
+            lockCmd.Parameters.AddWithValue("k", MigrationLock);
+            lockCmd.ExecuteNonQuery();
+        }
+        try
+        {
+            using (var create = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS work_queue_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())", c))
+                create.ExecuteNonQuery();
+            int applied;
+            using (var read = new NpgsqlCommand("SELECT COALESCE(MAX(version), 0) FROM work_queue_migrations", c))
+                applied = Convert.ToInt32(read.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            for (var i = applied; i < Migrations.Length; i++)
+            {
+                using var tx = c.BeginTransaction();
+                using (var step = new NpgsqlCommand(Migrations[i], c, tx)) step.ExecuteNonQuery();
+                using (var mark = new NpgsqlCommand("INSERT INTO work_queue_migrations(version) VALUES (@v)", c, tx))
+                {
+                    mark.Parameters.AddWithValue("v", i + 1);
+                    mark.ExecuteNonQuery();
+                }
+                tx.Commit();
+            }
+        }
+        finally
+        {
+            using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock(@k)", c);
+            unlock.Parameters.AddWithValue("k", MigrationLock);
+            unlock.ExecuteNonQuery();
+        }
+        // Pending jobs are not loaded: they are leased lane by lane, by whichever replica gets there first.
+        using var count = new NpgsqlCommand(
+            "SELECT COUNT(*) FILTER (WHERE state = 'pending'), COUNT(*) FILTER (WHERE state = 'failed') FROM work_jobs WHERE state <> 'done'", c);
+        using var r = count.ExecuteReader();
+        r.Read();
+        return new LedgerStart([], (int)r.GetInt64(1), (int)r.GetInt64(0));
+    }
+
+    public List<Job?> Insert(IReadOnlyList<DurableWork> batch, DateTimeOffset now)
+    {
+        using var c = _source.OpenConnection();
+        using var tx = c.BeginTransaction();
+        using var cmd = new NpgsqlCommand("""
+            INSERT INTO work_jobs(kind, key, lane, actor, origin, payload, next_attempt_at, created_at)
+            SELECT * FROM unnest(@kind, @key, @lane, @actor, @origin, @payload, @now, @now)
+                   AS n(kind, key, lane, actor, origin, payload, next_attempt_at, created_at)
+            ON CONFLICT (key) DO NOTHING
+            RETURNING id, key
+            """, c, tx);
+        // One statement for the whole batch: a burst of clicks costs one round trip and one commit.
+        var fresh = new List<DurableWork>(batch.Count);
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var w in batch)
+            if (keys.Add(w.Key)) fresh.Add(w);
+        var ms = now.ToUnixTimeMilliseconds();
+        cmd.Parameters.Add(new NpgsqlParameter("kind", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = fresh.Select(w => w.Kind).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("key", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = fresh.Select(w => w.Key).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("lane", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = fresh.Select(w => w.Lane).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("actor", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = fresh.Select(w => w.Actor).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("origin", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = fresh.Select(w => w.Origin).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("payload", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = fresh.Select(w => w.Payload.ToJsonString()).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = fresh.Select(_ => ms).ToArray() });
+        var ids = new Dictionary<string, long>(StringComparer.Ordinal);
+        using (var r = cmd.ExecuteReader())
+            while (r.Read()) ids[r.GetString(1)] = r.GetInt64(0);
+        tx.Commit();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        return batch.Select(w => seen.Add(w.Key) && ids.TryGetValue(w.Key, out var id)
+            ? new Job(id, w.Kind, w.Key, w.Lane, w.Actor, w.Origin, (JsonObject)w.Payload.DeepClone(), [], 0, now, now)
+            : null).ToList();
+    }
+
+    public void RecordRetry(Job job, string error)
+    {
+        using var cmd = _source.CreateCommand("UPDATE work_jobs SET attempts = @a, next_attempt_at = @next, last_error = @error WHERE id = @id");
+        cmd.Parameters.AddWithValue("a", job.Attempts);
+        cmd.Parameters.AddWithValue("next", job.NextAttemptAt.ToUnixTimeMilliseconds());
+        cmd.Parameters.AddWithValue("error", error);
+        cmd.Parameters.AddWithValue("id", job.Id);
+        cmd.ExecuteNonQuery();
+    }
+
+    public void SaveProgress(Job job, JsonObject progress)
+    {
+        using var cmd = _source.CreateCommand("UPDATE work_jobs SET progress = @p WHERE id = @id");
+        cmd.Parameters.AddWithValue("p", progress.ToJsonString());
+        cmd.Parameters.AddWithValue("id", job.Id);
+        cmd.ExecuteNonQuery();
+    }
+
+    public void Finish(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore)
+    {
+        using var batch = _source.CreateBatch();
+        var finish = new NpgsqlBatchCommand(
+            "UPDATE work_jobs SET state = @state, finished_at = @now, last_error = @error, attempts = attempts + 1 WHERE id = @id");
+        finish.Parameters.AddWithValue("state", state);
+        finish.Parameters.AddWithValue("now", now.ToUnixTimeMilliseconds());
+        finish.Parameters.Add(new NpgsqlParameter("error", NpgsqlDbType.Text) { Value = (object?)error ?? DBNull.Value });
+        finish.Parameters.AddWithValue("id", job.Id);
+        batch.BatchCommands.Add(finish);
+        // The lane is free for its next job, on any replica.
+        batch.BatchCommands.Add(ReleaseCommand(job.Lane));
+        var forget = new NpgsqlBatchCommand("DELETE FROM work_jobs WHERE state = 'done' AND finished_at < @forget");
+        forget.Parameters.AddWithValue("forget", forgetBefore.ToUnixTimeMilliseconds());
+        batch.BatchCommands.Add(forget);
+        // One statement in a batch is one transaction with the others: the job is done and its lane free at once.
+        batch.ExecuteNonQuery();
+    }
+
+    public long? HighestPendingProgress(string kind, string field)
+    {
+        using var cmd = _source.CreateCommand(
+            "SELECT MAX((progress::jsonb ->> @field)::bigint) FROM work_jobs WHERE state = 'pending' AND kind = @kind");
+        cmd.Parameters.AddWithValue("field", field);
+        cmd.Parameters.AddWithValue("kind", kind);
+        return cmd.ExecuteScalar() is long n ? n : null;
+    }
+
+    public Adoption Adopt(DateTimeOffset now, DateTimeOffset leaseUntil, IReadOnlyCollection<string> held, IReadOnlyCollection<string> kinds, int limit)
+    {
+        var token = Guid.NewGuid();
+        var nowMs = now.ToUnixTimeMilliseconds();
+        using var batch = _source.CreateBatch();
+        // 1. Lease the lanes whose first pending job is due. The upsert only takes a row that is free or whose lease has
+        //    passed; two replicas racing for one lane are put in order by the row lock, and the second finds it taken.
+        var lease = new NpgsqlBatchCommand("""
+            WITH heads AS (
+                SELECT DISTINCT ON (lane) id, lane, kind, next_attempt_at
+                FROM work_jobs WHERE state = 'pending' ORDER BY lane, id
+            ), candidates AS (
+                SELECT h.lane, h.id FROM heads h
+                WHERE h.next_attempt_at <= @now AND h.kind = ANY(@kinds) AND h.lane <> ALL(@held)
+                  AND NOT EXISTS (SELECT 1 FROM work_lanes w WHERE w.lane = h.lane AND w.leased_by IS NOT NULL AND w.lease_until >= @now)
+                ORDER BY h.id LIMIT @limit
+            )
+            INSERT INTO work_lanes AS l (lane, leased_by, lease_token, lease_until)
+            SELECT lane, @me, @token, @until FROM candidates
+            ON CONFLICT (lane) DO UPDATE SET leased_by = EXCLUDED.leased_by, lease_token = EXCLUDED.lease_token, lease_until = EXCLUDED.lease_until
+            WHERE l.leased_by IS NULL OR l.lease_until < @now
+            """);
+        lease.Parameters.AddWithValue("now", nowMs);
+        lease.Parameters.Add(new NpgsqlParameter("kinds", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = kinds.ToArray() });
+        lease.Parameters.Add(new NpgsqlParameter("held", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = held.ToArray() });
+        lease.Parameters.AddWithValue("limit", limit);
+        lease.Parameters.AddWithValue("me", Replica);
+        lease.Parameters.AddWithValue("token", token);
+        lease.Parameters.AddWithValue("until", leaseUntil.ToUnixTimeMilliseconds());
+        batch.BatchCommands.Add(lease);
+        // 2. Read each leased lane's first pending job afresh: the lease is ours now, so nobody else changes the lane, and
+        //    a job another replica finished just before we took the lane is not run again.
+        var read = new NpgsqlBatchCommand("""
+            SELECT DISTINCT ON (j.lane) j.id, j.kind, j.key, j.lane, j.actor, j.origin, j.payload, j.progress, j.attempts, j.created_at, j.next_attempt_at
+            FROM work_jobs j JOIN work_lanes l ON l.lane = j.lane
+            WHERE l.lease_token = @token AND j.state = 'pending'
+            ORDER BY j.lane, j.id
+            """);
+        read.Parameters.AddWithValue("token", token);
+        batch.BatchCommands.Add(read);
+        // 3. A lane taken whose jobs turned out all done is let go at once.
+        var empty = new NpgsqlBatchCommand("""
+            UPDATE work_lanes l SET leased_by = NULL, lease_token = NULL, lease_until = NULL
+            WHERE l.lease_token = @token AND NOT EXISTS (SELECT 1 FROM work_jobs j WHERE j.lane = l.lane AND j.state = 'pending')
+            """);
+        empty.Parameters.AddWithValue("token", token);
+        batch.BatchCommands.Add(empty);
+        // 4. The counts the health page and the metrics show: the same for every replica.
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+            SELECT COUNT(*) FILTER (WHERE state = 'pending'), COUNT(*) FILTER (WHERE state = 'failed'), MIN(created_at) FILTER (WHERE state = 'pending')
+            FROM work_jobs WHERE state <> 'done'
+            """));
+
+        var jobs = new List<Job>();
+        int pending = 0, failed = 0;
+        DateTimeOffset? oldest = null;
+        // Statements that return no rows (the lease, the letting go) give the reader no result of their own.
+        using var r = batch.ExecuteReader();
+        while (r.Read())
+            jobs.Add(new Job(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
+                r.IsDBNull(5) ? null : r.GetString(5), (JsonObject)JsonNode.Parse(r.GetString(6))!, (JsonObject)JsonNode.Parse(r.GetString(7))!,
+                r.GetInt32(8), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(9)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(10))));
+        r.NextResult();
+        if (r.Read())
+        {
+            pending = (int)r.GetInt64(0);
+            failed = (int)r.GetInt64(1);
+            oldest = r.IsDBNull(2) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2));
+        }
+        return new Adoption(jobs, pending, failed, oldest);
+    }
+
+    public IReadOnlyList<string> Renew(IReadOnlyCollection<string> lanes, DateTimeOffset now, DateTimeOffset leaseUntil)
+    {
+        if (lanes.Count == 0) return [];
+        using var cmd = _source.CreateCommand("UPDATE work_lanes SET lease_until = @until WHERE leased_by = @me AND lane = ANY(@lanes) RETURNING lane");
+        cmd.Parameters.AddWithValue("until", leaseUntil.ToUnixTimeMilliseconds());
+        cmd.Parameters.AddWithValue("me", Replica);
+        cmd.Parameters.Add(new NpgsqlParameter("lanes", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = lanes.ToArray() });
+        var kept = new HashSet<string>(StringComparer.Ordinal);
+        using (var r = cmd.ExecuteReader())
+            while (r.Read()) kept.Add(r.GetString(0));
+        return lanes.Where(l => !kept.Contains(l)).ToList();
+    }
+
+    public void Release(string lane)
+    {
+        using var batch = _source.CreateBatch();
+        batch.BatchCommands.Add(ReleaseCommand(lane));
+        batch.ExecuteNonQuery();
+    }
+
+    private NpgsqlBatchCommand ReleaseCommand(string lane)
+    {
+        var release = new NpgsqlBatchCommand(
+            "UPDATE work_lanes SET leased_by = NULL, lease_token = NULL, lease_until = NULL WHERE lane = @lane AND leased_by = @me");
+        release.Parameters.AddWithValue("lane", lane);
+        release.Parameters.AddWithValue("me", Replica);
+        return release;
+    }
+}

@@ -1,0 +1,231 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using OperationCodeMentor.Reliability;
+using OperationCodeMentor.Tests.Fakes;
+using OperationCodeMentor.Tests.Storage.Postgres;
+
+namespace OperationCodeMentor.Tests.Reliability;
+
+/// <summary>
+/// The work queue on PostgreSQL, shared by replicas: two queues in this process on one real database stand for two
+/// replicas (the two-process tests in <c>ReplicaTests</c> kill one for real). A fake clock moves leases along.
+/// </summary>
+public sealed class SharedWorkQueueTests : IAsyncDisposable
+{
+    private readonly ManualTimeProvider _clock = new();
+    private readonly List<WorkQueue> _queues = [];
+    private readonly List<PostgresJobLedger> _ledgers = [];
+    private string _database = "";
+
+    /// <summary>Every attempt and every completed run, by job name, across all replicas.</summary>
+    private sealed class Recorder(string replica, ConcurrentQueue<(string Replica, string Name)> ran) : IJobHandler
+    {
+        public string Kind => "record";
+        public Func<Job, Task>? Hold { get; set; }
+        public ConcurrentDictionary<string, int> Running { get; } = new();
+
+        public async Task RunAsync(JobContext job, CancellationToken ct)
+        {
+            var name = job.Job.Payload["name"]!.ToString();
+            var lane = job.Job.Lane;
+            // Two jobs of one lane must never run at the same moment, on any replica.
+            if (Running.AddOrUpdate(lane, 1, (_, n) => n + 1) > 1) throw new InvalidOperationException($"two jobs of {lane} at once");
+            try
+            {
+                if (Hold is not null) await Hold(job.Job);
+                await Task.Yield();
+                ran.Enqueue((replica, name));
+            }
+            finally
+            {
+                Running.AddOrUpdate(lane, 0, (_, n) => n - 1);
+            }
+        }
+    }
+
+    private async Task<(WorkQueue Queue, PostgresJobLedger Ledger)> ReplicaAsync(IJobHandler handler, string name)
+    {
+        if (_database.Length == 0) _database = await PostgresServer.NewSchemaAsync();
+        var ledger = new PostgresJobLedger(_database, name);
+        var queue = new WorkQueue([handler], [], new Dependencies(),
+            Options.Create(new ReliabilityOptions { LeaseTime = TimeSpan.FromSeconds(30), PollInterval = TimeSpan.FromSeconds(1) }), _clock,
+            NullLogger<WorkQueue>.Instance, ledger);
+        _ledgers.Add(ledger);
+        _queues.Add(queue);
+        return (queue, ledger);
+    }
+
+    private static DurableWork Work(string key, string name, string lane) => new("record", key, lane, new JsonObject { ["name"] = name });
+
+    private async Task<long> CountAsync(string where)
+    {
+        await using var c = new NpgsqlConnection(_database);
+        await c.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"SELECT COUNT(*) FROM work_jobs WHERE {where}", c);
+        return (long)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
+    public async Task TwoReplicas_RunEveryJobOnce_EachLaneInOrder_NeverTwoOfALaneAtOnce()
+    {
+        var ran = new ConcurrentQueue<(string Replica, string Name)>();
+        var a = new Recorder("a", ran);
+        var b = new Recorder("b", ran);
+        var (qa, _) = await ReplicaAsync(a, "replica-a");
+        var (qb, _) = await ReplicaAsync(b, "replica-b");
+        await qa.StartAsync(CancellationToken.None);
+        await qb.StartAsync(CancellationToken.None);
+
+        // 60 jobs over 6 lanes, written alternately through both replicas, as a load balancer would spread clicks.
+        for (var i = 0; i < 60; i++)
+            Assert.True(await (i % 2 == 0 ? qa : qb).EnqueueAsync(Work($"k{i}", $"{i % 6}:{i:D2}", $"R-{1000 + i % 6}")));
+        await Eventually.TrueAsync(async () => await CountAsync("state = 'done'") == 60, "all 60 jobs done");
+
+        Assert.Equal(60, ran.Count);
+        Assert.Equal(60, ran.Select(r => r.Name).Distinct().Count());
+        foreach (var lane in ran.GroupBy(r => r.Name[..1]))
+        {
+            var names = lane.Select(r => r.Name).ToList();
+            Assert.Equal(names.Order(StringComparer.Ordinal), names);
+        }
+        Assert.Equal(0, await CountAsync("state <> 'done'"));
+    }
+
+    [Fact]
+    public async Task AKeyWrittenThroughOneReplica_IsARepeatOnTheOther()
+    {
+        var ran = new ConcurrentQueue<(string Replica, string Name)>();
+        var (qa, _) = await ReplicaAsync(new Recorder("a", ran), "replica-a");
+        var (qb, _) = await ReplicaAsync(new Recorder("b", ran), "replica-b");
+        Assert.True(await qa.EnqueueAsync(Work("claim:U1:1733400000.1", "first", "R-1042")));
+        Assert.False(await qb.EnqueueAsync(Work("claim:U1:1733400000.1", "again", "R-1042")));
+        await qa.StartAsync(CancellationToken.None);
+        await qb.StartAsync(CancellationToken.None);
+        await Eventually.TrueAsync(async () => await CountAsync("state = 'done'") == 1, "the job done");
+        Assert.Equal(["first"], ran.Select(r => r.Name));
+        Assert.False(await qb.EnqueueAsync(Work("claim:U1:1733400000.1", "after it finished", "R-1042")));
+    }
+
+    [Fact]
+    public async Task ALaneHeldByAReplicaThatDied_IsTakenOverOnceItsLeaseRunsOut_AndItsJobsRunOnce()
+    {
+        var ran = new ConcurrentQueue<(string Replica, string Name)>();
+        var (dead, deadLedger) = await ReplicaAsync(new Recorder("dead", ran), "replica-dead");
+        for (var i = 0; i < 3; i++) await dead.EnqueueAsync(Work($"k{i}", $"job {i}", "R-1042"));
+        // The dead replica took the lane and then stopped answering: no run, no renewal, no release.
+        var taken = deadLedger.Adopt(_clock.GetUtcNow(), _clock.GetUtcNow() + TimeSpan.FromSeconds(30), [], ["record"], 16);
+        Assert.Single(taken.Jobs);
+
+        var (survivor, _) = await ReplicaAsync(new Recorder("survivor", ran), "replica-survivor");
+        await survivor.StartAsync(CancellationToken.None);
+        Assert.Equal(3, survivor.Depth);
+        // Within the lease nothing runs, however often the survivor looks.
+        for (var s = 0; s < 29; s++)
+        {
+            _clock.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(5);
+        }
+        Assert.Empty(ran);
+
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        await Eventually.TrueAsync(() => ran.Count == 3, "the survivor to finish the dead replica's lane");
+        Assert.Equal(["job 0", "job 1", "job 2"], ran.Select(r => r.Name));
+        Assert.All(ran, r => Assert.Equal("survivor", r.Replica));
+        await Eventually.TrueAsync(() => survivor.Depth == 0, "the survivor's count to reach zero");
+    }
+
+    [Fact]
+    public async Task ALiveReplicaRenewsItsLease_SoALongJobIsNotTakenOver()
+    {
+        var ran = new ConcurrentQueue<(string Replica, string Name)>();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var slow = new Recorder("a", ran) { Hold = _ => { started.TrySetResult(); return release.Task; } };
+        var (qa, _) = await ReplicaAsync(slow, "replica-a");
+        var (qb, _) = await ReplicaAsync(new Recorder("b", ran), "replica-b");
+        await qa.StartAsync(CancellationToken.None);
+        await qa.EnqueueAsync(Work("k0", "long job", "R-1042"));
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await qb.StartAsync(CancellationToken.None);
+
+        // Two minutes of a job under way, in steps shorter than a renewal: the other replica never takes the lane.
+        for (var s = 0; s < 120; s++)
+        {
+            _clock.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(2);
+        }
+        release.SetResult();
+        await Eventually.TrueAsync(async () => await CountAsync("state = 'done'") == 1, "the long job done");
+        Assert.Equal([("a", "long job")], ran);
+    }
+
+    [Fact]
+    public async Task AReplicaThatStops_HandsItsLanesBack_AtOnce()
+    {
+        var ran = new ConcurrentQueue<(string Replica, string Name)>();
+        var failing = new FailingOnce();
+        var (qa, _) = await ReplicaAsync(failing, "replica-a");
+        await qa.StartAsync(CancellationToken.None);
+        await qa.EnqueueAsync(Work("k0", "retried job", "R-1042"));
+        await Eventually.TrueAsync(() => failing.Attempts == 1, "the first attempt");
+        await qa.StopAsync(CancellationToken.None);
+
+        // Its retry is due in a second; the other replica takes it then, without waiting out a 30 s lease.
+        var (qb, _) = await ReplicaAsync(new Recorder("b", ran), "replica-b");
+        await qb.StartAsync(CancellationToken.None);
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        await Eventually.TrueAsync(() => ran.Count == 1, "the other replica to run the job");
+        Assert.Equal([("b", "retried job")], ran);
+    }
+
+    private sealed class FailingOnce : IJobHandler
+    {
+        private int _attempts;
+        public int Attempts => Volatile.Read(ref _attempts);
+        public string Kind => "record";
+
+        public Task RunAsync(JobContext job, CancellationToken ct)
+        {
+            Interlocked.Increment(ref _attempts);
+            throw new IOException("Slack did not answer");
+        }
+    }
+
+    [Fact]
+    public async Task Deliveries_AreRememberedAcrossReplicas()
+    {
+        _database = await PostgresServer.NewSchemaAsync();
+        var ledgerA = new PostgresJobLedger(_database, "a");
+        var ledgerB = new PostgresJobLedger(_database, "b");
+        _ledgers.AddRange([ledgerA, ledgerB]);
+        ledgerA.Open();
+        var a = new PostgresDeliveryMemory(ledgerA, _clock, NullLogger<PostgresDeliveryMemory>.Instance);
+        var b = new PostgresDeliveryMemory(ledgerB, _clock, NullLogger<PostgresDeliveryMemory>.Instance);
+
+        // A retried event reaching the other replica is a repeat; a failed one forgotten is taken again.
+        Assert.True(await a.FirstAsync(Deliveries.Event("Ev1"), Deliveries.RetryWindow));
+        Assert.False(await b.FirstAsync(Deliveries.Event("Ev1"), Deliveries.RetryWindow));
+        await a.ForgetAsync(Deliveries.Event("Ev1"));
+        Assert.True(await b.FirstAsync(Deliveries.Event("Ev1"), Deliveries.RetryWindow));
+
+        // A double click split over two replicas counts once; the same press after the window is a new one.
+        var click = Deliveries.Click("U1", "claim_request", "R-1042", "1733400000.1");
+        var together = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => (i % 2 == 0 ? a : b).FirstAsync(click, Deliveries.DoubleClickWindow)));
+        Assert.Single(together, first => first);
+        _clock.Advance(Deliveries.DoubleClickWindow);
+        Assert.True(await b.FirstAsync(click, Deliveries.DoubleClickWindow));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var q in _queues)
+        {
+            try { await q.StopAsync(CancellationToken.None); }
+            catch (InvalidOperationException) { }
+        }
+        foreach (var l in _ledgers) await l.DisposeAsync();
+    }
+}
