@@ -14,8 +14,8 @@ COPY --from=build /app ./
 # 3000) decides, as on any other platform.
 ENV ASPNETCORE_HTTP_PORTS= \
     DOTNET_CLI_TELEMETRY_OPTOUT=1
-# The embedded store and the work queue live here; mount a volume to keep them (not needed with PostgreSQL for the
-# store, but the queue is still on local disk today).
+# The embedded store and its work queue live here; mount a volume to keep them. With PostgreSQL (DATABASE_URL) both
+# are in the database and nothing here needs keeping.
 RUN mkdir -p /app/data && chown app:app /app/data
 VOLUME /app/data
 USER app
