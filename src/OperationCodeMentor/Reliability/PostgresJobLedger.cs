@@ -120,16 +120,14 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
 
     public List<Job?> Insert(IReadOnlyList<DurableWork> batch, DateTimeOffset now)
     {
-        using var c = _source.OpenConnection();
-        using var tx = c.BeginTransaction();
-        using var cmd = new NpgsqlCommand("""
+        // One statement for the whole batch, atomic on its own: a burst of clicks costs one round trip and one commit.
+        using var cmd = _source.CreateCommand("""
             INSERT INTO work_jobs(kind, key, lane, actor, origin, payload, next_attempt_at, created_at)
             SELECT * FROM unnest(@kind, @key, @lane, @actor, @origin, @payload, @now, @now)
                    AS n(kind, key, lane, actor, origin, payload, next_attempt_at, created_at)
             ON CONFLICT (key) DO NOTHING
             RETURNING id, key
-            """, c, tx);
-        // One statement for the whole batch: a burst of clicks costs one round trip and one commit.
+            """);
         var fresh = new List<DurableWork>(batch.Count);
         var keys = new HashSet<string>(StringComparer.Ordinal);
         foreach (var w in batch)
@@ -145,7 +143,6 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         var ids = new Dictionary<string, long>(StringComparer.Ordinal);
         using (var r = cmd.ExecuteReader())
             while (r.Read()) ids[r.GetString(1)] = r.GetInt64(0);
-        tx.Commit();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         return batch.Select(w => seen.Add(w.Key) && ids.TryGetValue(w.Key, out var id)
             ? new Job(id, w.Kind, w.Key, w.Lane, w.Actor, w.Origin, (JsonObject)w.Payload.DeepClone(), [], 0, now, now)
@@ -185,7 +182,7 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         var forget = new NpgsqlBatchCommand("DELETE FROM work_jobs WHERE state = 'done' AND finished_at < @forget");
         forget.Parameters.AddWithValue("forget", forgetBefore.ToUnixTimeMilliseconds());
         batch.BatchCommands.Add(forget);
-        // One statement in a batch is one transaction with the others: the job is done and its lane free at once.
+        // The statements of a batch commit together: the job is done and its lane free at once.
         batch.ExecuteNonQuery();
     }
 
