@@ -80,6 +80,8 @@ public sealed partial class PostgresDeliveryMemory(PostgresJobLedger ledger, Tim
         try
         {
             await using var batch = ledger.Source.CreateBatch();
+            // On the acknowledgement path: a database that does not answer within a second leaves the decision to this replica.
+            batch.Timeout = 1;
             // Taken when new, or when an earlier sighting has expired; a repeat within the window changes nothing.
             var take = new NpgsqlBatchCommand("""
                 INSERT INTO seen_deliveries(key, expires_at) VALUES (@key, @until)
@@ -101,7 +103,7 @@ public sealed partial class PostgresDeliveryMemory(PostgresJobLedger ledger, Tim
             _fallback.First(key, window);
             return first;
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             LogUnshared(log, e);
             return _fallback.First(key, window);
@@ -117,7 +119,7 @@ public sealed partial class PostgresDeliveryMemory(PostgresJobLedger ledger, Tim
             cmd.Parameters.AddWithValue("key", key);
             await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             LogUnshared(log, e);
         }

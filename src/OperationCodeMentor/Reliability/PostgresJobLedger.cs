@@ -51,11 +51,17 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         """,
     ];
 
+    private const int AckTimeoutSeconds = 2;
+
     private readonly NpgsqlDataSource _source;
 
     public PostgresJobLedger(string connectionString, string? replica = null)
     {
-        _source = NpgsqlDataSource.Create(connectionString);
+        // The queue is written on the acknowledgement path: an unreachable server must fail in time for Slack's 3 seconds
+        // (the person then sees an error and keeps what they typed), not after Npgsql's default 15-second connect wait.
+        var b = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!b.ContainsKey("Timeout")) b.Timeout = AckTimeoutSeconds;
+        _source = NpgsqlDataSource.Create(b.ConnectionString);
         Replica = replica ?? $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
     }
 
@@ -128,6 +134,7 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
             ON CONFLICT (key) DO NOTHING
             RETURNING id, key
             """);
+        cmd.CommandTimeout = AckTimeoutSeconds;
         var fresh = new List<DurableWork>(batch.Count);
         var keys = new HashSet<string>(StringComparer.Ordinal);
         foreach (var w in batch)

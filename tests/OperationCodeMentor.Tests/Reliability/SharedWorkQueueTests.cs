@@ -219,6 +219,17 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         Assert.True(await b.FirstAsync(click, Deliveries.DoubleClickWindow));
     }
 
+    [Fact]
+    public async Task Deliveries_WhenTheDatabaseDoesNotAnswer_ThisReplicasOwnMemoryDecides()
+    {
+        var ledger = new PostgresJobLedger("Host=127.0.0.1;Port=1;Username=ocm;Database=ocm", "a");
+        _ledgers.Add(ledger);
+        var memory = new PostgresDeliveryMemory(ledger, _clock, NullLogger<PostgresDeliveryMemory>.Instance);
+        var click = Deliveries.Click("U1", "claim_request", "R-1042", "1733400000.1");
+        Assert.True(await memory.FirstAsync(click, Deliveries.DoubleClickWindow));
+        Assert.False(await memory.FirstAsync(click, Deliveries.DoubleClickWindow));
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var q in _queues)
