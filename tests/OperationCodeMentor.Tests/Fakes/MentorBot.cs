@@ -189,6 +189,15 @@ public sealed class MentorBot : WebApplicationFactory<Program>
     public Task<HttpResponseMessage> ClickAsync(string actionId, MentorRequest request, string user) =>
         SendAsync(Requests.Interaction(SlackRequests.BlockAction(actionId, request.Reference, user, MentorsChannelId, request.MessageTs ?? "1.000001")));
 
+    /// <summary>The same button on the request's card pressed by several people at the same moment; waits for all the work.</summary>
+    public async Task ClickAllAtOnceAsync(string actionId, MentorRequest request, IEnumerable<string> users)
+    {
+        var clicks = users.Select(u => Http.SendAsync(Requests.Interaction(
+            SlackRequests.BlockAction(actionId, request.Reference, u, MentorsChannelId, request.MessageTs ?? "1.000001")))).ToList();
+        foreach (var r in await Task.WhenAll(clicks)) r.EnsureSuccessStatusCode();
+        await IdleAsync();
+    }
+
     public override async ValueTask DisposeAsync()
     {
         _http?.Dispose();

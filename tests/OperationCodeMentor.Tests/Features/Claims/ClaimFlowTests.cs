@@ -188,10 +188,7 @@ public class ClaimFlowTests
         var request = await bot.RequestAsync(Mentee, ["Python"]);
         bot.Slack.Clear();
 
-        var clicks = mentors.Select(m => bot.Http.SendAsync(bot.Requests.Interaction(
-            SlackRequests.BlockAction(RequestButtons.Claim, request.Reference, m, MentorBot.MentorsChannelId, request.MessageTs!)))).ToList();
-        foreach (var r in await Task.WhenAll(clicks)) r.EnsureSuccessStatusCode();
-        await bot.IdleAsync();
+        await bot.ClickAllAtOnceAsync(RequestButtons.Claim, request, mentors);
 
         var stored = await bot.Store.RequestAsync(request.Reference);
         var winner = stored!.ClaimedBy!;

@@ -44,10 +44,7 @@ public class PostgresBotFlowTests
         Assert.Single(bot.Slack.DmsTo(Mentee), d => d.AllText.Contains(request.Reference, StringComparison.Ordinal));
         bot.Slack.Clear();
 
-        var clicks = mentors.Select(m => bot.Http.SendAsync(bot.Requests.Interaction(
-            SlackRequests.BlockAction(RequestButtons.Claim, request.Reference, m, MentorBot.MentorsChannelId, request.MessageTs!)))).ToList();
-        foreach (var r in await Task.WhenAll(clicks)) r.EnsureSuccessStatusCode();
-        await bot.IdleAsync();
+        await bot.ClickAllAtOnceAsync(RequestButtons.Claim, request, mentors);
 
         var winner = (await bot.Store.RequestAsync(request.Reference))!.ClaimedBy!;
         Assert.Contains(winner, mentors);
