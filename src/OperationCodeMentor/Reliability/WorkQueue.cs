@@ -461,9 +461,9 @@ public sealed partial class WorkQueue : IHostedService
                 foreach (var lost in _ledger.Renew(held, now, now + o.LeaseTime))
                 {
                     LogLeaseLost(_log, lost);
+                    // Its job is still pending in the ledger (so still counted), now for the replica that took the lane.
                     lock (_gate)
-                        if (!_runningLanes.Contains(lost) && _lanes.Remove(lost, out var gone) && gone.Count > 0 && _depth > 0)
-                            _depth--;
+                        if (!_runningLanes.Contains(lost)) _lanes.Remove(lost);
                 }
                 _nextRenewAt = now + o.LeaseTime / 3;
             }
