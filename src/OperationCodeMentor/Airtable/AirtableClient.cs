@@ -86,7 +86,7 @@ public sealed partial class AirtableClient
                 UseJitter = true,
                 Delay = o.RetryBaseDelay,
                 MaxDelay = TimeSpan.FromSeconds(60),
-                ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome)),
+                ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, args.AttemptNumber)),
                 DelayGenerator = args =>
                 {
                     // After a 429 the rate limiter holds the whole base (see SendAsync), so the retry itself need not wait.
@@ -118,11 +118,44 @@ public sealed partial class AirtableClient
     /// and the queue, which asks Airtable every few seconds, sends the work again the moment Airtable answers, rather
     /// than each caller sleeping out a backoff of its own.
     /// </summary>
-    private bool ShouldRetry(Outcome<HttpResponseMessage> outcome)
+    private bool ShouldRetry(Outcome<HttpResponseMessage> outcome, int attempt)
     {
+        if (Volatile.Read(ref _brief) is { } brief && !brief.Allows(this, outcome, attempt)) return false;
         if (outcome.Result?.StatusCode == HttpStatusCode.TooManyRequests) return true;
         if (_signals?.IsDown(Reliability.Dependencies.Store) == true) return false;
         return outcome.Result is { } r ? (int)r.StatusCode >= 500 : outcome.Exception is HttpRequestException or TimeoutRejectedException;
+    }
+
+    private BriefRetries? _brief;
+
+    /// <summary>
+    /// Until the returned scope ends, every call gives up sooner: after at most <paramref name="maxRetries"/> retries,
+    /// never to wait longer than <paramref name="maxWait"/> for the next try (a 429's penalty, a Retry-After), and never
+    /// again after an attempt that got no answer within <see cref="AirtableOptions.RequestTimeout"/>. For start-up,
+    /// when nothing else calls Airtable yet and a plain refusal soon is worth more than a patient one.
+    /// </summary>
+    public IDisposable RetryBriefly(int maxRetries, TimeSpan maxWait)
+    {
+        var scope = new BriefRetries(maxRetries, maxWait);
+        Volatile.Write(ref _brief, scope);
+        return new Scope(() => Interlocked.CompareExchange(ref _brief, null, scope));
+    }
+
+    private sealed record BriefRetries(int MaxRetries, TimeSpan MaxWait)
+    {
+        public bool Allows(AirtableClient client, Outcome<HttpResponseMessage> outcome, int attempt)
+        {
+            if (attempt >= MaxRetries || outcome.Exception is TimeoutRejectedException) return false;
+            var wait = outcome.Result?.StatusCode == HttpStatusCode.TooManyRequests
+                ? client.RetryAfter(outcome.Result) ?? client._options.CurrentValue.RateLimitPenalty
+                : client.RetryAfter(outcome.Result);
+            return wait is null || wait <= MaxWait;
+        }
+    }
+
+    private sealed class Scope(Action end) : IDisposable
+    {
+        public void Dispose() => end();
     }
 
     private TimeSpan? RetryAfter(HttpResponseMessage? response)

@@ -14,7 +14,9 @@ public sealed class AirtableOptions
     public string? BaseId { get; set; }
 
     /// <summary>Web API address. Default <c>https://api.airtable.com/v0/</c>.</summary>
-    public string ApiBaseUrl { get; set; } = "https://api.airtable.com/v0/";
+    public string ApiBaseUrl { get; set; } = DefaultApiBaseUrl;
+
+    public const string DefaultApiBaseUrl = "https://api.airtable.com/v0/";
 
     /// <summary>Requests per second the bot allows itself per base (Airtable's limit). Default 5.</summary>
     public int RequestsPerSecond { get; set; } = 5;

@@ -8,7 +8,7 @@ namespace OperationCodeMentor.Hosting;
 public static class AirtableRegistration
 {
     /// <summary>
-    /// The Airtable client and store, their options (section <c>Airtable</c>) and the start-up schema check.
+    /// The Airtable client and store, their options (section <c>Airtable</c>) and the start-up check of the base (run by <see cref="StoreStartupCheck"/>).
     /// Registering costs nothing when Airtable is not configured: everything is resolved on first use.
     /// </summary>
     public static IServiceCollection AddAirtableStore(this IServiceCollection services)
@@ -38,7 +38,7 @@ public static class AirtableRegistration
         services.AddSingleton<AirtableLookups>();
         services.AddSingleton<AirtableMentorshipStore>();
         services.AddSingleton<AirtableSchemaSetup>();
-        services.AddHostedService<AirtableStartup>();
+        services.AddSingleton<AirtableStartupCheck>();
         return services;
     }
 

@@ -72,12 +72,19 @@ public sealed partial class BotStartup(
     private static partial void LogListening(ILogger log, string addresses);
 }
 
-/// <summary>The embedded database opens (its folder created, its schema migrated) before the bot takes traffic.</summary>
+/// <summary>
+/// The store chosen opens before the bot takes traffic: the Airtable base answers and fits (<see cref="AirtableStartupCheck"/>),
+/// PostgreSQL is reachable and migrated, or the embedded database opens (its folder created, its schema migrated).
+/// </summary>
 public sealed class StoreStartupCheck(IServiceProvider services, IOptions<StorageOptions> options) : IStartupCheck
 {
     public async Task CheckAsync(CancellationToken ct)
     {
-        if (services.UsesAirtable()) return;
+        if (services.UsesAirtable())
+        {
+            await services.GetRequiredService<AirtableStartupCheck>().CheckAsync(ct).ConfigureAwait(false);
+            return;
+        }
         if (services.UsesPostgres())
         {
             await CheckPostgresAsync(ct).ConfigureAwait(false);

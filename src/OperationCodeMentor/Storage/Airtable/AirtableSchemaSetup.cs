@@ -40,27 +40,3 @@ public sealed class AirtableSchemaSetup(AirtableClient client, IOptionsMonitor<A
         return done;
     }
 }
-
-/// <summary>
-/// Start-up gate when Airtable is the store: a base that lacks what the bot writes, or holds it in a type that cannot
-/// carry it, would fail on the first request from a mentee, so the bot refuses to start instead, naming every such
-/// table and field. The schema read here is the one the store keeps for shaping its reads and writes. Then it warms
-/// the caches, so the first modal opened costs nothing.
-/// </summary>
-public sealed partial class AirtableStartup(IServiceProvider services, IOptions<AirtableOptions> airtable, ILogger<AirtableStartup> log) : IHostedService
-{
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        if (!airtable.Value.IsConfigured) return;
-        var layout = await services.GetRequiredService<AirtableLayoutSource>().GetAsync(cancellationToken).ConfigureAwait(false);
-        if (layout.Problems.Count > 0)
-            throw new InvalidOperationException(AirtableCli.Report(airtable.Value.BaseId!, layout.Problems));
-        await services.GetRequiredService<AirtableMentorshipStore>().WarmUpAsync(cancellationToken).ConfigureAwait(false);
-        LogReady(log, airtable.Value.BaseId!);
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Storing in Airtable base {BaseId}: schema checked, caches loaded")]
-    private static partial void LogReady(ILogger log, string baseId);
-}

@@ -1,17 +1,39 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
 using Npgsql;
+using Xunit.Abstractions;
+using Xunit.Sdk;
+
+// The run's own cluster is stopped and removed before xunit reports the run finished: after that report the test
+// host may be ended at any moment, which is what left clusters (and unreaped server processes) behind.
+[assembly: TestFramework("OperationCodeMentor.Tests.Storage.Postgres.StopsPostgresTestFramework", "OperationCodeMentor.Tests")]
 
 namespace OperationCodeMentor.Tests.Storage.Postgres;
 
 /// <summary>
 /// A real PostgreSQL server for the tests: the one <c>OCM_TEST_POSTGRES</c> names (a connection string), or else a
-/// throwaway cluster started once per test run in a temporary folder (initdb, then pg_ctl on a unix socket in that
+/// throwaway cluster started once per test run in a temporary folder (initdb, then the server on a unix socket in that
 /// folder, fsync off) and stopped when the run ends. Each caller gets a fresh schema of its own. No server is a failure
 /// with the reason, never a skipped test.
 /// </summary>
+/// <remarks>
+/// The server is this process's child (through <c>runuser</c> when the tests run as root), not a daemon, so its exit
+/// is reaped here. Each cluster folder names the test host that owns it; at start, folders left by earlier runs are
+/// removed: those whose owner has gone (their server stopped first, if it still runs), and folders of an older layout
+/// whose server no longer runs. A live cluster of a run still going is never touched.
+/// </remarks>
 internal static class PostgresServer
 {
+    private const string FolderPrefix = "ocm-pg-";
+    private const string OwnerFile = "owner";
+
+    /// <summary>A folder without an owner file this recently touched may be a parallel run between creating it and writing it.</summary>
+    private static readonly TimeSpan Settling = TimeSpan.FromMinutes(2);
+
     private static readonly Lazy<Task<string>> Server = new(StartAsync);
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static Cluster? _cluster;
 
     /// <summary>A connection string whose search path is a new, empty schema.</summary>
     public static async Task<string> NewSchemaAsync()
@@ -38,6 +60,23 @@ internal static class PostgresServer
         return new NpgsqlConnectionStringBuilder(admin) { SearchPath = schema }.ConnectionString;
     }
 
+    /// <summary>Stops this run's cluster, waits for its server to exit, and removes its folder. Safe to call more than once.</summary>
+    public static async Task StopAsync()
+    {
+        await Gate.WaitAsync();
+        try
+        {
+            if (_cluster is not { } cluster) return;
+            _cluster = null;
+            NpgsqlConnection.ClearAllPools();
+            await cluster.StopAsync();
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
     private static async Task<string> StartAsync()
     {
         if (Environment.GetEnvironmentVariable("OCM_TEST_POSTGRES") is { Length: > 0 } given) return given;
@@ -45,29 +84,227 @@ internal static class PostgresServer
         var bin = await FindBinDirAsync();
         // .ci/run names a parent folder so that it can stop whatever is left in it; otherwise the system's temp folder.
         var parent = Environment.GetEnvironmentVariable("OCM_TEST_POSTGRES_ROOT") is { Length: > 0 } named ? named : Path.GetTempPath();
-        var root = Path.Combine(parent, "ocm-pg-" + Guid.NewGuid().ToString("N")[..12]);
-        var data = Path.Combine(root, "data");
-        Directory.CreateDirectory(root);
         var asRoot = Environment.UserName == "root";
-        if (asRoot) await RunAsync("chown", ["-R", "postgres:postgres", root]);
+        await RemoveLeftoversAsync(parent, bin, asRoot);
 
-        await RunAsync(Path.Combine(bin, "initdb"), ["-D", data, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"], asRoot);
-        await RunAsync(Path.Combine(bin, "pg_ctl"), ["-D", data, "-l", Path.Combine(root, "log"), "-w", "-t", "60",
-            "-o", $"-F -k {root} -c listen_addresses='' -c max_connections=200", "start"], asRoot);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop(bin, data, root, asRoot);
-        return new NpgsqlConnectionStringBuilder { Host = root, Username = "postgres", Database = "postgres", Pooling = true, MaxPoolSize = 20 }.ConnectionString;
-    }
-
-    private static void Stop(string bin, string data, string root, bool asRoot)
-    {
+        var root = Path.Combine(parent, FolderPrefix + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(root);
+        // First, so that a parallel run's clean-up sees at once whose folder this is.
+        File.WriteAllText(Path.Combine(root, OwnerFile), Owner.OfThisProcess());
+        var cluster = new Cluster(bin, root, asRoot);
+        await Gate.WaitAsync();
         try
         {
-            RunAsync(Path.Combine(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"], asRoot).GetAwaiter().GetResult();
-            Directory.Delete(root, recursive: true);
+            await cluster.StartAsync();
+            _cluster = cluster;
         }
         catch
         {
-            // The run is ending either way; .ci/run stops any cluster left behind.
+            await cluster.StopAsync();
+            throw;
+        }
+        finally
+        {
+            Gate.Release();
+        }
+        // A run that ends without xunit's finish (Ctrl-C) still tries; a killed one is cleaned up by the next run.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => StopAsync().Wait(TimeSpan.FromSeconds(5));
+        return cluster.ConnectionString;
+    }
+
+    /// <summary>
+    /// Removes the folders earlier runs left in <paramref name="parent"/>: an owner that has gone means nothing uses the
+    /// cluster any more (its server, if still running, is stopped first); a folder without an owner file (an older
+    /// layout) goes only once its server is not running and nothing has touched it for a while.
+    /// </summary>
+    private static async Task RemoveLeftoversAsync(string parent, string bin, bool asRoot)
+    {
+        if (!Directory.Exists(parent)) return;
+        foreach (var root in Directory.GetDirectories(parent, FolderPrefix + "*"))
+        {
+            try
+            {
+                var data = Path.Combine(root, "data");
+                var ownerFile = Path.Combine(root, OwnerFile);
+                var postmaster = Postmaster(data);
+                if (File.Exists(ownerFile))
+                {
+                    if (Owner.IsAlive(File.ReadAllText(ownerFile))) continue;
+                    if (postmaster is not null)
+                        await RunAsync(Path.Combine(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "-t", "30", "stop"], asRoot);
+                }
+                else
+                {
+                    if (postmaster is not null) continue;
+                    var touched = new[] { root, data, Path.Combine(root, "log") }
+                        .Where(p => Path.Exists(p)).Max(p => File.GetLastWriteTimeUtc(p));
+                    if (DateTime.UtcNow - touched < Settling) continue;
+                }
+                Directory.Delete(root, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+            {
+                // Another run may be removing the same folder, or it is not ours to remove: leave it.
+            }
+        }
+    }
+
+    /// <summary>The running server of the cluster in <paramref name="data"/>, or null when none runs there.</summary>
+    private static int? Postmaster(string data)
+    {
+        var pidFile = Path.Combine(data, "postmaster.pid");
+        if (!File.Exists(pidFile)) return null;
+        if (!int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) return null;
+        // The pid may since have gone to another program: it counts only when it is a server on this very folder.
+        var cmdline = $"/proc/{pid}/cmdline";
+        if (File.Exists(cmdline)) return File.ReadAllText(cmdline).Replace('\0', ' ').Contains(data, StringComparison.Ordinal) ? pid : null;
+        try
+        {
+            using var p = Process.GetProcessById(pid);
+            return p.HasExited ? null : pid;
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Which test host owns a folder: its pid and, where /proc tells it, its start time (a pid is reused, the pair is not).</summary>
+    private static class Owner
+    {
+        public static string OfThisProcess() => $"{Environment.ProcessId} {StartTime(Environment.ProcessId)}";
+
+        public static bool IsAlive(string owner)
+        {
+            var parts = owner.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (parts.Length == 0 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) return false;
+            try
+            {
+                using var p = Process.GetProcessById(pid);
+                if (p.HasExited) return false;
+            }
+            catch (ArgumentException)
+            {
+                return false;
+            }
+            return parts.Length < 2 || parts[1] == StartTime(pid);
+        }
+
+        /// <summary>Field 22 of /proc/&lt;pid&gt;/stat (after the command name, which may hold spaces), or "?" without /proc.</summary>
+        private static string StartTime(int pid)
+        {
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{pid}/stat");
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                return fields[19];
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+            {
+                return "?";
+            }
+        }
+    }
+
+    /// <summary>One throwaway cluster: its folder, and its server as a child of this process.</summary>
+    private sealed class Cluster(string bin, string root, bool asRoot)
+    {
+        private readonly string _data = Path.Combine(root, "data");
+        private Process? _server;
+        private StreamWriter? _log;
+
+        public string ConnectionString { get; } =
+            new NpgsqlConnectionStringBuilder { Host = root, Username = "postgres", Database = "postgres", Pooling = true, MaxPoolSize = 20 }.ConnectionString;
+
+        public async Task StartAsync()
+        {
+            if (asRoot) await RunAsync("chown", ["-R", "postgres:postgres", root]);
+            await RunAsync(Path.Combine(bin, "initdb"), ["-D", _data, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"], asRoot);
+
+            _log = new StreamWriter(Path.Combine(root, "log")) { AutoFlush = true };
+            var psi = Command(Path.Combine(bin, "postgres"), ["-D", _data, "-F", "-k", root, "-c", "listen_addresses=", "-c", "max_connections=200"], asRoot);
+            psi.RedirectStandardOutput = true;
+            psi.RedirectStandardError = true;
+            _server = Process.Start(psi)!;
+            var log = _log;
+            void Write(object _, DataReceivedEventArgs e)
+            {
+                if (e.Data is null) return;
+                lock (log) { try { log.WriteLine(e.Data); } catch (ObjectDisposedException) { } }
+            }
+            _server.OutputDataReceived += Write;
+            _server.ErrorDataReceived += Write;
+            _server.BeginOutputReadLine();
+            _server.BeginErrorReadLine();
+
+            var until = DateTime.UtcNow.AddSeconds(60);
+            var probe = new NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false, Timeout = 2 }.ConnectionString;
+            while (true)
+            {
+                if (_server.HasExited)
+                    throw new InvalidOperationException($"postgres exited with code {_server.ExitCode} while starting: {Tail()}");
+                try
+                {
+                    await using var c = new NpgsqlConnection(probe);
+                    await c.OpenAsync();
+                    return;
+                }
+                catch (Exception e) when (e is NpgsqlException or IOException or System.Net.Sockets.SocketException)
+                {
+                    if (DateTime.UtcNow > until) throw new InvalidOperationException($"postgres did not accept connections within 60 s: {Tail()}", e);
+                    await Task.Delay(50);
+                }
+            }
+        }
+
+        /// <summary>Immediate shutdown, waited for (the server's exit reaped here), then the folder removed.</summary>
+        public async Task StopAsync()
+        {
+            if (_server is { HasExited: false } server)
+            {
+                try
+                {
+                    await RunAsync(Path.Combine(bin, "pg_ctl"), ["-D", _data, "-m", "immediate", "-w", "-t", "30", "stop"], asRoot);
+                }
+                catch (InvalidOperationException)
+                {
+                    // Already stopping, or pg_ctl could not tell: waiting below decides.
+                }
+                using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                try
+                {
+                    await server.WaitForExitAsync(wait.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    server.Kill(entireProcessTree: true);
+                    await server.WaitForExitAsync();
+                }
+            }
+            _server?.Dispose();
+            if (_log is { } log) lock (log) log.Dispose();
+            try
+            {
+                Directory.Delete(root, recursive: true);
+            }
+            catch (DirectoryNotFoundException)
+            {
+            }
+        }
+
+        private string Tail()
+        {
+            try
+            {
+                var path = Path.Combine(root, "log");
+                using var reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+                var lines = reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                return string.Join(" | ", lines.TakeLast(5));
+            }
+            catch (IOException)
+            {
+                return "(no log)";
+            }
         }
     }
 
@@ -91,18 +328,62 @@ internal static class PostgresServer
         throw new InvalidOperationException("Neither pg_config --bindir, PATH nor /usr/lib/postgresql leads to initdb and pg_ctl.");
     }
 
-    private static async Task<string> RunAsync(string file, IReadOnlyList<string> args, bool asPostgres = false)
+    /// <summary>The command line, run as the postgres user when the tests run as root (the server refuses to run as root).</summary>
+    private static ProcessStartInfo Command(string file, IReadOnlyList<string> args, bool asPostgres)
     {
-        var psi = new ProcessStartInfo(asPostgres ? "runuser" : file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo(asPostgres ? "runuser" : file) { UseShellExecute = false };
         if (asPostgres) foreach (var a in new[] { "-u", "postgres", "--", file }) psi.ArgumentList.Add(a);
         foreach (var a in args) psi.ArgumentList.Add(a);
+        return psi;
+    }
+
+    private static async Task<string> RunAsync(string file, IReadOnlyList<string> args, bool asPostgres = false)
+    {
+        var psi = Command(file, args, asPostgres);
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
         using var p = Process.Start(psi)!;
-        // pg_ctl's server keeps the pipes open; read what is there once the command itself exits.
         var output = p.StandardOutput.ReadToEndAsync();
         var error = p.StandardError.ReadToEndAsync();
         await p.WaitForExitAsync();
         if (p.ExitCode != 0)
             throw new InvalidOperationException($"{Path.GetFileName(file)} failed ({p.ExitCode}): {await error}");
         return await output;
+    }
+}
+
+/// <summary>xunit's own framework, plus one step at the very end of the run: the throwaway PostgreSQL cluster is stopped.</summary>
+public sealed class StopsPostgresTestFramework(IMessageSink messageSink) : XunitTestFramework(messageSink)
+{
+    protected override ITestFrameworkExecutor CreateExecutor(AssemblyName assemblyName) =>
+        new Executor(assemblyName, SourceInformationProvider, DiagnosticMessageSink);
+
+    private sealed class Executor(AssemblyName assemblyName, ISourceInformationProvider sourceInformationProvider, IMessageSink diagnosticMessageSink)
+        : XunitTestFrameworkExecutor(assemblyName, sourceInformationProvider, diagnosticMessageSink)
+    {
+        protected override async void RunTestCases(IEnumerable<IXunitTestCase> testCases, IMessageSink executionMessageSink, ITestFrameworkExecutionOptions executionOptions)
+        {
+            using var runner = new Runner(TestAssembly, testCases, DiagnosticMessageSink, executionMessageSink, executionOptions);
+            await runner.RunAsync();
+        }
+    }
+
+    private sealed class Runner(ITestAssembly testAssembly, IEnumerable<IXunitTestCase> testCases, IMessageSink diagnosticMessageSink,
+        IMessageSink executionMessageSink, ITestFrameworkExecutionOptions executionOptions)
+        : XunitTestAssemblyRunner(testAssembly, testCases, diagnosticMessageSink, executionMessageSink, executionOptions)
+    {
+        /// <summary>Runs before xunit reports the run finished, while the test host is sure to be alive.</summary>
+        protected override async Task BeforeTestAssemblyFinishedAsync()
+        {
+            try
+            {
+                await PostgresServer.StopAsync();
+            }
+            catch (Exception e)
+            {
+                DiagnosticMessageSink.OnMessage(new DiagnosticMessage($"Stopping the test PostgreSQL cluster failed: {e.Message}"));
+            }
+            await base.BeforeTestAssemblyFinishedAsync();
+        }
     }
 }
