@@ -21,14 +21,28 @@ public abstract partial class RelationalMentorshipStore
         }, ct);
 
     public Task<IReadOnlyList<MentorRequest>> GetMentorHistoryAsync(string mentorSlackId, int limit, CancellationToken ct = default) =>
-        QueryRequestsAsync($"""
-            SELECT {RequestColumns} FROM requests WHERE claimed_by = @m
-            ORDER BY COALESCE(claimed_at, first_claimed_at, created_at) DESC, id DESC LIMIT @n
-            """, cmd =>
-        {
-            Add(cmd, "@m", mentorSlackId);
-            Add(cmd, "@n", Math.Max(0, limit));
-        }, ct);
+        QueryRequestsAsync($"SELECT {RequestColumns} {MentorHistoryQuery}", cmd => BindMentorHistory(cmd, mentorSlackId, limit), ct);
+
+    public async Task<IReadOnlyList<TrackedRequest>> GetMentorHistoryTrackedAsync(string mentorSlackId, int limit, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = $"SELECT {RequestColumns}, {FollowUpColumns} {MentorHistoryQuery}";
+        BindMentorHistory(cmd, mentorSlackId, limit);
+        return await ReadTrackedAsync(cmd, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>What both forms of a mentor's history select from, in their order; <see cref="BindMentorHistory"/> fills it in.</summary>
+    private const string MentorHistoryQuery = """
+        FROM requests WHERE claimed_by = @m
+        ORDER BY COALESCE(claimed_at, first_claimed_at, created_at) DESC, id DESC LIMIT @n
+        """;
+
+    private static void BindMentorHistory(DbCommand cmd, string mentorSlackId, int limit)
+    {
+        Add(cmd, "@m", mentorSlackId);
+        Add(cmd, "@n", Math.Max(0, limit));
+    }
 
     public async Task<IReadOnlyList<TrackedRequest>> GetActivityAsync(DateTimeOffset since, CancellationToken ct = default)
     {
