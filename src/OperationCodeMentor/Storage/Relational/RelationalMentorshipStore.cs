@@ -67,14 +67,15 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
     public async Task<Mentor?> GetMentorAsync(string slackUserId, CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
-        return await GetMentorAsync(c, slackUserId, ct).ConfigureAwait(false);
-    }
-
-    private static async Task<Mentor?> GetMentorAsync(DbConnection c, string slackUserId, CancellationToken ct)
-    {
         await using var cmd = c.CreateCommand();
         cmd.CommandText = $"SELECT {MentorColumns} FROM mentors WHERE slack_user_id = @u";
         Add(cmd, "@u", slackUserId);
+        return await ReadMentorAsync(cmd, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The mentor in the first row <paramref name="cmd"/> gives, or null when it gives none.</summary>
+    private static async Task<Mentor?> ReadMentorAsync(DbCommand cmd, CancellationToken ct)
+    {
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         return await r.ReadAsync(ct).ConfigureAwait(false) ? ReadMentor(r) : null;
     }
@@ -83,7 +84,8 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = """
+        // The mentor as stored comes back with the write, here and in the two updates below: one round trip each.
+        cmd.CommandText = $"""
             INSERT INTO mentors(slack_user_id, name, skills, bio, max_mentees, time_zone, active, paused, created_at, updated_at,
                                 code_of_conduct_accepted, guidebook_read)
             VALUES (@u, @name, @skills, @bio, @max, @tz, 1, 0, @now, @now, COALESCE(@coc, 0), COALESCE(@guidebook, 0))
@@ -92,6 +94,7 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
               max_mentees = excluded.max_mentees, time_zone = excluded.time_zone, active = 1, updated_at = excluded.updated_at,
               code_of_conduct_accepted = COALESCE(@coc, mentors.code_of_conduct_accepted),
               guidebook_read = COALESCE(@guidebook, mentors.guidebook_read)
+            RETURNING {MentorColumns}
             """;
         Add(cmd, "@u", p.SlackUserId);
         Add(cmd, "@name", p.Name);
@@ -102,20 +105,17 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
         Add(cmd, "@coc", p.AcceptedCodeOfConduct is { } coc ? (coc ? 1 : 0) : null);
         Add(cmd, "@guidebook", p.ReadGuidebook is { } read ? (read ? 1 : 0) : null);
         Add(cmd, "@now", ToDb(now));
-        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        return (await GetMentorAsync(c, p.SlackUserId, ct).ConfigureAwait(false))!;
+        return (await ReadMentorAsync(cmd, ct).ConfigureAwait(false))!;
     }
 
     public async Task<Mentor?> SetMentorPausedAsync(string slackUserId, bool paused, CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = "UPDATE mentors SET paused = @p WHERE slack_user_id = @u";
+        cmd.CommandText = $"UPDATE mentors SET paused = @p WHERE slack_user_id = @u RETURNING {MentorColumns}";
         Add(cmd, "@p", paused ? 1 : 0);
         Add(cmd, "@u", slackUserId);
-        return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 0
-            ? null
-            : await GetMentorAsync(c, slackUserId, ct).ConfigureAwait(false);
+        return await ReadMentorAsync(cmd, ct).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<MentorLoad>> GetMentorLoadsAsync(CancellationToken ct = default)
@@ -168,12 +168,10 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
         await using var cmd = c.CreateCommand();
         // A time only moves forward, as MentorStanding.With decides; the column comes from the fixed list below.
         cmd.CommandText = $"UPDATE mentors SET {column} = {Greatest($"COALESCE({column}, 0)", "@at")}" +
-            (mark == MentorMark.PausedForInactivity ? ", paused = 1" : "") + " WHERE slack_user_id = @u";
+            (mark == MentorMark.PausedForInactivity ? ", paused = 1" : "") + $" WHERE slack_user_id = @u RETURNING {MentorColumns}";
         Add(cmd, "@at", ToDb(at));
         Add(cmd, "@u", slackUserId);
-        return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 0
-            ? null
-            : await GetMentorAsync(c, slackUserId, ct).ConfigureAwait(false);
+        return await ReadMentorAsync(cmd, ct).ConfigureAwait(false);
     }
 
     private static string MarkColumn(MentorMark mark) => mark switch
