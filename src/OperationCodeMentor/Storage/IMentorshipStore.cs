@@ -97,6 +97,12 @@ public interface IMentorshipStore
     /// <summary>Requests this mentor holds until they were completed or closed, most recent claim first.</summary>
     Task<IReadOnlyList<MentorRequest>> GetMentorHistoryAsync(string mentorSlackId, int limit, CancellationToken ct = default);
 
+    /// <summary>
+    /// <see cref="GetMentorHistoryAsync"/> with everything known of each request, the session time the pair set among it,
+    /// from the same read: App Home shows a mentor's claims with their times without reading each claim again.
+    /// </summary>
+    Task<IReadOnlyList<TrackedRequest>> GetMentorHistoryTrackedAsync(string mentorSlackId, int limit, CancellationToken ct = default);
+
     /// <summary>Open or claimed requests a coordinator has put on hold, the soonest back first.</summary>
     Task<IReadOnlyList<TrackedRequest>> GetHeldRequestsAsync(CancellationToken ct = default);
 

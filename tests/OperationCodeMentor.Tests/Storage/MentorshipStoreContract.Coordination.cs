@@ -113,7 +113,7 @@ public abstract partial class MentorshipStoreContract
     }
 
     [Fact]
-    public async Task GetMentorHistory_WhatTheyHoldOrFinished_MostRecentClaimFirst_UpToTheLimit()
+    public async Task GetMentorHistory_WhatTheyHoldOrFinished_MostRecentClaimFirst_UpToTheLimit_AlsoWithEachSessionAsStored()
     {
         var first = await OpenRequestAsync("UMENTEE01");
         var second = await OpenRequestAsync("UMENTEE02");
@@ -125,10 +125,24 @@ public abstract partial class MentorshipStoreContract
         await Store.TryCompleteSessionAsync(third, "UMENTOR01", "UMENTOR01", T0.AddHours(4));
         await Store.TryClaimAsync(released, "UMENTOR01", T0.AddHours(5));
         await Store.TryReleaseAsync(released, "UMENTOR01", "UMENTOR01", T0.AddHours(6));
+        Assert.True((await Store.ApplyAsync(first, new Actor("UMENTEE01"), new RequestCommand.SetTime(T0.AddDays(3)), T0.AddHours(7)))!.Applied);
 
         Assert.Equal([second, third, first], (await Store.GetMentorHistoryAsync("UMENTOR01", 10)).Select(r => r.Reference));
         Assert.Equal([second, third], (await Store.GetMentorHistoryAsync("UMENTOR01", 2)).Select(r => r.Reference));
         Assert.Empty(await Store.GetMentorHistoryAsync("UMENTOR02", 10));
+
+        // The same requests in the same order, each as a read of it alone has it.
+        var tracked = await Store.GetMentorHistoryTrackedAsync("UMENTOR01", 10);
+        Assert.Equal([second, third, first], tracked.Select(t => t.Reference));
+        foreach (var t in tracked)
+        {
+            var stored = await TrackedAsync(t.Reference);
+            Assert.Equal((stored.Request.Status, stored.Request.ClaimedAt, stored.Version), (t.Request.Status, t.Request.ClaimedAt, t.Version));
+            Assert.Equal((stored.Session.SessionAt, stored.Outcome.CompletedAt), (t.Session.SessionAt, t.Outcome.CompletedAt));
+        }
+        Assert.Equal((T0.AddHours(4), T0.AddDays(3)), (tracked[1].Outcome.CompletedAt, tracked[2].Session.SessionAt));
+        Assert.Equal([second, third], (await Store.GetMentorHistoryTrackedAsync("UMENTOR01", 2)).Select(t => t.Reference));
+        Assert.Empty(await Store.GetMentorHistoryTrackedAsync("UMENTOR02", 10));
     }
 
     [Fact]

@@ -49,9 +49,11 @@ public sealed class AppHome(IMentorshipStore store, AdminReports reports, ClaimW
         var waiting = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var r in mine.Take(MaxOwnRequests).Where(r => r.Status == RequestStatus.Open))
             waiting[r.Reference] = await waits.SentenceAsync(r.Skills, ct).ConfigureAwait(false);
-        var claims = me is null ? [] : (await store.GetMentorHistoryAsync(userId, 50, ct).ConfigureAwait(false))
-            .Where(r => r.Status == RequestStatus.Claimed).ToList();
-        var sessions = await SessionsAsync(mine.Where(r => r.Status == RequestStatus.Claimed).Take(MaxOwnRequests).Concat(claims), ct).ConfigureAwait(false);
+        // A mentor's claims come with their sessions in the one read of their history.
+        var holding = me is null ? [] : (await store.GetMentorHistoryTrackedAsync(userId, 50, ct).ConfigureAwait(false))
+            .Where(t => t.Request.Status == RequestStatus.Claimed).ToList();
+        var claims = holding.Select(t => t.Request).ToList();
+        var sessions = await SessionsAsync(holding, mine.Where(r => r.Status == RequestStatus.Claimed).Take(MaxOwnRequests), ct).ConfigureAwait(false);
         blocks.AddRange(Mentee(mine, open, sessions, waiting, now));
         if (me is not null) blocks.AddRange(Mentor(me, claims, open, sessions, now));
         if (isCoordinator)
@@ -65,12 +67,20 @@ public sealed class AppHome(IMentorshipStore store, AdminReports reports, ClaimW
         return BlockKit.Home(blocks);
     }
 
-    /// <summary>The session of each claimed request shown (a mentor holds a few, a mentee fewer), for the times the pairs set.</summary>
-    private async Task<IReadOnlyDictionary<string, RequestSession>> SessionsAsync(IEnumerable<MentorRequest> claimed, CancellationToken ct)
+    /// <summary>
+    /// The session of each claimed request shown, for the times the pairs set: those of the mentor's claims as read with
+    /// them, and those of the viewer's own claimed requests (seldom more than one) read here, unless they are the
+    /// viewer's claims as well.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, RequestSession>> SessionsAsync(IReadOnlyList<TrackedRequest> claims,
+        IEnumerable<MentorRequest> ownClaimed, CancellationToken ct)
     {
-        var read = await Task.WhenAll(claimed.Select(r => r.Reference).Distinct(StringComparer.Ordinal)
+        var sessions = claims.ToDictionary(t => t.Reference, t => t.Session, StringComparer.Ordinal);
+        var read = await Task.WhenAll(ownClaimed.Select(r => r.Reference).Distinct(StringComparer.Ordinal)
+            .Where(reference => !sessions.ContainsKey(reference))
             .Select(reference => store.GetRequestAsync(reference, ct))).ConfigureAwait(false);
-        return read.OfType<TrackedRequest>().ToDictionary(t => t.Reference, t => t.Session, StringComparer.Ordinal);
+        foreach (var t in read.OfType<TrackedRequest>()) sessions[t.Reference] = t.Session;
+        return sessions;
     }
 
     private static RequestSession? SessionOf(IReadOnlyDictionary<string, RequestSession> sessions, MentorRequest r) =>

@@ -23,14 +23,23 @@ public sealed partial class AirtableMentorshipStore
         return rows.Select(c => c.Tracked.Request).OrderByDescending(r => r.CreatedAt).ThenByDescending(ReferenceNumber).ToList();
     }
 
-    public async Task<IReadOnlyList<MentorRequest>> GetMentorHistoryAsync(string mentorSlackId, int limit, CancellationToken ct = default)
+    public async Task<IReadOnlyList<MentorRequest>> GetMentorHistoryAsync(string mentorSlackId, int limit, CancellationToken ct = default) =>
+        (await MentorHistoryAsync(mentorSlackId, limit, ct).ConfigureAwait(false)).Select(t => t.Request).ToList();
+
+    /// <summary>
+    /// The one list read of the history; only when some of them follow up requests this process has not seen, one more
+    /// read per 50 of those to name them (see <see cref="ResolveAsync"/>). Never a read per request.
+    /// </summary>
+    public async Task<IReadOnlyList<TrackedRequest>> GetMentorHistoryTrackedAsync(string mentorSlackId, int limit, CancellationToken ct = default) =>
+        await ResolveAsync(await MentorHistoryAsync(mentorSlackId, limit, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+
+    private async Task<IReadOnlyList<TrackedRequest>> MentorHistoryAsync(string mentorSlackId, int limit, CancellationToken ct)
     {
         var rows = await QueryAsync(AirtableFormula.FieldEquals(RF.ClaimedBySlackId, mentorSlackId), ct).ConfigureAwait(false);
-        return rows
-            .OrderByDescending(c => c.Tracked.Request.ClaimedAt ?? c.Tracked.Outcome.FirstClaimedAt ?? c.Tracked.Request.CreatedAt)
-            .ThenByDescending(c => ReferenceNumber(c.Tracked.Request))
+        return rows.Select(c => c.Tracked)
+            .OrderByDescending(t => t.Request.ClaimedAt ?? t.Outcome.FirstClaimedAt ?? t.Request.CreatedAt)
+            .ThenByDescending(t => ReferenceNumber(t.Request))
             .Take(Math.Max(0, limit))
-            .Select(c => c.Tracked.Request)
             .ToList();
     }
 

@@ -1,22 +1,22 @@
-using System.Globalization;
-using System.Text.Json;
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using OperationCodeMentor.Mentorship;
+using OperationCodeMentor.Storage.Relational;
 
 namespace OperationCodeMentor.Storage.Sqlite;
 
 /// <summary>
-/// The embedded store: one SQLite file, created and seeded on first use. Every statement is parameterised. A request's
-/// row id is its reference number, and every change is one UPDATE conditional on the version read, so the database
-/// itself decides the winner of a race, even across processes sharing the file.
+/// The embedded store: one SQLite file, created and seeded on first use. The queries and the row mapping are the shared
+/// <see cref="RelationalMentorshipStore"/>; this class opens the file (busy timeout, foreign keys, WAL), creates and
+/// migrates its schema, and numbers requests from SQLite's own AUTOINCREMENT counter. Writers in other processes
+/// sharing the file wait for each other through the busy timeout; the conditional UPDATE decides who wins.
 /// </summary>
-public sealed partial class SqliteMentorshipStore : IMentorshipStore
+public sealed class SqliteMentorshipStore : RelationalMentorshipStore
 {
     private const int FirstRequestNumber = 1001;
     private readonly string _connectionString;
     private readonly string _path;
-    private Lazy<Task> _initialised;
 
     public SqliteMentorshipStore(IOptions<StorageOptions> options)
     {
@@ -28,26 +28,9 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
             Pooling = true,
             DefaultTimeout = 30,
         }.ToString();
-        _initialised = new Lazy<Task>(InitialiseAsync);
     }
 
-    /// <summary>An open connection to an initialised database; partial files of this class use it too.</summary>
-    private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
-    {
-        var initialising = _initialised;
-        try
-        {
-            await initialising.Value.ConfigureAwait(false);
-        }
-        catch
-        {
-            // A failed first open (the file locked by another process, a full disk) is tried again by the next caller
-            // rather than remembered, so the store recovers without a restart.
-            Interlocked.CompareExchange(ref _initialised, new Lazy<Task>(InitialiseAsync), initialising);
-            throw;
-        }
-        return await OpenRawAsync(ct).ConfigureAwait(false);
-    }
+    protected override async Task<DbConnection> OpenConnectionAsync(CancellationToken ct) => await OpenRawAsync(ct).ConfigureAwait(false);
 
     private async Task<SqliteConnection> OpenRawAsync(CancellationToken ct)
     {
@@ -59,7 +42,7 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
         return c;
     }
 
-    private async Task InitialiseAsync()
+    protected override async Task InitialiseAsync()
     {
         // Here rather than in the constructor, so a folder that cannot be made is reported by the start-up check.
         Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
@@ -113,179 +96,14 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
         await seq.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 
-    public async Task<OptionLists> GetOptionListsAsync(CancellationToken ct = default)
-    {
-        await using var c = await OpenAsync(ct).ConfigureAwait(false);
-        await using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT list, name FROM option_items ORDER BY list, position, name";
-        var lists = new Dictionary<string, List<string>> { ["services"] = [], ["skillsets"] = [], ["affiliations"] = [] };
-        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        while (await r.ReadAsync(ct).ConfigureAwait(false))
-            if (lists.TryGetValue(r.GetString(0), out var l)) l.Add(r.GetString(1));
-        return new OptionLists(lists["services"], lists["skillsets"], lists["affiliations"]);
-    }
-
-    public async Task<Mentor?> GetMentorAsync(string slackUserId, CancellationToken ct = default)
-    {
-        await using var c = await OpenAsync(ct).ConfigureAwait(false);
-        return await GetMentorAsync(c, slackUserId, ct).ConfigureAwait(false);
-    }
-
-    private static async Task<Mentor?> GetMentorAsync(SqliteConnection c, string slackUserId, CancellationToken ct)
-    {
-        await using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT {MentorColumns} FROM mentors WHERE slack_user_id = $u";
-        cmd.Parameters.AddWithValue("$u", slackUserId);
-        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        return await r.ReadAsync(ct).ConfigureAwait(false) ? ReadMentor(r) : null;
-    }
-
-    public async Task<Mentor> SaveMentorAsync(MentorProfile p, DateTimeOffset now, CancellationToken ct = default)
-    {
-        await using var c = await OpenAsync(ct).ConfigureAwait(false);
-        await using var cmd = c.CreateCommand();
-        cmd.CommandText = """
-            INSERT INTO mentors(slack_user_id, name, skills, bio, max_mentees, time_zone, active, paused, created_at, updated_at,
-                                code_of_conduct_accepted, guidebook_read)
-            VALUES ($u, $name, $skills, $bio, $max, $tz, 1, 0, $now, $now, IFNULL($coc, 0), IFNULL($guidebook, 0))
-            ON CONFLICT(slack_user_id) DO UPDATE SET
-              name = COALESCE(excluded.name, mentors.name), skills = excluded.skills, bio = excluded.bio,
-              max_mentees = excluded.max_mentees, time_zone = excluded.time_zone, active = 1, updated_at = excluded.updated_at,
-              code_of_conduct_accepted = COALESCE($coc, mentors.code_of_conduct_accepted),
-              guidebook_read = COALESCE($guidebook, mentors.guidebook_read)
-            """;
-        cmd.Parameters.AddWithValue("$u", p.SlackUserId);
-        cmd.Parameters.AddWithValue("$name", (object?)p.Name ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$skills", JsonSerializer.Serialize(p.Skills));
-        cmd.Parameters.AddWithValue("$bio", (object?)p.Bio ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$max", p.MaxMentees);
-        cmd.Parameters.AddWithValue("$tz", (object?)p.TimeZone ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$coc", p.AcceptedCodeOfConduct is { } coc ? (coc ? 1 : 0) : DBNull.Value);
-        cmd.Parameters.AddWithValue("$guidebook", p.ReadGuidebook is { } read ? (read ? 1 : 0) : DBNull.Value);
-        cmd.Parameters.AddWithValue("$now", ToDb(now));
-        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        return (await GetMentorAsync(c, p.SlackUserId, ct).ConfigureAwait(false))!;
-    }
-
-    public async Task<Mentor?> SetMentorPausedAsync(string slackUserId, bool paused, CancellationToken ct = default)
-    {
-        await using var c = await OpenAsync(ct).ConfigureAwait(false);
-        await using var cmd = c.CreateCommand();
-        cmd.CommandText = "UPDATE mentors SET paused = $p WHERE slack_user_id = $u";
-        cmd.Parameters.AddWithValue("$p", paused ? 1 : 0);
-        cmd.Parameters.AddWithValue("$u", slackUserId);
-        return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 0
-            ? null
-            : await GetMentorAsync(c, slackUserId, ct).ConfigureAwait(false);
-    }
-
-    public async Task<IReadOnlyList<MentorLoad>> GetMentorLoadsAsync(CancellationToken ct = default)
-    {
-        await using var c = await OpenAsync(ct).ConfigureAwait(false);
-        await using var cmd = c.CreateCommand();
-        cmd.CommandText = $"{MentorLoadSelect} ORDER BY id";
-        var list = new List<MentorLoad>();
-        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        while (await r.ReadAsync(ct).ConfigureAwait(false)) list.Add(ReadMentorLoad(r));
-        return list;
-    }
-
-    public async Task<MentorLoad?> GetMentorLoadAsync(string slackUserId, CancellationToken ct = default)
-    {
-        await using var c = await OpenAsync(ct).ConfigureAwait(false);
-        await using var cmd = c.CreateCommand();
-        cmd.CommandText = $"{MentorLoadSelect} WHERE slack_user_id = $u";
-        cmd.Parameters.AddWithValue("$u", slackUserId);
-        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        return await r.ReadAsync(ct).ConfigureAwait(false) ? ReadMentorLoad(r) : null;
-    }
-
-    /// <summary>Each mentor with how many requests they hold; both load queries add only their WHERE or ORDER BY.</summary>
-    private const string MentorLoadSelect = $"""
-        SELECT {MentorColumns},
-               (SELECT COUNT(*) FROM requests q WHERE q.status = 'claimed' AND q.claimed_by = mentors.slack_user_id)
-        FROM mentors
-        """;
-
-    private static MentorLoad ReadMentorLoad(SqliteDataReader r) => new(ReadMentor(r), r.GetInt32(MentorColumnCount));
-
-    public async Task SetMentorLastClaimedAsync(string slackUserId, DateTimeOffset at, CancellationToken ct = default)
-    {
-        await using var c = await OpenAsync(ct).ConfigureAwait(false);
-        await using var cmd = c.CreateCommand();
-        cmd.CommandText = "UPDATE mentors SET last_claimed_at = MAX(IFNULL(last_claimed_at, 0), $at) WHERE slack_user_id = $u";
-        cmd.Parameters.AddWithValue("$at", ToDb(at));
-        cmd.Parameters.AddWithValue("$u", slackUserId);
-        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-    }
-
-    public async Task<Mentor?> MarkMentorAsync(string slackUserId, MentorMark mark, DateTimeOffset at, CancellationToken ct = default)
-    {
-        var column = MarkColumn(mark);
-        await using var c = await OpenAsync(ct).ConfigureAwait(false);
-        await using var cmd = c.CreateCommand();
-        // A time only moves forward, as MentorStanding.With decides; the column comes from the fixed list below.
-        cmd.CommandText = $"UPDATE mentors SET {column} = MAX(IFNULL({column}, 0), $at)" +
-            (mark == MentorMark.PausedForInactivity ? ", paused = 1" : "") + " WHERE slack_user_id = $u";
-        cmd.Parameters.AddWithValue("$at", ToDb(at));
-        cmd.Parameters.AddWithValue("$u", slackUserId);
-        return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 0
-            ? null
-            : await GetMentorAsync(c, slackUserId, ct).ConfigureAwait(false);
-    }
-
-    private static string MarkColumn(MentorMark mark) => mark switch
-    {
-        MentorMark.CheckInSent => "check_in_sent_at",
-        MentorMark.CheckInAnswered => "check_in_answered_at",
-        MentorMark.QuietAsked => "quiet_asked_at",
-        MentorMark.QuietAnswered => "quiet_answered_at",
-        MentorMark.PausedForInactivity => "paused_for_inactivity_at",
-        _ => throw new ArgumentOutOfRangeException(nameof(mark), mark, null),
-    };
-
-    public async Task<TrackedRequest> CreateRequestAsync(NewMentorRequest n, CancellationToken ct = default)
-    {
-        await using var c = await OpenAsync(ct).ConfigureAwait(false);
-        await using var cmd = c.CreateCommand();
-        // The reference's number is the row id; a card posted first is stored in the same insert.
-        cmd.CommandText = """
-            INSERT INTO requests(id, mentee_slack_id, mentee_name, service, skills, details, affiliation, status, created_at, submission_key,
-                                 channel_id, message_ts, mentioned, follow_up_of, preferred_mentor, next_action_at)
-            VALUES ($id, $u, $name, $service, $skills, $details, $aff, 'open', $now, $key, $channel, $ts, $mentioned, $of, $preferred, 0)
-            ON CONFLICT DO NOTHING
-            RETURNING id
-            """;
-        cmd.Parameters.AddWithValue("$id", n.Number);
-        cmd.Parameters.AddWithValue("$channel", (object?)n.Post?.ChannelId ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$ts", (object?)n.Post?.MessageTs ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$mentioned", JsonSerializer.Serialize(n.Post?.Mentioned ?? []));
-        cmd.Parameters.AddWithValue("$key", (object?)n.SubmissionKey ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$of", n.FollowUpOf is { } of && RequestReference.TryParse(of, out var ofNumber) ? ofNumber : DBNull.Value);
-        cmd.Parameters.AddWithValue("$preferred", (object?)n.PreferredMentor ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$u", n.MenteeSlackId);
-        cmd.Parameters.AddWithValue("$name", (object?)n.MenteeName ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$service", n.Service);
-        cmd.Parameters.AddWithValue("$skills", JsonSerializer.Serialize(n.Skills));
-        cmd.Parameters.AddWithValue("$details", n.Details);
-        cmd.Parameters.AddWithValue("$aff", n.Affiliation);
-        cmd.Parameters.AddWithValue("$now", ToDb(n.CreatedAt));
-        if (await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is long id)
-            return (await GetTrackedAsync(c, id, ct).ConfigureAwait(false))!;
-        // The same submission was stored before: hand back that request rather than a second one.
-        if (n.SubmissionKey is not null && await FindRequestBySubmissionAsync(c, n.SubmissionKey, ct).ConfigureAwait(false) is { } first)
-            return first;
-        throw new InvalidOperationException($"Request {n.Reference} is already stored: a reserved number is used once.");
-    }
-
     /// <summary>
     /// Advances the same counter SQLite numbers new rows from, so a reserved number is never handed to another row,
     /// reserved or not.
     /// </summary>
-    public async Task<long> ReserveRequestNumberAsync(CancellationToken ct = default)
+    public override async Task<long> ReserveRequestNumberAsync(CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
-        await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(ct).ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
         await using var cmd = c.CreateCommand();
         cmd.Transaction = tx;
         // The counter's row exists from the database's creation; should it ever be missing, it starts again after the
@@ -295,7 +113,7 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
             SELECT 'requests', MAX($first - 1, (SELECT IFNULL(MAX(id), 0) FROM requests))
             WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'requests');
             """;
-        cmd.Parameters.AddWithValue("$first", FirstRequestNumber);
+        Add(cmd, "$first", FirstRequestNumber);
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         cmd.CommandText = """
             UPDATE sqlite_sequence SET seq = MAX(seq, (SELECT IFNULL(MAX(id), 0) FROM requests)) + 1 WHERE name = 'requests'
@@ -306,186 +124,5 @@ public sealed partial class SqliteMentorshipStore : IMentorshipStore
         return n;
     }
 
-    public async Task<TrackedRequest?> FindRequestBySubmissionAsync(string submissionKey, CancellationToken ct = default)
-    {
-        await using var c = await OpenAsync(ct).ConfigureAwait(false);
-        return await FindRequestBySubmissionAsync(c, submissionKey, ct).ConfigureAwait(false);
-    }
-
-    private static async Task<TrackedRequest?> FindRequestBySubmissionAsync(SqliteConnection c, string submissionKey, CancellationToken ct)
-    {
-        await using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT id FROM requests WHERE submission_key = $key";
-        cmd.Parameters.AddWithValue("$key", submissionKey);
-        return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is long id ? await GetTrackedAsync(c, id, ct).ConfigureAwait(false) : null;
-    }
-
-    public async Task<TrackedRequest?> GetRequestAsync(string reference, CancellationToken ct = default)
-    {
-        if (!RequestReference.TryParse(reference, out var key)) return null;
-        await using var c = await OpenAsync(ct).ConfigureAwait(false);
-        return await GetTrackedAsync(c, key, ct).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Read, decide, and one conditional UPDATE of every column the lifecycle may change, on the version read. The
-    /// database settles every race, even between processes sharing the file; the loser reads again and is decided anew.
-    /// </summary>
-    public async Task<Decision?> ChangeRequestAsync(string reference, Func<TrackedRequest, Decision> decide,
-        Func<Decision, CancellationToken, Task>? beforeWrite = null, CancellationToken ct = default)
-    {
-        if (!RequestReference.TryParse(reference, out var key)) return null;
-        await using var c = await OpenAsync(ct).ConfigureAwait(false);
-        for (var attempt = 0; ; attempt++)
-        {
-            if (await GetTrackedAsync(c, key, ct).ConfigureAwait(false) is not { } current) return null;
-            var decision = decide(current);
-            if (decision.After is not { } after) return decision;
-            if (beforeWrite is not null) await beforeWrite(decision, ct).ConfigureAwait(false);
-            if (await WriteAsync(c, key, current.Version, after, ct).ConfigureAwait(false)) return decision;
-            if (attempt >= MaxChangeAttempts)
-                throw new InvalidOperationException($"{reference} kept changing under {MaxChangeAttempts} attempts to write it; giving up for now.");
-        }
-    }
-
-    /// <summary>Attempts at a change before giving up: each lost race means another writer made progress.</summary>
-    private const int MaxChangeAttempts = 20;
-
-    private static async Task<bool> WriteAsync(SqliteConnection c, long key, long version, TrackedRequest t, CancellationToken ct)
-    {
-        var (r, s, o) = (t.Request, t.FollowUp, t.Outcome);
-        await using var cmd = c.CreateCommand();
-        cmd.CommandText = """
-            UPDATE requests SET
-                status = $status, claimed_by = $claimedBy, claimed_at = $claimedAt, released_by = $releasedBy, released_at = $releasedAt,
-                reset_count = $resetCount, channel_id = $channel, message_ts = $ts, mentioned = $mentioned,
-                first_claimed_at = $firstClaimed, assigned_by = $assignedBy, closed_by = $closedBy, closed_at = $closedAt, close_reason = $closeReason,
-                completed_at = $completedAt, completed_by = $completedBy, feedback = $feedback, feedback_by = $feedbackBy, feedback_at = $feedbackAt,
-                first_escalated_at = $firstEscalated,
-                bump_count = $bumps, last_bump_at = $lastBump, coordinators_notified_at = $notified, escalated_at = $escalated,
-                mentor_nudged_at = $nudged, stuck_reported_at = $stuck, next_action_at = $next,
-                pending_step = $pendingStep, pending_token = $pendingToken, pending_at = $pendingAt,
-                follow_up_version = $newVersion, last_change = $lastChange,
-            """ + SessionAssignments + """
-
-            WHERE id = $id AND follow_up_version = $version
-            """;
-        var p = cmd.Parameters;
-        p.AddWithValue("$status", StatusName(r.Status));
-        p.AddWithValue("$claimedBy", (object?)r.ClaimedBy ?? DBNull.Value);
-        AddTime(cmd, "$claimedAt", r.ClaimedAt);
-        p.AddWithValue("$releasedBy", (object?)r.ReleasedBy ?? DBNull.Value);
-        AddTime(cmd, "$releasedAt", r.ReleasedAt);
-        p.AddWithValue("$resetCount", r.ResetCount);
-        p.AddWithValue("$channel", (object?)r.ChannelId ?? DBNull.Value);
-        p.AddWithValue("$ts", (object?)r.MessageTs ?? DBNull.Value);
-        p.AddWithValue("$mentioned", JsonSerializer.Serialize(r.MentionedMentors));
-        AddTime(cmd, "$firstClaimed", o.FirstClaimedAt);
-        p.AddWithValue("$assignedBy", (object?)o.AssignedBy ?? DBNull.Value);
-        p.AddWithValue("$closedBy", (object?)o.ClosedBy ?? DBNull.Value);
-        AddTime(cmd, "$closedAt", o.ClosedAt);
-        p.AddWithValue("$closeReason", (object?)o.CloseReason ?? DBNull.Value);
-        AddTime(cmd, "$completedAt", o.CompletedAt);
-        p.AddWithValue("$completedBy", (object?)o.CompletedBy ?? DBNull.Value);
-        p.AddWithValue("$feedback", o.Feedback is { } f ? FeedbackName(f) : DBNull.Value);
-        p.AddWithValue("$feedbackBy", (object?)o.FeedbackBy ?? DBNull.Value);
-        AddTime(cmd, "$feedbackAt", o.FeedbackAt);
-        AddTime(cmd, "$firstEscalated", o.FirstEscalatedAt);
-        p.AddWithValue("$bumps", s.BumpCount);
-        AddTime(cmd, "$lastBump", s.LastBumpAt);
-        AddTime(cmd, "$notified", s.CoordinatorsNotifiedAt);
-        AddTime(cmd, "$escalated", s.EscalatedAt);
-        AddTime(cmd, "$nudged", s.MentorNudgedAt);
-        AddTime(cmd, "$stuck", s.StuckReportedAt);
-        AddTime(cmd, "$next", s.NextActionAt);
-        p.AddWithValue("$pendingStep", s.PendingStep is { } step ? StepName(step) : DBNull.Value);
-        p.AddWithValue("$pendingToken", (object?)s.PendingToken ?? DBNull.Value);
-        AddTime(cmd, "$pendingAt", s.PendingAt);
-        p.AddWithValue("$newVersion", t.Version);
-        p.AddWithValue("$lastChange", (object?)t.LastChange ?? DBNull.Value);
-        AddSession(cmd, t.Session);
-        p.AddWithValue("$id", key);
-        p.AddWithValue("$version", version);
-        return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
-    }
-
-    public async Task CheckAsync(CancellationToken ct = default)
-    {
-        await using var c = await OpenAsync(ct).ConfigureAwait(false);
-        await using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT 1";
-        await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false);
-    }
-
-    // ---- mapping ----
-
-    private const string MentorColumns =
-        "id, slack_user_id, name, skills, bio, max_mentees, time_zone, active, paused, last_claimed_at, created_at, check_in_sent_at, check_in_answered_at, " +
-        "quiet_asked_at, quiet_answered_at, paused_for_inactivity_at, code_of_conduct_accepted, guidebook_read";
-    private const int MentorColumnCount = 18;
-
-    private static Mentor ReadMentor(SqliteDataReader r) => new(
-        r.GetInt64(0).ToString(CultureInfo.InvariantCulture),
-        r.GetString(1),
-        r.IsDBNull(2) ? null : r.GetString(2),
-        ReadList(r, 3),
-        r.IsDBNull(4) ? null : r.GetString(4),
-        r.GetInt32(5),
-        r.IsDBNull(6) ? null : r.GetString(6),
-        r.GetInt64(7) != 0,
-        r.GetInt64(8) != 0,
-        ReadTime(r, 9),
-        FromDb(r.GetInt64(10)))
-    {
-        Standing = new MentorStanding(ReadTime(r, 11), ReadTime(r, 12), ReadTime(r, 13), ReadTime(r, 14), ReadTime(r, 15),
-            r.GetInt64(16) != 0, r.GetInt64(17) != 0),
-    };
-
-    private const string RequestColumns = "id, mentee_slack_id, mentee_name, service, skills, details, affiliation, status, created_at, claimed_by, claimed_at, released_by, released_at, reset_count, channel_id, message_ts, mentioned";
-
-    private static MentorRequest ReadRequest(SqliteDataReader r) => new(
-        RequestReference.Format(r.GetInt64(0)),
-        r.GetString(1),
-        r.IsDBNull(2) ? null : r.GetString(2),
-        r.GetString(3),
-        ReadList(r, 4),
-        r.GetString(5),
-        r.GetString(6),
-        ParseStatus(r.GetString(7)),
-        FromDb(r.GetInt64(8)),
-        r.IsDBNull(9) ? null : r.GetString(9),
-        ReadTime(r, 10),
-        r.IsDBNull(11) ? null : r.GetString(11),
-        ReadTime(r, 12),
-        r.GetInt32(13),
-        r.IsDBNull(14) ? null : r.GetString(14),
-        r.IsDBNull(15) ? null : r.GetString(15),
-        ReadList(r, 16));
-
-    internal static string StatusName(RequestStatus status) => status switch
-    {
-        RequestStatus.Open => "open",
-        RequestStatus.Claimed => "claimed",
-        RequestStatus.Completed => "completed",
-        RequestStatus.Cancelled => "cancelled",
-        _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
-    };
-
-    internal static RequestStatus ParseStatus(string s) => s switch
-    {
-        "open" => RequestStatus.Open,
-        "claimed" => RequestStatus.Claimed,
-        "completed" => RequestStatus.Completed,
-        "cancelled" => RequestStatus.Cancelled,
-        _ => throw new InvalidDataException($"Unknown request status '{s}' in the database."),
-    };
-
-    private static IReadOnlyList<string> ReadList(SqliteDataReader r, int i) =>
-        r.IsDBNull(i) ? [] : JsonSerializer.Deserialize<List<string>>(r.GetString(i)) ?? [];
-
-    private static DateTimeOffset? ReadTime(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : FromDb(r.GetInt64(i));
-
-    internal static long ToDb(DateTimeOffset t) => t.ToUnixTimeMilliseconds();
-
-    internal static DateTimeOffset FromDb(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+    protected override string Greatest(string a, string b) => $"MAX({a}, {b})";
 }

@@ -176,11 +176,7 @@ public sealed class AirtableMentorshipStoreTests
     public async Task Activity_TracksEveryFollowUpFact_AndAFollowUpLinksToTheRequestItFollows()
     {
         await using var h = await FakeAirtableHarness.StartAsync();
-        var first = await CreateAsync(h.Store, Request());
-        await h.Store.TryClaimAsync(first.Reference, "UMENTOR01", T0);
-        await h.Store.TryCompleteSessionAsync(first.Reference, "UMENTOR01", "UMENTOR01", T0.AddDays(1));
-
-        var outcome = await h.Store.TryRecordFeedbackAsync(first.Reference, SessionFeedback.AnotherMentor, "UMENTEE01", T0.AddDays(2));
+        var (first, outcome) = await AskedForAnotherMentorAsync(h);
 
         var row = Row(h, outcome.FollowUpRequest!);
         Assert.Equal([Row(h, first).Id], row.Fields["Follow-up Of"]!.AsArray().Select(n => n!.GetValue<string>()));
@@ -189,6 +185,27 @@ public sealed class AirtableMentorshipStoreTests
         var activity = await h.NewStore().GetActivityAsync(T0);
         Assert.Equal(first.Reference, activity.Single(t => t.Reference == outcome.FollowUpRequest!.Reference).Outcome.FollowUpOf);
         Assert.Equal(1, ActivityHistory.From(activity).Requests.Single(a => a.Request.Reference == first.Reference).RePairs);
+    }
+
+    [Fact]
+    public async Task MentorHistoryTracked_OnAStoreWithNothingInMemory_NamesTheRequestAFollowUpFollows()
+    {
+        await using var h = await FakeAirtableHarness.StartAsync();
+        var (first, outcome) = await AskedForAnotherMentorAsync(h);
+        await h.Store.TryClaimAsync(outcome.FollowUpRequest!.Reference, "UMENTOR02", T0.AddDays(3));
+
+        var history = await h.NewStore().GetMentorHistoryTrackedAsync("UMENTOR02", 10);
+
+        Assert.Equal(first.Reference, Assert.Single(history).Outcome.FollowUpOf);
+    }
+
+    /// <summary>A request held and completed, whose mentee then asks for another mentor: a follow-up request links to it.</summary>
+    private static async Task<(MentorRequest First, (Decision? Decision, MentorRequest? FollowUpRequest) Outcome)> AskedForAnotherMentorAsync(FakeAirtableHarness h)
+    {
+        var first = await CreateAsync(h.Store, Request());
+        await h.Store.TryClaimAsync(first.Reference, "UMENTOR01", T0);
+        await h.Store.TryCompleteSessionAsync(first.Reference, "UMENTOR01", "UMENTOR01", T0.AddDays(1));
+        return (first, await h.Store.TryRecordFeedbackAsync(first.Reference, SessionFeedback.AnotherMentor, "UMENTEE01", T0.AddDays(2)));
     }
 
     [Fact]

@@ -1,12 +1,12 @@
 using System.Text.Json;
-using System.Globalization;
-using Npgsql;
+using System.Data;
+using System.Data.Common;
 using OperationCodeMentor.Mentorship;
 
-namespace OperationCodeMentor.Storage.Postgres;
+namespace OperationCodeMentor.Storage.Relational;
 
 /// <summary>Reading requests with their follow-up state and outcome, and planning the sweep's next looks.</summary>
-public sealed partial class PostgresMentorshipStore
+public abstract partial class RelationalMentorshipStore
 {
     private const string FollowUpColumns =
         "follow_up_version, bump_count, last_bump_at, coordinators_notified_at, escalated_at, mentor_nudged_at, stuck_reported_at, " +
@@ -25,20 +25,20 @@ public sealed partial class PostgresMentorshipStore
         await using var cmd = c.CreateCommand();
         // Served by the partial index on next_action_at: the cost follows the number of due requests, not the table.
         cmd.CommandText = $"SELECT {RequestColumns}, {FollowUpColumns} FROM requests WHERE next_action_at <= @now ORDER BY next_action_at LIMIT @limit";
-        cmd.Parameters.AddWithValue("@now", ToDb(now));
-        cmd.Parameters.AddWithValue("@limit", limit);
+        Add(cmd, "@now", ToDb(now));
+        Add(cmd, "@limit", limit);
         return await ReadTrackedAsync(cmd, ct).ConfigureAwait(false);
     }
 
-    private static async Task<TrackedRequest?> GetTrackedAsync(NpgsqlConnection c, long key, CancellationToken ct)
+    private static async Task<TrackedRequest?> GetTrackedAsync(DbConnection c, long key, CancellationToken ct)
     {
         await using var cmd = c.CreateCommand();
         cmd.CommandText = $"SELECT {RequestColumns}, {FollowUpColumns} FROM requests WHERE id = @id";
-        cmd.Parameters.AddWithValue("@id", key);
+        Add(cmd, "@id", key);
         return (await ReadTrackedAsync(cmd, ct).ConfigureAwait(false)).FirstOrDefault();
     }
 
-    private static async Task<List<TrackedRequest>> ReadTrackedAsync(NpgsqlCommand cmd, CancellationToken ct)
+    private static async Task<List<TrackedRequest>> ReadTrackedAsync(DbCommand cmd, CancellationToken ct)
     {
         var list = new List<TrackedRequest>();
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
@@ -50,14 +50,14 @@ public sealed partial class PostgresMentorshipStore
     {
         if (plans.Count == 0) return 0;
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
-        await using var tx = (NpgsqlTransaction)await c.BeginTransactionAsync(ct).ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
         await using var cmd = c.CreateCommand();
         cmd.Transaction = tx;
         // What RequestCommand.Plan decides, for many requests in one transaction: only at the version read, and a new version.
         cmd.CommandText = "UPDATE requests SET next_action_at = @at, follow_up_version = follow_up_version + 1 WHERE id = @id AND follow_up_version = @v";
-        var at = cmd.Parameters.Add("@at", NpgsqlTypes.NpgsqlDbType.Bigint);
-        var id = cmd.Parameters.Add("@id", NpgsqlTypes.NpgsqlDbType.Bigint);
-        var v = cmd.Parameters.Add("@v", NpgsqlTypes.NpgsqlDbType.Bigint);
+        var at = AddTyped(cmd, "@at", DbType.Int64);
+        var id = AddTyped(cmd, "@id", DbType.Int64);
+        var v = AddTyped(cmd, "@v", DbType.Int64);
         var changed = 0;
         foreach (var p in plans)
         {
@@ -73,7 +73,7 @@ public sealed partial class PostgresMentorshipStore
 
     // ---- mapping ----
 
-    private static TrackedRequest ReadTracked(NpgsqlDataReader r)
+    private static TrackedRequest ReadTracked(DbDataReader r)
     {
         var i = RequestColumnCount;
         var state = new FollowUpState(
@@ -106,7 +106,7 @@ public sealed partial class PostgresMentorshipStore
         };
     }
 
-    private static RequestSession ReadSession(NpgsqlDataReader r, int i)
+    private static RequestSession ReadSession(DbDataReader r, int i)
     {
         string? Text(int at) => r.IsDBNull(i + at) ? null : r.GetString(i + at);
         var report = Text(12) is { } covered
@@ -125,35 +125,33 @@ public sealed partial class PostgresMentorshipStore
         };
     }
 
-    private static void AddSession(NpgsqlCommand cmd, RequestSession s)
+    private static void AddSession(DbCommand cmd, RequestSession s)
     {
-        var p = cmd.Parameters;
-        static object Db(string? v) => (object?)v ?? DBNull.Value;
-        p.AddWithValue("@conversation", Db(s.ConversationId));
+        Add(cmd, "@conversation", s.ConversationId);
         AddTime(cmd, "@conversationAt", s.ConversationOpenedAt);
         AddTime(cmd, "@sessionAt", s.SessionAt);
         AddTime(cmd, "@timeSetAt", s.TimeFirstSetAt);
         AddTime(cmd, "@reminded", s.ReminderSentAt);
-        p.AddWithValue("@attempts", s.ContactAttempts);
+        Add(cmd, "@attempts", s.ContactAttempts);
         AddTime(cmd, "@firstAttempt", s.FirstAttemptAt);
         AddTime(cmd, "@lastAttempt", s.LastAttemptAt);
         AddTime(cmd, "@contactLost", s.ContactLostAt);
         AddTime(cmd, "@holdUntil", s.OnHoldUntil);
-        p.AddWithValue("@holdBy", Db(s.OnHoldBy));
+        Add(cmd, "@holdBy", s.OnHoldBy);
         AddTime(cmd, "@resumed", s.ResumedAt);
-        p.AddWithValue("@covered", Db(s.Report?.Covered));
-        p.AddWithValue("@goals", s.Report is { } report ? JsonSerializer.Serialize(report.Goals) : DBNull.Value);
-        p.AddWithValue("@wish", s.Report is { } w ? FollowUpNames.Wish(w.FollowUp) : DBNull.Value);
-        p.AddWithValue("@forCoordinators", Db(s.Report?.ForCoordinators));
-        p.AddWithValue("@reportedBy", Db(s.ReportedBy));
+        Add(cmd, "@covered", s.Report?.Covered);
+        Add(cmd, "@goals", s.Report is { } report ? JsonSerializer.Serialize(report.Goals) : null);
+        Add(cmd, "@wish", s.Report is { } w ? FollowUpNames.Wish(w.FollowUp) : null);
+        Add(cmd, "@forCoordinators", s.Report?.ForCoordinators);
+        Add(cmd, "@reportedBy", s.ReportedBy);
         AddTime(cmd, "@reportedAt", s.ReportedAt);
-        p.AddWithValue("@rating", (object?)s.Rating ?? DBNull.Value);
-        p.AddWithValue("@ratingComment", Db(s.RatingComment));
+        Add(cmd, "@rating", s.Rating);
+        Add(cmd, "@ratingComment", s.RatingComment);
         AddTime(cmd, "@ratedAt", s.RatedAt);
-        p.AddWithValue("@preferred", Db(s.PreferredMentor));
+        Add(cmd, "@preferred", s.PreferredMentor);
         AddTime(cmd, "@offerEnded", s.OfferEndedAt);
         AddTime(cmd, "@checkedIn", s.CheckedInAt);
-        p.AddWithValue("@checkInAnswer", s.CheckIn is { } answer ? FollowUpNames.CheckIn(answer) : DBNull.Value);
+        Add(cmd, "@checkInAnswer", s.CheckIn is { } answer ? FollowUpNames.CheckIn(answer) : null);
     }
 
     /// <summary>The assignments <see cref="AddSession"/> fills in.</summary>
@@ -165,9 +163,6 @@ public sealed partial class PostgresMentorshipStore
         reported_by = @reportedBy, reported_at = @reportedAt, rating = @rating, rating_comment = @ratingComment, rated_at = @ratedAt,
         preferred_mentor = @preferred, offer_ended_at = @offerEnded, checked_in_at = @checkedIn, check_in_answer = @checkInAnswer
         """;
-
-    private static void AddTime(NpgsqlCommand cmd, string name, DateTimeOffset? t) =>
-        cmd.Parameters.AddWithValue(name, t is { } v ? ToDb(v) : DBNull.Value);
 
     internal static string StepName(FollowUpStep step) => FollowUpNames.Step(step);
 

@@ -1,10 +1,10 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using OperationCodeMentor.Mentorship;
 
-namespace OperationCodeMentor.Storage.Sqlite;
+namespace OperationCodeMentor.Storage.Relational;
 
 /// <summary>The queries behind /mentor-admin, App Home, the request limits and the stats.</summary>
-public sealed partial class SqliteMentorshipStore
+public abstract partial class RelationalMentorshipStore
 {
     public Task<IReadOnlyList<MentorRequest>> GetOpenRequestsAsync(CancellationToken ct = default) =>
         QueryRequestsAsync($"SELECT {RequestColumns} FROM requests WHERE status = 'open' ORDER BY created_at, id", _ => { }, ct);
@@ -12,30 +12,44 @@ public sealed partial class SqliteMentorshipStore
     public Task<IReadOnlyList<MentorRequest>> GetMenteeRequestsAsync(string menteeSlackId, DateTimeOffset since, CancellationToken ct = default) =>
         QueryRequestsAsync($"""
             SELECT {RequestColumns} FROM requests
-            WHERE mentee_slack_id = $u AND (created_at >= $since OR status = 'open')
+            WHERE mentee_slack_id = @u AND (created_at >= @since OR status = 'open')
             ORDER BY created_at DESC, id DESC
-            """, p =>
+            """, cmd =>
         {
-            p.AddWithValue("$u", menteeSlackId);
-            p.AddWithValue("$since", ToDb(since));
+            Add(cmd, "@u", menteeSlackId);
+            Add(cmd, "@since", ToDb(since));
         }, ct);
 
     public Task<IReadOnlyList<MentorRequest>> GetMentorHistoryAsync(string mentorSlackId, int limit, CancellationToken ct = default) =>
-        QueryRequestsAsync($"""
-            SELECT {RequestColumns} FROM requests WHERE claimed_by = $m
-            ORDER BY COALESCE(claimed_at, first_claimed_at, created_at) DESC, id DESC LIMIT $n
-            """, p =>
-        {
-            p.AddWithValue("$m", mentorSlackId);
-            p.AddWithValue("$n", Math.Max(0, limit));
-        }, ct);
+        QueryRequestsAsync($"SELECT {RequestColumns} {MentorHistoryQuery}", cmd => BindMentorHistory(cmd, mentorSlackId, limit), ct);
+
+    public async Task<IReadOnlyList<TrackedRequest>> GetMentorHistoryTrackedAsync(string mentorSlackId, int limit, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = $"SELECT {RequestColumns}, {FollowUpColumns} {MentorHistoryQuery}";
+        BindMentorHistory(cmd, mentorSlackId, limit);
+        return await ReadTrackedAsync(cmd, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>What both forms of a mentor's history select from, in their order; <see cref="BindMentorHistory"/> fills it in.</summary>
+    private const string MentorHistoryQuery = """
+        FROM requests WHERE claimed_by = @m
+        ORDER BY COALESCE(claimed_at, first_claimed_at, created_at) DESC, id DESC LIMIT @n
+        """;
+
+    private static void BindMentorHistory(DbCommand cmd, string mentorSlackId, int limit)
+    {
+        Add(cmd, "@m", mentorSlackId);
+        Add(cmd, "@n", Math.Max(0, limit));
+    }
 
     public async Task<IReadOnlyList<TrackedRequest>> GetActivityAsync(DateTimeOffset since, CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT {RequestColumns}, {FollowUpColumns} FROM requests WHERE created_at >= $since ORDER BY created_at, id";
-        cmd.Parameters.AddWithValue("$since", ToDb(since));
+        cmd.CommandText = $"SELECT {RequestColumns}, {FollowUpColumns} FROM requests WHERE created_at >= @since ORDER BY created_at, id";
+        Add(cmd, "@since", ToDb(since));
         return await ReadTrackedAsync(cmd, ct).ConfigureAwait(false);
     }
 
@@ -48,12 +62,12 @@ public sealed partial class SqliteMentorshipStore
         return await ReadTrackedAsync(cmd, ct).ConfigureAwait(false);
     }
 
-    private async Task<IReadOnlyList<MentorRequest>> QueryRequestsAsync(string sql, Action<SqliteParameterCollection> bind, CancellationToken ct)
+    private async Task<IReadOnlyList<MentorRequest>> QueryRequestsAsync(string sql, Action<DbCommand> bind, CancellationToken ct)
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         await using var cmd = c.CreateCommand();
         cmd.CommandText = sql;
-        bind(cmd.Parameters);
+        bind(cmd);
         var list = new List<MentorRequest>();
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         while (await r.ReadAsync(ct).ConfigureAwait(false)) list.Add(ReadRequest(r));
