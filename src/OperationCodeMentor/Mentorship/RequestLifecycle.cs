@@ -177,6 +177,12 @@ public sealed record Decision(TrackedRequest Current, TrackedRequest? After, Ref
     public static Decision Refuse(TrackedRequest current, Refusal why) => new(current, null, why);
 
     public static Decision AlreadyApplied(TrackedRequest current) => new(current, null, null, Replayed: true);
+
+    /// <summary>
+    /// The mentor this change gives the request (a claim, an assignment), who is then noted as having just taken one;
+    /// null for any other change.
+    /// </summary>
+    public string? NewClaimer => After is { Request: { ClaimedBy: { } mentor, ClaimedAt: { } at } } && at != Current.Request.ClaimedAt ? mentor : null;
 }
 
 /// <summary>

@@ -63,8 +63,24 @@ public interface IMentorshipStore
     /// Called with a decision that changes the request just before it is written (again if the write loses a race): the
     /// caller's chance to note durably what the request was before, which a replay of its work cannot read back.
     /// </param>
+    /// <remarks>
+    /// A change that gives the request a new claimer (<see cref="Decision.NewClaimer"/>) also notes on that mentor when they
+    /// took it (<see cref="SetMentorLastClaimedAsync"/>), in the same write where the store can.
+    /// </remarks>
     Task<Decision?> ChangeRequestAsync(string reference, Func<TrackedRequest, Decision> decide,
         Func<Decision, CancellationToken, Task>? beforeWrite = null, CancellationToken ct = default);
+
+    /// <summary>
+    /// <see cref="ChangeRequestAsync(string, Func{TrackedRequest, Decision}, Func{Decision, CancellationToken, Task}?, CancellationToken)"/>
+    /// for a change decided on a mentor's load as well (a claim, an assignment): the request and the load are read
+    /// together, in one round trip where the store can, and again together if the write loses a race.
+    /// </summary>
+    async Task<Decision?> ChangeRequestAsync(string reference, string mentor, Func<TrackedRequest, MentorLoad?, Decision> decide,
+        Func<Decision, CancellationToken, Task>? beforeWrite = null, CancellationToken ct = default)
+    {
+        var load = await GetMentorLoadAsync(mentor, ct).ConfigureAwait(false);
+        return await ChangeRequestAsync(reference, t => decide(t, load), beforeWrite, ct).ConfigureAwait(false);
+    }
 
     /// <summary>Requests whose next action time is at or before <paramref name="now"/>, earliest first.</summary>
     Task<IReadOnlyList<TrackedRequest>> GetDueFollowUpsAsync(DateTimeOffset now, int limit, CancellationToken ct = default);

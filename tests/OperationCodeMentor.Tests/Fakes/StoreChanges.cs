@@ -17,7 +17,7 @@ public static class StoreChanges
 
     /// <summary>The change as the bot makes it (<see cref="RequestChanges"/>), at <paramref name="at"/>.</summary>
     public static Task<Decision?> ApplyAsync(this IMentorshipStore store, string reference, Actor actor, RequestCommand command, DateTimeOffset at, string? key = null) =>
-        new RequestChanges(store, new ManualTimeProvider(at), Microsoft.Extensions.Logging.Abstractions.NullLogger<RequestChanges>.Instance)
+        new RequestChanges(store, new ManualTimeProvider(at))
             .ApplyAsync(reference, actor, command, key, CancellationToken.None);
 
     public static Task<Decision?> TryClaimAsync(this IMentorshipStore store, string reference, string mentor, DateTimeOffset at) =>

@@ -50,7 +50,7 @@ public abstract partial class MentorshipStoreContract : IAsyncLifetime
     /// lifecycle decides, then, for a claim or an assignment, notes on the mentor when they last took a request.
     /// </summary>
     protected Task<Decision?> ChangeAsTheBotDoesAsync(string reference, Actor actor, RequestCommand command, DateTimeOffset at) =>
-        new RequestChanges(Store, new ManualTimeProvider(at), NullLogger<RequestChanges>.Instance).ApplyAsync(reference, actor, command, null, CancellationToken.None);
+        new RequestChanges(Store, new ManualTimeProvider(at)).ApplyAsync(reference, actor, command, null, CancellationToken.None);
 
     [Fact]
     public async Task GetOptionLists_OnANewStore_OffersTheDefaultLists()
@@ -199,6 +199,30 @@ public abstract partial class MentorshipStoreContract : IAsyncLifetime
         Assert.Equal("UMENTOR01", read.ClaimedBy);
         Assert.Equal(T0.AddHours(1), read.ClaimedAt);
         Assert.Equal(T0.AddHours(1), (await Store.GetMentorAsync("UMENTOR01"))!.LastClaimedAt);
+    }
+
+    [Fact]
+    public async Task AChangeDecidedOnAMentorsLoad_SeesTheLoadAsStored_AndOnlyAStoredClaimIsNotedOnTheMentor()
+    {
+        await Store.SaveMentorAsync(Profile("UMENTOR01"), T0);
+        var first = await OpenRequestAsync("UMENTEE01");
+        var second = await OpenRequestAsync("UMENTEE02");
+        var third = await OpenRequestAsync("UMENTEE03");
+        Task<Decision?> ClaimAsync(string reference, string mentor, DateTimeOffset at) =>
+            new RequestChanges(Store, new ManualTimeProvider(at)).ApplyAsync(reference, new Actor(mentor), mentor,
+                load => new RequestCommand.Claim(load), null, CancellationToken.None);
+
+        Assert.True((await ClaimAsync(first, "UMENTOR01", T0.AddHours(1)))!.Applied);
+        Assert.True((await ClaimAsync(second, "UMENTOR01", T0.AddHours(2)))!.Applied);
+        // Two held, their limit: the load read with the third request says so.
+        Assert.Equal(Refusal.AtCapacity, (await ClaimAsync(third, "UMENTOR01", T0.AddHours(3)))!.Refused);
+        Assert.Equal(Refusal.NotEnrolled, (await ClaimAsync(third, "UNOBODY01", T0.AddHours(3)))!.Refused);
+        await Store.SaveMentorAsync(Profile("UMENTOR02"), T0);
+        Assert.Equal(Refusal.AlreadyClaimed, (await ClaimAsync(first, "UMENTOR02", T0.AddHours(4)))!.Refused);
+
+        Assert.Equal(T0.AddHours(2), (await Store.GetMentorAsync("UMENTOR01"))!.LastClaimedAt);
+        Assert.Null((await Store.GetMentorAsync("UMENTOR02"))!.LastClaimedAt);
+        Assert.Equal(RequestStatus.Open, (await ReadAsync(third))!.Status);
     }
 
     [Fact]

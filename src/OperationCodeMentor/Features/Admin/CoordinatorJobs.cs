@@ -16,8 +16,9 @@ public sealed class AssignJob(PressKit kit, Pairing pairing, ILogger<AssignJob> 
 
     public override string Kind => KindName;
 
-    protected override async Task<RequestCommand> CommandAsync(Press press, CancellationToken ct) =>
-        new RequestCommand.Assign(press.Mentor!, await Kit.Store.GetMentorLoadAsync(press.Mentor!, ct).ConfigureAwait(false), press.ExpectedClaimer);
+    protected override string? LoadOf(Press press) => press.Mentor;
+
+    protected override RequestCommand Command(Press press, MentorLoad? load) => new RequestCommand.Assign(press.Mentor!, load, press.ExpectedClaimer);
 
     protected override async Task AnnounceAsync(PressResult done, CancellationToken ct)
     {
@@ -68,7 +69,8 @@ public sealed class CloseJob(PressKit kit, RequestEnding ending, ILogger<CloseJo
 
     public override string Kind => KindName;
 
-    protected override Task<RequestCommand> CommandAsync(Press press, CancellationToken ct) => Task.FromResult<RequestCommand>(new RequestCommand.Close(press.Text));
+    protected override RequestCommand Command(Press press, MentorLoad? load) =>
+        new RequestCommand.Close(press.Text);
 
     protected override async Task AnnounceAsync(PressResult done, CancellationToken ct)
     {
@@ -92,7 +94,8 @@ public sealed class ReopenJob(PressKit kit, CardPoster poster, ChannelCard card,
 
     public override string Kind => KindName;
 
-    protected override Task<RequestCommand> CommandAsync(Press press, CancellationToken ct) => Task.FromResult<RequestCommand>(new RequestCommand.Reopen());
+    protected override RequestCommand Command(Press press, MentorLoad? load) =>
+        new RequestCommand.Reopen();
 
     protected override async Task AnnounceAsync(PressResult done, CancellationToken ct)
     {

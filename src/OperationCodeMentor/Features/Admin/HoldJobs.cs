@@ -15,8 +15,8 @@ public sealed class HoldJob(PressKit kit, ChannelCard card, ILogger<HoldJob> log
 
     public override string Kind => KindName;
 
-    protected override Task<RequestCommand> CommandAsync(Press press, CancellationToken ct) =>
-        Task.FromResult<RequestCommand>(new RequestCommand.Hold(press.Until ?? throw new InvalidOperationException("A hold needs its end.")));
+    protected override RequestCommand Command(Press press, MentorLoad? load) =>
+        new RequestCommand.Hold(press.Until ?? throw new InvalidOperationException("A hold needs its end."));
 
     protected override async Task AnnounceAsync(PressResult done, CancellationToken ct)
     {
@@ -58,7 +58,8 @@ public sealed class ResumeJob(PressKit kit, ChannelCard card, ILogger<ResumeJob>
 
     public override string Kind => KindName;
 
-    protected override Task<RequestCommand> CommandAsync(Press press, CancellationToken ct) => Task.FromResult<RequestCommand>(new RequestCommand.Resume());
+    protected override RequestCommand Command(Press press, MentorLoad? load) =>
+        new RequestCommand.Resume();
 
     protected override async Task AnnounceAsync(PressResult done, CancellationToken ct)
     {

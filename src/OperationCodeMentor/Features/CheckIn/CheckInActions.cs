@@ -110,8 +110,8 @@ public abstract class CheckInAnswerJob(PressKit kit, ILogger log) : PressJob(kit
 {
     protected abstract CheckInAnswer Answer { get; }
 
-    protected override Task<RequestCommand> CommandAsync(Press press, CancellationToken ct) =>
-        Task.FromResult<RequestCommand>(new RequestCommand.CheckIn(Answer));
+    protected override RequestCommand Command(Press press, MentorLoad? load) =>
+        new RequestCommand.CheckIn(Answer);
 
     protected override async Task AnnounceAsync(PressResult done, CancellationToken ct)
     {

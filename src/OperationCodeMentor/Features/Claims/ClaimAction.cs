@@ -29,8 +29,9 @@ public sealed class ClaimJob(PressKit kit, Pairing pairing, ILogger<ClaimJob> lo
 
     public override string Kind => KindName;
 
-    protected override async Task<RequestCommand> CommandAsync(Press press, CancellationToken ct) =>
-        new RequestCommand.Claim(await Kit.Store.GetMentorLoadAsync(press.User, ct).ConfigureAwait(false));
+    protected override string? LoadOf(Press press) => press.User;
+
+    protected override RequestCommand Command(Press press, MentorLoad? load) => new RequestCommand.Claim(load);
 
     protected override Task AnnounceAsync(PressResult done, CancellationToken ct) =>
         pairing.AnnounceClaimAsync(done.Outbox, done.Request, assignedBy: null, ct);

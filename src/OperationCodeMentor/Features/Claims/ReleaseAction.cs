@@ -25,7 +25,8 @@ public sealed class ReleaseJob(PressKit kit, Pairing pairing, CardPoster poster,
 
     public override string Kind => KindName;
 
-    protected override Task<RequestCommand> CommandAsync(Press press, CancellationToken ct) => Task.FromResult<RequestCommand>(new RequestCommand.Release());
+    protected override RequestCommand Command(Press press, MentorLoad? load) =>
+        new RequestCommand.Release();
 
     protected override async Task AnnounceAsync(PressResult done, CancellationToken ct)
     {

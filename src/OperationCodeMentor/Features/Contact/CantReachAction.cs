@@ -32,7 +32,8 @@ public sealed class CantReachJob(PressKit kit, ContactWords words, ILogger<CantR
 
     public override string Kind => KindName;
 
-    protected override Task<RequestCommand> CommandAsync(Press press, CancellationToken ct) => Task.FromResult<RequestCommand>(new RequestCommand.RecordContactAttempt());
+    protected override RequestCommand Command(Press press, MentorLoad? load) =>
+        new RequestCommand.RecordContactAttempt();
 
     protected override async Task AnnounceAsync(PressResult done, CancellationToken ct)
     {

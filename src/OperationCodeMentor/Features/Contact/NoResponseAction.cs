@@ -28,7 +28,8 @@ public sealed class NoResponseJob(PressKit kit, ContactWords words, ChannelCard 
 
     public override string Kind => KindName;
 
-    protected override Task<RequestCommand> CommandAsync(Press press, CancellationToken ct) => Task.FromResult<RequestCommand>(new RequestCommand.GiveUpContact(words.Rules));
+    protected override RequestCommand Command(Press press, MentorLoad? load) =>
+        new RequestCommand.GiveUpContact(words.Rules);
 
     protected override async Task AnnounceAsync(PressResult done, CancellationToken ct)
     {

@@ -27,7 +27,8 @@ public sealed class CancelJob(PressKit kit, RequestEnding ending, ILogger<Cancel
 
     public override string Kind => KindName;
 
-    protected override Task<RequestCommand> CommandAsync(Press press, CancellationToken ct) => Task.FromResult<RequestCommand>(new RequestCommand.Cancel());
+    protected override RequestCommand Command(Press press, MentorLoad? load) =>
+        new RequestCommand.Cancel();
 
     protected override async Task AnnounceAsync(PressResult done, CancellationToken ct)
     {

@@ -44,8 +44,8 @@ public sealed class FeedbackJob(PressKit kit, ILogger<FeedbackJob> log) : PressJ
 
     private static SessionFeedback Answer(Press press) => Enum.Parse<SessionFeedback>(press.Text!);
 
-    protected override Task<RequestCommand> CommandAsync(Press press, CancellationToken ct) =>
-        Task.FromResult<RequestCommand>(new RequestCommand.Answer(Answer(press)));
+    protected override RequestCommand Command(Press press, MentorLoad? load) =>
+        new RequestCommand.Answer(Answer(press));
 
     protected override async Task AnnounceAsync(PressResult done, CancellationToken ct)
     {

@@ -78,8 +78,8 @@ public sealed class RateJob(PressKit kit, ILogger<RateJob> log) : PressJob(kit, 
 
     public override string Kind => KindName;
 
-    protected override Task<RequestCommand> CommandAsync(Press press, CancellationToken ct) =>
-        Task.FromResult<RequestCommand>(new RequestCommand.Rate(press.Stars ?? throw new InvalidOperationException("A rating press carries its stars."), press.Text));
+    protected override RequestCommand Command(Press press, MentorLoad? load) =>
+        new RequestCommand.Rate(press.Stars ?? throw new InvalidOperationException("A rating press carries its stars."), press.Text);
 
     protected override Task AnnounceAsync(PressResult done, CancellationToken ct) =>
         Kit.ReplyAsync(done.Outbox, done.Press, "reply",

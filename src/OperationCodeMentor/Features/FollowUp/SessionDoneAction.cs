@@ -47,8 +47,8 @@ public sealed class SessionReportJob(PressKit kit, RequestEnding ending, ILogger
 
     public override string Kind => KindName;
 
-    protected override Task<RequestCommand> CommandAsync(Press press, CancellationToken ct) =>
-        Task.FromResult<RequestCommand>(new RequestCommand.CompleteSession(press.Report));
+    protected override RequestCommand Command(Press press, MentorLoad? load) =>
+        new RequestCommand.CompleteSession(press.Report);
 
     protected override async Task AnnounceAsync(PressResult done, CancellationToken ct)
     {
@@ -87,7 +87,8 @@ public sealed class SessionDoneJob(PressKit kit, RequestEnding ending, ILogger<S
 
     public override string Kind => KindName;
 
-    protected override Task<RequestCommand> CommandAsync(Press press, CancellationToken ct) => Task.FromResult<RequestCommand>(new RequestCommand.CompleteSession());
+    protected override RequestCommand Command(Press press, MentorLoad? load) =>
+        new RequestCommand.CompleteSession();
 
     protected override async Task AnnounceAsync(PressResult done, CancellationToken ct)
     {

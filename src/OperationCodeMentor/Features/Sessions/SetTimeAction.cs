@@ -64,8 +64,8 @@ public sealed class SetTimeJob(PressKit kit, ChannelCard card, IOptionsMonitor<S
 
     public override string Kind => KindName;
 
-    protected override Task<RequestCommand> CommandAsync(Press press, CancellationToken ct) =>
-        Task.FromResult<RequestCommand>(new RequestCommand.SetTime(press.At ?? throw new InvalidOperationException("A session time press carries its time.")));
+    protected override RequestCommand Command(Press press, MentorLoad? load) =>
+        new RequestCommand.SetTime(press.At ?? throw new InvalidOperationException("A session time press carries its time."));
 
     protected override async Task AnnounceAsync(PressResult done, CancellationToken ct)
     {

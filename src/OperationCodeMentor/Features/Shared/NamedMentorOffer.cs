@@ -45,7 +45,8 @@ public sealed class OfferEndJob(PressKit kit, CardPoster poster, IOptionsMonitor
 
     public override string Kind => KindName;
 
-    protected override Task<RequestCommand> CommandAsync(Press press, CancellationToken ct) => Task.FromResult<RequestCommand>(new RequestCommand.EndOffer());
+    protected override RequestCommand Command(Press press, MentorLoad? load) =>
+        new RequestCommand.EndOffer();
 
     protected override async Task AnnounceAsync(PressResult done, CancellationToken ct)
     {

@@ -149,8 +149,11 @@ public abstract partial class PressJob(PressKit kit, ILogger log) : IJobHandler
 
     protected PressKit Kit => kit;
 
-    /// <summary>What the press asks the lifecycle to do (a claim reads the clicker's load first).</summary>
-    protected abstract Task<RequestCommand> CommandAsync(Press press, CancellationToken ct);
+    /// <summary>The mentor whose load the command needs (the clicker of a claim, the mentor an assignment names); null for none.</summary>
+    protected virtual string? LoadOf(Press press) => null;
+
+    /// <summary>What the press asks the lifecycle to do; <paramref name="load"/> is <see cref="LoadOf"/>'s, read with the request.</summary>
+    protected abstract RequestCommand Command(Press press, MentorLoad? load);
 
     /// <summary>Tells everyone what the change means for them (and may record further work through <see cref="PressResult.Job"/>).</summary>
     protected abstract Task AnnounceAsync(PressResult done, CancellationToken ct);
@@ -170,16 +173,18 @@ public abstract partial class PressJob(PressKit kit, ILogger log) : IJobHandler
 
         if (progress.Stage is PressStage.Received or PressStage.Applying)
         {
-            var command = await CommandAsync(press, ct).ConfigureAwait(false);
             // What the request was is noted on disk before the change is written: a replay after a crash finds the change
             // made and cannot read it back, yet announcements (who held it before) need it.
-            var decision = await kit.Changes.ApplyAsync(press.Reference, kit.People.Actor(press.User), command, job.Job.Key, ct,
-                async (about, saveCt) =>
-                {
-                    progress.Before = about.Current;
-                    progress.Stage = PressStage.Applying;
-                    await job.SaveAsync(progress, saveCt).ConfigureAwait(false);
-                }).ConfigureAwait(false);
+            async Task NoteBefore(Decision about, CancellationToken saveCt)
+            {
+                progress.Before = about.Current;
+                progress.Stage = PressStage.Applying;
+                await job.SaveAsync(progress, saveCt).ConfigureAwait(false);
+            }
+            var actor = kit.People.Actor(press.User);
+            var decision = LoadOf(press) is { } mentor
+                ? await kit.Changes.ApplyAsync(press.Reference, actor, mentor, load => Command(press, load), job.Job.Key, ct, NoteBefore).ConfigureAwait(false)
+                : await kit.Changes.ApplyAsync(press.Reference, actor, Command(press, null), job.Job.Key, ct, NoteBefore).ConfigureAwait(false);
             if (decision is null) progress.Stage = PressStage.Gone;
             else if (decision.Refused is { } why)
             {

@@ -33,6 +33,9 @@ public sealed partial class AirtableMentorshipStore
         var changed = Changed(RequestFields(current.Tracked, current.Lookups), RequestFields(after, current.Lookups));
         var saved = (await UpdateAsync(current.Lookups.Layout.Requests, current.Lookups, [new AirtableRecordUpdate(current.Record.Id, changed)], ct).ConfigureAwait(false)).Single();
         lookups.RememberRequests([saved]);
+        // A new claimer is noted as having just taken one: a record of its own in Airtable, so a write after this one
+        // (best effort: the claim stands either way).
+        if (decision.NewClaimer is { } mentor) await SetMentorLastClaimedAsync(mentor, after.Request.ClaimedAt!.Value, ct).ConfigureAwait(false);
         return decision;
     }
 

@@ -247,27 +247,58 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
     /// trips when uncontested. The database settles every race, between processes sharing a SQLite file as between
     /// replicas on other machines; the loser reads again and is decided anew.
     /// </summary>
-    public async Task<Decision?> ChangeRequestAsync(string reference, Func<TrackedRequest, Decision> decide,
-        Func<Decision, CancellationToken, Task>? beforeWrite = null, CancellationToken ct = default)
+    public Task<Decision?> ChangeRequestAsync(string reference, Func<TrackedRequest, Decision> decide,
+        Func<Decision, CancellationToken, Task>? beforeWrite = null, CancellationToken ct = default) =>
+        ChangeAsync(reference, null, (t, _) => decide(t), beforeWrite, ct);
+
+    /// <summary>
+    /// The same with the mentor's load read in the same command as the request: a claim is one read and one write.
+    /// </summary>
+    public Task<Decision?> ChangeRequestAsync(string reference, string mentor, Func<TrackedRequest, MentorLoad?, Decision> decide,
+        Func<Decision, CancellationToken, Task>? beforeWrite = null, CancellationToken ct = default) =>
+        ChangeAsync(reference, mentor, decide, beforeWrite, ct);
+
+    private async Task<Decision?> ChangeAsync(string reference, string? mentor, Func<TrackedRequest, MentorLoad?, Decision> decide,
+        Func<Decision, CancellationToken, Task>? beforeWrite, CancellationToken ct)
     {
         if (!RequestReference.TryParse(reference, out var key)) return null;
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         for (var attempt = 0; ; attempt++)
         {
-            if (await GetTrackedAsync(c, key, ct).ConfigureAwait(false) is not { } current) return null;
-            var decision = decide(current);
+            var (found, load) = await ReadForChangeAsync(c, key, mentor, ct).ConfigureAwait(false);
+            if (found is not { } current) return null;
+            var decision = decide(current, load);
             if (decision.After is not { } after) return decision;
             if (beforeWrite is not null) await beforeWrite(decision, ct).ConfigureAwait(false);
-            if (await WriteAsync(c, key, current.Version, after, ct).ConfigureAwait(false)) return decision;
+            if (await WriteAsync(c, key, current.Version, after, decision.NewClaimer, ct).ConfigureAwait(false)) return decision;
             if (attempt >= MaxChangeAttempts)
                 throw new InvalidOperationException($"{reference} kept changing under {MaxChangeAttempts} attempts to write it; giving up for now.");
         }
     }
 
+    /// <summary>The request, and the mentor's load when one is named, with one command (on PostgreSQL one round trip).</summary>
+    private static async Task<(TrackedRequest? Request, MentorLoad? Load)> ReadForChangeAsync(DbConnection c, long key, string? mentor, CancellationToken ct)
+    {
+        if (mentor is null) return (await GetTrackedAsync(c, key, ct).ConfigureAwait(false), null);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = $"SELECT {RequestColumns}, {FollowUpColumns} FROM requests WHERE id = @id; {MentorLoadSelect} WHERE slack_user_id = @u";
+        Add(cmd, "@id", key);
+        Add(cmd, "@u", mentor);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        var request = await r.ReadAsync(ct).ConfigureAwait(false) ? ReadTracked(r) : null;
+        MentorLoad? load = null;
+        if (await r.NextResultAsync(ct).ConfigureAwait(false) && await r.ReadAsync(ct).ConfigureAwait(false)) load = ReadMentorLoad(r);
+        return (request, load);
+    }
+
     /// <summary>Attempts at a change before giving up: each lost race means another writer made progress.</summary>
     private const int MaxChangeAttempts = 20;
 
-    private static async Task<bool> WriteAsync(DbConnection c, long key, long version, TrackedRequest t, CancellationToken ct)
+    /// <summary>
+    /// The conditional UPDATE; when it gives the request a new claimer, the same command notes on them when they took it,
+    /// guarded so that only the claim actually stored is noted.
+    /// </summary>
+    private async Task<bool> WriteAsync(DbConnection c, long key, long version, TrackedRequest t, string? newClaimer, CancellationToken ct)
     {
         var (r, s, o) = (t.Request, t.FollowUp, t.Outcome);
         await using var cmd = c.CreateCommand();
@@ -285,7 +316,17 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
             """ + SessionAssignments + """
 
             WHERE id = @id AND follow_up_version = @version
+            RETURNING id
             """;
+        if (newClaimer is not null)
+        {
+            cmd.CommandText += $"""
+                ;
+                UPDATE mentors SET last_claimed_at = {Greatest("COALESCE(last_claimed_at, 0)", "@claimedAt")}
+                WHERE slack_user_id = @claimedBy
+                  AND EXISTS (SELECT 1 FROM requests WHERE id = @id AND claimed_by = @claimedBy AND claimed_at = @claimedAt)
+                """;
+        }
         Add(cmd, "@status", StatusName(r.Status));
         Add(cmd, "@claimedBy", r.ClaimedBy);
         AddTime(cmd, "@claimedAt", r.ClaimedAt);
@@ -321,7 +362,11 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
         AddSession(cmd, t.Session);
         Add(cmd, "@id", key);
         Add(cmd, "@version", version);
-        return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
+        await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        var written = await reader.ReadAsync(ct).ConfigureAwait(false);
+        // Run to the end, so the note on the claimer is made before the command is done with.
+        while (await reader.NextResultAsync(ct).ConfigureAwait(false)) { }
+        return written;
     }
 
     public async Task CheckAsync(CancellationToken ct = default)
