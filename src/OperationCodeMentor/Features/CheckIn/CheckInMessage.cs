@@ -76,12 +76,12 @@ public static class CheckInMessage
     /// </summary>
     public static async Task<IReadOnlyList<TrackedRequest>> RequestsAsync(IMentorshipStore store, string mentor, DateTimeOffset? since, CancellationToken ct)
     {
-        var history = await store.GetMentorHistoryAsync(mentor, MaxRequests, ct).ConfigureAwait(false);
+        // Everything known of each request comes with the one read of the history, not a read per request.
+        var history = await store.GetMentorHistoryTrackedAsync(mentor, MaxRequests, ct).ConfigureAwait(false);
         var list = new List<TrackedRequest>();
-        foreach (var r in history)
+        foreach (var t in history)
         {
-            if (r.Status != RequestStatus.Claimed && since is null) continue;
-            if (await store.GetRequestAsync(r.Reference, ct).ConfigureAwait(false) is not { } t) continue;
+            if (t.Request.Status != RequestStatus.Claimed && since is null) continue;
             var ended = t.Outcome.CompletedAt ?? t.Outcome.ClosedAt;
             if (t.Request.Status == RequestStatus.Claimed ? t.Request.ClaimedBy == mentor : ended is { } e && since is { } s && e >= s)
                 list.Add(t);
