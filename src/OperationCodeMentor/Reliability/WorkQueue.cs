@@ -460,10 +460,14 @@ public sealed partial class WorkQueue : IHostedService
             {
                 foreach (var lost in _ledger.Renew(held, now, now + o.LeaseTime))
                 {
-                    LogLeaseLost(_log, lost);
                     lock (_gate)
+                    {
+                        // Its job finished while the renewal was on its way, and freed the lane itself: nothing was lost.
+                        if (!_lanes.ContainsKey(lost)) continue;
                         if (!_runningLanes.Contains(lost) && _lanes.Remove(lost, out var gone) && gone.Count > 0 && _depth > 0)
                             _depth--;
+                    }
+                    LogLeaseLost(_log, lost);
                 }
                 _nextRenewAt = now + o.LeaseTime / 3;
             }
