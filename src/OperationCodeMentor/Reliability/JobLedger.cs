@@ -41,7 +41,7 @@ public interface IJobLedger
     /// </summary>
     Adoption Adopt(DateTimeOffset now, DateTimeOffset leaseUntil, IReadOnlyCollection<string> held, IReadOnlyCollection<string> kinds, int limit);
 
-    /// <summary>A shared ledger only: extends the leases on these lanes; returns the lanes whose lease was lost.</summary>
+    /// <summary>A shared ledger only: extends the leases on these lanes; returns those whose lease was lost (another replica holds them now).</summary>
     IReadOnlyList<string> Renew(IReadOnlyCollection<string> lanes, DateTimeOffset now, DateTimeOffset leaseUntil);
 
     /// <summary>The start-up failure to report when <see cref="Open"/> failed: one sentence naming the file or database and what to do.</summary>

@@ -277,14 +277,21 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
     public IReadOnlyList<string> Renew(IReadOnlyCollection<string> lanes, DateTimeOffset now, DateTimeOffset leaseUntil)
     {
         if (lanes.Count == 0) return [];
-        using var cmd = _source.CreateCommand("UPDATE work_lanes SET lease_until = @until WHERE leased_by = @me AND lane = ANY(@lanes) RETURNING lane");
+        // Lost means another replica holds the lane now. A lane with no holder was freed by this replica itself, as its
+        // job finished while the list of lanes to renew was on its way here; nobody else clears a holder.
+        using var cmd = _source.CreateCommand("""
+            WITH renewed AS (
+                UPDATE work_lanes SET lease_until = @until WHERE leased_by = @me AND lane = ANY(@lanes) RETURNING lane
+            )
+            SELECT lane FROM work_lanes WHERE lane = ANY(@lanes) AND leased_by IS NOT NULL AND leased_by <> @me
+            """);
         cmd.Parameters.AddWithValue("until", leaseUntil.ToUnixTimeMilliseconds());
         cmd.Parameters.AddWithValue("me", Replica);
         cmd.Parameters.Add(new NpgsqlParameter("lanes", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = lanes.ToArray() });
-        var kept = new HashSet<string>(StringComparer.Ordinal);
+        var lost = new List<string>();
         using (var r = cmd.ExecuteReader())
-            while (r.Read()) kept.Add(r.GetString(0));
-        return lanes.Where(l => !kept.Contains(l)).ToList();
+            while (r.Read()) lost.Add(r.GetString(0));
+        return lost;
     }
 
     public void Release(string lane)

@@ -460,10 +460,14 @@ public sealed partial class WorkQueue : IHostedService
             {
                 foreach (var lost in _ledger.Renew(held, now, now + o.LeaseTime))
                 {
-                    LogLeaseLost(_log, lost);
-                    // Its job is still pending in the ledger (so still counted), now for the replica that took the lane.
                     lock (_gate)
+                    {
+                        // Its job finished while the renewal was on its way, and freed the lane itself: nothing was lost.
+                        if (!_lanes.ContainsKey(lost)) continue;
+                        // Its job is still pending in the ledger (so still counted), now for the replica that took the lane.
                         if (!_runningLanes.Contains(lost)) _lanes.Remove(lost);
+                    }
+                    LogLeaseLost(_log, lost);
                 }
                 _nextRenewAt = now + o.LeaseTime / 3;
             }

@@ -169,6 +169,9 @@ public sealed class FakeSlack : IAsyncDisposable
         return gate;
     }
 
+    /// <summary>True while a <see cref="Hold"/> on <paramref name="method"/> waits for its call; false once a call has taken it.</summary>
+    public bool Holding(string method) => _holds.ContainsKey(method);
+
     private async Task<IResult> HandleAsync(HttpContext http, string method)
     {
         JsonObject body;

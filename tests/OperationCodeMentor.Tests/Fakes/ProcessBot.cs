@@ -47,26 +47,36 @@ internal sealed class ProcessBot : IAsyncDisposable
     /// <summary>Starts a bot process over this data folder and port (without waiting for it to listen).</summary>
     public Process Start()
     {
-        var p = Process.Start(BotProcess.StartInfo(new Dictionary<string, string?>
-        {
-            ["SLACK_BOT_TOKEN"] = FakeSlack.BotToken,
-            ["SLACK_SIGNING_SECRET"] = MentorBot.SigningSecret,
-            ["Slack__ApiBaseUrl"] = Slack.ApiUrl,
-            ["Slack__MentorsChannel"] = MentorBot.MentorsChannelId,
-            ["Slack__ChannelInterval"] = "00:00:00",
-            ["Storage__SqlitePath"] = StorePath,
-            ["Mentorship__Digest"] = "off",
-            ["Mentorship__CheckIn"] = "off",
-            ["Mentorship__QuietMentorMentions"] = "0",
-            ["Urls"] = $"http://127.0.0.1:{Port}",
-            ["Logging__LogLevel__Default"] = "Warning",
-        }))!;
+        var p = Launch(Settings(Slack, StorePath, Port), _output);
+        _started.Add(p);
+        return p;
+    }
+
+    /// <summary>What every test bot process is started with: the fake Slack, one port, a store file, and only warnings logged.</summary>
+    internal static Dictionary<string, string?> Settings(FakeSlack slack, string storePath, int port) => new()
+    {
+        ["SLACK_BOT_TOKEN"] = FakeSlack.BotToken,
+        ["SLACK_SIGNING_SECRET"] = MentorBot.SigningSecret,
+        ["Slack__ApiBaseUrl"] = slack.ApiUrl,
+        ["Slack__MentorsChannel"] = MentorBot.MentorsChannelId,
+        ["Slack__ChannelInterval"] = "00:00:00",
+        ["Storage__SqlitePath"] = storePath,
+        ["Mentorship__Digest"] = "off",
+        ["Mentorship__CheckIn"] = "off",
+        ["Mentorship__QuietMentorMentions"] = "0",
+        ["Urls"] = $"http://127.0.0.1:{port}",
+        ["Logging__LogLevel__Default"] = "Warning",
+    };
+
+    /// <summary>Starts the bot with these settings, its output collected line by line into <paramref name="output"/>.</summary>
+    internal static Process Launch(IReadOnlyDictionary<string, string?> settings, ConcurrentQueue<string> output)
+    {
+        var p = Process.Start(BotProcess.StartInfo(settings))!;
         // Drained as it comes, so a chatty process never blocks on a full pipe.
-        p.OutputDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
-        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
+        p.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
-        _started.Add(p);
         return p;
     }
 
@@ -144,7 +154,7 @@ internal sealed class ProcessBot : IAsyncDisposable
         return list;
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();

@@ -163,6 +163,30 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task ARenewal_CountsALaneAsLost_OnlyWhenAnotherReplicaHoldsIt()
+    {
+        _database = await PostgresServer.NewSchemaAsync();
+        var a = new PostgresJobLedger(_database, "replica-a");
+        var b = new PostgresJobLedger(_database, "replica-b");
+        _ledgers.AddRange([a, b]);
+        a.Open();
+        var now = _clock.GetUtcNow();
+        var lease = TimeSpan.FromSeconds(30);
+        a.Insert([Work("k0", "first", "R-1041"), Work("k1", "second", "R-1042")], now);
+        var taken = a.Adopt(now, now + lease, [], ["record"], 16);
+        Assert.Equal(2, taken.Jobs.Count);
+
+        // R-1041's job finished, freeing its lane, while the renewal was on its way: that lane was not lost.
+        a.Finish(taken.Jobs.Single(j => j.Lane == "R-1041"), "done", null, now, now - TimeSpan.FromDays(1));
+        Assert.Empty(a.Renew(["R-1041", "R-1042"], now, now + lease));
+
+        // Then a stops renewing; once its lease has passed the other replica takes R-1042, and a's next renewal says so.
+        var later = now + lease + TimeSpan.FromSeconds(1);
+        Assert.Single(b.Adopt(later, later + lease, [], ["record"], 16).Jobs);
+        Assert.Equal(["R-1042"], a.Renew(["R-1041", "R-1042"], later, later + lease));
+    }
+
+    [Fact]
     public async Task AReplicaThatStops_HandsItsLanesBack_AtOnce()
     {
         var ran = new ConcurrentQueue<(string Replica, string Name)>();
