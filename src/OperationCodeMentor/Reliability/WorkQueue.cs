@@ -98,6 +98,8 @@ public sealed partial class WorkQueue : IHostedService
     // The shared ledger: when to look for unheld work and renew leases next, and whether a write asked for a look now.
     private DateTimeOffset _nextAdoptAt;
     private DateTimeOffset _nextRenewAt;
+    private readonly SemaphoreSlim _renewWake = new(0, 1);
+    private Task? _renewer;
     private bool _adoptNow = true;
     private int _writesDuringAdopt;
     private DateTimeOffset? _oldestShared;
@@ -354,6 +356,8 @@ public sealed partial class WorkQueue : IHostedService
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _scheduler = Task.Run(() => ScheduleAsync(_stopScheduling.Token), CancellationToken.None);
+        if (_ledger.Shared)
+            _renewer = Task.Factory.StartNew(() => RenewLoop(_stopScheduling.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         return Task.CompletedTask;
     }
 
@@ -362,6 +366,7 @@ public sealed partial class WorkQueue : IHostedService
     {
         await _stopScheduling.CancelAsync().ConfigureAwait(false);
         if (_scheduler is not null) await _scheduler.ConfigureAwait(false);
+        if (_renewer is not null) await _renewer.ConfigureAwait(false);
         Task quiet;
         lock (_gate) quiet = _quiet.Task;
         try { await quiet.WaitAsync(cancellationToken).ConfigureAwait(false); }
@@ -393,7 +398,7 @@ public sealed partial class WorkQueue : IHostedService
             if (_ledger.Shared)
             {
                 TendLeases(now);
-                next = Earlier(_nextAdoptAt, _nextRenewAt);
+                next = _nextAdoptAt;
             }
             lock (_gate)
             {
@@ -432,7 +437,8 @@ public sealed partial class WorkQueue : IHostedService
                 }
                 // Wake for the earliest due time, or earlier if something changes (new work, a job done, a recovery).
                 using var either = CancellationTokenSource.CreateLinkedTokenSource(stop);
-                var delay = Task.Delay(Max(due - now, TimeSpan.Zero), _clock, either.Token);
+                // From the clock as it is now: the pass itself (a look in the shared ledger) may have taken a while.
+                var delay = Task.Delay(Max(due - _clock.GetUtcNow(), TimeSpan.Zero), _clock, either.Token);
                 var woken = _wake.WaitAsync(either.Token);
                 await Task.WhenAny(delay, woken).ConfigureAwait(false);
                 await either.CancelAsync().ConfigureAwait(false);
@@ -446,38 +452,11 @@ public sealed partial class WorkQueue : IHostedService
     }
 
     /// <summary>
-    /// The shared ledger: renews this replica's leases when due (dropping lanes another replica has taken over), then, when
-    /// asked or at each poll, leases due lanes nobody holds, up to what this replica may run at once.
+    /// The shared ledger: when asked or at each poll, leases due lanes nobody holds, up to what this replica may run at once.
     /// </summary>
     private void TendLeases(DateTimeOffset now)
     {
         var o = _options.Value;
-        if (now >= _nextRenewAt)
-        {
-            List<string> held;
-            lock (_gate) held = [.. _lanes.Keys];
-            try
-            {
-                foreach (var lost in _ledger.Renew(held, now, now + o.LeaseTime))
-                {
-                    lock (_gate)
-                    {
-                        // Its job finished while the renewal was on its way, and freed the lane itself: nothing was lost.
-                        if (!_lanes.ContainsKey(lost)) continue;
-                        // Its job is still pending in the ledger (so still counted), now for the replica that took the lane.
-                        if (!_runningLanes.Contains(lost)) _lanes.Remove(lost);
-                    }
-                    LogLeaseLost(_log, lost);
-                }
-                _nextRenewAt = now + o.LeaseTime / 3;
-            }
-            catch (Exception e)
-            {
-                LogLedgerFailed(_log, e, "renewing leases");
-                _nextRenewAt = now + o.PollInterval;
-            }
-        }
-
         int room, writes;
         List<string> busy;
         lock (_gate)
@@ -507,6 +486,59 @@ public sealed partial class WorkQueue : IHostedService
         catch (Exception e)
         {
             LogLedgerFailed(_log, e, "looking for work");
+        }
+    }
+
+    /// <summary>
+    /// Renews this replica's leases every third of the lease time, on a thread of its own: the scheduler, the requests and
+    /// the jobs may keep the thread pool busy, and a renewal that came late would let another replica run a job still
+    /// under way here. It wakes on the bot's clock, and by itself after that long in real time should the clock's timer be
+    /// held up. Lanes another replica has taken are dropped.
+    /// </summary>
+    private void RenewLoop(CancellationToken stop)
+    {
+        var period = _options.Value.LeaseTime / 3;
+        using var timer = _clock.CreateTimer(_ => WakeRenewal(), null, period, period);
+        while (!stop.IsCancellationRequested)
+        {
+            try { _renewWake.Wait(period, stop); }
+            catch (OperationCanceledException) { return; }
+            var now = _clock.GetUtcNow();
+            if (now < _nextRenewAt) continue;
+            RenewLeases(now);
+        }
+    }
+
+    private void WakeRenewal()
+    {
+        try { _renewWake.Release(); }
+        catch (SemaphoreFullException) { }
+    }
+
+    private void RenewLeases(DateTimeOffset now)
+    {
+        var o = _options.Value;
+        List<string> held;
+        lock (_gate) held = [.. _lanes.Keys];
+        try
+        {
+            foreach (var lost in _ledger.Renew(held, now, now + o.LeaseTime))
+            {
+                lock (_gate)
+                {
+                    // Its job finished while the renewal was on its way, and freed the lane itself: nothing was lost.
+                    if (!_lanes.ContainsKey(lost)) continue;
+                    // Its job is still pending in the ledger (so still counted), now for the replica that took the lane.
+                    if (!_runningLanes.Contains(lost)) _lanes.Remove(lost);
+                }
+                LogLeaseLost(_log, lost);
+            }
+            _nextRenewAt = now + o.LeaseTime / 3;
+        }
+        catch (Exception e)
+        {
+            LogLedgerFailed(_log, e, "renewing leases");
+            _nextRenewAt = now + o.PollInterval;
         }
     }
 
