@@ -336,7 +336,11 @@ public sealed partial class WorkQueue : IHostedService
         }
     }
 
-    /// <summary>Completes when nothing is pending, durable or transient (tests and the demo use this).</summary>
+    /// <summary>
+    /// Completes when nothing is pending, durable or transient (tests and the demo use this). On the shared ledger that
+    /// means nothing pending on any replica: the count is read again every moment while waiting, since work this replica
+    /// wrote may be finished by another, which tells nobody here.
+    /// </summary>
     public async Task WhenIdleAsync(CancellationToken ct = default)
     {
         while (true)
@@ -346,10 +350,21 @@ public sealed partial class WorkQueue : IHostedService
             {
                 if (_depth == 0 && _transient == 0) return;
                 idle = _idle.Task;
+                if (_ledger.Shared) _adoptNow = true;
             }
-            await idle.WaitAsync(ct).ConfigureAwait(false);
+            if (!_ledger.Shared)
+            {
+                await idle.WaitAsync(ct).ConfigureAwait(false);
+                continue;
+            }
+            Signal();
+            await Task.WhenAny(idle, Task.Delay(SharedIdleCheck, ct)).ConfigureAwait(false);
+            ct.ThrowIfCancellationRequested();
         }
     }
+
+    /// <summary>How often a wait for the shared queue to empty looks at the ledger again (real time: it is for tests and the demo).</summary>
+    private static readonly TimeSpan SharedIdleCheck = TimeSpan.FromMilliseconds(100);
 
     // ---- running ----
 

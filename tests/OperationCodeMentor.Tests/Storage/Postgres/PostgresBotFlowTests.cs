@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using OperationCodeMentor.Features.Admin;
 using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Reliability;
 using OperationCodeMentor.Tests.Fakes;
@@ -93,5 +94,35 @@ public class PostgresBotFlowTests
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.StatusCode, second.StatusCode));
         Assert.Single(bot.Slack.DmsTo("UWRITER1"), c => c.AllText.Contains("I can't read messages here", StringComparison.Ordinal));
         Assert.Equal(1, await CountAsync(database, "SELECT COUNT(*) FROM seen_deliveries WHERE key = 'event:Ev0PGRETRY1'"));
+    }
+
+    [Fact]
+    public async Task TwoReplicasReachingTheDigestsMoment_SendItOnce()
+    {
+        // Two bots on one database and one clock: both wake at Monday 09:00 in New York.
+        var database = await PostgresServer.NewSchemaAsync();
+        var clock = new ManualTimeProvider();
+        await using var slack = await FakeSlack.StartAsync();
+        var settings = new Dictionary<string, string?>
+        {
+            ["Storage:Postgres:ConnectionString"] = database,
+            ["Mentorship:Digest"] = "Monday 09:00",
+            ["Mentorship:TimeZone"] = "America/New_York",
+            ["Mentorship:Coordinators:0"] = $"{MentorBot.Coordinator},UCOORD02",
+        };
+        await using var a = await MentorBot.StartAsync(settings, slack, clock);
+        await using var b = await MentorBot.StartAsync(settings, slack, clock);
+        WeeklyDigest Digest(MentorBot bot) => bot.Services.GetRequiredService<WeeklyDigest>();
+        var due = new DateTimeOffset(2026, 11, 9, 14, 0, 0, TimeSpan.Zero);
+        await Eventually.TrueAsync(() => Digest(a).NextDueAt == due && Digest(b).NextDueAt == due, "both replicas to wait for Monday");
+
+        clock.SetUtcNow(due);
+        await Eventually.TrueAsync(() => Digest(a).Sent + Digest(b).Sent == 1, "one replica to send the digest");
+        await a.IdleAsync();
+        await b.IdleAsync();
+
+        var digests = slack.CallsTo("chat.postMessage").Where(c => c.Text.Contains("weekly mentorship digest", StringComparison.OrdinalIgnoreCase)).ToList();
+        Assert.Equal(["D" + MentorBot.Coordinator, "DUCOORD02"], digests.Select(d => d["channel"]!).Order());
+        Assert.Equal(1, Digest(a).Sent + Digest(b).Sent);
     }
 }
