@@ -95,6 +95,10 @@ public sealed class AirtableRateLimiterTests
         var heldUntil = _clock.GetUtcNow() + TimeSpan.FromSeconds(30);
         limiter.HoldUntil("appA", heldUntil);
         var late = RequestAsync(limiter, "appA");
+        // The late one must be asleep before the clock moves: one that read the clock before the move and set its timer
+        // after it would sleep two seconds past the hold.
+        var asleep = System.Diagnostics.Stopwatch.StartNew();
+        while (!_clock.DueTimes.Contains(heldUntil) && asleep.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(5);
         _clock.Advance(TimeSpan.FromSeconds(2));
         Assert.Equal(5, await SettledAsync(early, 5));
         Assert.False(late.IsCompleted);

@@ -126,7 +126,40 @@ public sealed class MentorBot : WebApplicationFactory<Program>
     }
 
     /// <summary>Waits until both the after-ack work and the durable queue are empty (either can start the other).</summary>
-    public Task IdleAsync() => BotIdle.WaitAsync(Services, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+    public async Task IdleAsync()
+    {
+        try { await BotIdle.WaitAsync(Services, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)); }
+        catch (TimeoutException e) { throw new TimeoutException(StuckReport(), e); }
+    }
+
+    /// <summary>
+    /// Runs a step while the bot's clock moves on a second at a time, as real time would. For steps after a jump of days
+    /// on a bot whose store answers over HTTP: calls in flight (in real time) during the jump have their timeouts fired by
+    /// it, and their retries then wait on this clock, which a test that only waits would never move.
+    /// </summary>
+    public async Task WhileClockRunsAsync(Func<Task> step)
+    {
+        var work = step();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (await Task.WhenAny(work, Task.Delay(100)) != work)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("The step did not finish within 60 s of real time.\n" + StuckReport());
+            Clock.Advance(TimeSpan.FromSeconds(1));
+        }
+        await work;
+    }
+
+    /// <summary>What a bot that never went idle was waiting for: the queue, the clock's timers and the last log lines.</summary>
+    private string StuckReport()
+    {
+        var queue = Services.GetRequiredService<WorkQueue>();
+        var report = new System.Text.StringBuilder();
+        report.AppendLine($"The bot did not go idle within 30 s: {queue.Depth} durable job(s), {queue.Pending - queue.Depth} transient, next wake {queue.NextWakeWhenQuiet?.ToString("O") ?? "none"}.");
+        report.AppendLine($"Clock {Clock.GetUtcNow():O}; timers due at: {string.Join(", ", Clock.DueTimes.Select(d => d.ToString("O")))}");
+        foreach (var entry in Logs.Entries.TakeLast(40))
+            report.AppendLine($"{entry.Level} {entry.Category}: {entry.Message}{(entry.Exception is null ? "" : " — " + entry.Exception.GetType().Name + ": " + entry.Exception.Message)}");
+        return report.ToString();
+    }
 
     /// <summary>
     /// Moves the clock until the queue has nothing left: straight to the next retry or probe when nothing is running, a

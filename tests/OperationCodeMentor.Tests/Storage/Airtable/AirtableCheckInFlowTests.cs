@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using OperationCodeMentor.Features.CheckIn;
 using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Features.Volunteer;
@@ -42,11 +43,19 @@ public sealed class AirtableCheckInFlowTests
         Assert.Null(Mentor("UMENTOR2", "Still Mentoring Asked At"));
 
         // Friday's check-in reaches UMENTOR2, who holds a claim; On track is written on the request.
-        await WeeklyCheckInTests.RunRoundAsync(bot, WeeklyCheckInTests.Friday);
+        var checkIn = bot.Services.GetRequiredService<WeeklyCheckIn>();
+        await Eventually.TrueAsync(() => checkIn.NextDueAt == WeeklyCheckInTests.Friday, "the check-in to wait for Friday");
+        var rounds = checkIn.Rounds;
+        bot.Clock.SetUtcNow(WeeklyCheckInTests.Friday);
+        await bot.WhileClockRunsAsync(async () =>
+        {
+            await Eventually.TrueAsync(() => checkIn.Rounds == rounds + 1, "Friday's check-in round");
+            await bot.IdleAsync();
+        });
         Assert.Single(WeeklyCheckInTests.CheckIns(bot.Slack, "UMENTOR2"));
         Assert.Empty(WeeklyCheckInTests.CheckIns(bot.Slack, "UMENTOR1"));
         Assert.NotNull(Mentor("UMENTOR2", "Check-in Sent At"));
-        await bot.SendAsync(bot.Requests.Interaction(SlackRequests.BlockAction(CheckInMessage.OnTrack, requests[0].Reference, "UMENTOR2", "DUMENTOR2", "1700000100.000001")));
+        await bot.WhileClockRunsAsync(() => bot.SendAsync(bot.Requests.Interaction(SlackRequests.BlockAction(CheckInMessage.OnTrack, requests[0].Reference, "UMENTOR2", "DUMENTOR2", "1700000100.000001"))));
         var row = airtable.Requests.Find("Reference", requests[0].Reference)!;
         Assert.Equal("on_track", airtable.Requests.Value(row, "Check-in Answer")!.GetValue<string>());
         Assert.NotNull(airtable.Requests.Value(row, "Checked In At"));
@@ -54,7 +63,7 @@ public sealed class AirtableCheckInFlowTests
 
         // A week without an answer: UMENTOR1 is paused, in the base's own Paused field.
         bot.Clock.Advance(TimeSpan.FromDays(7));
-        await QuietMentorTests.LookAsync(bot);
+        await bot.WhileClockRunsAsync(() => QuietMentorTests.LookAsync(bot));
         Assert.True(Mentor("UMENTOR1", "Paused")!.GetValue<bool>());
         Assert.NotNull(Mentor("UMENTOR1", "Paused for Inactivity At"));
         Assert.Null(Mentor("UMENTOR2", "Paused for Inactivity At"));
