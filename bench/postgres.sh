@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The bot on PostgreSQL next to the bot on SQLite, in one run, against a throwaway PostgreSQL cluster this script starts
 # (initdb and pg_ctl in a temporary folder, loopback port, pg_stat_statements loaded) and deletes at the end:
-#   1. acknowledgement throughput (wrk, saturation) and p50/p99 at 200 req/s (AckLoad rate), both bots side by side;
+#   1. acknowledgement throughput (wrk, saturation) and p50/p99 at 200 req/s (AckLoad rate), both bots side by side,
+#      and, as a diagnosis only, the PostgreSQL bot with more thread-pool workers from the start;
 #   2. PostgreSQL round trips per submission and per claim, acknowledgement and background work together: counted at the
-#      wire by AckLoad pgproxy (each Sync or simple Query the bot sends), with the statements that make them up from
+#      wire by AckLoad pgproxy (each time the bot sends a Sync or simple Query and waits), with the statements that make them up from
 #      pg_stat_statements; the replica's idle polling, measured alone first, is reported and taken out;
 #   3. CPU time of the bot per acknowledged request at 200 req/s (from /proc/<pid>/stat), and the database server's;
 #   4. failover: two replicas on one database, a burst of submissions to one, SIGKILL it, and the time from the kill to
@@ -42,7 +43,7 @@ load1() { cut -d' ' -f1 /proc/loadavg; }
 if [ "$(nproc)" -ge 2 ]; then gen_cpu=0; srv_cpu=1; else gen_cpu=0; srv_cpu=0; fi
 gen() { taskset -c "$gen_cpu" "$@"; }
 
-for port in 5080 5081 5082 5083 5084 5099 $pgport $proxyport $proxystats; do
+for port in 5080 5081 5082 5083 5084 5085 5099 $pgport $proxyport $proxystats; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "port $port is in use: stop what listens there first" >&2; exit 1; fi
 done
 
@@ -61,7 +62,7 @@ as_pg taskset -c "$gen_cpu" "$bin/pg_ctl" -D "$pgdata" -l "$work/pg/log" -w -t 6
   -c pg_stat_statements.track=top -c pg_stat_statements.track_utility=on -c pg_stat_statements.max=5000" start >/dev/null
 psql_() { psql -h 127.0.0.1 -p "$pgport" -U postgres -XAtq "$@"; }
 psql_ -d postgres -c "CREATE ROLE bot LOGIN" -c "CREATE EXTENSION pg_stat_statements"
-for db in mentor_ack mentor_count mentor_failover; do psql_ -d postgres -c "CREATE DATABASE $db OWNER bot"; done
+for db in mentor_ack mentor_threads mentor_count mentor_failover; do psql_ -d postgres -c "CREATE DATABASE $db OWNER bot"; done
 pg_conn() { echo "Host=127.0.0.1;Port=${2:-$pgport};Username=bot;Database=$1"; }
 postmaster=$(head -1 "$pgdata/postmaster.pid")
 pg_ticks() { # the server, the backends that have ended (its children's time) and those running now
@@ -77,9 +78,9 @@ taskset -c "$gen_cpu" dotnet "$work/load/AckLoad.dll" standin --port 5099 & pids
 wait_http http://127.0.0.1:5099/stats
 stand() { curl -s http://127.0.0.1:5099/stats; }
 
-start_bot() { # name port [connection-string]; sets bot_pid
+start_bot() { # name port [connection-string] [VAR=value for the runtime]; sets bot_pid
   mkdir -p "$work/$1"
-  SLACK_BOT_TOKEN=xoxb-bench SLACK_SIGNING_SECRET=$secret Slack__ApiBaseUrl=http://127.0.0.1:5099/api/ \
+  env "${4:-OCM_BENCH=1}" SLACK_BOT_TOKEN=xoxb-bench SLACK_SIGNING_SECRET=$secret Slack__ApiBaseUrl=http://127.0.0.1:5099/api/ \
   Slack__MentorsChannel=G0BENCH01 Storage__SqlitePath="$work/$1/mentorship.db" Urls="http://127.0.0.1:$2" \
   Storage__Postgres__ConnectionString="${3:-}" \
   Slack__ChannelInterval=00:00:00 Mentorship__Digest=off Logging__LogLevel__Default=Warning \
@@ -111,7 +112,10 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 say "1 + 3: acknowledgement path and CPU: both bots on CPU $srv_cpu, SQLite on :5080, PostgreSQL on :5081"
 start_bot ack-sqlite 5080; sqlite_pid=$bot_pid
 start_bot ack-pg 5081 "$(pg_conn mentor_ack)"; pg_pid=$bot_pid
-for port in 5080 5081; do load seed --target "http://127.0.0.1:$port" --secret $secret >/dev/null; settle $port; done
+# A diagnosis, not a setting to ship: the same PostgreSQL bot with 64 thread-pool workers from the start instead of one
+# per CPU (it sees one), to tell waiting for a thread apart from waiting for the database.
+start_bot ack-pg-threads 5085 "$(pg_conn mentor_threads)" DOTNET_ThreadPool_ForceMinWorkerThreads=0x40; threads_pid=$bot_pid
+for port in 5080 5081 5085; do load seed --target "http://127.0.0.1:$port" --secret $secret >/dev/null; settle $port; done
 
 # Seconds from now until the bot's follow-up work is done ("more than N" if it is not done within N).
 drain() { # port most-seconds
@@ -120,7 +124,7 @@ drain() { # port most-seconds
   else echo "more than $2"; fi
 }
 at_rate() { # port seconds out (and the CPU the bot and the database spent on it, acknowledgement and follow-up work)
-  local pid=$sqlite_pid; [ "$1" = 5081 ] && pid=$pg_pid
+  local pid=$sqlite_pid; [ "$1" = 5081 ] && pid=$pg_pid; [ "$1" = 5085 ] && pid=$threads_pid
   local before after pg_before pg_after l d
   l=$(load1); before=$(ticks "$pid"); pg_before=$(pg_ticks)
   load rate --target "http://127.0.0.1:$1" --secret $secret --rate 200 --seconds "$2" --warmup 3 >"$3"
@@ -139,12 +143,12 @@ saturate() { # port out
   SIGNED="$work/signed.txt" gen wrk -t1 -c64 -d"${sat_secs}s" -s bench/wrk/signed.lua "http://127.0.0.1:$1" | tail -n 1 >"$2"
   echo "$(load1) $(drain "$1" 900)" >"${2%.json}.drain"
 }
-for port in 5080 5081; do
+for port in 5080 5081 5085; do
   say "warm-up :$port: 200 req/s for 5 s (load $(load1))"
   at_rate $port 5 "$work/warm-$port.json"
 done
 for r in $(seq 1 "$rounds"); do
-  order="5080 5081"; [ $((r % 2)) = 0 ] && order="5081 5080"
+  order="5080 5081 5085"; [ $((r % 2)) = 0 ] && order="5085 5081 5080"
   for port in $order; do
     say "round $r/$rounds :$port: 200 req/s for ${secs} s (load $(load1))"
     at_rate $port "$secs" "$work/rate-$port-$r.json"
@@ -154,7 +158,7 @@ for port in 5080 5081; do
   say "saturation :$port: wrk ${sat_secs} s, then its follow-up work (load $(load1))"
   saturate $port "$work/sat-$port.json"
 done
-kill "$sqlite_pid" "$pg_pid" 2>/dev/null || true; wait "$sqlite_pid" "$pg_pid" 2>/dev/null || true
+kill "$sqlite_pid" "$pg_pid" "$threads_pid" 2>/dev/null || true; wait "$sqlite_pid" "$pg_pid" "$threads_pid" 2>/dev/null || true
 
 # ---------------------------------------------------------------------------------------------------------------
 say "2: round trips per submission and per claim (PostgreSQL, through AckLoad pgproxy on :$proxyport)"
@@ -257,10 +261,10 @@ Produced by \`bench/postgres.sh\` (ROUNDS=$rounds SECONDS_=$secs COUNT=$count BU
 wrk $(wrk --version 2>&1 | head -1 | awk '{print $2}'). Load average at the start: $load_start (1, 5, 15 min); at the end: $load_end. Other sessions ran tests
 on the machine at the same time.
 
-Placement: both bots (Release) on CPU $srv_cpu, both running through the acknowledgement measures; wrk, \`AckLoad\`, the Slack
+Placement: the bots (Release) on CPU $srv_cpu, all running through the acknowledgement measures; wrk, \`AckLoad\`, the Slack
 stand-in and PostgreSQL (standing in for a database on another machine) on CPU $gen_cpu. Requests as in the section above:
 signed, alternating \`/mentor\` and Claim clicks, every body different. Each bot was seeded and warmed up (a 200 req/s run
-of 5 s) first; then $rounds round(s) of ${secs} s at 200 req/s alternate the two, each waiting until the bot's follow-up work
+of 5 s) first; then $rounds round(s) of ${secs} s at 200 req/s alternate them, each waiting until the bot's follow-up work
 is done; each figure is the median with the range in brackets. Saturation comes last, once per bot (wrk, one thread, 64
 connections, ${sat_secs} s), because every other request is a Claim on the same request, which the bot decides one at a time:
 a few seconds of saturation leave minutes of follow-up work.
@@ -276,6 +280,10 @@ a few seconds of saturation leave minutes of follow-up work.
 Per round at 200 req/s (p99 ms / 1-min load): SQLite $(for r in $(seq 1 "$rounds"); do printf '%s/%s ' "$(j "$work/rate-5080-$r.json" p99_ms)" "$(j "$work/rate-5080-$r.cpu" load1)"; done); PostgreSQL $(for r in $(seq 1 "$rounds"); do printf '%s/%s ' "$(j "$work/rate-5081-$r.json" p99_ms)" "$(j "$work/rate-5081-$r.cpu" load1)"; done).
 
 PostgreSQL p99 at 200 req/s: **$pg_p99 ms** (goal ≤ 10 ms, **$(met "$pg_p99" 10)**).
+
+Diagnosis (not a setting to ship): the same PostgreSQL bot, on a database of its own, started with 64 thread-pool workers
+(\`DOTNET_ThreadPool_ForceMinWorkerThreads=0x40\`) instead of one per CPU it may use (here one), in the same rounds: p50
+$(col rate-5085 p50_ms json | med) ms, p99 **$(col rate-5085 p99_ms json | med) ms** (per round: $(for r in $(seq 1 "$rounds"); do printf '%s ' "$(j "$work/rate-5085-$r.json" p99_ms)"; done)ms), bot CPU per request $(col rate-5085 cpu_us cpu | med) µs.
 
 ### 3. CPU per acknowledged request
 
@@ -293,9 +301,9 @@ process only; the database server's CPU is separate, on its own machine in a rea
 
 ### 2. Database round trips (PostgreSQL)
 
-Counted at the wire: the bot connected through \`AckLoad pgproxy\`, which forwards the connection unchanged and counts every
-Sync (the end of one extended-protocol exchange, after which the client waits for the server) and every simple Query the
-bot sends. A batch of statements sent together is one round trip. The statements are PostgreSQL's own count
+Counted at the wire: the bot connected through \`AckLoad pgproxy\`, which forwards the connection unchanged and counts a
+round trip each time the bot ends what it sends with a Sync (the end of an extended-protocol exchange) or a simple Query
+and then waits for the server. A batch of statements sent together is one round trip. The statements are PostgreSQL's own count
 (\`pg_stat_statements\`, the bot's role and database only; the script's own queries run as another role). Each window
 runs from the first request to 2 s after the last job finished (read from the database, not the bot's health page), so
 the background work is in: the durable jobs, their lease, renewal and release, and the delivery memory.
