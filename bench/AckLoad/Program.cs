@@ -15,6 +15,12 @@ using System.Text.Json.Nodes;
 //   AckLoad rate     --target URL --secret S --rate 200 --seconds 10 [--warmup 3] [--connections 16]
 //   AckLoad presign  --secret S --count 60000 --out FILE     (signed requests for bench/wrk/signed.lua)
 //   AckLoad submit   --target URL --secret S --count 10000 --concurrency 16
+//   AckLoad claim    --target URL --secret S --first 1002 --count 400 --concurrency 16 [--mentors 50]
+//   AckLoad pgproxy  --listen 55433 --upstream 127.0.0.1:55432 --stats 55434
+// The stand-in counts the messages the bot posts (GET /stats): the cards in the mentors channel and every post, with the
+// time of the last of each, so a benchmark can tell when a batch of work has reached Slack.
+// The PostgreSQL proxy forwards a database connection untouched and counts the client's round trips (each time it ends
+// what it sends with a Sync or a simple Query and waits for the server), served as JSON on GET http://127.0.0.1:<stats>/.
 // Every mode prints one JSON line with its figures. The stand-in also answers POST /slack/* with an empty 200,
 // so the generator can be calibrated against a server that does nothing.
 
@@ -26,7 +32,10 @@ var opts = Options.Parse(args.Skip(1).ToArray());
 switch (mode)
 {
     case "standin":
-        await StandIn.RunAsync(opts.Int("port", 5099));
+        await StandIn.RunAsync(opts.Int("port", 5099), opts.Str("channel", "G0BENCH01"));
+        return 0;
+    case "pgproxy":
+        await PgProxy.RunAsync(opts.Int("listen", 55433), opts.Str("upstream", "127.0.0.1:55432"), opts.Int("stats", 55434));
         return 0;
     case "presign":
         Console.WriteLine(new Load("http://unused", opts.Str("secret", "bench-secret"))
@@ -35,10 +44,12 @@ switch (mode)
     case "seed":
     case "rate":
     case "submit":
+    case "claim":
         var load = new Load(opts.Str("target", "http://127.0.0.1:5080"), opts.Str("secret", "bench-secret"));
         var result = mode switch
         {
-            "seed" => await load.SeedAsync(),
+            "seed" => await load.SeedAsync(opts.Int("capacity", 3)),
+            "claim" => await load.ClaimAsync(opts.Int("first", 1002), opts.Int("count", 400), opts.Int("concurrency", 16), opts.Int("mentors", 50)),
             "rate" => await load.RateAsync(opts.Int("rate", 200), TimeSpan.FromSeconds(opts.Int("seconds", 10)),
                 TimeSpan.FromSeconds(opts.Int("warmup", 3)), opts.Int("connections", 16)),
             _ => await load.SubmitAsync(opts.Int("count", 10_000), opts.Int("concurrency", 16)),
@@ -46,7 +57,7 @@ switch (mode)
         Console.WriteLine(result.ToJsonString());
         return result["errors"]?.GetValue<long>() > 0 && mode == "seed" ? 1 : 0;
     default:
-        Console.Error.WriteLine("usage: AckLoad standin|seed|rate|presign|submit [--target URL] [--secret S] [--rate N] [--seconds N] [--warmup N] [--connections N] [--concurrency N] [--count N] [--out FILE] [--port N]");
+        Console.Error.WriteLine("usage: AckLoad standin|seed|rate|presign|submit|claim|pgproxy [--target URL] [--secret S] [--rate N] [--seconds N] [--warmup N] [--connections N] [--concurrency N] [--count N] [--first N] [--mentors N] [--capacity N] [--out FILE] [--port N] [--channel C] [--listen N] [--upstream HOST:PORT] [--stats N]");
         return 2;
 }
 
@@ -64,16 +75,31 @@ sealed class Options(Dictionary<string, string> values)
 
 static class StandIn
 {
-    public static async Task RunAsync(int port)
+    public static async Task RunAsync(int port, string mentorsChannel)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        long ts = 0;
-        app.MapPost("/api/{method}", (string method) =>
+        long ts = 0, posts = 0, cards = 0, lastPost = 0, lastCard = 0;
+        app.MapPost("/api/{method}", async (string method, HttpRequest request) =>
         {
             var n = Interlocked.Increment(ref ts);
+            if (method == "chat.postMessage")
+            {
+                // The bot posts JSON; the channel says whether this is a card for the mentors or a message to someone.
+                var channel = "";
+                try { channel = (await JsonNode.ParseAsync(request.Body))?["channel"]?.ToString() ?? ""; }
+                catch (JsonException) { }
+                var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                Interlocked.Increment(ref posts);
+                Interlocked.Exchange(ref lastPost, now);
+                if (channel == mentorsChannel)
+                {
+                    Interlocked.Increment(ref cards);
+                    Interlocked.Exchange(ref lastCard, now);
+                }
+            }
             return method switch
             {
                 "conversations.open" => Results.Json(new { ok = true, channel = new { id = "DBENCH" } }),
@@ -81,6 +107,13 @@ static class StandIn
                 _ => Results.Json(new { ok = true }),
             };
         });
+        app.MapGet("/stats", () => Results.Json(new
+        {
+            posts = Interlocked.Read(ref posts),
+            cards = Interlocked.Read(ref cards),
+            last_post_ms = Interlocked.Read(ref lastPost),
+            last_card_ms = Interlocked.Read(ref lastCard),
+        }));
         app.MapPost("/respond/{id}", () => Results.Json(new { ok = true }));
         // A server that does nothing, to measure what the load generator itself adds to latency.
         app.MapPost("/slack/{kind}", () => Results.Ok());
@@ -140,20 +173,23 @@ sealed class Load
             return ("/slack/commands", Encoding.UTF8.GetBytes(Form(("team_id", "TBENCH"), ("channel_id", "CBENCH"), ("user_id", $"U{n % 5000:D6}"),
                 ("command", "/mentor"), ("text", ""), ("trigger_id", $"{n}.1.bench"), ("response_url", "http://127.0.0.1:5099/respond/1"),
                 ("api_app_id", "ABENCH"))));
-        var payload = new JsonObject
-        {
-            ["type"] = "block_actions",
-            ["user"] = new JsonObject { ["id"] = $"UMENTOR{n % 50:D3}", ["username"] = "mentor" },
-            ["team"] = new JsonObject { ["id"] = "TBENCH" },
-            ["api_app_id"] = "ABENCH",
-            ["trigger_id"] = $"{n}.2.bench",
-            ["container"] = new JsonObject { ["type"] = "message", ["message_ts"] = $"1700000000.{n:D6}", ["channel_id"] = "G0BENCH01" },
-            ["channel"] = new JsonObject { ["id"] = "G0BENCH01" },
-            ["response_url"] = "http://127.0.0.1:5099/respond/2",
-            ["actions"] = new JsonArray(new JsonObject { ["action_id"] = "claim_request", ["block_id"] = "request_actions", ["type"] = "button", ["value"] = "1001", ["action_ts"] = $"{n}.1" }),
-        };
+        var payload = ClaimClick($"UMENTOR{n % 50:D3}", $"{n}.2.bench", $"1700000000.{n:D6}", "1001", $"{n}.1", "http://127.0.0.1:5099/respond/2");
         return ("/slack/interactions", Encoding.UTF8.GetBytes(Form(("payload", payload.ToJsonString()))));
     }
+
+    /// <summary>A Claim button pressed on a card in the mentors channel.</summary>
+    private static JsonObject ClaimClick(string user, string triggerId, string messageTs, string reference, string actionTs, string responseUrl) => new()
+    {
+        ["type"] = "block_actions",
+        ["user"] = new JsonObject { ["id"] = user, ["username"] = "mentor" },
+        ["team"] = new JsonObject { ["id"] = "TBENCH" },
+        ["api_app_id"] = "ABENCH",
+        ["trigger_id"] = triggerId,
+        ["container"] = new JsonObject { ["type"] = "message", ["message_ts"] = messageTs, ["channel_id"] = "G0BENCH01" },
+        ["channel"] = new JsonObject { ["id"] = "G0BENCH01" },
+        ["response_url"] = responseUrl,
+        ["actions"] = new JsonArray(new JsonObject { ["action_id"] = "claim_request", ["block_id"] = "request_actions", ["type"] = "button", ["value"] = reference, ["action_ts"] = actionTs }),
+    };
 
     /// <summary>
     /// Writes <paramref name="count"/> signed requests, one a line (path, timestamp, signature, body separated by
@@ -189,7 +225,7 @@ sealed class Load
         finally { req.Dispose(); }
     }
 
-    public async Task<JsonObject> SeedAsync()
+    public async Task<JsonObject> SeedAsync(int capacity)
     {
         long errors = 0;
         for (var i = 0; i < 50; i++)
@@ -197,7 +233,7 @@ sealed class Load
             var view = Submission("mentor_volunteer_modal", $"UMENTOR{i:D3}", new JsonObject
             {
                 ["skills"] = Multi("Python", "JavaScript"),
-                ["max_mentees"] = new JsonObject { ["value"] = new JsonObject { ["type"] = "number_input", ["value"] = "3" } },
+                ["max_mentees"] = new JsonObject { ["value"] = new JsonObject { ["type"] = "number_input", ["value"] = capacity.ToString(CultureInfo.InvariantCulture) } },
             });
             if (!(await SendAsync(Signed("/slack/interactions", Form(("payload", view.ToJsonString()))))).Ok) errors++;
         }
@@ -329,5 +365,130 @@ sealed class Load
         return new JsonObject { ["mode"] = "submit", ["count"] = count, ["errors"] = errors, ["seconds"] = Math.Round(sw.Elapsed.TotalSeconds, 1) };
     }
 
+    /// <summary>
+    /// Claims requests <paramref name="first"/> onwards, one click each, by the seeded mentors in turn: every click is a
+    /// claim that wins (as long as the mentors have room), so each takes the bot's whole claim path.
+    /// </summary>
+    public async Task<JsonObject> ClaimAsync(int first, int count, int concurrency, int mentors)
+    {
+        long errors = 0, next = 0;
+        var sw = Stopwatch.StartNew();
+        var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            long i;
+            while ((i = Interlocked.Increment(ref next)) <= count)
+            {
+                var number = first + i - 1;
+                var payload = ClaimClick($"UMENTOR{i % mentors:D3}", $"{number}.3.bench", $"1800000000.{number:D6}", $"R-{number}", $"{number}.3",
+                    "http://127.0.0.1:5099/respond/3");
+                if (!(await SendAsync(Signed("/slack/interactions", Form(("payload", payload.ToJsonString()))))).Ok) Interlocked.Increment(ref errors);
+            }
+        })).ToArray();
+        await Task.WhenAll(workers);
+        return new JsonObject { ["mode"] = "claim", ["count"] = count, ["errors"] = errors, ["seconds"] = Math.Round(sw.Elapsed.TotalSeconds, 1) };
+    }
+
     private static double Pct(double[] sorted, double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+}
+
+
+/// <summary>
+/// A pass-through proxy in front of PostgreSQL that counts round trips from the client's side: each time the client
+/// ends what it sends with a Sync (the end of an extended-protocol exchange) or a simple Query and has nothing more queued,
+/// it waits for the server, and that is one round trip. Messages the client sends ahead in the same write (Npgsql puts a
+/// transaction's BEGIN, or a pooled connection's reset, in front of the next command) ride along with it, and a batch of
+/// statements sent together is one round trip; a COMMIT sent on its own is another. Bytes are forwarded unchanged.
+/// </summary>
+static class PgProxy
+{
+    private static long _roundTrips, _syncs, _queries, _parses, _executes, _connections;
+
+    public static async Task RunAsync(int listen, string upstream, int statsPort)
+    {
+        var colon = upstream.LastIndexOf(':');
+        var (host, port) = (upstream[..colon], int.Parse(upstream[(colon + 1)..], CultureInfo.InvariantCulture));
+        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, listen);
+        listener.Start(512);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{statsPort}");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        app.MapGet("/", () => Results.Json(new
+        {
+            round_trips = Interlocked.Read(ref _roundTrips),
+            syncs = Interlocked.Read(ref _syncs),
+            simple_queries = Interlocked.Read(ref _queries),
+            parses = Interlocked.Read(ref _parses),
+            executes = Interlocked.Read(ref _executes),
+            connections = Interlocked.Read(ref _connections),
+        }));
+        var web = app.RunAsync();
+        // SIGTERM stops the web host; the proxy stops with it.
+        var stopping = app.Lifetime.ApplicationStopping;
+        while (!stopping.IsCancellationRequested)
+        {
+            System.Net.Sockets.TcpClient client;
+            try { client = await listener.AcceptTcpClientAsync(stopping); }
+            catch (OperationCanceledException) { break; }
+            _ = Task.Run(async () =>
+            {
+                using var c = client;
+                using var server = new System.Net.Sockets.TcpClient();
+                try
+                {
+                    await server.ConnectAsync(host, port);
+                    c.NoDelay = server.NoDelay = true;
+                    Interlocked.Increment(ref _connections);
+                    var up = CountAsync(c.Client, c.GetStream(), server.GetStream());
+                    var down = server.GetStream().CopyToAsync(c.GetStream());
+                    await Task.WhenAny(up, down);
+                }
+                catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or EndOfStreamException) { }
+            });
+        }
+        listener.Stop();
+        await web;
+    }
+
+    // Client to server. Before start-up the messages carry no type byte (an SSL or GSS request, then the start-up message);
+    // after it each is a type byte and a length that counts itself.
+    private static async Task CountAsync(System.Net.Sockets.Socket socket, Stream from, Stream to)
+    {
+        var header = new byte[5];
+        var body = new byte[64 * 1024];
+        var started = false;
+        while (true)
+        {
+            if (!started)
+            {
+                await from.ReadExactlyAsync(header.AsMemory(0, 4));
+                var len = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header);
+                if (body.Length < len) body = new byte[len];
+                await from.ReadExactlyAsync(body.AsMemory(0, len - 4));
+                var code = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(body);
+                await to.WriteAsync(header.AsMemory(0, 4));
+                await to.WriteAsync(body.AsMemory(0, len - 4));
+                // 80877103: SSLRequest, 80877104: GSSENCRequest (answered with one byte; the start-up message follows).
+                started = code is not (80877103 or 80877104);
+                continue;
+            }
+            await from.ReadExactlyAsync(header.AsMemory(0, 5));
+            var length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(1));
+            if (body.Length < length) body = new byte[length];
+            await from.ReadExactlyAsync(body.AsMemory(0, length - 4));
+            var type = (char)header[0];
+            switch (type)
+            {
+                case 'S': Interlocked.Increment(ref _syncs); break;
+                case 'Q': Interlocked.Increment(ref _queries); break;
+                case 'P': Interlocked.Increment(ref _parses); break;
+                case 'E': Interlocked.Increment(ref _executes); break;
+            }
+            // Nothing more sent behind it: the client now waits for the server's answer.
+            if (type is 'S' or 'Q' && socket.Available == 0) Interlocked.Increment(ref _roundTrips);
+            await to.WriteAsync(header.AsMemory(0, 5));
+            await to.WriteAsync(body.AsMemory(0, length - 4));
+            if (type == 'X') return;
+        }
+    }
 }

@@ -1,0 +1,347 @@
+#!/usr/bin/env bash
+# The bot on PostgreSQL next to the bot on SQLite, in one run, against a throwaway PostgreSQL cluster this script starts
+# (initdb and pg_ctl in a temporary folder, loopback port, pg_stat_statements loaded) and deletes at the end:
+#   1. acknowledgement throughput (wrk, saturation) and p50/p99 at 200 req/s (AckLoad rate), both bots side by side,
+#      and, as a diagnosis only, the PostgreSQL bot with more thread-pool workers from the start;
+#   2. PostgreSQL round trips per submission and per claim, acknowledgement and background work together: counted at the
+#      wire by AckLoad pgproxy (each time the bot sends a Sync or simple Query and waits), with the statements that make them up from
+#      pg_stat_statements; the replica's idle polling, measured alone first, is reported and taken out;
+#   3. CPU time of the bot per acknowledged request at 200 req/s (from /proc/<pid>/stat), and the database server's;
+#   4. failover: two replicas on one database, a burst of submissions to one, SIGKILL it, and the time from the kill to
+#      the last card the survivor posts on the Slack stand-in.
+# Usage: bench/postgres.sh                 (about 10 minutes; not part of CI)
+#        ROUNDS=3 SECONDS_=20 COUNT=400 BURST=500 bench/postgres.sh   (the defaults; KEEP=1 keeps the work folder)
+# Prints the report section on stdout; bench/REPORT.md is not changed by it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=$(mktemp -d /tmp/ocm-bench-pg.XXXXXX)
+chmod 755 "$work"
+secret=bench-secret
+secs=${SECONDS_:-15}; rounds=${ROUNDS:-2}; count=${COUNT:-300}; burst=${BURST:-500}; sat_secs=${SAT_SECONDS:-3}
+pgport=${PG_PORT:-55432}; proxyport=$((pgport + 1)); proxystats=$((pgport + 2))
+bin=$(pg_config --bindir)
+pgdata=$work/pg/data
+pids=()
+
+say() { printf '\n== %s\n' "$*" >&2; }
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  [ -f "$pgdata/postmaster.pid" ] && as_pg "$bin/pg_ctl" -D "$pgdata" -m immediate -w stop >/dev/null 2>&1 || true
+  if [ -n "${KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+wait_http() { for _ in $(seq 1 150); do curl -s -o /dev/null "$1" && return 0; sleep 0.2; done; echo "nothing answered at $1" >&2; return 1; }
+j() { sed -E "s/.*\"$2\": ?([0-9.]+).*/\1/" "$1"; }
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # utime + stime, in clock ticks
+hz=$(getconf CLK_TCK)
+load1() { cut -d' ' -f1 /proc/loadavg; }
+
+# Placement: the bots on CPU 1; the load generators, the Slack stand-in and PostgreSQL (standing in for a database on
+# another machine) on CPU 0, so the bot's CPU and latency are its own.
+if [ "$(nproc)" -ge 2 ]; then gen_cpu=0; srv_cpu=1; else gen_cpu=0; srv_cpu=0; fi
+gen() { taskset -c "$gen_cpu" "$@"; }
+
+for port in 5080 5081 5082 5083 5084 5085 5099 $pgport $proxyport $proxystats; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "port $port is in use: stop what listens there first" >&2; exit 1; fi
+done
+
+say "building (Release)"
+dotnet publish src/OperationCodeMentor -c Release -o "$work/bot" --nologo -v quiet >/dev/null
+dotnet build bench/AckLoad -c Release -o "$work/load" --nologo -v quiet >/dev/null
+load() { gen dotnet "$work/load/AckLoad.dll" "$@"; }
+
+say "PostgreSQL $("$bin/postgres" --version | awk '{print $3}'): a throwaway cluster in $work/pg, port $pgport (CPU $gen_cpu)"
+mkdir -p "$work/pg"
+[ "$(id -u)" = 0 ] && chown postgres:postgres "$work/pg"
+as_pg "$bin/initdb" -D "$pgdata" -U postgres -A trust --no-sync -E UTF8 --locale=C >/dev/null
+# Durability as shipped (fsync and synchronous_commit on): the bot answers Slack after its write is committed.
+as_pg taskset -c "$gen_cpu" "$bin/pg_ctl" -D "$pgdata" -l "$work/pg/log" -w -t 60 -o "-p $pgport -k $work/pg \
+  -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_preload_libraries=pg_stat_statements \
+  -c pg_stat_statements.track=top -c pg_stat_statements.track_utility=on -c pg_stat_statements.max=5000" start >/dev/null
+psql_() { psql -h 127.0.0.1 -p "$pgport" -U postgres -XAtq "$@"; }
+psql_ -d postgres -c "CREATE ROLE bot LOGIN" -c "CREATE EXTENSION pg_stat_statements"
+for db in mentor_ack mentor_threads mentor_count mentor_failover; do psql_ -d postgres -c "CREATE DATABASE $db OWNER bot"; done
+pg_conn() { echo "Host=127.0.0.1;Port=${2:-$pgport};Username=bot;Database=$1"; }
+postmaster=$(head -1 "$pgdata/postmaster.pid")
+pg_ticks() { # the server, the backends that have ended (its children's time) and those running now
+  local t p
+  t=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$postmaster/stat")
+  for p in $(pgrep -P "$postmaster"); do t=$(( t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0) )); done
+  echo $t
+}
+
+say "Slack stand-in on 127.0.0.1:5099 (CPU $gen_cpu)"
+# Started by taskset itself (not through a shell function), so that the id kept at the end is the process's own.
+taskset -c "$gen_cpu" dotnet "$work/load/AckLoad.dll" standin --port 5099 & pids+=($!)
+wait_http http://127.0.0.1:5099/stats
+stand() { curl -s http://127.0.0.1:5099/stats; }
+
+start_bot() { # name port [connection-string] [VAR=value for the runtime]; sets bot_pid
+  mkdir -p "$work/$1"
+  env "${4:-OCM_BENCH=1}" SLACK_BOT_TOKEN=xoxb-bench SLACK_SIGNING_SECRET=$secret Slack__ApiBaseUrl=http://127.0.0.1:5099/api/ \
+  Slack__MentorsChannel=G0BENCH01 Storage__SqlitePath="$work/$1/mentorship.db" Urls="http://127.0.0.1:$2" \
+  Storage__Postgres__ConnectionString="${3:-}" \
+  Slack__ChannelInterval=00:00:00 Mentorship__Digest=off Logging__LogLevel__Default=Warning \
+    taskset -c "$srv_cpu" dotnet "$work/bot/OperationCodeMentor.dll" >"$work/$1.log" 2>&1 &
+  bot_pid=$!; pids+=($bot_pid)
+  wait_http "http://127.0.0.1:$2/healthz" || { cat "$work/$1.log" >&2; return 1; }
+}
+
+# Until the bot has finished the follow-up work of what it acknowledged (durable and transient alike).
+settle() { # port [most seconds]
+  for _ in $(seq 1 $(( ${2:-600} * 5 ))); do
+    health=$(curl -s "http://127.0.0.1:$1/healthz")
+    depth=$(echo "$health" | sed -E 's/.*"depth":([0-9]+).*/\1/')
+    pending=$(echo "$health" | sed -E 's/.*"pendingWork":([0-9]+).*/\1/')
+    [ "$depth" = "0" ] && [ "$pending" = "0" ] && return 0; sleep 0.2
+  done
+  echo "the bot on port $1 did not finish its work" >&2; return 1
+}
+# The same, read from the database rather than the bot, so that waiting adds nothing to what the bot sends.
+pg_pending() { psql_ -d "$1" -c "SELECT COUNT(*) FROM work_jobs WHERE state = 'pending'"; }
+pg_settle() { # db
+  for _ in $(seq 1 3000); do [ "$(pg_pending "$1")" = 0 ] && return 0; sleep 0.2; done
+  echo "the work in $1 did not finish" >&2; return 1
+}
+
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# ---------------------------------------------------------------------------------------------------------------
+say "1 + 3: acknowledgement path and CPU: both bots on CPU $srv_cpu, SQLite on :5080, PostgreSQL on :5081"
+start_bot ack-sqlite 5080; sqlite_pid=$bot_pid
+start_bot ack-pg 5081 "$(pg_conn mentor_ack)"; pg_pid=$bot_pid
+# A diagnosis, not a setting to ship: the same PostgreSQL bot with 64 thread-pool workers from the start instead of one
+# per CPU (it sees one), to tell waiting for a thread apart from waiting for the database.
+start_bot ack-pg-threads 5085 "$(pg_conn mentor_threads)" DOTNET_ThreadPool_ForceMinWorkerThreads=0x40; threads_pid=$bot_pid
+for port in 5080 5081 5085; do load seed --target "http://127.0.0.1:$port" --secret $secret >/dev/null; settle $port; done
+
+# Seconds from now until the bot's follow-up work is done ("more than N" if it is not done within N).
+drain() { # port most-seconds
+  local t0 t1; t0=$(date +%s.%N)
+  if settle "$1" "$2" 2>/dev/null; then t1=$(date +%s.%N); awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", b - a }'
+  else echo "more than $2"; fi
+}
+at_rate() { # port seconds out (and the CPU the bot and the database spent on it, acknowledgement and follow-up work)
+  local pid=$sqlite_pid; [ "$1" = 5081 ] && pid=$pg_pid; [ "$1" = 5085 ] && pid=$threads_pid
+  local before after pg_before pg_after l d
+  l=$(load1); before=$(ticks "$pid"); pg_before=$(pg_ticks)
+  load rate --target "http://127.0.0.1:$1" --secret $secret --rate 200 --seconds "$2" --warmup 3 >"$3"
+  d=$(drain "$1" 600)
+  after=$(ticks "$pid"); pg_after=$(pg_ticks)
+  # The warm-up's 3 s and the connections' first requests are in the CPU window too: divide by everything sent.
+  local n=$(( 200 * ($2 + 3) + 48 ))
+  awk -v t=$((after - before)) -v p=$((pg_after - pg_before)) -v hz="$hz" -v n="$n" -v l="$l" -v l2="$(load1)" -v d="${d// /_}" \
+    'BEGIN { printf "{\"cpu_us\":%.1f,\"pg_cpu_us\":%.1f,\"n\":%d,\"load1\":%s,\"load1_after\":%s,\"drain\":\"%s\"}\n", t / hz / n * 1e6, p / hz / n * 1e6, n, l, l2, d }' >"${3%.json}.cpu"
+  [[ "$d" != more* ]] || { echo "the bot on :$1 did not finish the follow-up work of a 200 req/s run in 600 s" >&2; return 1; }
+}
+# Saturation last, once: every other request is a Claim on the same request, which the bot decides one at a time, so a
+# few seconds of saturation leave minutes of follow-up work; how long it took is reported.
+saturate() { # port out
+  load presign --secret $secret --count $(( sat_secs * 6000 )) --out "$work/signed.txt" >/dev/null
+  SIGNED="$work/signed.txt" gen wrk -t1 -c64 -d"${sat_secs}s" -s bench/wrk/signed.lua "http://127.0.0.1:$1" | tail -n 1 >"$2"
+  echo "$(load1) $(drain "$1" 900)" >"${2%.json}.drain"
+}
+for port in 5080 5081 5085; do
+  say "warm-up :$port: 200 req/s for 5 s (load $(load1))"
+  at_rate $port 5 "$work/warm-$port.json"
+done
+for r in $(seq 1 "$rounds"); do
+  order="5080 5081 5085"; [ $((r % 2)) = 0 ] && order="5085 5081 5080"
+  for port in $order; do
+    say "round $r/$rounds :$port: 200 req/s for ${secs} s (load $(load1))"
+    at_rate $port "$secs" "$work/rate-$port-$r.json"
+  done
+done
+for port in 5080 5081; do
+  say "saturation :$port: wrk ${sat_secs} s, then its follow-up work (load $(load1))"
+  saturate $port "$work/sat-$port.json"
+done
+kill "$sqlite_pid" "$pg_pid" "$threads_pid" 2>/dev/null || true; wait "$sqlite_pid" "$pg_pid" "$threads_pid" 2>/dev/null || true
+
+# ---------------------------------------------------------------------------------------------------------------
+say "2: round trips per submission and per claim (PostgreSQL, through AckLoad pgproxy on :$proxyport)"
+taskset -c "$gen_cpu" dotnet "$work/load/AckLoad.dll" pgproxy --listen $proxyport --upstream 127.0.0.1:$pgport --stats $proxystats & pids+=($!)
+wait_http "http://127.0.0.1:$proxystats/"
+start_bot count 5082 "$(pg_conn mentor_count $proxyport)"; count_pid=$bot_pid
+load seed --target http://127.0.0.1:5082 --secret $secret --capacity 10 >/dev/null
+pg_settle mentor_count; sleep 3
+proxy() { curl -s "http://127.0.0.1:$proxystats/"; }
+reset_statements() { psql_ -d postgres -c "SELECT pg_stat_statements_reset()" >/dev/null; }
+# Every statement the bot ran in its database since the last reset: calls, and the text as the server normalised it.
+statements() { # out
+  psql_ -d postgres -F $'\t' -c "SELECT s.calls, regexp_replace(s.query, '\s+', ' ', 'g') FROM pg_stat_statements s
+    WHERE s.userid = 'bot'::regrole AND s.dbid = (SELECT oid FROM pg_database WHERE datname = 'mentor_count')
+    ORDER BY s.calls DESC, s.query" >"$1"
+}
+window() { # label command...: round trips and statements while the command runs and the work it caused finishes
+  local label=$1; shift
+  reset_statements; local p0 t0 p1 t1 t0ms; p0=$(proxy); t0=$(date +%s.%N); t0ms=$(date +%s%3N)
+  "$@" >"$work/$label.json"
+  pg_settle mentor_count; sleep 2
+  p1=$(proxy); t1=$(date +%s.%N); statements "$work/$label.tsv"
+  # How long the jobs of the window waited from being written to being done: median, slowest, and the last one's end.
+  psql_ -d mentor_count -F ' ' -c "SELECT COUNT(*), COALESCE(percentile_disc(0.5) WITHIN GROUP (ORDER BY finished_at - created_at), 0),
+    COALESCE(MAX(finished_at - created_at), 0), COALESCE(MAX(finished_at) - $t0ms, 0) FROM work_jobs WHERE created_at >= $t0ms" >"$work/$label.jobs"
+  d() { echo $(( $(echo "$p1" | sed -E "s/.*\"$1\":([0-9]+).*/\1/") - $(echo "$p0" | sed -E "s/.*\"$1\":([0-9]+).*/\1/") )); }
+  # round trips, seconds, Syncs, simple Queries (Npgsql sends BEGIN, COMMIT and a pooled connection's reset that way)
+  awk -v a="$t0" -v b="$t1" -v rt="$(d round_trips)" -v sy="$(d syncs)" -v q="$(d simple_queries)" \
+    'BEGIN { printf "%d %.2f %d %d\n", rt, b - a, sy, q }' >"$work/$label.rt"
+}
+window idle sleep 10
+window submit load submit --target http://127.0.0.1:5082 --secret $secret --count "$count" --concurrency 16
+first=$(psql_ -d mentor_count -c "SELECT MIN(id) + 1 FROM requests")
+stored=$(psql_ -d mentor_count -c "SELECT COUNT(*) - 1 FROM requests")
+window claim load claim --target http://127.0.0.1:5082 --secret $secret --first "$first" --count "$count" --concurrency 16
+claimed=$(psql_ -d mentor_count -c "SELECT COUNT(*) FROM requests WHERE status = 'claimed'")
+kill "$count_pid" 2>/dev/null || true; wait "$count_pid" 2>/dev/null || true
+
+# ---------------------------------------------------------------------------------------------------------------
+say "4: failover: two replicas on one database, $burst submissions to the first, SIGKILL it, the second finishes"
+start_bot fo-a 5083 "$(pg_conn mentor_failover)"; a_pid=$bot_pid
+start_bot fo-b 5084 "$(pg_conn mentor_failover)"; b_pid=$bot_pid
+load seed --target http://127.0.0.1:5083 --secret $secret >/dev/null
+pg_settle mentor_failover; sleep 2
+cards0=$(stand | sed -E 's/.*"cards":([0-9]+).*/\1/')
+fo_load=$(load1)
+load submit --target http://127.0.0.1:5083 --secret $secret --count "$burst" --concurrency 16 >"$work/fo-submit.json"
+kill -KILL "$a_pid"; kill_ms=$(date +%s%3N)
+left_at_kill=$(pg_pending mentor_failover)
+cards_at_kill=$(stand | sed -E 's/.*"cards":([0-9]+).*/\1/')
+lease_row=$(psql_ -d mentor_failover -c "SELECT COALESCE(MAX(lease_until), 0) FROM work_lanes WHERE lane = 'intake'")
+wait "$a_pid" 2>/dev/null || true
+pg_settle mentor_failover; sleep 2
+fo=$(stand)
+cards1=$(echo "$fo" | sed -E 's/.*"cards":([0-9]+).*/\1/')
+last_card=$(echo "$fo" | sed -E 's/.*"last_card_ms":([0-9]+).*/\1/')
+fo_stored=$(psql_ -d mentor_failover -c "SELECT COUNT(*) - 1 FROM requests")
+fo_failed=$(psql_ -d mentor_failover -c "SELECT COUNT(*) FROM work_jobs WHERE state = 'failed'")
+kill "$b_pid" 2>/dev/null || true; wait "$b_pid" 2>/dev/null || true
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# ---------------------------------------------------------------------------------------------------------------
+med() { # files... -> "median (min–max)" of the numbers on stdin
+  sort -g | awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+    if (NR == 1) printf "%s", m; else printf "%s (%s–%s)", m, v[1], v[NR] }'
+}
+medv() { med | cut -d' ' -f1; }
+col() { for r in $(seq 1 "$rounds"); do j "$work/$1-$r.$3" "$2"; done; }
+met() { awk -v v="$1" -v g="$2" 'BEGIN { printf (v <= g ? "met" : "NOT met") }'; }
+errs() { local t=0 f; for f in "$work"/sat-$1.json; do t=$(( t + $(j "$f" non200) + $(j "$f" socket_errors) )); done
+  for f in "$work"/rate-$1-*.json; do t=$(( t + $(j "$f" errors) )); done; echo $t; }
+per() { awk -v a="$1" -v n="$2" 'BEGIN { printf "%.2f", a / n }'; }
+read -r idle_rt idle_s _ _ <"$work/idle.rt"
+idle_rate=$(awk -v a="$idle_rt" -v s="$idle_s" 'BEGIN { printf "%.2f", a / s }')
+net() { # label n -> round trips per item, with the idle polling of the same time taken out
+  local rt s; read -r rt s _ _ <"$work/$1.rt"
+  awk -v rt="$rt" -v s="$s" -v i="$idle_rate" -v n="$2" 'BEGIN { printf "%.2f", (rt - i * s) / n }'
+}
+raw() { local rt s; read -r rt s _ _ <"$work/$1.rt"; per "$rt" "$2"; }
+msgs() { local rt s sy q; read -r rt s sy q <"$work/$1.rt"; echo "$(per "$sy" "$2") Syncs and $(per "$q" "$2") simple Queries per item"; }
+window_s() { cut -d' ' -f2 "$work/$1.rt"; }
+stmt_table() { # label n: every statement with its calls per item (and the idle polling's share for that time)
+  local s; s=$(window_s "$1")
+  echo "| calls per item | calls in the window | statement |"
+  echo "|---|---|---|"
+  awk -F'\t' -v n="$2" '{ q = $2; gsub(/\|/, "\\|", q); if (length(q) > 230) q = substr(q, 1, 227) "…"; printf "| %.2f | %d | `%s` |\n", $1 / n, $1, q }' "$work/$1.tsv"
+}
+fo_ms=$(( last_card - kill_ms ))
+fo_s=$(awk -v m="$fo_ms" 'BEGIN { printf "%.1f", m / 1000 }')
+lease_left=$(awk -v u="$lease_row" -v k="$kill_ms" 'BEGIN { printf "%.1f", (u - k) / 1000 }')
+sub_rt=$(net submit "$count"); claim_rt=$(net claim "$count")
+pg_p99=$(col rate-5081 p99_ms json | medv)
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
+
+cat <<EOF
+## PostgreSQL next to SQLite
+
+Produced by \`bench/postgres.sh\` (ROUNDS=$rounds SECONDS_=$secs COUNT=$count BURST=$burst) on $(date -u '+%Y-%m-%d %H:%M UTC') — $cpu, $(nproc) cores,
+.NET $(dotnet --version), PostgreSQL $("$bin/postgres" --version | awk '{print $3}') (a throwaway cluster on loopback TCP, fsync and synchronous_commit on, as shipped),
+wrk $(wrk --version 2>&1 | head -1 | awk '{print $2}'). Load average at the start: $load_start (1, 5, 15 min); at the end: $load_end. Other sessions ran tests
+on the machine at the same time.
+
+Placement: the bots (Release) on CPU $srv_cpu, all running through the acknowledgement measures; wrk, \`AckLoad\`, the Slack
+stand-in and PostgreSQL (standing in for a database on another machine) on CPU $gen_cpu. Requests as in the section above:
+signed, alternating \`/mentor\` and Claim clicks, every body different. Each bot was seeded and warmed up (a 200 req/s run
+of 5 s) first; then $rounds round(s) of ${secs} s at 200 req/s alternate them, each waiting until the bot's follow-up work
+is done; each figure is the median with the range in brackets. Saturation comes last, once per bot (wrk, one thread, 64
+connections, ${sat_secs} s), because every other request is a Claim on the same request, which the bot decides one at a time:
+a few seconds of saturation leave minutes of follow-up work.
+
+### 1. Acknowledgement
+
+| bot | saturated throughput (req/s) | then its follow-up work took (s) | p50 at 200 req/s (ms) | p99 at 200 req/s (ms) | follow-up work done after a 200 req/s run (s) | 1-min load at the 200 req/s runs | errors |
+|---|---|---|---|---|---|---|---|
+| SQLite | $(j "$work/sat-5080.json" rps) | $(cut -d' ' -f2- "$work/sat-5080.drain") | $(col rate-5080 p50_ms json | med) | $(col rate-5080 p99_ms json | med) | $(for r in $(seq 1 "$rounds"); do sed -E 's/.*"drain":"([^"]*)".*/\1/' "$work/rate-5080-$r.cpu"; done | tr '\n' ' ') | $(col rate-5080 load1 cpu | med) | $(errs 5080) |
+| PostgreSQL | $(j "$work/sat-5081.json" rps) | $(cut -d' ' -f2- "$work/sat-5081.drain") | $(col rate-5081 p50_ms json | med) | $(col rate-5081 p99_ms json | med) | $(for r in $(seq 1 "$rounds"); do sed -E 's/.*"drain":"([^"]*)".*/\1/' "$work/rate-5081-$r.cpu"; done | tr '\n' ' ') | $(col rate-5081 load1 cpu | med) | $(errs 5081) |
+
+1-min load when each saturation started: SQLite $(cut -d' ' -f1 "$work/sat-5080.drain"), PostgreSQL $(cut -d' ' -f1 "$work/sat-5081.drain").
+Per round at 200 req/s (p99 ms / 1-min load): SQLite $(for r in $(seq 1 "$rounds"); do printf '%s/%s ' "$(j "$work/rate-5080-$r.json" p99_ms)" "$(j "$work/rate-5080-$r.cpu" load1)"; done); PostgreSQL $(for r in $(seq 1 "$rounds"); do printf '%s/%s ' "$(j "$work/rate-5081-$r.json" p99_ms)" "$(j "$work/rate-5081-$r.cpu" load1)"; done).
+
+PostgreSQL p99 at 200 req/s: **$pg_p99 ms** (goal ≤ 10 ms, **$(met "$pg_p99" 10)**).
+
+Diagnosis (not a setting to ship): the same PostgreSQL bot, on a database of its own, started with 64 thread-pool workers
+(\`DOTNET_ThreadPool_ForceMinWorkerThreads=0x40\`) instead of one per CPU it may use (here one), in the same rounds: p50
+$(col rate-5085 p50_ms json | med) ms, p99 **$(col rate-5085 p99_ms json | med) ms** (per round: $(for r in $(seq 1 "$rounds"); do printf '%s ' "$(j "$work/rate-5085-$r.json" p99_ms)"; done)ms), bot CPU per request $(col rate-5085 cpu_us cpu | med) µs.
+
+### 3. CPU per acknowledged request
+
+Process CPU (utime + stime from \`/proc/<pid>/stat\`; for PostgreSQL the server, its ended backends and its running ones) over a 200 req/s run ($((200 * (secs + 3) + 48)) requests including AckLoad's
+unrecorded warm-up and connection set-up) and until the bot's follow-up work was done, divided by the requests sent: the
+acknowledgement and the work it causes (modals opened, claims decided and answered, via the stand-in).
+
+| bot | bot CPU per request (µs) | PostgreSQL server CPU per request (µs) |
+|---|---|---|
+| SQLite | $(col rate-5080 cpu_us cpu | med) | – |
+| PostgreSQL | $(col rate-5081 cpu_us cpu | med) | $(col rate-5081 pg_cpu_us cpu | med) |
+
+So one CPU acknowledges about $(awk -v c="$(col rate-5080 cpu_us cpu | medv)" 'BEGIN { printf "%d", 1e6 / c }') requests a second on SQLite and about $(awk -v c="$(col rate-5081 cpu_us cpu | medv)" 'BEGIN { printf "%d", 1e6 / c }') on PostgreSQL (bot
+process only; the database server's CPU is separate, on its own machine in a real deployment).
+
+### 2. Database round trips (PostgreSQL)
+
+Counted at the wire: the bot connected through \`AckLoad pgproxy\`, which forwards the connection unchanged and counts a
+round trip each time the bot ends what it sends with a Sync (the end of an extended-protocol exchange) or a simple Query
+and then waits for the server. A batch of statements sent together is one round trip. The statements are PostgreSQL's own count
+(\`pg_stat_statements\`, the bot's role and database only; the script's own queries run as another role). Each window
+runs from the first request to 2 s after the last job finished (read from the database, not the bot's health page), so
+the background work is in: the durable jobs, their lease, renewal and release, and the delivery memory.
+
+An idle replica polls the shared queue by itself: **$idle_rate round trips a second** ($idle_rt in $(window_s idle) s with nothing to do).
+The per-item figures below take that out for the window's length (the raw figure is in brackets).
+
+| | items | window (s) | round trips per item | goal | |
+|---|---|---|---|---|---|
+| submission (\`mentor_request_modal\`: stored, card posted, mentee told) | $count ($stored stored) | $(window_s submit) | **$sub_rt** ($(raw submit "$count") raw) | ≤ 3 | **$(met "$sub_rt" 3)** |
+| claim (a Claim click on an open request, by an enrolled mentor with room) | $count ($claimed claimed) | $(window_s claim) | **$claim_rt** ($(raw claim "$count") raw) | ≤ 2 | **$(met "$claim_rt" 2)** |
+
+At the wire, per item: submission $(msgs submit "$count"); claim $(msgs claim "$count"); idle, per second,
+$(msgs idle "$(window_s idle)"). A simple Query counts as a round trip of its own only when nothing followed it in the same write.
+
+Jobs written in each window (count; from written to done, median and slowest, ms; last one done, ms after the window
+began): submissions $(cat "$work/submit.jobs"); claims $(cat "$work/claim.jobs"). Warnings the counting bot logged that a lease
+"ran out": $(grep -c 'lease on work' "$work/count.log" || true).
+
+SQLite: not measured (the embedded database has no cheap statement count from outside the process).
+
+Statements during the submissions (calls per submission include the idle polling of the window: $(awk -v i="$idle_rate" -v s="$(window_s submit)" -v n="$count" 'BEGIN { printf "%.2f", i * s / n }') round trips per item):
+
+$(stmt_table submit "$count")
+
+Statements during the claims (idle polling's share: $(awk -v i="$idle_rate" -v s="$(window_s claim)" -v n="$count" 'BEGIN { printf "%.2f", i * s / n }') round trips per item):
+
+$(stmt_table claim "$count")
+
+Statements of the idle replica over $(window_s idle) s:
+
+$(stmt_table idle 1)
+
+### 4. A dead replica's queue
+
+Two replicas of the bot on one database (CPU $srv_cpu), the default lease (Reliability:LeaseTime 30 s) and poll (1 s). $burst
+submissions to the first (16 at a time; acknowledged in $(j "$work/fo-submit.json" seconds) s, $(j "$work/fo-submit.json" errors) errors), then SIGKILL at once, with
+$left_at_kill jobs still pending ($((cards_at_kill - cards0)) cards posted by then) and the intake lane's lease running $lease_left s past the kill. The survivor posted the
+last card **$fo_s s after the kill**, $(awk -v c="$last_card" -v u="$lease_row" 'BEGIN { printf "%.1f", (c - u) / 1000 }') s after the lease ran out (goal ≤ 30 + 5 s, **$(met "$fo_s" 35)**). Cards posted for the burst: $((cards1 - cards0)) (for $burst
+submissions; more means a card posted twice), requests stored: $fo_stored, jobs failed: $fo_failed. 1-min load when the burst started: $fo_load.
+EOF
