@@ -21,15 +21,16 @@ public interface IJobLedger
     /// Writes a batch of new jobs in one transaction. Each entry is the job as written, or null when a job with that key
     /// was already recorded (or repeats an earlier one of the batch).
     /// </summary>
-    List<Job?> Insert(IReadOnlyList<DurableWork> batch, DateTimeOffset now);
+    Task<List<Job?>> InsertAsync(IReadOnlyList<DurableWork> batch, DateTimeOffset now);
 
     /// <summary>Records a failed attempt: the job's attempts, when it is next due and why it failed.</summary>
-    void RecordRetry(Job job, string error);
+    Task RecordRetryAsync(Job job, string error);
 
-    void SaveProgress(Job job, JsonObject progress);
+    /// <summary>Writes what a job has done so far, so an attempt after a crash or on another replica skips it.</summary>
+    Task SaveProgressAsync(Job job, JsonObject progress);
 
     /// <summary>Marks the job done or failed, and forgets done jobs finished before <paramref name="forgetBefore"/>.</summary>
-    void Finish(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore);
+    Task FinishAsync(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore);
 
     /// <summary>The largest whole number under <paramref name="field"/> in the progress of a pending job of this kind.</summary>
     long? HighestPendingProgress(string kind, string field);
@@ -143,7 +144,28 @@ public sealed class SqliteJobLedger(string path) : IJobLedger
         return new LedgerStart(pending, failed, pending.Count);
     }
 
-    public List<Job?> Insert(IReadOnlyList<DurableWork> batch, DateTimeOffset now)
+    // The embedded ledger is a local file: its calls finish on the caller's thread, as SQLite's own async calls would.
+    public Task<List<Job?>> InsertAsync(IReadOnlyList<DurableWork> batch, DateTimeOffset now) => Task.FromResult(Insert(batch, now));
+
+    public Task RecordRetryAsync(Job job, string error)
+    {
+        RecordRetry(job, error);
+        return Task.CompletedTask;
+    }
+
+    public Task SaveProgressAsync(Job job, JsonObject progress)
+    {
+        SaveProgress(job, progress);
+        return Task.CompletedTask;
+    }
+
+    public Task FinishAsync(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore)
+    {
+        Finish(job, state, error, now, forgetBefore);
+        return Task.CompletedTask;
+    }
+
+    internal List<Job?> Insert(IReadOnlyList<DurableWork> batch, DateTimeOffset now)
     {
         using var c = Connect();
         using var tx = c.BeginTransaction();
@@ -181,7 +203,7 @@ public sealed class SqliteJobLedger(string path) : IJobLedger
         return jobs;
     }
 
-    public void RecordRetry(Job job, string error)
+    internal void RecordRetry(Job job, string error)
     {
         using var c = Connect();
         using var cmd = c.CreateCommand();
@@ -193,7 +215,7 @@ public sealed class SqliteJobLedger(string path) : IJobLedger
         cmd.ExecuteNonQuery();
     }
 
-    public void SaveProgress(Job job, JsonObject progress)
+    internal void SaveProgress(Job job, JsonObject progress)
     {
         using var c = Connect();
         using var cmd = c.CreateCommand();
@@ -203,7 +225,7 @@ public sealed class SqliteJobLedger(string path) : IJobLedger
         cmd.ExecuteNonQuery();
     }
 
-    public void Finish(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore)
+    internal void Finish(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore)
     {
         using var c = Connect();
         using var cmd = c.CreateCommand();

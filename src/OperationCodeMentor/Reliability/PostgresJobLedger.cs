@@ -124,10 +124,10 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         return new LedgerStart([], (int)r.GetInt64(1), (int)r.GetInt64(0));
     }
 
-    public List<Job?> Insert(IReadOnlyList<DurableWork> batch, DateTimeOffset now)
+    public async Task<List<Job?>> InsertAsync(IReadOnlyList<DurableWork> batch, DateTimeOffset now)
     {
         // One statement for the whole batch, atomic on its own: a burst of clicks costs one round trip and one commit.
-        using var cmd = _source.CreateCommand("""
+        await using var cmd = _source.CreateCommand("""
             INSERT INTO work_jobs(kind, key, lane, actor, origin, payload, next_attempt_at, created_at)
             SELECT * FROM unnest(@kind, @key, @lane, @actor, @origin, @payload, @now, @now)
                    AS n(kind, key, lane, actor, origin, payload, next_attempt_at, created_at)
@@ -148,35 +148,35 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         cmd.Parameters.Add(new NpgsqlParameter("payload", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = fresh.Select(w => w.Payload.ToJsonString()).ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = fresh.Select(_ => ms).ToArray() });
         var ids = new Dictionary<string, long>(StringComparer.Ordinal);
-        using (var r = cmd.ExecuteReader())
-            while (r.Read()) ids[r.GetString(1)] = r.GetInt64(0);
+        await using (var r = await cmd.ExecuteReaderAsync().ConfigureAwait(false))
+            while (await r.ReadAsync().ConfigureAwait(false)) ids[r.GetString(1)] = r.GetInt64(0);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         return batch.Select(w => seen.Add(w.Key) && ids.TryGetValue(w.Key, out var id)
             ? new Job(id, w.Kind, w.Key, w.Lane, w.Actor, w.Origin, (JsonObject)w.Payload.DeepClone(), [], 0, now, now)
             : null).ToList();
     }
 
-    public void RecordRetry(Job job, string error)
+    public async Task RecordRetryAsync(Job job, string error)
     {
-        using var cmd = _source.CreateCommand("UPDATE work_jobs SET attempts = @a, next_attempt_at = @next, last_error = @error WHERE id = @id");
+        await using var cmd = _source.CreateCommand("UPDATE work_jobs SET attempts = @a, next_attempt_at = @next, last_error = @error WHERE id = @id");
         cmd.Parameters.AddWithValue("a", job.Attempts);
         cmd.Parameters.AddWithValue("next", job.NextAttemptAt.ToUnixTimeMilliseconds());
         cmd.Parameters.AddWithValue("error", error);
         cmd.Parameters.AddWithValue("id", job.Id);
-        cmd.ExecuteNonQuery();
+        await cmd.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 
-    public void SaveProgress(Job job, JsonObject progress)
+    public async Task SaveProgressAsync(Job job, JsonObject progress)
     {
-        using var cmd = _source.CreateCommand("UPDATE work_jobs SET progress = @p WHERE id = @id");
+        await using var cmd = _source.CreateCommand("UPDATE work_jobs SET progress = @p WHERE id = @id");
         cmd.Parameters.AddWithValue("p", progress.ToJsonString());
         cmd.Parameters.AddWithValue("id", job.Id);
-        cmd.ExecuteNonQuery();
+        await cmd.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 
-    public void Finish(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore)
+    public async Task FinishAsync(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore)
     {
-        using var batch = _source.CreateBatch();
+        await using var batch = _source.CreateBatch();
         var finish = new NpgsqlBatchCommand(
             "UPDATE work_jobs SET state = @state, finished_at = @now, last_error = @error, attempts = attempts + 1 WHERE id = @id");
         finish.Parameters.AddWithValue("state", state);
@@ -190,7 +190,7 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         forget.Parameters.AddWithValue("forget", forgetBefore.ToUnixTimeMilliseconds());
         batch.BatchCommands.Add(forget);
         // The statements of a batch commit together: the job is done and its lane free at once.
-        batch.ExecuteNonQuery();
+        await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 
     public long? HighestPendingProgress(string kind, string field)

@@ -147,7 +147,9 @@ public sealed partial class WorkQueue : IHostedService
                 continue;
             }
             LogUnknownKind(_log, job.Kind, job.Key);
-            _ledger.Finish(job, "failed", $"no handler for jobs of kind '{job.Kind}'", _clock.GetUtcNow(), _clock.GetUtcNow() - _options.Value.RememberDone);
+            // Only the embedded ledger hands back pending jobs, and its calls complete at once.
+            _ledger.FinishAsync(job, "failed", $"no handler for jobs of kind '{job.Kind}'", _clock.GetUtcNow(), _clock.GetUtcNow() - _options.Value.RememberDone)
+                .GetAwaiter().GetResult();
             _failed++;
         }
         if (_depth == 0) _idle.TrySetResult();
@@ -238,13 +240,13 @@ public sealed partial class WorkQueue : IHostedService
         }
         // The first writer commits everything that queued up behind it in one transaction, so a burst of clicks costs
         // a few disk flushes, not one each.
-        if (lead) WriteBatches();
+        if (lead) await WriteBatchesAsync().ConfigureAwait(false);
         var added = await pending.Done.Task.ConfigureAwait(false);
         if (!added) LogDuplicate(_log, work.Kind, work.Key);
         return added;
     }
 
-    private void WriteBatches()
+    private async Task WriteBatchesAsync()
     {
         while (true)
         {
@@ -261,7 +263,7 @@ public sealed partial class WorkQueue : IHostedService
             }
             try
             {
-                var jobs = _ledger.Insert(batch.Select(p => p.Work).ToList(), _clock.GetUtcNow());
+                var jobs = await _ledger.InsertAsync(batch.Select(p => p.Work).ToList(), _clock.GetUtcNow()).ConfigureAwait(false);
                 lock (_gate)
                 {
                     if (_ledger.Shared)
@@ -569,18 +571,18 @@ public sealed partial class WorkQueue : IHostedService
         {
             // A job under way may finish while the host stops (bounded by the host's shutdown time-out).
             await _handlers[job.Kind].RunAsync(new JobContext(job, (p, ct) => SaveProgressAsync(job, p, ct), EnqueueAsync), _hardStop.Token).ConfigureAwait(false);
-            Finish(job, "done", null);
+            await FinishAsync(job, "done", null).ConfigureAwait(false);
             if (job.BlockedOn is { } dependency)
                 lock (_gate) _strikes.Remove(dependency);
         }
         catch (PermanentJobFailure e)
         {
             LogPermanent(_log, e, job.Kind, job.Key);
-            Finish(job, "failed", e.Message);
+            await FinishAsync(job, "failed", e.Message).ConfigureAwait(false);
         }
         catch (Exception e)
         {
-            Retry(job, e);
+            await RetryAsync(job, e).ConfigureAwait(false);
         }
         finally
         {
@@ -593,7 +595,7 @@ public sealed partial class WorkQueue : IHostedService
         }
     }
 
-    private void Retry(Job job, Exception e)
+    private async Task RetryAsync(Job job, Exception e)
     {
         var now = _clock.GetUtcNow();
         var dependency = _dependencies.FirstOrDefault(d => d.Explains(e))?.Name;
@@ -606,7 +608,7 @@ public sealed partial class WorkQueue : IHostedService
         // The lane stays this replica's while the job waits (its lease is renewed), so the lane's order holds.
         try
         {
-            _ledger.RecordRetry(job, e.Message.Length > 500 ? e.Message[..500] : e.Message);
+            await _ledger.RecordRetryAsync(job, e.Message.Length > 500 ? e.Message[..500] : e.Message).ConfigureAwait(false);
         }
         catch (Exception recording)
         {
@@ -693,15 +695,14 @@ public sealed partial class WorkQueue : IHostedService
     private Task SaveProgressAsync(Job job, JsonObject progress, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        _ledger.SaveProgress(job, progress);
-        return Task.CompletedTask;
+        return _ledger.SaveProgressAsync(job, progress);
     }
 
-    private void Finish(Job job, string state, string? error)
+    private async Task FinishAsync(Job job, string state, string? error)
     {
         var now = _clock.GetUtcNow();
         // On the shared ledger this frees the lane too, for its next job on any replica.
-        _ledger.Finish(job, state, error, now, now - _options.Value.RememberDone);
+        await _ledger.FinishAsync(job, state, error, now, now - _options.Value.RememberDone).ConfigureAwait(false);
         lock (_gate)
         {
             if (_lanes.TryGetValue(job.Lane, out var lane) && lane.TryPeek(out var head) && head.Id == job.Id)

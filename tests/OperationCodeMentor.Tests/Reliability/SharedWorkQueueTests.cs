@@ -172,12 +172,12 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         a.Open();
         var now = _clock.GetUtcNow();
         var lease = TimeSpan.FromSeconds(30);
-        a.Insert([Work("k0", "first", "R-1041"), Work("k1", "second", "R-1042")], now);
+        await a.InsertAsync([Work("k0", "first", "R-1041"), Work("k1", "second", "R-1042")], now);
         var taken = a.Adopt(now, now + lease, [], ["record"], 16);
         Assert.Equal(2, taken.Jobs.Count);
 
         // R-1041's job finished, freeing its lane, while the renewal was on its way: that lane was not lost.
-        a.Finish(taken.Jobs.Single(j => j.Lane == "R-1041"), "done", null, now, now - TimeSpan.FromDays(1));
+        await a.FinishAsync(taken.Jobs.Single(j => j.Lane == "R-1041"), "done", null, now, now - TimeSpan.FromDays(1));
         Assert.Empty(a.Renew(["R-1041", "R-1042"], now, now + lease));
 
         // Then a stops renewing; once its lease has passed the other replica takes R-1042, and a's next renewal says so.
