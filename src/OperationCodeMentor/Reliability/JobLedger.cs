@@ -29,8 +29,13 @@ public interface IJobLedger
     /// <summary>Writes what a job has done so far, so an attempt after a crash or on another replica skips it.</summary>
     Task SaveProgressAsync(Job job, JsonObject progress);
 
-    /// <summary>Marks the job done or failed, and forgets done jobs finished before <paramref name="forgetBefore"/>.</summary>
-    Task FinishAsync(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore);
+    /// <summary>
+    /// Marks the job done or failed, and forgets done jobs finished before <paramref name="forgetBefore"/>. A shared ledger
+    /// also looks at the lane's next job in the same round trip: when it is due and of a kind in <paramref name="kinds"/>,
+    /// the lane stays leased to this replica and that job is returned, to run next; otherwise the lane is let go. The
+    /// embedded ledger returns null (its lanes are all in memory).
+    /// </summary>
+    Task<Job?> FinishAsync(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore, IReadOnlyCollection<string> kinds);
 
     /// <summary>The largest whole number under <paramref name="field"/> in the progress of a pending job of this kind.</summary>
     long? HighestPendingProgress(string kind, string field);
@@ -159,10 +164,10 @@ public sealed class SqliteJobLedger(string path) : IJobLedger
         return Task.CompletedTask;
     }
 
-    public Task FinishAsync(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore)
+    public Task<Job?> FinishAsync(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore, IReadOnlyCollection<string> kinds)
     {
         Finish(job, state, error, now, forgetBefore);
-        return Task.CompletedTask;
+        return Task.FromResult<Job?>(null);
     }
 
     internal List<Job?> Insert(IReadOnlyList<DurableWork> batch, DateTimeOffset now)

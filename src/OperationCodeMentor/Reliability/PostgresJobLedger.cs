@@ -174,8 +174,10 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         await cmd.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 
-    public async Task FinishAsync(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore)
+    public async Task<Job?> FinishAsync(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore, IReadOnlyCollection<string> kinds)
     {
+        // One round trip, and the statements of a batch commit together: the job is finished, and its lane either carries
+        // on here with its next job or is free for any replica, never both and never neither.
         await using var batch = _source.CreateBatch();
         var finish = new NpgsqlBatchCommand(
             "UPDATE work_jobs SET state = @state, finished_at = @now, last_error = @error, attempts = attempts + 1 WHERE id = @id");
@@ -184,14 +186,48 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         finish.Parameters.Add(new NpgsqlParameter("error", NpgsqlDbType.Text) { Value = (object?)error ?? DBNull.Value });
         finish.Parameters.AddWithValue("id", job.Id);
         batch.BatchCommands.Add(finish);
-        // The lane is free for its next job, on any replica.
-        batch.BatchCommands.Add(ReleaseCommand(job.Lane));
+        // The lane's next job, when this replica still holds the lane and that job is due and runs here: a lane with work
+        // queued (the intake during a burst, a request clicked on many times) goes on without a new lease and a poll's wait.
+        var next = new NpgsqlBatchCommand($"""
+            SELECT h.id, h.kind, h.key, h.lane, h.actor, h.origin, h.payload, h.progress, h.attempts, h.created_at, h.next_attempt_at
+            FROM ({NextInLane}) h
+            WHERE h.next_attempt_at <= @now AND h.kind = ANY(@kinds)
+              AND EXISTS (SELECT 1 FROM work_lanes l WHERE l.lane = @lane AND l.leased_by = @me)
+            """);
+        AddLaneParameters(next, job.Lane, now, kinds);
+        batch.BatchCommands.Add(next);
+        // Otherwise the lane is free for its next job, on any replica.
+        var release = new NpgsqlBatchCommand($"""
+            UPDATE work_lanes SET leased_by = NULL, lease_token = NULL, lease_until = NULL
+            WHERE lane = @lane AND leased_by = @me
+              AND NOT EXISTS (SELECT 1 FROM ({NextInLane}) h WHERE h.next_attempt_at <= @now AND h.kind = ANY(@kinds))
+            """);
+        AddLaneParameters(release, job.Lane, now, kinds);
+        batch.BatchCommands.Add(release);
         var forget = new NpgsqlBatchCommand("DELETE FROM work_jobs WHERE state = 'done' AND finished_at < @forget");
         forget.Parameters.AddWithValue("forget", forgetBefore.ToUnixTimeMilliseconds());
         batch.BatchCommands.Add(forget);
-        // The statements of a batch commit together: the job is done and its lane free at once.
-        await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
+
+        // Statements that return no rows (the finish, the release, the forgetting) give the reader no result of their own.
+        await using var r = await batch.ExecuteReaderAsync().ConfigureAwait(false);
+        return await r.ReadAsync().ConfigureAwait(false) ? ReadJob(r) : null;
     }
+
+    /// <summary>A lane's first pending job (by the order jobs were written), whether due or not.</summary>
+    private const string NextInLane = "SELECT * FROM work_jobs WHERE lane = @lane AND state = 'pending' ORDER BY id LIMIT 1";
+
+    private void AddLaneParameters(NpgsqlBatchCommand command, string lane, DateTimeOffset now, IReadOnlyCollection<string> kinds)
+    {
+        command.Parameters.AddWithValue("lane", lane);
+        command.Parameters.AddWithValue("now", now.ToUnixTimeMilliseconds());
+        command.Parameters.Add(new NpgsqlParameter("kinds", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = kinds.ToArray() });
+        command.Parameters.AddWithValue("me", Replica);
+    }
+
+    private static Job ReadJob(System.Data.Common.DbDataReader r) =>
+        new(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
+            r.IsDBNull(5) ? null : r.GetString(5), (JsonObject)JsonNode.Parse(r.GetString(6))!, (JsonObject)JsonNode.Parse(r.GetString(7))!,
+            r.GetInt32(8), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(9)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(10)));
 
     public long? HighestPendingProgress(string kind, string field)
     {
@@ -260,10 +296,7 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         DateTimeOffset? oldest = null;
         // Statements that return no rows (the lease, the letting go) give the reader no result of their own.
         using var r = batch.ExecuteReader();
-        while (r.Read())
-            jobs.Add(new Job(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
-                r.IsDBNull(5) ? null : r.GetString(5), (JsonObject)JsonNode.Parse(r.GetString(6))!, (JsonObject)JsonNode.Parse(r.GetString(7))!,
-                r.GetInt32(8), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(9)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(10))));
+        while (r.Read()) jobs.Add(ReadJob(r));
         r.NextResult();
         if (r.Read())
         {

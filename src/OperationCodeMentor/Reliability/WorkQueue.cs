@@ -148,7 +148,7 @@ public sealed partial class WorkQueue : IHostedService
             }
             LogUnknownKind(_log, job.Kind, job.Key);
             // Only the embedded ledger hands back pending jobs, and its calls complete at once.
-            _ledger.FinishAsync(job, "failed", $"no handler for jobs of kind '{job.Kind}'", _clock.GetUtcNow(), _clock.GetUtcNow() - _options.Value.RememberDone)
+            _ledger.FinishAsync(job, "failed", $"no handler for jobs of kind '{job.Kind}'", _clock.GetUtcNow(), _clock.GetUtcNow() - _options.Value.RememberDone, _handlers.Keys)
                 .GetAwaiter().GetResult();
             _failed++;
         }
@@ -701,19 +701,23 @@ public sealed partial class WorkQueue : IHostedService
     private async Task FinishAsync(Job job, string state, string? error)
     {
         var now = _clock.GetUtcNow();
-        // On the shared ledger this frees the lane too, for its next job on any replica.
-        await _ledger.FinishAsync(job, state, error, now, now - _options.Value.RememberDone).ConfigureAwait(false);
+        // On the shared ledger this frees the lane too, for its next job on any replica, or keeps it here for that job.
+        var next = await _ledger.FinishAsync(job, state, error, now, now - _options.Value.RememberDone, _handlers.Keys).ConfigureAwait(false);
         lock (_gate)
         {
             if (_lanes.TryGetValue(job.Lane, out var lane) && lane.TryPeek(out var head) && head.Id == job.Id)
             {
                 lane.Dequeue();
+                // Already counted in the ledger's depth; its lease is still this replica's, so it runs next, here.
+                if (next is not null) lane.Enqueue(next);
                 if (lane.Count == 0) _lanes.Remove(job.Lane);
             }
             if (state == "failed") _failed++;
             if (_depth > 0) _depth--;
+            if (next is not null && _depth == 0) CountIn(1);
             if (_depth == 0 && _transient == 0) _idle.TrySetResult();
-            if (_ledger.Shared) _adoptNow = true;
+            // A lane let go leaves room for one more: look for work now. A lane carrying on needs no look.
+            if (_ledger.Shared && next is null) _adoptNow = true;
         }
     }
 

@@ -177,13 +177,52 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         Assert.Equal(2, taken.Jobs.Count);
 
         // R-1041's job finished, freeing its lane, while the renewal was on its way: that lane was not lost.
-        await a.FinishAsync(taken.Jobs.Single(j => j.Lane == "R-1041"), "done", null, now, now - TimeSpan.FromDays(1));
+        await a.FinishAsync(taken.Jobs.Single(j => j.Lane == "R-1041"), "done", null, now, now - TimeSpan.FromDays(1), ["record"]);
         Assert.Empty(a.Renew(["R-1041", "R-1042"], now, now + lease));
 
         // Then a stops renewing; once its lease has passed the other replica takes R-1042, and a's next renewal says so.
         var later = now + lease + TimeSpan.FromSeconds(1);
         Assert.Single(b.Adopt(later, later + lease, [], ["record"], 16).Jobs);
         Assert.Equal(["R-1042"], a.Renew(["R-1041", "R-1042"], later, later + lease));
+    }
+
+    [Fact]
+    public async Task FinishingAJob_CarriesItsLaneOnToTheNextDueJob_AndLetsTheLaneGoOnlyWhenNothingIsDue()
+    {
+        _database = await PostgresServer.NewSchemaAsync();
+        var a = new PostgresJobLedger(_database, "replica-a");
+        var b = new PostgresJobLedger(_database, "replica-b");
+        _ledgers.AddRange([a, b]);
+        a.Open();
+        var now = _clock.GetUtcNow();
+        var lease = TimeSpan.FromSeconds(30);
+        var forget = now - TimeSpan.FromDays(1);
+        await a.InsertAsync([Work("k0", "first", "R-1041"), Work("k1", "second", "R-1041"), Work("k2", "later", "R-1041")], now);
+        var first = Assert.Single(a.Adopt(now, now + lease, [], ["record"], 16).Jobs);
+
+        // The second job comes back with the finish of the first, and the lane stays a's: b finds nothing to take.
+        var second = await a.FinishAsync(first, "done", null, now, forget, ["record"]);
+        Assert.Equal("second", second?.Payload["name"]?.ToString());
+        Assert.Empty(b.Adopt(now, now + lease, [], ["record"], 16).Jobs);
+
+        // The third is not due yet (a retry waits, say): the lane is let go, and b takes it once the job is due.
+        await using (var delay = new NpgsqlConnection(_database))
+        {
+            await delay.OpenAsync();
+            await using var cmd = new NpgsqlCommand($"UPDATE work_jobs SET next_attempt_at = {(now + TimeSpan.FromMinutes(1)).ToUnixTimeMilliseconds()} WHERE key = 'k2'", delay);
+            await cmd.ExecuteNonQueryAsync();
+        }
+        Assert.Null(await a.FinishAsync(second!, "done", null, now, forget, ["record"]));
+        Assert.Empty(b.Adopt(now, now + lease, [], ["record"], 16).Jobs);
+        var later = now + TimeSpan.FromMinutes(2);
+        var third = Assert.Single(b.Adopt(later, later + lease, [], ["record"], 16).Jobs);
+        Assert.Equal("later", third.Payload["name"]!.ToString());
+
+        // A lane another replica holds is never carried on by a finish that comes late: the job ends, the lane stays b's.
+        await a.InsertAsync([Work("k3", "fourth", "R-1041")], later);
+        Assert.Null(await a.FinishAsync(third, "done", null, later, forget, ["record"]));
+        Assert.Empty(a.Adopt(later, later + lease, [], ["record"], 16).Jobs);
+        Assert.Equal("fourth", (await b.FinishAsync(third, "done", null, later, forget, ["record"]))?.Payload["name"]?.ToString());
     }
 
     [Fact]
