@@ -60,8 +60,8 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         // The queue is written on the acknowledgement path: an unreachable server must fail in time for Slack's 3 seconds
         // (the person then sees an error and keeps what they typed), not after Npgsql's default 15-second connect wait.
         var b = new NpgsqlConnectionStringBuilder(connectionString);
-        if (!b.ContainsKey("Timeout")) b.Timeout = AckTimeoutSeconds;
-        _source = NpgsqlDataSource.Create(b.ConnectionString);
+        if (!Storage.Postgres.PostgresConnection.Sets(connectionString, "Timeout")) b.Timeout = AckTimeoutSeconds;
+        _source = NpgsqlDataSource.Create(Storage.Postgres.PostgresConnection.ForPool(b.ConnectionString));
         Replica = replica ?? $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
     }
 

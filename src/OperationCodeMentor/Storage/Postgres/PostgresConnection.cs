@@ -26,6 +26,29 @@ public sealed class PostgresConnection
         return null;
     }
 
+    /// <summary>
+    /// The connection string the bot's pools use: as given, except that a connection going back to the pool is not reset
+    /// (unless the setting says otherwise). The bot leaves no session state behind (its one advisory lock, taken while
+    /// migrating, is let go before the connection is), so the reset Npgsql sends by default is only work for the server,
+    /// once for every command the bot sends.
+    /// </summary>
+    public static string ForPool(string connectionString)
+    {
+        var b = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!Sets(connectionString, "No Reset On Close", "NoResetOnClose")) b.NoResetOnClose = true;
+        return b.ConnectionString;
+    }
+
+    /// <summary>
+    /// Whether the connection string itself sets one of these keywords (Npgsql's builder answers for every keyword it
+    /// knows, set or not).
+    /// </summary>
+    public static bool Sets(string connectionString, params string[] keywords)
+    {
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        return keywords.Any(given.ContainsKey);
+    }
+
     /// <summary>An Npgsql connection string from either form; the message of a failure names the key and never the password.</summary>
     public static string Parse(string value, string key)
     {

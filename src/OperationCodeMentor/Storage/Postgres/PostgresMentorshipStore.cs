@@ -15,7 +15,7 @@ public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncD
     private readonly NpgsqlDataSource _source;
 
     public PostgresMentorshipStore(PostgresConnection connection) =>
-        _source = NpgsqlDataSource.Create(connection.ConnectionString);
+        _source = NpgsqlDataSource.Create(PostgresConnection.ForPool(connection.ConnectionString));
 
     public ValueTask DisposeAsync() => _source.DisposeAsync();
 

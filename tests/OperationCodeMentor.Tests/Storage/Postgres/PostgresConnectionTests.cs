@@ -49,6 +49,25 @@ public sealed class PostgresConnectionTests
         Assert.Contains(why, e.Message);
         Assert.DoesNotContain("hunter22", e.Message);
     }
+    [Fact]
+    public void ThePools_SkipTheResetOnReturn_UnlessTheSettingSaysOtherwise()
+    {
+        Assert.True(new NpgsqlConnectionStringBuilder(PostgresConnection.ForPool("Host=db;Database=mentors")).NoResetOnClose);
+        Assert.False(new NpgsqlConnectionStringBuilder(PostgresConnection.ForPool("Host=db;Database=mentors;No Reset On Close=false")).NoResetOnClose);
+        Assert.False(new NpgsqlConnectionStringBuilder(PostgresConnection.ForPool("Host=db;Database=mentors;NoResetOnClose=false")).NoResetOnClose);
+    }
+
+    [Fact]
+    public async Task TheQueuesPool_GivesUpConnectingInTimeForSlack_UnlessTheSettingSaysOtherwise()
+    {
+        async Task<int> TimeoutOf(string cs)
+        {
+            await using var ledger = new OperationCodeMentor.Reliability.PostgresJobLedger(cs, "replica");
+            return new NpgsqlConnectionStringBuilder(ledger.Source.ConnectionString).Timeout;
+        }
+        Assert.Equal(2, await TimeoutOf("Host=db;Database=mentors"));
+        Assert.Equal(20, await TimeoutOf("Host=db;Database=mentors;Timeout=20"));
+    }
 }
 
 /// <summary>A malformed PostgreSQL setting stops start-up with the store's other settings, not at the first request.</summary>
