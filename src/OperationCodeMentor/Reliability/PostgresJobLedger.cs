@@ -187,41 +187,36 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         finish.Parameters.AddWithValue("id", job.Id);
         batch.BatchCommands.Add(finish);
         // The lane's next job, when this replica still holds the lane and that job is due and runs here: a lane with work
-        // queued (the intake during a burst, a request clicked on many times) goes on without a new lease and a poll's wait.
-        var next = new NpgsqlBatchCommand($"""
-            SELECT h.id, h.kind, h.key, h.lane, h.actor, h.origin, h.payload, h.progress, h.attempts, h.created_at, h.next_attempt_at
-            FROM ({NextInLane}) h
-            WHERE h.next_attempt_at <= @now AND h.kind = ANY(@kinds)
-              AND EXISTS (SELECT 1 FROM work_lanes l WHERE l.lane = @lane AND l.leased_by = @me)
+        // queued (the intake during a burst, a request clicked on many times) goes on without a new lease and a poll's
+        // wait. Otherwise the lane is free for its next job, on any replica. One statement, so both parts see the same
+        // jobs: a job written by another replica in between is either carried on here or found in a free lane, never
+        // left in a lane this replica keeps but does not know it holds.
+        var next = new NpgsqlBatchCommand("""
+            WITH head AS (
+                SELECT * FROM work_jobs WHERE lane = @lane AND state = 'pending' ORDER BY id LIMIT 1
+            ), next AS (
+                SELECT h.* FROM head h
+                WHERE h.next_attempt_at <= @now AND h.kind = ANY(@kinds)
+                  AND EXISTS (SELECT 1 FROM work_lanes l WHERE l.lane = @lane AND l.leased_by = @me)
+            ), released AS (
+                UPDATE work_lanes SET leased_by = NULL, lease_token = NULL, lease_until = NULL
+                WHERE lane = @lane AND leased_by = @me AND NOT EXISTS (SELECT 1 FROM next)
+                RETURNING lane
+            )
+            SELECT id, kind, key, lane, actor, origin, payload, progress, attempts, created_at, next_attempt_at FROM next
             """);
-        AddLaneParameters(next, job.Lane, now, kinds);
+        next.Parameters.AddWithValue("lane", job.Lane);
+        next.Parameters.AddWithValue("now", now.ToUnixTimeMilliseconds());
+        next.Parameters.Add(new NpgsqlParameter("kinds", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = kinds.ToArray() });
+        next.Parameters.AddWithValue("me", Replica);
         batch.BatchCommands.Add(next);
-        // Otherwise the lane is free for its next job, on any replica.
-        var release = new NpgsqlBatchCommand($"""
-            UPDATE work_lanes SET leased_by = NULL, lease_token = NULL, lease_until = NULL
-            WHERE lane = @lane AND leased_by = @me
-              AND NOT EXISTS (SELECT 1 FROM ({NextInLane}) h WHERE h.next_attempt_at <= @now AND h.kind = ANY(@kinds))
-            """);
-        AddLaneParameters(release, job.Lane, now, kinds);
-        batch.BatchCommands.Add(release);
         var forget = new NpgsqlBatchCommand("DELETE FROM work_jobs WHERE state = 'done' AND finished_at < @forget");
         forget.Parameters.AddWithValue("forget", forgetBefore.ToUnixTimeMilliseconds());
         batch.BatchCommands.Add(forget);
 
-        // Statements that return no rows (the finish, the release, the forgetting) give the reader no result of their own.
+        // Statements that return no rows (the finish, the forgetting) give the reader no result of their own.
         await using var r = await batch.ExecuteReaderAsync().ConfigureAwait(false);
         return await r.ReadAsync().ConfigureAwait(false) ? ReadJob(r) : null;
-    }
-
-    /// <summary>A lane's first pending job (by the order jobs were written), whether due or not.</summary>
-    private const string NextInLane = "SELECT * FROM work_jobs WHERE lane = @lane AND state = 'pending' ORDER BY id LIMIT 1";
-
-    private void AddLaneParameters(NpgsqlBatchCommand command, string lane, DateTimeOffset now, IReadOnlyCollection<string> kinds)
-    {
-        command.Parameters.AddWithValue("lane", lane);
-        command.Parameters.AddWithValue("now", now.ToUnixTimeMilliseconds());
-        command.Parameters.Add(new NpgsqlParameter("kinds", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = kinds.ToArray() });
-        command.Parameters.AddWithValue("me", Replica);
     }
 
     private static Job ReadJob(System.Data.Common.DbDataReader r) =>
