@@ -45,7 +45,7 @@ public interface IJobLedger
     /// <paramref name="kinds"/>, and whose lane is not in <paramref name="held"/>, returning those first jobs, with the
     /// ledger's counts.
     /// </summary>
-    Adoption Adopt(DateTimeOffset now, DateTimeOffset leaseUntil, IReadOnlyCollection<string> held, IReadOnlyCollection<string> kinds, int limit);
+    Task<Adoption> AdoptAsync(DateTimeOffset now, DateTimeOffset leaseUntil, IReadOnlyCollection<string> held, IReadOnlyCollection<string> kinds, int limit);
 
     /// <summary>A shared ledger only: extends the leases on these lanes; returns those whose lease was lost (another replica holds them now).</summary>
     IReadOnlyList<string> Renew(IReadOnlyCollection<string> lanes, DateTimeOffset now, DateTimeOffset leaseUntil);
@@ -256,7 +256,7 @@ public sealed class SqliteJobLedger(string path) : IJobLedger
         return cmd.ExecuteScalar() is long n ? n : null;
     }
 
-    public Adoption Adopt(DateTimeOffset now, DateTimeOffset leaseUntil, IReadOnlyCollection<string> held, IReadOnlyCollection<string> kinds, int limit) =>
+    public Task<Adoption> AdoptAsync(DateTimeOffset now, DateTimeOffset leaseUntil, IReadOnlyCollection<string> held, IReadOnlyCollection<string> kinds, int limit) =>
         throw new NotSupportedException("The embedded ledger belongs to one process; its jobs are never leased.");
 
     public IReadOnlyList<string> Renew(IReadOnlyCollection<string> lanes, DateTimeOffset now, DateTimeOffset leaseUntil) => [];

@@ -233,11 +233,11 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         return cmd.ExecuteScalar() is long n ? n : null;
     }
 
-    public Adoption Adopt(DateTimeOffset now, DateTimeOffset leaseUntil, IReadOnlyCollection<string> held, IReadOnlyCollection<string> kinds, int limit)
+    public async Task<Adoption> AdoptAsync(DateTimeOffset now, DateTimeOffset leaseUntil, IReadOnlyCollection<string> held, IReadOnlyCollection<string> kinds, int limit)
     {
         var token = Guid.NewGuid();
         var nowMs = now.ToUnixTimeMilliseconds();
-        using var batch = _source.CreateBatch();
+        await using var batch = _source.CreateBatch();
         // 1. Lease the lanes whose first pending job is due. The upsert only takes a row that is free or whose lease has
         //    passed; two replicas racing for one lane are put in order by the row lock, and the second finds it taken.
         var lease = new NpgsqlBatchCommand("""
@@ -290,10 +290,10 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         int pending = 0, failed = 0;
         DateTimeOffset? oldest = null;
         // Statements that return no rows (the lease, the letting go) give the reader no result of their own.
-        using var r = batch.ExecuteReader();
-        while (r.Read()) jobs.Add(ReadJob(r));
-        r.NextResult();
-        if (r.Read())
+        await using var r = await batch.ExecuteReaderAsync().ConfigureAwait(false);
+        while (await r.ReadAsync().ConfigureAwait(false)) jobs.Add(ReadJob(r));
+        await r.NextResultAsync().ConfigureAwait(false);
+        if (await r.ReadAsync().ConfigureAwait(false))
         {
             pending = (int)r.GetInt64(0);
             failed = (int)r.GetInt64(1);

@@ -414,7 +414,7 @@ public sealed partial class WorkQueue : IHostedService
             var probe = new List<IDependency>();
             if (_ledger.Shared)
             {
-                TendLeases(now);
+                await TendLeasesAsync(now).ConfigureAwait(false);
                 next = _nextAdoptAt;
             }
             lock (_gate)
@@ -471,7 +471,7 @@ public sealed partial class WorkQueue : IHostedService
     /// <summary>
     /// The shared ledger: when asked or at each poll, leases due lanes nobody holds, up to what this replica may run at once.
     /// </summary>
-    private void TendLeases(DateTimeOffset now)
+    private async Task TendLeasesAsync(DateTimeOffset now)
     {
         var o = _options.Value;
         int room, writes;
@@ -487,7 +487,7 @@ public sealed partial class WorkQueue : IHostedService
         _nextAdoptAt = now + o.PollInterval;
         try
         {
-            var found = _ledger.Adopt(now, now + o.LeaseTime, busy, _handlers.Keys, Math.Max(room, 0));
+            var found = await _ledger.AdoptAsync(now, now + o.LeaseTime, busy, _handlers.Keys, Math.Max(room, 0)).ConfigureAwait(false);
             lock (_gate)
             {
                 foreach (var job in found.Jobs) AddToLane(job);

@@ -116,7 +116,7 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         var (dead, deadLedger) = await ReplicaAsync(new Recorder("dead", ran), "replica-dead");
         for (var i = 0; i < 3; i++) await dead.EnqueueAsync(Work($"k{i}", $"job {i}", "R-1042"));
         // The dead replica took the lane and then stopped answering: no run, no renewal, no release.
-        var taken = deadLedger.Adopt(_clock.GetUtcNow(), _clock.GetUtcNow() + TimeSpan.FromSeconds(30), [], ["record"], 16);
+        var taken = await deadLedger.AdoptAsync(_clock.GetUtcNow(), _clock.GetUtcNow() + TimeSpan.FromSeconds(30), [], ["record"], 16);
         Assert.Single(taken.Jobs);
 
         var (survivor, _) = await ReplicaAsync(new Recorder("survivor", ran), "replica-survivor");
@@ -173,7 +173,7 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         var now = _clock.GetUtcNow();
         var lease = TimeSpan.FromSeconds(30);
         await a.InsertAsync([Work("k0", "first", "R-1041"), Work("k1", "second", "R-1042")], now);
-        var taken = a.Adopt(now, now + lease, [], ["record"], 16);
+        var taken = await a.AdoptAsync(now, now + lease, [], ["record"], 16);
         Assert.Equal(2, taken.Jobs.Count);
 
         // R-1041's job finished, freeing its lane, while the renewal was on its way: that lane was not lost.
@@ -182,7 +182,7 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
 
         // Then a stops renewing; once its lease has passed the other replica takes R-1042, and a's next renewal says so.
         var later = now + lease + TimeSpan.FromSeconds(1);
-        Assert.Single(b.Adopt(later, later + lease, [], ["record"], 16).Jobs);
+        Assert.Single((await b.AdoptAsync(later, later + lease, [], ["record"], 16)).Jobs);
         Assert.Equal(["R-1042"], a.Renew(["R-1041", "R-1042"], later, later + lease));
     }
 
@@ -198,12 +198,12 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         var lease = TimeSpan.FromSeconds(30);
         var forget = now - TimeSpan.FromDays(1);
         await a.InsertAsync([Work("k0", "first", "R-1041"), Work("k1", "second", "R-1041"), Work("k2", "later", "R-1041")], now);
-        var first = Assert.Single(a.Adopt(now, now + lease, [], ["record"], 16).Jobs);
+        var first = Assert.Single((await a.AdoptAsync(now, now + lease, [], ["record"], 16)).Jobs);
 
         // The second job comes back with the finish of the first, and the lane stays a's: b finds nothing to take.
         var second = await a.FinishAsync(first, "done", null, now, forget, ["record"]);
         Assert.Equal("second", second?.Payload["name"]?.ToString());
-        Assert.Empty(b.Adopt(now, now + lease, [], ["record"], 16).Jobs);
+        Assert.Empty((await b.AdoptAsync(now, now + lease, [], ["record"], 16)).Jobs);
 
         // The third is not due yet (a retry waits, say): the lane is let go, and b takes it once the job is due.
         await using (var delay = new NpgsqlConnection(_database))
@@ -213,15 +213,15 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
             await cmd.ExecuteNonQueryAsync();
         }
         Assert.Null(await a.FinishAsync(second!, "done", null, now, forget, ["record"]));
-        Assert.Empty(b.Adopt(now, now + lease, [], ["record"], 16).Jobs);
+        Assert.Empty((await b.AdoptAsync(now, now + lease, [], ["record"], 16)).Jobs);
         var later = now + TimeSpan.FromMinutes(2);
-        var third = Assert.Single(b.Adopt(later, later + lease, [], ["record"], 16).Jobs);
+        var third = Assert.Single((await b.AdoptAsync(later, later + lease, [], ["record"], 16)).Jobs);
         Assert.Equal("later", third.Payload["name"]!.ToString());
 
         // A lane another replica holds is never carried on by a finish that comes late: the job ends, the lane stays b's.
         await a.InsertAsync([Work("k3", "fourth", "R-1041")], later);
         Assert.Null(await a.FinishAsync(third, "done", null, later, forget, ["record"]));
-        Assert.Empty(a.Adopt(later, later + lease, [], ["record"], 16).Jobs);
+        Assert.Empty((await a.AdoptAsync(later, later + lease, [], ["record"], 16)).Jobs);
         Assert.Equal("fourth", (await b.FinishAsync(third, "done", null, later, forget, ["record"]))?.Payload["name"]?.ToString());
     }
 
