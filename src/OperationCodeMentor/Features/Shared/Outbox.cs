@@ -10,8 +10,11 @@ namespace OperationCodeMentor.Features.Shared;
 /// The messages one piece of durable work sends, each exactly once however often the work is replayed. Before a message
 /// goes out, the intent is written to the work's progress; once Slack answers, its <c>ts</c> is. A replay that finds an
 /// intent without an answer (the process died, or the answer was lost) reads the conversation back for the message's
-/// marker (the first block's <c>block_id</c>) and posts only if it is not there. Calls that leave nothing to read back
-/// (an ephemeral reply, a response URL, a redraw) are recorded once answered; one cut off in that instant may repeat.
+/// marker (the first block's <c>block_id</c>) and posts only if it is not there. A post's <c>ts</c>, and a group DM Slack
+/// opened, are noted in the progress without a write of their own: they go to disk with the work's next write (the next
+/// message's intent, or the work's own next step), since a replay that lacks them finds them again. Calls that leave
+/// nothing to read back (an ephemeral reply, a response URL, a redraw) are written once answered; one cut off in that
+/// instant may repeat.
 /// </summary>
 public sealed class Outbox
 {
@@ -43,14 +46,14 @@ public sealed class Outbox
         var marked = Mark(name, text, blocks, out var marker);
         if (_sent.ContainsKey(name)
             && await _slack.FindMarkedMessageAsync(channel, threadTs, marker, _since, ct).ConfigureAwait(false) is { } found)
-            return await RecordAsync(name, found, ct).ConfigureAwait(false);
+            return Note(name, found);
         await RecordAsync(name, null, ct).ConfigureAwait(false);
         // A time-out may hide a post that went through: a replay reads back rather than posting blindly.
         var body = new JsonObject { ["channel"] = channel, ["text"] = text, ["blocks"] = marked, ["unfurl_links"] = false };
         if (threadTs is not null) body["thread_ts"] = threadTs;
         if (broadcast) body["reply_broadcast"] = true;
         var answer = await _slack.CallAsync("chat.postMessage", body, ct, SlackRetry.OnlyIfNotSent).ConfigureAwait(false);
-        return await RecordAsync(name, answer["ts"]?.ToString() ?? "", ct).ConfigureAwait(false);
+        return Note(name, answer["ts"]?.ToString() ?? "");
     }
 
     /// <summary>A direct message from the bot to one person, once.</summary>
@@ -78,7 +81,9 @@ public sealed class Outbox
         {
             answer = GroupDm.RefusedPrefix + e.Error;
         }
-        await RecordAsync(name, answer, ct).ConfigureAwait(false);
+        // Asking again for the same people gives the same conversation, so this rides with the next write too. A refusal
+        // is the same each time it is asked.
+        Note(name, answer);
         return GroupDm.Read(answer);
     }
 
@@ -102,6 +107,13 @@ public sealed class Outbox
         if (_sent.TryGetValue(name, out var done) && done is not null) return;
         await call().ConfigureAwait(false);
         await RecordAsync(name, "", ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Notes what Slack answered, to be written with the work's next write.</summary>
+    private string Note(string name, string ts)
+    {
+        _sent[name] = ts;
+        return ts;
     }
 
     private async Task<string> RecordAsync(string name, string? ts, CancellationToken ct)

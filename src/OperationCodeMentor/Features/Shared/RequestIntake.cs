@@ -154,6 +154,10 @@ public sealed partial class RequestIntake(
             progress = next;
             await job.SaveAsync(progress, ct).ConfigureAwait(false);
         }
+        // A step whose repetition is harmless is noted, not written: it reaches disk with the next write, which comes
+        // before anything anyone could see (each message's intent is written before it is sent). A crash in between
+        // repeats only that step: a number handed out again leaves a gap, and the store takes the same request once.
+        void Keep(IntakeProgress next) => progress = next;
         await NoticeDelayAsync(job, request, progress, p => Save(p), ct).ConfigureAwait(false);
 
         TrackedRequest? stored = null;
@@ -163,12 +167,12 @@ public sealed partial class RequestIntake(
             switch (step)
             {
                 case IntakeStep.Reserve:
-                    await Save(progress with
+                    Keep(progress with
                     {
                         Stage = IntakeStage.Numbered,
                         Number = await store.ReserveRequestNumberAsync(ct).ConfigureAwait(false),
                         OfferTo = request.PreferredMentor,
-                    }).ConfigureAwait(false);
+                    });
                     break;
 
                 case IntakeStep.Offer:
@@ -213,7 +217,7 @@ public sealed partial class RequestIntake(
                 case IntakeStep.Store:
                     stored = await store.CreateRequestAsync(New(request, progress, job.Job.Key), ct).ConfigureAwait(false);
                     // Stored by an earlier attempt that got further: what it recorded of the card counts.
-                    await Save(progress with { Stage = IntakeStage.Stored, Post = progress.Post ?? PostOf(stored.Request) }).ConfigureAwait(false);
+                    Keep(progress with { Stage = IntakeStage.Stored, Post = progress.Post ?? PostOf(stored.Request) });
                     break;
 
                 case IntakeStep.PostCardLate:
@@ -235,7 +239,8 @@ public sealed partial class RequestIntake(
 
                 case IntakeStep.Confirm:
                     await ConfirmAsync(outbox, request, RequestReference.Format(progress.Number!.Value), progress.OfferTo, ct).ConfigureAwait(false);
-                    await Save(progress with { Stage = IntakeStage.Confirmed }).ConfigureAwait(false);
+                    // The last step: the job's finish follows, and a replay finds the messages through their intents.
+                    Keep(progress with { Stage = IntakeStage.Confirmed });
                     break;
             }
         }
