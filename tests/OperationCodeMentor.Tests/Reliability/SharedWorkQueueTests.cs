@@ -162,14 +162,21 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         Assert.Equal([("a", "long job")], ran);
     }
 
-    [Fact]
-    public async Task ARenewal_CountsALaneAsLost_OnlyWhenAnotherReplicaHoldsIt()
+    /// <summary>Two replicas' ledgers on a fresh database, its tables made: for looking at leases without the queues.</summary>
+    private async Task<(PostgresJobLedger A, PostgresJobLedger B)> TwoLedgersAsync()
     {
         _database = await PostgresServer.NewSchemaAsync();
         var a = new PostgresJobLedger(_database, "replica-a");
         var b = new PostgresJobLedger(_database, "replica-b");
         _ledgers.AddRange([a, b]);
         a.Open();
+        return (a, b);
+    }
+
+    [Fact]
+    public async Task ARenewal_CountsALaneAsLost_OnlyWhenAnotherReplicaHoldsIt()
+    {
+        var (a, b) = await TwoLedgersAsync();
         var now = _clock.GetUtcNow();
         var lease = TimeSpan.FromSeconds(30);
         await a.InsertAsync([Work("k0", "first", "R-1041"), Work("k1", "second", "R-1042")], now);
@@ -189,11 +196,7 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
     [Fact]
     public async Task FinishingAJob_CarriesItsLaneOnToTheNextDueJob_AndLetsTheLaneGoOnlyWhenNothingIsDue()
     {
-        _database = await PostgresServer.NewSchemaAsync();
-        var a = new PostgresJobLedger(_database, "replica-a");
-        var b = new PostgresJobLedger(_database, "replica-b");
-        _ledgers.AddRange([a, b]);
-        a.Open();
+        var (a, b) = await TwoLedgersAsync();
         var now = _clock.GetUtcNow();
         var lease = TimeSpan.FromSeconds(30);
         var forget = now - TimeSpan.FromDays(1);
