@@ -264,23 +264,25 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         lease.Parameters.AddWithValue("until", leaseUntil.ToUnixTimeMilliseconds());
         batch.BatchCommands.Add(lease);
         // 2. Read each leased lane's first pending job afresh: the lease is ours now, so nobody else changes the lane, and
-        //    a job another replica finished just before we took the lane is not run again.
+        //    a job another replica finished just before we took the lane is not run again. A lane taken whose jobs turned
+        //    out all done is let go at once. One statement, so both see the same jobs: a job written in between is either
+        //    read here or in a lane let go, never in a lane kept but not known to be held.
         var read = new NpgsqlBatchCommand("""
-            SELECT DISTINCT ON (j.lane) j.id, j.kind, j.key, j.lane, j.actor, j.origin, j.payload, j.progress, j.attempts, j.created_at, j.next_attempt_at
-            FROM work_jobs j JOIN work_lanes l ON l.lane = j.lane
-            WHERE l.lease_token = @token AND j.state = 'pending'
-            ORDER BY j.lane, j.id
+            WITH heads AS (
+                SELECT DISTINCT ON (j.lane) j.id, j.kind, j.key, j.lane, j.actor, j.origin, j.payload, j.progress, j.attempts, j.created_at, j.next_attempt_at
+                FROM work_jobs j JOIN work_lanes l ON l.lane = j.lane
+                WHERE l.lease_token = @token AND j.state = 'pending'
+                ORDER BY j.lane, j.id
+            ), empty AS (
+                UPDATE work_lanes l SET leased_by = NULL, lease_token = NULL, lease_until = NULL
+                WHERE l.lease_token = @token AND l.lane NOT IN (SELECT lane FROM heads)
+                RETURNING l.lane
+            )
+            SELECT id, kind, key, lane, actor, origin, payload, progress, attempts, created_at, next_attempt_at FROM heads ORDER BY lane
             """);
         read.Parameters.AddWithValue("token", token);
         batch.BatchCommands.Add(read);
-        // 3. A lane taken whose jobs turned out all done is let go at once.
-        var empty = new NpgsqlBatchCommand("""
-            UPDATE work_lanes l SET leased_by = NULL, lease_token = NULL, lease_until = NULL
-            WHERE l.lease_token = @token AND NOT EXISTS (SELECT 1 FROM work_jobs j WHERE j.lane = l.lane AND j.state = 'pending')
-            """);
-        empty.Parameters.AddWithValue("token", token);
-        batch.BatchCommands.Add(empty);
-        // 4. The counts the health page and the metrics show: the same for every replica.
+        // 3. The counts the health page and the metrics show: the same for every replica.
         batch.BatchCommands.Add(new NpgsqlBatchCommand("""
             SELECT COUNT(*) FILTER (WHERE state = 'pending'), COUNT(*) FILTER (WHERE state = 'failed'), MIN(created_at) FILTER (WHERE state = 'pending')
             FROM work_jobs WHERE state <> 'done'
@@ -289,7 +291,7 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         var jobs = new List<Job>();
         int pending = 0, failed = 0;
         DateTimeOffset? oldest = null;
-        // Statements that return no rows (the lease, the letting go) give the reader no result of their own.
+        // The lease returns no rows and gives the reader no result of its own.
         await using var r = await batch.ExecuteReaderAsync().ConfigureAwait(false);
         while (await r.ReadAsync().ConfigureAwait(false)) jobs.Add(ReadJob(r));
         await r.NextResultAsync().ConfigureAwait(false);
