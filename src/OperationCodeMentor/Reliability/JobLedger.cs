@@ -37,9 +37,6 @@ public interface IJobLedger
     /// </summary>
     Task<Job?> FinishAsync(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore, IReadOnlyCollection<string> kinds);
 
-    /// <summary>The largest whole number under <paramref name="field"/> in the progress of a pending job of this kind.</summary>
-    long? HighestPendingProgress(string kind, string field);
-
     /// <summary>
     /// A shared ledger only: leases up to <paramref name="limit"/> lanes whose first pending job is due, is of a kind in
     /// <paramref name="kinds"/>, and whose lane is not in <paramref name="held"/>, returning those first jobs, with the
@@ -170,7 +167,7 @@ public sealed class SqliteJobLedger(string path) : IJobLedger
         return Task.FromResult<Job?>(null);
     }
 
-    internal List<Job?> Insert(IReadOnlyList<DurableWork> batch, DateTimeOffset now)
+    private List<Job?> Insert(IReadOnlyList<DurableWork> batch, DateTimeOffset now)
     {
         using var c = Connect();
         using var tx = c.BeginTransaction();
@@ -208,7 +205,7 @@ public sealed class SqliteJobLedger(string path) : IJobLedger
         return jobs;
     }
 
-    internal void RecordRetry(Job job, string error)
+    private void RecordRetry(Job job, string error)
     {
         using var c = Connect();
         using var cmd = c.CreateCommand();
@@ -220,7 +217,7 @@ public sealed class SqliteJobLedger(string path) : IJobLedger
         cmd.ExecuteNonQuery();
     }
 
-    internal void SaveProgress(Job job, JsonObject progress)
+    private void SaveProgress(Job job, JsonObject progress)
     {
         using var c = Connect();
         using var cmd = c.CreateCommand();
@@ -230,7 +227,7 @@ public sealed class SqliteJobLedger(string path) : IJobLedger
         cmd.ExecuteNonQuery();
     }
 
-    internal void Finish(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore)
+    private void Finish(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore)
     {
         using var c = Connect();
         using var cmd = c.CreateCommand();
@@ -244,16 +241,6 @@ public sealed class SqliteJobLedger(string path) : IJobLedger
         cmd.Parameters.AddWithValue("$id", job.Id);
         cmd.Parameters.AddWithValue("$forget", ToDb(forgetBefore));
         cmd.ExecuteNonQuery();
-    }
-
-    public long? HighestPendingProgress(string kind, string field)
-    {
-        using var c = Connect();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT MAX(CAST(json_extract(progress, $path) AS INTEGER)) FROM jobs WHERE state = 'pending' AND kind = $kind";
-        cmd.Parameters.AddWithValue("$path", "$." + field);
-        cmd.Parameters.AddWithValue("$kind", kind);
-        return cmd.ExecuteScalar() is long n ? n : null;
     }
 
     public Task<Adoption> AdoptAsync(DateTimeOffset now, DateTimeOffset leaseUntil, IReadOnlyCollection<string> held, IReadOnlyCollection<string> kinds, int limit) =>

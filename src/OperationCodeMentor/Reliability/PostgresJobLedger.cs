@@ -51,17 +51,15 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         """,
     ];
 
+    /// <summary>How long the insert on the acknowledgement path may take once connected.</summary>
     private const int AckTimeoutSeconds = 2;
 
     private readonly NpgsqlDataSource _source;
 
     public PostgresJobLedger(string connectionString, string? replica = null)
     {
-        // The queue is written on the acknowledgement path: an unreachable server must fail in time for Slack's 3 seconds
-        // (the person then sees an error and keeps what they typed), not after Npgsql's default 15-second connect wait.
-        var b = new NpgsqlConnectionStringBuilder(connectionString);
-        if (!Storage.Postgres.PostgresConnection.Sets(connectionString, "Timeout")) b.Timeout = AckTimeoutSeconds;
-        _source = NpgsqlDataSource.Create(Storage.Postgres.PostgresConnection.ForPool(b.ConnectionString));
+        // The queue is written on the acknowledgement path: the pool gives up connecting in time for Slack's 3 seconds.
+        _source = NpgsqlDataSource.Create(Storage.Postgres.PostgresConnection.ForPool(connectionString));
         Replica = replica ?? $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
     }
 
@@ -223,15 +221,6 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         new(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
             r.IsDBNull(5) ? null : r.GetString(5), (JsonObject)JsonNode.Parse(r.GetString(6))!, (JsonObject)JsonNode.Parse(r.GetString(7))!,
             r.GetInt32(8), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(9)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(10)));
-
-    public long? HighestPendingProgress(string kind, string field)
-    {
-        using var cmd = _source.CreateCommand(
-            "SELECT MAX((progress::jsonb ->> @field)::bigint) FROM work_jobs WHERE state = 'pending' AND kind = @kind");
-        cmd.Parameters.AddWithValue("field", field);
-        cmd.Parameters.AddWithValue("kind", kind);
-        return cmd.ExecuteScalar() is long n ? n : null;
-    }
 
     public async Task<Adoption> AdoptAsync(DateTimeOffset now, DateTimeOffset leaseUntil, IReadOnlyCollection<string> held, IReadOnlyCollection<string> kinds, int limit)
     {

@@ -682,12 +682,6 @@ public sealed partial class WorkQueue : IHostedService
         Signal();
     }
 
-    /// <summary>
-    /// The largest whole number recorded under <paramref name="field"/> in the progress of a job of this kind still
-    /// waiting to finish; null when none has one.
-    /// </summary>
-    public long? HighestPendingProgress(string kind, string field) => _ledger.HighestPendingProgress(kind, field);
-
     /// <summary>1 s, 2 s, 4 s … up to the configured cap.</summary>
     internal TimeSpan RetryDelay(int attempt) =>
         TimeSpan.FromSeconds(Math.Min(_options.Value.MaxRetryDelay.TotalSeconds, Math.Pow(2, Math.Min(attempt - 1, 20))));
@@ -705,13 +699,11 @@ public sealed partial class WorkQueue : IHostedService
         var next = await _ledger.FinishAsync(job, state, error, now, now - _options.Value.RememberDone, _handlers.Keys).ConfigureAwait(false);
         lock (_gate)
         {
-            if (_lanes.TryGetValue(job.Lane, out var lane) && lane.TryPeek(out var head) && head.Id == job.Id)
-            {
-                lane.Dequeue();
-                // Already counted in the ledger's depth; its lease is still this replica's, so it runs next, here.
-                if (next is not null) lane.Enqueue(next);
-                if (lane.Count == 0) _lanes.Remove(job.Lane);
-            }
+            if (_lanes.TryGetValue(job.Lane, out var lane) && lane.TryPeek(out var head) && head.Id == job.Id) lane.Dequeue();
+            // Already counted in the ledger's depth; its lease is this replica's, so it runs next, here (the ledger kept the
+            // lane for it, so it must never be dropped, whatever became of the lane here meanwhile).
+            if (next is not null) AddToLane(next);
+            else if (lane is { Count: 0 }) _lanes.Remove(job.Lane);
             if (state == "failed") _failed++;
             if (_depth > 0) _depth--;
             if (next is not null && _depth == 0) CountIn(1);

@@ -26,15 +26,21 @@ public sealed class PostgresConnection
         return null;
     }
 
+    /// <summary>How long the bot's pools wait to connect, unless the setting says otherwise: both the store and the queue
+    /// are used while Slack waits for its answer (3 seconds), so a database that cannot be reached must fail in time for
+    /// the person to be told, not after Npgsql's default 15 seconds.</summary>
+    public const int ConnectTimeoutSeconds = 2;
+
     /// <summary>
-    /// The connection string the bot's pools use: as given, except that a connection going back to the pool is not reset
-    /// (unless the setting says otherwise). The bot leaves no session state behind (its one advisory lock, taken while
-    /// migrating, is let go before the connection is), so the reset Npgsql sends by default is only work for the server,
-    /// once for every command the bot sends.
+    /// The connection string the bot's pools use: as given, except where the setting is silent: connecting gives up after
+    /// <see cref="ConnectTimeoutSeconds"/>, and a connection going back to the pool is not reset. The bot leaves no session
+    /// state behind (its one advisory lock, taken while migrating, is let go before the connection is), so the reset Npgsql
+    /// sends by default is only work for the server, once for every command the bot sends.
     /// </summary>
     public static string ForPool(string connectionString)
     {
         var b = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!Sets(connectionString, "Timeout")) b.Timeout = ConnectTimeoutSeconds;
         if (!Sets(connectionString, "No Reset On Close", "NoResetOnClose")) b.NoResetOnClose = true;
         return b.ConnectionString;
     }
@@ -43,7 +49,7 @@ public sealed class PostgresConnection
     /// Whether the connection string itself sets one of these keywords (Npgsql's builder answers for every keyword it
     /// knows, set or not).
     /// </summary>
-    public static bool Sets(string connectionString, params string[] keywords)
+    private static bool Sets(string connectionString, params string[] keywords)
     {
         var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
         return keywords.Any(given.ContainsKey);

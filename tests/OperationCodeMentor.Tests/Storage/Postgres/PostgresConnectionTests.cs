@@ -58,6 +58,14 @@ public sealed class PostgresConnectionTests
     }
 
     [Fact]
+    public void ThePools_GiveUpConnectingInTimeForSlack_UnlessTheSettingSaysOtherwise()
+    {
+        // The store is read while Slack waits too (a form's option lists, a mentee's open requests), not only the queue.
+        Assert.Equal(PostgresConnection.ConnectTimeoutSeconds, new NpgsqlConnectionStringBuilder(PostgresConnection.ForPool("Host=db;Database=mentors")).Timeout);
+        Assert.Equal(20, new NpgsqlConnectionStringBuilder(PostgresConnection.ForPool("Host=db;Database=mentors;Timeout=20")).Timeout);
+    }
+
+    [Fact]
     public async Task TheQueuesPool_GivesUpConnectingInTimeForSlack_UnlessTheSettingSaysOtherwise()
     {
         async Task<int> TimeoutOf(string cs)
