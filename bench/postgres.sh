@@ -24,6 +24,12 @@ pgdata=$work/pg/data
 pids=()
 
 say() { printf '\n== %s\n' "$*" >&2; }
+# wrk (the saturation measure) comes from Debian's package; installed up front rather than found missing minutes in.
+if ! command -v wrk >/dev/null; then
+  say "installing wrk"
+  sudo_=""; [ "$(id -u)" -ne 0 ] && sudo_="sudo"
+  $sudo_ apt-get install -y wrk >/dev/null 2>&1 || { $sudo_ apt-get update >/dev/null && $sudo_ apt-get install -y wrk >/dev/null; }
+fi
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
