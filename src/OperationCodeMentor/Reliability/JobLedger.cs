@@ -14,6 +14,12 @@ public interface IJobLedger
     /// <summary>Whether other processes run jobs from this ledger too (and so jobs must be leased before they run).</summary>
     bool Shared { get; }
 
+    /// <summary>
+    /// The database this ledger shares with the store, named as the store names it, so the store can write a job's
+    /// progress with its own changes (<see cref="ProgressRide"/>); null when the ledger is a file of its own.
+    /// </summary>
+    string? StoreDatabase => null;
+
     /// <summary>Creates or migrates what the ledger needs; for a private ledger, returns the jobs left pending by the last run.</summary>
     LedgerStart Open();
 

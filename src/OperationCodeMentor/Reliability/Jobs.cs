@@ -70,9 +70,20 @@ public sealed class Job
 }
 
 /// <summary>One attempt at a job: its payload and progress, and the way to record progress durably.</summary>
-public sealed class JobContext(Job job, Func<JsonObject, CancellationToken, Task> save, Func<DurableWork, Task<bool>> enqueue)
+/// <param name="storeDatabase">The database the ledger shares with the store, when it does (see <see cref="ProgressRide"/>).</param>
+public sealed class JobContext(Job job, Func<JsonObject, CancellationToken, Task> save, Func<DurableWork, Task<bool>> enqueue, string? storeDatabase = null)
 {
     public Job Job => job;
+
+    /// <summary>Whether the store writes this job's progress together with its changes (<see cref="Ride{T}"/>).</summary>
+    public bool WritesWithStore => storeDatabase is not null;
+
+    /// <summary>
+    /// Offers <paramref name="progress"/> to the store's next change until the ride is disposed. When the ride is not
+    /// <see cref="ProgressRide.Taken"/> afterwards, the caller writes the progress itself.
+    /// </summary>
+    public ProgressRide Ride<T>(T progress) =>
+        new(job, storeDatabase, (JsonObject)JsonSerializer.SerializeToNode(progress, JobJson.Options)!);
 
     /// <summary>
     /// Records further durable work that this job leads to (a re-pair brings a new request in, say). Its key makes it

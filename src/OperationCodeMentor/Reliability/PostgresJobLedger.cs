@@ -60,6 +60,7 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
     {
         // The queue is written on the acknowledgement path: the pool gives up connecting in time for Slack's 3 seconds.
         _source = NpgsqlDataSource.Create(Storage.Postgres.PostgresConnection.ForPool(connectionString));
+        StoreDatabase = Storage.Postgres.PostgresConnection.Identity(connectionString);
         Replica = replica ?? $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
     }
 
@@ -67,6 +68,9 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
     public string Replica { get; }
 
     public bool Shared => true;
+
+    /// <summary>The store is on the same database (both are made from one connection string), so it can write a job's progress with its changes.</summary>
+    public string StoreDatabase { get; }
 
     internal NpgsqlDataSource Source => _source;
 

@@ -570,7 +570,7 @@ public sealed partial class WorkQueue : IHostedService
         try
         {
             // A job under way may finish while the host stops (bounded by the host's shutdown time-out).
-            await _handlers[job.Kind].RunAsync(new JobContext(job, (p, ct) => SaveProgressAsync(job, p, ct), EnqueueAsync), _hardStop.Token).ConfigureAwait(false);
+            await _handlers[job.Kind].RunAsync(new JobContext(job, (p, ct) => SaveProgressAsync(job, p, ct), EnqueueAsync, _ledger.StoreDatabase), _hardStop.Token).ConfigureAwait(false);
             await FinishAsync(job, "done", null).ConfigureAwait(false);
             if (job.BlockedOn is { } dependency)
                 lock (_gate) _strikes.Remove(dependency);

@@ -82,6 +82,16 @@ public interface IMentorshipStore
         return await ChangeRequestAsync(reference, t => decide(t, load), beforeWrite, ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// <see cref="ChangeRequestAsync(string, Func{TrackedRequest, Decision}, Func{Decision, CancellationToken, Task}?, CancellationToken)"/>
+    /// starting from <paramref name="known"/>, the request as the caller's own last change left it: a store whose write is
+    /// conditional on the version decides on it without reading the request first, and reads only if the write finds the
+    /// request changed since. Any other store reads as usual.
+    /// </summary>
+    Task<Decision?> ChangeRequestAsync(TrackedRequest known, Func<TrackedRequest, Decision> decide,
+        Func<Decision, CancellationToken, Task>? beforeWrite = null, CancellationToken ct = default) =>
+        ChangeRequestAsync(known.Reference, decide, beforeWrite, ct);
+
     /// <summary>Requests whose next action time is at or before <paramref name="now"/>, earliest first.</summary>
     Task<IReadOnlyList<TrackedRequest>> GetDueFollowUpsAsync(DateTimeOffset now, int limit, CancellationToken ct = default);
 

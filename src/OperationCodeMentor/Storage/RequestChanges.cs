@@ -19,6 +19,13 @@ public sealed class RequestChanges(IMentorshipStore store, TimeProvider clock)
         return store.ChangeRequestAsync(reference, t => RequestLifecycle.Decide(t, actor, command, now, changeKey), beforeWrite, ct);
     }
 
+    /// <summary>The same from the request as the caller's own last change left it (the store reads it only if it changed since).</summary>
+    public Task<Decision?> ApplyAsync(TrackedRequest known, Actor actor, RequestCommand command, string? changeKey, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        return store.ChangeRequestAsync(known, t => RequestLifecycle.Decide(t, actor, command, now, changeKey), null, ct);
+    }
+
     /// <summary>The same for a command that needs <paramref name="mentor"/>'s load, which the store reads with the request.</summary>
     public Task<Decision?> ApplyAsync(string reference, Actor actor, string mentor, Func<MentorLoad?, RequestCommand> command, string? changeKey,
         CancellationToken ct, Func<Decision, CancellationToken, Task>? beforeWrite = null)

@@ -23,7 +23,7 @@ public sealed class AssignJob(PressKit kit, Pairing pairing, ILogger<AssignJob> 
     protected override async Task AnnounceAsync(PressResult done, CancellationToken ct)
     {
         var (r, coordinator, mentor) = (done.Request, done.Press.User, done.Request.ClaimedBy!);
-        var news = await pairing.AnnounceClaimAsync(done.Outbox, r, coordinator, ct).ConfigureAwait(false);
+        var news = await pairing.AnnounceClaimAsync(done.Outbox, done.After, coordinator, ct, done.Mentor).ConfigureAwait(false);
         var previous = done.Before.Request.Status == RequestStatus.Claimed ? done.Before.Request.ClaimedBy : null;
         if (previous is not null)
         {

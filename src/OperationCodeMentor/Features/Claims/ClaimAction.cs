@@ -34,7 +34,7 @@ public sealed class ClaimJob(PressKit kit, Pairing pairing, ILogger<ClaimJob> lo
     protected override RequestCommand Command(Press press, MentorLoad? load) => new RequestCommand.Claim(load);
 
     protected override Task AnnounceAsync(PressResult done, CancellationToken ct) =>
-        pairing.AnnounceClaimAsync(done.Outbox, done.Request, assignedBy: null, ct);
+        pairing.AnnounceClaimAsync(done.Outbox, done.After, assignedBy: null, ct, done.Mentor);
 
     protected override async Task<string> RefusedAsync(Refusal why, TrackedRequest current, Press press, CancellationToken ct)
     {

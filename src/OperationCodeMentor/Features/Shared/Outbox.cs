@@ -12,28 +12,50 @@ namespace OperationCodeMentor.Features.Shared;
 /// intent without an answer (the process died, or the answer was lost) reads the conversation back for the message's
 /// marker (the first block's <c>block_id</c>) and posts only if it is not there. A post's <c>ts</c>, and a group DM Slack
 /// opened, are noted in the progress without a write of their own: they go to disk with the work's next write (the next
-/// message's intent, or the work's own next step), since a replay that lacks them finds them again. Calls that leave
-/// nothing to read back (an ephemeral reply, a response URL, a redraw) are written once answered; one cut off in that
-/// instant may repeat.
+/// message's intent, or the work's own next step), since a replay that lacks them finds them again; so does a redraw,
+/// which a replay repeats to the same effect. Intents can also be noted ahead (<see cref="Intend"/>) and go to disk with a
+/// store change. Calls that leave nothing to read back (an ephemeral reply, a response URL) are written once answered;
+/// one cut off in that instant may repeat.
 /// </summary>
 public sealed class Outbox
 {
     private readonly SlackApiClient _slack;
     private readonly IDictionary<string, string?> _sent;
     private readonly Func<CancellationToken, Task> _save;
+    private readonly Func<ProgressRide>? _ride;
     private readonly string _prefix;
     private readonly DateTimeOffset _since;
+    private readonly HashSet<string> _intended = new(StringComparer.Ordinal);
+    private bool _intentsUnwritten;
 
     /// <param name="sent">Where the work keeps what it sent (part of its progress): a name to the message's ts, or null for an intent.</param>
     /// <param name="save">Writes the work's progress to disk.</param>
-    public Outbox(SlackApiClient slack, Job job, IDictionary<string, string?> sent, Func<CancellationToken, Task> save)
+    /// <param name="ride">Offers the work's progress to the store's next change (<see cref="ProgressRide"/>).</param>
+    public Outbox(SlackApiClient slack, Job job, IDictionary<string, string?> sent, Func<CancellationToken, Task> save, Func<ProgressRide>? ride = null)
     {
         _slack = slack;
         _sent = sent;
         _save = save;
+        _ride = ride;
         _since = job.CreatedAt;
         _prefix = "w" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(job.Key)))[..16] + "-";
     }
+
+    /// <summary>
+    /// Notes, without a write of its own, that the message under this name is about to go out: the caller writes the
+    /// work's progress (usually with a store change, <see cref="ProgressRide"/>) before the message is sent, so several
+    /// intents and a change reach disk together. Nothing happens for a message already intended or sent.
+    /// </summary>
+    public void Intend(string name)
+    {
+        if (_sent.ContainsKey(name)) return;
+        _sent[name] = null;
+        _intended.Add(name);
+        _intentsUnwritten = true;
+    }
+
+    /// <summary>The work's progress, with everything noted so far, has just been written by the work itself.</summary>
+    public void Written() => _intentsUnwritten = false;
 
     /// <summary>Whether the message under this name went out (now or in an earlier attempt).</summary>
     public bool HasSent(string name) => _sent.TryGetValue(name, out var ts) && ts is not null;
@@ -44,10 +66,19 @@ public sealed class Outbox
     {
         if (_sent.TryGetValue(name, out var done) && done is not null) return done;
         var marked = Mark(name, text, blocks, out var marker);
-        if (_sent.ContainsKey(name)
-            && await _slack.FindMarkedMessageAsync(channel, threadTs, marker, _since, ct).ConfigureAwait(false) is { } found)
-            return Note(name, found);
-        await RecordAsync(name, null, ct).ConfigureAwait(false);
+        // An intent noted in this attempt is on disk (written now, if the write it was meant to ride with did not come) and
+        // nothing was sent under it yet: no need to look, or to write it again.
+        if (_intended.Remove(name))
+        {
+            if (_intentsUnwritten) await SaveAsync(ct).ConfigureAwait(false);
+        }
+        else
+        {
+            if (_sent.ContainsKey(name)
+                && await _slack.FindMarkedMessageAsync(channel, threadTs, marker, _since, ct).ConfigureAwait(false) is { } found)
+                return Note(name, found);
+            await RecordAsync(name, null, ct).ConfigureAwait(false);
+        }
         // A time-out may hide a post that went through: a replay reads back rather than posting blindly.
         var body = new JsonObject { ["channel"] = channel, ["text"] = text, ["blocks"] = marked, ["unfurl_links"] = false };
         if (threadTs is not null) body["thread_ts"] = threadTs;
@@ -87,9 +118,16 @@ public sealed class Outbox
         return GroupDm.Read(answer);
     }
 
-    /// <summary>Redraws a message once (a redraw can always be repeated, but a replay must not undo a later one).</summary>
-    public Task UpdateAsync(string name, string channel, string ts, string text, JsonArray? blocks, CancellationToken ct = default) =>
-        OnceAsync(name, () => _slack.UpdateMessageAsync(channel, ts, text, blocks, ct), ct);
+    /// <summary>
+    /// Redraws a message once (a replay must not undo a later one). That it was redrawn is noted, not written: it rides
+    /// with the work's next write, and a replay before that redraws the same message the same way again, which changes nothing.
+    /// </summary>
+    public async Task UpdateAsync(string name, string channel, string ts, string text, JsonArray? blocks, CancellationToken ct = default)
+    {
+        if (_sent.TryGetValue(name, out var done) && done is not null) return;
+        await _slack.UpdateMessageAsync(channel, ts, text, blocks, ct).ConfigureAwait(false);
+        Note(name, "");
+    }
 
     /// <summary>Tells one person privately where they clicked (or by DM, with no channel), once.</summary>
     public Task TellAsync(string name, string? channel, string userId, string text, CancellationToken ct = default, JsonArray? blocks = null) =>
@@ -109,6 +147,43 @@ public sealed class Outbox
         await RecordAsync(name, "", ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// A store change made once. The work's progress, with this change noted as made and whatever was noted before it
+    /// (answers, intents), is written in the same transaction where the store can (<see cref="ProgressRide"/>), and
+    /// right after the change otherwise. The change must be safe to make again: a crash after it and before the write
+    /// repeats it.
+    /// </summary>
+    public async Task ChangeOnceAsync(string name, Func<Task> change, CancellationToken ct)
+    {
+        if (_sent.TryGetValue(name, out var done) && done is not null)
+        {
+            if (_intentsUnwritten) await SaveAsync(ct).ConfigureAwait(false);
+            return;
+        }
+        var before = done;
+        var had = _sent.ContainsKey(name);
+        _sent[name] = "";
+        using var ride = _ride?.Invoke();
+        try
+        {
+            await change().ConfigureAwait(false);
+        }
+        catch
+        {
+            if (had) _sent[name] = before;
+            else _sent.Remove(name);
+            throw;
+        }
+        if (ride is not { Taken: true }) await _save(ct).ConfigureAwait(false);
+        _intentsUnwritten = false;
+    }
+
+    private async Task SaveAsync(CancellationToken ct)
+    {
+        await _save(ct).ConfigureAwait(false);
+        _intentsUnwritten = false;
+    }
+
     /// <summary>Notes what Slack answered, to be written with the work's next write.</summary>
     private string Note(string name, string ts)
     {
@@ -119,7 +194,7 @@ public sealed class Outbox
     private async Task<string> RecordAsync(string name, string? ts, CancellationToken ct)
     {
         _sent[name] = ts;
-        await _save(ct).ConfigureAwait(false);
+        await SaveAsync(ct).ConfigureAwait(false);
         return ts ?? "";
     }
 

@@ -26,22 +26,30 @@ public sealed partial class Pairing(ChannelCard card, IMentorshipStore store, Re
     /// group DM, each of them gets a DM instead, and the mentor hears why. A card Slack won't update does not stop the
     /// rest (the pairing is already saved).
     /// </summary>
-    public async Task<PairingNews> AnnounceClaimAsync(Outbox outbox, MentorRequest r, string? assignedBy, CancellationToken ct)
+    /// <param name="paired">The request as the pairing left it.</param>
+    /// <param name="profile">The mentor as read with the request when it was paired; read again when not given.</param>
+    public async Task<PairingNews> AnnounceClaimAsync(Outbox outbox, TrackedRequest paired, string? assignedBy, CancellationToken ct, Mentor? profile = null)
     {
+        var r = paired.Request;
         var mentor = r.ClaimedBy!;
         LogPaired(log, mentor, r.MenteeSlackId, assignedBy ?? mentor);
         var cardProblem = await card.TryUpdateAsync(outbox, r, RequestCard.Claimed(r), ct).ConfigureAwait(false);
 
         var group = await outbox.OpenGroupDmAsync("group-dm", [mentor, r.MenteeSlackId], ct).ConfigureAwait(false);
+        // The messages below are intended now, so their intents reach disk with the conversation: one write for all of them.
+        if (group.ChannelId is not null) outbox.Intend("intro");
+        else outbox.Intend("mentee");
+        outbox.Intend("mentor");
         // Recorded before the introduction goes out, so "We've set a time" pressed on it finds the conversation; only while
         // this mentor still holds the request, so a late replay cannot hand this pair's conversation to the next one.
-        await outbox.OnceAsync("conversation", () => changes.ApplyAsync(r.Reference, Actor.Bot,
+        // Decided on the request as the pairing left it: read again only if something changed it since.
+        await outbox.ChangeOnceAsync("conversation", () => changes.ApplyAsync(paired, Actor.Bot,
             new RequestCommand.RecordConversation(group.ChannelId, mentor), changeKey: null, ct), ct).ConfigureAwait(false);
 
         var how = assignedBy is null ? "You claimed" : $"{Mrkdwn.User(assignedBy)} paired you with";
         if (group.ChannelId is { } conversation)
         {
-            var profile = await store.GetMentorAsync(mentor, ct).ConfigureAwait(false);
+            if (profile?.SlackUserId != mentor) profile = await store.GetMentorAsync(mentor, ct).ConfigureAwait(false);
             var intro = Introduction(r, profile, assignedBy);
             var introTs = await outbox.PostAsync("intro", conversation, intro.Text, intro.Blocks, ct: ct).ConfigureAwait(false);
             // Slack links can't hold a mention, so the mentee is named beside the link.

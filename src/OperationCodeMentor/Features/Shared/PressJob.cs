@@ -86,6 +86,9 @@ public sealed class PressProgress
 
     public Refusal? Refusal { get; set; }
 
+    /// <summary>The mentor a claim or an assignment concerns, as read with the request: their profile, for the introduction.</summary>
+    public Mentor? Mentor { get; set; }
+
     public bool DelayNoticed { get; set; }
 
     /// <summary>What was sent to Slack (<see cref="Outbox"/>).</summary>
@@ -96,6 +99,9 @@ public sealed class PressProgress
 public sealed record PressResult(Press Press, TrackedRequest Before, TrackedRequest After, Outbox Outbox, JobContext Job)
 {
     public MentorRequest Request => After.Request;
+
+    /// <summary>The mentor the press concerned, as read with the request (<see cref="PressProgress.Mentor"/>); null for other presses.</summary>
+    public Mentor? Mentor { get; init; }
 }
 
 /// <summary>The collaborators every press's work needs.</summary>
@@ -108,7 +114,8 @@ public sealed class PressKit(RequestChanges changes, IMentorshipStore store, Sla
     public SlackApiClient Slack => slack;
     public People People => people;
 
-    public Outbox Outbox(JobContext job, PressProgress progress) => new(slack, job.Job, progress.Sent, ct => job.SaveAsync(progress, ct));
+    public Outbox Outbox(JobContext job, PressProgress progress) =>
+        new(slack, job.Job, progress.Sent, ct => job.SaveAsync(progress, ct), () => job.Ride(progress));
 
     /// <summary>
     /// Answers the person who pressed, privately and where they pressed: through the response URL of an ephemeral list,
@@ -173,17 +180,33 @@ public abstract partial class PressJob(PressKit kit, ILogger log) : IJobHandler
 
         if (progress.Stage is PressStage.Received or PressStage.Applying)
         {
-            // What the request was is noted on disk before the change is written: a replay after a crash finds the change
-            // made and cannot read it back, yet announcements (who held it before) need it.
+            // Where the store writes the progress with its change (ProgressRide), the change and "applied, from this
+            // request, to that one" are one write. Elsewhere what the request was is noted on disk before the change is
+            // written: a replay after a crash finds the change made and cannot read it back, yet announcements (who held
+            // it before) need it.
+            using var ride = job.Ride(progress);
             async Task NoteBefore(Decision about, CancellationToken saveCt)
             {
+                if (job.WritesWithStore)
+                {
+                    ride.Update(new PressProgress
+                    {
+                        Stage = PressStage.Applied, Before = about.Current, After = about.Result, Mentor = progress.Mentor,
+                        DelayNoticed = progress.DelayNoticed, Sent = progress.Sent,
+                    });
+                    return;
+                }
                 progress.Before = about.Current;
                 progress.Stage = PressStage.Applying;
                 await job.SaveAsync(progress, saveCt).ConfigureAwait(false);
             }
             var actor = kit.People.Actor(press.User);
             var decision = LoadOf(press) is { } mentor
-                ? await kit.Changes.ApplyAsync(press.Reference, actor, mentor, load => Command(press, load), job.Job.Key, ct, NoteBefore).ConfigureAwait(false)
+                ? await kit.Changes.ApplyAsync(press.Reference, actor, mentor, load =>
+                {
+                    progress.Mentor = load?.Mentor;
+                    return Command(press, load);
+                }, job.Job.Key, ct, NoteBefore).ConfigureAwait(false)
                 : await kit.Changes.ApplyAsync(press.Reference, actor, Command(press, null), job.Job.Key, ct, NoteBefore).ConfigureAwait(false);
             if (decision is null) progress.Stage = PressStage.Gone;
             else if (decision.Refused is { } why)
@@ -200,7 +223,7 @@ public abstract partial class PressJob(PressKit kit, ILogger log) : IJobHandler
                 progress.Before ??= decision.Current;
                 progress.After = decision.Result;
             }
-            await job.SaveAsync(progress, ct).ConfigureAwait(false);
+            if (!ride.Taken) await job.SaveAsync(progress, ct).ConfigureAwait(false);
         }
 
         switch (progress.Stage)
@@ -214,7 +237,7 @@ public abstract partial class PressJob(PressKit kit, ILogger log) : IJobHandler
                 await kit.ReplyAsync(outbox, press, "refused", sentence, ct).ConfigureAwait(false);
                 break;
             case PressStage.Applied:
-                await AnnounceAsync(new PressResult(press, progress.Before!, progress.After!, outbox, job), ct).ConfigureAwait(false);
+                await AnnounceAsync(new PressResult(press, progress.Before!, progress.After!, outbox, job) { Mentor = progress.Mentor }, ct).ConfigureAwait(false);
                 break;
         }
         await kit.RedrawHomeAsync(press, ct).ConfigureAwait(false);

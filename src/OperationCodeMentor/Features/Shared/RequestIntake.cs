@@ -156,7 +156,10 @@ public sealed partial class RequestIntake(
         }
         // A step whose repetition is harmless is noted, not written: it reaches disk with the next write, which comes
         // before anything anyone could see (each message's intent is written before it is sent). A crash in between
-        // repeats only that step: a number handed out again leaves a gap, and the store takes the same request once.
+        // repeats only that step: a number handed out again leaves a gap, a card posted is found again by its intent, and
+        // the store takes the same request once. The request and its progress (with the confirmation's intent) are one
+        // write where the store can carry the progress (ProgressRide), so a submission writes twice: the card's intent
+        // and the request.
         void Keep(IntakeProgress next) => progress = next;
         await NoticeDelayAsync(job, request, progress, p => Save(p), ct).ConfigureAwait(false);
 
@@ -181,13 +184,13 @@ public sealed partial class RequestIntake(
                     {
                         var (text, blocks) = NamedMentorOffer.Message(offered, progress.OfferTo!, schedule.CurrentValue.NamedMentorWait);
                         await outbox.DmAsync("offer", progress.OfferTo!, text, blocks, ct).ConfigureAwait(false);
-                        await Save(progress with { Stage = IntakeStage.Posted }).ConfigureAwait(false);
+                        Keep(progress with { Stage = IntakeStage.Posted });
                     }
                     catch (SlackApiException e) when (e.IsRefusal && !e.IsAuthProblem)
                     {
                         // The mentor cannot be messaged (deactivated, say): the request goes to the channel as usual.
                         LogOfferRefused(log, offered.Reference, e.Error);
-                        await Save(progress with { OfferTo = null }).ConfigureAwait(false);
+                        Keep(progress with { OfferTo = null });
                     }
                     break;
 
@@ -197,27 +200,35 @@ public sealed partial class RequestIntake(
                     {
                         var mentioned = await poster.MentionsAsync(draft, Exclude(request), ct).ConfigureAwait(false);
                         var post = await poster.PostAsync(outbox, draft, mentioned, Note(request), ct).ConfigureAwait(false);
-                        await Save(progress with { Stage = IntakeStage.Posted, Post = post }).ConfigureAwait(false);
+                        Keep(progress with { Stage = IntakeStage.Posted, Post = post });
                     }
                     catch (SlackApiException e) when (e.IsRefusal && !e.IsAuthProblem)
                     {
                         // Slack said no about this channel (not_in_channel, channel_not_found): retrying now would hold up
                         // every request behind this one. The request is stored, and the follow-up sweep posts it in full.
                         LogPostRefused(log, draft.Reference, e.Error, SlackErrors.Advice(e.Error));
-                        await Save(progress with { Stage = IntakeStage.Posted, PostRefused = true }).ConfigureAwait(false);
+                        Keep(progress with { Stage = IntakeStage.Posted, PostRefused = true });
                     }
                     catch (Exception e) when (!ct.IsCancellationRequested)
                     {
                         // Slack is failing: store the request anyway, so coordinators see it; its card follows when Slack recovers.
                         LogPostFailed(log, draft.Reference, e.Message);
-                        await Save(progress with { Stage = IntakeStage.Posted }).ConfigureAwait(false);
+                        Keep(progress with { Stage = IntakeStage.Posted });
                     }
                     break;
 
                 case IntakeStep.Store:
-                    stored = await store.CreateRequestAsync(New(request, progress, job.Job.Key), ct).ConfigureAwait(false);
-                    // Stored by an earlier attempt that got further: what it recorded of the card counts.
-                    Keep(progress with { Stage = IntakeStage.Stored, Post = progress.Post ?? PostOf(stored.Request) });
+                    // The mentee's confirmation is intended now, so that its intent reaches disk with the request.
+                    if (request.FollowUpOf is null || request.AnswerChannel is null) outbox.Intend("confirm");
+                    using (var ride = job.Ride(progress with { Stage = IntakeStage.Stored }))
+                    {
+                        stored = await store.CreateRequestAsync(New(request, progress, job.Job.Key), ct).ConfigureAwait(false);
+                        // Written with the request, or (another store, or stored by an earlier attempt that got further, whose
+                        // record of the card counts) written now.
+                        if (ride.Taken) Keep(progress with { Stage = IntakeStage.Stored });
+                        else await Save(progress with { Stage = IntakeStage.Stored, Post = progress.Post ?? PostOf(stored.Request) }).ConfigureAwait(false);
+                        outbox.Written();
+                    }
                     break;
 
                 case IntakeStep.PostCardLate:

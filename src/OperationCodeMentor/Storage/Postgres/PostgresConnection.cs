@@ -46,6 +46,16 @@ public sealed class PostgresConnection
     }
 
     /// <summary>
+    /// Which database a connection string leads to (hosts, port, database, user and schema search path; never the password): what the store
+    /// and the job ledger compare to know that they share one, so a job's progress can be written with a store change.
+    /// </summary>
+    public static string Identity(string connectionString)
+    {
+        var b = new NpgsqlConnectionStringBuilder(connectionString);
+        return $"{b.Host}:{b.Port}/{b.Database}/{b.Username}/{b.SearchPath}";
+    }
+
+    /// <summary>
     /// Whether the connection string itself sets one of these keywords (Npgsql's builder answers for every keyword it
     /// knows, set or not).
     /// </summary>

@@ -14,8 +14,26 @@ public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncD
 {
     private readonly NpgsqlDataSource _source;
 
-    public PostgresMentorshipStore(PostgresConnection connection) =>
+    private readonly TimeProvider _clock;
+
+    public PostgresMentorshipStore(PostgresConnection connection, TimeProvider? clock = null)
+    {
         _source = NpgsqlDataSource.Create(PostgresConnection.ForPool(connection.ConnectionString));
+        JobDatabase = PostgresConnection.Identity(connection.ConnectionString);
+        _clock = clock ?? TimeProvider.System;
+    }
+
+    /// <summary>How long the option lists are used before being read again.</summary>
+    public static readonly TimeSpan OptionListsFor = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Every form opened and every submission checks against the option lists, which hardly ever change (only by editing
+    /// the option_items table): each replica reads them at most once a minute rather than on every one of those.
+    /// </summary>
+    protected override (TimeSpan For, TimeProvider Clock)? OptionListsKept => (OptionListsFor, _clock);
+
+    /// <summary>The job ledger lives in this database too (<see cref="Reliability.PostgresJobLedger"/>).</summary>
+    protected override string JobDatabase { get; }
 
     public ValueTask DisposeAsync() => _source.DisposeAsync();
 

@@ -32,6 +32,34 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
 
     public abstract Task<long> ReserveRequestNumberAsync(CancellationToken ct = default);
 
+    /// <summary>
+    /// The database, as the job ledger names it, when the ledger's tables are in this one (PostgreSQL): a running job's
+    /// progress is then written in the same statement as the change it follows (<see cref="Reliability.ProgressRide"/>).
+    /// Null when the ledger is elsewhere.
+    /// </summary>
+    protected virtual string? JobDatabase => null;
+
+    /// <summary>The progress a running job offers to this change, when this store can write it.</summary>
+    private Reliability.ProgressRide? RideOffered() => JobDatabase is { } db ? Reliability.ProgressRide.For(db) : null;
+
+    /// <summary>
+    /// <paramref name="change"/> (one INSERT or UPDATE with a RETURNING clause) with the job's progress written after it in
+    /// the same statement, only when it changed a row; the statement returns what the change returns.
+    /// </summary>
+    private static string WithProgress(string change, DbCommand cmd, Reliability.ProgressRide ride)
+    {
+        Add(cmd, "@rideJob", ride.JobId);
+        Add(cmd, "@rideProgress", ride.Json);
+        return $"""
+            WITH changed AS (
+            {change}
+            ), progress AS (
+                UPDATE work_jobs SET progress = @rideProgress WHERE id = @rideJob AND state = 'pending' AND EXISTS (SELECT 1 FROM changed)
+            )
+            SELECT * FROM changed
+            """;
+    }
+
     /// <summary>An open connection to a prepared database.</summary>
     protected async Task<DbConnection> OpenAsync(CancellationToken ct)
     {
@@ -50,7 +78,25 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
         return await OpenConnectionAsync(ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// How long option lists read from the database are used before being read again, and the clock that says so; none
+    /// by default (an embedded database answers at once). The lists change only when someone edits the table by hand.
+    /// </summary>
+    protected virtual (TimeSpan For, TimeProvider Clock)? OptionListsKept => null;
+
+    private (OptionLists Lists, DateTimeOffset Until)? _options;
+
     public async Task<OptionLists> GetOptionListsAsync(CancellationToken ct = default)
+    {
+        if (OptionListsKept is not { } keep) return await ReadOptionListsAsync(ct).ConfigureAwait(false);
+        var now = keep.Clock.GetUtcNow();
+        if (_options is { } kept && now < kept.Until) return kept.Lists;
+        var lists = await ReadOptionListsAsync(ct).ConfigureAwait(false);
+        _options = (lists, now + keep.For);
+        return lists;
+    }
+
+    private async Task<OptionLists> ReadOptionListsAsync(CancellationToken ct)
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         await using var cmd = c.CreateCommand();
@@ -192,13 +238,15 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
         await using var cmd = c.CreateCommand();
         // The reference's number is the row id; a card posted first is stored in the same insert, and the stored request
         // comes back with it.
-        cmd.CommandText = $"""
+        var insert = $"""
             INSERT INTO requests(id, mentee_slack_id, mentee_name, service, skills, details, affiliation, status, created_at, submission_key,
                                  channel_id, message_ts, mentioned, follow_up_of, preferred_mentor, next_action_at)
             VALUES (@id, @u, @name, @service, @skills, @details, @aff, 'open', @now, @key, @channel, @ts, @mentioned, @of, @preferred, 0)
             ON CONFLICT DO NOTHING
             RETURNING {RequestColumns}, {FollowUpColumns}
             """;
+        var ride = RideOffered();
+        cmd.CommandText = ride is null ? insert : WithProgress(insert, cmd, ride);
         Add(cmd, "@id", n.Number);
         Add(cmd, "@channel", n.Post?.ChannelId);
         Add(cmd, "@ts", n.Post?.MessageTs);
@@ -214,7 +262,10 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
         Add(cmd, "@aff", n.Affiliation);
         Add(cmd, "@now", ToDb(n.CreatedAt));
         if (await ReadTrackedAsync(cmd, ct).ConfigureAwait(false) is [var stored])
+        {
+            ride?.Committed();
             return stored;
+        }
         // The same submission was stored before: hand back that request rather than a second one.
         if (n.SubmissionKey is not null && await FindRequestBySubmissionAsync(c, n.SubmissionKey, ct).ConfigureAwait(false) is { } first)
             return first;
@@ -258,14 +309,24 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
         Func<Decision, CancellationToken, Task>? beforeWrite = null, CancellationToken ct = default) =>
         ChangeAsync(reference, mentor, decide, beforeWrite, ct);
 
+    /// <summary>
+    /// The same from a request the caller's own change just left: decided on it without a read, so when nothing changed
+    /// it since, one round trip; the conditional write finds out if something did, and the change is read and decided again.
+    /// </summary>
+    public Task<Decision?> ChangeRequestAsync(TrackedRequest known, Func<TrackedRequest, Decision> decide,
+        Func<Decision, CancellationToken, Task>? beforeWrite = null, CancellationToken ct = default) =>
+        ChangeAsync(known.Reference, null, (t, _) => decide(t), beforeWrite, ct, known);
+
     private async Task<Decision?> ChangeAsync(string reference, string? mentor, Func<TrackedRequest, MentorLoad?, Decision> decide,
-        Func<Decision, CancellationToken, Task>? beforeWrite, CancellationToken ct)
+        Func<Decision, CancellationToken, Task>? beforeWrite, CancellationToken ct, TrackedRequest? known = null)
     {
         if (!RequestReference.TryParse(reference, out var key)) return null;
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         for (var attempt = 0; ; attempt++)
         {
-            var (found, load) = await ReadForChangeAsync(c, key, mentor, ct).ConfigureAwait(false);
+            var (found, load) = attempt == 0 && known is not null
+                ? (known, null)
+                : await ReadForChangeAsync(c, key, mentor, ct).ConfigureAwait(false);
             if (found is not { } current) return null;
             var decision = decide(current, load);
             if (decision.After is not { } after) return decision;
@@ -302,7 +363,7 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
     {
         var (r, s, o) = (t.Request, t.FollowUp, t.Outcome);
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = """
+        var update = """
             UPDATE requests SET
                 status = @status, claimed_by = @claimedBy, claimed_at = @claimedAt, released_by = @releasedBy, released_at = @releasedAt,
                 reset_count = @resetCount, channel_id = @channel, message_ts = @ts, mentioned = @mentioned,
@@ -318,6 +379,8 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
             WHERE id = @id AND follow_up_version = @version
             RETURNING id
             """;
+        var ride = RideOffered();
+        cmd.CommandText = ride is null ? update : WithProgress(update, cmd, ride);
         if (newClaimer is not null)
         {
             cmd.CommandText += $"""
@@ -366,6 +429,7 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
         var written = await reader.ReadAsync(ct).ConfigureAwait(false);
         // Run to the end, so the note on the claimer is made before the command is done with.
         while (await reader.NextResultAsync(ct).ConfigureAwait(false)) { }
+        if (written) ride?.Committed();
         return written;
     }
 

@@ -52,6 +52,27 @@ public sealed class PostgresMentorshipStoreContractTests : MentorshipStoreContra
     }
 
     [Fact]
+    public async Task OptionLists_AreReadAtMostOnceAMinute_AndAnEditShowsAfterThat()
+    {
+        var clock = new OperationCodeMentor.Tests.Fakes.ManualTimeProvider(T0);
+        await using var store = new PostgresMentorshipStore(new PostgresConnection(_connection), clock);
+        var first = await store.GetOptionListsAsync();
+        Assert.DoesNotContain("Rust", first.Skillsets);
+
+        // Someone adds a skill in the table by hand.
+        await using (var c = new Npgsql.NpgsqlConnection(_connection))
+        {
+            await c.OpenAsync();
+            await using var add = new Npgsql.NpgsqlCommand("INSERT INTO option_items(list, name, position) VALUES ('skillsets', 'Rust', 999)", c);
+            await add.ExecuteNonQueryAsync();
+        }
+        clock.Advance(PostgresMentorshipStore.OptionListsFor - TimeSpan.FromSeconds(1));
+        Assert.DoesNotContain("Rust", (await store.GetOptionListsAsync()).Skillsets);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Contains("Rust", (await store.GetOptionListsAsync()).Skillsets);
+    }
+
+    [Fact]
     public async Task Migrations_WhenTwoReplicasStartAtOnce_RunOnceAndBothWork()
     {
         var fresh = await PostgresServer.NewSchemaAsync();

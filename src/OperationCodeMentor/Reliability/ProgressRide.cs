@@ -1,0 +1,59 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace OperationCodeMentor.Reliability;
+
+/// <summary>
+/// A running job's progress, offered to the store's next change. When the store keeps its data in the job ledger's own
+/// database (PostgreSQL), it writes the progress in the same transaction as its change, and only if the change was made:
+/// one round trip instead of two, and never a moment with one on disk and not the other. Anywhere else nothing takes it,
+/// and the job writes its progress itself once the change is made (<see cref="Taken"/> says which happened).
+/// </summary>
+/// <remarks>
+/// The offer lives in the job's async flow from <see cref="JobContext.Ride{T}"/> until it is disposed, so only the store
+/// calls the job makes in between can take it; the first change that is made takes it, and nothing after.
+/// </remarks>
+public sealed class ProgressRide : IDisposable
+{
+    private static readonly AsyncLocal<ProgressRide?> Offered = new();
+
+    private readonly Job _job;
+    private readonly string? _database;
+    private JsonObject _progress;
+
+    internal ProgressRide(Job job, string? database, JsonObject progress)
+    {
+        _job = job;
+        _database = database;
+        _progress = progress;
+        if (database is not null) Offered.Value = this;
+    }
+
+    /// <summary>The ride a store on <paramref name="database"/> may take now: one offered by a job whose ledger is there, not taken yet.</summary>
+    public static ProgressRide? For(string database) =>
+        Offered.Value is { Taken: false } ride && string.Equals(ride._database, database, StringComparison.Ordinal) ? ride : null;
+
+    /// <summary>The job's row in the ledger.</summary>
+    public long JobId => _job.Id;
+
+    /// <summary>The progress to write, as the ledger keeps it.</summary>
+    public string Json => _progress.ToJsonString();
+
+    /// <summary>Whether a store change wrote the progress with it; if not, the job still has to write it.</summary>
+    public bool Taken { get; private set; }
+
+    /// <summary>Replaces the progress offered (a change that is decided again after losing a race says something new).</summary>
+    public void Update<T>(T progress) => _progress = (JsonObject)JsonSerializer.SerializeToNode(progress, JobJson.Options)!;
+
+    /// <summary>Called by the store once its change, and the progress with it, is committed.</summary>
+    public void Committed()
+    {
+        Taken = true;
+        _job.Progress = _progress;
+    }
+
+    public void Dispose()
+    {
+        if (ReferenceEquals(Offered.Value, this)) Offered.Value = null;
+    }
+}

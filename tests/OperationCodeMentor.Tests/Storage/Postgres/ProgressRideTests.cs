@@ -1,0 +1,161 @@
+using System.Text.Json.Nodes;
+using Npgsql;
+using OperationCodeMentor.Mentorship;
+using OperationCodeMentor.Reliability;
+using OperationCodeMentor.Storage.Postgres;
+using OperationCodeMentor.Tests.Fakes;
+
+namespace OperationCodeMentor.Tests.Storage.Postgres;
+
+/// <summary>
+/// A job's progress written by the PostgreSQL store with the change it follows (<see cref="ProgressRide"/>): in the same
+/// statement, only when the change was made, and never for a job of another database.
+/// </summary>
+public sealed class ProgressRideTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset T0 = new(2025, 3, 3, 9, 0, 0, TimeSpan.Zero);
+
+    private string _database = "";
+    private PostgresJobLedger _ledger = null!;
+    private PostgresMentorshipStore _store = null!;
+    private int _ownWrites;
+
+    public async Task InitializeAsync()
+    {
+        _database = await PostgresServer.NewSchemaAsync();
+        _ledger = new PostgresJobLedger(_database, "replica-a");
+        _ledger.Open();
+        _store = new PostgresMentorshipStore(new PostgresConnection(_database));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _store.DisposeAsync();
+        await _ledger.DisposeAsync();
+    }
+
+    private async Task<JobContext> JobAsync(string key, string? storeDatabase)
+    {
+        var job = (await _ledger.InsertAsync([new DurableWork("test", key, "lane-" + key, new JsonObject())], T0))[0]!;
+        return new JobContext(job, async (p, _) =>
+        {
+            _ownWrites++;
+            await _ledger.SaveProgressAsync(job, p);
+        }, _ => Task.FromResult(true), storeDatabase);
+    }
+
+    private static async Task<JsonObject> ProgressAsync(string database, long jobId)
+    {
+        await using var c = new NpgsqlConnection(database);
+        await c.OpenAsync();
+        await using var cmd = new NpgsqlCommand("SELECT progress FROM work_jobs WHERE id = @id", c);
+        cmd.Parameters.AddWithValue("id", jobId);
+        return (JsonObject)JsonNode.Parse((string)(await cmd.ExecuteScalarAsync())!)!;
+    }
+
+    private static NewMentorRequest Request(long number, string key) =>
+        new(number, "UMENTEE01", "Mentee", "Resume Review", ["Python"], "Help with my résumé, please.", "Veteran", T0, key);
+
+    [Fact]
+    public async Task AStoredRequest_CarriesTheJobsProgress_AndARepeatThatStoresNothing_WritesNone()
+    {
+        var job = await JobAsync("submit-1", _ledger.StoreDatabase);
+        var number = await _store.ReserveRequestNumberAsync();
+
+        using (var ride = job.Ride(new { stage = "stored" }))
+        {
+            var stored = await _store.CreateRequestAsync(Request(number, "view:1"));
+            Assert.True(ride.Taken);
+            Assert.Equal(RequestReference.Format(number), stored.Reference);
+        }
+        Assert.Equal("stored", (await ProgressAsync(_database, job.Job.Id))["stage"]!.ToString());
+        Assert.Equal("stored", job.Job.Progress["stage"]!.ToString());
+
+        // The same submission again (a replay that got further than its progress says): the store hands back the request
+        // it has and writes nothing, so the progress is the job's to write.
+        using (var ride = job.Ride(new { stage = "replayed" }))
+        {
+            var again = await _store.CreateRequestAsync(Request(number, "view:1"));
+            Assert.False(ride.Taken);
+            Assert.Equal(RequestReference.Format(number), again.Reference);
+        }
+        Assert.Equal("stored", (await ProgressAsync(_database, job.Job.Id))["stage"]!.ToString());
+        Assert.Equal(0, _ownWrites);
+    }
+
+    [Fact]
+    public async Task AChangeThatLosesARace_WritesTheProgressOfTheDecisionThatWon_AndARefusalWritesNone()
+    {
+        var reference = (await _store.CreateRequestAsync(Request(await _store.ReserveRequestNumberAsync(), "view:2"))).Reference;
+        await _store.ApplyAsync(reference, new Actor("UMENTOR01"), new RequestCommand.Claim(StoreChanges.Available("UMENTOR01")), T0);
+        var job = await JobAsync("record-1", _ledger.StoreDatabase);
+        await using var rival = new PostgresMentorshipStore(new PostgresConnection(_database + ";Application Name=rival"));
+
+        var decided = 0;
+        using (var ride = job.Ride(new { stage = "received" }))
+        {
+            var decision = await _store.ChangeRequestAsync(reference,
+                t => RequestLifecycle.Decide(t, Actor.Bot, new RequestCommand.RecordConversation("C-OURS"), T0.AddMinutes(1)),
+                async (d, ct) =>
+                {
+                    decided++;
+                    ride.Update(new { stage = "applied", conversation = d.Result.Session.ConversationId, attempt = decided });
+                    // The first time, another replica changes the request between this read and the write: the write
+                    // misses, and neither it nor the progress offered with it reaches the database. (The rival runs
+                    // outside this job's flow, as another replica would, so the offer is not its to take.)
+                    if (decided == 1)
+                    {
+                        Task rivalWrite;
+                        using (ExecutionContext.SuppressFlow())
+                            rivalWrite = Task.Run(() => rival.ApplyAsync(reference, Actor.Bot, new RequestCommand.RecordConversation("C-RIVAL"), T0.AddMinutes(1)));
+                        await rivalWrite;
+                    }
+                });
+            Assert.NotNull(decision!.After);
+            Assert.True(ride.Taken);
+        }
+        Assert.Equal(2, decided);
+        var written = await ProgressAsync(_database, job.Job.Id);
+        Assert.Equal(2, written["attempt"]!.GetValue<int>());
+        Assert.Equal("C-OURS", written["conversation"]!.ToString());
+        Assert.Equal("C-OURS", (await _store.GetRequestAsync(reference))!.Session.ConversationId);
+
+        // A claim of a request already held is refused: no change, so nothing rides.
+        using (var ride = job.Ride(new { stage = "refused" }))
+        {
+            var refused = await _store.ChangeRequestAsync(reference,
+                t => RequestLifecycle.Decide(t, new Actor("UMENTOR02"), new RequestCommand.Claim(StoreChanges.Available("UMENTOR02")), T0.AddMinutes(2)));
+            Assert.Equal(Refusal.AlreadyClaimed, refused!.Refused);
+            Assert.False(ride.Taken);
+        }
+        Assert.Equal("applied", (await ProgressAsync(_database, job.Job.Id))["stage"]!.ToString());
+        Assert.Equal(0, _ownWrites);
+    }
+
+    [Fact]
+    public async Task AJobWhoseLedgerIsElsewhere_OffersNothing_AndTheStoreTouchesNoJob()
+    {
+        // The same job id in another schema's ledger must not receive this job's progress.
+        var other = await PostgresServer.NewSchemaAsync();
+        await using var otherLedger = new PostgresJobLedger(other, "replica-b");
+        otherLedger.Open();
+        var foreign = (await otherLedger.InsertAsync([new DurableWork("test", "elsewhere", "lane", new JsonObject())], T0))[0]!;
+        var job = new JobContext(foreign, (_, _) => Task.CompletedTask, _ => Task.FromResult(true), otherLedger.StoreDatabase);
+        var local = await JobAsync("here", storeDatabase: null);
+        Assert.Equal(foreign.Id, local.Job.Id);
+
+        using (var ride = job.Ride(new { stage = "stored" }))
+        {
+            await _store.CreateRequestAsync(Request(await _store.ReserveRequestNumberAsync(), "view:3"));
+            Assert.False(ride.Taken);
+        }
+        using (var ride = local.Ride(new { stage = "stored" }))
+        {
+            Assert.False(local.WritesWithStore);
+            await _store.CreateRequestAsync(Request(await _store.ReserveRequestNumberAsync(), "view:4"));
+            Assert.False(ride.Taken);
+        }
+        Assert.Empty(await ProgressAsync(other, foreign.Id));
+        Assert.Empty(await ProgressAsync(_database, local.Job.Id));
+    }
+}
