@@ -18,7 +18,8 @@ using System.Text.Json.Nodes;
 //   AckLoad claim    --target URL --secret S --first 1002 --count 400 --concurrency 16 [--mentors 50]
 //   AckLoad pgproxy  --listen 55433 --upstream 127.0.0.1:55432 --stats 55434
 // The stand-in counts the messages the bot posts (GET /stats): the cards in the mentors channel and every post, with the
-// time of the last of each, so a benchmark can tell when a batch of work has reached Slack.
+// time of the last of each, so a benchmark can tell when a batch of work has reached Slack. It keeps what was posted
+// where and answers conversations.history with it, so a job replayed after a crash finds its message as in Slack.
 // The PostgreSQL proxy forwards a database connection untouched and counts the client's round trips (each time it ends
 // what it sends with a Sync or a simple Query and waits for the server), served as JSON on GET http://127.0.0.1:<stats>/.
 // Every mode prints one JSON line with its figures. The stand-in also answers POST /slack/* with an empty 200,
@@ -82,14 +83,35 @@ static class StandIn
         builder.Logging.ClearProviders();
         var app = builder.Build();
         long ts = 0, posts = 0, cards = 0, lastPost = 0, lastCard = 0;
+        // What was posted where, so that a replica replaying a job after a crash reads the conversation back and finds its
+        // message, as it would in Slack, instead of posting it again: each message's ts and the first block's ID (its marker).
+        var history = new System.Collections.Concurrent.ConcurrentDictionary<string, System.Collections.Concurrent.ConcurrentQueue<(string Ts, string? Marker)>>();
         app.MapPost("/api/{method}", async (string method, HttpRequest request) =>
         {
             var n = Interlocked.Increment(ref ts);
+            var messageTs = $"1700000000.{n:D6}";
+            if (method == "conversations.history")
+            {
+                // Read-backs are form posts; every message of the channel in one page (the bot stops paging without a cursor).
+                var form = await request.ReadFormAsync();
+                var kept = history.TryGetValue(form["channel"].ToString(), out var q) ? q.Reverse().ToArray() : [];
+                return Results.Json(new
+                {
+                    ok = true,
+                    messages = kept.Select(m => new { ts = m.Ts, blocks = m.Marker is null ? Array.Empty<object>() : [new { type = "section", block_id = m.Marker }] }),
+                });
+            }
             if (method == "chat.postMessage")
             {
                 // The bot posts JSON; the channel says whether this is a card for the mentors or a message to someone.
                 var channel = "";
-                try { channel = (await JsonNode.ParseAsync(request.Body))?["channel"]?.ToString() ?? ""; }
+                try
+                {
+                    var body = await JsonNode.ParseAsync(request.Body);
+                    channel = body?["channel"]?.ToString() ?? "";
+                    // DMs all answer as one conversation here (conversations.open), so they are kept under it.
+                    history.GetOrAdd(channel, _ => new()).Enqueue((messageTs, body?["blocks"]?[0]?["block_id"]?.ToString()));
+                }
                 catch (JsonException) { }
                 var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
                 Interlocked.Increment(ref posts);
@@ -103,7 +125,7 @@ static class StandIn
             return method switch
             {
                 "conversations.open" => Results.Json(new { ok = true, channel = new { id = "DBENCH" } }),
-                "chat.postMessage" => Results.Json(new { ok = true, channel = "G0BENCH01", ts = $"1700000000.{n:D6}" }),
+                "chat.postMessage" => Results.Json(new { ok = true, channel = "G0BENCH01", ts = messageTs }),
                 _ => Results.Json(new { ok = true }),
             };
         });

@@ -82,8 +82,10 @@ public sealed class JobContext(Job job, Func<JsonObject, CancellationToken, Task
     /// Offers <paramref name="progress"/> to the store's next change until the ride is disposed. When the ride is not
     /// <see cref="ProgressRide.Taken"/> afterwards, the caller writes the progress itself.
     /// </summary>
-    public ProgressRide Ride<T>(T progress) =>
-        new(job, storeDatabase, (JsonObject)JsonSerializer.SerializeToNode(progress, JobJson.Options)!);
+    /// <param name="answerAt">The property of <typeparamref name="T"/> (its C# name) that is to hold what the store's call answers.</param>
+    public ProgressRide Ride<T>(T progress, string? answerAt = null) =>
+        new(job, storeDatabase, (JsonObject)JsonSerializer.SerializeToNode(progress, JobJson.Options)!,
+            answerAt is null ? null : JobJson.Options.PropertyNamingPolicy?.ConvertName(answerAt) ?? answerAt);
 
     /// <summary>
     /// Records further durable work that this job leads to (a re-pair brings a new request in, say). Its key makes it

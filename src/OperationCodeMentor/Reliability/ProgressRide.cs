@@ -21,13 +21,20 @@ public sealed class ProgressRide : IDisposable
     private readonly string? _database;
     private JsonObject _progress;
 
-    internal ProgressRide(Job job, string? database, JsonObject progress)
+    internal ProgressRide(Job job, string? database, JsonObject progress, string? answerAt)
     {
         _job = job;
         _database = database;
         _progress = progress;
+        AnswerAt = answerAt;
         if (database is not null) Offered.Value = this;
     }
+
+    /// <summary>
+    /// The property of the progress that is to hold what the store's call answers (a number it hands out, say), filled
+    /// in by the store in the same statement; null when the progress is complete as offered.
+    /// </summary>
+    public string? AnswerAt { get; }
 
     /// <summary>The ride a store on <paramref name="database"/> may take now: one offered by a job whose ledger is there, not taken yet.</summary>
     public static ProgressRide? For(string database) =>
@@ -45,10 +52,11 @@ public sealed class ProgressRide : IDisposable
     /// <summary>Replaces the progress offered (a change that is decided again after losing a race says something new).</summary>
     public void Update<T>(T progress) => _progress = (JsonObject)JsonSerializer.SerializeToNode(progress, JobJson.Options)!;
 
-    /// <summary>Called by the store once its change, and the progress with it, is committed.</summary>
-    public void Committed()
+    /// <summary>Called by the store once its change, and the progress with it (with <paramref name="answer"/> at <see cref="AnswerAt"/>), is committed.</summary>
+    public void Committed(JsonNode? answer = null)
     {
         Taken = true;
+        if (AnswerAt is not null) _progress[AnswerAt] = answer;
         _job.Progress = _progress;
     }
 

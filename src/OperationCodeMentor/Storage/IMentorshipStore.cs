@@ -43,6 +43,13 @@ public interface IMentorshipStore
     Task<long> ReserveRequestNumberAsync(CancellationToken ct = default);
 
     /// <summary>
+    /// <see cref="ReserveRequestNumberAsync"/> and <see cref="GetMentorLoadsAsync"/> together, for a new request's card
+    /// and its mentions: in one round trip where the store can.
+    /// </summary>
+    async Task<(long Number, IReadOnlyList<MentorLoad> Loads)> ReserveRequestNumberWithLoadsAsync(CancellationToken ct = default) =>
+        (await ReserveRequestNumberAsync(ct).ConfigureAwait(false), await GetMentorLoadsAsync(ct).ConfigureAwait(false));
+
+    /// <summary>
     /// Stores a new open request under its reserved number, due for follow-up planning at once. With a submission key,
     /// storing the same submission again returns the request stored the first time.
     /// </summary>

@@ -12,9 +12,12 @@ namespace OperationCodeMentor.Features.Shared;
 public sealed partial class CardPoster(IMentorshipStore store, MentorsChannel channel, IOptionsMonitor<MentorshipOptions> options, ILogger<CardPoster> log)
 {
     /// <summary>The mentors to mention on a request for <paramref name="skills"/>, best matches first.</summary>
-    public async Task<IReadOnlyList<string>> MentionsAsync(MentorRequest r, IReadOnlySet<string>? exclude, CancellationToken ct)
+    public async Task<IReadOnlyList<string>> MentionsAsync(MentorRequest r, IReadOnlySet<string>? exclude, CancellationToken ct) =>
+        Mentions(r, exclude, await store.GetMentorLoadsAsync(ct).ConfigureAwait(false));
+
+    /// <summary>The same from mentors' loads already read.</summary>
+    public IReadOnlyList<string> Mentions(MentorRequest r, IReadOnlySet<string>? exclude, IReadOnlyList<MentorLoad> loads)
     {
-        var loads = await store.GetMentorLoadsAsync(ct).ConfigureAwait(false);
         var mentioned = MentorMatcher.Match(r.Skills, loads, options.CurrentValue.MaxMentions, exclude).Select(m => m.Mentor.SlackUserId).ToList();
         LogMatched(log, r.Reference, mentioned.Count);
         return mentioned;

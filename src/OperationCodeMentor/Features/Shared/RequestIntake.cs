@@ -157,25 +157,34 @@ public sealed partial class RequestIntake(
         // A step whose repetition is harmless is noted, not written: it reaches disk with the next write, which comes
         // before anything anyone could see (each message's intent is written before it is sent). A crash in between
         // repeats only that step: a number handed out again leaves a gap, a card posted is found again by its intent, and
-        // the store takes the same request once. The request and its progress (with the confirmation's intent) are one
-        // write where the store can carry the progress (ProgressRide), so a submission writes twice: the card's intent
-        // and the request.
+        // the store takes the same request once. Where the store can carry the progress (ProgressRide), the number and the
+        // card's intent are one statement, and the request and the confirmation's intent another: a submission's only
+        // writes before its finish.
         void Keep(IntakeProgress next) => progress = next;
         await NoticeDelayAsync(job, request, progress, p => Save(p), ct).ConfigureAwait(false);
 
         TrackedRequest? stored = null;
+        // The mentors' loads, when read with the number in this attempt: the card's mentions need no read of their own.
+        IReadOnlyList<MentorLoad>? loads = null;
         for (var step = IntakeProgress.Next(progress); step != IntakeStep.Done; step = IntakeProgress.Next(progress))
         {
             using var scope = progress.Number is { } n ? log.BeginRequestScope(RequestReference.Format(n)) : null;
             switch (step)
             {
                 case IntakeStep.Reserve:
-                    Keep(progress with
+                    var numbered = progress with { Stage = IntakeStage.Numbered, OfferTo = request.PreferredMentor };
+                    // The card (or the offer) is intended now, so that its intent reaches disk with the number: where the
+                    // store can, the number is written into the progress in the statement that hands it out (ProgressRide).
+                    // Elsewhere the intent is written just before the card goes, with the number.
+                    outbox.Intend(numbered.OfferTo is null ? "card" : "offer");
+                    using (var ride = job.Ride(numbered, answerAt: nameof(IntakeProgress.Number)))
                     {
-                        Stage = IntakeStage.Numbered,
-                        Number = await store.ReserveRequestNumberAsync(ct).ConfigureAwait(false),
-                        OfferTo = request.PreferredMentor,
-                    });
+                        long number;
+                        if (numbered.OfferTo is null) (number, loads) = await store.ReserveRequestNumberWithLoadsAsync(ct).ConfigureAwait(false);
+                        else number = await store.ReserveRequestNumberAsync(ct).ConfigureAwait(false);
+                        Keep(numbered with { Number = number });
+                        if (ride.Taken) outbox.Written();
+                    }
                     break;
 
                 case IntakeStep.Offer:
@@ -198,7 +207,9 @@ public sealed partial class RequestIntake(
                     var draft = New(request, progress, job.Job.Key).AsOpen();
                     try
                     {
-                        var mentioned = await poster.MentionsAsync(draft, Exclude(request), ct).ConfigureAwait(false);
+                        var mentioned = loads is null
+                            ? await poster.MentionsAsync(draft, Exclude(request), ct).ConfigureAwait(false)
+                            : poster.Mentions(draft, Exclude(request), loads);
                         var post = await poster.PostAsync(outbox, draft, mentioned, Note(request), ct).ConfigureAwait(false);
                         Keep(progress with { Stage = IntakeStage.Posted, Post = post });
                     }

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Npgsql;
+using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Storage.Relational;
 
 namespace OperationCodeMentor.Storage.Postgres;
@@ -48,17 +49,57 @@ public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncD
 
     /// <summary>
     /// Takes the next number from the server's sequence, moved past any request stored under a number it did not hand
-    /// out; a sequence never gives a number twice, whichever replica asks. One round trip.
+    /// out; a sequence never gives a number twice, whichever replica asks. One round trip, which also writes the progress
+    /// of the job that asks, with the number in it, when it offers it (<see cref="Reliability.ProgressRide"/>).
     /// </summary>
-    public override async Task<long> ReserveRequestNumberAsync(CancellationToken ct = default)
+    public override async Task<long> ReserveRequestNumberAsync(CancellationToken ct = default) =>
+        (await ReserveAsync(withLoads: false, ct).ConfigureAwait(false)).Number;
+
+    /// <summary>The number and every mentor's load in one round trip (and the asking job's progress, as above).</summary>
+    public override Task<(long Number, IReadOnlyList<MentorLoad> Loads)> ReserveRequestNumberWithLoadsAsync(CancellationToken ct = default) =>
+        ReserveAsync(withLoads: true, ct);
+
+    private async Task<(long Number, IReadOnlyList<MentorLoad> Loads)> ReserveAsync(bool withLoads, CancellationToken ct)
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = """
-            SELECT CASE WHEN n > top THEN n ELSE setval('request_numbers', top + 1) END
+        const string next = """
+            SELECT CASE WHEN n > top THEN n ELSE setval('request_numbers', top + 1) END AS number
             FROM (SELECT nextval('request_numbers') AS n, (SELECT COALESCE(MAX(id), 0) FROM requests) AS top) s
             """;
-        return (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+        var ride = RideOffered() is { AnswerAt: { } } offered ? offered : null;
+        var reserve = next;
+        if (ride is not null)
+        {
+            // Once, whatever refers to it: a number is taken once and is both answered and written into the progress.
+            reserve = $"""
+                WITH reserved AS MATERIALIZED (
+                {next}
+                ), progress AS (
+                    UPDATE work_jobs SET progress = jsonb_set(@rideProgress::jsonb, ARRAY[@rideAt], to_jsonb((SELECT number FROM reserved)))::text
+                    WHERE id = @rideJob AND state = 'pending'
+                    RETURNING 1
+                )
+                SELECT number, EXISTS (SELECT 1 FROM progress) FROM reserved
+                """;
+            cmd.Parameters.Add(new NpgsqlParameter("rideProgress", ride.Json));
+            cmd.Parameters.Add(new NpgsqlParameter("rideAt", ride.AnswerAt!));
+            cmd.Parameters.Add(new NpgsqlParameter("rideJob", ride.JobId));
+        }
+        cmd.CommandText = withLoads ? $"{MentorLoadSelect} ORDER BY id;\n{reserve}" : reserve;
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        var loads = new List<MentorLoad>();
+        if (withLoads)
+        {
+            while (await r.ReadAsync(ct).ConfigureAwait(false)) loads.Add(ReadMentorLoad(r));
+            await r.NextResultAsync(ct).ConfigureAwait(false);
+        }
+        await r.ReadAsync(ct).ConfigureAwait(false);
+        var number = r.GetInt64(0);
+        var written = ride is not null && r.GetBoolean(1);
+        await r.DisposeAsync().ConfigureAwait(false);
+        if (written) ride!.Committed(number);
+        return (number, loads);
     }
 
     protected override string Greatest(string a, string b) => $"GREATEST({a}, {b})";

@@ -32,6 +32,10 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
 
     public abstract Task<long> ReserveRequestNumberAsync(CancellationToken ct = default);
 
+    /// <inheritdoc cref="IMentorshipStore.ReserveRequestNumberWithLoadsAsync"/>
+    public virtual async Task<(long Number, IReadOnlyList<MentorLoad> Loads)> ReserveRequestNumberWithLoadsAsync(CancellationToken ct = default) =>
+        (await ReserveRequestNumberAsync(ct).ConfigureAwait(false), await GetMentorLoadsAsync(ct).ConfigureAwait(false));
+
     /// <summary>
     /// The database, as the job ledger names it, when the ledger's tables are in this one (PostgreSQL): a running job's
     /// progress is then written in the same statement as the change it follows (<see cref="Reliability.ProgressRide"/>).
@@ -40,7 +44,7 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
     protected virtual string? JobDatabase => null;
 
     /// <summary>The progress a running job offers to this change, when this store can write it.</summary>
-    private Reliability.ProgressRide? RideOffered() => JobDatabase is { } db ? Reliability.ProgressRide.For(db) : null;
+    private protected Reliability.ProgressRide? RideOffered() => JobDatabase is { } db ? Reliability.ProgressRide.For(db) : null;
 
     /// <summary>
     /// <paramref name="change"/> (one INSERT or UPDATE with a RETURNING clause) with the job's progress written after it in
@@ -84,15 +88,18 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
     /// </summary>
     protected virtual (TimeSpan For, TimeProvider Clock)? OptionListsKept => null;
 
-    private (OptionLists Lists, DateTimeOffset Until)? _options;
+    /// <summary>Option lists read, and until when they are used; replaced whole, so a reader never sees half of one.</summary>
+    private sealed record KeptOptions(OptionLists Lists, DateTimeOffset Until);
+
+    private KeptOptions? _options;
 
     public async Task<OptionLists> GetOptionListsAsync(CancellationToken ct = default)
     {
         if (OptionListsKept is not { } keep) return await ReadOptionListsAsync(ct).ConfigureAwait(false);
         var now = keep.Clock.GetUtcNow();
-        if (_options is { } kept && now < kept.Until) return kept.Lists;
+        if (Volatile.Read(ref _options) is { } kept && now < kept.Until) return kept.Lists;
         var lists = await ReadOptionListsAsync(ct).ConfigureAwait(false);
-        _options = (lists, now + keep.For);
+        Volatile.Write(ref _options, new KeptOptions(lists, now + keep.For));
         return lists;
     }
 
@@ -189,13 +196,13 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
     /// Each mentor with how many requests they hold; both load queries add only their WHERE or ORDER BY. The count is
     /// cast because PostgreSQL counts in 64 bits (SQLite has one integer type, so the cast changes nothing there).
     /// </summary>
-    private const string MentorLoadSelect = $"""
+    private protected const string MentorLoadSelect = $"""
         SELECT {MentorColumns},
                CAST((SELECT COUNT(*) FROM requests q WHERE q.status = 'claimed' AND q.claimed_by = mentors.slack_user_id) AS INTEGER)
         FROM mentors
         """;
 
-    private static MentorLoad ReadMentorLoad(DbDataReader r) => new(ReadMentor(r), r.GetInt32(MentorColumnCount));
+    private protected static MentorLoad ReadMentorLoad(DbDataReader r) => new(ReadMentor(r), r.GetInt32(MentorColumnCount));
 
     public async Task SetMentorLastClaimedAsync(string slackUserId, DateTimeOffset at, CancellationToken ct = default)
     {
@@ -245,7 +252,7 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
             ON CONFLICT DO NOTHING
             RETURNING {RequestColumns}, {FollowUpColumns}
             """;
-        var ride = RideOffered();
+        var ride = RideOffered() is { AnswerAt: null } whole ? whole : null;
         cmd.CommandText = ride is null ? insert : WithProgress(insert, cmd, ride);
         Add(cmd, "@id", n.Number);
         Add(cmd, "@channel", n.Post?.ChannelId);
@@ -379,7 +386,7 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
             WHERE id = @id AND follow_up_version = @version
             RETURNING id
             """;
-        var ride = RideOffered();
+        var ride = RideOffered() is { AnswerAt: null } whole ? whole : null;
         cmd.CommandText = ride is null ? update : WithProgress(update, cmd, ride);
         if (newClaimer is not null)
         {

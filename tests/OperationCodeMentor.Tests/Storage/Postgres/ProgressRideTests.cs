@@ -83,6 +83,39 @@ public sealed class ProgressRideTests : IAsyncLifetime
         Assert.Equal(0, _ownWrites);
     }
 
+    private sealed record Numbered(string Stage, long? Number);
+
+    [Fact]
+    public async Task AReservedNumber_IsWrittenIntoTheJobsProgress_InTheStatementThatHandsItOut_WithTheMentorsLoads()
+    {
+        await _store.SaveMentorAsync(new MentorProfile("UMENTOR01", "Mentor One", ["Python"], null, 2, null), T0);
+        var job = await JobAsync("submit-2", _ledger.StoreDatabase);
+
+        long number;
+        IReadOnlyList<MentorLoad> loads;
+        using (var ride = job.Ride(new Numbered("numbered", null), answerAt: nameof(Numbered.Number)))
+        {
+            (number, loads) = await _store.ReserveRequestNumberWithLoadsAsync();
+            Assert.True(ride.Taken);
+        }
+        Assert.Equal("UMENTOR01", Assert.Single(loads).Mentor.SlackUserId);
+        var written = await ProgressAsync(_database, job.Job.Id);
+        Assert.Equal("numbered", written["stage"]!.ToString());
+        Assert.Equal(number, written["number"]!.GetValue<long>());
+        Assert.Equal(number, job.Job.Progress["number"]!.GetValue<long>());
+
+        // Without an offer, or with one that wants no answer filled in, the number is only handed out.
+        var next = await _store.ReserveRequestNumberAsync();
+        Assert.Equal(number + 1, next);
+        using (var ride = job.Ride(new Numbered("other", null)))
+        {
+            Assert.True(await _store.ReserveRequestNumberAsync() > next);
+            Assert.False(ride.Taken);
+        }
+        Assert.Equal(number, (await ProgressAsync(_database, job.Job.Id))["number"]!.GetValue<long>());
+        Assert.Equal(0, _ownWrites);
+    }
+
     [Fact]
     public async Task AChangeThatLosesARace_WritesTheProgressOfTheDecisionThatWon_AndARefusalWritesNone()
     {
