@@ -15,10 +15,11 @@ public interface IJobLedger
     bool Shared { get; }
 
     /// <summary>
-    /// The database this ledger shares with the store, named as the store names it, so the store can write a job's
-    /// progress with its own changes (<see cref="ProgressRide"/>); null when the ledger is a file of its own.
+    /// How the store can write a job's progress with its own changes (<see cref="ProgressRide"/>): the database this
+    /// ledger shares with it, and the replica whose lease such a write must still find; null when the ledger is a file
+    /// of its own.
     /// </summary>
-    string? StoreDatabase => null;
+    StoreLink? StoreLink => null;
 
     /// <summary>Creates or migrates what the ledger needs; for a private ledger, returns the jobs left pending by the last run.</summary>
     LedgerStart Open();

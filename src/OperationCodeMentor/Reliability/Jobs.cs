@@ -70,13 +70,13 @@ public sealed class Job
 }
 
 /// <summary>One attempt at a job: its payload and progress, and the way to record progress durably.</summary>
-/// <param name="storeDatabase">The database the ledger shares with the store, when it does (see <see cref="ProgressRide"/>).</param>
-public sealed class JobContext(Job job, Func<JsonObject, CancellationToken, Task> save, Func<DurableWork, Task<bool>> enqueue, string? storeDatabase = null)
+/// <param name="link">How the ledger shares the store's database, when it does (see <see cref="ProgressRide"/>).</param>
+public sealed class JobContext(Job job, Func<JsonObject, CancellationToken, Task> save, Func<DurableWork, Task<bool>> enqueue, StoreLink? link = null)
 {
     public Job Job => job;
 
     /// <summary>Whether the store writes this job's progress together with its changes (<see cref="Ride{T}"/>).</summary>
-    public bool WritesWithStore => storeDatabase is not null;
+    public bool WritesWithStore => link is not null;
 
     /// <summary>
     /// Offers <paramref name="progress"/> to the store's next change until the ride is disposed. When the ride is not
@@ -84,7 +84,7 @@ public sealed class JobContext(Job job, Func<JsonObject, CancellationToken, Task
     /// </summary>
     /// <param name="answerAt">The property of <typeparamref name="T"/> (its C# name) that is to hold what the store's call answers.</param>
     public ProgressRide Ride<T>(T progress, string? answerAt = null) =>
-        new(job, storeDatabase, (JsonObject)JsonSerializer.SerializeToNode(progress, JobJson.Options)!,
+        new(job, link, (JsonObject)JsonSerializer.SerializeToNode(progress, JobJson.Options)!,
             answerAt is null ? null : JobJson.Options.PropertyNamingPolicy?.ConvertName(answerAt) ?? answerAt);
 
     /// <summary>
@@ -120,6 +120,22 @@ public interface IJobHandler
     string Kind { get; }
 
     Task RunAsync(JobContext job, CancellationToken ct);
+}
+
+/// <summary>
+/// A ledger that shares the store's database: <paramref name="Database"/> as the store names it, and the replica
+/// (<paramref name="Holder"/>) whose lease on a job's lane a progress write must still find.
+/// </summary>
+public sealed record StoreLink(string Database, string Holder);
+
+/// <summary>
+/// A shared ledger refused a job's progress because another replica holds its lane now (this one was frozen past its
+/// lease): the job stops here, before anything it would send next, and is the other replica's to finish.
+/// </summary>
+public sealed class LeaseLostException(string lane)
+    : Exception($"The lease on {lane} has passed to another replica; this replica stops its job there.")
+{
+    public string Lane => lane;
 }
 
 /// <summary>Thrown by a handler for a job that can never succeed; the job is set aside instead of retried.</summary>

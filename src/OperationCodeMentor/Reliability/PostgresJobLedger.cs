@@ -60,8 +60,8 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
     {
         // The queue is written on the acknowledgement path: the pool gives up connecting in time for Slack's 3 seconds.
         _source = NpgsqlDataSource.Create(Storage.Postgres.PostgresConnection.ForPool(connectionString));
-        StoreDatabase = Storage.Postgres.PostgresConnection.Identity(connectionString);
         Replica = replica ?? $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
+        StoreLink = new StoreLink(Storage.Postgres.PostgresConnection.Identity(connectionString), Replica);
     }
 
     /// <summary>This replica's name on the lanes it leases: host, process and a random part, so a restarted process is someone new.</summary>
@@ -70,7 +70,7 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
     public bool Shared => true;
 
     /// <summary>The store is on the same database (both are made from one connection string), so it can write a job's progress with its changes.</summary>
-    public string StoreDatabase { get; }
+    public StoreLink StoreLink { get; }
 
     internal NpgsqlDataSource Source => _source;
 
@@ -158,22 +158,34 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
             : null).ToList();
     }
 
+    /// <summary>
+    /// The condition every write about a running job carries: this replica still holds the job's lane. A replica frozen
+    /// past its lease (a paused VM) finds another holding it and must not overwrite what that one records.
+    /// </summary>
+    internal const string StillHeld = "EXISTS (SELECT 1 FROM work_lanes l WHERE l.lane = @lane AND l.leased_by = @me)";
+
     public async Task RecordRetryAsync(Job job, string error)
     {
-        await using var cmd = _source.CreateCommand("UPDATE work_jobs SET attempts = @a, next_attempt_at = @next, last_error = @error WHERE id = @id");
+        await using var cmd = _source.CreateCommand(
+            $"UPDATE work_jobs SET attempts = @a, next_attempt_at = @next, last_error = @error WHERE id = @id AND {StillHeld}");
         cmd.Parameters.AddWithValue("a", job.Attempts);
         cmd.Parameters.AddWithValue("next", job.NextAttemptAt.ToUnixTimeMilliseconds());
         cmd.Parameters.AddWithValue("error", error);
         cmd.Parameters.AddWithValue("id", job.Id);
+        cmd.Parameters.AddWithValue("lane", job.Lane);
+        cmd.Parameters.AddWithValue("me", Replica);
         await cmd.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 
     public async Task SaveProgressAsync(Job job, JsonObject progress)
     {
-        await using var cmd = _source.CreateCommand("UPDATE work_jobs SET progress = @p WHERE id = @id");
+        await using var cmd = _source.CreateCommand($"UPDATE work_jobs SET progress = @p WHERE id = @id AND {StillHeld}");
         cmd.Parameters.AddWithValue("p", progress.ToJsonString());
         cmd.Parameters.AddWithValue("id", job.Id);
-        await cmd.ExecuteNonQueryAsync().ConfigureAwait(false);
+        cmd.Parameters.AddWithValue("lane", job.Lane);
+        cmd.Parameters.AddWithValue("me", Replica);
+        // A progress write comes before whatever the job does next that anyone could see: refused, the job stops there.
+        if (await cmd.ExecuteNonQueryAsync().ConfigureAwait(false) == 0) throw new LeaseLostException(job.Lane);
     }
 
     public async Task<Job?> FinishAsync(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore, IReadOnlyCollection<string> kinds)
@@ -182,7 +194,9 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         // on here with its next job or is free for any replica, never both and never neither.
         await using var batch = _source.CreateBatch();
         var finish = new NpgsqlBatchCommand(
-            "UPDATE work_jobs SET state = @state, finished_at = @now, last_error = @error, attempts = attempts + 1 WHERE id = @id");
+            $"UPDATE work_jobs SET state = @state, finished_at = @now, last_error = @error, attempts = attempts + 1 WHERE id = @id AND {StillHeld}");
+        finish.Parameters.AddWithValue("lane", job.Lane);
+        finish.Parameters.AddWithValue("me", Replica);
         finish.Parameters.AddWithValue("state", state);
         finish.Parameters.AddWithValue("now", now.ToUnixTimeMilliseconds());
         finish.Parameters.Add(new NpgsqlParameter("error", NpgsqlDbType.Text) { Value = (object?)error ?? DBNull.Value });

@@ -18,16 +18,16 @@ public sealed class ProgressRide : IDisposable
     private static readonly AsyncLocal<ProgressRide?> Offered = new();
 
     private readonly Job _job;
-    private readonly string? _database;
+    private readonly StoreLink? _link;
     private JsonObject _progress;
 
-    internal ProgressRide(Job job, string? database, JsonObject progress, string? answerAt)
+    internal ProgressRide(Job job, StoreLink? link, JsonObject progress, string? answerAt)
     {
         _job = job;
-        _database = database;
+        _link = link;
         _progress = progress;
         AnswerAt = answerAt;
-        if (database is not null) Offered.Value = this;
+        if (link is not null) Offered.Value = this;
     }
 
     /// <summary>
@@ -38,10 +38,19 @@ public sealed class ProgressRide : IDisposable
 
     /// <summary>The ride a store on <paramref name="database"/> may take now: one offered by a job whose ledger is there, not taken yet.</summary>
     public static ProgressRide? For(string database) =>
-        Offered.Value is { Taken: false } ride && string.Equals(ride._database, database, StringComparison.Ordinal) ? ride : null;
+        Offered.Value is { Taken: false } ride && string.Equals(ride._link?.Database, database, StringComparison.Ordinal) ? ride : null;
 
     /// <summary>The job's row in the ledger.</summary>
     public long JobId => _job.Id;
+
+    /// <summary>The job's lane, whose lease the write must find still held by <see cref="Holder"/>.</summary>
+    public string Lane => _job.Lane;
+
+    /// <summary>
+    /// The replica running the job. A replica frozen past its lease finds the lane taken: the store's change may go in
+    /// (it is safe to repeat), but not the progress, and the job stops at its next write (<see cref="LeaseLostException"/>).
+    /// </summary>
+    public string Holder => _link!.Holder;
 
     /// <summary>The progress to write, as the ledger keeps it.</summary>
     public string Json => _progress.ToJsonString();

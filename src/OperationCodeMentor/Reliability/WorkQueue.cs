@@ -570,7 +570,7 @@ public sealed partial class WorkQueue : IHostedService
         try
         {
             // A job under way may finish while the host stops (bounded by the host's shutdown time-out).
-            await _handlers[job.Kind].RunAsync(new JobContext(job, (p, ct) => SaveProgressAsync(job, p, ct), EnqueueAsync, _ledger.StoreDatabase), _hardStop.Token).ConfigureAwait(false);
+            await _handlers[job.Kind].RunAsync(new JobContext(job, (p, ct) => SaveProgressAsync(job, p, ct), EnqueueAsync, _ledger.StoreLink), _hardStop.Token).ConfigureAwait(false);
             await FinishAsync(job, "done", null).ConfigureAwait(false);
             if (job.BlockedOn is { } dependency)
                 lock (_gate) _strikes.Remove(dependency);
@@ -579,6 +579,12 @@ public sealed partial class WorkQueue : IHostedService
         {
             LogPermanent(_log, e, job.Kind, job.Key);
             await FinishAsync(job, "failed", e.Message).ConfigureAwait(false);
+        }
+        catch (LeaseLostException)
+        {
+            // Another replica holds the lane now and runs this job from the progress on disk: nothing here to finish or retry.
+            lock (_gate) _lanes.Remove(job.Lane);
+            LogLeaseLost(_log, job.Lane);
         }
         catch (Exception e)
         {

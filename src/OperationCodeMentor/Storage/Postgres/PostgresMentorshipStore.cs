@@ -77,7 +77,7 @@ public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncD
                 {next}
                 ), progress AS (
                     UPDATE work_jobs SET progress = jsonb_set(@rideProgress::jsonb, ARRAY[@rideAt], to_jsonb((SELECT number FROM reserved)))::text
-                    WHERE id = @rideJob AND state = 'pending'
+                    WHERE id = @rideJob AND state = 'pending' AND {RideStillHeld}
                     RETURNING 1
                 )
                 SELECT number, EXISTS (SELECT 1 FROM progress) FROM reserved
@@ -85,6 +85,8 @@ public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncD
             cmd.Parameters.Add(new NpgsqlParameter("rideProgress", ride.Json));
             cmd.Parameters.Add(new NpgsqlParameter("rideAt", ride.AnswerAt!));
             cmd.Parameters.Add(new NpgsqlParameter("rideJob", ride.JobId));
+            cmd.Parameters.Add(new NpgsqlParameter("rideLane", ride.Lane));
+            cmd.Parameters.Add(new NpgsqlParameter("rideHolder", ride.Holder));
         }
         cmd.CommandText = withLoads ? $"{MentorLoadSelect} ORDER BY id;\n{reserve}" : reserve;
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);

@@ -47,20 +47,34 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
     private protected Reliability.ProgressRide? RideOffered() => JobDatabase is { } db ? Reliability.ProgressRide.For(db) : null;
 
     /// <summary>
+    /// The job still holds its lane (see <c>PostgresJobLedger.StillHeld</c>): a replica frozen past its lease may still make
+    /// its change, which is safe to repeat, but its progress is not written, and the job stops at its next write.
+    /// </summary>
+    /// <summary>Whether the progress went with the change: the last column of a row <see cref="WithProgress"/> returns.</summary>
+    private static bool RideTaken(DbDataReader r) => r.GetBoolean(r.FieldCount - 1);
+
+    private protected const string RideStillHeld = "EXISTS (SELECT 1 FROM work_lanes l WHERE l.lane = @rideLane AND l.leased_by = @rideHolder)";
+
+    /// <summary>
     /// <paramref name="change"/> (one INSERT or UPDATE with a RETURNING clause) with the job's progress written after it in
-    /// the same statement, only when it changed a row; the statement returns what the change returns.
+    /// the same statement, only when it changed a row; the statement returns what the change returns, and last, whether
+    /// the progress was written (<see cref="RideTaken"/>).
     /// </summary>
     private static string WithProgress(string change, DbCommand cmd, Reliability.ProgressRide ride)
     {
         Add(cmd, "@rideJob", ride.JobId);
         Add(cmd, "@rideProgress", ride.Json);
+        Add(cmd, "@rideLane", ride.Lane);
+        Add(cmd, "@rideHolder", ride.Holder);
         return $"""
             WITH changed AS (
             {change}
             ), progress AS (
-                UPDATE work_jobs SET progress = @rideProgress WHERE id = @rideJob AND state = 'pending' AND EXISTS (SELECT 1 FROM changed)
+                UPDATE work_jobs SET progress = @rideProgress
+                WHERE id = @rideJob AND state = 'pending' AND EXISTS (SELECT 1 FROM changed) AND {RideStillHeld}
+                RETURNING 1
             )
-            SELECT * FROM changed
+            SELECT changed.*, EXISTS (SELECT 1 FROM progress) FROM changed
             """;
     }
 
@@ -268,9 +282,17 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
         Add(cmd, "@details", n.Details);
         Add(cmd, "@aff", n.Affiliation);
         Add(cmd, "@now", ToDb(n.CreatedAt));
-        if (await ReadTrackedAsync(cmd, ct).ConfigureAwait(false) is [var stored])
+        var rows = new List<TrackedRequest>();
+        var rode = false;
+        await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                rows.Add(ReadTracked(r));
+                rode = ride is not null && RideTaken(r);
+            }
+        if (rows is [var stored])
         {
-            ride?.Committed();
+            if (rode) ride!.Committed();
             return stored;
         }
         // The same submission was stored before: hand back that request rather than a second one.
@@ -434,9 +456,10 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
         Add(cmd, "@version", version);
         await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         var written = await reader.ReadAsync(ct).ConfigureAwait(false);
+        var rode = written && ride is not null && RideTaken(reader);
         // Run to the end, so the note on the claimer is made before the command is done with.
         while (await reader.NextResultAsync(ct).ConfigureAwait(false)) { }
-        if (written) ride?.Committed();
+        if (rode) ride!.Committed();
         return written;
     }
 

@@ -34,14 +34,16 @@ public sealed class ProgressRideTests : IAsyncLifetime
         await _ledger.DisposeAsync();
     }
 
-    private async Task<JobContext> JobAsync(string key, string? storeDatabase)
+    /// <summary>A job of this replica's, its lane leased as the queue leases it before running it.</summary>
+    private async Task<JobContext> JobAsync(string key, StoreLink? link)
     {
         var job = (await _ledger.InsertAsync([new DurableWork("test", key, "lane-" + key, new JsonObject())], T0))[0]!;
+        Assert.Contains((await _ledger.AdoptAsync(T0, T0.AddSeconds(30), [], ["test"], 16)).Jobs, j => j.Id == job.Id);
         return new JobContext(job, async (p, _) =>
         {
             _ownWrites++;
             await _ledger.SaveProgressAsync(job, p);
-        }, _ => Task.FromResult(true), storeDatabase);
+        }, _ => Task.FromResult(true), link);
     }
 
     private static async Task<JsonObject> ProgressAsync(string database, long jobId)
@@ -59,7 +61,7 @@ public sealed class ProgressRideTests : IAsyncLifetime
     [Fact]
     public async Task AStoredRequest_CarriesTheJobsProgress_AndARepeatThatStoresNothing_WritesNone()
     {
-        var job = await JobAsync("submit-1", _ledger.StoreDatabase);
+        var job = await JobAsync("submit-1", _ledger.StoreLink);
         var number = await _store.ReserveRequestNumberAsync();
 
         using (var ride = job.Ride(new { stage = "stored" }))
@@ -89,7 +91,7 @@ public sealed class ProgressRideTests : IAsyncLifetime
     public async Task AReservedNumber_IsWrittenIntoTheJobsProgress_InTheStatementThatHandsItOut_WithTheMentorsLoads()
     {
         await _store.SaveMentorAsync(new MentorProfile("UMENTOR01", "Mentor One", ["Python"], null, 2, null), T0);
-        var job = await JobAsync("submit-2", _ledger.StoreDatabase);
+        var job = await JobAsync("submit-2", _ledger.StoreLink);
 
         long number;
         IReadOnlyList<MentorLoad> loads;
@@ -121,7 +123,7 @@ public sealed class ProgressRideTests : IAsyncLifetime
     {
         var reference = (await _store.CreateRequestAsync(Request(await _store.ReserveRequestNumberAsync(), "view:2"))).Reference;
         await _store.ApplyAsync(reference, new Actor("UMENTOR01"), new RequestCommand.Claim(StoreChanges.Available("UMENTOR01")), T0);
-        var job = await JobAsync("record-1", _ledger.StoreDatabase);
+        var job = await JobAsync("record-1", _ledger.StoreLink);
         await using var rival = new PostgresMentorshipStore(new PostgresConnection(_database + ";Application Name=rival"));
 
         var decided = 0;
@@ -173,8 +175,8 @@ public sealed class ProgressRideTests : IAsyncLifetime
         await using var otherLedger = new PostgresJobLedger(other, "replica-b");
         otherLedger.Open();
         var foreign = (await otherLedger.InsertAsync([new DurableWork("test", "elsewhere", "lane", new JsonObject())], T0))[0]!;
-        var job = new JobContext(foreign, (_, _) => Task.CompletedTask, _ => Task.FromResult(true), otherLedger.StoreDatabase);
-        var local = await JobAsync("here", storeDatabase: null);
+        var job = new JobContext(foreign, (_, _) => Task.CompletedTask, _ => Task.FromResult(true), otherLedger.StoreLink);
+        var local = await JobAsync("here", link: null);
         Assert.Equal(foreign.Id, local.Job.Id);
 
         using (var ride = job.Ride(new { stage = "stored" }))
@@ -190,5 +192,45 @@ public sealed class ProgressRideTests : IAsyncLifetime
         }
         Assert.Empty(await ProgressAsync(other, foreign.Id));
         Assert.Empty(await ProgressAsync(_database, local.Job.Id));
+    }
+
+    [Fact]
+    public async Task AReplicaFrozenPastItsLease_WritesNoProgressAndFinishesNothing_ItsNextWriteStopsTheJob()
+    {
+        var job = await JobAsync("claim-9", _ledger.StoreLink);
+        await job.SaveAsync(new { stage = "received" }, CancellationToken.None);
+
+        // This replica stops answering; its lease passes and another replica takes the lane (and so the job).
+        await using var other = new PostgresJobLedger(_database, "replica-b");
+        var later = T0.AddSeconds(31);
+        Assert.Contains((await other.AdoptAsync(later, later.AddSeconds(30), [], ["test"], 16)).Jobs, j => j.Id == job.Job.Id);
+
+        // Woken up, it carries on: a store change offered its progress goes in (it is safe to make twice) but the
+        // progress does not, and its own progress write is refused, so it stops before anything it would send next.
+        using (var ride = job.Ride(new { stage = "stored" }))
+        {
+            await _store.CreateRequestAsync(Request(await _store.ReserveRequestNumberAsync(), "view:9"));
+            Assert.False(ride.Taken);
+        }
+        var lost = await Assert.ThrowsAsync<LeaseLostException>(() => job.SaveAsync(new { stage = "stale" }, CancellationToken.None));
+        Assert.Equal(job.Job.Lane, lost.Lane);
+        await _ledger.RecordRetryAsync(job.Job, "stale");
+        Assert.Null(await _ledger.FinishAsync(job.Job, "done", null, later, later.AddDays(-1), ["test"]));
+
+        // The job is the other replica's, as this replica last wrote it: still pending, nothing of the stale attempt in it.
+        Assert.Equal("received", (await ProgressAsync(_database, job.Job.Id))["stage"]!.ToString());
+        await using (var c = new NpgsqlConnection(_database))
+        {
+            await c.OpenAsync();
+            await using var cmd = new NpgsqlCommand("SELECT state, attempts, last_error FROM work_jobs WHERE id = @id", c);
+            cmd.Parameters.AddWithValue("id", job.Job.Id);
+            await using var r = await cmd.ExecuteReaderAsync();
+            Assert.True(await r.ReadAsync());
+            Assert.Equal("pending", r.GetString(0));
+            Assert.Equal(0, r.GetInt32(1));
+            Assert.True(r.IsDBNull(2));
+        }
+        await other.SaveProgressAsync(job.Job, new JsonObject { ["stage"] = "taken over" });
+        Assert.Equal("taken over", (await ProgressAsync(_database, job.Job.Id))["stage"]!.ToString());
     }
 }
