@@ -247,6 +247,63 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         Assert.Equal([("b", "retried job")], ran);
     }
 
+    /// <summary>Holds its job, then writes progress: the write a replica frozen past its lease makes when it wakes up.</summary>
+    private sealed class SavesAfterHold(Task hold) : IJobHandler
+    {
+        private int _runs;
+        public int Runs => Volatile.Read(ref _runs);
+        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public string Kind => "record";
+
+        public async Task RunAsync(JobContext job, CancellationToken ct)
+        {
+            Interlocked.Increment(ref _runs);
+            Started.TrySetResult();
+            await hold;
+            try
+            {
+                await job.SaveAsync(new JsonObject { ["stage"] = "after the pause" }, ct);
+            }
+            catch (Exception e)
+            {
+                Refused.TrySetResult(e);
+                throw;
+            }
+        }
+
+        public TaskCompletionSource<Exception> Refused { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    [Fact]
+    public async Task AJobWhoseLaneWasTakenWhileItWasPaused_StopsAtItsNextWrite_AndIsNeitherRetriedNorFinished()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var paused = new SavesAfterHold(release.Task);
+        var (qa, _) = await ReplicaAsync(paused, "replica-a");
+        await qa.StartAsync(CancellationToken.None);
+        await qa.EnqueueAsync(Work("k0", "paused job", "R-1042"));
+        await paused.Started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // Meanwhile another replica took the lane, as it would once a frozen replica's lease had passed.
+        await using (var c = new NpgsqlConnection(_database))
+        {
+            await c.OpenAsync();
+            await using var take = new NpgsqlCommand("UPDATE work_lanes SET leased_by = 'replica-b', lease_token = gen_random_uuid() WHERE lane = 'R-1042'", c);
+            Assert.Equal(1, await take.ExecuteNonQueryAsync());
+        }
+        release.SetResult();
+
+        Assert.IsType<LeaseLostException>(await paused.Refused.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        // Neither finished nor retried: the lane and its job are the other replica's now.
+        for (var s = 0; s < 5; s++)
+        {
+            _clock.Advance(TimeSpan.FromSeconds(2));
+            await Task.Delay(20);
+        }
+        Assert.Equal(1, paused.Runs);
+        Assert.Equal(1, await CountAsync("state = 'pending' AND attempts = 0 AND last_error IS NULL AND progress = '{}'"));
+    }
+
     private sealed class FailingOnce : IJobHandler
     {
         private int _attempts;
