@@ -53,7 +53,10 @@ public sealed class Job
     public string? Origin { get; }
     public JsonObject Payload { get; }
 
-    /// <summary>What earlier attempts recorded; written back with <see cref="JobContext.SaveAsync"/>.</summary>
+    /// <summary>
+    /// What earlier attempts recorded; written back with <see cref="JobContext.SaveAsync"/>. Each write replaces it with a
+    /// new object (it is never changed in place), so whoever kept it can tell a write has happened since.
+    /// </summary>
     public JsonObject Progress { get; internal set; }
 
     /// <summary>Attempts that failed before this one.</summary>
@@ -103,7 +106,11 @@ public sealed class JobContext(Job job, Func<JsonObject, CancellationToken, Task
     /// Writes the progress to disk before returning, so an intent recorded here survives a crash that
     /// follows it, and a rerun can find out whether the side effect after it happened.
     /// </summary>
-    public Task SaveAsync(CancellationToken ct) => save(job.Progress, ct);
+    public Task SaveAsync(CancellationToken ct)
+    {
+        job.Progress = (JsonObject)job.Progress.DeepClone();
+        return save(job.Progress, ct);
+    }
 
     /// <inheritdoc cref="SaveAsync(CancellationToken)"/>
     public Task SaveAsync<T>(T progress, CancellationToken ct)

@@ -159,10 +159,36 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
     }
 
     /// <summary>
-    /// The condition every write about a running job carries: this replica still holds the job's lane. A replica frozen
-    /// past its lease (a paused VM) finds another holding it and must not overwrite what that one records.
+    /// The condition every write about a running job carries: the replica running it still holds the job's lane (the SQL
+    /// parameters named). A replica frozen past its lease (a paused VM) finds another holding it and must not overwrite
+    /// what that one records.
     /// </summary>
-    internal const string StillHeld = "EXISTS (SELECT 1 FROM work_lanes l WHERE l.lane = @lane AND l.leased_by = @me)";
+    private static string HeldBy(string lane, string replica) => $"EXISTS (SELECT 1 FROM work_lanes l WHERE l.lane = {lane} AND l.leased_by = {replica})";
+
+    private static readonly string StillHeld = HeldBy("@lane", "@me");
+
+    /// <summary>
+    /// For a store writing a job's progress in its own statement (<see cref="ProgressRide"/>): the UPDATE of the job's row
+    /// to <paramref name="progress"/> (an SQL expression), made only while the job's replica still holds its lane and
+    /// <paramref name="also"/> is true; it returns a row when it wrote. Its parameters are bound by <see cref="BindRide"/>.
+    /// </summary>
+    internal static string RideWrite(string progress, string also = "TRUE") => $"""
+        UPDATE work_jobs SET progress = {progress}
+        WHERE id = @rideJob AND state = 'pending' AND {HeldBy("@rideLane", "@rideHolder")} AND {also}
+        RETURNING 1
+        """;
+
+    /// <summary>The parameters of <see cref="RideWrite"/>: the job, its lane and replica, and the progress offered (<c>@rideProgress</c>).</summary>
+    internal static void BindRide(System.Data.Common.DbCommand cmd, ProgressRide ride)
+    {
+        foreach (var (name, value) in new (string, object)[] { ("rideJob", ride.JobId), ("rideLane", ride.Lane), ("rideHolder", ride.Holder), ("rideProgress", ride.Json) })
+        {
+            var p = cmd.CreateParameter();
+            p.ParameterName = name;
+            p.Value = value;
+            cmd.Parameters.Add(p);
+        }
+    }
 
     public async Task RecordRetryAsync(Job job, string error)
     {

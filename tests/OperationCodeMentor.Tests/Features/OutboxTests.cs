@@ -28,14 +28,23 @@ public sealed class OutboxTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _slack.DisposeAsync();
 
-    private Outbox NewOutbox(Dictionary<string, string?> sent) =>
-        new(_client, new Job(1, "test", "test:1", "lane", null, null, new JsonObject(), new JsonObject(), 0, _created, _created),
-            sent, _ =>
-            {
-                // What was on disk at each write, in order with the messages sent.
-                _events.Add("write " + string.Join(",", sent.OrderBy(p => p.Key).Select(p => $"{p.Key}={p.Value ?? "intent"}")));
-                return Task.CompletedTask;
-            });
+    private Job _job = null!;
+
+    private Outbox NewOutbox(Dictionary<string, string?> sent)
+    {
+        _job = new Job(1, "test", "test:1", "lane", null, null, new JsonObject(), new JsonObject(), 0, _created, _created);
+        return new(_client, _job, sent, _ =>
+        {
+            // What was on disk at each write, in order with the messages sent; a write replaces the job's progress, as the
+            // queue's does.
+            _events.Add("write " + string.Join(",", sent.OrderBy(p => p.Key).Select(p => $"{p.Key}={p.Value ?? "intent"}")));
+            WriteProgress();
+            return Task.CompletedTask;
+        });
+    }
+
+    /// <summary>The work writes its progress (the way a store change carrying it does): a new progress object.</summary>
+    private void WriteProgress() => _job.Progress = new JsonObject { ["sent"] = _events.Count };
 
     [Fact]
     public async Task AnIntentNoWriteCarried_IsWrittenBeforeItsMessage_Once()
@@ -61,7 +70,7 @@ public sealed class OutboxTests : IAsyncLifetime
         var sent = new Dictionary<string, string?>(StringComparer.Ordinal);
         var outbox = NewOutbox(sent);
         outbox.Intend("a");
-        outbox.Written();
+        WriteProgress();
 
         await outbox.DmAsync("a", "UMENTEE01", "first");
 

@@ -25,8 +25,14 @@ public sealed class Outbox
     private readonly Func<ProgressRide>? _ride;
     private readonly string _prefix;
     private readonly DateTimeOffset _since;
+    private readonly Job _job;
     private readonly HashSet<string> _intended = new(StringComparer.Ordinal);
-    private bool _intentsUnwritten;
+
+    /// <summary>
+    /// The job's progress as it stood when an intent was last noted ahead. Every write of the progress (the work's own, or
+    /// one a store change carried) replaces it, so while it is still the same, some intent has not reached disk.
+    /// </summary>
+    private JsonObject? _noted;
 
     /// <param name="sent">Where the work keeps what it sent (part of its progress): a name to the message's ts, or null for an intent.</param>
     /// <param name="save">Writes the work's progress to disk.</param>
@@ -37,25 +43,26 @@ public sealed class Outbox
         _sent = sent;
         _save = save;
         _ride = ride;
+        _job = job;
         _since = job.CreatedAt;
         _prefix = "w" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(job.Key)))[..16] + "-";
     }
 
     /// <summary>
-    /// Notes, without a write of its own, that the message under this name is about to go out: the caller writes the
-    /// work's progress (usually with a store change, <see cref="ProgressRide"/>) before the message is sent, so several
-    /// intents and a change reach disk together. Nothing happens for a message already intended or sent.
+    /// Notes, without a write of its own, that the message under this name is about to go out, so that several intents
+    /// and a store change reach disk together (<see cref="ProgressRide"/>). Should no write of the work's progress come
+    /// before the message, the outbox writes it then. Nothing happens for a message already intended or sent.
     /// </summary>
     public void Intend(string name)
     {
         if (_sent.ContainsKey(name)) return;
         _sent[name] = null;
         _intended.Add(name);
-        _intentsUnwritten = true;
+        _noted = _job.Progress;
     }
 
-    /// <summary>The work's progress, with everything noted so far, has just been written by the work itself.</summary>
-    public void Written() => _intentsUnwritten = false;
+    /// <summary>Whether an intent noted ahead has not been written yet.</summary>
+    private bool IntentsUnwritten => _noted is not null && ReferenceEquals(_noted, _job.Progress);
 
     /// <summary>Whether the message under this name went out (now or in an earlier attempt).</summary>
     public bool HasSent(string name) => _sent.TryGetValue(name, out var ts) && ts is not null;
@@ -70,7 +77,7 @@ public sealed class Outbox
         // nothing was sent under it yet: no need to look, or to write it again.
         if (_intended.Remove(name))
         {
-            if (_intentsUnwritten) await SaveAsync(ct).ConfigureAwait(false);
+            if (IntentsUnwritten) await _save(ct).ConfigureAwait(false);
         }
         else
         {
@@ -157,11 +164,10 @@ public sealed class Outbox
     {
         if (_sent.TryGetValue(name, out var done) && done is not null)
         {
-            if (_intentsUnwritten) await SaveAsync(ct).ConfigureAwait(false);
+            if (IntentsUnwritten) await _save(ct).ConfigureAwait(false);
             return;
         }
-        var before = done;
-        var had = _sent.ContainsKey(name);
+        var intended = _sent.ContainsKey(name);
         _sent[name] = "";
         using var ride = _ride?.Invoke();
         try
@@ -170,18 +176,12 @@ public sealed class Outbox
         }
         catch
         {
-            if (had) _sent[name] = before;
+            // Not made: as it was (an intent from an earlier attempt, or nothing).
+            if (intended) _sent[name] = null;
             else _sent.Remove(name);
             throw;
         }
         if (ride is not { Taken: true }) await _save(ct).ConfigureAwait(false);
-        _intentsUnwritten = false;
-    }
-
-    private async Task SaveAsync(CancellationToken ct)
-    {
-        await _save(ct).ConfigureAwait(false);
-        _intentsUnwritten = false;
     }
 
     /// <summary>Notes what Slack answered, to be written with the work's next write.</summary>
@@ -194,7 +194,7 @@ public sealed class Outbox
     private async Task<string> RecordAsync(string name, string? ts, CancellationToken ct)
     {
         _sent[name] = ts;
-        await SaveAsync(ct).ConfigureAwait(false);
+        await _save(ct).ConfigureAwait(false);
         return ts ?? "";
     }
 

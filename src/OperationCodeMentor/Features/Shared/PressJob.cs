@@ -187,16 +187,15 @@ public abstract partial class PressJob(PressKit kit, ILogger log) : IJobHandler
             using var ride = job.Ride(progress);
             async Task NoteBefore(Decision about, CancellationToken saveCt)
             {
+                progress.Before = about.Current;
                 if (job.WritesWithStore)
                 {
-                    ride.Update(new PressProgress
-                    {
-                        Stage = PressStage.Applied, Before = about.Current, After = about.Result, Mentor = progress.Mentor,
-                        DelayNoticed = progress.DelayNoticed, Sent = progress.Sent,
-                    });
+                    // What the progress will say once this write is made (every outcome below sets the stage again).
+                    progress.Stage = PressStage.Applied;
+                    progress.After = about.Result;
+                    ride.Update(progress);
                     return;
                 }
-                progress.Before = about.Current;
                 progress.Stage = PressStage.Applying;
                 await job.SaveAsync(progress, saveCt).ConfigureAwait(false);
             }

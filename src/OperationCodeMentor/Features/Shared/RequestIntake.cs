@@ -183,7 +183,6 @@ public sealed partial class RequestIntake(
                         if (numbered.OfferTo is null) (number, loads) = await store.ReserveRequestNumberWithLoadsAsync(ct).ConfigureAwait(false);
                         else number = await store.ReserveRequestNumberAsync(ct).ConfigureAwait(false);
                         Keep(numbered with { Number = number });
-                        if (ride.Taken) outbox.Written();
                     }
                     break;
 
@@ -238,7 +237,6 @@ public sealed partial class RequestIntake(
                         // record of the card counts) written now.
                         if (ride.Taken) Keep(progress with { Stage = IntakeStage.Stored });
                         else await Save(progress with { Stage = IntakeStage.Stored, Post = progress.Post ?? PostOf(stored.Request) }).ConfigureAwait(false);
-                        outbox.Written();
                     }
                     break;
 

@@ -67,7 +67,7 @@ public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncD
             SELECT CASE WHEN n > top THEN n ELSE setval('request_numbers', top + 1) END AS number
             FROM (SELECT nextval('request_numbers') AS n, (SELECT COALESCE(MAX(id), 0) FROM requests) AS top) s
             """;
-        var ride = RideOffered() is { AnswerAt: { } } offered ? offered : null;
+        var ride = RideOffered(answering: true);
         var reserve = next;
         if (ride is not null)
         {
@@ -76,30 +76,28 @@ public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncD
                 WITH reserved AS MATERIALIZED (
                 {next}
                 ), progress AS (
-                    UPDATE work_jobs SET progress = jsonb_set(@rideProgress::jsonb, ARRAY[@rideAt], to_jsonb((SELECT number FROM reserved)))::text
-                    WHERE id = @rideJob AND state = 'pending' AND {RideStillHeld}
-                    RETURNING 1
+                {Reliability.PostgresJobLedger.RideWrite("jsonb_set(@rideProgress::jsonb, ARRAY[@rideAt], to_jsonb((SELECT number FROM reserved)))::text")}
                 )
                 SELECT number, EXISTS (SELECT 1 FROM progress) FROM reserved
                 """;
-            cmd.Parameters.Add(new NpgsqlParameter("rideProgress", ride.Json));
+            Reliability.PostgresJobLedger.BindRide(cmd, ride);
             cmd.Parameters.Add(new NpgsqlParameter("rideAt", ride.AnswerAt!));
-            cmd.Parameters.Add(new NpgsqlParameter("rideJob", ride.JobId));
-            cmd.Parameters.Add(new NpgsqlParameter("rideLane", ride.Lane));
-            cmd.Parameters.Add(new NpgsqlParameter("rideHolder", ride.Holder));
         }
         cmd.CommandText = withLoads ? $"{MentorLoadSelect} ORDER BY id;\n{reserve}" : reserve;
-        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         var loads = new List<MentorLoad>();
-        if (withLoads)
+        long number;
+        bool written;
+        await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
         {
-            while (await r.ReadAsync(ct).ConfigureAwait(false)) loads.Add(ReadMentorLoad(r));
-            await r.NextResultAsync(ct).ConfigureAwait(false);
+            if (withLoads)
+            {
+                while (await r.ReadAsync(ct).ConfigureAwait(false)) loads.Add(ReadMentorLoad(r));
+                await r.NextResultAsync(ct).ConfigureAwait(false);
+            }
+            await r.ReadAsync(ct).ConfigureAwait(false);
+            number = r.GetInt64(0);
+            written = ride is not null && r.GetBoolean(1);
         }
-        await r.ReadAsync(ct).ConfigureAwait(false);
-        var number = r.GetInt64(0);
-        var written = ride is not null && r.GetBoolean(1);
-        await r.DisposeAsync().ConfigureAwait(false);
         if (written) ride!.Committed(number);
         return (number, loads);
     }

@@ -43,36 +43,31 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
     /// </summary>
     protected virtual string? JobDatabase => null;
 
-    /// <summary>The progress a running job offers to this change, when this store can write it.</summary>
-    private protected Reliability.ProgressRide? RideOffered() => JobDatabase is { } db ? Reliability.ProgressRide.For(db) : null;
-
     /// <summary>
-    /// The job still holds its lane (see <c>PostgresJobLedger.StillHeld</c>): a replica frozen past its lease may still make
-    /// its change, which is safe to repeat, but its progress is not written, and the job stops at its next write.
+    /// The progress a running job offers to this change, when this store can write it: one complete as offered, or, with
+    /// <paramref name="answering"/>, one that is to hold what the call answers (<see cref="Reliability.ProgressRide.AnswerAt"/>).
     /// </summary>
+    private protected Reliability.ProgressRide? RideOffered(bool answering = false) =>
+        JobDatabase is { } db && Reliability.ProgressRide.For(db) is { } ride && (ride.AnswerAt is not null) == answering ? ride : null;
+
     /// <summary>Whether the progress went with the change: the last column of a row <see cref="WithProgress"/> returns.</summary>
     private static bool RideTaken(DbDataReader r) => r.GetBoolean(r.FieldCount - 1);
 
-    private protected const string RideStillHeld = "EXISTS (SELECT 1 FROM work_lanes l WHERE l.lane = @rideLane AND l.leased_by = @rideHolder)";
-
     /// <summary>
     /// <paramref name="change"/> (one INSERT or UPDATE with a RETURNING clause) with the job's progress written after it in
-    /// the same statement, only when it changed a row; the statement returns what the change returns, and last, whether
-    /// the progress was written (<see cref="RideTaken"/>).
+    /// the same statement, only when it changed a row and the job's replica still holds its lane (a replica frozen past
+    /// its lease may still make its change, which is safe to repeat, but not write the progress, and the job stops at its
+    /// next write). The statement returns what the change returns, and last, whether the progress was written
+    /// (<see cref="RideTaken"/>).
     /// </summary>
     private static string WithProgress(string change, DbCommand cmd, Reliability.ProgressRide ride)
     {
-        Add(cmd, "@rideJob", ride.JobId);
-        Add(cmd, "@rideProgress", ride.Json);
-        Add(cmd, "@rideLane", ride.Lane);
-        Add(cmd, "@rideHolder", ride.Holder);
+        Reliability.PostgresJobLedger.BindRide(cmd, ride);
         return $"""
             WITH changed AS (
             {change}
             ), progress AS (
-                UPDATE work_jobs SET progress = @rideProgress
-                WHERE id = @rideJob AND state = 'pending' AND EXISTS (SELECT 1 FROM changed) AND {RideStillHeld}
-                RETURNING 1
+            {Reliability.PostgresJobLedger.RideWrite("@rideProgress", "EXISTS (SELECT 1 FROM changed)")}
             )
             SELECT changed.*, EXISTS (SELECT 1 FROM progress) FROM changed
             """;
@@ -266,7 +261,7 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
             ON CONFLICT DO NOTHING
             RETURNING {RequestColumns}, {FollowUpColumns}
             """;
-        var ride = RideOffered() is { AnswerAt: null } whole ? whole : null;
+        var ride = RideOffered();
         cmd.CommandText = ride is null ? insert : WithProgress(insert, cmd, ride);
         Add(cmd, "@id", n.Number);
         Add(cmd, "@channel", n.Post?.ChannelId);
@@ -408,7 +403,7 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
             WHERE id = @id AND follow_up_version = @version
             RETURNING id
             """;
-        var ride = RideOffered() is { AnswerAt: null } whole ? whole : null;
+        var ride = RideOffered();
         cmd.CommandText = ride is null ? update : WithProgress(update, cmd, ride);
         if (newClaimer is not null)
         {
