@@ -320,6 +320,19 @@ public static class RequestLifecycle
             : new Decision(t, result.After! with { Version = t.Version + 1, LastChange = changeKey ?? t.LastChange }, null);
     }
 
+    /// <summary>
+    /// A further command decided on what <paramref name="first"/> leaves and carried out in the same write: the bot
+    /// recording the pair's conversation with the claim itself, say. The request moves one version, and a replay of the
+    /// first command's work finds both made. <paramref name="first"/> as it was when it changes nothing, or when the
+    /// further command is refused.
+    /// </summary>
+    public static Decision Then(Decision first, Actor actor, RequestCommand next, DateTimeOffset now)
+    {
+        if (first.After is not { } after) return first;
+        var second = Decide(after, actor, next, now);
+        return second.After is { } both ? first with { After = both with { Version = after.Version, LastChange = after.LastChange } } : first;
+    }
+
     private static Result Claim(TrackedRequest t, Actor actor, RequestCommand.Claim c, DateTimeOffset now)
     {
         var r = t.Request;

@@ -68,35 +68,37 @@ public interface IMentorshipStore
     /// </summary>
     /// <param name="beforeWrite">
     /// Called with a decision that changes the request just before it is written (again if the write loses a race): the
-    /// caller's chance to note durably what the request was before, which a replay of its work cannot read back.
+    /// caller's chance to note durably what the request was before, which a replay of its work cannot read back, and to
+    /// fold a further change into the same write (<see cref="RequestLifecycle.Then"/>). What it returns is written.
     /// </param>
     /// <remarks>
     /// A change that gives the request a new claimer (<see cref="Decision.NewClaimer"/>) also notes on that mentor when they
     /// took it (<see cref="SetMentorLastClaimedAsync"/>), in the same write where the store can.
     /// </remarks>
     Task<Decision?> ChangeRequestAsync(string reference, Func<TrackedRequest, Decision> decide,
-        Func<Decision, CancellationToken, Task>? beforeWrite = null, CancellationToken ct = default);
+        Func<Decision, CancellationToken, Task<Decision>>? beforeWrite = null, CancellationToken ct = default);
 
     /// <summary>
-    /// <see cref="ChangeRequestAsync(string, Func{TrackedRequest, Decision}, Func{Decision, CancellationToken, Task}?, CancellationToken)"/>
+    /// <see cref="ChangeRequestAsync(string, Func{TrackedRequest, Decision}, Func{Decision, CancellationToken, Task{Decision}}?, CancellationToken)"/>
     /// for a change decided on a mentor's load as well (a claim, an assignment): the request and the load are read
-    /// together, in one round trip where the store can, and again together if the write loses a race.
+    /// together, in one round trip where the store can, and again together if the write loses a race. Where the store
+    /// can, the mentee's last reported session comes in that read too (<see cref="PairingRead"/>).
     /// </summary>
-    async Task<Decision?> ChangeRequestAsync(string reference, string mentor, Func<TrackedRequest, MentorLoad?, Decision> decide,
-        Func<Decision, CancellationToken, Task>? beforeWrite = null, CancellationToken ct = default)
+    async Task<Decision?> ChangeRequestAsync(string reference, string mentor, Func<TrackedRequest, PairingRead, Decision> decide,
+        Func<Decision, CancellationToken, Task<Decision>>? beforeWrite = null, CancellationToken ct = default)
     {
         var load = await GetMentorLoadAsync(mentor, ct).ConfigureAwait(false);
-        return await ChangeRequestAsync(reference, t => decide(t, load), beforeWrite, ct).ConfigureAwait(false);
+        return await ChangeRequestAsync(reference, t => decide(t, new PairingRead(load)), beforeWrite, ct).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// <see cref="ChangeRequestAsync(string, Func{TrackedRequest, Decision}, Func{Decision, CancellationToken, Task}?, CancellationToken)"/>
+    /// <see cref="ChangeRequestAsync(string, Func{TrackedRequest, Decision}, Func{Decision, CancellationToken, Task{Decision}}?, CancellationToken)"/>
     /// starting from <paramref name="known"/>, the request as the caller's own last change left it: a store whose write is
     /// conditional on the version decides on it without reading the request first, and reads only if the write finds the
     /// request changed since. Any other store reads as usual.
     /// </summary>
     Task<Decision?> ChangeRequestAsync(TrackedRequest known, Func<TrackedRequest, Decision> decide,
-        Func<Decision, CancellationToken, Task>? beforeWrite = null, CancellationToken ct = default) =>
+        Func<Decision, CancellationToken, Task<Decision>>? beforeWrite = null, CancellationToken ct = default) =>
         ChangeRequestAsync(known.Reference, decide, beforeWrite, ct);
 
     /// <summary>Requests whose next action time is at or before <paramref name="now"/>, earliest first.</summary>
@@ -156,3 +158,9 @@ public interface IMentorshipStore
     /// </summary>
     Task<IReadOnlyList<TrackedRequest>> GetReportedSessionsAsync(string? mentorSlackId, int limit, CancellationToken ct = default);
 }
+
+/// <summary>What a pairing (a claim, an assignment) is decided and announced on, read with the request.</summary>
+/// <param name="Load">The mentor's load; null when they are not enrolled.</param>
+/// <param name="LastReportRead">Whether <paramref name="LastReport"/> was read with the request; when not, it is read when needed.</param>
+/// <param name="LastReport">The mentee's request whose session report was filed most recently (<see cref="IMentorshipStore.GetLatestReportedRequestAsync"/>).</param>
+public sealed record PairingRead(MentorLoad? Load, bool LastReportRead = false, TrackedRequest? LastReport = null);

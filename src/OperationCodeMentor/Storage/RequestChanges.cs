@@ -10,10 +10,10 @@ namespace OperationCodeMentor.Storage;
 public sealed class RequestChanges(IMentorshipStore store, TimeProvider clock)
 {
     /// <param name="changeKey">The durable work asking; a replay of it finds its change already made.</param>
-    /// <param name="beforeWrite">See <see cref="IMentorshipStore.ChangeRequestAsync(string, Func{TrackedRequest, Decision}, Func{Decision, CancellationToken, Task}?, CancellationToken)"/>.</param>
+    /// <param name="beforeWrite">See <see cref="IMentorshipStore.ChangeRequestAsync(string, Func{TrackedRequest, Decision}, Func{Decision, CancellationToken, Task{Decision}}?, CancellationToken)"/>.</param>
     /// <returns>The decision; null when there is no such request.</returns>
     public Task<Decision?> ApplyAsync(string reference, Actor actor, RequestCommand command, string? changeKey, CancellationToken ct,
-        Func<Decision, CancellationToken, Task>? beforeWrite = null)
+        Func<Decision, CancellationToken, Task<Decision>>? beforeWrite = null)
     {
         var now = clock.GetUtcNow();
         return store.ChangeRequestAsync(reference, t => RequestLifecycle.Decide(t, actor, command, now, changeKey), beforeWrite, ct);
@@ -26,11 +26,17 @@ public sealed class RequestChanges(IMentorshipStore store, TimeProvider clock)
         return store.ChangeRequestAsync(known, t => RequestLifecycle.Decide(t, actor, command, now, changeKey), null, ct);
     }
 
-    /// <summary>The same for a command that needs <paramref name="mentor"/>'s load, which the store reads with the request.</summary>
-    public Task<Decision?> ApplyAsync(string reference, Actor actor, string mentor, Func<MentorLoad?, RequestCommand> command, string? changeKey,
-        CancellationToken ct, Func<Decision, CancellationToken, Task>? beforeWrite = null)
+    /// <summary>
+    /// The same for a pairing, which needs <paramref name="mentor"/>'s load: the store reads it with the request (and, where
+    /// it can, the mentee's last reported session, for the announcement).
+    /// </summary>
+    public Task<Decision?> ApplyAsync(string reference, Actor actor, string mentor, Func<PairingRead, RequestCommand> command, string? changeKey,
+        CancellationToken ct, Func<Decision, CancellationToken, Task<Decision>>? beforeWrite = null)
     {
         var now = clock.GetUtcNow();
-        return store.ChangeRequestAsync(reference, mentor, (t, load) => RequestLifecycle.Decide(t, actor, command(load), now, changeKey), beforeWrite, ct);
+        return store.ChangeRequestAsync(reference, mentor, (t, read) => RequestLifecycle.Decide(t, actor, command(read), now, changeKey), beforeWrite, ct);
     }
+
+    /// <summary>A further command folded into <paramref name="first"/>'s write (<see cref="RequestLifecycle.Then"/>).</summary>
+    public Decision Then(Decision first, Actor actor, RequestCommand next) => RequestLifecycle.Then(first, actor, next, clock.GetUtcNow());
 }

@@ -38,6 +38,42 @@ public abstract partial class MentorshipStoreContract
         Assert.Null(await Store.GetLatestReportedRequestAsync(FormulaInjection));
     }
 
+    /// <summary>Whether this store reads the mentee's last reported session with a pairing's request (<see cref="OperationCodeMentor.Storage.PairingRead"/>).</summary>
+    protected virtual bool ReadsLastReportWithPairing => false;
+
+    [Fact]
+    public async Task APairingsRead_HasTheMentorsLoad_AndTheMenteesLastReport_WhereTheStoreReadsItWithTheRequest()
+    {
+        await Store.SaveMentorAsync(Profile("UMENTOR09", "Python"), T0);
+        var earlier = await ReportedRequestAsync("UMENTEE01", "UMENTOR01", "First session", T0.AddDays(2), "Goal A");
+        await ReportedRequestAsync("UMENTEE02", "UMENTOR01", "Someone else's", T0.AddDays(3), "Not theirs");
+        var next = (await CreateAsync(NewRequest("UMENTEE01"))).Reference;
+        var first = (await CreateAsync(NewRequest("UMENTEE03"))).Reference;
+
+        OperationCodeMentor.Storage.PairingRead? seen = null, none = null;
+        var claimed = await Store.ChangeRequestAsync(next, "UMENTOR09", (t, read) =>
+        {
+            seen = read;
+            return RequestLifecycle.Decide(t, new Actor("UMENTOR09"), new RequestCommand.Claim(read.Load), T0.AddDays(4));
+        });
+        await Store.ChangeRequestAsync(first, "UMENTOR09", (t, read) =>
+        {
+            none = read;
+            return RequestLifecycle.Decide(t, new Actor("UMENTOR09"), new RequestCommand.Claim(read.Load), T0.AddDays(4));
+        });
+
+        Assert.True(claimed!.Applied);
+        Assert.Equal("UMENTOR09", seen!.Load!.Mentor.SlackUserId);
+        Assert.Equal(ReadsLastReportWithPairing, seen.LastReportRead);
+        Assert.Equal(ReadsLastReportWithPairing, none!.LastReportRead);
+        if (!ReadsLastReportWithPairing) return;
+        Assert.Equal(earlier, seen.LastReport!.Reference);
+        Assert.Equal(["Goal A"], seen.LastReport.Session.Report!.Goals);
+        Assert.Null(none.LastReport);
+        // The load counts the claim just made.
+        Assert.Equal(1, none.Load!.OpenClaims);
+    }
+
     [Fact]
     public async Task ReportedSessions_HoldReportsAndRatings_ForOneMentorOrAll_LatestFirst_UpToTheLimit()
     {

@@ -210,7 +210,7 @@ public abstract partial class MentorshipStoreContract : IAsyncLifetime
         var third = await OpenRequestAsync("UMENTEE03");
         Task<Decision?> ClaimAsync(string reference, string mentor, DateTimeOffset at) =>
             new RequestChanges(Store, new ManualTimeProvider(at)).ApplyAsync(reference, new Actor(mentor), mentor,
-                load => new RequestCommand.Claim(load), null, CancellationToken.None);
+                read => new RequestCommand.Claim(read.Load), null, CancellationToken.None);
 
         Assert.True((await ClaimAsync(first, "UMENTOR01", T0.AddHours(1)))!.Applied);
         Assert.True((await ClaimAsync(second, "UMENTOR01", T0.AddHours(2)))!.Applied);

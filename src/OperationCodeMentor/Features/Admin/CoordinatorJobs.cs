@@ -20,10 +20,14 @@ public sealed class AssignJob(PressKit kit, Pairing pairing, ILogger<AssignJob> 
 
     protected override RequestCommand Command(Press press, MentorLoad? load) => new RequestCommand.Assign(press.Mentor!, load, press.ExpectedClaimer);
 
+    /// <summary>As for a claim, the pair's conversation is recorded with the assignment itself.</summary>
+    protected override Task<Decision> BeforeWriteAsync(Decision change, Press press, Outbox outbox, CancellationToken ct) =>
+        pairing.WithConversationAsync(outbox, change, ct);
+
     protected override async Task AnnounceAsync(PressResult done, CancellationToken ct)
     {
         var (r, coordinator, mentor) = (done.Request, done.Press.User, done.Request.ClaimedBy!);
-        var news = await pairing.AnnounceClaimAsync(done.Outbox, done.After, coordinator, ct, done.Mentor).ConfigureAwait(false);
+        var news = await pairing.AnnounceClaimAsync(done.Outbox, done.After, coordinator, ct, done.Mentor, done.Read).ConfigureAwait(false);
         var previous = done.Before.Request.Status == RequestStatus.Claimed ? done.Before.Request.ClaimedBy : null;
         if (previous is not null)
         {

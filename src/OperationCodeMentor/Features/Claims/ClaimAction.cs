@@ -33,8 +33,12 @@ public sealed class ClaimJob(PressKit kit, Pairing pairing, ILogger<ClaimJob> lo
 
     protected override RequestCommand Command(Press press, MentorLoad? load) => new RequestCommand.Claim(load);
 
+    /// <summary>The pair's conversation is opened before the claim is written, and recorded in the same write.</summary>
+    protected override Task<Decision> BeforeWriteAsync(Decision change, Press press, Outbox outbox, CancellationToken ct) =>
+        pairing.WithConversationAsync(outbox, change, ct);
+
     protected override Task AnnounceAsync(PressResult done, CancellationToken ct) =>
-        pairing.AnnounceClaimAsync(done.Outbox, done.After, assignedBy: null, ct, done.Mentor);
+        pairing.AnnounceClaimAsync(done.Outbox, done.After, assignedBy: null, ct, done.Mentor, done.Read);
 
     protected override async Task<string> RefusedAsync(Refusal why, TrackedRequest current, Press press, CancellationToken ct)
     {

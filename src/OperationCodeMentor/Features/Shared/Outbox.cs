@@ -184,6 +184,12 @@ public sealed class Outbox
         if (ride is not { Taken: true }) await _save(ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Notes that the store change under this name is folded into the change about to be written (see
+    /// <see cref="ChangeOnceAsync"/>), so it counts as made once that write is made, and is not made again.
+    /// </summary>
+    public void Changed(string name) => _sent[name] = "";
+
     /// <summary>Notes what Slack answered, to be written with the work's next write.</summary>
     private string Note(string name, string ts)
     {

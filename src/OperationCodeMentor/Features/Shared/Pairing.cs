@@ -28,23 +28,24 @@ public sealed partial class Pairing(ChannelCard card, IMentorshipStore store, Re
     /// </summary>
     /// <param name="paired">The request as the pairing left it.</param>
     /// <param name="profile">The mentor as read with the request when it was paired; read again when not given.</param>
-    public async Task<PairingNews> AnnounceClaimAsync(Outbox outbox, TrackedRequest paired, string? assignedBy, CancellationToken ct, Mentor? profile = null)
+    /// <param name="read">What was read with the request when it was paired: the mentee's last reported session, when it was.</param>
+    public async Task<PairingNews> AnnounceClaimAsync(Outbox outbox, TrackedRequest paired, string? assignedBy, CancellationToken ct, Mentor? profile = null,
+        PairingRead? read = null)
     {
         var r = paired.Request;
         var mentor = r.ClaimedBy!;
         LogPaired(log, mentor, r.MenteeSlackId, assignedBy ?? mentor);
         var cardProblem = await card.TryUpdateAsync(outbox, r, RequestCard.Claimed(r), ct).ConfigureAwait(false);
 
-        var group = await outbox.OpenGroupDmAsync("group-dm", [mentor, r.MenteeSlackId], ct).ConfigureAwait(false);
-        // The messages below are intended now, so their intents reach disk with the conversation: one write for all of them.
-        if (group.ChannelId is not null) outbox.Intend("intro");
-        else outbox.Intend("mentee");
-        outbox.Intend("mentor");
+        // Opened, and recorded with the pairing itself, before the pairing was written (WithConversationAsync), unless
+        // Slack was not answering then.
+        var group = await OpenConversationAsync(outbox, mentor, r.MenteeSlackId, ct).ConfigureAwait(false);
         // Recorded before the introduction goes out, so "We've set a time" pressed on it finds the conversation; only while
         // this mentor still holds the request, so a late replay cannot hand this pair's conversation to the next one.
         // Decided on the request as the pairing left it: read again only if something changed it since.
         await outbox.ChangeOnceAsync("conversation", () => changes.ApplyAsync(paired, Actor.Bot,
             new RequestCommand.RecordConversation(group.ChannelId, mentor), changeKey: null, ct), ct).ConfigureAwait(false);
+        var goals = read is { LastReportRead: true } ? PreviousGoals.Block(r, read.LastReport) : await previousGoals.BlockAsync(r, ct).ConfigureAwait(false);
 
         var how = assignedBy is null ? "You claimed" : $"{Mrkdwn.User(assignedBy)} paired you with";
         if (group.ChannelId is { } conversation)
@@ -60,7 +61,7 @@ public sealed partial class Pairing(ChannelCard card, IMentorshipStore store, Re
                     $"I've introduced you in {where}, with their request. Say hello there today and agree on a time for a 30-minute session."),
             };
             // The goals of the mentee's last session are for the mentor to pick up, so they come here rather than to the pair.
-            if (await previousGoals.BlockAsync(r, ct).ConfigureAwait(false) is { } earlierGoals) pointer.Add(earlierGoals);
+            if (goals is not null) pointer.Add(goals);
             pointer.Add(BlockKit.Actions("session_actions", RequestButtons.SessionDoneButton(r), RequestButtons.CantReachButton(r.Reference)));
             await outbox.DmAsync("mentor", mentor, $"{how} {r.Reference}: I've introduced you to {Mrkdwn.User(r.MenteeSlackId)} in a group DM.",
                 BlockKit.Blocks(pointer), ct).ConfigureAwait(false);
@@ -73,7 +74,7 @@ public sealed partial class Pairing(ChannelCard card, IMentorshipStore store, Re
             BlockKit.Section($":handshake: {how} mentorship request *{r.Reference}* from {Mrkdwn.User(r.MenteeSlackId)}."),
         };
         mentorBlocks.AddRange(RequestCard.Describe(r));
-        if (await previousGoals.BlockAsync(r, ct).ConfigureAwait(false) is { } goals) mentorBlocks.Add(goals);
+        if (goals is not null) mentorBlocks.Add(goals);
         mentorBlocks.Add(BlockKit.Section($"*Next step:* send {Mrkdwn.User(r.MenteeSlackId)} a DM today to set up a 30-minute session (a Slack chat, a call, or screen sharing for pair programming). " +
             "Once you've agreed on a time, press *We've set a time*. If they don't answer, press *Can't reach them* each time you try: I'll nudge them for you."));
         mentorBlocks.Add(BlockKit.Context($":information_source: I couldn't open a group DM for you both (Slack said `{Mrkdwn.Escape(group.Refusal ?? "unknown")}`), so I've messaged you each separately."));
@@ -91,6 +92,43 @@ public sealed partial class Pairing(ChannelCard card, IMentorshipStore store, Re
                 BlockKit.Actions("session_time_actions", RequestButtons.SetTimeButton(r.Reference)),
             ]), ct).ConfigureAwait(false);
         return new PairingNews(cardProblem, null, group.Refusal);
+    }
+
+    /// <summary>
+    /// Before a pairing is written: opens the pair's group DM and folds recording it into the pairing's own write, so the
+    /// pairing and the conversation are one write, with the intents of the messages announcing it. Opening a conversation
+    /// shows nobody anything until something is posted in it, so one opened for a pairing that then loses a race is
+    /// harmless. When Slack does not answer, the pairing is written alone and the announcement opens the conversation.
+    /// </summary>
+    public async Task<Decision> WithConversationAsync(Outbox outbox, Decision pairing, CancellationToken ct)
+    {
+        if (pairing.NewClaimer is not { } mentor) return pairing;
+        GroupDm group;
+        try
+        {
+            group = await OpenConversationAsync(outbox, mentor, pairing.Result.Request.MenteeSlackId, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            LogConversationLater(log, pairing.Result.Reference, e.Message);
+            return pairing;
+        }
+        var both = changes.Then(pairing, Actor.Bot, new RequestCommand.RecordConversation(group.ChannelId, mentor));
+        if (!ReferenceEquals(both, pairing)) outbox.Changed("conversation");
+        return both;
+    }
+
+    /// <summary>
+    /// The pair's group DM, opened once (Slack's answer is kept in the work's progress), with the messages that follow it
+    /// intended, so their intents reach disk with the next write: the pairing's, or the conversation's.
+    /// </summary>
+    private static async Task<GroupDm> OpenConversationAsync(Outbox outbox, string mentor, string mentee, CancellationToken ct)
+    {
+        var group = await outbox.OpenGroupDmAsync("group-dm", [mentor, mentee], ct).ConfigureAwait(false);
+        if (group.ChannelId is not null) outbox.Intend("intro");
+        else outbox.Intend("mentee");
+        outbox.Intend("mentor");
+        return group;
     }
 
     /// <summary>The introduction in the pair's group DM: who the mentor is, what was asked, what happens next, and its buttons.</summary>
@@ -154,6 +192,9 @@ public sealed partial class Pairing(ChannelCard card, IMentorshipStore store, Re
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Slack refused a group DM for {Reference} ({Error}); the mentor and the mentee were each told by DM instead. Group DMs need the mpim:write scope (slack-manifest.yml) and a workspace that allows them")]
     private static partial void LogGroupDmRefused(ILogger log, string reference, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not open the pair's conversation before recording {Reference}'s pairing ({Error}); the pairing is recorded now and the conversation follows")]
+    private static partial void LogConversationLater(ILogger log, string reference, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Released by {ReleasedBy} from mentor {MentorId}; open again")]
     private static partial void LogReleased(ILogger log, string mentorId, string releasedBy);

@@ -89,6 +89,12 @@ public sealed class PressProgress
     /// <summary>The mentor a claim or an assignment concerns, as read with the request: their profile, for the introduction.</summary>
     public Mentor? Mentor { get; set; }
 
+    /// <summary>Whether <see cref="LastReport"/> was read with the request (<see cref="PairingRead"/>).</summary>
+    public bool LastReportRead { get; set; }
+
+    /// <summary>For a pairing, the mentee's last reported session, as read with the request: its goals go to the mentor.</summary>
+    public TrackedRequest? LastReport { get; set; }
+
     public bool DelayNoticed { get; set; }
 
     /// <summary>What was sent to Slack (<see cref="Outbox"/>).</summary>
@@ -102,6 +108,9 @@ public sealed record PressResult(Press Press, TrackedRequest Before, TrackedRequ
 
     /// <summary>The mentor the press concerned, as read with the request (<see cref="PressProgress.Mentor"/>); null for other presses.</summary>
     public Mentor? Mentor { get; init; }
+
+    /// <summary>For a pairing, what was read with the request besides the mentor (<see cref="PressProgress.LastReport"/>); null when nothing was.</summary>
+    public PairingRead? Read { get; init; }
 }
 
 /// <summary>The collaborators every press's work needs.</summary>
@@ -162,6 +171,13 @@ public abstract partial class PressJob(PressKit kit, ILogger log) : IJobHandler
     /// <summary>What the press asks the lifecycle to do; <paramref name="load"/> is <see cref="LoadOf"/>'s, read with the request.</summary>
     protected abstract RequestCommand Command(Press press, MentorLoad? load);
 
+    /// <summary>
+    /// Called with the change just before it is written (and again should the write lose a race): a feature may do what
+    /// must come before the change and fold what it leads to into the same write (<see cref="RequestChanges.Then"/>). What
+    /// it returns is written.
+    /// </summary>
+    protected virtual Task<Decision> BeforeWriteAsync(Decision change, Press press, Outbox outbox, CancellationToken ct) => Task.FromResult(change);
+
     /// <summary>Tells everyone what the change means for them (and may record further work through <see cref="PressResult.Job"/>).</summary>
     protected abstract Task AnnounceAsync(PressResult done, CancellationToken ct);
 
@@ -185,8 +201,9 @@ public abstract partial class PressJob(PressKit kit, ILogger log) : IJobHandler
             // written: a replay after a crash finds the change made and cannot read it back, yet announcements (who held
             // it before) need it.
             using var ride = job.Ride(progress);
-            async Task NoteBefore(Decision about, CancellationToken saveCt)
+            async Task<Decision> NoteBefore(Decision about, CancellationToken saveCt)
             {
+                about = await BeforeWriteAsync(about, press, outbox, saveCt).ConfigureAwait(false);
                 progress.Before = about.Current;
                 if (job.WritesWithStore)
                 {
@@ -194,17 +211,20 @@ public abstract partial class PressJob(PressKit kit, ILogger log) : IJobHandler
                     progress.Stage = PressStage.Applied;
                     progress.After = about.Result;
                     ride.Update(progress);
-                    return;
+                    return about;
                 }
                 progress.Stage = PressStage.Applying;
                 await job.SaveAsync(progress, saveCt).ConfigureAwait(false);
+                return about;
             }
             var actor = kit.People.Actor(press.User);
             var decision = LoadOf(press) is { } mentor
-                ? await kit.Changes.ApplyAsync(press.Reference, actor, mentor, load =>
+                ? await kit.Changes.ApplyAsync(press.Reference, actor, mentor, read =>
                 {
-                    progress.Mentor = load?.Mentor;
-                    return Command(press, load);
+                    progress.Mentor = read.Load?.Mentor;
+                    progress.LastReportRead = read.LastReportRead;
+                    progress.LastReport = read.LastReport;
+                    return Command(press, read.Load);
                 }, job.Job.Key, ct, NoteBefore).ConfigureAwait(false)
                 : await kit.Changes.ApplyAsync(press.Reference, actor, Command(press, null), job.Job.Key, ct, NoteBefore).ConfigureAwait(false);
             if (decision is null) progress.Stage = PressStage.Gone;
@@ -236,7 +256,11 @@ public abstract partial class PressJob(PressKit kit, ILogger log) : IJobHandler
                 await kit.ReplyAsync(outbox, press, "refused", sentence, ct).ConfigureAwait(false);
                 break;
             case PressStage.Applied:
-                await AnnounceAsync(new PressResult(press, progress.Before!, progress.After!, outbox, job) { Mentor = progress.Mentor }, ct).ConfigureAwait(false);
+                await AnnounceAsync(new PressResult(press, progress.Before!, progress.After!, outbox, job)
+                {
+                    Mentor = progress.Mentor,
+                    Read = progress.LastReportRead ? new PairingRead(null, true, progress.LastReport) : null,
+                }, ct).ConfigureAwait(false);
                 break;
         }
         await kit.RedrawHomeAsync(press, ct).ConfigureAwait(false);

@@ -27,6 +27,12 @@ public sealed partial class PreviousGoals(IMentorshipStore store, ILogger<Previo
             LogLookupFailed(log, e, r.Reference);
             return null;
         }
+        return Block(r, last);
+    }
+
+    /// <summary>The same from <paramref name="last"/>, the mentee's last reported request as read already (null: none).</summary>
+    public static JsonObject? Block(MentorRequest r, TrackedRequest? last)
+    {
         if (last is null || last.Reference == r.Reference || last.Session.Report is not { Goals.Count: > 0 } report) return null;
         var mentor = last.Request.ClaimedBy ?? last.Session.ReportedBy;
         var with = mentor is null ? "" : $" with {Mrkdwn.User(mentor)}";

@@ -21,15 +21,16 @@ public sealed partial class AirtableMentorshipStore
     private readonly SemaphoreSlim _adoptGate = new(1, 1);
 
     public async Task<Decision?> ChangeRequestAsync(string reference, Func<TrackedRequest, Decision> decide,
-        Func<Decision, CancellationToken, Task>? beforeWrite = null, CancellationToken ct = default)
+        Func<Decision, CancellationToken, Task<Decision>>? beforeWrite = null, CancellationToken ct = default)
     {
         if (!RequestReference.TryParse(reference, out var number)) return null;
         reference = RequestReference.Format(number);
         using var held = await _requestLocks.LockAsync(reference, ct).ConfigureAwait(false);
         if (await ReadAsync(reference, ct).ConfigureAwait(false) is not { } current) return null;
         var decision = decide(current.Tracked);
-        if (decision.After is not { } after) return decision;
-        if (beforeWrite is not null) await beforeWrite(decision, ct).ConfigureAwait(false);
+        if (decision.After is null) return decision;
+        if (beforeWrite is not null) decision = await beforeWrite(decision, ct).ConfigureAwait(false);
+        var after = decision.After!;
         var changed = Changed(RequestFields(current.Tracked, current.Lookups), RequestFields(after, current.Lookups));
         var saved = (await UpdateAsync(current.Lookups.Layout.Requests, current.Lookups, [new AirtableRecordUpdate(current.Record.Id, changed)], ct).ConfigureAwait(false)).Single();
         lookups.RememberRequests([saved]);

@@ -13,14 +13,17 @@ public abstract partial class RelationalMentorshipStore
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = $"""
-            SELECT {RequestColumns}, {FollowUpColumns} FROM requests
-            WHERE mentee_slack_id = @u AND report_covered IS NOT NULL
-            ORDER BY reported_at DESC, id DESC LIMIT 1
-            """;
+        cmd.CommandText = LatestReported("@u");
         Add(cmd, "@u", menteeSlackId);
         return (await ReadTrackedAsync(cmd, ct).ConfigureAwait(false)).FirstOrDefault();
     }
+
+    /// <summary>The query for the mentee's request with the latest session report; <paramref name="mentee"/> is an SQL expression.</summary>
+    private static string LatestReported(string mentee) => $"""
+        SELECT {RequestColumns}, {FollowUpColumns} FROM requests
+        WHERE mentee_slack_id = {mentee} AND report_covered IS NOT NULL
+        ORDER BY reported_at DESC, id DESC LIMIT 1
+        """;
 
     public async Task<IReadOnlyList<TrackedRequest>> GetReportedSessionsAsync(string? mentorSlackId, int limit, CancellationToken ct = default)
     {

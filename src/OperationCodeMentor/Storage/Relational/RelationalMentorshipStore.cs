@@ -323,14 +323,15 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
     /// replicas on other machines; the loser reads again and is decided anew.
     /// </summary>
     public Task<Decision?> ChangeRequestAsync(string reference, Func<TrackedRequest, Decision> decide,
-        Func<Decision, CancellationToken, Task>? beforeWrite = null, CancellationToken ct = default) =>
+        Func<Decision, CancellationToken, Task<Decision>>? beforeWrite = null, CancellationToken ct = default) =>
         ChangeAsync(reference, null, (t, _) => decide(t), beforeWrite, ct);
 
     /// <summary>
-    /// The same with the mentor's load read in the same command as the request: a claim is one read and one write.
+    /// The same with the mentor's load, and the mentee's last reported session, read in the same command as the request:
+    /// a claim is one read and one write.
     /// </summary>
-    public Task<Decision?> ChangeRequestAsync(string reference, string mentor, Func<TrackedRequest, MentorLoad?, Decision> decide,
-        Func<Decision, CancellationToken, Task>? beforeWrite = null, CancellationToken ct = default) =>
+    public Task<Decision?> ChangeRequestAsync(string reference, string mentor, Func<TrackedRequest, PairingRead, Decision> decide,
+        Func<Decision, CancellationToken, Task<Decision>>? beforeWrite = null, CancellationToken ct = default) =>
         ChangeAsync(reference, mentor, decide, beforeWrite, ct);
 
     /// <summary>
@@ -338,42 +339,54 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
     /// it since, one round trip; the conditional write finds out if something did, and the change is read and decided again.
     /// </summary>
     public Task<Decision?> ChangeRequestAsync(TrackedRequest known, Func<TrackedRequest, Decision> decide,
-        Func<Decision, CancellationToken, Task>? beforeWrite = null, CancellationToken ct = default) =>
+        Func<Decision, CancellationToken, Task<Decision>>? beforeWrite = null, CancellationToken ct = default) =>
         ChangeAsync(known.Reference, null, (t, _) => decide(t), beforeWrite, ct, known);
 
-    private async Task<Decision?> ChangeAsync(string reference, string? mentor, Func<TrackedRequest, MentorLoad?, Decision> decide,
-        Func<Decision, CancellationToken, Task>? beforeWrite, CancellationToken ct, TrackedRequest? known = null)
+    private async Task<Decision?> ChangeAsync(string reference, string? mentor, Func<TrackedRequest, PairingRead, Decision> decide,
+        Func<Decision, CancellationToken, Task<Decision>>? beforeWrite, CancellationToken ct, TrackedRequest? known = null)
     {
         if (!RequestReference.TryParse(reference, out var key)) return null;
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         for (var attempt = 0; ; attempt++)
         {
-            var (found, load) = attempt == 0 && known is not null
+            var (found, read) = attempt == 0 && known is not null
                 ? (known, null)
                 : await ReadForChangeAsync(c, key, mentor, ct).ConfigureAwait(false);
             if (found is not { } current) return null;
-            var decision = decide(current, load);
-            if (decision.After is not { } after) return decision;
-            if (beforeWrite is not null) await beforeWrite(decision, ct).ConfigureAwait(false);
-            if (await WriteAsync(c, key, current.Version, after, decision.NewClaimer, ct).ConfigureAwait(false)) return decision;
+            var decision = decide(current, read ?? NoPairing);
+            if (decision.After is null) return decision;
+            if (beforeWrite is not null) decision = await beforeWrite(decision, ct).ConfigureAwait(false);
+            if (await WriteAsync(c, key, current.Version, decision.After!, decision.NewClaimer, ct).ConfigureAwait(false)) return decision;
             if (attempt >= MaxChangeAttempts)
                 throw new InvalidOperationException($"{reference} kept changing under {MaxChangeAttempts} attempts to write it; giving up for now.");
         }
     }
 
-    /// <summary>The request, and the mentor's load when one is named, with one command (on PostgreSQL one round trip).</summary>
-    private static async Task<(TrackedRequest? Request, MentorLoad? Load)> ReadForChangeAsync(DbConnection c, long key, string? mentor, CancellationToken ct)
+    /// <summary>What a change that is not a pairing is decided on besides the request: nothing.</summary>
+    private static readonly PairingRead NoPairing = new(null);
+
+    /// <summary>
+    /// The request, and when a mentor is named, their load and the mentee's last reported session, with one command (on
+    /// PostgreSQL one round trip).
+    /// </summary>
+    private static async Task<(TrackedRequest? Request, PairingRead? Pairing)> ReadForChangeAsync(DbConnection c, long key, string? mentor, CancellationToken ct)
     {
         if (mentor is null) return (await GetTrackedAsync(c, key, ct).ConfigureAwait(false), null);
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT {RequestColumns}, {FollowUpColumns} FROM requests WHERE id = @id; {MentorLoadSelect} WHERE slack_user_id = @u";
+        cmd.CommandText = $"""
+            SELECT {RequestColumns}, {FollowUpColumns} FROM requests WHERE id = @id;
+            {MentorLoadSelect} WHERE slack_user_id = @u;
+            {LatestReported("(SELECT mentee_slack_id FROM requests WHERE id = @id)")}
+            """;
         Add(cmd, "@id", key);
         Add(cmd, "@u", mentor);
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         var request = await r.ReadAsync(ct).ConfigureAwait(false) ? ReadTracked(r) : null;
         MentorLoad? load = null;
         if (await r.NextResultAsync(ct).ConfigureAwait(false) && await r.ReadAsync(ct).ConfigureAwait(false)) load = ReadMentorLoad(r);
-        return (request, load);
+        TrackedRequest? last = null;
+        if (await r.NextResultAsync(ct).ConfigureAwait(false) && await r.ReadAsync(ct).ConfigureAwait(false)) last = ReadTracked(r);
+        return (request, new PairingRead(load, LastReportRead: true, last));
     }
 
     /// <summary>Attempts at a change before giving up: each lost race means another writer made progress.</summary>

@@ -63,6 +63,52 @@ public class ClaimFlowTests
         BlockKitLimits.AssertAll(bot.Slack.Calls);
     }
 
+    [Fact]
+    public async Task Claim_IsWrittenTogetherWithThePairsConversation_InOneChangeOfTheRequest()
+    {
+        await using var bot = await MentorBot.StartAsync();
+        await bot.VolunteerAsync("UMENTOR1", ["Python"]);
+        var request = await bot.RequestAsync(Mentee, ["Python"]);
+        var before = (await bot.Store.GetRequestAsync(request.Reference))!.Version;
+        bot.Slack.Clear();
+
+        await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR1");
+
+        // The group DM was opened before the claim was written, and the claim and the conversation went in as one change.
+        var after = (await bot.Store.GetRequestAsync(request.Reference))!;
+        Assert.Equal(("UMENTOR1", FakeSlack.GroupDmId("UMENTOR1", Mentee)), (after.Request.ClaimedBy, after.Session.ConversationId));
+        Assert.Equal(before + 1, after.Version);
+        var calls = bot.Slack.Calls.Select(c => c.Method).ToList();
+        Assert.True(calls.IndexOf("conversations.open") < calls.IndexOf("chat.update"), string.Join(", ", calls));
+        Assert.Single(bot.Slack.GroupDmOf("UMENTOR1", Mentee));
+    }
+
+    [Fact]
+    public async Task Claim_WhenSlackCannotOpenTheGroupDmYet_IsRecordedAtOnce_AndThePairIsIntroducedWhenSlackAnswers()
+    {
+        await using var bot = await MentorBot.StartAsync();
+        await bot.VolunteerAsync("UMENTOR1", ["Python"]);
+        await bot.VolunteerAsync("UMENTOR2", ["Python"]);
+        var request = await bot.RequestAsync(Mentee, ["Python"]);
+        bot.Slack.Clear();
+        // Every attempt of the first call (the client tries 5 times).
+        bot.Slack.FailNext("conversations.open", System.Net.HttpStatusCode.ServiceUnavailable, times: 5);
+
+        var click = await bot.Http.SendAsync(bot.Requests.Interaction(SlackRequests.BlockAction(RequestButtons.Claim, request.Reference, "UMENTOR1",
+            MentorBot.MentorsChannelId, request.MessageTs!)));
+        Assert.Equal(System.Net.HttpStatusCode.OK, click.StatusCode);
+        await bot.SettleAsync();
+        // A second mentor a moment later finds it taken: the first claim did not wait for Slack.
+        await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR2");
+
+        var tracked = (await bot.Store.GetRequestAsync(request.Reference))!;
+        Assert.Equal(("UMENTOR1", FakeSlack.GroupDmId("UMENTOR1", Mentee)), (tracked.Request.ClaimedBy, tracked.Session.ConversationId));
+        Assert.Single(bot.Slack.GroupDmOf("UMENTOR1", Mentee));
+        Assert.Single(bot.Slack.DmsTo("UMENTOR1"), m => m.Text.StartsWith("You claimed", StringComparison.Ordinal));
+        Assert.Contains("already claimed by <@UMENTOR1>", Assert.Single(bot.Slack.CallsTo("chat.postEphemeral"), c => c["user"] == "UMENTOR2").Text);
+        Assert.Contains(bot.Logs.Entries, e => e.Message.Contains("Could not open the pair's conversation before recording", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("restricted_action")]
     [InlineData("missing_scope")]
@@ -163,9 +209,11 @@ public class ClaimFlowTests
         Assert.Equal(System.Net.HttpStatusCode.OK, click.StatusCode);
         await bot.SettleAsync();
 
-        // The claim was recorded at once; the DMs followed when Slack took posts again, each once.
+        // The claim was recorded at once; the DMs followed when Slack took posts again, each once. The card may be redrawn
+        // again by the attempt that follows a failure, to the same claimed card (a redraw is noted, not written).
         Assert.Equal("UMENTOR1", (await bot.Store.RequestAsync(request.Reference))!.ClaimedBy);
-        Assert.Single(bot.Slack.CallsTo("chat.update"));
+        Assert.NotEmpty(bot.Slack.CallsTo("chat.update"));
+        Assert.All(bot.Slack.CallsTo("chat.update"), u => Assert.Equal((request.MessageTs, $"{request.Reference} claimed by <@UMENTOR1>"), (u["ts"], u.Text)));
         Assert.Single(bot.Slack.Messages, m => m.Channel == "DUMENTOR1" && m.Body["text"]!.ToString().StartsWith("You claimed", StringComparison.Ordinal));
         Assert.Single(bot.Slack.Messages, m => m.Channel == FakeSlack.GroupDmId("UMENTOR1", Mentee) && m.Body["text"]!.ToString().Contains("meet <@UMENTOR1>", StringComparison.Ordinal));
         var notices = bot.Slack.CallsTo("chat.postEphemeral");

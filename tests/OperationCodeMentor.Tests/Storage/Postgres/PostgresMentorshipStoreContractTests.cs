@@ -7,6 +7,8 @@ namespace OperationCodeMentor.Tests.Storage.Postgres;
 /// <summary>The store contract against PostgreSQL, each test on a fresh schema of a real server.</summary>
 public sealed class PostgresMentorshipStoreContractTests : MentorshipStoreContract
 {
+    protected override bool ReadsLastReportWithPairing => true;
+
     private readonly List<PostgresMentorshipStore> _stores = [];
     private string _connection = "";
 

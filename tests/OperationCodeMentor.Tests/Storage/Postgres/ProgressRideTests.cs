@@ -145,6 +145,7 @@ public sealed class ProgressRideTests : IAsyncLifetime
                             rivalWrite = Task.Run(() => rival.ApplyAsync(reference, Actor.Bot, new RequestCommand.RecordConversation("C-RIVAL"), T0.AddMinutes(1)));
                         await rivalWrite;
                     }
+                    return d;
                 });
             Assert.NotNull(decision!.After);
             Assert.True(ride.Taken);

@@ -9,6 +9,8 @@ namespace OperationCodeMentor.Tests.Storage.Sqlite;
 /// <summary>The store contract against the embedded store, on a temporary database file.</summary>
 public sealed class SqliteMentorshipStoreContractTests : MentorshipStoreContract
 {
+    protected override bool ReadsLastReportWithPairing => true;
+
     private readonly string _path = Path.Combine(Path.GetTempPath(), $"ocm-contract-{Guid.NewGuid():N}.db");
 
     protected override Task<IMentorshipStore> CreateStoreAsync() =>
