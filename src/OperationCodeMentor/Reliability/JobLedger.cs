@@ -21,12 +21,19 @@ public interface IJobLedger
     /// </summary>
     StoreLink? StoreLink => null;
 
+    /// <summary>
+    /// Whether this ledger holds the shared memory of deliveries (<see cref="PostgresDeliveryMemory"/>), and so can write
+    /// a job only if its delivery is new, remembering the delivery in the same write (<see cref="DurableWork.Once"/>).
+    /// </summary>
+    bool RemembersDeliveries => false;
+
     /// <summary>Creates or migrates what the ledger needs; for a private ledger, returns the jobs left pending by the last run.</summary>
     LedgerStart Open();
 
     /// <summary>
     /// Writes a batch of new jobs in one transaction. Each entry is the job as written, or null when a job with that key
-    /// was already recorded (or repeats an earlier one of the batch).
+    /// was already recorded (or repeats an earlier one of the batch), or, where <see cref="RemembersDeliveries"/>, when
+    /// its delivery (<see cref="DurableWork.Once"/>) is a repeat.
     /// </summary>
     Task<List<Job?>> InsertAsync(IReadOnlyList<DurableWork> batch, DateTimeOffset now);
 

@@ -15,10 +15,20 @@ public abstract record AfterAck;
 /// <param name="Origin">What they did (an action ID, a callback ID), for the log entries it writes.</param>
 public sealed record DurableWork(string Kind, string Key, string Lane, JsonObject Payload, string? Actor = null, string? Origin = null) : AfterAck
 {
+    /// <summary>
+    /// The delivery this work comes from (a click), when the ledger remembers deliveries itself
+    /// (<see cref="IJobLedger.RemembersDeliveries"/>): the work is written only if the delivery is new, or its earlier
+    /// sighting older than the window, and the ledger remembers it in the same write.
+    /// </summary>
+    public DeliveryOnce? Once { get; init; }
+
     /// <summary>A typed payload, serialised the way its handler reads it back.</summary>
     public static DurableWork Of<T>(string kind, string key, string lane, T payload, string? actor = null, string? origin = null) =>
         new(kind, key, lane, (JsonObject)JsonSerializer.SerializeToNode(payload, JobJson.Options)!, actor, origin);
 }
+
+/// <summary>A delivery (<see cref="Deliveries"/>) and how long a repeat of it counts as one.</summary>
+public sealed record DeliveryOnce(string Key, TimeSpan Window);
 
 /// <summary>
 /// Work that only makes sense in the next moments and so is not worth a disk write: opening a modal (its trigger

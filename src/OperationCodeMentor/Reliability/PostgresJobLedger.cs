@@ -55,6 +55,7 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
     private const int AckTimeoutSeconds = 2;
 
     private readonly NpgsqlDataSource _source;
+    private int _finishes;
 
     public PostgresJobLedger(string connectionString, string? replica = null)
     {
@@ -126,22 +127,43 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         return new LedgerStart([], (int)r.GetInt64(1), (int)r.GetInt64(0));
     }
 
+    public bool RemembersDeliveries => true;
+
     public async Task<List<Job?>> InsertAsync(IReadOnlyList<DurableWork> batch, DateTimeOffset now)
     {
-        // One statement for the whole batch, atomic on its own: a burst of clicks costs one round trip and one commit.
+        // One statement for the whole batch, atomic on its own: a burst of clicks costs one round trip and one commit. A
+        // job from a delivery (a click) is written only when the delivery is taken in the same statement: new, or its
+        // earlier sighting expired (as PostgresDeliveryMemory takes one); a repeat within the window writes nothing.
         await using var cmd = _source.CreateCommand("""
+            WITH n AS (
+                SELECT * FROM unnest(@kind, @key, @lane, @actor, @origin, @payload, @now, @seen, @seenUntil)
+                       AS n(kind, key, lane, actor, origin, payload, due, seen, seen_until)
+            ), taken AS (
+                INSERT INTO seen_deliveries AS s (key, expires_at)
+                SELECT seen, seen_until FROM n WHERE seen IS NOT NULL
+                ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE s.expires_at <= @nowMs
+                RETURNING key
+            )
             INSERT INTO work_jobs(kind, key, lane, actor, origin, payload, next_attempt_at, created_at)
-            SELECT * FROM unnest(@kind, @key, @lane, @actor, @origin, @payload, @now, @now)
-                   AS n(kind, key, lane, actor, origin, payload, next_attempt_at, created_at)
+            SELECT kind, key, lane, actor, origin, payload, due, due FROM n
+            WHERE seen IS NULL OR seen IN (SELECT key FROM taken)
             ON CONFLICT (key) DO NOTHING
             RETURNING id, key
             """);
         cmd.CommandTimeout = AckTimeoutSeconds;
         var fresh = new List<DurableWork>(batch.Count);
         var keys = new HashSet<string>(StringComparer.Ordinal);
+        // A delivery twice in one batch (a double click within one write): the first is taken, the second is its repeat.
+        var deliveries = new HashSet<string>(StringComparer.Ordinal);
         foreach (var w in batch)
-            if (keys.Add(w.Key)) fresh.Add(w);
+            if (keys.Add(w.Key) && (w.Once is null || deliveries.Add(w.Once.Key))) fresh.Add(w);
         var ms = now.ToUnixTimeMilliseconds();
+        cmd.Parameters.AddWithValue("nowMs", ms);
+        cmd.Parameters.Add(new NpgsqlParameter("seen", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = fresh.Select(w => w.Once?.Key).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("seenUntil", NpgsqlDbType.Array | NpgsqlDbType.Bigint)
+        {
+            Value = fresh.Select(w => w.Once is { } once ? (now + once.Window).ToUnixTimeMilliseconds() : (long?)null).ToArray(),
+        });
         cmd.Parameters.Add(new NpgsqlParameter("kind", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = fresh.Select(w => w.Kind).ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter("key", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = fresh.Select(w => w.Key).ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter("lane", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = fresh.Select(w => w.Lane).ToArray() });
@@ -255,13 +277,20 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         var forget = new NpgsqlBatchCommand("DELETE FROM work_jobs WHERE state = 'done' AND finished_at < @forget");
         forget.Parameters.AddWithValue("forget", forgetBefore.ToUnixTimeMilliseconds());
         batch.BatchCommands.Add(forget);
+        // Deliveries remembered with the jobs they brought (InsertAsync) are forgotten here once expired, now and then.
+        if (Interlocked.Increment(ref _finishes) % 256 == 0)
+        {
+            var expired = new NpgsqlBatchCommand("DELETE FROM seen_deliveries WHERE expires_at <= @now");
+            expired.Parameters.AddWithValue("now", now.ToUnixTimeMilliseconds());
+            batch.BatchCommands.Add(expired);
+        }
 
         // Statements that return no rows (the finish, the forgetting) give the reader no result of their own.
         await using var r = await batch.ExecuteReaderAsync().ConfigureAwait(false);
         return await r.ReadAsync().ConfigureAwait(false) ? ReadJob(r) : null;
     }
 
-    private static Job ReadJob(System.Data.Common.DbDataReader r) =>
+    internal static Job ReadJob(System.Data.Common.DbDataReader r) =>
         new(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
             r.IsDBNull(5) ? null : r.GetString(5), (JsonObject)JsonNode.Parse(r.GetString(6))!, (JsonObject)JsonNode.Parse(r.GetString(7))!,
             r.GetInt32(8), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(9)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(10)));

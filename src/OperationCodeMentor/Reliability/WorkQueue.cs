@@ -159,6 +159,9 @@ public sealed partial class WorkQueue : IHostedService
     /// <summary>Whether other replicas share this queue's ledger.</summary>
     public bool Shared => _ledger.Shared;
 
+    /// <summary>Whether the ledger decides repeats of a delivery as it writes the work (<see cref="DurableWork.Once"/>).</summary>
+    public bool RemembersDeliveries => _ledger.RemembersDeliveries;
+
     /// <summary>Durable jobs acknowledged but not yet completed.</summary>
     public int Depth => Volatile.Read(ref _depth);
 
@@ -324,17 +327,21 @@ public sealed partial class WorkQueue : IHostedService
         });
     }
 
-    /// <summary>Runs <paramref name="then"/> as it asks: durable work is on disk when this completes.</summary>
-    public async Task StartAsync(AfterAck then)
+    /// <summary>
+    /// Runs <paramref name="then"/> as it asks: durable work is on disk when this completes. False when it was a repeat
+    /// (<see cref="EnqueueAsync"/>), and nothing new will run.
+    /// </summary>
+    public async Task<bool> StartAsync(AfterAck then)
     {
         switch (then)
         {
             case DurableWork durable:
-                await EnqueueAsync(durable).ConfigureAwait(false);
-                break;
+                return await EnqueueAsync(durable).ConfigureAwait(false);
             case TransientWork transient:
                 Run(transient);
-                break;
+                return true;
+            default:
+                return true;
         }
     }
 

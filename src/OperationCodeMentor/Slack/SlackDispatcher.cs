@@ -67,16 +67,17 @@ public sealed partial class SlackDispatcher
                 foreach (var action in interaction.Actions)
                 {
                     using var scope = _log.BeginSlackUserScope(interaction.UserId, "action", action.ActionId);
-                    // The same person pressing the same button for the same thing again within a moment: Slack sends each
-                    // click with its own action_ts, so without this a hurried second press would run twice.
-                    var click = Deliveries.Click(interaction.UserId, action.ActionId, action.Value, interaction.MessageTs ?? Interaction.Str(interaction.View, "id"));
-                    if (!await _seen.FirstAsync(click, Deliveries.DoubleClickWindow, ct).ConfigureAwait(false))
+                    if (!_actions.TryGetValue(action.ActionId, out var handler))
                     {
-                        LogDoubleClick(_log, action.ActionId);
+                        LogUnknown(_log, "action", action.ActionId);
                         continue;
                     }
-                    if (_actions.TryGetValue(action.ActionId, out var handler)) ack = await TimedAsync(() => handler.HandleAsync(action, ct), "action", action.ActionId).ConfigureAwait(false);
-                    else LogUnknown(_log, "action", action.ActionId);
+                    // The same person pressing the same button for the same thing again within a moment: Slack sends each
+                    // click with its own action_ts, so without this a hurried second press would run twice.
+                    var click = new DeliveryOnce(
+                        Deliveries.Click(interaction.UserId, action.ActionId, action.Value, interaction.MessageTs ?? Interaction.Str(interaction.View, "id")),
+                        Deliveries.DoubleClickWindow);
+                    ack = await TimedAsync(() => handler.HandleAsync(action, ct), "action", action.ActionId, click, ct).ConfigureAwait(false);
                 }
                 return ack;
             case "view_submission":
@@ -132,15 +133,29 @@ public sealed partial class SlackDispatcher
     /// Awaits a handler, starts the work it asked for (durable work is on disk when this returns), and warns when it all
     /// took so long that Slack may have shown the person an error.
     /// </summary>
-    private async Task<SlackAck> TimedAsync(Func<Task<Handled>> handle, string kind, string id)
+    /// <param name="click">
+    /// The delivery a button press is: a repeat of it within its window does nothing. Every button's handler only decides
+    /// (it changes nothing itself), so it is asked first: durable work it asks for is then written only if the press is
+    /// new, in the same write that remembers the press where the queue's ledger holds that memory (one round trip on the
+    /// acknowledgement path instead of two); otherwise the memory is asked before the work starts.
+    /// </param>
+    private async Task<SlackAck> TimedAsync(Func<Task<Handled>> handle, string kind, string id, DeliveryOnce? click = null, CancellationToken ct = default)
     {
         var started = _clock.GetTimestamp();
         var handled = await handle().ConfigureAwait(false);
-        if (handled.Then is { } then) await _work.StartAsync(then).ConfigureAwait(false);
+        var then = handled.Then;
+        var written = then is DurableWork && click is not null && _work.RemembersDeliveries;
+        if (click is not null && !written && !await _seen.FirstAsync(click.Key, click.Window, ct).ConfigureAwait(false))
+        {
+            LogDoubleClick(_log, id);
+            return SlackAck.Empty;
+        }
+        if (then is DurableWork durable && written) then = durable with { Once = click };
+        var fresh = then is null || await _work.StartAsync(then).ConfigureAwait(false);
         var elapsed = _clock.GetElapsedTime(started);
         _metrics?.Acknowledged(kind, id, elapsed);
         if (elapsed > SlowAnswer) LogSlow(_log, kind, id, elapsed.TotalSeconds);
-        return handled.Ack;
+        return fresh ? handled.Ack : SlackAck.Empty;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "A second press of {ActionId} within a moment of the first was ignored")]

@@ -343,6 +343,34 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task WorkFromAClick_IsWrittenOnlyForTheFirstPress_InTheWriteThatRemembersIt_OnEitherReplica()
+    {
+        _database = await PostgresServer.NewSchemaAsync();
+        var ledgerA = new PostgresJobLedger(_database, "a");
+        var ledgerB = new PostgresJobLedger(_database, "b");
+        _ledgers.AddRange([ledgerA, ledgerB]);
+        ledgerA.Open();
+        var click = new DeliveryOnce(Deliveries.Click("U1", "claim_request", "R-1042", "1733400000.1"), Deliveries.DoubleClickWindow);
+        DurableWork Press(string actionTs) => Work("claim:U1:" + actionTs, actionTs, "R-1042") with { Once = click };
+
+        // Two presses in one write (one batch), then a third on the other replica: only the first is work.
+        var batch = await ledgerA.InsertAsync([Press("1.1"), Press("1.2"), Work("other", "other", "R-7")], _clock.GetUtcNow());
+        Assert.NotNull(batch[0]);
+        Assert.Null(batch[1]);
+        Assert.NotNull(batch[2]);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Null(Assert.Single(await ledgerB.InsertAsync([Press("1.3")], _clock.GetUtcNow())));
+        Assert.Equal(1, await CountAsync("key LIKE 'claim:U1:%'"));
+
+        // The same press after the window is a new one; the memory it shares with PostgresDeliveryMemory says so too.
+        _clock.Advance(Deliveries.DoubleClickWindow);
+        Assert.NotNull(Assert.Single(await ledgerB.InsertAsync([Press("1.4")], _clock.GetUtcNow())));
+        var memory = new PostgresDeliveryMemory(ledgerA, _clock, NullLogger<PostgresDeliveryMemory>.Instance);
+        Assert.False(await memory.FirstAsync(click.Key, click.Window));
+        Assert.Equal(2, await CountAsync("key LIKE 'claim:U1:%'"));
+    }
+
+    [Fact]
     public async Task Deliveries_WhenTheDatabaseDoesNotAnswer_ThisReplicasOwnMemoryDecides()
     {
         var ledger = new PostgresJobLedger("Host=127.0.0.1;Port=1;Username=ocm;Database=ocm", "a");
