@@ -80,6 +80,12 @@ public sealed class Job
 
     /// <summary>The dependency (Slack, the store) whose outage made the last attempt fail, if any.</summary>
     internal string? BlockedOn { get; set; }
+
+    /// <summary>The store's last write finished the job (<see cref="ProgressRide.Finishes"/>): the queue does not finish it again.</summary>
+    internal bool FinishedByStore { get; set; }
+
+    /// <summary>With <see cref="FinishedByStore"/>, the lane's next job, whose lane the finish kept for this replica.</summary>
+    internal Job? NextInLane { get; set; }
 }
 
 /// <summary>One attempt at a job: its payload and progress, and the way to record progress durably.</summary>
@@ -96,9 +102,13 @@ public sealed class JobContext(Job job, Func<JsonObject, CancellationToken, Task
     /// <see cref="ProgressRide.Taken"/> afterwards, the caller writes the progress itself.
     /// </summary>
     /// <param name="answerAt">The property of <typeparamref name="T"/> (its C# name) that is to hold what the store's call answers.</param>
-    public ProgressRide Ride<T>(T progress, string? answerAt = null) =>
+    /// <param name="finishes">
+    /// The write is the job's last (nothing follows it that anyone could see): made, it finishes the job too
+    /// (<see cref="ProgressRide.Finishes"/>), and the job must do nothing more.
+    /// </param>
+    public ProgressRide Ride<T>(T progress, string? answerAt = null, bool finishes = false) =>
         new(job, link, (JsonObject)JsonSerializer.SerializeToNode(progress, JobJson.Options)!,
-            answerAt is null ? null : JobJson.Options.PropertyNamingPolicy?.ConvertName(answerAt) ?? answerAt);
+            answerAt is null ? null : JobJson.Options.PropertyNamingPolicy?.ConvertName(answerAt) ?? answerAt, finishes);
 
     /// <summary>
     /// Records further durable work that this job leads to (a re-pair brings a new request in, say). Its key makes it
@@ -143,7 +153,17 @@ public interface IJobHandler
 /// A ledger that shares the store's database: <paramref name="Database"/> as the store names it, and the replica
 /// (<paramref name="Holder"/>) whose lease on a job's lane a progress write must still find.
 /// </summary>
-public sealed record StoreLink(string Database, string Holder);
+public sealed record StoreLink(string Database, string Holder)
+{
+    /// <summary>The kinds of job the replica runs: a write that finishes a job keeps the lane for its next job only if it is one of them.</summary>
+    public IReadOnlyCollection<string> Kinds { get; init; } = [];
+
+    /// <summary>How long finished jobs are remembered (<see cref="ReliabilityOptions.RememberDone"/>): a finishing write forgets older ones, as a finish does.</summary>
+    public TimeSpan RememberDone { get; init; } = TimeSpan.FromDays(1);
+
+    /// <summary>The queue's clock, for the moment a finishing write marks.</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+}
 
 /// <summary>
 /// A shared ledger refused a job's progress because another replica holds its lane now (this one was frozen past its

@@ -192,18 +192,39 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
     /// <summary>
     /// For a store writing a job's progress in its own statement (<see cref="ProgressRide"/>): the UPDATE of the job's row
     /// to <paramref name="progress"/> (an SQL expression), made only while the job's replica still holds its lane and
-    /// <paramref name="also"/> is true; it returns a row when it wrote. Its parameters are bound by <see cref="BindRide"/>.
+    /// <paramref name="also"/> is true; it returns a row when it wrote. A ride that finishes the job marks it done too, as
+    /// <see cref="FinishAsync"/> does. Its parameters are bound by <see cref="BindRide"/>.
     /// </summary>
-    internal static string RideWrite(string progress, string also = "TRUE") => $"""
-        UPDATE work_jobs SET progress = {progress}
+    internal static string RideWrite(ProgressRide ride, string progress, string also = "TRUE") => $"""
+        UPDATE work_jobs SET progress = {progress}{(ride.Finishes ? ", state = 'done', finished_at = @rideNow, last_error = NULL, attempts = attempts + 1" : "")}
         WHERE id = @rideJob AND state = 'pending' AND {HeldBy("@rideLane", "@rideHolder")} AND {also}
         RETURNING 1
         """;
 
-    /// <summary>The parameters of <see cref="RideWrite"/>: the job, its lane and replica, and the progress offered (<c>@rideProgress</c>).</summary>
+    /// <summary>
+    /// What follows a ride that finishes its job (<see cref="ProgressRide.Finishes"/>), in the same transaction: the
+    /// lane handed on (<see cref="Handoff"/>), only if the job is now done, and old jobs forgotten. It answers the lane's
+    /// next job when this replica keeps the lane for it (<see cref="ReadJob"/>); null for a ride that does not finish.
+    /// </summary>
+    internal static string? RideFinish(ProgressRide ride) => ride.Finishes
+        ? $"""
+            {Handoff("@rideLane", "@rideHolder", "@rideNow", "@rideKinds", "EXISTS (SELECT 1 FROM work_jobs WHERE id = @rideJob AND state = 'done')")};
+            DELETE FROM work_jobs WHERE state = 'done' AND finished_at < @rideForget
+            """
+        : null;
+
+    /// <summary>The parameters of <see cref="RideWrite"/> and <see cref="RideFinish"/>: the job, its lane and replica, and the progress offered (<c>@rideProgress</c>).</summary>
     internal static void BindRide(System.Data.Common.DbCommand cmd, ProgressRide ride)
     {
-        foreach (var (name, value) in new (string, object)[] { ("rideJob", ride.JobId), ("rideLane", ride.Lane), ("rideHolder", ride.Holder), ("rideProgress", ride.Json) })
+        var values = new List<(string, object)> { ("rideJob", ride.JobId), ("rideLane", ride.Lane), ("rideHolder", ride.Holder), ("rideProgress", ride.Json) };
+        if (ride.Finishes)
+        {
+            var now = ride.Link.Clock.GetUtcNow();
+            values.Add(("rideNow", now.ToUnixTimeMilliseconds()));
+            values.Add(("rideForget", (now - ride.Link.RememberDone).ToUnixTimeMilliseconds()));
+            values.Add(("rideKinds", ride.Link.Kinds.ToArray()));
+        }
+        foreach (var (name, value) in values)
         {
             var p = cmd.CreateParameter();
             p.ParameterName = name;
@@ -211,6 +232,27 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
             cmd.Parameters.Add(p);
         }
     }
+
+    /// <summary>
+    /// A finished job's lane, handed on (its parameters named): to the lane's next job when this replica still holds the
+    /// lane and that job is due and of a kind it runs, returned to run next; otherwise the lane is let go, for its next job
+    /// on any replica. One statement, so both parts see the same jobs: a job written by another replica in between is
+    /// either carried on here or found in a free lane, never left in a lane this replica keeps but does not know it holds.
+    /// Only when <paramref name="finished"/> (an SQL condition) holds.
+    /// </summary>
+    private static string Handoff(string lane, string me, string now, string kinds, string finished = "TRUE") => $"""
+        WITH head AS (
+            SELECT * FROM work_jobs WHERE lane = {lane} AND state = 'pending' ORDER BY id LIMIT 1
+        ), next AS (
+            SELECT h.* FROM head h
+            WHERE {finished} AND h.next_attempt_at <= {now} AND h.kind = ANY({kinds}) AND {HeldBy(lane, me)}
+        ), released AS (
+            UPDATE work_lanes SET leased_by = NULL, lease_token = NULL, lease_until = NULL
+            WHERE lane = {lane} AND leased_by = {me} AND {finished} AND NOT EXISTS (SELECT 1 FROM next)
+            RETURNING lane
+        )
+        SELECT id, kind, key, lane, actor, origin, payload, progress, attempts, created_at, next_attempt_at FROM next
+        """;
 
     public async Task RecordRetryAsync(Job job, string error)
     {
@@ -252,23 +294,8 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         batch.BatchCommands.Add(finish);
         // The lane's next job, when this replica still holds the lane and that job is due and runs here: a lane with work
         // queued (the intake during a burst, a request clicked on many times) goes on without a new lease and a poll's
-        // wait. Otherwise the lane is free for its next job, on any replica. One statement, so both parts see the same
-        // jobs: a job written by another replica in between is either carried on here or found in a free lane, never
-        // left in a lane this replica keeps but does not know it holds.
-        var next = new NpgsqlBatchCommand("""
-            WITH head AS (
-                SELECT * FROM work_jobs WHERE lane = @lane AND state = 'pending' ORDER BY id LIMIT 1
-            ), next AS (
-                SELECT h.* FROM head h
-                WHERE h.next_attempt_at <= @now AND h.kind = ANY(@kinds)
-                  AND EXISTS (SELECT 1 FROM work_lanes l WHERE l.lane = @lane AND l.leased_by = @me)
-            ), released AS (
-                UPDATE work_lanes SET leased_by = NULL, lease_token = NULL, lease_until = NULL
-                WHERE lane = @lane AND leased_by = @me AND NOT EXISTS (SELECT 1 FROM next)
-                RETURNING lane
-            )
-            SELECT id, kind, key, lane, actor, origin, payload, progress, attempts, created_at, next_attempt_at FROM next
-            """);
+        // wait. Otherwise the lane is free for its next job, on any replica.
+        var next = new NpgsqlBatchCommand(Handoff("@lane", "@me", "@now", "@kinds"));
         next.Parameters.AddWithValue("lane", job.Lane);
         next.Parameters.AddWithValue("now", now.ToUnixTimeMilliseconds());
         next.Parameters.Add(new NpgsqlParameter("kinds", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = kinds.ToArray() });

@@ -10,6 +10,8 @@ namespace OperationCodeMentor.Reliability;
 /// and the job writes its progress itself once the change is made (<see cref="Taken"/> says which happened).
 /// </summary>
 /// <remarks>
+/// A job's last write can also finish it (<see cref="Finishes"/>): the store's change, the job marked done and its lane
+/// handed to the lane's next job, in one round trip, where otherwise the finish would be one of its own.
 /// The offer lives in the job's async flow from <see cref="JobContext.Ride{T}"/> until it is disposed, so only the store
 /// calls the job makes in between can take it; the first change that is made takes it, and nothing after.
 /// </remarks>
@@ -21,14 +23,27 @@ public sealed class ProgressRide : IDisposable
     private readonly StoreLink? _link;
     private JsonObject _progress;
 
-    internal ProgressRide(Job job, StoreLink? link, JsonObject progress, string? answerAt)
+    internal ProgressRide(Job job, StoreLink? link, JsonObject progress, string? answerAt, bool finishes = false)
     {
         _job = job;
         _link = link;
         _progress = progress;
         AnswerAt = answerAt;
+        Finishes = finishes && link is not null;
         if (link is not null) Offered.Value = this;
     }
+
+    /// <summary>
+    /// Whether the write is the job's last: made, it marks the job done as well, and hands the job's lane on (to the lane's
+    /// next job when it runs on this replica, otherwise to any replica), as the queue's own finish would.
+    /// </summary>
+    public bool Finishes { get; }
+
+    /// <summary>The queue's side of the ledger: the kinds it runs, how long it remembers finished jobs, its clock.</summary>
+    public StoreLink Link => _link!;
+
+    /// <summary>Finished: its write was made, with the job done (<see cref="Finishes"/>).</summary>
+    public bool Finished { get; private set; }
 
     /// <summary>
     /// The property of the progress that is to hold what the store's call answers (a number it hands out, say), filled
@@ -67,6 +82,18 @@ public sealed class ProgressRide : IDisposable
         Taken = true;
         if (AnswerAt is not null) _progress[AnswerAt] = answer;
         _job.Progress = _progress;
+    }
+
+    /// <summary>
+    /// Called by the store once its change has been committed with the job finished (<see cref="Finishes"/>), and with
+    /// the lane's next job, which this replica now holds the lane for, when there is one.
+    /// </summary>
+    public void CommittedFinished(Job? next)
+    {
+        Committed();
+        Finished = true;
+        _job.FinishedByStore = true;
+        _job.NextInLane = next;
     }
 
     public void Dispose()

@@ -71,6 +71,7 @@ public sealed partial class WorkQueue : IHostedService
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(10);
 
     private readonly IJobLedger _ledger;
+    private readonly StoreLink? _storeLink;
     private readonly Dictionary<string, IJobHandler> _handlers;
     private readonly IReadOnlyList<IDependency> _dependencies;
     private readonly Dependencies _signals;
@@ -128,6 +129,7 @@ public sealed partial class WorkQueue : IHostedService
         _scopes = scopes;
         _log = log;
         _ledger = ledger;
+        _storeLink = ledger.StoreLink is { } link ? link with { Kinds = _handlers.Keys.ToArray(), RememberDone = options.Value.RememberDone, Clock = clock } : null;
         LedgerStart start;
         try
         {
@@ -271,9 +273,11 @@ public sealed partial class WorkQueue : IHostedService
                 {
                     if (_ledger.Shared)
                     {
-                        // Run once leased, here or on another replica; look for it now rather than at the next poll.
+                        // Run once leased, here or on another replica; look for it now rather than at the next poll. A job in
+                        // a lane this replica holds needs no look: the finish of the job before it hands it the lane, or, if
+                        // that finish let the lane go before this job was written, it asks for a look itself.
                         CountIn(jobs.Count(j => j is not null));
-                        _adoptNow = true;
+                        if (jobs.Any(j => j is not null && !_lanes.ContainsKey(j.Lane))) _adoptNow = true;
                         _writesDuringAdopt++;
                     }
                     else
@@ -577,8 +581,10 @@ public sealed partial class WorkQueue : IHostedService
         try
         {
             // A job under way may finish while the host stops (bounded by the host's shutdown time-out).
-            await _handlers[job.Kind].RunAsync(new JobContext(job, (p, ct) => SaveProgressAsync(job, p, ct), EnqueueAsync, _ledger.StoreLink), _hardStop.Token).ConfigureAwait(false);
-            await FinishAsync(job, "done", null).ConfigureAwait(false);
+            await _handlers[job.Kind].RunAsync(new JobContext(job, (p, ct) => SaveProgressAsync(job, p, ct), EnqueueAsync, _storeLink), _hardStop.Token).ConfigureAwait(false);
+            // The store's last write may have finished it already, and handed its lane on (ProgressRide.Finishes).
+            if (job.FinishedByStore) Finished(job, "done", job.NextInLane);
+            else await FinishAsync(job, "done", null).ConfigureAwait(false);
             if (job.BlockedOn is { } dependency)
                 lock (_gate) _strikes.Remove(dependency);
         }
@@ -592,6 +598,12 @@ public sealed partial class WorkQueue : IHostedService
             // Another replica holds the lane now and runs this job from the progress on disk: nothing here to finish or retry.
             lock (_gate) _lanes.Remove(job.Lane);
             LogLeaseLost(_log, job.Lane);
+        }
+        catch (Exception e) when (job.FinishedByStore)
+        {
+            // Done on disk, with its lane handed on: nothing to retry. A job that finishes with a store write does nothing after it.
+            LogFailedAfterFinish(_log, e, job.Kind, job.Key);
+            Finished(job, "done", job.NextInLane);
         }
         catch (Exception e)
         {
@@ -710,6 +722,12 @@ public sealed partial class WorkQueue : IHostedService
         var now = _clock.GetUtcNow();
         // On the shared ledger this frees the lane too, for its next job on any replica, or keeps it here for that job.
         var next = await _ledger.FinishAsync(job, state, error, now, now - _options.Value.RememberDone, _handlers.Keys).ConfigureAwait(false);
+        Finished(job, state, next);
+    }
+
+    /// <summary>The job is finished on disk (<paramref name="next"/>: the lane's next job, kept here): the queue's own account of it.</summary>
+    private void Finished(Job job, string state, Job? next)
+    {
         lock (_gate)
         {
             if (_lanes.TryGetValue(job.Lane, out var lane) && lane.TryPeek(out var head) && head.Id == job.Id) lane.Dequeue();
@@ -751,6 +769,9 @@ public sealed partial class WorkQueue : IHostedService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Kind} job {Key} failed (attempt {Attempt}); retrying in {Delay} (waiting on: {Dependency}): {ErrorType}: {Error}")]
     private static partial void LogRetry(ILogger log, string kind, string key, int attempt, TimeSpan delay, string dependency, string errorType, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Kind} job {Key} failed after its last write had finished it; nothing is retried")]
+    private static partial void LogFailedAfterFinish(ILogger log, Exception e, string kind, string key);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Kind} job {Key} can never succeed and was set aside")]
     private static partial void LogPermanent(ILogger log, Exception e, string kind, string key);

@@ -41,6 +41,9 @@ public enum IntakeStage
     /// <summary>Its card is in the channel (or, for a named mentor, the offer is in their DM), or Slack could not take it (it is then stored without one).</summary>
     Posted,
 
+    /// <summary>Its card went out and the mentee has been told; what is left is storing it, the intake's last write.</summary>
+    Told,
+
     /// <summary>It is in the store, with its card when it has one.</summary>
     Stored,
 
@@ -65,29 +68,45 @@ public enum IntakeStep
 /// <summary>The typed progress of a request's intake.</summary>
 /// <param name="PostRefused">Slack refused the channel for good (the bot is not in it): the follow-up sweep posts the request in full instead.</param>
 /// <param name="OfferTo">The mentor the request is offered to first (set when it is numbered; cleared when Slack refuses to DM them, and it goes to the channel instead).</param>
+/// <param name="StoreLast">
+/// Storing the request is to be the intake's last write, which finishes its work too (set when it is numbered, where the
+/// store writes the work's progress with its changes: <see cref="ProgressRide"/>).
+/// </param>
 public sealed record IntakeProgress(
     IntakeStage Stage = IntakeStage.Received,
     long? Number = null,
     RequestPost? Post = null,
     bool PostRefused = false,
     bool DelayNoticed = false,
-    string? OfferTo = null)
+    string? OfferTo = null,
+    bool StoreLast = false)
 {
     /// <summary>What went to Slack (<see cref="Outbox"/>): a replay reads back before posting the card or the confirmation again.</summary>
     public Dictionary<string, string?> Sent { get; init; } = new(StringComparer.Ordinal);
 
-    /// <summary>The next step, from the stage alone; the same progress always gives the same step.</summary>
+    /// <summary>
+    /// The next step, from the progress alone; the same progress always gives the same step. A request is stored before its
+    /// mentee is told, except where the store is the work queue's own database (<see cref="StoreLast"/>): there, once its
+    /// card is out, the mentee is told first and storing it is the intake's last write, which finishes the work in the
+    /// same round trip (<see cref="ProgressRide.Finishes"/>); that database handed out the request's number a moment
+    /// before. A request whose card Slack could not take is stored first anywhere, so coordinators see it while Slack is failing.
+    /// </summary>
     public static IntakeStep Next(IntakeProgress p) => p.Stage switch
     {
         IntakeStage.Received => IntakeStep.Reserve,
         IntakeStage.Numbered when p.OfferTo is not null => IntakeStep.Offer,
         IntakeStage.Numbered => IntakeStep.PostCard,
+        IntakeStage.Posted when p.StoreLast && !CardFailed(p) => IntakeStep.Confirm,
         IntakeStage.Posted => IntakeStep.Store,
+        IntakeStage.Told => IntakeStep.Store,
         // Stored while Slack was failing: post its card now, once (an offered request reaches the channel only when the offer ends).
-        IntakeStage.Stored when p.Post is null && !p.PostRefused && p.OfferTo is null => IntakeStep.PostCardLate,
+        IntakeStage.Stored when CardFailed(p) => IntakeStep.PostCardLate,
         IntakeStage.Stored => IntakeStep.Confirm,
         _ => IntakeStep.Done,
     };
+
+    /// <summary>Slack was failing when the card was to go out (it neither took it nor refused it; no offer went instead).</summary>
+    private static bool CardFailed(IntakeProgress p) => p.Post is null && !p.PostRefused && p.OfferTo is null;
 
     /// <summary>Progress recorded by the version that kept a bag of flags, so a request acknowledged before an upgrade still comes in.</summary>
     internal static IntakeProgress FromFlags(JsonObject old)
@@ -104,10 +123,10 @@ public sealed record IntakeProgress(
 
 /// <summary>
 /// Takes an acknowledged request the rest of the way, as durable work in the intake's one lane, so requests are numbered,
-/// posted and confirmed in the order they came: number it, post its card, store it together with where the card is (one
-/// write), and tell the mentee. Posting before storing makes the request one write to the store, not two; if Slack is
-/// failing, the request is stored at once without a card, so coordinators see it, and the card follows when Slack
-/// recovers. Only the intake hands out numbers, one request at a time, which is what lets a store that numbers in memory
+/// posted and confirmed in the order they came: number it, post its card, tell the mentee, and store it together with
+/// where the card is (one write, the last, which on PostgreSQL also finishes the work). Posting before storing makes the
+/// request one write to the store, not two; if Slack is failing, the request is stored at once without a card, so
+/// coordinators see it, and the card and the confirmation follow when Slack recovers. Only the intake hands out numbers, one request at a time, which is what lets a store that numbers in memory
 /// (Airtable) never hand out one twice.
 /// </summary>
 public sealed partial class RequestIntake(
@@ -157,10 +176,15 @@ public sealed partial class RequestIntake(
         // A step whose repetition is harmless is noted, not written: it reaches disk with the next write, which comes
         // before anything anyone could see (each message's intent is written before it is sent). A crash in between
         // repeats only that step: a number handed out again leaves a gap, a card posted is found again by its intent, and
-        // the store takes the same request once. Where the store can carry the progress (ProgressRide), the number and the
-        // card's intent are one statement, and the request and the confirmation's intent another: a submission's only
-        // writes before its finish.
+        // the store takes the same request once. Where the store can carry the progress (ProgressRide), the number with the
+        // intents of the card and the confirmation is one statement, and the request with the work's finish another: a
+        // submission's only writes after its acknowledgement.
         void Keep(IntakeProgress next) => progress = next;
+        // A re-pair answered where the mentee asked is an ephemeral reply, which leaves nothing to read back.
+        void IntendConfirmation()
+        {
+            if (request.FollowUpOf is null || request.AnswerChannel is null) outbox.Intend("confirm");
+        }
         await NoticeDelayAsync(job, request, progress, p => Save(p), ct).ConfigureAwait(false);
 
         TrackedRequest? stored = null;
@@ -172,11 +196,13 @@ public sealed partial class RequestIntake(
             switch (step)
             {
                 case IntakeStep.Reserve:
-                    var numbered = progress with { Stage = IntakeStage.Numbered, OfferTo = request.PreferredMentor };
+                    var numbered = progress with { Stage = IntakeStage.Numbered, OfferTo = request.PreferredMentor, StoreLast = job.WritesWithStore };
                     // The card (or the offer) is intended now, so that its intent reaches disk with the number: where the
-                    // store can, the number is written into the progress in the statement that hands it out (ProgressRide).
+                    // store can, the number is written into the progress in the statement that hands it out (ProgressRide),
+                    // and the mentee's confirmation, which goes out before the request is stored, is intended with it.
                     // Elsewhere the intent is written just before the card goes, with the number.
                     outbox.Intend(numbered.OfferTo is null ? "card" : "offer");
+                    if (numbered.StoreLast) IntendConfirmation();
                     using (var ride = job.Ride(numbered, answerAt: nameof(IntakeProgress.Number)))
                     {
                         long number;
@@ -228,15 +254,18 @@ public sealed partial class RequestIntake(
                     break;
 
                 case IntakeStep.Store:
-                    // The mentee's confirmation is intended now, so that its intent reaches disk with the request.
-                    if (request.FollowUpOf is null || request.AnswerChannel is null) outbox.Intend("confirm");
-                    using (var ride = job.Ride(progress with { Stage = IntakeStage.Stored }))
+                    // The mentee's confirmation, when it follows, is intended now, so that its intent reaches disk with the
+                    // request. Told already, storing it is the last write, and it finishes the work too.
+                    IntendConfirmation();
+                    var storedStage = progress.Stage == IntakeStage.Told ? IntakeStage.Confirmed : IntakeStage.Stored;
+                    var last = IntakeProgress.Next(progress with { Stage = storedStage }) == IntakeStep.Done;
+                    using (var ride = job.Ride(progress with { Stage = storedStage }, finishes: last))
                     {
                         stored = await store.CreateRequestAsync(New(request, progress, job.Job.Key), ct).ConfigureAwait(false);
                         // Written with the request, or (another store, or stored by an earlier attempt that got further, whose
                         // record of the card counts) written now.
-                        if (ride.Taken) Keep(progress with { Stage = IntakeStage.Stored });
-                        else await Save(progress with { Stage = IntakeStage.Stored, Post = progress.Post ?? PostOf(stored.Request) }).ConfigureAwait(false);
+                        if (ride.Taken) Keep(progress with { Stage = storedStage });
+                        else await Save(progress with { Stage = storedStage, Post = progress.Post ?? PostOf(stored.Request) }).ConfigureAwait(false);
                     }
                     break;
 
@@ -259,8 +288,9 @@ public sealed partial class RequestIntake(
 
                 case IntakeStep.Confirm:
                     await ConfirmAsync(outbox, request, RequestReference.Format(progress.Number!.Value), progress.OfferTo, ct).ConfigureAwait(false);
-                    // The last step: the job's finish follows, and a replay finds the messages through their intents.
-                    Keep(progress with { Stage = IntakeStage.Confirmed });
+                    // Before it is stored, or (stored while Slack was failing) the last step, which the job's finish follows;
+                    // either way a replay finds the messages through their intents.
+                    Keep(progress with { Stage = progress.Stage == IntakeStage.Posted ? IntakeStage.Told : IntakeStage.Confirmed });
                     break;
             }
         }
@@ -323,7 +353,7 @@ public sealed partial class RequestIntake(
     /// </summary>
     private async Task NoticeDelayAsync(JobContext job, IntakeRequest r, IntakeProgress progress, Func<IntakeProgress, Task> save, CancellationToken ct)
     {
-        if (job.Job.Attempts == 0 || clock.GetUtcNow() - job.Job.CreatedAt < DelayNoticeAfter || progress.DelayNoticed || progress.Stage == IntakeStage.Confirmed) return;
+        if (job.Job.Attempts == 0 || clock.GetUtcNow() - job.Job.CreatedAt < DelayNoticeAfter || progress.DelayNoticed || progress.Stage is IntakeStage.Told or IntakeStage.Confirmed) return;
         try
         {
             await slack.SendDmAsync(r.MenteeSlackId,

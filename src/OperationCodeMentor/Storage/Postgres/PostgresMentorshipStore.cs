@@ -67,7 +67,8 @@ public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncD
             SELECT CASE WHEN n > top THEN n ELSE setval('request_numbers', top + 1) END AS number
             FROM (SELECT nextval('request_numbers') AS n, (SELECT COALESCE(MAX(id), 0) FROM requests) AS top) s
             """;
-        var ride = RideOffered(answering: true);
+        // A number is never a job's last write: a ride that would finish its job is left for a change that can.
+        var ride = RideOffered(answering: true) is { Finishes: false } answering ? answering : null;
         var reserve = next;
         if (ride is not null)
         {
@@ -76,7 +77,7 @@ public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncD
                 WITH reserved AS MATERIALIZED (
                 {next}
                 ), progress AS (
-                {Reliability.PostgresJobLedger.RideWrite("jsonb_set(@rideProgress::jsonb, ARRAY[@rideAt], to_jsonb((SELECT number FROM reserved)))::text")}
+                {Reliability.PostgresJobLedger.RideWrite(ride, "jsonb_set(@rideProgress::jsonb, ARRAY[@rideAt], to_jsonb((SELECT number FROM reserved)))::text")}
                 )
                 SELECT number, EXISTS (SELECT 1 FROM progress) FROM reserved
                 """;

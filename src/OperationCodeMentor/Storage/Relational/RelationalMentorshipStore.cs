@@ -58,19 +58,38 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
     /// the same statement, only when it changed a row and the job's replica still holds its lane (a replica frozen past
     /// its lease may still make its change, which is safe to repeat, but not write the progress, and the job stops at its
     /// next write). The statement returns what the change returns, and last, whether the progress was written
-    /// (<see cref="RideTaken"/>).
+    /// (<see cref="RideTaken"/>). A ride that finishes its job is followed by the statements that hand its lane on
+    /// (<see cref="Reliability.PostgresJobLedger.RideFinish"/>), whose result <see cref="RodeAsync"/> reads.
     /// </summary>
     private static string WithProgress(string change, DbCommand cmd, Reliability.ProgressRide ride)
     {
         Reliability.PostgresJobLedger.BindRide(cmd, ride);
-        return $"""
+        var write = $"""
             WITH changed AS (
             {change}
             ), progress AS (
-            {Reliability.PostgresJobLedger.RideWrite("@rideProgress", "EXISTS (SELECT 1 FROM changed)")}
+            {Reliability.PostgresJobLedger.RideWrite(ride, "@rideProgress", "EXISTS (SELECT 1 FROM changed)")}
             )
             SELECT changed.*, EXISTS (SELECT 1 FROM progress) FROM changed
             """;
+        return Reliability.PostgresJobLedger.RideFinish(ride) is { } finish ? write + ";\n" + finish : write;
+    }
+
+    /// <summary>
+    /// After the change's rows have been read: tells the ride it was taken, when it was, with the lane's next job when it
+    /// finished its job (the next result of the command <see cref="WithProgress"/> made).
+    /// </summary>
+    private static async Task RodeAsync(DbDataReader r, Reliability.ProgressRide? ride, bool taken, CancellationToken ct)
+    {
+        if (ride is null) return;
+        if (!ride.Finishes)
+        {
+            if (taken) ride.Committed();
+            return;
+        }
+        await r.NextResultAsync(ct).ConfigureAwait(false);
+        var next = await r.ReadAsync(ct).ConfigureAwait(false) ? Reliability.PostgresJobLedger.ReadJob(r) : null;
+        if (taken) ride.CommittedFinished(next);
     }
 
     /// <summary>An open connection to a prepared database.</summary>
@@ -278,18 +297,17 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
         Add(cmd, "@aff", n.Affiliation);
         Add(cmd, "@now", ToDb(n.CreatedAt));
         var rows = new List<TrackedRequest>();
-        var rode = false;
         await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            var rode = false;
             while (await r.ReadAsync(ct).ConfigureAwait(false))
             {
                 rows.Add(ReadTracked(r));
                 rode = ride is not null && RideTaken(r);
             }
-        if (rows is [var stored])
-        {
-            if (rode) ride!.Committed();
-            return stored;
+            await RodeAsync(r, ride, rode && rows.Count == 1, ct).ConfigureAwait(false);
         }
+        if (rows is [var stored]) return stored;
         // The same submission was stored before: hand back that request rather than a second one.
         if (n.SubmissionKey is not null && await FindRequestBySubmissionAsync(c, n.SubmissionKey, ct).ConfigureAwait(false) is { } first)
             return first;
@@ -464,10 +482,9 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
         Add(cmd, "@version", version);
         await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         var written = await reader.ReadAsync(ct).ConfigureAwait(false);
-        var rode = written && ride is not null && RideTaken(reader);
+        await RodeAsync(reader, ride, written && ride is not null && RideTaken(reader), ct).ConfigureAwait(false);
         // Run to the end, so the note on the claimer is made before the command is done with.
         while (await reader.NextResultAsync(ct).ConfigureAwait(false)) { }
-        if (rode) ride!.Committed();
         return written;
     }
 

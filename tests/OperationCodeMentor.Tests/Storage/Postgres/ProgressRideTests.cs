@@ -85,6 +85,61 @@ public sealed class ProgressRideTests : IAsyncLifetime
         Assert.Equal(0, _ownWrites);
     }
 
+    private async Task<T> ScalarAsync<T>(string sql, long id)
+    {
+        await using var c = new NpgsqlConnection(_database);
+        await c.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, c);
+        cmd.Parameters.AddWithValue("id", id);
+        return (T)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
+    public async Task AJobsLastWrite_FinishesIt_AndHandsItsLaneToTheNextJobHere_OrLetsTheLaneGo()
+    {
+        var clock = new ManualTimeProvider(T0.AddSeconds(1));
+        var link = _ledger.StoreLink with { Kinds = ["test"], Clock = clock, RememberDone = TimeSpan.FromDays(1) };
+        var batch = await _ledger.InsertAsync([new DurableWork("test", "first", "intake", new JsonObject()), new DurableWork("test", "second", "intake", new JsonObject())], T0);
+        var first = Assert.Single((await _ledger.AdoptAsync(T0, T0.AddSeconds(30), [], ["test"], 16)).Jobs);
+        Assert.Equal(batch[0]!.Id, first.Id);
+        var job = new JobContext(first, (_, _) => throw new InvalidOperationException("no write of its own"), _ => Task.FromResult(true), link);
+
+        // The same request stored again by a replay changes nothing, so it finishes nothing: the job and its lane stay as they were.
+        var number = await _store.ReserveRequestNumberAsync();
+        await _store.CreateRequestAsync(Request(number, "view:0"));
+        using (var ride = job.Ride(new { stage = "confirmed" }, finishes: true))
+        {
+            await _store.CreateRequestAsync(Request(number, "view:0"));
+            Assert.False(ride.Taken || ride.Finished);
+        }
+        Assert.Equal("pending", await ScalarAsync<string>("SELECT state FROM work_jobs WHERE id = @id", first.Id));
+
+        // Stored: the job is done in the same statement, and its lane stays here for the next job, which comes back to run.
+        using (var ride = job.Ride(new { stage = "confirmed" }, finishes: true))
+        {
+            await _store.CreateRequestAsync(Request(number + 1, "view:1"));
+            Assert.True(ride.Taken && ride.Finished);
+        }
+        Assert.True(first.FinishedByStore);
+        Assert.Equal(batch[1]!.Id, first.NextInLane!.Id);
+        Assert.Equal("done", await ScalarAsync<string>("SELECT state FROM work_jobs WHERE id = @id", first.Id));
+        Assert.Equal(clock.GetUtcNow().ToUnixTimeMilliseconds(), await ScalarAsync<long>("SELECT finished_at FROM work_jobs WHERE id = @id", first.Id));
+        Assert.Equal("confirmed", (await ProgressAsync(_database, first.Id))["stage"]!.ToString());
+        Assert.Equal("replica-a", await ScalarAsync<string>("SELECT leased_by FROM work_lanes WHERE lane = 'intake' AND @id > 0", 1));
+
+        // The lane's last job: finished the same way, and the lane is let go for any replica.
+        var second = first.NextInLane;
+        using (var ride = new JobContext(second, (_, _) => throw new InvalidOperationException("no write of its own"), _ => Task.FromResult(true), link)
+                   .Ride(new { stage = "confirmed" }, finishes: true))
+        {
+            await _store.CreateRequestAsync(Request(number + 2, "view:2"));
+            Assert.True(ride.Finished);
+        }
+        Assert.Null(second.NextInLane);
+        Assert.Equal("done", await ScalarAsync<string>("SELECT state FROM work_jobs WHERE id = @id", second.Id));
+        Assert.Equal(0L, await ScalarAsync<long>("SELECT COUNT(*) FROM work_lanes WHERE lane = 'intake' AND leased_by IS NOT NULL AND @id > 0", 1));
+    }
+
     private sealed record Numbered(string Stage, long? Number);
 
     [Fact]
