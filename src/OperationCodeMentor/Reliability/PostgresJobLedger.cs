@@ -63,6 +63,7 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         _source = NpgsqlDataSource.Create(Storage.Postgres.PostgresConnection.ForPool(connectionString));
         Replica = replica ?? $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
         StoreLink = new StoreLink(Storage.Postgres.PostgresConnection.Identity(connectionString), Replica);
+        _finishing = new Together<PendingFinish, Job?>(FinishAllAsync);
     }
 
     /// <summary>This replica's name on the lanes it leases: host, process and a random part, so a restarted process is someone new.</summary>
@@ -278,43 +279,67 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         if (await cmd.ExecuteNonQueryAsync().ConfigureAwait(false) == 0) throw new LeaseLostException(job.Lane);
     }
 
-    public async Task<Job?> FinishAsync(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore, IReadOnlyCollection<string> kinds)
+    /// <summary>A finish to be written.</summary>
+    private sealed record PendingFinish(Job Job, string State, string? Error, DateTimeOffset Now, DateTimeOffset ForgetBefore, IReadOnlyCollection<string> Kinds);
+
+    /// <summary>Jobs of other lanes that finish while a finish is being written go together in the next write: one round trip for all.</summary>
+    private readonly Together<PendingFinish, Job?> _finishing;
+
+    /// <summary>The job finished; answers the lane's next job when the lane stays here for it.</summary>
+    public Task<Job?> FinishAsync(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore, IReadOnlyCollection<string> kinds) =>
+        _finishing.RunAsync(new PendingFinish(job, state, error, now, forgetBefore, kinds));
+
+    /// <summary>
+    /// One round trip, and the statements of a batch commit together: each job is finished, and its lane either carries on
+    /// here with its next job or is free for any replica, never both and never neither.
+    /// </summary>
+    private async Task<IReadOnlyList<Job?>> FinishAllAsync(IReadOnlyList<PendingFinish> finishes)
     {
-        // One round trip, and the statements of a batch commit together: the job is finished, and its lane either carries
-        // on here with its next job or is free for any replica, never both and never neither.
         await using var batch = _source.CreateBatch();
-        var finish = new NpgsqlBatchCommand(
-            $"UPDATE work_jobs SET state = @state, finished_at = @now, last_error = @error, attempts = attempts + 1 WHERE id = @id AND {StillHeld}");
-        finish.Parameters.AddWithValue("lane", job.Lane);
-        finish.Parameters.AddWithValue("me", Replica);
-        finish.Parameters.AddWithValue("state", state);
-        finish.Parameters.AddWithValue("now", now.ToUnixTimeMilliseconds());
-        finish.Parameters.Add(new NpgsqlParameter("error", NpgsqlDbType.Text) { Value = (object?)error ?? DBNull.Value });
-        finish.Parameters.AddWithValue("id", job.Id);
-        batch.BatchCommands.Add(finish);
-        // The lane's next job, when this replica still holds the lane and that job is due and runs here: a lane with work
-        // queued (the intake during a burst, a request clicked on many times) goes on without a new lease and a poll's
-        // wait. Otherwise the lane is free for its next job, on any replica.
-        var next = new NpgsqlBatchCommand(Handoff("@lane", "@me", "@now", "@kinds"));
-        next.Parameters.AddWithValue("lane", job.Lane);
-        next.Parameters.AddWithValue("now", now.ToUnixTimeMilliseconds());
-        next.Parameters.Add(new NpgsqlParameter("kinds", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = kinds.ToArray() });
-        next.Parameters.AddWithValue("me", Replica);
-        batch.BatchCommands.Add(next);
+        foreach (var (job, state, error, now, _, kinds) in finishes)
+        {
+            var finish = new NpgsqlBatchCommand(
+                $"UPDATE work_jobs SET state = @state, finished_at = @now, last_error = @error, attempts = attempts + 1 WHERE id = @id AND {StillHeld}");
+            finish.Parameters.AddWithValue("lane", job.Lane);
+            finish.Parameters.AddWithValue("me", Replica);
+            finish.Parameters.AddWithValue("state", state);
+            finish.Parameters.AddWithValue("now", now.ToUnixTimeMilliseconds());
+            finish.Parameters.Add(new NpgsqlParameter("error", NpgsqlDbType.Text) { Value = (object?)error ?? DBNull.Value });
+            finish.Parameters.AddWithValue("id", job.Id);
+            batch.BatchCommands.Add(finish);
+            // The lane's next job, when this replica still holds the lane and that job is due and runs here: a lane with
+            // work queued (the intake during a burst, a request clicked on many times) goes on without a new lease and a
+            // poll's wait. Otherwise the lane is free for its next job, on any replica.
+            var next = new NpgsqlBatchCommand(Handoff("@lane", "@me", "@now", "@kinds"));
+            next.Parameters.AddWithValue("lane", job.Lane);
+            next.Parameters.AddWithValue("now", now.ToUnixTimeMilliseconds());
+            next.Parameters.Add(new NpgsqlParameter("kinds", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = kinds.ToArray() });
+            next.Parameters.AddWithValue("me", Replica);
+            batch.BatchCommands.Add(next);
+        }
+        var last = finishes[^1];
         var forget = new NpgsqlBatchCommand("DELETE FROM work_jobs WHERE state = 'done' AND finished_at < @forget");
-        forget.Parameters.AddWithValue("forget", forgetBefore.ToUnixTimeMilliseconds());
+        forget.Parameters.AddWithValue("forget", last.ForgetBefore.ToUnixTimeMilliseconds());
         batch.BatchCommands.Add(forget);
         // Deliveries remembered with the jobs they brought (InsertAsync) are forgotten here once expired, now and then.
-        if (Interlocked.Increment(ref _finishes) % 256 == 0)
+        var before = Interlocked.Add(ref _finishes, finishes.Count) - finishes.Count;
+        if (before / 256 != (before + finishes.Count) / 256)
         {
             var expired = new NpgsqlBatchCommand("DELETE FROM seen_deliveries WHERE expires_at <= @now");
-            expired.Parameters.AddWithValue("now", now.ToUnixTimeMilliseconds());
+            expired.Parameters.AddWithValue("now", last.Now.ToUnixTimeMilliseconds());
             batch.BatchCommands.Add(expired);
         }
 
-        // Statements that return no rows (the finish, the forgetting) give the reader no result of their own.
+        // Statements that return no rows (the finishes, the forgetting) give the reader no result of their own: the
+        // results are the handoffs', in order, each with the lane's next job or nothing.
+        var nexts = new List<Job?>(finishes.Count);
         await using var r = await batch.ExecuteReaderAsync().ConfigureAwait(false);
-        return await r.ReadAsync().ConfigureAwait(false) ? ReadJob(r) : null;
+        for (var i = 0; i < finishes.Count; i++)
+        {
+            if (i > 0) await r.NextResultAsync().ConfigureAwait(false);
+            nexts.Add(await r.ReadAsync().ConfigureAwait(false) ? ReadJob(r) : null);
+        }
+        return nexts;
     }
 
     internal static Job ReadJob(System.Data.Common.DbDataReader r) =>

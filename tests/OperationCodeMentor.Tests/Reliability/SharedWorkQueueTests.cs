@@ -371,6 +371,31 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task JobsOfManyLanesFinishingAtOnce_EachHandTheirLaneToTheirOwnNextJob_OrLetItGo()
+    {
+        _database = await PostgresServer.NewSchemaAsync();
+        var ledger = new PostgresJobLedger(_database, "a");
+        _ledgers.Add(ledger);
+        ledger.Open();
+        var now = _clock.GetUtcNow();
+        var written = await ledger.InsertAsync([.. Enumerable.Range(0, 8).SelectMany(l => new[] { Work($"j{l}-1", "first", $"R-{l}"), Work($"j{l}-2", "second", $"R-{l}") })], now);
+        var heads = (await ledger.AdoptAsync(now, now.AddSeconds(30), [], ["record"], 16)).Jobs;
+        Assert.Equal(8, heads.Count);
+
+        // The finishes of all eight go out together (some in one write): each answer is its own lane's next job.
+        var nexts = await Task.WhenAll(heads.Select(h => ledger.FinishAsync(h, "done", null, now, now.AddDays(-1), ["record"])));
+        for (var i = 0; i < heads.Count; i++) Assert.Equal(heads[i].Key.Replace("-1", "-2", StringComparison.Ordinal), nexts[i]!.Key);
+        var lasts = await Task.WhenAll(nexts.Select(n => ledger.FinishAsync(n!, "done", null, now, now.AddDays(-1), ["record"])));
+        Assert.All(lasts, Assert.Null);
+        Assert.Equal(16, await CountAsync("state = 'done'"));
+        await using var c = new NpgsqlConnection(_database);
+        await c.OpenAsync();
+        await using var held = new NpgsqlCommand("SELECT COUNT(*) FROM work_lanes WHERE leased_by IS NOT NULL", c);
+        Assert.Equal(0L, (long)(await held.ExecuteScalarAsync())!);
+        Assert.Equal(16, written.Count(j => j is not null));
+    }
+
+    [Fact]
     public async Task Deliveries_WhenTheDatabaseDoesNotAnswer_ThisReplicasOwnMemoryDecides()
     {
         var ledger = new PostgresJobLedger("Host=127.0.0.1;Port=1;Username=ocm;Database=ocm", "a");

@@ -110,6 +110,23 @@ public abstract partial class MentorshipStoreContract
 
         Assert.Equal([recent.Reference, boundary.Reference, oldOpen.Reference], mine.Select(r => r.Reference));
         Assert.Empty(await Store.GetMenteeRequestsAsync(FormulaInjection, T0.AddYears(-5)));
+
+        // Many asked at once (a burst of submissions; the PostgreSQL store reads them together): each gets only its own.
+        var many = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => (i % 3) switch
+        {
+            0 => Store.GetMenteeRequestsAsync("UMENTEE01", T0.AddDays(-30)),
+            1 => Store.GetMenteeRequestsAsync("UMENTEE01", T0.AddDays(-55)),
+            _ => Store.GetMenteeRequestsAsync("UMENTEE02", T0.AddDays(-30)),
+        }));
+        for (var i = 0; i < many.Length; i++)
+        {
+            Assert.Equal((i % 3) switch
+            {
+                0 => [recent.Reference, boundary.Reference, oldOpen.Reference],
+                1 => [recent.Reference, boundary.Reference, oldClosed.Reference, oldOpen.Reference],
+                _ => (string[])[(await Store.GetMenteeRequestsAsync("UMENTEE02", T0.AddDays(-30))).Single().Reference],
+            }, many[i].Select(r => r.Reference));
+        }
     }
 
     [Fact]

@@ -22,6 +22,70 @@ public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncD
         _source = NpgsqlDataSource.Create(PostgresConnection.ForPool(connection.ConnectionString));
         JobDatabase = PostgresConnection.Identity(connection.ConnectionString);
         _clock = clock ?? TimeProvider.System;
+        _menteeReads = new Reliability.Together<(string Mentee, DateTimeOffset Since), IReadOnlyList<MentorRequest>>(ReadMenteesRequestsAsync);
+        _pairingReads = new Reliability.Together<(long Key, string Mentor), (TrackedRequest?, PairingRead)>(ReadPairingsAsync);
+    }
+
+    /// <summary>Claims (and assignments) decided at the same moment read their requests, mentors and last reports together: one round trip.</summary>
+    private readonly Reliability.Together<(long Key, string Mentor), (TrackedRequest?, PairingRead)> _pairingReads;
+
+    private protected override async Task<(TrackedRequest? Request, PairingRead? Pairing)> ReadForChangeAsync(DbConnection c, long key, string? mentor, CancellationToken ct)
+    {
+        if (mentor is null) return await base.ReadForChangeAsync(c, key, mentor, ct).ConfigureAwait(false);
+        return await _pairingReads.RunAsync((key, mentor)).WaitAsync(ct).ConfigureAwait(false);
+    }
+
+    private async Task<IReadOnlyList<(TrackedRequest?, PairingRead)>> ReadPairingsAsync(IReadOnlyList<(long Key, string Mentor)> asked)
+    {
+        await using var batch = _source.CreateBatch();
+        foreach (var (key, mentor) in asked)
+            foreach (var sql in PairingReads)
+            {
+                var read = new NpgsqlBatchCommand(sql);
+                read.Parameters.AddWithValue("id", key);
+                read.Parameters.AddWithValue("u", mentor);
+                batch.BatchCommands.Add(read);
+            }
+        var found = new List<(TrackedRequest?, PairingRead)>(asked.Count);
+        await using var r = await batch.ExecuteReaderAsync().ConfigureAwait(false);
+        for (var i = 0; i < asked.Count; i++)
+        {
+            if (i > 0) await r.NextResultAsync().ConfigureAwait(false);
+            found.Add(await ReadPairingAsync(r, CancellationToken.None).ConfigureAwait(false));
+        }
+        return found;
+    }
+
+    /// <summary>
+    /// The request limits read a mentee's requests while Slack waits for the submission's answer: submissions that arrive
+    /// together (a burst after an announcement) read theirs together, in one round trip.
+    /// </summary>
+    private readonly Reliability.Together<(string Mentee, DateTimeOffset Since), IReadOnlyList<MentorRequest>> _menteeReads;
+
+    /// <summary>How long the read of several mentees' requests may take: it is on the acknowledgement path.</summary>
+    private const int MenteeReadTimeoutSeconds = 2;
+
+    public override Task<IReadOnlyList<MentorRequest>> GetMenteeRequestsAsync(string menteeSlackId, DateTimeOffset since, CancellationToken ct = default) =>
+        _menteeReads.RunAsync((menteeSlackId, since)).WaitAsync(ct);
+
+    private async Task<IReadOnlyList<IReadOnlyList<MentorRequest>>> ReadMenteesRequestsAsync(IReadOnlyList<(string Mentee, DateTimeOffset Since)> asked)
+    {
+        await using var c = await OpenAsync(CancellationToken.None).ConfigureAwait(false);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandTimeout = MenteeReadTimeoutSeconds;
+        // Each mentee's requests made since their moment, plus any still open, newest first, told apart by the asker's place.
+        cmd.CommandText = $"""
+            SELECT {RequestColumns}, k.i
+            FROM unnest(@mentees, @since) WITH ORDINALITY AS k(m, since, i)
+            JOIN requests ON requests.mentee_slack_id = k.m AND (requests.created_at >= k.since OR requests.status = 'open')
+            ORDER BY k.i, requests.created_at DESC, requests.id DESC
+            """;
+        cmd.Parameters.Add(new NpgsqlParameter("mentees", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text) { Value = asked.Select(a => a.Mentee).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("since", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint) { Value = asked.Select(a => ToDb(a.Since)).ToArray() });
+        var found = asked.Select(_ => new List<MentorRequest>()).ToList();
+        await using var r = await cmd.ExecuteReaderAsync().ConfigureAwait(false);
+        while (await r.ReadAsync().ConfigureAwait(false)) found[(int)r.GetInt64(r.FieldCount - 1) - 1].Add(ReadRequest(r));
+        return found;
     }
 
     /// <summary>How long the option lists are used before being read again.</summary>

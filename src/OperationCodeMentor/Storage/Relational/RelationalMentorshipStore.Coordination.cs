@@ -9,7 +9,7 @@ public abstract partial class RelationalMentorshipStore
     public Task<IReadOnlyList<MentorRequest>> GetOpenRequestsAsync(CancellationToken ct = default) =>
         QueryRequestsAsync($"SELECT {RequestColumns} FROM requests WHERE status = 'open' ORDER BY created_at, id", _ => { }, ct);
 
-    public Task<IReadOnlyList<MentorRequest>> GetMenteeRequestsAsync(string menteeSlackId, DateTimeOffset since, CancellationToken ct = default) =>
+    public virtual Task<IReadOnlyList<MentorRequest>> GetMenteeRequestsAsync(string menteeSlackId, DateTimeOffset since, CancellationToken ct = default) =>
         QueryRequestsAsync($"""
             SELECT {RequestColumns} FROM requests
             WHERE mentee_slack_id = @u AND (created_at >= @since OR status = 'open')

@@ -8,7 +8,7 @@ namespace OperationCodeMentor.Storage.Relational;
 /// <summary>Reading requests with their follow-up state and outcome, and planning the sweep's next looks.</summary>
 public abstract partial class RelationalMentorshipStore
 {
-    private const string FollowUpColumns =
+    private protected const string FollowUpColumns =
         "follow_up_version, bump_count, last_bump_at, coordinators_notified_at, escalated_at, mentor_nudged_at, stuck_reported_at, " +
         "next_action_at, pending_step, pending_token, pending_at, completed_at, completed_by, closed_at, closed_by, close_reason, " +
         "follow_up_of, feedback, feedback_by, feedback_at, first_claimed_at, assigned_by, first_escalated_at, last_change, " +
@@ -73,7 +73,7 @@ public abstract partial class RelationalMentorshipStore
 
     // ---- mapping ----
 
-    private static TrackedRequest ReadTracked(DbDataReader r)
+    private protected static TrackedRequest ReadTracked(DbDataReader r)
     {
         var i = RequestColumnCount;
         var state = new FollowUpState(

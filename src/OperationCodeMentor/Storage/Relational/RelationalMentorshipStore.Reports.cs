@@ -19,7 +19,7 @@ public abstract partial class RelationalMentorshipStore
     }
 
     /// <summary>The query for the mentee's request with the latest session report; <paramref name="mentee"/> is an SQL expression.</summary>
-    private static string LatestReported(string mentee) => $"""
+    private protected static string LatestReported(string mentee) => $"""
         SELECT {RequestColumns}, {FollowUpColumns} FROM requests
         WHERE mentee_slack_id = {mentee} AND report_covered IS NOT NULL
         ORDER BY reported_at DESC, id DESC LIMIT 1

@@ -387,18 +387,28 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
     /// The request, and when a mentor is named, their load and the mentee's last reported session, with one command (on
     /// PostgreSQL one round trip).
     /// </summary>
-    private static async Task<(TrackedRequest? Request, PairingRead? Pairing)> ReadForChangeAsync(DbConnection c, long key, string? mentor, CancellationToken ct)
+    private protected virtual async Task<(TrackedRequest? Request, PairingRead? Pairing)> ReadForChangeAsync(DbConnection c, long key, string? mentor, CancellationToken ct)
     {
         if (mentor is null) return (await GetTrackedAsync(c, key, ct).ConfigureAwait(false), null);
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = $"""
-            SELECT {RequestColumns}, {FollowUpColumns} FROM requests WHERE id = @id;
-            {MentorLoadSelect} WHERE slack_user_id = @u;
-            {LatestReported("(SELECT mentee_slack_id FROM requests WHERE id = @id)")}
-            """;
+        cmd.CommandText = string.Join(";\n", PairingReads);
         Add(cmd, "@id", key);
         Add(cmd, "@u", mentor);
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        return await ReadPairingAsync(r, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>What a pairing reads (<see cref="PairingRead"/>), one statement each: the request <c>@id</c>, mentor <c>@u</c>'s load, the mentee's last report.</summary>
+    private protected static readonly string[] PairingReads =
+    [
+        $"SELECT {RequestColumns}, {FollowUpColumns} FROM requests WHERE id = @id",
+        $"{MentorLoadSelect} WHERE slack_user_id = @u",
+        LatestReported("(SELECT mentee_slack_id FROM requests WHERE id = @id)"),
+    ];
+
+    /// <summary>The results of <see cref="PairingReads"/>, from the reader's current result on; it is left on the last of them.</summary>
+    private protected static async Task<(TrackedRequest? Request, PairingRead Pairing)> ReadPairingAsync(DbDataReader r, CancellationToken ct)
+    {
         var request = await r.ReadAsync(ct).ConfigureAwait(false) ? ReadTracked(r) : null;
         MentorLoad? load = null;
         if (await r.NextResultAsync(ct).ConfigureAwait(false) && await r.ReadAsync(ct).ConfigureAwait(false)) load = ReadMentorLoad(r);
@@ -543,9 +553,9 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
             r.GetInt64(16) != 0, r.GetInt64(17) != 0),
     };
 
-    private const string RequestColumns = "id, mentee_slack_id, mentee_name, service, skills, details, affiliation, status, created_at, claimed_by, claimed_at, released_by, released_at, reset_count, channel_id, message_ts, mentioned";
+    private protected const string RequestColumns = "id, mentee_slack_id, mentee_name, service, skills, details, affiliation, status, created_at, claimed_by, claimed_at, released_by, released_at, reset_count, channel_id, message_ts, mentioned";
 
-    private static MentorRequest ReadRequest(DbDataReader r) => new(
+    private protected static MentorRequest ReadRequest(DbDataReader r) => new(
         RequestReference.Format(r.GetInt64(0)),
         r.GetString(1),
         r.IsDBNull(2) ? null : r.GetString(2),
