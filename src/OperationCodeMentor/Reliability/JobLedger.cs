@@ -33,9 +33,11 @@ public interface IJobLedger
     /// <summary>
     /// Writes a batch of new jobs in one transaction. Each entry is the job as written, or null when a job with that key
     /// was already recorded (or repeats an earlier one of the batch), or, where <see cref="RemembersDeliveries"/>, when
-    /// its delivery (<see cref="DurableWork.Once"/>) is a repeat.
+    /// its delivery (<see cref="DurableWork.Once"/>) is a repeat. With <paramref name="take"/>, a shared ledger also leases
+    /// to this replica, in the same write, the free lanes in which a new job is the only pending one: those jobs come
+    /// back <see cref="Job.LeasedHere"/>, to run at once without looking for them.
     /// </summary>
-    Task<List<Job?>> InsertAsync(IReadOnlyList<DurableWork> batch, DateTimeOffset now);
+    Task<List<Job?>> InsertAsync(IReadOnlyList<DurableWork> batch, DateTimeOffset now, LaneOffer? take = null);
 
     /// <summary>Records a failed attempt: the job's attempts, when it is next due and why it failed.</summary>
     Task RecordRetryAsync(Job job, string error);
@@ -67,6 +69,12 @@ public interface IJobLedger
     /// <summary>A shared ledger only: gives up the lease on a lane (its job is finished), so any replica may take its next job.</summary>
     void Release(string lane);
 }
+
+/// <summary>
+/// A replica's offer to take the lanes of the jobs it writes (<see cref="IJobLedger.InsertAsync"/>): until when the
+/// lease runs, the lanes it holds already, and how many more it may run at once.
+/// </summary>
+public sealed record LaneOffer(DateTimeOffset Until, IReadOnlyCollection<string> Held, int Room);
 
 /// <summary>What a ledger holds when the queue starts.</summary>
 /// <param name="Pending">The jobs this process is to run (a private ledger's pending jobs; none for a shared one, whose jobs are leased).</param>
@@ -161,7 +169,7 @@ public sealed class SqliteJobLedger(string path) : IJobLedger
     }
 
     // The embedded ledger is a local file: its calls finish on the caller's thread, as SQLite's own async calls would.
-    public Task<List<Job?>> InsertAsync(IReadOnlyList<DurableWork> batch, DateTimeOffset now) => Task.FromResult(Insert(batch, now));
+    public Task<List<Job?>> InsertAsync(IReadOnlyList<DurableWork> batch, DateTimeOffset now, LaneOffer? take = null) => Task.FromResult(Insert(batch, now));
 
     public Task RecordRetryAsync(Job job, string error)
     {

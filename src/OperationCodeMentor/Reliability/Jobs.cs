@@ -81,6 +81,9 @@ public sealed class Job
     /// <summary>The dependency (Slack, the store) whose outage made the last attempt fail, if any.</summary>
     internal string? BlockedOn { get; set; }
 
+    /// <summary>Written with its lane leased to this replica in the same write (<see cref="LaneOffer"/>): it runs here, now.</summary>
+    internal bool LeasedHere { get; set; }
+
     /// <summary>The store's last write finished the job (<see cref="ProgressRide.Finishes"/>): the queue does not finish it again.</summary>
     internal bool FinishedByStore { get; set; }
 

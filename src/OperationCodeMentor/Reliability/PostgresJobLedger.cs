@@ -130,7 +130,7 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
 
     public bool RemembersDeliveries => true;
 
-    public async Task<List<Job?>> InsertAsync(IReadOnlyList<DurableWork> batch, DateTimeOffset now)
+    public async Task<List<Job?>> InsertAsync(IReadOnlyList<DurableWork> batch, DateTimeOffset now, LaneOffer? take = null)
     {
         // One statement for the whole batch, atomic on its own: a burst of clicks costs one round trip and one commit. A
         // job from a delivery (a click) is written only when the delivery is taken in the same statement: new, or its
@@ -144,12 +144,26 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
                 SELECT seen, seen_until FROM n WHERE seen IS NOT NULL
                 ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE s.expires_at <= @nowMs
                 RETURNING key
+            ), written AS (
+                INSERT INTO work_jobs(kind, key, lane, actor, origin, payload, next_attempt_at, created_at)
+                SELECT kind, key, lane, actor, origin, payload, due, due FROM n
+                WHERE seen IS NULL OR seen IN (SELECT key FROM taken)
+                ON CONFLICT (key) DO NOTHING
+                RETURNING id, key, lane
+            ), alone AS (
+                -- Lanes whose only pending job is new here (no earlier one as the statement began), not held here already.
+                SELECT w.lane, MIN(w.id) AS head FROM written w
+                WHERE @take AND w.lane <> ALL(@held)
+                  AND NOT EXISTS (SELECT 1 FROM work_jobs p WHERE p.lane = w.lane AND p.state = 'pending')
+                GROUP BY w.lane ORDER BY w.lane LIMIT @room
+            ), leased AS (
+                INSERT INTO work_lanes AS l (lane, leased_by, lease_token, lease_until)
+                SELECT lane, @me, @token, @until FROM alone ORDER BY lane
+                ON CONFLICT (lane) DO UPDATE SET leased_by = EXCLUDED.leased_by, lease_token = EXCLUDED.lease_token, lease_until = EXCLUDED.lease_until
+                WHERE l.leased_by IS NULL OR l.lease_until < @nowMs
+                RETURNING lane
             )
-            INSERT INTO work_jobs(kind, key, lane, actor, origin, payload, next_attempt_at, created_at)
-            SELECT kind, key, lane, actor, origin, payload, due, due FROM n
-            WHERE seen IS NULL OR seen IN (SELECT key FROM taken)
-            ON CONFLICT (key) DO NOTHING
-            RETURNING id, key
+            SELECT w.id, w.key, w.id IN (SELECT a.head FROM alone a JOIN leased USING (lane)) FROM written w
             """);
         cmd.CommandTimeout = AckTimeoutSeconds;
         var fresh = new List<DurableWork>(batch.Count);
@@ -160,6 +174,14 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
             if (keys.Add(w.Key) && (w.Once is null || deliveries.Add(w.Once.Key))) fresh.Add(w);
         var ms = now.ToUnixTimeMilliseconds();
         cmd.Parameters.AddWithValue("nowMs", ms);
+        // The replica that writes a job takes its lane when nobody holds it and nothing waits in it: the job runs here at
+        // once, with no look for work in between.
+        cmd.Parameters.AddWithValue("take", take is not null && take.Room > 0);
+        cmd.Parameters.Add(new NpgsqlParameter("held", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = take?.Held.ToArray() ?? [] });
+        cmd.Parameters.AddWithValue("room", Math.Max(take?.Room ?? 0, 0));
+        cmd.Parameters.AddWithValue("me", Replica);
+        cmd.Parameters.AddWithValue("token", Guid.NewGuid());
+        cmd.Parameters.AddWithValue("until", (take?.Until ?? now).ToUnixTimeMilliseconds());
         cmd.Parameters.Add(new NpgsqlParameter("seen", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = fresh.Select(w => w.Once?.Key).ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter("seenUntil", NpgsqlDbType.Array | NpgsqlDbType.Bigint)
         {
@@ -172,12 +194,12 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         cmd.Parameters.Add(new NpgsqlParameter("origin", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = fresh.Select(w => w.Origin).ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter("payload", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = fresh.Select(w => w.Payload.ToJsonString()).ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = fresh.Select(_ => ms).ToArray() });
-        var ids = new Dictionary<string, long>(StringComparer.Ordinal);
+        var ids = new Dictionary<string, (long Id, bool Leased)>(StringComparer.Ordinal);
         await using (var r = await cmd.ExecuteReaderAsync().ConfigureAwait(false))
-            while (await r.ReadAsync().ConfigureAwait(false)) ids[r.GetString(1)] = r.GetInt64(0);
+            while (await r.ReadAsync().ConfigureAwait(false)) ids[r.GetString(1)] = (r.GetInt64(0), r.GetBoolean(2));
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        return batch.Select(w => seen.Add(w.Key) && ids.TryGetValue(w.Key, out var id)
-            ? new Job(id, w.Kind, w.Key, w.Lane, w.Actor, w.Origin, (JsonObject)w.Payload.DeepClone(), [], 0, now, now)
+        return batch.Select(w => seen.Add(w.Key) && ids.TryGetValue(w.Key, out var row)
+            ? new Job(row.Id, w.Kind, w.Key, w.Lane, w.Actor, w.Origin, (JsonObject)w.Payload.DeepClone(), [], 0, now, now) { LeasedHere = row.Leased }
             : null).ToList();
     }
 

@@ -102,14 +102,16 @@ public sealed partial class WorkQueue : IHostedService
     private readonly SemaphoreSlim _renewWake = new(0, 1);
     private Task? _renewer;
     private bool _adoptNow = true;
+
+    /// <summary>
+    /// This replica wrote work it could not take (no room, or its lane was busy elsewhere) since a look last found less than
+    /// it had room for: a lane let go here is a reason to look at once. Otherwise the regular poll is enough.
+    /// </summary>
+    private bool _leftUntaken = true;
     private int _writesDuringAdopt;
     private DateTimeOffset? _oldestShared;
 
-    private readonly object _writeGate = new();
-    private readonly List<PendingWrite> _toWrite = [];
-    private bool _writing;
-
-    private sealed record PendingWrite(DurableWork Work, TaskCompletionSource<bool> Done);
+    private readonly Together<DurableWork, Job?> _writes;
 
     /// <summary>A dependency known to be down: when to ask it next, and whether someone is asking now.</summary>
     private sealed class Outage
@@ -129,6 +131,7 @@ public sealed partial class WorkQueue : IHostedService
         _scopes = scopes;
         _log = log;
         _ledger = ledger;
+        _writes = new Together<DurableWork, Job?>(WriteAsync);
         _storeLink = ledger.StoreLink is { } link ? link with { Kinds = _handlers.Keys.ToArray(), RememberDone = options.Value.RememberDone, Clock = clock } : null;
         LedgerStart start;
         try
@@ -235,64 +238,42 @@ public sealed partial class WorkQueue : IHostedService
     public async Task<bool> EnqueueAsync(DurableWork work)
     {
         if (!_handlers.ContainsKey(work.Kind)) throw new ArgumentException($"No handler for jobs of kind '{work.Kind}'.", nameof(work));
-        var pending = new PendingWrite(work, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
-        bool lead;
-        lock (_writeGate)
-        {
-            _toWrite.Add(pending);
-            lead = !_writing;
-            _writing = true;
-        }
-        // The first writer commits everything that queued up behind it in one transaction, so a burst of clicks costs
-        // a few disk flushes, not one each.
-        if (lead) await WriteBatchesAsync().ConfigureAwait(false);
-        var added = await pending.Done.Task.ConfigureAwait(false);
+        // Jobs written while a write is under way go in the next one, in one transaction, so a burst of clicks costs a few
+        // disk flushes (or round trips), not one each.
+        var added = await _writes.RunAsync(work).ConfigureAwait(false) is not null;
         if (!added) LogDuplicate(_log, work.Kind, work.Key);
         return added;
     }
 
-    private async Task WriteBatchesAsync()
+    private async Task<IReadOnlyList<Job?>> WriteAsync(IReadOnlyList<DurableWork> batch)
     {
-        while (true)
+        var now = _clock.GetUtcNow();
+        LaneOffer? take = null;
+        if (_ledger.Shared)
+            lock (_gate) take = new LaneOffer(now + _options.Value.LeaseTime, [.. _lanes.Keys], MaxConcurrent - _lanes.Count);
+        var jobs = await _ledger.InsertAsync(batch, now, take).ConfigureAwait(false);
+        lock (_gate)
         {
-            List<PendingWrite> batch;
-            lock (_writeGate)
+            if (_ledger.Shared)
             {
-                if (_toWrite.Count == 0)
-                {
-                    _writing = false;
-                    return;
-                }
-                batch = [.. _toWrite];
-                _toWrite.Clear();
+                // A job whose lane this write took runs here now. Any other runs once leased, here or on another
+                // replica: look for it now rather than at the next poll. A job in a lane this replica holds needs
+                // no look: the finish of the job before it hands it the lane, or, if that finish let the lane go
+                // before this job was written, it looks (this write left work untaken) or this write does (the lane
+                // is no longer held here by then).
+                CountIn(jobs.Count(j => j is not null));
+                foreach (var job in jobs) if (job is { LeasedHere: true }) AddToLane(job);
+                if (jobs.Any(j => j is { LeasedHere: false })) _leftUntaken = true;
+                if (jobs.Any(j => j is not null && !_lanes.ContainsKey(j.Lane))) _adoptNow = true;
+                _writesDuringAdopt++;
             }
-            try
+            else
             {
-                var jobs = await _ledger.InsertAsync(batch.Select(p => p.Work).ToList(), _clock.GetUtcNow()).ConfigureAwait(false);
-                lock (_gate)
-                {
-                    if (_ledger.Shared)
-                    {
-                        // Run once leased, here or on another replica; look for it now rather than at the next poll. A job in
-                        // a lane this replica holds needs no look: the finish of the job before it hands it the lane, or, if
-                        // that finish let the lane go before this job was written, it asks for a look itself.
-                        CountIn(jobs.Count(j => j is not null));
-                        if (jobs.Any(j => j is not null && !_lanes.ContainsKey(j.Lane))) _adoptNow = true;
-                        _writesDuringAdopt++;
-                    }
-                    else
-                    {
-                        foreach (var job in jobs.OfType<Job>()) AddToLane(job);
-                    }
-                }
-                Signal();
-                for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(jobs[i] is not null);
-            }
-            catch (Exception e)
-            {
-                foreach (var p in batch) p.Done.TrySetException(e);
+                foreach (var job in jobs.OfType<Job>()) AddToLane(job);
             }
         }
+        Signal();
+        return jobs;
     }
 
     /// <summary>Starts transient work now, beside everything else.</summary>
@@ -502,6 +483,8 @@ public sealed partial class WorkQueue : IHostedService
             lock (_gate)
             {
                 foreach (var job in found.Jobs) AddToLane(job);
+                // Room left over means nothing waits untaken, as far as this look could tell (a write since then sets it again).
+                if (found.Jobs.Count < room && writes == _writesDuringAdopt) _leftUntaken = false;
                 _failed = found.Failed;
                 _oldestShared = found.OldestCreatedAt;
                 // A write that landed while the ledger was being read is not in its count yet; keep counting it.
@@ -739,8 +722,9 @@ public sealed partial class WorkQueue : IHostedService
             if (_depth > 0) _depth--;
             if (next is not null && _depth == 0) CountIn(1);
             if (_depth == 0 && _transient == 0) _idle.TrySetResult();
-            // A lane let go leaves room for one more: look for work now. A lane carrying on needs no look.
-            if (_ledger.Shared && next is null) _adoptNow = true;
+            // A lane let go leaves room for one more: look for work now, if this replica left work untaken. A lane carrying on
+            // needs no look; other work nobody holds is found by the regular poll.
+            if (_ledger.Shared && next is null && _leftUntaken) _adoptNow = true;
         }
     }
 

@@ -115,9 +115,15 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         var ran = new ConcurrentQueue<(string Replica, string Name)>();
         var (dead, deadLedger) = await ReplicaAsync(new Recorder("dead", ran), "replica-dead");
         for (var i = 0; i < 3; i++) await dead.EnqueueAsync(Work($"k{i}", $"job {i}", "R-1042"));
-        // The dead replica took the lane and then stopped answering: no run, no renewal, no release.
-        var taken = await deadLedger.AdoptAsync(_clock.GetUtcNow(), _clock.GetUtcNow() + TimeSpan.FromSeconds(30), [], ["record"], 16);
-        Assert.Single(taken.Jobs);
+        // The dead replica took the lane with its first write and then stopped answering: no run, no renewal, no release.
+        // (It was never started.) Nobody else may take the lane meanwhile.
+        Assert.Empty((await deadLedger.AdoptAsync(_clock.GetUtcNow(), _clock.GetUtcNow() + TimeSpan.FromSeconds(30), [], ["record"], 16)).Jobs);
+        await using (var c = new NpgsqlConnection(_database))
+        {
+            await c.OpenAsync();
+            await using var holder = new NpgsqlCommand("SELECT leased_by FROM work_lanes WHERE lane = 'R-1042'", c);
+            Assert.Equal("replica-dead", await holder.ExecuteScalarAsync());
+        }
 
         var (survivor, _) = await ReplicaAsync(new Recorder("survivor", ran), "replica-survivor");
         await survivor.StartAsync(CancellationToken.None);
@@ -368,6 +374,47 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         var memory = new PostgresDeliveryMemory(ledgerA, _clock, NullLogger<PostgresDeliveryMemory>.Instance);
         Assert.False(await memory.FirstAsync(click.Key, click.Window));
         Assert.Equal(2, await CountAsync("key LIKE 'claim:U1:%'"));
+    }
+
+    [Fact]
+    public async Task TheReplicaThatWritesAJob_TakesItsLaneInTheSameWrite_OnlyWhenTheLaneIsFreeAndNothingWaitsInIt()
+    {
+        _database = await PostgresServer.NewSchemaAsync();
+        var a = new PostgresJobLedger(_database, "a");
+        var b = new PostgresJobLedger(_database, "b");
+        _ledgers.AddRange([a, b]);
+        a.Open();
+        var now = _clock.GetUtcNow();
+        var offer = new LaneOffer(now.AddSeconds(30), [], 16);
+        async Task<string?> HolderAsync(string lane)
+        {
+            await using var c = new NpgsqlConnection(_database);
+            await c.OpenAsync();
+            await using var cmd = new NpgsqlCommand("SELECT leased_by FROM work_lanes WHERE lane = @lane", c);
+            cmd.Parameters.AddWithValue("lane", lane);
+            return await cmd.ExecuteScalarAsync() as string;
+        }
+
+        // A free lane: taken with the job, which is its head (of two new ones in the same lane, the first).
+        var first = await a.InsertAsync([Work("k1", "one", "R-1"), Work("k2", "two", "R-1"), Work("k3", "three", "R-2")], now, offer);
+        Assert.Equal([true, false, true], first.Select(j => j!.LeasedHere));
+        Assert.Equal(("a", "a"), (await HolderAsync("R-1"), await HolderAsync("R-2")));
+
+        // Held by another replica, held here already, or with a job already waiting in it: not taken.
+        var second = await b.InsertAsync([Work("k4", "four", "R-1"), Work("k5", "five", "R-3")], now, new LaneOffer(now.AddSeconds(30), ["R-3"], 16));
+        Assert.All(second, j => Assert.False(j!.LeasedHere));
+        Assert.Equal("a", await HolderAsync("R-1"));
+        Assert.Null(await HolderAsync("R-3"));
+        await a.FinishAsync(first[2]!, "done", null, now, now.AddDays(-1), ["record"]);
+        Assert.Null(await HolderAsync("R-2"));
+        await a.InsertAsync([Work("k6", "six", "R-9")], now);
+        var third = await b.InsertAsync([Work("k7", "seven", "R-9"), Work("k8", "eight", "R-2")], now, offer);
+        Assert.Equal([false, true], third.Select(j => j!.LeasedHere));
+        Assert.Equal((null, "b"), (await HolderAsync("R-9"), await HolderAsync("R-2")));
+
+        // No room to run more: nothing taken.
+        Assert.False(Assert.Single(await a.InsertAsync([Work("k9", "nine", "R-5")], now, offer with { Room = 0 }))!.LeasedHere);
+        Assert.Null(await HolderAsync("R-5"));
     }
 
     [Fact]
