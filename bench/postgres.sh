@@ -210,6 +210,9 @@ kill "$count_pid" 2>/dev/null || true; wait "$count_pid" 2>/dev/null || true
 
 # ---------------------------------------------------------------------------------------------------------------
 say "4: failover: two replicas on one database, $burst submissions to the first, SIGKILL it, the second finishes"
+# A new database numbers its requests from R-1001 again: the stand-in forgets the cards of the earlier phases, as a new
+# channel would have none, or a replay's read-back could take an earlier phase's card for its own.
+curl -s -X POST "http://127.0.0.1:5099/reset" >/dev/null
 start_bot fo-a 5083 "$(pg_conn mentor_failover)"; a_pid=$bot_pid
 start_bot fo-b 5084 "$(pg_conn mentor_failover)"; b_pid=$bot_pid
 load seed --target http://127.0.0.1:5083 --secret $secret >/dev/null
@@ -269,8 +272,8 @@ cat <<EOF
 
 Produced by \`bench/postgres.sh\` (ROUNDS=$rounds SECONDS_=$secs COUNT=$count BURST=$burst) on $(date -u '+%Y-%m-%d %H:%M UTC') — $cpu, $(nproc) cores,
 .NET $(dotnet --version), PostgreSQL $("$bin/postgres" --version | awk '{print $3}') (a throwaway cluster on loopback TCP, fsync and synchronous_commit on, as shipped),
-wrk $(wrk --version 2>&1 | head -1 | awk '{print $2}'). Load average at the start: $load_start (1, 5, 15 min); at the end: $load_end. Other sessions ran tests
-on the machine at the same time.
+wrk $(wrk --version 2>&1 | head -1 | awk '{print $2}'). Load average at the start: $load_start (1, 5, 15 min); at the end: $load_end. The load counts the bench's own
+processes too (the bots, the generators, PostgreSQL and the stand-in share the machine's cores).
 
 Placement: the bots (Release) on CPU $srv_cpu, all running through the acknowledgement measures; wrk, \`AckLoad\`, the Slack
 stand-in and PostgreSQL (standing in for a database on another machine) on CPU $gen_cpu. Requests as in the section above:

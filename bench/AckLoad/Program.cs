@@ -129,6 +129,13 @@ static class StandIn
                 _ => Results.Json(new { ok = true }),
             };
         });
+        // A new phase of the bench starts on a new database, whose requests are numbered from R-1001 again: in Slack they
+        // would be new requests in a channel without the earlier ones, so what was posted before is forgotten.
+        app.MapPost("/reset", () =>
+        {
+            history.Clear();
+            return Results.Json(new { ok = true });
+        });
         app.MapGet("/stats", () => Results.Json(new
         {
             posts = Interlocked.Read(ref posts),

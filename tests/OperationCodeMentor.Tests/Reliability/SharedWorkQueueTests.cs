@@ -326,11 +326,7 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
     [Fact]
     public async Task Deliveries_AreRememberedAcrossReplicas()
     {
-        _database = await PostgresServer.NewSchemaAsync();
-        var ledgerA = new PostgresJobLedger(_database, "a");
-        var ledgerB = new PostgresJobLedger(_database, "b");
-        _ledgers.AddRange([ledgerA, ledgerB]);
-        ledgerA.Open();
+        var (ledgerA, ledgerB) = await TwoLedgersAsync();
         var a = new PostgresDeliveryMemory(ledgerA, _clock, NullLogger<PostgresDeliveryMemory>.Instance);
         var b = new PostgresDeliveryMemory(ledgerB, _clock, NullLogger<PostgresDeliveryMemory>.Instance);
 
@@ -351,11 +347,7 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
     [Fact]
     public async Task WorkFromAClick_IsWrittenOnlyForTheFirstPress_InTheWriteThatRemembersIt_OnEitherReplica()
     {
-        _database = await PostgresServer.NewSchemaAsync();
-        var ledgerA = new PostgresJobLedger(_database, "a");
-        var ledgerB = new PostgresJobLedger(_database, "b");
-        _ledgers.AddRange([ledgerA, ledgerB]);
-        ledgerA.Open();
+        var (ledgerA, ledgerB) = await TwoLedgersAsync();
         var click = new DeliveryOnce(Deliveries.Click("U1", "claim_request", "R-1042", "1733400000.1"), Deliveries.DoubleClickWindow);
         DurableWork Press(string actionTs) => Work("claim:U1:" + actionTs, actionTs, "R-1042") with { Once = click };
 
@@ -379,11 +371,7 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
     [Fact]
     public async Task TheReplicaThatWritesAJob_TakesItsLaneInTheSameWrite_OnlyWhenTheLaneIsFreeAndNothingWaitsInIt()
     {
-        _database = await PostgresServer.NewSchemaAsync();
-        var a = new PostgresJobLedger(_database, "a");
-        var b = new PostgresJobLedger(_database, "b");
-        _ledgers.AddRange([a, b]);
-        a.Open();
+        var (a, b) = await TwoLedgersAsync();
         var now = _clock.GetUtcNow();
         var offer = new LaneOffer(now.AddSeconds(30), [], 16);
         async Task<string?> HolderAsync(string lane)
@@ -398,19 +386,19 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         // A free lane: taken with the job, which is its head (of two new ones in the same lane, the first).
         var first = await a.InsertAsync([Work("k1", "one", "R-1"), Work("k2", "two", "R-1"), Work("k3", "three", "R-2")], now, offer);
         Assert.Equal([true, false, true], first.Select(j => j!.LeasedHere));
-        Assert.Equal(("a", "a"), (await HolderAsync("R-1"), await HolderAsync("R-2")));
+        Assert.Equal(("replica-a", "replica-a"), (await HolderAsync("R-1"), await HolderAsync("R-2")));
 
         // Held by another replica, held here already, or with a job already waiting in it: not taken.
         var second = await b.InsertAsync([Work("k4", "four", "R-1"), Work("k5", "five", "R-3")], now, new LaneOffer(now.AddSeconds(30), ["R-3"], 16));
         Assert.All(second, j => Assert.False(j!.LeasedHere));
-        Assert.Equal("a", await HolderAsync("R-1"));
+        Assert.Equal("replica-a", await HolderAsync("R-1"));
         Assert.Null(await HolderAsync("R-3"));
         await a.FinishAsync(first[2]!, "done", null, now, now.AddDays(-1), ["record"]);
         Assert.Null(await HolderAsync("R-2"));
         await a.InsertAsync([Work("k6", "six", "R-9")], now);
         var third = await b.InsertAsync([Work("k7", "seven", "R-9"), Work("k8", "eight", "R-2")], now, offer);
         Assert.Equal([false, true], third.Select(j => j!.LeasedHere));
-        Assert.Equal((null, "b"), (await HolderAsync("R-9"), await HolderAsync("R-2")));
+        Assert.Equal((null, "replica-b"), (await HolderAsync("R-9"), await HolderAsync("R-2")));
 
         // No room to run more: nothing taken.
         Assert.False(Assert.Single(await a.InsertAsync([Work("k9", "nine", "R-5")], now, offer with { Room = 0 }))!.LeasedHere);
