@@ -51,7 +51,12 @@ public interface IJobLedger
     /// the lane stays leased to this replica and that job is returned, to run next; otherwise the lane is let go. The
     /// embedded ledger returns null (its lanes are all in memory).
     /// </summary>
-    Task<Job?> FinishAsync(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore, IReadOnlyCollection<string> kinds);
+    /// <remarks>
+    /// With <paramref name="take"/>, a shared ledger also takes, in the same round trip, a due lane nobody holds in place of
+    /// the one let go: its first job comes back in <see cref="Job.TakenWithFinish"/> (of one of the jobs finished together).
+    /// </remarks>
+    Task<Job?> FinishAsync(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore, IReadOnlyCollection<string> kinds,
+        LaneOffer? take = null);
 
     /// <summary>
     /// A shared ledger only: leases up to <paramref name="limit"/> lanes whose first pending job is due, is of a kind in
@@ -183,7 +188,8 @@ public sealed class SqliteJobLedger(string path) : IJobLedger
         return Task.CompletedTask;
     }
 
-    public Task<Job?> FinishAsync(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore, IReadOnlyCollection<string> kinds)
+    public Task<Job?> FinishAsync(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore, IReadOnlyCollection<string> kinds,
+        LaneOffer? take = null)
     {
         Finish(job, state, error, now, forgetBefore);
         return Task.FromResult<Job?>(null);

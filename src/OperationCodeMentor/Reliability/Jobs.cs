@@ -84,6 +84,12 @@ public sealed class Job
     /// <summary>Written with its lane leased to this replica in the same write (<see cref="LaneOffer"/>): it runs here, now.</summary>
     internal bool LeasedHere { get; set; }
 
+    /// <summary>Lanes this job's finish took in the same round trip (<see cref="PostgresJobLedger.FinishAsync"/>): their first jobs, to run here.</summary>
+    internal IReadOnlyList<Job> TakenWithFinish { get; set; } = [];
+
+    /// <summary>With <see cref="TakenWithFinish"/>: how many lanes the finishes written with this one asked to take.</summary>
+    internal int TakeAskedWithFinish { get; set; }
+
     /// <summary>The store's last write finished the job (<see cref="ProgressRide.Finishes"/>): the queue does not finish it again.</summary>
     internal bool FinishedByStore { get; set; }
 

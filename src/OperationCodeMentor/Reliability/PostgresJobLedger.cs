@@ -301,15 +301,17 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         if (await cmd.ExecuteNonQueryAsync().ConfigureAwait(false) == 0) throw new LeaseLostException(job.Lane);
     }
 
-    /// <summary>A finish to be written.</summary>
-    private sealed record PendingFinish(Job Job, string State, string? Error, DateTimeOffset Now, DateTimeOffset ForgetBefore, IReadOnlyCollection<string> Kinds);
+    /// <summary>A finish to be written; with <paramref name="Take"/>, one more lane to take in its place.</summary>
+    private sealed record PendingFinish(Job Job, string State, string? Error, DateTimeOffset Now, DateTimeOffset ForgetBefore, IReadOnlyCollection<string> Kinds,
+        LaneOffer? Take);
 
     /// <summary>Jobs of other lanes that finish while a finish is being written go together in the next write: one round trip for all.</summary>
     private readonly Together<PendingFinish, Job?> _finishing;
 
     /// <summary>The job finished; answers the lane's next job when the lane stays here for it.</summary>
-    public Task<Job?> FinishAsync(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore, IReadOnlyCollection<string> kinds) =>
-        _finishing.RunAsync(new PendingFinish(job, state, error, now, forgetBefore, kinds));
+    public Task<Job?> FinishAsync(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore, IReadOnlyCollection<string> kinds,
+        LaneOffer? take = null) =>
+        _finishing.RunAsync(new PendingFinish(job, state, error, now, forgetBefore, kinds, take));
 
     /// <summary>
     /// One round trip, and the statements of a batch commit together: each job is finished, and its lane either carries on
@@ -318,7 +320,7 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
     private async Task<IReadOnlyList<Job?>> FinishAllAsync(IReadOnlyList<PendingFinish> finishes)
     {
         await using var batch = _source.CreateBatch();
-        foreach (var (job, state, error, now, _, kinds) in finishes)
+        foreach (var (job, state, error, now, _, kinds, _) in finishes)
         {
             var finish = new NpgsqlBatchCommand(
                 $"UPDATE work_jobs SET state = @state, finished_at = @now, last_error = @error, attempts = attempts + 1 WHERE id = @id AND {StillHeld}");
@@ -352,14 +354,34 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
             batch.BatchCommands.Add(expired);
         }
 
-        // Statements that return no rows (the finishes, the forgetting) give the reader no result of their own: the
-        // results are the handoffs', in order, each with the lane's next job or nothing.
+        // Finishes whose replica left work untaken take, in the same round trip, as many other due lanes nobody holds as
+        // they free (a finish whose lane carries on with its next job frees none, so a batch may take one lane more than
+        // was freed, for a moment).
+        var takers = finishes.Where(f => f.Take is not null).ToList();
+        var token = Guid.NewGuid();
+        if (takers.Count > 0)
+        {
+            var take = takers[^1].Take!;
+            batch.BatchCommands.Add(LeaseDue(last.Now, take.Until, take.Held, last.Kinds, takers.Count, token));
+            batch.BatchCommands.Add(ReadLeased(token));
+        }
+
+        // Statements that return no rows (the finishes, the forgetting, the lease) give the reader no result of their own:
+        // the results are the handoffs', in order, each with the lane's next job or nothing, then the lanes taken.
         var nexts = new List<Job?>(finishes.Count);
         await using var r = await batch.ExecuteReaderAsync().ConfigureAwait(false);
         for (var i = 0; i < finishes.Count; i++)
         {
             if (i > 0) await r.NextResultAsync().ConfigureAwait(false);
             nexts.Add(await r.ReadAsync().ConfigureAwait(false) ? ReadJob(r) : null);
+        }
+        if (takers.Count > 0 && await r.NextResultAsync().ConfigureAwait(false))
+        {
+            var taken = new List<Job>();
+            while (await r.ReadAsync().ConfigureAwait(false)) taken.Add(ReadJob(r));
+            // Told to the first that asked, with how many were asked for.
+            takers[0].Job.TakenWithFinish = taken;
+            takers[0].Job.TakeAskedWithFinish = takers.Count;
         }
         return nexts;
     }
@@ -372,52 +394,9 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
     public async Task<Adoption> AdoptAsync(DateTimeOffset now, DateTimeOffset leaseUntil, IReadOnlyCollection<string> held, IReadOnlyCollection<string> kinds, int limit)
     {
         var token = Guid.NewGuid();
-        var nowMs = now.ToUnixTimeMilliseconds();
         await using var batch = _source.CreateBatch();
-        // 1. Lease the lanes whose first pending job is due. The upsert only takes a row that is free or whose lease has
-        //    passed; two replicas racing for one lane are put in order by the row lock, and the second finds it taken.
-        var lease = new NpgsqlBatchCommand("""
-            WITH heads AS (
-                SELECT DISTINCT ON (lane) id, lane, kind, next_attempt_at
-                FROM work_jobs WHERE state = 'pending' ORDER BY lane, id
-            ), candidates AS (
-                SELECT h.lane, h.id FROM heads h
-                WHERE h.next_attempt_at <= @now AND h.kind = ANY(@kinds) AND h.lane <> ALL(@held)
-                  AND NOT EXISTS (SELECT 1 FROM work_lanes w WHERE w.lane = h.lane AND w.leased_by IS NOT NULL AND w.lease_until >= @now)
-                ORDER BY h.id LIMIT @limit
-            )
-            INSERT INTO work_lanes AS l (lane, leased_by, lease_token, lease_until)
-            SELECT lane, @me, @token, @until FROM candidates
-            ON CONFLICT (lane) DO UPDATE SET leased_by = EXCLUDED.leased_by, lease_token = EXCLUDED.lease_token, lease_until = EXCLUDED.lease_until
-            WHERE l.leased_by IS NULL OR l.lease_until < @now
-            """);
-        lease.Parameters.AddWithValue("now", nowMs);
-        lease.Parameters.Add(new NpgsqlParameter("kinds", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = kinds.ToArray() });
-        lease.Parameters.Add(new NpgsqlParameter("held", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = held.ToArray() });
-        lease.Parameters.AddWithValue("limit", limit);
-        lease.Parameters.AddWithValue("me", Replica);
-        lease.Parameters.AddWithValue("token", token);
-        lease.Parameters.AddWithValue("until", leaseUntil.ToUnixTimeMilliseconds());
-        batch.BatchCommands.Add(lease);
-        // 2. Read each leased lane's first pending job afresh: the lease is ours now, so nobody else changes the lane, and
-        //    a job another replica finished just before we took the lane is not run again. A lane taken whose jobs turned
-        //    out all done is let go at once. One statement, so both see the same jobs: a job written in between is either
-        //    read here or in a lane let go, never in a lane kept but not known to be held.
-        var read = new NpgsqlBatchCommand("""
-            WITH heads AS (
-                SELECT DISTINCT ON (j.lane) j.id, j.kind, j.key, j.lane, j.actor, j.origin, j.payload, j.progress, j.attempts, j.created_at, j.next_attempt_at
-                FROM work_jobs j JOIN work_lanes l ON l.lane = j.lane
-                WHERE l.lease_token = @token AND j.state = 'pending'
-                ORDER BY j.lane, j.id
-            ), empty AS (
-                UPDATE work_lanes l SET leased_by = NULL, lease_token = NULL, lease_until = NULL
-                WHERE l.lease_token = @token AND l.lane NOT IN (SELECT lane FROM heads)
-                RETURNING l.lane
-            )
-            SELECT id, kind, key, lane, actor, origin, payload, progress, attempts, created_at, next_attempt_at FROM heads ORDER BY lane
-            """);
-        read.Parameters.AddWithValue("token", token);
-        batch.BatchCommands.Add(read);
+        batch.BatchCommands.Add(LeaseDue(now, leaseUntil, held, kinds, limit, token));
+        batch.BatchCommands.Add(ReadLeased(token));
         // 3. The counts the health page and the metrics show: the same for every replica.
         batch.BatchCommands.Add(new NpgsqlBatchCommand("""
             SELECT COUNT(*) FILTER (WHERE state = 'pending'), COUNT(*) FILTER (WHERE state = 'failed'), MIN(created_at) FILTER (WHERE state = 'pending')
@@ -438,6 +417,64 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
             oldest = r.IsDBNull(2) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2));
         }
         return new Adoption(jobs, pending, failed, oldest);
+    }
+
+    /// <summary>
+    /// 1. Leases, under <paramref name="token"/>, up to <paramref name="limit"/> lanes whose first pending job is due, of a
+    ///    kind in <paramref name="kinds"/>, and not in <paramref name="held"/>, oldest first. The upsert only takes a row that
+    ///    is free or whose lease has passed; two replicas racing for one lane are put in order by the row lock, and the
+    ///    second finds it taken. It returns no rows.
+    /// </summary>
+    private NpgsqlBatchCommand LeaseDue(DateTimeOffset now, DateTimeOffset leaseUntil, IReadOnlyCollection<string> held, IReadOnlyCollection<string> kinds, int limit, Guid token)
+    {
+        var lease = new NpgsqlBatchCommand("""
+            WITH heads AS (
+                SELECT DISTINCT ON (lane) id, lane, kind, next_attempt_at
+                FROM work_jobs WHERE state = 'pending' ORDER BY lane, id
+            ), candidates AS (
+                SELECT h.lane, h.id FROM heads h
+                WHERE h.next_attempt_at <= @now AND h.kind = ANY(@kinds) AND h.lane <> ALL(@held)
+                  AND NOT EXISTS (SELECT 1 FROM work_lanes w WHERE w.lane = h.lane AND w.leased_by IS NOT NULL AND w.lease_until >= @now)
+                ORDER BY h.id LIMIT @limit
+            )
+            INSERT INTO work_lanes AS l (lane, leased_by, lease_token, lease_until)
+            SELECT lane, @me, @token, @until FROM candidates
+            ON CONFLICT (lane) DO UPDATE SET leased_by = EXCLUDED.leased_by, lease_token = EXCLUDED.lease_token, lease_until = EXCLUDED.lease_until
+            WHERE l.leased_by IS NULL OR l.lease_until < @now
+            """);
+        lease.Parameters.AddWithValue("now", now.ToUnixTimeMilliseconds());
+        lease.Parameters.Add(new NpgsqlParameter("kinds", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = kinds.ToArray() });
+        lease.Parameters.Add(new NpgsqlParameter("held", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = held.ToArray() });
+        lease.Parameters.AddWithValue("limit", limit);
+        lease.Parameters.AddWithValue("me", Replica);
+        lease.Parameters.AddWithValue("token", token);
+        lease.Parameters.AddWithValue("until", leaseUntil.ToUnixTimeMilliseconds());
+        return lease;
+    }
+
+    /// <summary>
+    /// 2. Reads each lane leased under <paramref name="token"/> for its first pending job afresh: the lease is ours now, so
+    ///    nobody else changes the lane, and a job another replica finished just before we took the lane is not run again. A
+    ///    lane taken whose jobs turned out all done is let go at once. One statement, so both see the same jobs: a job
+    ///    written in between is either read here or in a lane let go, never in a lane kept but not known to be held.
+    /// </summary>
+    private static NpgsqlBatchCommand ReadLeased(Guid token)
+    {
+        var read = new NpgsqlBatchCommand("""
+            WITH heads AS (
+                SELECT DISTINCT ON (j.lane) j.id, j.kind, j.key, j.lane, j.actor, j.origin, j.payload, j.progress, j.attempts, j.created_at, j.next_attempt_at
+                FROM work_jobs j JOIN work_lanes l ON l.lane = j.lane
+                WHERE l.lease_token = @token AND j.state = 'pending'
+                ORDER BY j.lane, j.id
+            ), empty AS (
+                UPDATE work_lanes l SET leased_by = NULL, lease_token = NULL, lease_until = NULL
+                WHERE l.lease_token = @token AND l.lane NOT IN (SELECT lane FROM heads)
+                RETURNING l.lane
+            )
+            SELECT id, kind, key, lane, actor, origin, payload, progress, attempts, created_at, next_attempt_at FROM heads ORDER BY lane
+            """);
+        read.Parameters.AddWithValue("token", token);
+        return read;
     }
 
     public IReadOnlyList<string> Renew(IReadOnlyCollection<string> lanes, DateTimeOffset now, DateTimeOffset leaseUntil)

@@ -703,16 +703,31 @@ public sealed partial class WorkQueue : IHostedService
     private async Task FinishAsync(Job job, string state, string? error)
     {
         var now = _clock.GetUtcNow();
-        // On the shared ledger this frees the lane too, for its next job on any replica, or keeps it here for that job.
-        var next = await _ledger.FinishAsync(job, state, error, now, now - _options.Value.RememberDone, _handlers.Keys).ConfigureAwait(false);
-        Finished(job, state, next);
+        // On the shared ledger this frees the lane too, for its next job on any replica, or keeps it here for that job. When
+        // this replica left work untaken, the same round trip takes a lane in place of the one let go (what a look would do).
+        LaneOffer? take = null;
+        int writes;
+        lock (_gate)
+        {
+            writes = _writesDuringAdopt;
+            if (_ledger.Shared && _leftUntaken) take = new LaneOffer(now + _options.Value.LeaseTime, [.. _lanes.Keys], 1);
+        }
+        var next = await _ledger.FinishAsync(job, state, error, now, now - _options.Value.RememberDone, _handlers.Keys, take).ConfigureAwait(false);
+        Finished(job, state, next, take is null ? null : writes);
     }
 
-    /// <summary>The job is finished on disk (<paramref name="next"/>: the lane's next job, kept here): the queue's own account of it.</summary>
-    private void Finished(Job job, string state, Job? next)
+    /// <summary>
+    /// The job is finished on disk (<paramref name="next"/>: the lane's next job, kept here): the queue's own account of it.
+    /// <paramref name="tookWithWrites"/>: the finish also took lanes (<see cref="Job.TakenWithFinish"/>), asked when the
+    /// count of writes was this.
+    /// </summary>
+    private void Finished(Job job, string state, Job? next, int? tookWithWrites = null)
     {
         lock (_gate)
         {
+            foreach (var taken in job.TakenWithFinish) AddToLane(taken);
+            // Fewer taken than asked for: nothing waits untaken, unless a write since says otherwise.
+            if (job.TakeAskedWithFinish > job.TakenWithFinish.Count && tookWithWrites == _writesDuringAdopt) _leftUntaken = false;
             if (_lanes.TryGetValue(job.Lane, out var lane) && lane.TryPeek(out var head) && head.Id == job.Id) lane.Dequeue();
             // Already counted in the ledger's depth; its lease is this replica's, so it runs next, here (the ledger kept the
             // lane for it, so it must never be dropped, whatever became of the lane here meanwhile).
@@ -722,9 +737,9 @@ public sealed partial class WorkQueue : IHostedService
             if (_depth > 0) _depth--;
             if (next is not null && _depth == 0) CountIn(1);
             if (_depth == 0 && _transient == 0) _idle.TrySetResult();
-            // A lane let go leaves room for one more: look for work now, if this replica left work untaken. A lane carrying on
-            // needs no look; other work nobody holds is found by the regular poll.
-            if (_ledger.Shared && next is null && _leftUntaken) _adoptNow = true;
+            // A lane let go leaves room for one more: look for work now, if this replica left work untaken and the finish
+            // did not take a lane itself. A lane carrying on needs no look; other work nobody holds is found by the regular poll.
+            if (_ledger.Shared && next is null && _leftUntaken && tookWithWrites is null) _adoptNow = true;
         }
     }
 

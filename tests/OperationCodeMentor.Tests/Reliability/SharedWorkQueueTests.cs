@@ -406,6 +406,31 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task AFinishThatAsksToTakeALane_TakesTheOldestDueLaneNobodyHolds_InTheSameRoundTrip()
+    {
+        var (a, _) = await TwoLedgersAsync();
+        var now = _clock.GetUtcNow();
+        var running = Assert.Single(await a.InsertAsync([Work("k1", "running", "R-1")], now, new LaneOffer(now.AddSeconds(30), [], 16)))!;
+        Assert.True(running.LeasedHere);
+        // Work this replica wrote but had no room to take: two lanes nobody holds.
+        await a.InsertAsync([Work("k2", "waiting", "R-2")], now.AddMilliseconds(1));
+        await a.InsertAsync([Work("k3", "waiting too", "R-3")], now.AddMilliseconds(2));
+
+        var later = now.AddSeconds(1);
+        Assert.Null(await a.FinishAsync(running, "done", null, later, now.AddDays(-1), ["record"], new LaneOffer(later.AddSeconds(30), ["R-1"], 1)));
+
+        Assert.Equal("k2", Assert.Single(running.TakenWithFinish).Key);
+        Assert.Equal(1, running.TakeAskedWithFinish);
+        Assert.Equal(1, await CountAsync("state = 'done'"));
+        // Asked for nothing: the other lane stays free for whoever looks.
+        var other = Assert.Single(running.TakenWithFinish);
+        Assert.Null(await a.FinishAsync(other, "done", null, later, now.AddDays(-1), ["record"]));
+        Assert.Empty(other.TakenWithFinish);
+        var look = await a.AdoptAsync(later, later.AddSeconds(30), [], ["record"], 16);
+        Assert.Equal("k3", Assert.Single(look.Jobs).Key);
+    }
+
+    [Fact]
     public async Task JobsOfManyLanesFinishingAtOnce_EachHandTheirLaneToTheirOwnNextJob_OrLetItGo()
     {
         _database = await PostgresServer.NewSchemaAsync();
