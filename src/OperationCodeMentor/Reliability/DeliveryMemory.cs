@@ -82,18 +82,14 @@ public sealed partial class PostgresDeliveryMemory(PostgresJobLedger ledger, Tim
         {
             await using var batch = ledger.Source.CreateBatch();
             // Taken when new, or when an earlier sighting has expired; a repeat within the window changes nothing.
-            var take = new NpgsqlBatchCommand("""
-                INSERT INTO seen_deliveries(key, expires_at) VALUES (@key, @until)
-                ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE seen_deliveries.expires_at <= @now
-                RETURNING 1
-                """);
+            var take = new NpgsqlBatchCommand(PostgresJobLedger.TakeDeliveries("VALUES (@key, @until)", "@now"));
             take.Parameters.AddWithValue("key", key);
             take.Parameters.AddWithValue("until", (now + window).ToUnixTimeMilliseconds());
             take.Parameters.AddWithValue("now", now.ToUnixTimeMilliseconds());
             batch.BatchCommands.Add(take);
             if (Interlocked.Increment(ref _sinceSweep) % 500 == 0)
             {
-                var sweep = new NpgsqlBatchCommand("DELETE FROM seen_deliveries WHERE expires_at <= @now");
+                var sweep = new NpgsqlBatchCommand(PostgresJobLedger.ForgetDeliveries);
                 sweep.Parameters.AddWithValue("now", now.ToUnixTimeMilliseconds());
                 batch.BatchCommands.Add(sweep);
             }

@@ -53,9 +53,9 @@ public interface IJobLedger
     /// </summary>
     /// <remarks>
     /// With <paramref name="take"/>, a shared ledger also takes, in the same round trip, a due lane nobody holds in place of
-    /// the one let go: its first job comes back in <see cref="Job.TakenWithFinish"/> (of one of the jobs finished together).
+    /// the one let go: its first job comes back in <see cref="LaneHandoff.Taken"/> (of one of the finishes written together).
     /// </remarks>
-    Task<Job?> FinishAsync(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore, IReadOnlyCollection<string> kinds,
+    Task<LaneHandoff> FinishAsync(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore, IReadOnlyCollection<string> kinds,
         LaneOffer? take = null);
 
     /// <summary>
@@ -80,6 +80,17 @@ public interface IJobLedger
 /// lease runs, the lanes it holds already, and how many more it may run at once.
 /// </summary>
 public sealed record LaneOffer(DateTimeOffset Until, IReadOnlyCollection<string> Held, int Room);
+
+/// <summary>
+/// What a finish did with the job's lane on a shared ledger: the lane's next job, when the lane stays with this replica for
+/// it (<paramref name="Next"/>); and, when the finish was asked to take lanes (<see cref="LaneOffer"/>), the first jobs of
+/// those it took (<paramref name="Taken"/>) and how many the finishes written together asked for (<paramref name="TakeAsked"/>:
+/// fewer taken means nothing else waits).
+/// </summary>
+public sealed record LaneHandoff(Job? Next, IReadOnlyList<Job> Taken, int TakeAsked)
+{
+    public static readonly LaneHandoff None = new(null, [], 0);
+}
 
 /// <summary>What a ledger holds when the queue starts.</summary>
 /// <param name="Pending">The jobs this process is to run (a private ledger's pending jobs; none for a shared one, whose jobs are leased).</param>
@@ -188,11 +199,11 @@ public sealed class SqliteJobLedger(string path) : IJobLedger
         return Task.CompletedTask;
     }
 
-    public Task<Job?> FinishAsync(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore, IReadOnlyCollection<string> kinds,
+    public Task<LaneHandoff> FinishAsync(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore, IReadOnlyCollection<string> kinds,
         LaneOffer? take = null)
     {
         Finish(job, state, error, now, forgetBefore);
-        return Task.FromResult<Job?>(null);
+        return Task.FromResult(LaneHandoff.None);
     }
 
     private List<Job?> Insert(IReadOnlyList<DurableWork> batch, DateTimeOffset now)

@@ -84,17 +84,11 @@ public sealed class Job
     /// <summary>Written with its lane leased to this replica in the same write (<see cref="LaneOffer"/>): it runs here, now.</summary>
     internal bool LeasedHere { get; set; }
 
-    /// <summary>Lanes this job's finish took in the same round trip (<see cref="PostgresJobLedger.FinishAsync"/>): their first jobs, to run here.</summary>
-    internal IReadOnlyList<Job> TakenWithFinish { get; set; } = [];
-
-    /// <summary>With <see cref="TakenWithFinish"/>: how many lanes the finishes written with this one asked to take.</summary>
-    internal int TakeAskedWithFinish { get; set; }
-
-    /// <summary>The store's last write finished the job (<see cref="ProgressRide.Finishes"/>): the queue does not finish it again.</summary>
-    internal bool FinishedByStore { get; set; }
-
-    /// <summary>With <see cref="FinishedByStore"/>, the lane's next job, whose lane the finish kept for this replica.</summary>
-    internal Job? NextInLane { get; set; }
+    /// <summary>
+    /// The store's last write finished the job (<see cref="ProgressRide.Finishes"/>), handing its lane on so: the queue does
+    /// not finish it again. Null while it is not finished.
+    /// </summary>
+    internal LaneHandoff? FinishedByStore { get; set; }
 }
 
 /// <summary>One attempt at a job: its payload and progress, and the way to record progress durably.</summary>

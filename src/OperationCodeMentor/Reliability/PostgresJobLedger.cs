@@ -63,7 +63,7 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         _source = NpgsqlDataSource.Create(Storage.Postgres.PostgresConnection.ForPool(connectionString));
         Replica = replica ?? $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
         StoreLink = new StoreLink(Storage.Postgres.PostgresConnection.Identity(connectionString), Replica);
-        _finishing = new Together<PendingFinish, Job?>(FinishAllAsync);
+        _finishing = new Together<PendingFinish, LaneHandoff>(FinishAllAsync);
     }
 
     /// <summary>This replica's name on the lanes it leases: host, process and a random part, so a restarted process is someone new.</summary>
@@ -135,15 +135,12 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         // One statement for the whole batch, atomic on its own: a burst of clicks costs one round trip and one commit. A
         // job from a delivery (a click) is written only when the delivery is taken in the same statement: new, or its
         // earlier sighting expired (as PostgresDeliveryMemory takes one); a repeat within the window writes nothing.
-        await using var cmd = _source.CreateCommand("""
+        await using var cmd = _source.CreateCommand($"""
             WITH n AS (
                 SELECT * FROM unnest(@kind, @key, @lane, @actor, @origin, @payload, @now, @seen, @seenUntil)
                        AS n(kind, key, lane, actor, origin, payload, due, seen, seen_until)
             ), taken AS (
-                INSERT INTO seen_deliveries AS s (key, expires_at)
-                SELECT seen, seen_until FROM n WHERE seen IS NOT NULL
-                ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE s.expires_at <= @nowMs
-                RETURNING key
+                {TakeDeliveries("SELECT seen, seen_until FROM n WHERE seen IS NOT NULL", "@nowMs")}
             ), written AS (
                 INSERT INTO work_jobs(kind, key, lane, actor, origin, payload, next_attempt_at, created_at)
                 SELECT kind, key, lane, actor, origin, payload, due, due FROM n
@@ -204,6 +201,23 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
     }
 
     /// <summary>
+    /// Takes deliveries (<see cref="PostgresDeliveryMemory"/>) from <paramref name="rows"/> (key, expiry), answering the keys
+    /// taken: one new, or one whose earlier sighting has expired by <paramref name="now"/>; a repeat within its window
+    /// changes nothing. The server decides between replicas that see the same delivery at once.
+    /// </summary>
+    internal static string TakeDeliveries(string rows, string now) => $"""
+        INSERT INTO seen_deliveries AS s (key, expires_at) {rows}
+        ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE s.expires_at <= {now}
+        RETURNING key
+        """;
+
+    /// <summary>Forgets the deliveries whose window has passed by <c>@now</c>.</summary>
+    internal const string ForgetDeliveries = "DELETE FROM seen_deliveries WHERE expires_at <= @now";
+
+    /// <summary>Forgets the jobs finished before <paramref name="before"/> (an SQL parameter), as every finish does.</summary>
+    private static string ForgetDone(string before) => $"DELETE FROM work_jobs WHERE state = 'done' AND finished_at < {before}";
+
+    /// <summary>
     /// The condition every write about a running job carries: the replica running it still holds the job's lane (the SQL
     /// parameters named). A replica frozen past its lease (a paused VM) finds another holding it and must not overwrite
     /// what that one records.
@@ -232,7 +246,7 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
     internal static string? RideFinish(ProgressRide ride) => ride.Finishes
         ? $"""
             {Handoff("@rideLane", "@rideHolder", "@rideNow", "@rideKinds", "EXISTS (SELECT 1 FROM work_jobs WHERE id = @rideJob AND state = 'done')")};
-            DELETE FROM work_jobs WHERE state = 'done' AND finished_at < @rideForget
+            {ForgetDone("@rideForget")}
             """
         : null;
 
@@ -306,10 +320,10 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         LaneOffer? Take);
 
     /// <summary>Jobs of other lanes that finish while a finish is being written go together in the next write: one round trip for all.</summary>
-    private readonly Together<PendingFinish, Job?> _finishing;
+    private readonly Together<PendingFinish, LaneHandoff> _finishing;
 
-    /// <summary>The job finished; answers the lane's next job when the lane stays here for it.</summary>
-    public Task<Job?> FinishAsync(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore, IReadOnlyCollection<string> kinds,
+    /// <summary>The job finished; answers the lane's next job when the lane stays here for it, and any lanes taken.</summary>
+    public Task<LaneHandoff> FinishAsync(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore, IReadOnlyCollection<string> kinds,
         LaneOffer? take = null) =>
         _finishing.RunAsync(new PendingFinish(job, state, error, now, forgetBefore, kinds, take));
 
@@ -317,7 +331,7 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
     /// One round trip, and the statements of a batch commit together: each job is finished, and its lane either carries on
     /// here with its next job or is free for any replica, never both and never neither.
     /// </summary>
-    private async Task<IReadOnlyList<Job?>> FinishAllAsync(IReadOnlyList<PendingFinish> finishes)
+    private async Task<IReadOnlyList<LaneHandoff>> FinishAllAsync(IReadOnlyList<PendingFinish> finishes)
     {
         await using var batch = _source.CreateBatch();
         foreach (var (job, state, error, now, _, kinds, _) in finishes)
@@ -342,14 +356,14 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
             batch.BatchCommands.Add(next);
         }
         var last = finishes[^1];
-        var forget = new NpgsqlBatchCommand("DELETE FROM work_jobs WHERE state = 'done' AND finished_at < @forget");
+        var forget = new NpgsqlBatchCommand(ForgetDone("@forget"));
         forget.Parameters.AddWithValue("forget", last.ForgetBefore.ToUnixTimeMilliseconds());
         batch.BatchCommands.Add(forget);
         // Deliveries remembered with the jobs they brought (InsertAsync) are forgotten here once expired, now and then.
         var before = Interlocked.Add(ref _finishes, finishes.Count) - finishes.Count;
         if (before / 256 != (before + finishes.Count) / 256)
         {
-            var expired = new NpgsqlBatchCommand("DELETE FROM seen_deliveries WHERE expires_at <= @now");
+            var expired = new NpgsqlBatchCommand(ForgetDeliveries);
             expired.Parameters.AddWithValue("now", last.Now.ToUnixTimeMilliseconds());
             batch.BatchCommands.Add(expired);
         }
@@ -357,33 +371,32 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         // Finishes whose replica left work untaken take, in the same round trip, as many other due lanes nobody holds as
         // they free (a finish whose lane carries on with its next job frees none, so a batch may take one lane more than
         // was freed, for a moment).
-        var takers = finishes.Where(f => f.Take is not null).ToList();
-        var token = Guid.NewGuid();
+        var takers = Enumerable.Range(0, finishes.Count).Where(i => finishes[i].Take is not null).ToList();
         if (takers.Count > 0)
         {
-            var take = takers[^1].Take!;
+            var take = finishes[takers[^1]].Take!;
+            var token = Guid.NewGuid();
             batch.BatchCommands.Add(LeaseDue(last.Now, take.Until, take.Held, last.Kinds, takers.Count, token));
             batch.BatchCommands.Add(ReadLeased(token));
         }
 
         // Statements that return no rows (the finishes, the forgetting, the lease) give the reader no result of their own:
         // the results are the handoffs', in order, each with the lane's next job or nothing, then the lanes taken.
-        var nexts = new List<Job?>(finishes.Count);
+        var handoffs = new List<LaneHandoff>(finishes.Count);
         await using var r = await batch.ExecuteReaderAsync().ConfigureAwait(false);
         for (var i = 0; i < finishes.Count; i++)
         {
             if (i > 0) await r.NextResultAsync().ConfigureAwait(false);
-            nexts.Add(await r.ReadAsync().ConfigureAwait(false) ? ReadJob(r) : null);
+            handoffs.Add(new LaneHandoff(await r.ReadAsync().ConfigureAwait(false) ? ReadJob(r) : null, [], 0));
         }
         if (takers.Count > 0 && await r.NextResultAsync().ConfigureAwait(false))
         {
             var taken = new List<Job>();
             while (await r.ReadAsync().ConfigureAwait(false)) taken.Add(ReadJob(r));
             // Told to the first that asked, with how many were asked for.
-            takers[0].Job.TakenWithFinish = taken;
-            takers[0].Job.TakeAskedWithFinish = takers.Count;
+            handoffs[takers[0]] = handoffs[takers[0]] with { Taken = taken, TakeAsked = takers.Count };
         }
-        return nexts;
+        return handoffs;
     }
 
     internal static Job ReadJob(System.Data.Common.DbDataReader r) =>

@@ -92,8 +92,7 @@ public sealed class ProgressRide : IDisposable
     {
         Committed();
         Finished = true;
-        _job.FinishedByStore = true;
-        _job.NextInLane = next;
+        _job.FinishedByStore = new LaneHandoff(next, [], 0);
     }
 
     public void Dispose()

@@ -4,7 +4,9 @@ namespace OperationCodeMentor.Reliability;
 /// Puts calls that arrive while one is under way into the next one: under load, many callers share a round trip to the
 /// database (the way a database commits concurrent transactions together), and alone, a caller waits for nothing. The
 /// first caller runs its batch, and hands what queued up meanwhile to a runner of its own, so nobody waits for more than
-/// the batch before theirs and their own. A batch that fails fails each of its callers.
+/// the batch before theirs and their own. A batch that fails fails each of its callers. Batches run in the async flow of
+/// the caller that started the runner, so what runs a batch must not look at ambient state (a job's
+/// <see cref="ProgressRide"/> offer, a log scope): it would be that caller's.
 /// </summary>
 /// <param name="run">Runs one batch; answers one result per item, in order.</param>
 public sealed class Together<TItem, TResult>(Func<IReadOnlyList<TItem>, Task<IReadOnlyList<TResult>>> run)

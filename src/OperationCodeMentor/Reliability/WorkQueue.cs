@@ -241,7 +241,8 @@ public sealed partial class WorkQueue : IHostedService
         // Jobs written while a write is under way go in the next one, in one transaction, so a burst of clicks costs a few
         // disk flushes (or round trips), not one each.
         var added = await _writes.RunAsync(work).ConfigureAwait(false) is not null;
-        if (!added) LogDuplicate(_log, work.Kind, work.Key);
+        // A repeated press (Once) is the dispatcher's to report.
+        if (!added && work.Once is null) LogDuplicate(_log, work.Kind, work.Key);
         return added;
     }
 
@@ -566,7 +567,7 @@ public sealed partial class WorkQueue : IHostedService
             // A job under way may finish while the host stops (bounded by the host's shutdown time-out).
             await _handlers[job.Kind].RunAsync(new JobContext(job, (p, ct) => SaveProgressAsync(job, p, ct), EnqueueAsync, _storeLink), _hardStop.Token).ConfigureAwait(false);
             // The store's last write may have finished it already, and handed its lane on (ProgressRide.Finishes).
-            if (job.FinishedByStore) Finished(job, "done", job.NextInLane);
+            if (job.FinishedByStore is { } handoff) Finished(job, "done", handoff);
             else await FinishAsync(job, "done", null).ConfigureAwait(false);
             if (job.BlockedOn is { } dependency)
                 lock (_gate) _strikes.Remove(dependency);
@@ -582,11 +583,11 @@ public sealed partial class WorkQueue : IHostedService
             lock (_gate) _lanes.Remove(job.Lane);
             LogLeaseLost(_log, job.Lane);
         }
-        catch (Exception e) when (job.FinishedByStore)
+        catch (Exception e) when (job.FinishedByStore is not null)
         {
             // Done on disk, with its lane handed on: nothing to retry. A job that finishes with a store write does nothing after it.
             LogFailedAfterFinish(_log, e, job.Kind, job.Key);
-            Finished(job, "done", job.NextInLane);
+            Finished(job, "done", job.FinishedByStore);
         }
         catch (Exception e)
         {
@@ -712,22 +713,23 @@ public sealed partial class WorkQueue : IHostedService
             writes = _writesDuringAdopt;
             if (_ledger.Shared && _leftUntaken) take = new LaneOffer(now + _options.Value.LeaseTime, [.. _lanes.Keys], 1);
         }
-        var next = await _ledger.FinishAsync(job, state, error, now, now - _options.Value.RememberDone, _handlers.Keys, take).ConfigureAwait(false);
-        Finished(job, state, next, take is null ? null : writes);
+        var handoff = await _ledger.FinishAsync(job, state, error, now, now - _options.Value.RememberDone, _handlers.Keys, take).ConfigureAwait(false);
+        Finished(job, state, handoff, take is null ? null : writes);
     }
 
     /// <summary>
-    /// The job is finished on disk (<paramref name="next"/>: the lane's next job, kept here): the queue's own account of it.
-    /// <paramref name="tookWithWrites"/>: the finish also took lanes (<see cref="Job.TakenWithFinish"/>), asked when the
-    /// count of writes was this.
+    /// The job is finished on disk, its lane handed on so (<see cref="LaneHandoff.Next"/>: the lane's next job, kept here):
+    /// the queue's own account of it. <paramref name="tookWithWrites"/>: the finish was asked to take lanes
+    /// (<see cref="LaneHandoff.Taken"/>) when the count of writes was this.
     /// </summary>
-    private void Finished(Job job, string state, Job? next, int? tookWithWrites = null)
+    private void Finished(Job job, string state, LaneHandoff handoff, int? tookWithWrites = null)
     {
+        var next = handoff.Next;
         lock (_gate)
         {
-            foreach (var taken in job.TakenWithFinish) AddToLane(taken);
+            foreach (var taken in handoff.Taken) AddToLane(taken);
             // Fewer taken than asked for: nothing waits untaken, unless a write since says otherwise.
-            if (job.TakeAskedWithFinish > job.TakenWithFinish.Count && tookWithWrites == _writesDuringAdopt) _leftUntaken = false;
+            if (handoff.TakeAsked > handoff.Taken.Count && tookWithWrites == _writesDuringAdopt) _leftUntaken = false;
             if (_lanes.TryGetValue(job.Lane, out var lane) && lane.TryPeek(out var head) && head.Id == job.Id) lane.Dequeue();
             // Already counted in the ledger's depth; its lease is this replica's, so it runs next, here (the ledger kept the
             // lane for it, so it must never be dropped, whatever became of the lane here meanwhile).

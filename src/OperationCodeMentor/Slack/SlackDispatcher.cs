@@ -144,14 +144,16 @@ public sealed partial class SlackDispatcher
         var started = _clock.GetTimestamp();
         var handled = await handle().ConfigureAwait(false);
         var then = handled.Then;
-        var written = then is DurableWork && click is not null && _work.RemembersDeliveries;
-        if (click is not null && !written && !await _seen.FirstAsync(click.Key, click.Window, ct).ConfigureAwait(false))
+        // The queue's write decides whether the press is new, or the memory does before anything starts.
+        var decidedByWrite = then is DurableWork && click is not null && _work.RemembersDeliveries;
+        if (click is not null && !decidedByWrite && !await _seen.FirstAsync(click.Key, click.Window, ct).ConfigureAwait(false))
         {
             LogDoubleClick(_log, id);
             return SlackAck.Empty;
         }
-        if (then is DurableWork durable && written) then = durable with { Once = click };
+        if (then is DurableWork durable && decidedByWrite) then = durable with { Once = click };
         var fresh = then is null || await _work.StartAsync(then).ConfigureAwait(false);
+        if (!fresh && decidedByWrite) LogDoubleClick(_log, id);
         var elapsed = _clock.GetElapsedTime(started);
         _metrics?.Acknowledged(kind, id, elapsed);
         if (elapsed > SlowAnswer) LogSlow(_log, kind, id, elapsed.TotalSeconds);

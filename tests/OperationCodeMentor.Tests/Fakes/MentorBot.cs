@@ -222,6 +222,17 @@ public sealed class MentorBot : WebApplicationFactory<Program>
     public Task<HttpResponseMessage> ClickAsync(string actionId, MentorRequest request, string user) =>
         SendAsync(Requests.Interaction(SlackRequests.BlockAction(actionId, request.Reference, user, MentorsChannelId, request.MessageTs ?? "1.000001")));
 
+    /// <summary>
+    /// A button on the request's card pressed, answered "ok" at once, then the bot's clock moved on until the work is done,
+    /// retries included (for a press whose work waits out failures of Slack or the store).
+    /// </summary>
+    public async Task ClickAndSettleAsync(string actionId, MentorRequest request, string user)
+    {
+        var click = await Http.SendAsync(Requests.Interaction(SlackRequests.BlockAction(actionId, request.Reference, user, MentorsChannelId, request.MessageTs ?? "1.000001")));
+        Assert.Equal(System.Net.HttpStatusCode.OK, click.StatusCode);
+        await SettleAsync();
+    }
+
     /// <summary>The same button on the request's card pressed by several people at the same moment; waits for all the work.</summary>
     public async Task ClickAllAtOnceAsync(string actionId, MentorRequest request, IEnumerable<string> users)
     {

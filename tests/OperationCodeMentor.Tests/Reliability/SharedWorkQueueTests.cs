@@ -210,7 +210,7 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         var first = Assert.Single((await a.AdoptAsync(now, now + lease, [], ["record"], 16)).Jobs);
 
         // The second job comes back with the finish of the first, and the lane stays a's: b finds nothing to take.
-        var second = await a.FinishAsync(first, "done", null, now, forget, ["record"]);
+        var second = (await a.FinishAsync(first, "done", null, now, forget, ["record"])).Next;
         Assert.Equal("second", second?.Payload["name"]?.ToString());
         Assert.Empty((await b.AdoptAsync(now, now + lease, [], ["record"], 16)).Jobs);
 
@@ -221,7 +221,7 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
             await using var cmd = new NpgsqlCommand($"UPDATE work_jobs SET next_attempt_at = {(now + TimeSpan.FromMinutes(1)).ToUnixTimeMilliseconds()} WHERE key = 'k2'", delay);
             await cmd.ExecuteNonQueryAsync();
         }
-        Assert.Null(await a.FinishAsync(second!, "done", null, now, forget, ["record"]));
+        Assert.Null((await a.FinishAsync(second!, "done", null, now, forget, ["record"])).Next);
         Assert.Empty((await b.AdoptAsync(now, now + lease, [], ["record"], 16)).Jobs);
         var later = now + TimeSpan.FromMinutes(2);
         var third = Assert.Single((await b.AdoptAsync(later, later + lease, [], ["record"], 16)).Jobs);
@@ -229,9 +229,9 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
 
         // A lane another replica holds is never carried on by a finish that comes late: the job ends, the lane stays b's.
         await a.InsertAsync([Work("k3", "fourth", "R-1041")], later);
-        Assert.Null(await a.FinishAsync(third, "done", null, later, forget, ["record"]));
+        Assert.Null((await a.FinishAsync(third, "done", null, later, forget, ["record"])).Next);
         Assert.Empty((await a.AdoptAsync(later, later + lease, [], ["record"], 16)).Jobs);
-        Assert.Equal("fourth", (await b.FinishAsync(third, "done", null, later, forget, ["record"]))?.Payload["name"]?.ToString());
+        Assert.Equal("fourth", (await b.FinishAsync(third, "done", null, later, forget, ["record"])).Next?.Payload["name"]?.ToString());
     }
 
     [Fact]
@@ -417,15 +417,17 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         await a.InsertAsync([Work("k3", "waiting too", "R-3")], now.AddMilliseconds(2));
 
         var later = now.AddSeconds(1);
-        Assert.Null(await a.FinishAsync(running, "done", null, later, now.AddDays(-1), ["record"], new LaneOffer(later.AddSeconds(30), ["R-1"], 1)));
+        var handoff = await a.FinishAsync(running, "done", null, later, now.AddDays(-1), ["record"], new LaneOffer(later.AddSeconds(30), ["R-1"], 1));
+        Assert.Null(handoff.Next);
 
-        Assert.Equal("k2", Assert.Single(running.TakenWithFinish).Key);
-        Assert.Equal(1, running.TakeAskedWithFinish);
+        Assert.Equal("k2", Assert.Single(handoff.Taken).Key);
+        Assert.Equal(1, handoff.TakeAsked);
         Assert.Equal(1, await CountAsync("state = 'done'"));
         // Asked for nothing: the other lane stays free for whoever looks.
-        var other = Assert.Single(running.TakenWithFinish);
-        Assert.Null(await a.FinishAsync(other, "done", null, later, now.AddDays(-1), ["record"]));
-        Assert.Empty(other.TakenWithFinish);
+        var other = Assert.Single(handoff.Taken);
+        var otherHandoff = await a.FinishAsync(other, "done", null, later, now.AddDays(-1), ["record"]);
+        Assert.Null(otherHandoff.Next);
+        Assert.Empty(otherHandoff.Taken);
         var look = await a.AdoptAsync(later, later.AddSeconds(30), [], ["record"], 16);
         Assert.Equal("k3", Assert.Single(look.Jobs).Key);
     }
@@ -443,9 +445,9 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         Assert.Equal(8, heads.Count);
 
         // The finishes of all eight go out together (some in one write): each answer is its own lane's next job.
-        var nexts = await Task.WhenAll(heads.Select(h => ledger.FinishAsync(h, "done", null, now, now.AddDays(-1), ["record"])));
+        var nexts = (await Task.WhenAll(heads.Select(h => ledger.FinishAsync(h, "done", null, now, now.AddDays(-1), ["record"])))).Select(h => h.Next).ToArray();
         for (var i = 0; i < heads.Count; i++) Assert.Equal(heads[i].Key.Replace("-1", "-2", StringComparison.Ordinal), nexts[i]!.Key);
-        var lasts = await Task.WhenAll(nexts.Select(n => ledger.FinishAsync(n!, "done", null, now, now.AddDays(-1), ["record"])));
+        var lasts = (await Task.WhenAll(nexts.Select(n => ledger.FinishAsync(n!, "done", null, now, now.AddDays(-1), ["record"])))).Select(h => h.Next);
         Assert.All(lasts, Assert.Null);
         Assert.Equal(16, await CountAsync("state = 'done'"));
         await using var c = new NpgsqlConnection(_database);

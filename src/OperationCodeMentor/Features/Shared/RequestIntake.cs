@@ -126,8 +126,8 @@ public sealed record IntakeProgress(
 /// posted and confirmed in the order they came: number it, post its card, tell the mentee, and store it together with
 /// where the card is (one write, the last, which on PostgreSQL also finishes the work). Posting before storing makes the
 /// request one write to the store, not two; if Slack is failing, the request is stored at once without a card, so
-/// coordinators see it, and the card and the confirmation follow when Slack recovers. Only the intake hands out numbers, one request at a time, which is what lets a store that numbers in memory
-/// (Airtable) never hand out one twice.
+/// coordinators see it, and the card and the confirmation follow when Slack recovers. Only the intake hands out numbers,
+/// one request at a time, which is what lets a store that numbers in memory (Airtable) never hand out one twice.
 /// </summary>
 public sealed partial class RequestIntake(
     IMentorshipStore store,

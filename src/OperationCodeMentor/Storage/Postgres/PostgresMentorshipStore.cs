@@ -77,8 +77,8 @@ public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncD
         cmd.CommandText = $"""
             SELECT {RequestColumns}, k.i
             FROM unnest(@mentees, @since) WITH ORDINALITY AS k(m, since, i)
-            JOIN requests ON requests.mentee_slack_id = k.m AND (requests.created_at >= k.since OR requests.status = 'open')
-            ORDER BY k.i, requests.created_at DESC, requests.id DESC
+            JOIN requests ON {MenteeRequestsSince("k.m", "k.since")}
+            ORDER BY k.i, {NewestFirst}
             """;
         cmd.Parameters.Add(new NpgsqlParameter("mentees", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text) { Value = asked.Select(a => a.Mentee).ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter("since", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint) { Value = asked.Select(a => ToDb(a.Since)).ToArray() });

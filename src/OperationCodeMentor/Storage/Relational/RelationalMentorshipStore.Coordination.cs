@@ -6,14 +6,24 @@ namespace OperationCodeMentor.Storage.Relational;
 /// <summary>The queries behind /mentor-admin, App Home, the request limits and the stats.</summary>
 public abstract partial class RelationalMentorshipStore
 {
+    /// <summary>
+    /// Which of the requests are the mentee's (<paramref name="mentee"/>, an SQL expression) made at or after
+    /// <paramref name="since"/>, or still open: what the request limits count.
+    /// </summary>
+    private protected static string MenteeRequestsSince(string mentee, string since) =>
+        $"requests.mentee_slack_id = {mentee} AND (requests.created_at >= {since} OR requests.status = 'open')";
+
+    /// <summary>The order a mentee's requests are listed in: newest first.</summary>
+    private protected const string NewestFirst = "requests.created_at DESC, requests.id DESC";
+
     public Task<IReadOnlyList<MentorRequest>> GetOpenRequestsAsync(CancellationToken ct = default) =>
         QueryRequestsAsync($"SELECT {RequestColumns} FROM requests WHERE status = 'open' ORDER BY created_at, id", _ => { }, ct);
 
     public virtual Task<IReadOnlyList<MentorRequest>> GetMenteeRequestsAsync(string menteeSlackId, DateTimeOffset since, CancellationToken ct = default) =>
         QueryRequestsAsync($"""
             SELECT {RequestColumns} FROM requests
-            WHERE mentee_slack_id = @u AND (created_at >= @since OR status = 'open')
-            ORDER BY created_at DESC, id DESC
+            WHERE {MenteeRequestsSince("@u", "@since")}
+            ORDER BY {NewestFirst}
             """, cmd =>
         {
             Add(cmd, "@u", menteeSlackId);

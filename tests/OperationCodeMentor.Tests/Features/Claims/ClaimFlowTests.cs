@@ -94,10 +94,7 @@ public class ClaimFlowTests
         // Every attempt of the first call (the client tries 5 times).
         bot.Slack.FailNext("conversations.open", System.Net.HttpStatusCode.ServiceUnavailable, times: 5);
 
-        var click = await bot.Http.SendAsync(bot.Requests.Interaction(SlackRequests.BlockAction(RequestButtons.Claim, request.Reference, "UMENTOR1",
-            MentorBot.MentorsChannelId, request.MessageTs!)));
-        Assert.Equal(System.Net.HttpStatusCode.OK, click.StatusCode);
-        await bot.SettleAsync();
+        await bot.ClickAndSettleAsync(RequestButtons.Claim, request, "UMENTOR1");
         // A second mentor a moment later finds it taken: the first claim did not wait for Slack.
         await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR2");
 
@@ -204,10 +201,7 @@ public class ClaimFlowTests
         bot.Slack.Clear();
         bot.Slack.FailNext("chat.postMessage", System.Net.HttpStatusCode.ServiceUnavailable, times: failedPosts);
 
-        var click = await bot.Http.SendAsync(bot.Requests.Interaction(SlackRequests.BlockAction(RequestButtons.Claim, request.Reference, "UMENTOR1",
-            MentorBot.MentorsChannelId, request.MessageTs!)));
-        Assert.Equal(System.Net.HttpStatusCode.OK, click.StatusCode);
-        await bot.SettleAsync();
+        await bot.ClickAndSettleAsync(RequestButtons.Claim, request, "UMENTOR1");
 
         // The claim was recorded at once; the DMs followed when Slack took posts again, each once. The card may be redrawn
         // again by the attempt that follows a failure, to the same claimed card (a redraw is noted, not written).

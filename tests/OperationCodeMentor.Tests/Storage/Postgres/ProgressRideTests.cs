@@ -120,22 +120,22 @@ public sealed class ProgressRideTests : IAsyncLifetime
             await _store.CreateRequestAsync(Request(number + 1, "view:1"));
             Assert.True(ride.Taken && ride.Finished);
         }
-        Assert.True(first.FinishedByStore);
-        Assert.Equal(batch[1]!.Id, first.NextInLane!.Id);
+        Assert.NotNull(first.FinishedByStore);
+        Assert.Equal(batch[1]!.Id, first.FinishedByStore.Next!.Id);
         Assert.Equal("done", await ScalarAsync<string>("SELECT state FROM work_jobs WHERE id = @id", first.Id));
         Assert.Equal(clock.GetUtcNow().ToUnixTimeMilliseconds(), await ScalarAsync<long>("SELECT finished_at FROM work_jobs WHERE id = @id", first.Id));
         Assert.Equal("confirmed", (await ProgressAsync(_database, first.Id))["stage"]!.ToString());
         Assert.Equal("replica-a", await ScalarAsync<string>("SELECT leased_by FROM work_lanes WHERE lane = 'intake' AND @id > 0", 1));
 
         // The lane's last job: finished the same way, and the lane is let go for any replica.
-        var second = first.NextInLane;
+        var second = first.FinishedByStore.Next;
         using (var ride = new JobContext(second, (_, _) => throw new InvalidOperationException("no write of its own"), _ => Task.FromResult(true), link)
                    .Ride(new { stage = "confirmed" }, finishes: true))
         {
             await _store.CreateRequestAsync(Request(number + 2, "view:2"));
             Assert.True(ride.Finished);
         }
-        Assert.Null(second.NextInLane);
+        Assert.Null(second.FinishedByStore!.Next);
         Assert.Equal("done", await ScalarAsync<string>("SELECT state FROM work_jobs WHERE id = @id", second.Id));
         Assert.Equal(0L, await ScalarAsync<long>("SELECT COUNT(*) FROM work_lanes WHERE lane = 'intake' AND leased_by IS NOT NULL AND @id > 0", 1));
     }
@@ -271,7 +271,7 @@ public sealed class ProgressRideTests : IAsyncLifetime
         var lost = await Assert.ThrowsAsync<LeaseLostException>(() => job.SaveAsync(new { stage = "stale" }, CancellationToken.None));
         Assert.Equal(job.Job.Lane, lost.Lane);
         await _ledger.RecordRetryAsync(job.Job, "stale");
-        Assert.Null(await _ledger.FinishAsync(job.Job, "done", null, later, later.AddDays(-1), ["test"]));
+        Assert.Null((await _ledger.FinishAsync(job.Job, "done", null, later, later.AddDays(-1), ["test"])).Next);
 
         // The job is the other replica's, as this replica last wrote it: still pending, nothing of the stale attempt in it.
         Assert.Equal("received", (await ProgressAsync(_database, job.Job.Id))["stage"]!.ToString());
