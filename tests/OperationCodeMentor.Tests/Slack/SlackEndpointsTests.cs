@@ -71,6 +71,43 @@ public class SlackEndpointsTests
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
     }
 
+    [Fact]
+    public async Task Body_WithoutALength_IsReadWhole()
+    {
+        // A body sent in chunks, with no Content-Length, takes the other way in; the form still opens.
+        await using var bot = await MentorBot.StartAsync();
+        var response = await bot.SendAsync(await WithoutLengthAsync(bot.Requests.Command("/mentor", "U1")));
+        response.EnsureSuccessStatusCode();
+        await bot.IdleAsync();
+        var opened = Assert.Single(bot.Slack.CallsTo("views.open"));
+        Assert.Equal("mentor_request_modal", opened.Body["view"]!["callback_id"]!.ToString());
+    }
+
+    [Fact]
+    public async Task Body_WithoutALength_OverOneMegabyte_Answers413()
+    {
+        await using var bot = await MentorBot.StartAsync();
+        var big = SlackRequests.Form(("payload", new string('x', 1024 * 1024 + 10)));
+        var response = await bot.SendAsync(await WithoutLengthAsync(bot.Requests.Signed("/slack/interactions", big, "application/x-www-form-urlencoded")));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    // The same signed request with its body behind a stream of unknown length, so no Content-Length is sent.
+    private static async Task<HttpRequestMessage> WithoutLengthAsync(HttpRequestMessage request)
+    {
+        var bytes = await request.Content!.ReadAsByteArrayAsync();
+        var unsized = new StreamContent(new UnseekableStream(bytes));
+        foreach (var h in request.Content.Headers.Where(h => h.Key != "Content-Length")) unsized.Headers.TryAddWithoutValidation(h.Key, h.Value);
+        request.Content = unsized;
+        request.Headers.TransferEncodingChunked = true;
+        return request;
+    }
+
+    private sealed class UnseekableStream(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
+    }
+
     [Theory]
     [InlineData("payload=%7Bnot-json")]
     [InlineData("payload=%5B1%2C2%5D")]
