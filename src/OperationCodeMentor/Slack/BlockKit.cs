@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace OperationCodeMentor.Slack;
@@ -96,13 +98,49 @@ public static class BlockKit
     /// longer list (150 skills, say) is sorted and split into groups labelled by their first letters instead of
     /// being cut short. Returns the names that are offered.
     /// </summary>
-    private static HashSet<string> SetOptions(JsonObject element, IReadOnlyList<string> names)
+    private static IReadOnlySet<string> SetOptions(JsonObject element, IReadOnlyList<string> names)
+    {
+        var choices = ChoicesFor(names);
+        // A node of its own over JSON built once: nothing is copied unless someone changes it.
+        element[choices.Property] = JsonArray.Create(choices.Json);
+        return choices.Offered;
+    }
+
+    /// <summary>A list's choices as Slack's JSON, with the names offered; immutable, so shared between views.</summary>
+    private sealed record Choices(string Property, JsonElement Json, IReadOnlySet<string> Offered);
+
+    // Built once per distinct list rather than on every form: the request form's three lists were a third of
+    // everything the bot allocated at a steady 200 requests a second (a few hundred small JSON nodes each time).
+    // Keyed by content, since some stores read the lists afresh each time; bounded, since lists change rarely.
+    private static readonly ConcurrentDictionary<int, (string[] Names, Choices Choices)> KnownChoices = new();
+    private const int MaxKnownChoices = 64;
+
+    private static Choices ChoicesFor(IReadOnlyList<string> names)
+    {
+        var hash = new HashCode();
+        hash.Add(names.Count);
+        foreach (var n in names) hash.Add(n, StringComparer.Ordinal);
+        var key = hash.ToHashCode();
+        if (KnownChoices.TryGetValue(key, out var known) && Same(known.Names, names)) return known.Choices;
+
+        var choices = BuildChoices(names);
+        if (KnownChoices.Count >= MaxKnownChoices) KnownChoices.Clear();
+        KnownChoices[key] = ([.. names], choices);
+        return choices;
+    }
+
+    private static bool Same(string[] known, IReadOnlyList<string> names)
+    {
+        if (known.Length != names.Count) return false;
+        for (var i = 0; i < known.Length; i++)
+            if (!string.Equals(known[i], names[i], StringComparison.Ordinal)) return false;
+        return true;
+    }
+
+    private static Choices BuildChoices(IReadOnlyList<string> names)
     {
         if (names.Count <= MaxOptions)
-        {
-            element["options"] = Options(names);
-            return names.ToHashSet(StringComparer.Ordinal);
-        }
+            return new Choices("options", JsonSerializer.SerializeToElement(Options(names)), names.ToHashSet(StringComparer.Ordinal));
         var sorted = names.Order(StringComparer.OrdinalIgnoreCase).Take(MaxOptions * MaxOptionGroups).ToList();
         var groupCount = (int)Math.Ceiling(sorted.Count / (double)MaxOptions);
         var size = (int)Math.Ceiling(sorted.Count / (double)groupCount);
@@ -117,8 +155,7 @@ public static class BlockKit
                 ["options"] = Options(chunk),
             });
         }
-        element["option_groups"] = groups;
-        return sorted.ToHashSet(StringComparer.Ordinal);
+        return new Choices("option_groups", JsonSerializer.SerializeToElement(groups), sorted.ToHashSet(StringComparer.Ordinal));
 
         static char Initial(string name) => name.Length == 0 ? '?' : char.ToUpperInvariant(name[0]);
     }

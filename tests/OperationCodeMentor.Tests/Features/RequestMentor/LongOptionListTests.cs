@@ -48,6 +48,26 @@ public class LongOptionListTests
     }
 
     [Fact]
+    public async Task RequestForm_OpenedAgainAfterASkillIsAdded_OffersTheNewSkill()
+    {
+        // The forms' choices are built once per list and reused; a list that changes is a new list.
+        await using var bot = await MentorBot.StartAsync();
+        await bot.SendAsync(bot.Requests.Command("/mentor", "UMENTEE1"));
+        var before = Skills(Assert.Single(bot.Slack.CallsTo("views.open")));
+        Assert.DoesNotContain("Zig Compilers", before);
+
+        await bot.AddSkillsAsync(["Zig Compilers"]);
+        bot.Slack.Clear();
+        await bot.SendAsync(bot.Requests.Command("/mentor", "UMENTEE2"));
+        var after = Skills(Assert.Single(bot.Slack.CallsTo("views.open")));
+        Assert.Equal([.. before, "Zig Compilers"], after);
+
+        static List<string> Skills(SlackCall open) => open.Body["view"]!["blocks"]!.AsArray().OfType<JsonObject>()
+            .Single(b => b["block_id"]?.ToString() == RequestModal.SkillsBlock)["element"]!["options"]!.AsArray()
+            .Select(o => o!["value"]!.ToString()).ToList();
+    }
+
+    [Fact]
     public async Task RequestForm_With150MoreSkills_OffersThemAll_AndARequestForALateOneIsMatched()
     {
         await using var bot = await MentorBot.StartAsync();
