@@ -130,38 +130,42 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
 
     public bool RemembersDeliveries => true;
 
+    // The statement texts used on every press and every job are built once: a text rebuilt per call is garbage the
+    // collector must clear while Slack waits for answers.
+    private static readonly string InsertSql = $"""
+        WITH n AS (
+            SELECT * FROM unnest(@kind, @key, @lane, @actor, @origin, @payload, @now, @seen, @seenUntil)
+                   AS n(kind, key, lane, actor, origin, payload, due, seen, seen_until)
+        ), taken AS (
+            {TakeDeliveries("SELECT seen, seen_until FROM n WHERE seen IS NOT NULL", "@nowMs")}
+        ), written AS (
+            INSERT INTO work_jobs(kind, key, lane, actor, origin, payload, next_attempt_at, created_at)
+            SELECT kind, key, lane, actor, origin, payload, due, due FROM n
+            WHERE seen IS NULL OR seen IN (SELECT key FROM taken)
+            ON CONFLICT (key) DO NOTHING
+            RETURNING id, key, lane
+        ), alone AS (
+            -- Lanes whose only pending job is new here (no earlier one as the statement began), not held here already.
+            SELECT w.lane, MIN(w.id) AS head FROM written w
+            WHERE @take AND w.lane <> ALL(@held)
+              AND NOT EXISTS (SELECT 1 FROM work_jobs p WHERE p.lane = w.lane AND p.state = 'pending')
+            GROUP BY w.lane ORDER BY w.lane LIMIT @room
+        ), leased AS (
+            INSERT INTO work_lanes AS l (lane, leased_by, lease_token, lease_until)
+            SELECT lane, @me, @token, @until FROM alone ORDER BY lane
+            ON CONFLICT (lane) DO UPDATE SET leased_by = EXCLUDED.leased_by, lease_token = EXCLUDED.lease_token, lease_until = EXCLUDED.lease_until
+            WHERE l.leased_by IS NULL OR l.lease_until < @nowMs
+            RETURNING lane
+        )
+        SELECT w.id, w.key, w.id IN (SELECT a.head FROM alone a JOIN leased USING (lane)) FROM written w
+        """;
+
     public async Task<List<Job?>> InsertAsync(IReadOnlyList<DurableWork> batch, DateTimeOffset now, LaneOffer? take = null)
     {
         // One statement for the whole batch, atomic on its own: a burst of clicks costs one round trip and one commit. A
         // job from a delivery (a click) is written only when the delivery is taken in the same statement: new, or its
         // earlier sighting expired (as PostgresDeliveryMemory takes one); a repeat within the window writes nothing.
-        await using var cmd = _source.CreateCommand($"""
-            WITH n AS (
-                SELECT * FROM unnest(@kind, @key, @lane, @actor, @origin, @payload, @now, @seen, @seenUntil)
-                       AS n(kind, key, lane, actor, origin, payload, due, seen, seen_until)
-            ), taken AS (
-                {TakeDeliveries("SELECT seen, seen_until FROM n WHERE seen IS NOT NULL", "@nowMs")}
-            ), written AS (
-                INSERT INTO work_jobs(kind, key, lane, actor, origin, payload, next_attempt_at, created_at)
-                SELECT kind, key, lane, actor, origin, payload, due, due FROM n
-                WHERE seen IS NULL OR seen IN (SELECT key FROM taken)
-                ON CONFLICT (key) DO NOTHING
-                RETURNING id, key, lane
-            ), alone AS (
-                -- Lanes whose only pending job is new here (no earlier one as the statement began), not held here already.
-                SELECT w.lane, MIN(w.id) AS head FROM written w
-                WHERE @take AND w.lane <> ALL(@held)
-                  AND NOT EXISTS (SELECT 1 FROM work_jobs p WHERE p.lane = w.lane AND p.state = 'pending')
-                GROUP BY w.lane ORDER BY w.lane LIMIT @room
-            ), leased AS (
-                INSERT INTO work_lanes AS l (lane, leased_by, lease_token, lease_until)
-                SELECT lane, @me, @token, @until FROM alone ORDER BY lane
-                ON CONFLICT (lane) DO UPDATE SET leased_by = EXCLUDED.leased_by, lease_token = EXCLUDED.lease_token, lease_until = EXCLUDED.lease_until
-                WHERE l.leased_by IS NULL OR l.lease_until < @nowMs
-                RETURNING lane
-            )
-            SELECT w.id, w.key, w.id IN (SELECT a.head FROM alone a JOIN leased USING (lane)) FROM written w
-            """);
+        await using var cmd = _source.CreateCommand(InsertSql);
         cmd.CommandTimeout = AckTimeoutSeconds;
         var fresh = new List<DurableWork>(batch.Count);
         var keys = new HashSet<string>(StringComparer.Ordinal);
@@ -304,9 +308,11 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         await cmd.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 
+    private static readonly string SaveProgressSql = $"UPDATE work_jobs SET progress = @p WHERE id = @id AND {StillHeld}";
+
     public async Task SaveProgressAsync(Job job, JsonObject progress)
     {
-        await using var cmd = _source.CreateCommand($"UPDATE work_jobs SET progress = @p WHERE id = @id AND {StillHeld}");
+        await using var cmd = _source.CreateCommand(SaveProgressSql);
         cmd.Parameters.AddWithValue("p", progress.ToJsonString());
         cmd.Parameters.AddWithValue("id", job.Id);
         cmd.Parameters.AddWithValue("lane", job.Lane);
@@ -331,13 +337,17 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
     /// One round trip, and the statements of a batch commit together: each job is finished, and its lane either carries on
     /// here with its next job or is free for any replica, never both and never neither.
     /// </summary>
+    private static readonly string FinishSql =
+        $"UPDATE work_jobs SET state = @state, finished_at = @now, last_error = @error, attempts = attempts + 1 WHERE id = @id AND {StillHeld}";
+
+    private static readonly string HandoffSql = Handoff("@lane", "@me", "@now", "@kinds");
+
     private async Task<IReadOnlyList<LaneHandoff>> FinishAllAsync(IReadOnlyList<PendingFinish> finishes)
     {
         await using var batch = _source.CreateBatch();
         foreach (var (job, state, error, now, _, kinds, _) in finishes)
         {
-            var finish = new NpgsqlBatchCommand(
-                $"UPDATE work_jobs SET state = @state, finished_at = @now, last_error = @error, attempts = attempts + 1 WHERE id = @id AND {StillHeld}");
+            var finish = new NpgsqlBatchCommand(FinishSql);
             finish.Parameters.AddWithValue("lane", job.Lane);
             finish.Parameters.AddWithValue("me", Replica);
             finish.Parameters.AddWithValue("state", state);
@@ -348,7 +358,7 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
             // The lane's next job, when this replica still holds the lane and that job is due and runs here: a lane with
             // work queued (the intake during a burst, a request clicked on many times) goes on without a new lease and a
             // poll's wait. Otherwise the lane is free for its next job, on any replica.
-            var next = new NpgsqlBatchCommand(Handoff("@lane", "@me", "@now", "@kinds"));
+            var next = new NpgsqlBatchCommand(HandoffSql);
             next.Parameters.AddWithValue("lane", job.Lane);
             next.Parameters.AddWithValue("now", now.ToUnixTimeMilliseconds());
             next.Parameters.Add(new NpgsqlParameter("kinds", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = kinds.ToArray() });

@@ -159,8 +159,16 @@ public sealed partial class SlackApiClient
 
     /// <summary>Calls a method with a JSON body.</summary>
     public Task<JsonObject> CallAsync(string method, JsonObject body, CancellationToken ct = default, SlackRetry retry = SlackRetry.Always) =>
-        SendAsync(method, () => new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), body, ct,
+        SendAsync(method, () => JsonBody(body), body, ct,
             paceChannel: body["channel"]?.ToString(), retry: retry);
+
+    // Written straight to UTF-8, as it is sent: no string of the whole body first.
+    private static ByteArrayContent JsonBody(JsonObject body)
+    {
+        var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        return content;
+    }
 
     /// <summary>Calls a method with form parameters (for methods that do not read JSON bodies).</summary>
     public Task<JsonObject> CallFormAsync(string method, IReadOnlyDictionary<string, string> form, CancellationToken ct = default)
@@ -437,7 +445,7 @@ public sealed partial class SlackApiClient
         }
         using var response = await PostAsync(_pipeline, "response_url", () => new HttpRequestMessage(HttpMethod.Post, uri)
         {
-            Content = new StringContent(message.ToJsonString(), Encoding.UTF8, "application/json"),
+            Content = JsonBody(message),
         }, ct).ConfigureAwait(false);
         _metrics?.SlackCall("response_url", response.IsSuccessStatusCode ? "ok" : "http_error");
         if (!response.IsSuccessStatusCode)

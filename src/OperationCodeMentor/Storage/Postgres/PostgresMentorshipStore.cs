@@ -68,18 +68,20 @@ public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncD
     public override Task<IReadOnlyList<MentorRequest>> GetMenteeRequestsAsync(string menteeSlackId, DateTimeOffset since, CancellationToken ct = default) =>
         _menteeReads.RunAsync((menteeSlackId, since)).WaitAsync(ct);
 
+    // Each mentee's requests made since their moment, plus any still open, newest first, told apart by the asker's place.
+    private static readonly string MenteesRequestsSql = $"""
+        SELECT {RequestColumns}, k.i
+        FROM unnest(@mentees, @since) WITH ORDINALITY AS k(m, since, i)
+        JOIN requests ON {MenteeRequestsSince("k.m", "k.since")}
+        ORDER BY k.i, {NewestFirst}
+        """;
+
     private async Task<IReadOnlyList<IReadOnlyList<MentorRequest>>> ReadMenteesRequestsAsync(IReadOnlyList<(string Mentee, DateTimeOffset Since)> asked)
     {
         await using var c = await OpenAsync(CancellationToken.None).ConfigureAwait(false);
         await using var cmd = c.CreateCommand();
         cmd.CommandTimeout = MenteeReadTimeoutSeconds;
-        // Each mentee's requests made since their moment, plus any still open, newest first, told apart by the asker's place.
-        cmd.CommandText = $"""
-            SELECT {RequestColumns}, k.i
-            FROM unnest(@mentees, @since) WITH ORDINALITY AS k(m, since, i)
-            JOIN requests ON {MenteeRequestsSince("k.m", "k.since")}
-            ORDER BY k.i, {NewestFirst}
-            """;
+        cmd.CommandText = MenteesRequestsSql;
         cmd.Parameters.Add(new NpgsqlParameter("mentees", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text) { Value = asked.Select(a => a.Mentee).ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter("since", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint) { Value = asked.Select(a => ToDb(a.Since)).ToArray() });
         var found = asked.Select(_ => new List<MentorRequest>()).ToList();
