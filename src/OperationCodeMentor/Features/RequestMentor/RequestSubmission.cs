@@ -21,7 +21,7 @@ public sealed class RequestSubmission(IMentorshipStore store, RequestLimits limi
         // Checked again here: with two forms open, the second submission must not get past the limit.
         if (await limit.ConfigureAwait(false) is { } refusal)
             return SlackAck.Errors(new Dictionary<string, string> { [RequestModal.DetailsBlock] = refusal.ModalError });
-        var result = await new RequestFormValidator(options).ValidateAsync(form, ct).ConfigureAwait(false);
+        var result = await RequestFormValidator.CheckAsync(form, options, ct).ConfigureAwait(false);
         var errors = result.Errors.GroupBy(e => e.PropertyName).ToDictionary(g => g.Key, g => g.First().ErrorMessage);
         if (await MentorProblemAsync(form.PreferredMentor, submission.UserId, ct).ConfigureAwait(false) is { } problem)
             errors[RequestModal.MentorBlock] = problem;

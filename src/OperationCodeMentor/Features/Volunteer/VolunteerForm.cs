@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using FluentValidation;
+using FluentValidation.Results;
 using OperationCodeMentor.Mentorship;
 
 namespace OperationCodeMentor.Features.Volunteer;
@@ -25,22 +26,42 @@ public sealed partial record VolunteerForm(IReadOnlyList<string> Skills, string?
     private static partial Regex TimeZonePattern();
 }
 
+/// <summary>
+/// Checks a mentor's form against the option lists and the agreements the form asked for. One instance serves every
+/// check, with what varies travelling in each (see <see cref="RequestMentor.RequestFormValidator"/> for why).
+/// </summary>
 public sealed class VolunteerFormValidator : AbstractValidator<VolunteerForm>
 {
+    private const string ListsKey = "options";
+    private const string RequiredKey = "required";
+    private static readonly VolunteerFormValidator Instance = new();
+
     /// <param name="required">The agreements the form asked for, each of which must be ticked.</param>
-    public VolunteerFormValidator(OptionLists options, IReadOnlyCollection<string>? required = null)
+    public static Task<ValidationResult> CheckAsync(VolunteerForm form, OptionLists options, IReadOnlyCollection<string>? required = null,
+        CancellationToken ct = default)
     {
-        RuleFor(f => f.Agreed)
-            .Must(agreed => (required ?? []).All(agreed.Contains))
-            .WithMessage(f => (required ?? []).Count > 1
+        var context = new ValidationContext<VolunteerForm>(form);
+        context.RootContextData[ListsKey] = options;
+        context.RootContextData[RequiredKey] = required ?? [];
+        return Instance.ValidateAsync(context, ct);
+    }
+
+    private VolunteerFormValidator()
+    {
+        RuleFor(f => f.Agreed).Custom((agreed, c) =>
+        {
+            var required = (IReadOnlyCollection<string>)c.RootContextData[RequiredKey];
+            if (required.All(agreed.Contains)) return;
+            c.AddFailure(VolunteerModal.AgreementsBlock, required.Count > 1
                 ? "Please tick both boxes: mentors accept the Code of Conduct and read the guidebook before they start."
-                : (required ?? []).Contains(VolunteerModal.CodeOfConduct)
+                : required.Contains(VolunteerModal.CodeOfConduct)
                     ? "Please tick the box: mentors accept the Code of Conduct before they start."
-                    : "Please tick the box: mentors read the guidebook before they start.")
-            .OverridePropertyName(VolunteerModal.AgreementsBlock);
+                    : "Please tick the box: mentors read the guidebook before they start.");
+        });
         RuleFor(f => f.Skills)
             .NotEmpty().WithMessage("Choose at least one skill you can help with.")
-            .Must(s => s.All(options.Skillsets.Contains)).WithMessage("One of those skills is no longer listed; please choose again.")
+            .Must((_, s, c) => s.All(((OptionLists)c.RootContextData[ListsKey]).Skillsets.Contains))
+            .WithMessage("One of those skills is no longer listed; please choose again.")
             .OverridePropertyName(VolunteerModal.SkillsBlock);
         RuleFor(f => f.MaxMenteesValue)
             .NotNull().WithMessage("Enter a whole number of mentees.")

@@ -23,7 +23,7 @@ public sealed class VolunteerSubmission(IMentorshipStore store, IOptionsMonitor<
         var form = VolunteerModal.Read(submission.State);
         var options = await store.GetOptionListsAsync(ct).ConfigureAwait(false);
         var asked = VolunteerModal.Agreements(mentorship.CurrentValue).Select(a => a.Value).ToList();
-        var result = await new VolunteerFormValidator(options, asked).ValidateAsync(form, ct).ConfigureAwait(false);
+        var result = await VolunteerFormValidator.CheckAsync(form, options, asked, ct).ConfigureAwait(false);
         if (!result.IsValid)
             return SlackAck.Errors(result.Errors.GroupBy(e => e.PropertyName).ToDictionary(g => g.Key, g => g.First().ErrorMessage));
 
