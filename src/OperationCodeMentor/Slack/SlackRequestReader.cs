@@ -53,32 +53,18 @@ public sealed partial class SlackRequestReader(SlackSignatureVerifier verifier, 
         return read == length ? body : body[..read];
     }
 
-    // Without a length (chunked), the body is gathered in a pooled buffer up to the limit; null past it.
+    // Without a length (chunked, which Slack does not send), the body is gathered up to the limit; null past it.
     private static async Task<byte[]?> ReadChunkedAsync(HttpContext http, int max)
     {
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Min(max, 16 * 1024) + 1);
-        try
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int n;
+        while ((n = await http.Request.Body.ReadAsync(chunk, http.RequestAborted).ConfigureAwait(false)) > 0)
         {
-            var read = 0;
-            int n;
-            while ((n = await http.Request.Body.ReadAsync(buffer.AsMemory(read), http.RequestAborted).ConfigureAwait(false)) > 0)
-            {
-                read += n;
-                if (read > max) return null;
-                if (read == buffer.Length)
-                {
-                    var larger = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, max + 1));
-                    buffer.AsSpan(0, read).CopyTo(larger);
-                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
-                }
-            }
-            return buffer.AsSpan(0, read).ToArray();
+            if (buffer.Length + n > max) return null;
+            buffer.Write(chunk, 0, n);
         }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-        }
+        return buffer.ToArray();
     }
 
     private Read TooLarge(int max)

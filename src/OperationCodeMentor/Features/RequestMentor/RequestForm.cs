@@ -1,5 +1,6 @@
 using FluentValidation;
 using FluentValidation.Results;
+using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Mentorship;
 
 namespace OperationCodeMentor.Features.RequestMentor;
@@ -17,34 +18,26 @@ public sealed record RequestForm(string? Service, IReadOnlyList<string> Skills, 
 
 /// <summary>
 /// Checks a request against the option lists of the moment; each message names what to fix. One instance serves every
-/// check, the lists travelling with each: a validator compiles its rules when it is made, and one made per submission
-/// left the runtime finalizing compiled methods, which took most of the bot's CPU while a burst of submissions went through.
+/// check, the lists passed with each (<see cref="FormLists"/>).
 /// </summary>
 public sealed class RequestFormValidator : AbstractValidator<RequestForm>
 {
-    private const string ListsKey = "options";
     private static readonly RequestFormValidator Instance = new();
 
-    public static Task<ValidationResult> CheckAsync(RequestForm form, OptionLists options, CancellationToken ct = default)
-    {
-        var context = new ValidationContext<RequestForm>(form);
-        context.RootContextData[ListsKey] = options;
-        return Instance.ValidateAsync(context, ct);
-    }
-
-    private static OptionLists Lists(ValidationContext<RequestForm> context) => (OptionLists)context.RootContextData[ListsKey];
+    public static Task<ValidationResult> CheckAsync(RequestForm form, OptionLists options, CancellationToken ct = default) =>
+        Instance.ValidateAsync(FormLists.With(form, options), ct);
 
     private RequestFormValidator()
     {
         RuleFor(f => f.Service)
             .NotEmpty().WithMessage("Choose the kind of help you'd like.")
-            .Must((_, s, c) => Lists(c).Services.Contains(s!)).When(f => !string.IsNullOrEmpty(f.Service), ApplyConditionTo.CurrentValidator)
+            .Must((_, s, c) => FormLists.Of(c).Services.Contains(s!)).When(f => !string.IsNullOrEmpty(f.Service), ApplyConditionTo.CurrentValidator)
             .WithMessage("That service is no longer offered; please choose another.")
             .OverridePropertyName(RequestModal.ServiceBlock);
         RuleFor(f => f.Skills)
             .NotEmpty().WithMessage("Choose at least one skill.")
             .Must(s => s.Count <= RequestForm.MaxSkills).WithMessage($"Choose at most {RequestForm.MaxSkills} skills.")
-            .Must((_, s, c) => s.All(Lists(c).Skillsets.Contains)).WithMessage("One of those skills is no longer listed; please choose again.")
+            .Must((_, s, c) => s.All(FormLists.Of(c).Skillsets.Contains)).WithMessage("One of those skills is no longer listed; please choose again.")
             .OverridePropertyName(RequestModal.SkillsBlock);
         RuleFor(f => (f.Details ?? "").Trim())
             .NotEmpty().WithMessage("Please describe what you'd like help with.")
@@ -53,7 +46,7 @@ public sealed class RequestFormValidator : AbstractValidator<RequestForm>
             .OverridePropertyName(RequestModal.DetailsBlock);
         RuleFor(f => f.Affiliation)
             .NotEmpty().WithMessage("Choose your affiliation.")
-            .Must((_, a, c) => Lists(c).Affiliations.Contains(a!)).When(f => !string.IsNullOrEmpty(f.Affiliation), ApplyConditionTo.CurrentValidator)
+            .Must((_, a, c) => FormLists.Of(c).Affiliations.Contains(a!)).When(f => !string.IsNullOrEmpty(f.Affiliation), ApplyConditionTo.CurrentValidator)
             .WithMessage("That affiliation is no longer listed; please choose another.")
             .OverridePropertyName(RequestModal.AffiliationBlock);
     }

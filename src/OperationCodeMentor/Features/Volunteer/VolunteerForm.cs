@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using FluentValidation;
 using FluentValidation.Results;
+using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Mentorship;
 
 namespace OperationCodeMentor.Features.Volunteer;
@@ -28,11 +29,10 @@ public sealed partial record VolunteerForm(IReadOnlyList<string> Skills, string?
 
 /// <summary>
 /// Checks a mentor's form against the option lists and the agreements the form asked for. One instance serves every
-/// check, with what varies travelling in each (see <see cref="RequestMentor.RequestFormValidator"/> for why).
+/// check, with the lists and the agreements passed with each (<see cref="FormLists"/>).
 /// </summary>
 public sealed class VolunteerFormValidator : AbstractValidator<VolunteerForm>
 {
-    private const string ListsKey = "options";
     private const string RequiredKey = "required";
     private static readonly VolunteerFormValidator Instance = new();
 
@@ -40,8 +40,7 @@ public sealed class VolunteerFormValidator : AbstractValidator<VolunteerForm>
     public static Task<ValidationResult> CheckAsync(VolunteerForm form, OptionLists options, IReadOnlyCollection<string>? required = null,
         CancellationToken ct = default)
     {
-        var context = new ValidationContext<VolunteerForm>(form);
-        context.RootContextData[ListsKey] = options;
+        var context = FormLists.With(form, options);
         context.RootContextData[RequiredKey] = required ?? [];
         return Instance.ValidateAsync(context, ct);
     }
@@ -60,7 +59,7 @@ public sealed class VolunteerFormValidator : AbstractValidator<VolunteerForm>
         });
         RuleFor(f => f.Skills)
             .NotEmpty().WithMessage("Choose at least one skill you can help with.")
-            .Must((_, s, c) => s.All(((OptionLists)c.RootContextData[ListsKey]).Skillsets.Contains))
+            .Must((_, s, c) => s.All(FormLists.Of(c).Skillsets.Contains))
             .WithMessage("One of those skills is no longer listed; please choose again.")
             .OverridePropertyName(VolunteerModal.SkillsBlock);
         RuleFor(f => f.MaxMenteesValue)
