@@ -41,6 +41,9 @@ public sealed partial class FollowUpSweeper(
     public static readonly TimeSpan AbandonedAfter = TimeSpan.FromMinutes(10);
 
     private readonly object _gate = new();
+    // One sweep at a time in a process: a sweep that overlapped a slower one could take the other's pending step for
+    // abandoned (its clock having moved past AbandonedAfter) and send it again. Across processes the lease rules.
+    private readonly SemaphoreSlim _one = new(1, 1);
     private int _running;
     private TaskCompletionSource _idle = Completed();
 
@@ -87,8 +90,11 @@ public sealed partial class FollowUpSweeper(
         {
             if (_running++ == 0) _idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
+        var entered = false;
         try
         {
+            await _one.WaitAsync(ct).ConfigureAwait(false);
+            entered = true;
             var o = options.CurrentValue;
             var now = clock.GetUtcNow();
             var quietUntil = o.GetQuietHours(program.CurrentValue.Zone)?.Defer(now) ?? now;
@@ -122,6 +128,7 @@ public sealed partial class FollowUpSweeper(
         }
         finally
         {
+            if (entered) _one.Release();
             lock (_gate)
             {
                 if (--_running == 0) _idle.TrySetResult();

@@ -157,6 +157,38 @@ public class FollowUpSweeperTests
     }
 
     [Fact]
+    public async Task SlowSweep_OutlastingTheLease_IsNotTakenForDead_ByTheNextSweepInItsOwnProcess()
+    {
+        await using var bot = await MentorBot.StartAsync(FollowUpKit.Fast());
+        await bot.VolunteerAsync("UMENTOR1", ["Python"]);
+        var request = await bot.RequestAsync(Mentee, ["Python"]);
+        await bot.SweepAsync();
+        await bot.AdvanceAndSweepAsync(TimeSpan.FromSeconds(10));
+        bot.Clock.Advance(TimeSpan.FromSeconds(20));
+        await bot.SweepAsync();
+        Assert.Equal(2, bot.Slack.Bumps(request).Count);
+        bot.Slack.Clear();
+
+        // The coordinator notice begins, then waits on Slack for the coordinator's DM while the clock passes the lease.
+        var opening = bot.Slack.Hold("conversations.open");
+        var slow = bot.Sweeper().RunOnceAsync();
+        await Eventually.TrueAsync(() => !bot.Slack.Holding("conversations.open"), "the notice to ask for the coordinator's DM");
+        bot.Clock.Advance(Lease + TimeSpan.FromSeconds(1));
+        var next = bot.Sweeper().RunOnceAsync();
+
+        // The next sweep waits for the slow one rather than resuming its step as abandoned.
+        Assert.NotSame(next, await Task.WhenAny(next, Task.Delay(TimeSpan.FromMilliseconds(300))));
+        opening.TrySetResult();
+        await Task.WhenAll(slow, next).WaitAsync(TimeSpan.FromSeconds(30));
+        await bot.IdleAsync();
+
+        var notice = Assert.Single(bot.Slack.DmsTo(MentorBot.Coordinator));
+        Assert.Contains("has waited", notice.AllText);
+        Assert.Single(bot.Slack.DmsTo(Mentee));
+        Assert.Empty(bot.Slack.CallsTo("conversations.history"));
+    }
+
+    [Fact]
     public async Task Crash_AfterTheStepWasClaimed_BeforeThePost_IsResumedOnceTheLeaseEnds_AndPostsOnce()
     {
         await using var bot = await MentorBot.StartAsync(FollowUpKit.Fast());
