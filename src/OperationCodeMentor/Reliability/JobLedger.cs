@@ -98,7 +98,11 @@ public sealed record LaneHandoff(Job? Next, IReadOnlyList<Job> Taken, int TakeAs
 public sealed record LedgerStart(IReadOnlyList<Job> Pending, int Failed, int Waiting);
 
 /// <summary>What a shared ledger's adoption pass found: the jobs now leased to this replica, and the ledger's counts.</summary>
-public sealed record Adoption(IReadOnlyList<Job> Jobs, int Pending, int Failed, DateTimeOffset? OldestCreatedAt);
+public sealed record Adoption(IReadOnlyList<Job> Jobs, int Pending, int Failed, DateTimeOffset? OldestCreatedAt)
+{
+    /// <summary>When work this replica could not take now becomes takeable (a job falls due, a dead replica's lease ends); null when none waits.</summary>
+    public DateTimeOffset? NextFreeAt { get; init; }
+}
 
 /// <summary>The embedded ledger: a SQLite file of this process's own, flushed to disk before Slack hears "ok".</summary>
 public sealed class SqliteJobLedger(string path) : IJobLedger

@@ -425,10 +425,11 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
             SELECT COUNT(*) FILTER (WHERE state = 'pending'), COUNT(*) FILTER (WHERE state = 'failed'), MIN(created_at) FILTER (WHERE state = 'pending')
             FROM work_jobs WHERE state <> 'done'
             """));
+        batch.BatchCommands.Add(NextFree(now, kinds));
 
         var jobs = new List<Job>();
         int pending = 0, failed = 0;
-        DateTimeOffset? oldest = null;
+        DateTimeOffset? oldest = null, nextFree = null;
         // The lease returns no rows and gives the reader no result of its own.
         await using var r = await batch.ExecuteReaderAsync().ConfigureAwait(false);
         while (await r.ReadAsync().ConfigureAwait(false)) jobs.Add(ReadJob(r));
@@ -439,7 +440,29 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
             failed = (int)r.GetInt64(1);
             oldest = r.IsDBNull(2) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2));
         }
-        return new Adoption(jobs, pending, failed, oldest);
+        await r.NextResultAsync().ConfigureAwait(false);
+        if (await r.ReadAsync().ConfigureAwait(false) && !r.IsDBNull(0)) nextFree = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0));
+        return new Adoption(jobs, pending, failed, oldest) { NextFreeAt = nextFree };
+    }
+
+    /// <summary>
+    /// 4. The soonest moment a lane this replica does not hold becomes one it could take: its first job falls due, or the
+    ///    lease of the replica holding it runs out (a live replica renews long before, so in practice: one that died).
+    ///    The next look is made then if that is sooner than the next poll.
+    /// </summary>
+    private NpgsqlBatchCommand NextFree(DateTimeOffset now, IReadOnlyCollection<string> kinds)
+    {
+        var next = new NpgsqlBatchCommand("""
+            SELECT MIN(GREATEST(h.next_attempt_at, COALESCE(l.lease_until + 1, 0)))
+            FROM (SELECT DISTINCT ON (lane) lane, kind, next_attempt_at FROM work_jobs WHERE state = 'pending' ORDER BY lane, id) h
+            LEFT JOIN work_lanes l ON l.lane = h.lane AND l.leased_by IS NOT NULL
+            WHERE h.kind = ANY(@kinds) AND (l.leased_by IS NULL OR l.leased_by <> @me)
+              AND GREATEST(h.next_attempt_at, COALESCE(l.lease_until + 1, 0)) > @now
+            """);
+        next.Parameters.AddWithValue("now", now.ToUnixTimeMilliseconds());
+        next.Parameters.Add(new NpgsqlParameter("kinds", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = kinds.ToArray() });
+        next.Parameters.AddWithValue("me", Replica);
+        return next;
     }
 
     /// <summary>

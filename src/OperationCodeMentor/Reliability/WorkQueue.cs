@@ -56,8 +56,9 @@ public interface IJobScopes
 /// dependency is asked every few seconds whether it answers again, and any call that gets an answer counts too; the
 /// moment it does, the jobs waiting on it go, instead of sleeping out the rest of their delay.</item>
 /// <item><b>Replicas.</b> On the shared ledger a replica runs a lane's jobs only while it holds the lane's lease
-/// (<see cref="PostgresJobLedger"/>): it looks for due lanes nobody holds every <c>Reliability:PollInterval</c> and at once
-/// after its own writes, renews its leases while it lives, and frees a lane as each job finishes.</item>
+/// (<see cref="PostgresJobLedger"/>): it looks for due lanes nobody holds every <c>Reliability:PollInterval</c>, at once
+/// after its own writes, and when a lease held elsewhere runs out; it renews its leases while it lives, and frees a lane
+/// as each job finishes.</item>
 /// </list>
 /// </summary>
 public sealed partial class WorkQueue : IHostedService
@@ -488,6 +489,9 @@ public sealed partial class WorkQueue : IHostedService
                 if (found.Jobs.Count < room && writes == _writesDuringAdopt) _leftUntaken = false;
                 _failed = found.Failed;
                 _oldestShared = found.OldestCreatedAt;
+                // Work that becomes takeable before the next poll (a dead replica's lease running out) is looked for then,
+                // not up to a poll later; never sooner than a twentieth of the poll, so a clock far off cannot make it spin.
+                if (found.NextFreeAt is { } free && free < _nextAdoptAt) _nextAdoptAt = Later(free, now + o.PollInterval / 20);
                 // A write that landed while the ledger was being read is not in its count yet; keep counting it.
                 var depth = writes == _writesDuringAdopt ? found.Pending : Math.Max(found.Pending, _depth);
                 _depth = 0;
@@ -762,6 +766,8 @@ public sealed partial class WorkQueue : IHostedService
     }
 
     private static DateTimeOffset Earlier(DateTimeOffset? a, DateTimeOffset b) => a is { } x && x < b ? x : b;
+
+    private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 

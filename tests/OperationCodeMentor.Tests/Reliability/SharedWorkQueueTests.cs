@@ -46,12 +46,12 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         }
     }
 
-    private async Task<(WorkQueue Queue, PostgresJobLedger Ledger)> ReplicaAsync(IJobHandler handler, string name)
+    private async Task<(WorkQueue Queue, PostgresJobLedger Ledger)> ReplicaAsync(IJobHandler handler, string name, TimeSpan? poll = null)
     {
         if (_database.Length == 0) _database = await PostgresServer.NewSchemaAsync();
         var ledger = new PostgresJobLedger(_database, name);
         var queue = new WorkQueue([handler], [], new Dependencies(),
-            Options.Create(new ReliabilityOptions { LeaseTime = TimeSpan.FromSeconds(30), PollInterval = TimeSpan.FromSeconds(1) }), _clock,
+            Options.Create(new ReliabilityOptions { LeaseTime = TimeSpan.FromSeconds(30), PollInterval = poll ?? TimeSpan.FromSeconds(1) }), _clock,
             NullLogger<WorkQueue>.Instance, ledger);
         _ledgers.Add(ledger);
         _queues.Add(queue);
@@ -141,6 +141,28 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         Assert.Equal(["job 0", "job 1", "job 2"], ran.Select(r => r.Name));
         Assert.All(ran, r => Assert.Equal("survivor", r.Replica));
         await Eventually.TrueAsync(() => survivor.Depth == 0, "the survivor's count to reach zero");
+    }
+
+    [Fact]
+    public async Task ADeadReplicasLane_IsTakenTheMomentItsLeaseEnds_NotAtTheNextPoll()
+    {
+        var ran = new ConcurrentQueue<(string Replica, string Name)>();
+        var (dead, _) = await ReplicaAsync(new Recorder("dead", ran), "replica-dead");
+        var leaseEnds = _clock.GetUtcNow() + TimeSpan.FromSeconds(30);
+        for (var i = 0; i < 2; i++) await dead.EnqueueAsync(Work($"k{i}", $"job {i}", "R-1042"));
+
+        // A survivor that polls only every ten minutes still plans a look for the moment the dead replica's lease ends.
+        var (survivor, _) = await ReplicaAsync(new Recorder("survivor", ran), "replica-survivor", poll: TimeSpan.FromMinutes(10));
+        await survivor.StartAsync(CancellationToken.None);
+        var lookAt = leaseEnds + TimeSpan.FromMilliseconds(1);
+        await Eventually.TrueAsync(() => _clock.DueTimes.Contains(lookAt), "the survivor to plan a look at the lease's end");
+        _clock.Advance(lookAt - _clock.GetUtcNow() - TimeSpan.FromMilliseconds(1));
+        await Task.Delay(20);
+        Assert.Empty(ran);
+
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        await Eventually.TrueAsync(() => ran.Count == 2, "the survivor to take the lane as its lease ended");
+        Assert.Equal(["job 0", "job 1"], ran.Select(r => r.Name));
     }
 
     [Fact]
