@@ -137,9 +137,13 @@ public sealed partial class FollowUpSweeper(
     }
 
     private async Task<bool> TakeAsync(TrackedRequest tracked, FollowUpStep step, string token, DateTimeOffset? resumingSince,
-        DateTimeOffset now, ScheduleOptions o, CancellationToken ct)
+        DateTimeOffset sweptAt, ScheduleOptions o, CancellationToken ct)
     {
         var r = tracked.Request;
+        // The step's own time, not the sweep's: a sweep through a long backlog (Slack pacing a busy channel) reaches its
+        // later steps minutes after it began, and a step stamped with the sweep's start could look abandoned to another
+        // replica's sweep while this one is still sending it.
+        var now = Later(clock.GetUtcNow(), sweptAt);
         if (!await ChangeAsync(r.Reference, new RequestCommand.BeginStep(tracked.Version, step, token), now, ct).ConfigureAwait(false))
             return false; // another sweep got there first, or the request changed meanwhile
 
@@ -181,6 +185,8 @@ public sealed partial class FollowUpSweeper(
         (await store.ChangeRequestAsync(reference, t => RequestLifecycle.Decide(t, Actor.Bot, command, now), ct: ct).ConfigureAwait(false))?.Applied == true;
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     private static string StepLabel(FollowUpStep step) => step switch
     {

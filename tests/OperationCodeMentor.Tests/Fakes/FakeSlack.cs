@@ -169,6 +169,20 @@ public sealed class FakeSlack : IAsyncDisposable
         return gate;
     }
 
+    /// <summary>
+    /// The next call to <paramref name="method"/> waits before it takes effect, until <c>Release</c> completes: a request
+    /// still on its way to Slack. <c>Reached</c> completes once the call is waiting.
+    /// </summary>
+    public (TaskCompletionSource Release, Task Reached) HoldBefore(string method)
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _holdsBefore[method] = (release, reached);
+        return (release, reached.Task);
+    }
+
+    private readonly ConcurrentDictionary<string, (TaskCompletionSource Release, TaskCompletionSource Reached)> _holdsBefore = new();
+
     /// <summary>True while a <see cref="Hold"/> on <paramref name="method"/> waits for its call; false once a call has taken it.</summary>
     public bool Holding(string method) => _holds.ContainsKey(method);
 
@@ -187,6 +201,11 @@ public sealed class FakeSlack : IAsyncDisposable
         }
         var auth = http.Request.Headers.Authorization.ToString();
         if (Latency > TimeSpan.Zero) await Task.Delay(Latency);
+        if (_holdsBefore.TryRemove(method, out var before))
+        {
+            before.Reached.TrySetResult();
+            await before.Release.Task.WaitAsync(http.RequestAborted);
+        }
         var call = new SlackCall(method, body, auth, Clock?.GetUtcNow() ?? DateTimeOffset.UtcNow);
         _calls.Enqueue(call);
         var result = await RespondAsync(http, method, body, auth);

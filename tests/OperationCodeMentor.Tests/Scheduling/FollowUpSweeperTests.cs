@@ -189,6 +189,42 @@ public class FollowUpSweeperTests
     }
 
     [Fact]
+    public async Task LongSweep_StepsLateInIt_AreNotTakenForAbandoned_ByAnotherReplica()
+    {
+        await using var world = await FollowUpKit.SharedWorld.CreateAsync();
+        await using var one = await world.StartBotAsync(FollowUpKit.Fast());
+        await using var two = await world.StartBotAsync(FollowUpKit.Fast());
+        await one.VolunteerAsync("UMENTOR1", ["Python"]);
+        var first = await one.RequestAsync("UMENTEE1", ["Python"]);
+        var second = await one.RequestAsync("UMENTEE2", ["Python"]);
+        await one.SweepAsync();
+        world.Clock.Advance(TimeSpan.FromSeconds(10));
+
+        // Replica one's sweep posts the first bump, then waits on Slack's answer past the lease (a backlog, Slack pacing).
+        var answer = world.Slack.Hold("chat.postMessage");
+        var sweep = one.Sweeper().RunOnceAsync();
+        await Eventually.TrueAsync(() => !world.Slack.Holding("chat.postMessage"), "the first bump to reach Slack");
+        var (release, reached) = world.Slack.HoldBefore("chat.postMessage");
+        world.Clock.Advance(Lease + TimeSpan.FromMinutes(1));
+        answer.TrySetResult();
+
+        // It goes on to the second request's bump, which is still on its way to Slack when replica two sweeps.
+        await reached.WaitAsync(TimeSpan.FromSeconds(30));
+        await two.SweepAsync();
+        release.TrySetResult();
+        await sweep.WaitAsync(TimeSpan.FromSeconds(30));
+        await one.Sweeper().WhenIdleAsync();
+        await one.IdleAsync();
+
+        // Replica two went on with the first request's ladder; no step of either went out twice.
+        var markers = world.Slack.CallsTo("chat.postMessage").Select(c => c.Body["blocks"]?[0]?["block_id"]?.ToString())
+            .Where(id => id?.StartsWith("followup-", StringComparison.Ordinal) == true).ToList();
+        Assert.Equal(markers.Distinct().Count(), markers.Count);
+        Assert.Single(world.Slack.Bumps(second));
+        Assert.Equal(1, (await one.TrackedAsync(second)).FollowUp.BumpCount);
+    }
+
+    [Fact]
     public async Task Crash_AfterTheStepWasClaimed_BeforeThePost_IsResumedOnceTheLeaseEnds_AndPostsOnce()
     {
         await using var bot = await MentorBot.StartAsync(FollowUpKit.Fast());
