@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using OperationCodeMentor.Mentorship;
@@ -85,5 +86,36 @@ public class ConfigurationTests
         var posted = await slack.PostMessageAsync("G0MENTORS", "hello");
         Assert.False(string.IsNullOrEmpty(posted.Ts));
         Assert.Empty(bot.Slack.Calls);
+    }
+
+    [Fact]
+    public void SettingsBesideTheProgram_StandInForAMissingFile_BelowTheEnvironment()
+    {
+        var root = Directory.CreateTempSubdirectory("ocm-settings-").FullName;
+        try
+        {
+            var (working, program) = (Directory.CreateDirectory(Path.Combine(root, "working")).FullName, Directory.CreateDirectory(Path.Combine(root, "program")).FullName);
+            File.WriteAllText(Path.Combine(program, "appsettings.json"), """{ "Mentorship": { "MaxMentions": 7, "Digest": "Friday 10:00" } }""");
+            var configuration = new ConfigurationManager();
+            configuration.AddJsonFile(new Microsoft.Extensions.FileProviders.PhysicalFileProvider(working), "appsettings.json", optional: true, reloadOnChange: false);
+            configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Mentorship:Digest"] = "off" });
+
+            OperationCodeMentor.Hosting.SettingsBesideTheProgram.Add(configuration, working, "Production", program);
+
+            Assert.Equal("7", configuration["Mentorship:MaxMentions"]);
+            Assert.Equal("off", configuration["Mentorship:Digest"]);
+
+            // A settings file in the working directory is the operator's own, and wins alone.
+            File.WriteAllText(Path.Combine(working, "appsettings.json"), """{ "Mentorship": { "MaxMentions": 3 } }""");
+            var own = new ConfigurationManager();
+            own.AddJsonFile(new Microsoft.Extensions.FileProviders.PhysicalFileProvider(working), "appsettings.json", optional: true, reloadOnChange: false);
+            OperationCodeMentor.Hosting.SettingsBesideTheProgram.Add(own, working, "Production", program);
+            Assert.Equal("3", own["Mentorship:MaxMentions"]);
+            Assert.Null(own["Mentorship:Digest"]);
+        }
+        finally
+        {
+            Directory.Delete(root, true);
+        }
     }
 }

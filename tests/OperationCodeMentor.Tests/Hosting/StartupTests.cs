@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
+using OperationCodeMentor.Hosting;
 using OperationCodeMentor.Tests.Fakes;
 
 namespace OperationCodeMentor.Tests.Hosting;
@@ -157,12 +158,32 @@ public sealed class StartupTests : IDisposable
         Assert.NotEmpty(slack.CallsTo("auth.test"));
     }
 
-    private RunningOutput Start(Dictionary<string, string?> env)
+    [Fact]
+    public async Task StartedFromAnotherFolder_TheSettingsPublishedBesideTheProgramStillApply()
+    {
+        // As a systemd unit starts it: the working directory is the data folder, the program and its settings elsewhere.
+        var elsewhere = Directory.CreateDirectory(Path.Combine(_data, "working")).FullName;
+        var port = FreePort();
+        var output = Start(new() { ["PORT"] = port.ToString() }, elsewhere);
+
+        await output.WaitForAsync("Listening on");
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync($"http://127.0.0.1:{port}/healthz/live")).StatusCode);
+
+        // appsettings.json gives each log header a time of day; the host's defaults alone give none.
+        var headers = output.All.Split(Environment.NewLine).Where(l => l.Contains("info: ", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(headers);
+        Assert.All(headers, h => Assert.Matches(@"^\d\d:\d\d:\d\d info: ", h));
+        Assert.False(File.Exists(Path.Combine(elsewhere, SettingsBesideTheProgram.FileName)));
+    }
+
+    private RunningOutput Start(Dictionary<string, string?> env, string? workingDirectory = null)
     {
         env["Storage__SqlitePath"] = Db;
         env["Mentorship__Digest"] = "off";
         env["Mentorship__CheckIn"] = "off";
-        var p = Process.Start(BotProcess.StartInfo(env))!;
+        var psi = BotProcess.StartInfo(env);
+        if (workingDirectory is not null) psi.WorkingDirectory = workingDirectory;
+        var p = Process.Start(psi)!;
         _started.Add(p);
         var output = new RunningOutput();
         p.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Add(e.Data); };
