@@ -107,19 +107,49 @@ public sealed class PostgresConnection
         foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             var eq = pair.IndexOf('=');
-            var name = Uri.UnescapeDataString(eq < 0 ? pair : pair[..eq]);
+            var name = Uri.UnescapeDataString(eq < 0 ? pair : pair[..eq]).ToLowerInvariant();
             var v = eq < 0 ? "" : Uri.UnescapeDataString(pair[(eq + 1)..]);
-            if (!name.Equals("sslmode", StringComparison.OrdinalIgnoreCase)) throw Bad($"'{name}' is not an option it understands (only sslmode is)");
-            b.SslMode = v.ToLowerInvariant() switch
+            switch (name)
             {
-                "disable" => SslMode.Disable,
-                "allow" => SslMode.Allow,
-                "prefer" => SslMode.Prefer,
-                "require" => SslMode.Require,
-                "verify-ca" => SslMode.VerifyCA,
-                "verify-full" => SslMode.VerifyFull,
-                _ => throw Bad($"sslmode '{v}' is not one of disable, allow, prefer, require, verify-ca, verify-full"),
-            };
+                case "sslmode":
+                    b.SslMode = v.ToLowerInvariant() switch
+                    {
+                        "disable" => SslMode.Disable,
+                        "allow" => SslMode.Allow,
+                        "prefer" => SslMode.Prefer,
+                        "require" => SslMode.Require,
+                        "verify-ca" => SslMode.VerifyCA,
+                        "verify-full" => SslMode.VerifyFull,
+                        _ => throw Bad($"sslmode '{v}' is not one of disable, allow, prefer, require, verify-ca, verify-full"),
+                    };
+                    break;
+                // Some hosted PostgreSQL services put this in the URL they hand out.
+                case "channel_binding":
+                    b.ChannelBinding = v.ToLowerInvariant() switch
+                    {
+                        "disable" => ChannelBinding.Disable,
+                        "prefer" => ChannelBinding.Prefer,
+                        "require" => ChannelBinding.Require,
+                        _ => throw Bad($"channel_binding '{v}' is not one of disable, prefer, require"),
+                    };
+                    break;
+                case "connect_timeout":
+                    b.Timeout = int.TryParse(v, out var seconds) && seconds >= 0
+                        ? seconds
+                        : throw Bad($"connect_timeout '{v}' is not a whole number of seconds");
+                    break;
+                case "application_name":
+                    b.ApplicationName = v;
+                    break;
+                case "sslrootcert":
+                    b.RootCertificate = v;
+                    break;
+                case "target_session_attrs":
+                    b.TargetSessionAttributes = v;
+                    break;
+                default:
+                    throw Bad($"'{name}' is not an option it understands (sslmode, channel_binding, connect_timeout, application_name, sslrootcert and target_session_attrs are)");
+            }
         }
         return b.ConnectionString;
     }

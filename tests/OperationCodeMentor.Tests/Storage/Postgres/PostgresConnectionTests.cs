@@ -29,6 +29,18 @@ public sealed class PostgresConnectionTests
     }
 
     [Fact]
+    public void DatabaseUrl_TakesTheOptionsHostedServicesPutInIt()
+    {
+        var b = new NpgsqlConnectionStringBuilder(From(("DATABASE_URL",
+            "postgres://bot:pw@ep-quiet-field.eu-central-1.aws.example.tech/mentors?sslmode=require&channel_binding=require&connect_timeout=5&application_name=mentor-bot&target_session_attrs=read-write"))!.ConnectionString);
+
+        Assert.Equal((SslMode.Require, ChannelBinding.Require, 5, "mentor-bot", "read-write"),
+            (b.SslMode, b.ChannelBinding, b.Timeout, b.ApplicationName, b.TargetSessionAttributes));
+        // A timeout the URL sets is the operator's, kept by the pools.
+        Assert.Equal(5, new NpgsqlConnectionStringBuilder(PostgresConnection.ForPool(From(("DATABASE_URL", "postgres://bot:pw@db/mentors?connect_timeout=5"))!.ConnectionString)).Timeout);
+    }
+
+    [Fact]
     public void ConnectionStringSetting_WinsOverDatabaseUrl()
     {
         var b = new NpgsqlConnectionStringBuilder(From(("Storage:Postgres:ConnectionString", "Host=own;Database=d;Username=u"),
@@ -40,6 +52,8 @@ public sealed class PostgresConnectionTests
     [Theory]
     [InlineData("DATABASE_URL", "postgres://bot:hunter22@db.example.org:5432/mentors?sslmode=sometimes", "sslmode 'sometimes'")]
     [InlineData("DATABASE_URL", "postgres://bot:hunter22@db.example.org:5432/", "names no database")]
+    [InlineData("DATABASE_URL", "postgres://bot:hunter22@db.example.org/mentors?pgbouncer=true", "'pgbouncer' is not an option")]
+    [InlineData("DATABASE_URL", "postgres://bot:hunter22@db.example.org/mentors?connect_timeout=soon", "connect_timeout 'soon'")]
     [InlineData("Storage:Postgres:ConnectionString", "Host=db;Password=hunter22;Nonsense=1", "could not be read")]
     public void MalformedValue_IsOneSentenceNamingTheKeyButNotThePassword(string key, string value, string why)
     {
