@@ -112,26 +112,13 @@ public sealed class PostgresConnection
             switch (name)
             {
                 case "sslmode":
-                    b.SslMode = v.ToLowerInvariant() switch
-                    {
-                        "disable" => SslMode.Disable,
-                        "allow" => SslMode.Allow,
-                        "prefer" => SslMode.Prefer,
-                        "require" => SslMode.Require,
-                        "verify-ca" => SslMode.VerifyCA,
-                        "verify-full" => SslMode.VerifyFull,
-                        _ => throw Bad($"sslmode '{v}' is not one of disable, allow, prefer, require, verify-ca, verify-full"),
-                    };
+                    b.SslMode = OneOf(name, v, Bad, ("disable", SslMode.Disable), ("allow", SslMode.Allow), ("prefer", SslMode.Prefer),
+                        ("require", SslMode.Require), ("verify-ca", SslMode.VerifyCA), ("verify-full", SslMode.VerifyFull));
                     break;
                 // Some hosted PostgreSQL services put this in the URL they hand out.
                 case "channel_binding":
-                    b.ChannelBinding = v.ToLowerInvariant() switch
-                    {
-                        "disable" => ChannelBinding.Disable,
-                        "prefer" => ChannelBinding.Prefer,
-                        "require" => ChannelBinding.Require,
-                        _ => throw Bad($"channel_binding '{v}' is not one of disable, prefer, require"),
-                    };
+                    b.ChannelBinding = OneOf(name, v, Bad, ("disable", ChannelBinding.Disable), ("prefer", ChannelBinding.Prefer),
+                        ("require", ChannelBinding.Require));
                     break;
                 case "connect_timeout":
                     b.Timeout = int.TryParse(v, out var seconds) && seconds >= 0
@@ -152,5 +139,13 @@ public sealed class PostgresConnection
             }
         }
         return b.ConnectionString;
+    }
+
+    /// <summary>The value of a URL option that takes one of a few words, or the failure naming them.</summary>
+    private static T OneOf<T>(string option, string value, Func<string, InvalidOperationException> bad, params (string Word, T Value)[] words)
+    {
+        foreach (var (word, v) in words)
+            if (word.Equals(value, StringComparison.OrdinalIgnoreCase)) return v;
+        throw bad($"{option} '{value}' is not one of {string.Join(", ", words.Select(w => w.Word))}");
     }
 }
