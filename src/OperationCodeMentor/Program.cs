@@ -13,7 +13,7 @@ if (args is [var first, ..] && !first.StartsWith('-') && !first.StartsWith('/') 
 }
 
 var builder = WebApplication.CreateBuilder(args);
-SettingsBesideTheProgram.Add(builder.Configuration, builder.Environment.ContentRootPath, builder.Environment.EnvironmentName);
+SettingsBesideTheProgram.Add(builder.Configuration, builder.Environment.ContentRootPath, builder.Environment.EnvironmentName, AppContext.BaseDirectory);
 builder.Configuration.AddEnvironmentAliases();
 if (args is ["airtable", ..]) return await AirtableCli.RunAsync(builder.Configuration, args[1..], Console.Out);
 

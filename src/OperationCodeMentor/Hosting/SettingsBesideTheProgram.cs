@@ -14,24 +14,17 @@ public static class SettingsBesideTheProgram
 {
     public const string FileName = "appsettings.json";
 
-    public static void Add(IConfigurationManager configuration, string contentRoot, string environment) =>
-        Add(configuration, contentRoot, environment, AppContext.BaseDirectory);
-
-    internal static void Add(IConfigurationManager configuration, string contentRoot, string environment, string programFolder)
+    /// <param name="programFolder">Where the program was published (<see cref="AppContext.BaseDirectory"/>).</param>
+    public static void Add(IConfigurationManager configuration, string contentRoot, string environment, string programFolder)
     {
-        if (File.Exists(Path.Combine(contentRoot, FileName))) return;
-        if (!File.Exists(Path.Combine(programFolder, FileName))) return;
-        if (Path.GetFullPath(contentRoot).TrimEnd(Path.DirectorySeparatorChar) == Path.GetFullPath(programFolder).TrimEnd(Path.DirectorySeparatorChar)) return;
+        // Also covers a start from the program's own folder: its file is then the host's already.
+        if (File.Exists(Path.Combine(contentRoot, FileName)) || !File.Exists(Path.Combine(programFolder, FileName))) return;
 
         var sources = configuration.Sources;
-        // The host's own entry for the file marks the place: above it the host's defaults, below it the environment and arguments.
-        var at = sources.ToList().FindIndex(s => s is JsonConfigurationSource { Path: FileName });
+        // Right after the host's own entry for the file: above it the host's defaults, below it the environment and arguments.
+        var at = sources.ToList().FindIndex(s => s is JsonConfigurationSource { Path: FileName }) + 1;
         var files = new PhysicalFileProvider(programFolder);
-        var beside = new List<IConfigurationSource>
-        {
-            new JsonConfigurationSource { Path = FileName, Optional = true, FileProvider = files },
-            new JsonConfigurationSource { Path = $"appsettings.{environment}.json", Optional = true, FileProvider = files },
-        };
-        foreach (var (source, n) in beside.Select((s, n) => (s, n))) sources.Insert(at + 1 + n, source);
+        sources.Insert(at, new JsonConfigurationSource { Path = FileName, Optional = true, FileProvider = files });
+        sources.Insert(at + 1, new JsonConfigurationSource { Path = $"appsettings.{environment}.json", Optional = true, FileProvider = files });
     }
 }

@@ -109,33 +109,41 @@ public sealed class PostgresConnection
             var eq = pair.IndexOf('=');
             var name = Uri.UnescapeDataString(eq < 0 ? pair : pair[..eq]).ToLowerInvariant();
             var v = eq < 0 ? "" : Uri.UnescapeDataString(pair[(eq + 1)..]);
-            switch (name)
+            try
             {
-                case "sslmode":
-                    b.SslMode = OneOf(name, v, Bad, ("disable", SslMode.Disable), ("allow", SslMode.Allow), ("prefer", SslMode.Prefer),
-                        ("require", SslMode.Require), ("verify-ca", SslMode.VerifyCA), ("verify-full", SslMode.VerifyFull));
-                    break;
-                // Some hosted PostgreSQL services put this in the URL they hand out.
-                case "channel_binding":
-                    b.ChannelBinding = OneOf(name, v, Bad, ("disable", ChannelBinding.Disable), ("prefer", ChannelBinding.Prefer),
-                        ("require", ChannelBinding.Require));
-                    break;
-                case "connect_timeout":
-                    b.Timeout = int.TryParse(v, out var seconds) && seconds >= 0
-                        ? seconds
-                        : throw Bad($"connect_timeout '{v}' is not a whole number of seconds");
-                    break;
-                case "application_name":
-                    b.ApplicationName = v;
-                    break;
-                case "sslrootcert":
-                    b.RootCertificate = v;
-                    break;
-                case "target_session_attrs":
-                    b.TargetSessionAttributes = v;
-                    break;
-                default:
-                    throw Bad($"'{name}' is not an option it understands (sslmode, channel_binding, connect_timeout, application_name, sslrootcert and target_session_attrs are)");
+                switch (name)
+                {
+                    case "sslmode":
+                        b.SslMode = OneOf(name, v, Bad, ("disable", SslMode.Disable), ("allow", SslMode.Allow), ("prefer", SslMode.Prefer),
+                            ("require", SslMode.Require), ("verify-ca", SslMode.VerifyCA), ("verify-full", SslMode.VerifyFull));
+                        break;
+                    // Some hosted PostgreSQL services put this in the URL they hand out.
+                    case "channel_binding":
+                        b.ChannelBinding = OneOf(name, v, Bad, ("disable", ChannelBinding.Disable), ("prefer", ChannelBinding.Prefer),
+                            ("require", ChannelBinding.Require));
+                        break;
+                    case "connect_timeout":
+                        b.Timeout = int.TryParse(v, out var seconds) && seconds >= 0
+                            ? seconds
+                            : throw Bad($"connect_timeout '{v}' is not a whole number of seconds");
+                        break;
+                    case "application_name":
+                        b.ApplicationName = v;
+                        break;
+                    case "sslrootcert":
+                        b.RootCertificate = v;
+                        break;
+                    case "target_session_attrs":
+                        b.TargetSessionAttributes = v;
+                        break;
+                    default:
+                        throw Bad($"'{name}' is not an option it understands (sslmode, channel_binding, connect_timeout, application_name, sslrootcert and target_session_attrs are)");
+                }
+            }
+            // Npgsql checks some values itself (a timeout above its limit, an unknown session attribute).
+            catch (ArgumentException e)
+            {
+                throw Bad($"{name} '{v}' is not a value it accepts ({e.Message})");
             }
         }
         return b.ConnectionString;

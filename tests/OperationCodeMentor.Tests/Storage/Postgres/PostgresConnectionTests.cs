@@ -54,6 +54,8 @@ public sealed class PostgresConnectionTests
     [InlineData("DATABASE_URL", "postgres://bot:hunter22@db.example.org:5432/", "names no database")]
     [InlineData("DATABASE_URL", "postgres://bot:hunter22@db.example.org/mentors?pgbouncer=true", "'pgbouncer' is not an option")]
     [InlineData("DATABASE_URL", "postgres://bot:hunter22@db.example.org/mentors?connect_timeout=soon", "connect_timeout 'soon'")]
+    [InlineData("DATABASE_URL", "postgres://bot:hunter22@db.example.org/mentors?connect_timeout=5000", "connect_timeout '5000'")]
+    [InlineData("DATABASE_URL", "postgres://bot:hunter22@db.example.org/mentors?target_session_attrs=whichever", "target_session_attrs 'whichever'")]
     [InlineData("Storage:Postgres:ConnectionString", "Host=db;Password=hunter22;Nonsense=1", "could not be read")]
     public void MalformedValue_IsOneSentenceNamingTheKeyButNotThePassword(string key, string value, string why)
     {
