@@ -49,7 +49,21 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         );
         CREATE INDEX ix_seen_deliveries_expiry ON seen_deliveries (expires_at);
         """,
+        // Done jobs stay a day (their keys keep a repeat from running twice), and every replica counts the open ones on
+        // each look for work: without this the count read the whole day's jobs, and the dead rows their updates left.
+        """
+        CREATE INDEX ix_work_jobs_open ON work_jobs (state, created_at) WHERE state <> 'done';
+        """,
     ];
+
+    /// <summary>
+    /// The pending and failed jobs and the oldest pending one's age, for the health page and the metrics; read by
+    /// the partial index ix_work_jobs_open, so its cost follows the open jobs, not the day of done ones.
+    /// </summary>
+    internal const string OpenCounts = """
+        SELECT COUNT(*) FILTER (WHERE state = 'pending'), COUNT(*) FILTER (WHERE state = 'failed'), MIN(created_at) FILTER (WHERE state = 'pending')
+        FROM work_jobs WHERE state <> 'done'
+        """;
 
     /// <summary>How long the insert on the acknowledgement path may take once connected.</summary>
     private const int AckTimeoutSeconds = 2;
@@ -421,10 +435,7 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         batch.BatchCommands.Add(LeaseDue(now, leaseUntil, held, kinds, limit, token));
         batch.BatchCommands.Add(ReadLeased(token));
         // 3. The counts the health page and the metrics show: the same for every replica.
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
-            SELECT COUNT(*) FILTER (WHERE state = 'pending'), COUNT(*) FILTER (WHERE state = 'failed'), MIN(created_at) FILTER (WHERE state = 'pending')
-            FROM work_jobs WHERE state <> 'done'
-            """));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(OpenCounts));
         batch.BatchCommands.Add(NextFree(now, kinds));
 
         var jobs = new List<Job>();

@@ -480,6 +480,56 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task OpenJobCounts_ReadOnlyTheOpenJobs_NotTheDayOfDoneOnes_AlsoOnADatabaseMadeBeforeTheIndex()
+    {
+        _database = await PostgresServer.NewSchemaAsync();
+        async Task ExecAsync(string sql)
+        {
+            await using var c = new NpgsqlConnection(_database);
+            await c.OpenAsync();
+            await using var cmd = new NpgsqlCommand(sql, c);
+            await cmd.ExecuteNonQueryAsync();
+        }
+        // A database the first version of the queue made: its tables, without the index.
+        var first = new PostgresJobLedger(_database, "first");
+        _ledgers.Add(first);
+        first.Open();
+        await ExecAsync("DROP INDEX IF EXISTS ix_work_jobs_open; DELETE FROM work_queue_migrations WHERE version > 1");
+        // A busy day: thousands of jobs done (each updated on its way, as jobs are), a few still open.
+        await ExecAsync("""
+            INSERT INTO work_jobs(kind, key, lane, payload, next_attempt_at, created_at)
+            SELECT 'record', 'done-' || i, 'lane-' || (i % 50), '{}', i, i FROM generate_series(1, 20000) i;
+            UPDATE work_jobs SET progress = '{"step":1}';
+            UPDATE work_jobs SET state = 'done', finished_at = created_at;
+            INSERT INTO work_jobs(kind, key, lane, payload, next_attempt_at, created_at)
+            VALUES ('record', 'open-1', 'lane-a', '{}', 500, 500), ('record', 'open-2', 'lane-b', '{}', 700, 700);
+            INSERT INTO work_jobs(kind, key, lane, payload, state, next_attempt_at, created_at)
+            VALUES ('record', 'failed-1', 'lane-c', '{}', 'failed', 100, 100);
+            """);
+
+        // The next replica to start brings the database up to date.
+        var (_, ledger) = await ReplicaAsync(new Recorder("a", new()), "a");
+        var start = ledger.Open();
+        Assert.Equal((2, 1), (start.Waiting, start.Failed));
+        await ExecAsync("ANALYZE work_jobs");
+
+        await using var conn = new NpgsqlConnection(_database);
+        await conn.OpenAsync();
+        await using (var counts = new NpgsqlCommand(PostgresJobLedger.OpenCounts, conn))
+        await using (var r = await counts.ExecuteReaderAsync())
+        {
+            Assert.True(await r.ReadAsync());
+            Assert.Equal((2L, 1L, 500L), (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)));
+        }
+        await using var explain = new NpgsqlCommand("EXPLAIN " + PostgresJobLedger.OpenCounts, conn);
+        var plan = new System.Text.StringBuilder();
+        await using (var r = await explain.ExecuteReaderAsync())
+            while (await r.ReadAsync()) plan.AppendLine(r.GetString(0));
+        Assert.Contains("ix_work_jobs_open", plan.ToString());
+        Assert.DoesNotContain("Seq Scan", plan.ToString());
+    }
+
+    [Fact]
     public async Task Deliveries_WhenTheDatabaseDoesNotAnswer_ThisReplicasOwnMemoryDecides()
     {
         var ledger = new PostgresJobLedger("Host=127.0.0.1;Port=1;Username=ocm;Database=ocm", "a");
