@@ -115,6 +115,21 @@ pg_settle() { # db
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------------------------------------------------------------------------
+# The machine's own floor: the simplest round trip there is (SELECT 1, pgbench, one connection, on a schedule) from the
+# bots' CPU to PostgreSQL on the other, at 100 a second (the rate of Claim clicks in the 200 req/s rounds), and once
+# from PostgreSQL's own CPU. Nothing else is running yet. A Claim's acknowledgement is two such round trips between the
+# CPUs, one inside the other (the load generator's request to the bot, the bot's insert to PostgreSQL).
+say "floor: SELECT 1 round trips to PostgreSQL at 100 a second, from CPU $srv_cpu (3 x 10 s) and from CPU $gen_cpu (10 s)"
+floor() { # cpu -> "p50 p99 max" in ms
+  local d="$work/floor-$RANDOM"; mkdir -p "$d"; chmod 777 "$d"; echo "SELECT 1;" >"$d/q.sql"
+  (cd "$d" && taskset -c "$1" "$bin/pgbench" -h 127.0.0.1 -p "$pgport" -U postgres -n -c1 -R 100 -T 10 -l -f "$d/q.sql" postgres >/dev/null 2>&1)
+  cat "$d"/pgbench_log.* | awk '{print $3 / 1000}' | sort -n |
+    awk '{a[NR] = $1} END {printf "%.2f %.2f %.2f", a[int(NR * .5)], a[int(NR * .99)], a[NR]}'
+}
+floor_cross=(); for _ in 1 2 3; do floor_cross+=("$(floor "$srv_cpu")"); done
+floor_same=$(floor "$gen_cpu")
+
+# ---------------------------------------------------------------------------------------------------------------
 say "1 + 3: acknowledgement path and CPU: both bots on CPU $srv_cpu, SQLite on :5080, PostgreSQL on :5081"
 start_bot ack-sqlite 5080; sqlite_pid=$bot_pid
 start_bot ack-pg 5081 "$(pg_conn mentor_ack)"; pg_pid=$bot_pid
@@ -294,6 +309,11 @@ a few seconds of saturation leave minutes of follow-up work.
 Per round at 200 req/s (p99 ms / 1-min load): SQLite $(for r in $(seq 1 "$rounds"); do printf '%s/%s ' "$(j "$work/rate-5080-$r.json" p99_ms)" "$(j "$work/rate-5080-$r.cpu" load1)"; done); PostgreSQL $(for r in $(seq 1 "$rounds"); do printf '%s/%s ' "$(j "$work/rate-5081-$r.json" p99_ms)" "$(j "$work/rate-5081-$r.cpu" load1)"; done).
 
 PostgreSQL p99 at 200 req/s: **$pg_p99 ms** (goal ≤ 10 ms, **$(met "$pg_p99" 10)**).
+
+The machine's floor, measured before the bots started: one \`SELECT 1\` round trip to PostgreSQL at 100 a second (pgbench,
+one connection), p50 / p99 / slowest in ms, from the bots' CPU: $(for f in "${floor_cross[@]}"; do printf '%s; ' "${f// / \/ }"; done)from PostgreSQL's
+own CPU: ${floor_same// / \/ }. A Claim's acknowledgement is two such round trips between the CPUs, one inside the other (the load
+generator's request to the bot, the bot's insert to PostgreSQL); a \`/mentor\`'s is one.
 
 Diagnosis (not a setting to ship): the same PostgreSQL bot, on a database of its own, started with 64 thread-pool workers
 (\`DOTNET_ThreadPool_ForceMinWorkerThreads=0x40\`) instead of one per CPU it may use (here one), in the same rounds: p50
