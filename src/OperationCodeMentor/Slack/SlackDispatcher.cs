@@ -21,6 +21,7 @@ public sealed partial class SlackDispatcher
     private readonly TimeProvider _clock;
     private readonly IDeliveryMemory _seen;
     private readonly BotMetrics? _metrics;
+    private readonly SlackApiClient? _slack;
 
     public SlackDispatcher(
         IEnumerable<ISlashCommandHandler> commands,
@@ -31,9 +32,11 @@ public sealed partial class SlackDispatcher
         ILogger<SlackDispatcher> log,
         TimeProvider clock,
         IDeliveryMemory? seen = null,
-        BotMetrics? metrics = null)
+        BotMetrics? metrics = null,
+        SlackApiClient? slack = null)
     {
         _metrics = metrics;
+        _slack = slack;
         _work = work;
         _commands = commands.ToDictionary(h => h.Command, StringComparer.OrdinalIgnoreCase);
         _actions = actions.ToDictionary(h => h.ActionId, StringComparer.Ordinal);
@@ -77,16 +80,39 @@ public sealed partial class SlackDispatcher
                     var click = new DeliveryOnce(
                         Deliveries.Click(interaction.UserId, action.ActionId, action.Value, interaction.MessageTs ?? Interaction.Str(interaction.View, "id")),
                         Deliveries.DoubleClickWindow);
-                    ack = await TimedAsync(() => handler.HandleAsync(action, ct), "action", action.ActionId, click, ct).ConfigureAwait(false);
+                    try
+                    {
+                        ack = await TimedAsync(() => handler.HandleAsync(action, ct), "action", action.ActionId, click, ct).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is not SlackPayloadException and not OperationCanceledException)
+                    {
+                        // Slack answers a failed press with a bare warning sign; the person is also told in words, once the
+                        // failure has been answered, that nothing changed and what to do.
+                        TellLater(interaction, SlackAck.PressFailed);
+                        throw;
+                    }
                 }
                 return ack;
             case "view_submission":
                 var callback = interaction.CallbackId ?? throw new SlackPayloadException("A view_submission needs 'view.callback_id'.");
                 using (_log.BeginSlackUserScope(interaction.UserId, "view", callback))
                 {
-                    if (_views.TryGetValue(callback, out var view)) return await TimedAsync(() => view.HandleAsync(interaction, ct), "view", callback).ConfigureAwait(false);
-                    LogUnknown(_log, "view", callback);
-                    return SlackAck.Empty;
+                    if (!_views.TryGetValue(callback, out var view))
+                    {
+                        LogUnknown(_log, "view", callback);
+                        return SlackAck.Empty;
+                    }
+                    try
+                    {
+                        return await TimedAsync(() => view.HandleAsync(interaction, ct), "view", callback).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is not SlackPayloadException and not OperationCanceledException && FirstInputBlock(interaction.View) is { } block)
+                    {
+                        // The form stays open with everything typed in it, and says why it did not go through; Slack's own
+                        // answer to a failure is a vague "trouble connecting".
+                        LogSubmissionFailed(_log, e, callback);
+                        return SlackAck.Errors(new Dictionary<string, string> { [block] = SlackAck.SubmissionFailed });
+                    }
                 }
             case "view_closed":
                 return SlackAck.Empty;
@@ -129,6 +155,20 @@ public sealed partial class SlackDispatcher
         }
     }
 
+    /// <summary>The first input block of a submitted view: where Slack can show an error that is about the whole form.</summary>
+    private static string? FirstInputBlock(JsonObject? view) =>
+        (view?["blocks"] as JsonArray)?.OfType<JsonObject>()
+            .Where(b => Interaction.Str(b, "type") == "input")
+            .Select(b => Interaction.Str(b, "block_id"))
+            .FirstOrDefault(id => !string.IsNullOrEmpty(id));
+
+    /// <summary>Tells the person who pressed a button something, after the acknowledgement: ephemeral where they pressed it, or a DM.</summary>
+    private void TellLater(Interaction interaction, string text)
+    {
+        if (_slack is not { } slack) return;
+        _work.Run(new TransientWork("tell a press failed", stop => slack.TellAsync(interaction.ChannelId, interaction.UserId, text, stop)));
+    }
+
     /// <summary>
     /// Awaits a handler, starts the work it asked for (durable work is on disk when this returns), and warns when it all
     /// took so long that Slack may have shown the person an error.
@@ -146,19 +186,42 @@ public sealed partial class SlackDispatcher
         var then = handled.Then;
         // The queue's write decides whether the press is new, or the memory does before anything starts.
         var decidedByWrite = then is DurableWork && click is not null && _work.RemembersDeliveries;
-        if (click is not null && !decidedByWrite && !await _seen.FirstAsync(click.Key, click.Window, ct).ConfigureAwait(false))
+        var remembered = click is not null && !decidedByWrite;
+        if (remembered && !await _seen.FirstAsync(click!.Key, click.Window, ct).ConfigureAwait(false))
         {
             LogDoubleClick(_log, id);
             return SlackAck.Empty;
         }
         if (then is DurableWork durable && decidedByWrite) then = durable with { Once = click };
-        var fresh = then is null || await _work.StartAsync(then).ConfigureAwait(false);
+        bool fresh;
+        try
+        {
+            fresh = then is null || await _work.StartAsync(then).ConfigureAwait(false);
+        }
+        catch when (remembered)
+        {
+            // The press was remembered but its work never started: pressing again at once must not count as a double click.
+            await ForgetQuietlyAsync(click!.Key).ConfigureAwait(false);
+            throw;
+        }
         if (!fresh && decidedByWrite) LogDoubleClick(_log, id);
         var elapsed = _clock.GetElapsedTime(started);
         _metrics?.Acknowledged(kind, id, elapsed);
         if (elapsed > SlowAnswer) LogSlow(_log, kind, id, elapsed.TotalSeconds);
         return fresh ? handled.Ack : SlackAck.Empty;
     }
+
+    private async Task ForgetQuietlyAsync(string key)
+    {
+        try { await _seen.ForgetAsync(key, CancellationToken.None).ConfigureAwait(false); }
+        catch (Exception e) when (e is System.Data.Common.DbException or IOException or TimeoutException or InvalidOperationException) { LogForgetFailed(_log, e); }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Handling a submission of '{CallbackId}' failed; the form was kept open and told to try again")]
+    private static partial void LogSubmissionFailed(ILogger log, Exception e, string callbackId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not let a failed press be pressed again at once; a second press within the double-click window will be ignored")]
+    private static partial void LogForgetFailed(ILogger log, Exception e);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "A second press of {ActionId} within a moment of the first was ignored")]
     private static partial void LogDoubleClick(ILogger log, string actionId);

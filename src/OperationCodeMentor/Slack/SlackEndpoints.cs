@@ -86,7 +86,8 @@ public static partial class SlackEndpoints
         catch (Exception e) when (e is not OperationCanceledException)
         {
             LogHandlerFailed(logs.CreateLogger("OperationCodeMentor.Slack"), e, kind);
-            // A failed view submission answers 500 so Slack keeps the modal open with what the person typed.
+            // A failed view submission the dispatcher could not answer with an error in the form answers 500, so Slack
+            // still keeps the modal open with what the person typed.
             return onError is null
                 ? TypedResults.StatusCode(StatusCodes.Status500InternalServerError)
                 : TypedResults.Content(onError.Body!.ToJsonString(), "application/json", Encoding.UTF8);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using OperationCodeMentor.Features.Claims;
 using OperationCodeMentor.Features.RequestMentor;
 using OperationCodeMentor.Features.Shared;
+using OperationCodeMentor.Slack;
 using OperationCodeMentor.Tests.Fakes;
 
 namespace OperationCodeMentor.Tests.Reliability;
@@ -30,6 +31,37 @@ public class DurabilityTests
         Assert.Null(await bot.Store.RequestAsync("1002"));
         Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == MentorBot.MentorsChannelId);
         Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == "DUMENTEE1");
+    }
+
+    [Fact]
+    public async Task AClaimWhoseWorkCouldNotBeWritten_IsRefusedInWords_AndPressingAgainAtOnce_IsNotTakenForADoubleClick()
+    {
+        await using var bot = await MentorBot.StartAsync();
+        await bot.VolunteerAsync("UMENTOR1", ["Python"]);
+        var request = await bot.RequestAsync("UMENTEE1", ["Python"]);
+        bot.Slack.Clear();
+        void Queue(string sql)
+        {
+            using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(bot.DataFolder, "pending.db")};Pooling=False");
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = sql;
+            cmd.ExecuteNonQuery();
+        }
+
+        // The queue's file cannot take the press's work (here its table is out of the way; a full disk does the same).
+        Queue("ALTER TABLE jobs RENAME TO jobs_away");
+        var press = await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR1");
+        Assert.Equal(HttpStatusCode.InternalServerError, press.StatusCode);
+        Assert.Equal(SlackAck.PressFailed, Assert.Single(bot.Slack.CallsTo("chat.postEphemeral"), e => e["user"] == "UMENTOR1").Text);
+
+        // The mentor presses again straight away, within the double-click window of the first press (the clock has not
+        // moved): that press was never acted on, so this one is.
+        Queue("ALTER TABLE jobs_away RENAME TO jobs");
+        var again = await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR1");
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal("UMENTOR1", (await bot.Store.RequestAsync(request.Reference))!.ClaimedBy);
+        Assert.Single(bot.Slack.CallsTo("chat.update"));
     }
 
     [Fact]

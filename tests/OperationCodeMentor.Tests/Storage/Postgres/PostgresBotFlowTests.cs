@@ -1,9 +1,12 @@
 using System.Net;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using OperationCodeMentor.Features.Admin;
+using OperationCodeMentor.Features.RequestMentor;
 using OperationCodeMentor.Features.Shared;
 using OperationCodeMentor.Reliability;
+using OperationCodeMentor.Slack;
 using OperationCodeMentor.Tests.Fakes;
 using OperationCodeMentor.Tests.Features.Messages;
 using OperationCodeMentor.Tests.Scheduling;
@@ -58,6 +61,61 @@ public class PostgresBotFlowTests
         Assert.Equal(0, await CountAsync(database, "SELECT COUNT(*) FROM work_jobs WHERE state <> 'done'"));
         Assert.Equal(12, await CountAsync(database, "SELECT COUNT(*) FROM work_jobs WHERE state = 'done' AND lane = '" + request.Reference + "'"));
         Assert.Equal(0, await CountAsync(database, "SELECT COUNT(*) FROM work_lanes WHERE leased_by IS NOT NULL"));
+    }
+
+    [Fact]
+    public async Task WhileTheDatabaseRefusesTheQueuesWrites_AClaimAndASubmissionAreRefusedInWords_AndBothGoThroughOnceItIsBack()
+    {
+        var (bot, database) = await StartAsync();
+        await using var _ = bot;
+        await bot.VolunteerAsync("UMENTOR1", ["Python"]);
+        var request = await bot.RequestAsync(Mentee, ["Python"]);
+        // A second mentee opens the request form: Slack sends the form's blocks back with its submission.
+        await bot.SendAsync(bot.Requests.Command("/mentor", "UMENTEE2", triggerId: "trigger-2"));
+        var form = (JsonObject)bot.Slack.CallsTo("views.open").Last().Body["view"]!;
+        var submission = SlackRequests.ViewSubmission(RequestModal.CallbackId, "UMENTEE2",
+            (RequestModal.ServiceBlock, new SlackRequests.Selected("Code Review")), (RequestModal.SkillsBlock, new[] { "Python" }),
+            (RequestModal.DetailsBlock, "Could someone look over my resume for a data analyst role?"),
+            (RequestModal.AffiliationBlock, new SlackRequests.Selected("Military Spouse")));
+        submission["view"]!["blocks"] = form["blocks"]!.DeepClone();
+        bot.Slack.Clear();
+
+        // The database stops taking the queue's writes (a failover, a full disk): nothing can be made durable.
+        await ExecAsync(database, "ALTER TABLE work_jobs RENAME TO work_jobs_away");
+        var press = await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR1");
+        var submitted = await bot.SendAsync(bot.Requests.Interaction(submission));
+
+        // The press was not acknowledged (Slack shows its warning sign), and the mentor is told in words what happened.
+        Assert.Equal(HttpStatusCode.InternalServerError, press.StatusCode);
+        var told = Assert.Single(bot.Slack.CallsTo("chat.postEphemeral"));
+        Assert.Equal(("UMENTOR1", MentorBot.MentorsChannelId), (told["user"], told["channel"]));
+        Assert.Equal(SlackAck.PressFailed, told.Text);
+        Assert.Null((await bot.Store.RequestAsync(request.Reference))!.ClaimedBy);
+        // The form stays open with what was typed, and says why at its top.
+        Assert.Equal(HttpStatusCode.OK, submitted.StatusCode);
+        var answer = JsonNode.Parse(await submitted.Content.ReadAsStringAsync())!;
+        Assert.Equal("errors", answer["response_action"]!.ToString());
+        var firstInput = form["blocks"]!.AsArray().First(b => b!["type"]!.ToString() == "input")!["block_id"]!.ToString();
+        Assert.Equal(SlackAck.SubmissionFailed, answer["errors"]![firstInput]!.ToString());
+        Assert.Empty(bot.Slack.CallsTo("chat.postMessage"));
+
+        // Once the database is back, pressing and submitting again at once both go through, once each.
+        await ExecAsync(database, "ALTER TABLE work_jobs_away RENAME TO work_jobs");
+        var again = await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR1");
+        var resubmitted = await bot.SendAsync(bot.Requests.Interaction(submission));
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (again.StatusCode, resubmitted.StatusCode));
+        Assert.Equal("", await resubmitted.Content.ReadAsStringAsync());
+        Assert.Equal("UMENTOR1", (await bot.Store.RequestAsync(request.Reference))!.ClaimedBy);
+        Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == MentorBot.MentorsChannelId && c.AllText.Contains("resume", StringComparison.Ordinal));
+        Assert.Single(bot.Slack.DmsTo("UMENTEE2"));
+    }
+
+    private static async Task ExecAsync(string database, string sql)
+    {
+        await using var c = new NpgsqlConnection(database);
+        await c.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, c);
+        await cmd.ExecuteNonQueryAsync();
     }
 
     [Fact]
