@@ -344,6 +344,25 @@ public class SocketModeServiceTests
     }
 
     [Fact]
+    public async Task FailingHandler_OfAFormWithInputs_IsAnsweredWithTheReasonInTheForm()
+    {
+        await using var h = await StartAsync(services: s => s.AddSingleton<IViewSubmissionHandler>(new FailingHandler()));
+        var connection = await h.Socket.WaitForConnectionAsync(1);
+        var submission = SlackRequests.ViewSubmission(FailingHandler.Callback, Mentee, ("details", "What I typed"));
+        // As Slack sends it: the view's blocks come back with its state.
+        submission["view"]!["blocks"] = new JsonArray(
+            new JsonObject { ["type"] = "section", ["block_id"] = "intro", ["text"] = new JsonObject { ["type"] = "mrkdwn", ["text"] = "Tell us" } },
+            new JsonObject { ["type"] = "input", ["block_id"] = "details", ["element"] = new JsonObject { ["type"] = "plain_text_input", ["action_id"] = "value" } });
+
+        var view = await connection.SendEnvelopeAsync("interactive", submission, acceptsResponsePayload: true);
+        var answer = (await connection.WaitForAckAsync(view))["payload"]!;
+
+        Assert.Equal("errors", answer["response_action"]!.ToString());
+        Assert.Equal(SlackAck.SubmissionFailed, answer["errors"]!["details"]!.ToString());
+        Assert.Contains(h.Bot.Logs.Entries, e => e.Level == LogLevel.Error && e.Message.Contains(FailingHandler.Callback, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task ASubmissionWhoseHandlingFailed_IsHandledWhenSlackSendsItAgain()
     {
         var flaky = new FailsOnceHandler();
