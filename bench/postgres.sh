@@ -159,10 +159,24 @@ at_rate() { # port seconds out (and the CPU the bot and the database spent on it
 }
 # Saturation last, once: every other request is a Claim on the same request, which the bot decides one at a time, so a
 # few seconds of saturation leave minutes of follow-up work; how long it took is reported.
+# The most connections the PostgreSQL bot held at once (its two pools, the store's and the queue's), sampled every 0.1 s
+# while its file of the same name exists.
+peak_connections() { # out
+  local max=0 n
+  while [ -f "$1" ]; do
+    n=$(gen psql -h 127.0.0.1 -p "$pgport" -U postgres -XAtq -d postgres \
+      -c "SELECT count(*) FROM pg_stat_activity WHERE datname = 'mentor_ack' AND usename = 'bot'")
+    [ "$n" -gt "$max" ] && max=$n; sleep 0.1
+  done
+  echo "$max" >"$1.peak"
+}
 saturate() { # port out
   load presign --secret $secret --count $(( sat_secs * 6000 )) --out "$work/signed.txt" >/dev/null
+  local sampler=""
+  if [ "$1" = 5081 ]; then touch "$work/conns"; peak_connections "$work/conns" & sampler=$!; fi
   SIGNED="$work/signed.txt" gen wrk -t1 -c64 -d"${sat_secs}s" -s bench/wrk/signed.lua "http://127.0.0.1:$1" | tail -n 1 >"$2"
   echo "$(load1) $(drain "$1" 900)" >"${2%.json}.drain"
+  if [ -n "$sampler" ]; then rm -f "$work/conns"; wait "$sampler"; fi
 }
 for port in 5080 5081 5085; do
   say "warm-up :$port: 200 req/s for 5 s (load $(load1))"
@@ -306,6 +320,7 @@ a few seconds of saturation leave minutes of follow-up work.
 | PostgreSQL | $(j "$work/sat-5081.json" rps) | $(cut -d' ' -f2- "$work/sat-5081.drain") | $(col rate-5081 p50_ms json | med) | $(col rate-5081 p99_ms json | med) | $(for r in $(seq 1 "$rounds"); do sed -E 's/.*"drain":"([^"]*)".*/\1/' "$work/rate-5081-$r.cpu"; done | tr '\n' ' ') | $(col rate-5081 load1 cpu | med) | $(errs 5081) |
 
 1-min load when each saturation started: SQLite $(cut -d' ' -f1 "$work/sat-5080.drain"), PostgreSQL $(cut -d' ' -f1 "$work/sat-5081.drain").
+Connections the PostgreSQL bot held at most, through its saturation and the follow-up work after it (\`pg_stat_activity\`, every 0.1 s): $(cat "$work/conns.peak").
 Per round at 200 req/s (p99 ms / 1-min load): SQLite $(for r in $(seq 1 "$rounds"); do printf '%s/%s ' "$(j "$work/rate-5080-$r.json" p99_ms)" "$(j "$work/rate-5080-$r.cpu" load1)"; done); PostgreSQL $(for r in $(seq 1 "$rounds"); do printf '%s/%s ' "$(j "$work/rate-5081-$r.json" p99_ms)" "$(j "$work/rate-5081-$r.cpu" load1)"; done).
 
 PostgreSQL p99 at 200 req/s: **$pg_p99 ms** (goal ≤ 10 ms, **$(met "$pg_p99" 10)**).
