@@ -25,13 +25,22 @@ public class ConfigurationTests
     public async Task Start_WithABadValue_ExitsWithAMessageNamingTheKey(string variable, string value, string named)
     {
         var data = Directory.CreateTempSubdirectory("ocm-config-").FullName;
-        var (exit, _, stderr) = await BotProcess.RunToExitAsync(new Dictionary<string, string?>
+        int exit;
+        string stderr;
+        try
         {
-            [variable] = value,
-            ["SLACK_SIGNING_SECRET"] = "secret",
-            ["Storage__SqlitePath"] = Path.Combine(data, "m.db"),
-            ["Urls"] = "http://127.0.0.1:0",
-        }, TimeSpan.FromSeconds(30));
+            (exit, _, stderr) = await BotProcess.RunToExitAsync(new Dictionary<string, string?>
+            {
+                [variable] = value,
+                ["SLACK_SIGNING_SECRET"] = "secret",
+                ["Storage__SqlitePath"] = Path.Combine(data, "m.db"),
+                ["Urls"] = "http://127.0.0.1:0",
+            }, TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
         Assert.Equal(1, exit);
         Assert.Contains("cannot start because of its configuration", stderr);
         Assert.Contains(named, stderr);
