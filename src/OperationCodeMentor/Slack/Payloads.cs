@@ -109,8 +109,11 @@ public sealed record SlackAck(JsonObject? Body)
     /// <summary>What a person sees when handling their command failed, over HTTP and Socket Mode alike.</summary>
     public static SlackAck CommandFailed => Ephemeral("Sorry, something went wrong on our side and nothing was saved. Please try again in a minute; if it keeps happening, tell a mentor coordinator.");
 
-    /// <summary>What a person is told when the press of a button could not be handled: nothing changed.</summary>
-    public const string PressFailed = "Sorry, something went wrong on our side and that press wasn't recorded, so nothing has changed. Please press the button again in a minute; if it keeps happening, tell a mentor coordinator.";
+    /// <summary>
+    /// What a person is told when the press of a button could not be handled. It does not promise that nothing happened: a
+    /// write whose answer was lost may still have been made, and pressing again is then recognised as a repeat.
+    /// </summary>
+    public const string PressFailed = "Sorry, something went wrong on our side and I couldn't record that press. Please press the button again in a minute; if it keeps happening, tell a mentor coordinator.";
 
     /// <summary>Shown in a form whose submission could not be handled; what was typed stays in it.</summary>
     public const string SubmissionFailed = "Sorry, something went wrong on our side and this wasn't saved. Everything you typed is still here: please submit again in a minute. If it keeps happening, tell a mentor coordinator.";

@@ -87,7 +87,7 @@ public sealed partial class SlackDispatcher
                     catch (Exception e) when (e is not SlackPayloadException and not OperationCanceledException)
                     {
                         // Slack answers a failed press with a bare warning sign; the person is also told in words, once the
-                        // failure has been answered, that nothing changed and what to do.
+                        // failure has been answered, what happened and what to do.
                         TellLater(interaction, SlackAck.PressFailed);
                         throw;
                     }
