@@ -181,6 +181,19 @@ public sealed partial class SlackDispatcher
     /// </param>
     private async Task<SlackAck> TimedAsync(Func<Task<Handled>> handle, string kind, string id, DeliveryOnce? click = null, CancellationToken ct = default)
     {
+        try
+        {
+            return await HandleAndStartAsync(handle, kind, id, click, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not SlackPayloadException and not OperationCanceledException)
+        {
+            _metrics?.AcknowledgementFailed(kind, id);
+            throw;
+        }
+    }
+
+    private async Task<SlackAck> HandleAndStartAsync(Func<Task<Handled>> handle, string kind, string id, DeliveryOnce? click, CancellationToken ct)
+    {
         var started = _clock.GetTimestamp();
         var handled = await handle().ConfigureAwait(false);
         var then = handled.Then;

@@ -143,7 +143,7 @@ public class MetricsTests
         Assert.Equal(1, Sample(text, "ocm_followup_steps_total", ("step", "bump")));
     }
 
-    private static async Task<string> ScrapeAsync(MentorBot bot)
+    internal static async Task<string> ScrapeAsync(MentorBot bot)
     {
         var response = await bot.Http.GetAsync("/metrics");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -154,7 +154,7 @@ public class MetricsTests
     /// The value of the one sample named <paramref name="name"/> whose labels include <paramref name="labels"/>; 0 when
     /// there is none (Prometheus shows a counter only once it has counted something).
     /// </summary>
-    private static double Sample(string text, string name, params (string Key, string Value)[] labels)
+    internal static double Sample(string text, string name, params (string Key, string Value)[] labels)
     {
         var matches = text.Split('\n')
             .Where(l => l.StartsWith(name + "{", StringComparison.Ordinal) || l.StartsWith(name + " ", StringComparison.Ordinal))

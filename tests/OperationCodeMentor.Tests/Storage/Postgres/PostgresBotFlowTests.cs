@@ -21,10 +21,10 @@ public class PostgresBotFlowTests
 {
     private const string Mentee = "UMENTEE1";
 
-    private static async Task<(MentorBot Bot, string Database)> StartAsync()
+    private static async Task<(MentorBot Bot, string Database)> StartAsync(bool metrics = false)
     {
         var database = await PostgresServer.NewSchemaAsync();
-        var bot = await MentorBot.StartAsync(new() { ["Storage:Postgres:ConnectionString"] = database });
+        var bot = await MentorBot.StartAsync(new() { ["Storage:Postgres:ConnectionString"] = database, ["Metrics:Prometheus"] = metrics ? "true" : "false" });
         Assert.True(bot.Services.GetRequiredService<WorkQueue>().Shared, "with PostgreSQL the queue should be the shared one");
         return (bot, database);
     }
@@ -66,7 +66,7 @@ public class PostgresBotFlowTests
     [Fact]
     public async Task WhileTheDatabaseRefusesTheQueuesWrites_AClaimAndASubmissionAreRefusedInWords_AndBothGoThroughOnceItIsBack()
     {
-        var (bot, database) = await StartAsync();
+        var (bot, database) = await StartAsync(metrics: true);
         await using var _ = bot;
         await bot.VolunteerAsync("UMENTOR1", ["Python"]);
         var request = await bot.RequestAsync(Mentee, ["Python"]);
@@ -98,6 +98,10 @@ public class PostgresBotFlowTests
         var firstInput = form["blocks"]!.AsArray().First(b => b!["type"]!.ToString() == "input")!["block_id"]!.ToString();
         Assert.Equal(SlackAck.SubmissionFailed, answer["errors"]![firstInput]!.ToString());
         Assert.Empty(bot.Slack.CallsTo("chat.postMessage"));
+        // Each failure is counted for an operator's alert.
+        var failures = await Telemetry.MetricsTests.ScrapeAsync(bot);
+        Assert.Equal(1, Telemetry.MetricsTests.Sample(failures, "ocm_slack_ack_failures_total", ("kind", "action"), ("handler", RequestButtons.Claim)));
+        Assert.Equal(1, Telemetry.MetricsTests.Sample(failures, "ocm_slack_ack_failures_total", ("kind", "view"), ("handler", RequestModal.CallbackId)));
 
         // Once the database is back, pressing and submitting again at once both go through, once each.
         await ExecAsync(database, "ALTER TABLE work_jobs_away RENAME TO work_jobs");
@@ -108,6 +112,7 @@ public class PostgresBotFlowTests
         Assert.Equal("UMENTOR1", (await bot.Store.RequestAsync(request.Reference))!.ClaimedBy);
         Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == MentorBot.MentorsChannelId && c.AllText.Contains("resume", StringComparison.Ordinal));
         Assert.Single(bot.Slack.DmsTo("UMENTEE2"));
+        Assert.Equal(1, Telemetry.MetricsTests.Sample(await Telemetry.MetricsTests.ScrapeAsync(bot), "ocm_slack_ack_failures_total", ("kind", "action"), ("handler", RequestButtons.Claim)));
     }
 
     private static async Task ExecAsync(string database, string sql)
