@@ -121,7 +121,7 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 # CPUs, one inside the other (the load generator's request to the bot, the bot's insert to PostgreSQL).
 say "floor: SELECT 1 round trips to PostgreSQL at 100 a second, from CPU $srv_cpu (3 x 10 s) and from CPU $gen_cpu (10 s)"
 floor() { # cpu -> "p50 p99 max" in ms
-  local d="$work/floor-$RANDOM"; mkdir -p "$d"; chmod 777 "$d"; echo "SELECT 1;" >"$d/q.sql"
+  local d; d=$(mktemp -d "$work/floor.XXXXXX"); echo "SELECT 1;" >"$d/q.sql"
   (cd "$d" && taskset -c "$1" "$bin/pgbench" -h 127.0.0.1 -p "$pgport" -U postgres -n -c1 -R 100 -T 10 -l -f "$d/q.sql" postgres >/dev/null 2>&1)
   cat "$d"/pgbench_log.* | awk '{print $3 / 1000}' | sort -n |
     awk '{a[NR] = $1} END {printf "%.2f %.2f %.2f", a[int(NR * .5)], a[int(NR * .99)], a[NR]}'

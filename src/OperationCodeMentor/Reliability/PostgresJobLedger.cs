@@ -135,8 +135,7 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
             unlock.ExecuteNonQuery();
         }
         // Pending jobs are not loaded: they are leased lane by lane, by whichever replica gets there first.
-        using var count = new NpgsqlCommand(
-            "SELECT COUNT(*) FILTER (WHERE state = 'pending'), COUNT(*) FILTER (WHERE state = 'failed') FROM work_jobs WHERE state <> 'done'", c);
+        using var count = new NpgsqlCommand(OpenCounts, c);
         using var r = count.ExecuteReader();
         r.Read();
         return new LedgerStart([], (int)r.GetInt64(1), (int)r.GetInt64(0));

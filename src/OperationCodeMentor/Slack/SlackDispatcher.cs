@@ -21,7 +21,7 @@ public sealed partial class SlackDispatcher
     private readonly TimeProvider _clock;
     private readonly IDeliveryMemory _seen;
     private readonly BotMetrics? _metrics;
-    private readonly SlackApiClient? _slack;
+    private readonly SlackApiClient _slack;
 
     public SlackDispatcher(
         IEnumerable<ISlashCommandHandler> commands,
@@ -31,9 +31,9 @@ public sealed partial class SlackDispatcher
         WorkQueue work,
         ILogger<SlackDispatcher> log,
         TimeProvider clock,
+        SlackApiClient slack,
         IDeliveryMemory? seen = null,
-        BotMetrics? metrics = null,
-        SlackApiClient? slack = null)
+        BotMetrics? metrics = null)
     {
         _metrics = metrics;
         _slack = slack;
@@ -80,17 +80,13 @@ public sealed partial class SlackDispatcher
                     var click = new DeliveryOnce(
                         Deliveries.Click(interaction.UserId, action.ActionId, action.Value, interaction.MessageTs ?? Interaction.Str(interaction.View, "id")),
                         Deliveries.DoubleClickWindow);
-                    try
+                    // Slack answers a failed press with a bare warning sign; the person is also told in words, once the failure
+                    // has been answered, what happened and what to do.
+                    ack = await TimedAsync(() => handler.HandleAsync(action, ct), "action", action.ActionId, click, _ =>
                     {
-                        ack = await TimedAsync(() => handler.HandleAsync(action, ct), "action", action.ActionId, click, ct).ConfigureAwait(false);
-                    }
-                    catch (Exception e) when (e is not SlackPayloadException and not OperationCanceledException)
-                    {
-                        // Slack answers a failed press with a bare warning sign; the person is also told in words, once the
-                        // failure has been answered, what happened and what to do.
                         TellLater(interaction, SlackAck.PressFailed);
-                        throw;
-                    }
+                        return null;
+                    }, ct).ConfigureAwait(false);
                 }
                 return ack;
             case "view_submission":
@@ -102,17 +98,14 @@ public sealed partial class SlackDispatcher
                         LogUnknown(_log, "view", callback);
                         return SlackAck.Empty;
                     }
-                    try
+                    // The form stays open with everything typed in it, and says why it did not go through; Slack's own answer to
+                    // a failure is a vague "trouble connecting". A form with no input to show it under fails as before.
+                    return await TimedAsync(() => view.HandleAsync(interaction, ct), "view", callback, onFailure: e =>
                     {
-                        return await TimedAsync(() => view.HandleAsync(interaction, ct), "view", callback).ConfigureAwait(false);
-                    }
-                    catch (Exception e) when (e is not SlackPayloadException and not OperationCanceledException && FirstInputBlock(interaction.View) is { } block)
-                    {
-                        // The form stays open with everything typed in it, and says why it did not go through; Slack's own
-                        // answer to a failure is a vague "trouble connecting".
+                        if (FirstInputBlock(interaction.View) is not { } block) return null;
                         LogSubmissionFailed(_log, e, callback);
                         return SlackAck.Errors(new Dictionary<string, string> { [block] = SlackAck.SubmissionFailed });
-                    }
+                    }, ct: ct).ConfigureAwait(false);
                 }
             case "view_closed":
                 return SlackAck.Empty;
@@ -163,11 +156,8 @@ public sealed partial class SlackDispatcher
             .FirstOrDefault(id => !string.IsNullOrEmpty(id));
 
     /// <summary>Tells the person who pressed a button something, after the acknowledgement: ephemeral where they pressed it, or a DM.</summary>
-    private void TellLater(Interaction interaction, string text)
-    {
-        if (_slack is not { } slack) return;
-        _work.Run(new TransientWork("tell a press failed", stop => slack.TellAsync(interaction.ChannelId, interaction.UserId, text, stop)));
-    }
+    private void TellLater(Interaction interaction, string text) =>
+        _work.Run(new TransientWork("tell the presser", stop => _slack.TellAsync(interaction.ChannelId, interaction.UserId, text, stop)));
 
     /// <summary>
     /// Awaits a handler, starts the work it asked for (durable work is on disk when this returns), and warns when it all
@@ -179,7 +169,12 @@ public sealed partial class SlackDispatcher
     /// new, in the same write that remembers the press where the queue's ledger holds that memory (one round trip on the
     /// acknowledgement path instead of two); otherwise the memory is asked before the work starts.
     /// </param>
-    private async Task<SlackAck> TimedAsync(Func<Task<Handled>> handle, string kind, string id, DeliveryOnce? click = null, CancellationToken ct = default)
+    /// <param name="onFailure">
+    /// When handling failed (not a malformed payload, not a cancellation): the answer to give instead, or null to let the
+    /// failure through to the transport, which answers it as a failure.
+    /// </param>
+    private async Task<SlackAck> TimedAsync(Func<Task<Handled>> handle, string kind, string id, DeliveryOnce? click = null,
+        Func<Exception, SlackAck?>? onFailure = null, CancellationToken ct = default)
     {
         try
         {
@@ -188,6 +183,7 @@ public sealed partial class SlackDispatcher
         catch (Exception e) when (e is not SlackPayloadException and not OperationCanceledException)
         {
             _metrics?.AcknowledgementFailed(kind, id);
+            if (onFailure?.Invoke(e) is { } answer) return answer;
             throw;
         }
     }
@@ -214,7 +210,7 @@ public sealed partial class SlackDispatcher
         catch when (remembered)
         {
             // The press was remembered but its work never started: pressing again at once must not count as a double click.
-            await ForgetQuietlyAsync(click!.Key).ConfigureAwait(false);
+            await _seen.ForgetAsync(click!.Key, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
         if (!fresh && decidedByWrite) LogDoubleClick(_log, id);
@@ -224,17 +220,8 @@ public sealed partial class SlackDispatcher
         return fresh ? handled.Ack : SlackAck.Empty;
     }
 
-    private async Task ForgetQuietlyAsync(string key)
-    {
-        try { await _seen.ForgetAsync(key, CancellationToken.None).ConfigureAwait(false); }
-        catch (Exception e) when (e is System.Data.Common.DbException or IOException or TimeoutException or InvalidOperationException) { LogForgetFailed(_log, e); }
-    }
-
     [LoggerMessage(Level = LogLevel.Error, Message = "Handling a submission of '{CallbackId}' failed; the form was kept open and told to try again")]
     private static partial void LogSubmissionFailed(ILogger log, Exception e, string callbackId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not let a failed press be pressed again at once; a second press within the double-click window will be ignored")]
-    private static partial void LogForgetFailed(ILogger log, Exception e);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "A second press of {ActionId} within a moment of the first was ignored")]
     private static partial void LogDoubleClick(ILogger log, string actionId);

@@ -38,7 +38,7 @@ public sealed class BotMetrics : IDisposable
             "Time from a command, click, submission or event reaching its handler to the acknowledgement being ready (durable work on disk). Slack gives up after 3 s.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = AckBuckets });
         _ackFailures = _meter.CreateCounter<long>("ocm.slack.ack.failures", "{failure}",
-            "Commands, presses and submissions the bot could not handle (its store or queue failed, or a bug): each was answered with an apology or an error instead of being acted on, by kind and handler.");
+            "Commands, presses, submissions and events the bot could not handle (its store or queue failed, or a bug): each was answered with an apology or an error instead of being acted on (Slack sends a failed event again), by kind and handler.");
         _slackCalls = _meter.CreateCounter<long>("ocm.slack.calls", "{call}", "Slack Web API calls, by method and outcome (ok, refused, ratelimited, http_error, unreachable, timeout, invalid_response).");
         _slackRetries = _meter.CreateCounter<long>("ocm.slack.retries", "{retry}", "Slack Web API calls tried again, by method and reason (ratelimited for a 429, else failed).");
         _airtableCalls = _meter.CreateCounter<long>("ocm.airtable.calls", "{call}", "Airtable API calls, by table, verb and outcome (ok, refused, ratelimited, http_error, unreachable).");
@@ -60,8 +60,8 @@ public sealed class BotMetrics : IDisposable
     public void Acknowledged(string kind, string handler, TimeSpan elapsed) =>
         _ack.Record(elapsed.TotalSeconds, new("kind", kind), new("handler", handler));
 
-    /// <param name="kind">command, action or view.</param>
-    /// <param name="handler">The command, action id or callback id (never free text).</param>
+    /// <param name="kind">command, action, view or event.</param>
+    /// <param name="handler">The command, action id, callback id or event type (never free text).</param>
     public void AcknowledgementFailed(string kind, string handler) => _ackFailures.Add(1, new("kind", kind), new("handler", handler));
 
     public void SlackCall(string method, string outcome) => _slackCalls.Add(1, new("method", method), new("outcome", outcome));

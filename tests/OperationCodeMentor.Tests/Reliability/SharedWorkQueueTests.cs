@@ -483,13 +483,7 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
     public async Task OpenJobCounts_ReadOnlyTheOpenJobs_NotTheDayOfDoneOnes_AlsoOnADatabaseMadeBeforeTheIndex()
     {
         _database = await PostgresServer.NewSchemaAsync();
-        async Task ExecAsync(string sql)
-        {
-            await using var c = new NpgsqlConnection(_database);
-            await c.OpenAsync();
-            await using var cmd = new NpgsqlCommand(sql, c);
-            await cmd.ExecuteNonQueryAsync();
-        }
+        Task ExecAsync(string sql) => PostgresServer.ExecAsync(_database, sql);
         // A database the first version of the queue made: its tables, without the index.
         var first = new PostgresJobLedger(_database, "first");
         _ledgers.Add(first);

@@ -81,7 +81,7 @@ public class PostgresBotFlowTests
         bot.Slack.Clear();
 
         // The database stops taking the queue's writes (a failover, a full disk): nothing can be made durable.
-        await ExecAsync(database, "ALTER TABLE work_jobs RENAME TO work_jobs_away");
+        await PostgresServer.ExecAsync(database, "ALTER TABLE work_jobs RENAME TO work_jobs_away");
         var press = await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR1");
         var submitted = await bot.SendAsync(bot.Requests.Interaction(submission));
 
@@ -104,7 +104,7 @@ public class PostgresBotFlowTests
         Assert.Equal(1, Telemetry.MetricsTests.Sample(failures, "ocm_slack_ack_failures_total", ("kind", "view"), ("handler", RequestModal.CallbackId)));
 
         // Once the database is back, pressing and submitting again at once both go through, once each.
-        await ExecAsync(database, "ALTER TABLE work_jobs_away RENAME TO work_jobs");
+        await PostgresServer.ExecAsync(database, "ALTER TABLE work_jobs_away RENAME TO work_jobs");
         var again = await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR1");
         var resubmitted = await bot.SendAsync(bot.Requests.Interaction(submission));
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (again.StatusCode, resubmitted.StatusCode));
@@ -113,14 +113,6 @@ public class PostgresBotFlowTests
         Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == MentorBot.MentorsChannelId && c.AllText.Contains("resume", StringComparison.Ordinal));
         Assert.Single(bot.Slack.DmsTo("UMENTEE2"));
         Assert.Equal(1, Telemetry.MetricsTests.Sample(await Telemetry.MetricsTests.ScrapeAsync(bot), "ocm_slack_ack_failures_total", ("kind", "action"), ("handler", RequestButtons.Claim)));
-    }
-
-    private static async Task ExecAsync(string database, string sql)
-    {
-        await using var c = new NpgsqlConnection(database);
-        await c.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, c);
-        await cmd.ExecuteNonQueryAsync();
     }
 
     [Fact]

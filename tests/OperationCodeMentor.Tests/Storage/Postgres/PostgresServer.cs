@@ -60,6 +60,15 @@ internal static class PostgresServer
         return new NpgsqlConnectionStringBuilder(admin) { SearchPath = schema }.ConnectionString;
     }
 
+    /// <summary>Runs <paramref name="sql"/> on a test's database (a connection string from <see cref="NewSchemaAsync"/>).</summary>
+    public static async Task ExecAsync(string database, string sql)
+    {
+        await using var c = new NpgsqlConnection(database);
+        await c.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, c);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
     /// <summary>Stops this run's cluster, waits for its server to exit, and removes its folder. Safe to call more than once.</summary>
     public static async Task StopAsync()
     {
