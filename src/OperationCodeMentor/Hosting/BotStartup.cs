@@ -30,6 +30,8 @@ public sealed partial class BotStartup(
         _completed = true;
         LogStore(log, DescribeStore(services));
         LogSlack(log, DescribeSlack(slack.Value));
+        foreach (var (what, schema) in Schemas(services))
+            if (schema.Newer) LogNewerSchema(log, what, schema.Found, schema.Known);
         lifetime.ApplicationStarted.Register(() =>
         {
             var addresses = services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses;
@@ -51,6 +53,16 @@ public sealed partial class BotStartup(
         return $"SQLite at {Path.GetFullPath(services.GetRequiredService<IOptions<StorageOptions>>().Value.SqlitePath)}";
     }
 
+    /// <summary>The versions the store's tables and the work queue's were found at, where they have one (Airtable's base has none).</summary>
+    private static IEnumerable<(string What, SchemaVersion Schema)> Schemas(IServiceProvider services)
+    {
+        var store = services.UsesAirtable() ? null
+            : services.UsesPostgres() ? services.GetRequiredService<OperationCodeMentor.Storage.Postgres.PostgresMentorshipStore>().Schema
+            : services.GetRequiredService<SqliteMentorshipStore>().Schema;
+        if (store is not null) yield return ("The store's tables", store);
+        if (services.GetService<Reliability.WorkQueue>()?.LedgerSchema is { } queue) yield return ("The work queue's tables", queue);
+    }
+
     public static string DescribeSlack(SlackOptions o) =>
         o.IsOffline ? "offline: no Slack:BotToken (SLACK_BOT_TOKEN), so calls to Slack are logged instead of sent"
         : o.UsesSocketMode ? "Socket Mode: the bot connects out to Slack with Slack:AppToken"
@@ -64,6 +76,10 @@ public sealed partial class BotStartup(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Store: {Store}")]
     private static partial void LogStore(ILogger log, string store);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{What} were upgraded by a newer release of the bot: schema version {Found}, where this release knows up to {Known}. " +
+        "The bot runs on them, but anything that needs the newer release's changes may fail; deploy that release, or a newer one, again as soon as you can")]
+    private static partial void LogNewerSchema(ILogger log, string what, int found, int known);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Slack: {Mode}")]
     private static partial void LogSlack(ILogger log, string mode);

@@ -95,7 +95,11 @@ public sealed record LaneHandoff(Job? Next, IReadOnlyList<Job> Taken, int TakeAs
 /// <summary>What a ledger holds when the queue starts.</summary>
 /// <param name="Pending">The jobs this process is to run (a private ledger's pending jobs; none for a shared one, whose jobs are leased).</param>
 /// <param name="Waiting">How many jobs are pending in the ledger, whoever runs them.</param>
-public sealed record LedgerStart(IReadOnlyList<Job> Pending, int Failed, int Waiting);
+public sealed record LedgerStart(IReadOnlyList<Job> Pending, int Failed, int Waiting)
+{
+    /// <summary>The version the ledger's tables were at when opened, beside the newest this release knows.</summary>
+    public Storage.SchemaVersion? Schema { get; init; }
+}
 
 /// <summary>What a shared ledger's adoption pass found: the jobs now leased to this replica, and the ledger's counts.</summary>
 public sealed record Adoption(IReadOnlyList<Job> Jobs, int Pending, int Failed, DateTimeOffset? OldestCreatedAt)
@@ -185,7 +189,7 @@ public sealed class SqliteJobLedger(string path) : IJobLedger
         }
         cmd.CommandText = "SELECT COUNT(*) FROM jobs WHERE state = 'failed'";
         var failed = Convert.ToInt32(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
-        return new LedgerStart(pending, failed, pending.Count);
+        return new LedgerStart(pending, failed, pending.Count) { Schema = new Storage.SchemaVersion(version, Migrations.Length) };
     }
 
     // The embedded ledger is a local file: its calls finish on the caller's thread, as SQLite's own async calls would.

@@ -109,11 +109,11 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
             lockCmd.Parameters.AddWithValue("k", MigrationLock);
             lockCmd.ExecuteNonQuery();
         }
+        int applied;
         try
         {
             using (var create = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS work_queue_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())", c))
                 create.ExecuteNonQuery();
-            int applied;
             using (var read = new NpgsqlCommand("SELECT COALESCE(MAX(version), 0) FROM work_queue_migrations", c))
                 applied = Convert.ToInt32(read.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
             for (var i = applied; i < Migrations.Length; i++)
@@ -138,7 +138,7 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         using var count = new NpgsqlCommand(OpenCounts, c);
         using var r = count.ExecuteReader();
         r.Read();
-        return new LedgerStart([], (int)r.GetInt64(1), (int)r.GetInt64(0));
+        return new LedgerStart([], (int)r.GetInt64(1), (int)r.GetInt64(0)) { Schema = new Storage.SchemaVersion(applied, Migrations.Length) };
     }
 
     public bool RemembersDeliveries => true;

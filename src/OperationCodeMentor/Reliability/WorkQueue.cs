@@ -144,6 +144,7 @@ public sealed partial class WorkQueue : IHostedService
             throw ledger.Unusable(e);
         }
         _failed = start.Failed;
+        LedgerSchema = start.Schema;
         if (ledger.Shared) CountIn(start.Waiting);
         foreach (var job in start.Pending)
         {
@@ -161,6 +162,9 @@ public sealed partial class WorkQueue : IHostedService
         if (_depth == 0) _idle.TrySetResult();
         signals.Answered += Recovered;
     }
+
+    /// <summary>The version the ledger's tables were at when this queue opened them.</summary>
+    public Storage.SchemaVersion? LedgerSchema { get; }
 
     /// <summary>Whether other replicas share this queue's ledger.</summary>
     public bool Shared => _ledger.Shared;

@@ -110,7 +110,7 @@ public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncD
     protected override async Task InitialiseAsync()
     {
         await using var c = await _source.OpenConnectionAsync().ConfigureAwait(false);
-        await PostgresSchema.MigrateAsync(c, CancellationToken.None).ConfigureAwait(false);
+        Schema = await PostgresSchema.MigrateAsync(c, CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -130,7 +130,7 @@ internal static class PostgresSchema
     /// Brings the database up to the last migration, each step in its own transaction with its record. Replicas starting
     /// together queue on an advisory lock, so each step runs once; the lock is the session's and ends with it.
     /// </summary>
-    public static async Task MigrateAsync(NpgsqlConnection c, CancellationToken ct)
+    public static async Task<SchemaVersion> MigrateAsync(NpgsqlConnection c, CancellationToken ct)
     {
         await using (var setup = c.CreateCommand())
         {
@@ -155,6 +155,7 @@ internal static class PostgresSchema
                 if (i == 0) await SeedAsync(c, tx, ct).ConfigureAwait(false);
                 await tx.CommitAsync(ct).ConfigureAwait(false);
             }
+            return new SchemaVersion(version, Migrations.Count);
         }
         finally
         {

@@ -24,6 +24,9 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
     /// <summary>Prepares the database (schema, migrations, seed) once, before the first connection is handed out.</summary>
     protected abstract Task InitialiseAsync();
 
+    /// <summary>The schema version the database was at when <see cref="InitialiseAsync"/> last ran; null before it has.</summary>
+    public SchemaVersion? Schema { get; protected set; }
+
     /// <summary>A new open connection, without waiting for <see cref="InitialiseAsync"/>.</summary>
     protected abstract Task<DbConnection> OpenConnectionAsync(CancellationToken ct);
 

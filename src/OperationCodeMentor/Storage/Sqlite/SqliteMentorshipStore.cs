@@ -59,7 +59,7 @@ public sealed class SqliteMentorshipStore : RelationalMentorshipStore
             cmd.CommandText = SqliteSchema.Create;
             await cmd.ExecuteNonQueryAsync().ConfigureAwait(false);
         }
-        await SqliteSchema.MigrateAsync(c, tx).ConfigureAwait(false);
+        Schema = await SqliteSchema.MigrateAsync(c, tx).ConfigureAwait(false);
         await SeedAsync(c, tx).ConfigureAwait(false);
         await tx.CommitAsync().ConfigureAwait(false);
     }

@@ -156,7 +156,7 @@ internal static class SqliteSchema
         END
         """;
 
-    public static async Task MigrateAsync(SqliteConnection c, SqliteTransaction tx)
+    public static async Task<SchemaVersion> MigrateAsync(SqliteConnection c, SqliteTransaction tx)
     {
         await using var read = c.CreateCommand();
         read.Transaction = tx;
@@ -169,6 +169,7 @@ internal static class SqliteSchema
             step.CommandText = Migrations[i] + $"; PRAGMA user_version = {i + 1};";
             await step.ExecuteNonQueryAsync().ConfigureAwait(false);
         }
+        return new SchemaVersion(version, Migrations.Count);
     }
 
     public const string Create = """
