@@ -29,7 +29,7 @@ public static class RequestModal
                 multiline: true, minLength: RequestForm.MinDetails, maxLength: RequestForm.MaxDetails),
             hint: "The more specific, the easier it is for the right mentor to say yes."),
         BlockKit.Input(AffiliationBlock, "Your affiliation", BlockKit.StaticSelect(ValueAction, "Choose one", options.Affiliations)),
-        BlockKit.Input(MentorBlock, "A mentor you'd like (optional)", MentorSelect(prefill?.Mentor), optional: true,
+        BlockKit.Input(MentorBlock, "A mentor you'd like", MentorSelect(prefill?.Mentor), optional: true,
             hint: "Only mentors who have signed up. They're asked first; if they can't take it, it goes to all our mentors."),
     ], submit: "Send request");
 

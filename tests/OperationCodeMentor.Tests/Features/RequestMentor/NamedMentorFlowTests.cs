@@ -58,6 +58,8 @@ public class NamedMentorFlowTests
             .Single(b => b!["block_id"]?.ToString() == RequestModal.MentorBlock)!;
         Assert.True(block["optional"]!.GetValue<bool>());
         Assert.Equal("users_select", block["element"]!["type"]!.ToString());
+        // Slack itself writes "(optional)" after an optional input's label; the label saying it too shows it twice.
+        Assert.Equal("A mentor you'd like", block["label"]!["text"]!.ToString());
     }
 
     [Theory]
