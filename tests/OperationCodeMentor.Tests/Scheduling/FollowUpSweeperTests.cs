@@ -35,7 +35,7 @@ public class FollowUpSweeperTests
         Assert.Equal(MentorBot.MentorsChannelId, bump1["channel"]);
         Assert.Equal("true", bump1["reply_broadcast"]);
         Assert.Contains("still waiting for a mentor, 10 seconds", bump1.AllText);
-        Assert.Contains("<@UFULL1>", bump1.Text);
+        Assert.Contains("<@UFULL1>, could you take it?", bump1.AllText);
         Assert.DoesNotContain("<@UFULL2>", bump1.Text);
         Assert.Contains(RequestButtons.Claim, bump1.ActionIds());
         Assert.Equal(0, (await bot.SweepAsync()).StepsTaken);
@@ -45,6 +45,7 @@ public class FollowUpSweeperTests
         var bump2 = bot.Slack.Bumps(request)[1];
         Assert.Contains("<@UFULL1>", bump2.Text);
         Assert.Contains("<@UFULL2>", bump2.Text);
+        Assert.Contains("could one of you take it?", bump2.AllText);
         Assert.DoesNotContain("<@UPART1>", bump2.Text);
         Assert.Empty(bot.Slack.DmsTo(MentorBot.Coordinator));
         await bot.SweepAsync();

@@ -97,9 +97,12 @@ public sealed partial class FollowUpMessages(
         var exclude = await EarlierMentorAsync(tracked, ct).ConfigureAwait(false);
         var mentions = MentorMatcher.Match(r.Skills, loads, Math.Min(o.MaxMentions * bump, MaxBumpMentions), exclude)
             .Select(m => m.Mentor.SlackUserId).ToList();
-        var ask = mentions.Count > 0
-            ? $"{Mrkdwn.Users(mentions)}, could one of you take it?"
-            : RequestCard.MentionLine(mentions, o.Coordinators);
+        var ask = mentions.Count switch
+        {
+            0 => RequestCard.MentionLine(mentions, o.Coordinators),
+            1 => $"{Mrkdwn.Users(mentions)}, could you take it?",
+            _ => $"{Mrkdwn.Users(mentions)}, could one of you take it?",
+        };
         var text = $":hourglass_flowing_sand: *{r.Reference}* is still waiting for a mentor, {waited}. {ask}";
         var blocks = new List<JsonObject> { BlockKit.Section(text) };
         var inThread = r.ChannelId is not null && r.MessageTs is not null;
