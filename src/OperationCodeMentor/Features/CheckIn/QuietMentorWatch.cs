@@ -96,8 +96,10 @@ public static class QuietMessages
 
     public static (string Text, JsonArray Blocks) Question(string mentor, int mentions, TimeSpan answerWithin)
     {
-        var text = $":wave: Are you still up for mentoring? You've been @mentioned on the last {mentions} requests that match your skills " +
-            "without taking one. That's completely fine; we'd just like to mention the mentors who have time right now. " +
+        var text = ":wave: Are you still up for mentoring? " + (mentions == 1
+                ? "You were @mentioned on the last request that matched your skills without taking it. "
+                : $"You've been @mentioned on the last {mentions} requests that match your skills without taking one. ") +
+            "That's completely fine; we'd just like to mention the mentors who have time right now. " +
             $"If I don't hear from you within {SlackDates.Duration(answerWithin)}, I'll pause your mentions (you can resume any time).";
         return ("Are you still up for mentoring?", BlockKit.Blocks(
         [

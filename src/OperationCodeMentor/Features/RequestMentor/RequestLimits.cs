@@ -100,11 +100,12 @@ public sealed partial class RequestLimits(IMentorshipStore store, IOptionsMonito
         {
             // The limit frees up when enough of the oldest requests in the window age out of it.
             var freesAt = recent[recent.Count - o.MaxRequestsPer30Days].CreatedAt + Window;
+            var sent = recent.Count == 1 ? "a mentor request" : $"{recent.Count} mentor requests";
             return new LimitRefusal(
-                $":hourglass_flowing_sand: You've sent {recent.Count} mentor requests in the last 30 days, and the limit is {o.MaxRequestsPer30Days}, " +
+                $":hourglass_flowing_sand: You've sent {sent} in the last 30 days, and the limit is {o.MaxRequestsPer30Days}, " +
                 $"so I haven't opened a new form. You can send another from {SlackDates.When(freesAt)}. " +
                 "If something urgent comes up before then, message a mentor coordinator.",
-                $"You've sent {recent.Count} requests in the last 30 days (the limit is {o.MaxRequestsPer30Days}). You can send another from {SlackDates.Plain(freesAt, o.Zone)}.");
+                $"You've sent {(recent.Count == 1 ? "a request" : $"{recent.Count} requests")} in the last 30 days (the limit is {o.MaxRequestsPer30Days}). You can send another from {SlackDates.Plain(freesAt, o.Zone)}.");
         }
         return null;
     }

@@ -31,7 +31,7 @@ public static class StatsMessage
             BlockKit.Section(Recruit(s)),
             BlockKit.Section(GoneQuiet(s)),
         };
-        return ($"Mentorship stats: {s.Requests} requests, {s.Claimed} claimed, {s.OpenNow} open now.", BlockKit.Blocks(blocks));
+        return ($"Mentorship stats: {s.Requests} request{Plural(s.Requests)}, {s.Claimed} claimed, {s.OpenNow} open now.", BlockKit.Blocks(blocks));
     }
 
     /// <summary>The few numbers a coordinator wants at a glance; a follow-up figure the store does not record is left out.</summary>

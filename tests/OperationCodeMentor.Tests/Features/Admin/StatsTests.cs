@@ -148,6 +148,19 @@ public class StatsTests
         Assert.Contains("*Re-pairs:* 1", text);
     }
 
+    [Fact]
+    public async Task Stats_OfOneRequest_SpeakOfOneRequest()
+    {
+        await using var bot = await MentorBot.StartAsync();
+        await bot.RequestAsync("UMENTEE1", ["Python"]);
+
+        await bot.SendAsync(bot.Requests.Command(AdminCommand.Name, MentorBot.Coordinator, "stats 1", responseUrl: bot.Slack.ResponseUrl()));
+
+        var answer = bot.Slack.CallsTo("response_url").Single();
+        Assert.Equal("Mentorship stats: 1 request, 0 claimed, 1 open now.", answer.Text);
+        Assert.Contains("*1 request* · 0 claimed", answer.AllText);
+    }
+
     /// <summary>Seeds an escalation the way the sweep records one: the step begun, then done with its time.</summary>
     private static async Task EscalateAsync(MentorBot bot, MentorRequest r, DateTimeOffset at)
     {

@@ -59,6 +59,18 @@ public class QuietMentorTests
         bot.SendAsync(bot.Requests.Interaction(SlackRequests.BlockAction(actionId, mentor, mentor, "D" + mentor, "1700000200.000001")));
 
     [Fact]
+    public async Task WithARuleOfOneRequest_TheQuestionSpeaksOfThatRequest()
+    {
+        await using var bot = await MentorBot.StartAsync(Settings(("Mentorship:QuietMentorMentions", "1")));
+        await bot.VolunteerAsync("UMENTOR1", ["Python"]);
+        await RequestsAsync(bot, 1);
+
+        Assert.Equal(1, await LookAsync(bot));
+
+        Assert.Contains("You were @mentioned on the last request that matched your skills without taking it.", Assert.Single(Questions(bot.Slack, "UMENTOR1")).AllText);
+    }
+
+    [Fact]
     public async Task AMentorMentionedOnFiveRequestsWithoutClaimingOne_IsAskedOnce_AndYesKeepsThemOn()
     {
         await using var bot = await MentorBot.StartAsync(Settings());

@@ -113,6 +113,25 @@ public class RequestLimitsTests
     }
 
     [Fact]
+    public async Task ALimitOfOneAMonth_SpeaksOfOneRequest()
+    {
+        await using var bot = await MentorBot.StartAsync(new() { ["Mentorship:MaxOpenRequestsPerMentee"] = "0", ["Mentorship:MaxRequestsPer30Days"] = "1" });
+        await bot.RequestAsync(Mentee, ["Python"]);
+        bot.Slack.Clear();
+
+        var refusal = await MentorCommandAsync(bot, Mentee);
+        var second = await bot.SendAsync(bot.Requests.Interaction(SlackRequests.ViewSubmission(RequestModal.CallbackId, Mentee,
+            (RequestModal.ServiceBlock, new SlackRequests.Selected("Code Review")),
+            (RequestModal.SkillsBlock, new[] { "Python" }),
+            (RequestModal.DetailsBlock, "One more request than allowed."),
+            (RequestModal.AffiliationBlock, new SlackRequests.Selected("Veteran")))));
+
+        Assert.NotNull(refusal);
+        Assert.Contains("You've sent a mentor request in the last 30 days, and the limit is 1,", refusal.Text);
+        Assert.StartsWith("You've sent a request in the last 30 days (the limit is 1).", (await second.AckAsync())["errors"]![RequestModal.DetailsBlock]!.ToString());
+    }
+
+    [Fact]
     public async Task Coordinators_AreExempt()
     {
         await using var bot = await MentorBot.StartAsync();
