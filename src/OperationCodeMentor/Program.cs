@@ -26,8 +26,13 @@ if (!debugging) builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal
 var underTestHost = false;
 try
 {
-    if (ListenAddress.Choose(builder.Configuration, Environment.GetEnvironmentVariable("PORT")) is { } address)
+    var metricsPort = OperationCodeMentor.Telemetry.MetricsRegistration.PortFrom(builder.Configuration);
+    if (ListenAddress.Choose(builder.Configuration, Environment.GetEnvironmentVariable("PORT"), metricsPort) is { } address)
+    {
         builder.WebHost.UseUrls(address);
+        // The addresses set include ASPNETCORE_HTTP_PORTS' own (with Metrics:Port): ASP.NET need not warn that it overrides them.
+        if (metricsPort is not null) builder.WebHost.UseSetting("http_ports", "").UseSetting("https_ports", "");
+    }
 
     builder.Services.AddMentorBot(builder.Configuration);
 

@@ -30,6 +30,8 @@ public sealed partial class BotStartup(
         _completed = true;
         LogStore(log, DescribeStore(services));
         LogSlack(log, DescribeSlack(slack.Value));
+        if (services.GetService<IOptions<Telemetry.MetricsOptions>>()?.Value is { Prometheus: true } metrics)
+            LogMetrics(log, metrics.Port is { } port ? $"Prometheus at /metrics on port {port} only" : "Prometheus at /metrics, on the bot's own port (Metrics:Port gives it one of its own)");
         foreach (var (what, schema) in Schemas(services))
             if (schema.Newer) LogNewerSchema(log, what, schema.Found, schema.Known);
         lifetime.ApplicationStarted.Register(() =>
@@ -80,6 +82,9 @@ public sealed partial class BotStartup(
     [LoggerMessage(Level = LogLevel.Warning, Message = "{What} were upgraded by a newer release of the bot: schema version {Found}, where this release knows up to {Known}. " +
         "The bot runs on them, but anything that needs the newer release's changes may fail; deploy that release, or a newer one, again as soon as you can")]
     private static partial void LogNewerSchema(ILogger log, string what, int found, int known);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Metrics: {Where}")]
+    private static partial void LogMetrics(ILogger log, string where);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Slack: {Mode}")]
     private static partial void LogSlack(ILogger log, string mode);

@@ -9,6 +9,43 @@ public static class ListenAddress
 {
     public const int DefaultPort = 3000;
 
+    /// <summary>
+    /// The addresses to set, or null when ASP.NET's own settings already say where to listen. With
+    /// <paramref name="metricsPort"/> (<c>Metrics:Port</c>), every interface on that port too, beside the bot's own
+    /// addresses whichever setting gave them.
+    /// </summary>
+    public static string? Choose(IConfiguration configuration, string? port, int? metricsPort)
+    {
+        var own = Choose(configuration, port);
+        if (metricsPort is not { } metrics) return own;
+        var addresses = own is not null ? [own] : Given(configuration);
+        foreach (var address in addresses)
+            if (PortOf(address) == metrics)
+                throw new StartupException(
+                    $"Metrics:Port is {metrics}, a port the bot already serves Slack on ({address}); choose another port for the metrics (9464 is usual), or remove Metrics:Port.");
+        return string.Join(';', [.. addresses, $"http://0.0.0.0:{metrics}"]);
+    }
+
+    /// <summary>The addresses ASP.NET's own settings give, in its order: <c>urls</c>, else the HTTP and HTTPS ports on every interface.</summary>
+    private static List<string> Given(IConfiguration configuration)
+    {
+        static IEnumerable<string> Split(string? value) => (value ?? "").Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (!string.IsNullOrWhiteSpace(configuration["urls"])) return [.. Split(configuration["urls"])];
+        return [.. Split(configuration["http_ports"]).Select(p => $"http://*:{p}"), .. Split(configuration["https_ports"]).Select(p => $"https://*:{p}")];
+    }
+
+    private static int? PortOf(string address)
+    {
+        try
+        {
+            return Microsoft.AspNetCore.Http.BindingAddress.Parse(address).Port;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The address to set, or null when ASP.NET's own settings already say where to listen.</summary>
     public static string? Choose(IConfiguration configuration, string? port)
     {

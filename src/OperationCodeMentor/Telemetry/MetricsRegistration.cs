@@ -11,6 +11,12 @@ public sealed class MetricsOptions
 
     /// <summary>Serve <c>/metrics</c> in Prometheus text format. Off by default: the numbers are for operators, not the public.</summary>
     public bool Prometheus { get; set; }
+
+    /// <summary>
+    /// A port of its own for <c>/metrics</c> (9464 is usual): served there and nowhere else, beside the health probes,
+    /// so the address Slack and the public reach never shows it. Null: <c>/metrics</c> is on the bot's own port.
+    /// </summary>
+    public int? Port { get; set; }
 }
 
 /// <summary>
@@ -23,13 +29,33 @@ public static class MetricsRegistration
 {
     public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
+    public const string PortKey = "Metrics:Port";
+
+    /// <summary>
+    /// <c>Metrics:Port</c>, or null when it is not set. A value that is not a port, or a port with nothing to serve on it
+    /// (Prometheus off), stops start-up with one sentence.
+    /// </summary>
+    public static int? PortFrom(IConfiguration configuration)
+    {
+        var raw = configuration[PortKey];
+        if (string.IsNullOrWhiteSpace(raw)) return null;
+        if (!int.TryParse(raw.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+            throw new Hosting.StartupException(
+                $"{PortKey} is '{raw}', which is not a port number; set it to a number from 1 to 65535, or remove it to serve /metrics on the bot's own port.");
+        if (!configuration.GetValue<bool>($"{MetricsOptions.Section}:{nameof(MetricsOptions.Prometheus)}"))
+            throw new Hosting.StartupException(
+                $"{PortKey} is set, but Metrics:Prometheus is not true, so there would be nothing to serve on port {port}; set Metrics:Prometheus=true, or remove {PortKey}.");
+        return port;
+    }
+
     public static IServiceCollection AddBotMetrics(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddMetrics();
         services.AddSingleton<BotMetrics>();
         var prometheus = configuration.GetValue<bool>($"{MetricsOptions.Section}:{nameof(MetricsOptions.Prometheus)}");
         var otlp = !string.IsNullOrWhiteSpace(configuration[OtlpEndpointVariable]);
-        services.Configure<MetricsOptions>(o => o.Prometheus = prometheus);
+        var port = PortFrom(configuration);
+        services.Configure<MetricsOptions>(o => (o.Prometheus, o.Port) = (prometheus, port));
         if (!prometheus && !otlp) return services;
 
         services.AddOpenTelemetry()
@@ -52,11 +78,28 @@ public static class MetricsRegistration
         return services;
     }
 
-    /// <summary>Maps <c>/metrics</c> when Prometheus is on; otherwise the path stays unknown (404).</summary>
+    /// <summary>
+    /// Maps <c>/metrics</c> when Prometheus is on; otherwise the path stays unknown (404). With a port of its own, a request
+    /// is told apart by the port it arrived on (not its Host header, which the sender chooses): there, <c>/metrics</c> and the
+    /// health probes answer and nothing else; on every other port, <c>/metrics</c> is 404.
+    /// </summary>
     public static WebApplication MapBotMetrics(this WebApplication app)
     {
-        if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<MetricsOptions>>().Value.Prometheus)
-            app.MapPrometheusScrapingEndpoint("/metrics");
+        var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<MetricsOptions>>().Value;
+        if (!options.Prometheus) return app;
+        app.MapPrometheusScrapingEndpoint(MetricsPath);
+        if (options.Port is { } port)
+            app.Use((context, next) =>
+            {
+                var path = context.Request.Path;
+                var metrics = path.Equals(MetricsPath, StringComparison.OrdinalIgnoreCase);
+                var allowed = context.Connection.LocalPort == port ? metrics || path.StartsWithSegments("/healthz", StringComparison.OrdinalIgnoreCase) : !metrics;
+                if (allowed) return next(context);
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            });
         return app;
     }
+
+    private const string MetricsPath = "/metrics";
 }

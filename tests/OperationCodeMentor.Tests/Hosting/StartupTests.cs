@@ -28,6 +28,9 @@ public sealed class StartupTests : IDisposable
         { "Storage__SqlitePath", "{data}/a-file/sub/m.db", "the data folder is not usable: the queue file {data}/a-file/sub/pending.db cannot be opened or created" },
         { "Storage__SqlitePath", "{data}/not-sqlite.db", "Storage:SqlitePath: the SQLite database at {data}/not-sqlite.db cannot be opened or created (SQLite Error 26: 'file is not a database')" },
         { "PORT", "eighty", "PORT is 'eighty', which is not a port number" },
+        { "Metrics__Port", "metrics", "Metrics:Port is 'metrics', which is not a port number" },
+        // Prometheus is off: nothing would be served on the port.
+        { "Metrics__Port", "9464", "Metrics:Port is set, but Metrics:Prometheus is not true, so there would be nothing to serve on port 9464" },
         // Nothing listens on port 1: the database is refused, and the sentence names it without the password.
         { "DATABASE_URL", "postgres://ocm:secretpart@127.0.0.1:1/ocm", "Storage:Postgres:ConnectionString (or DATABASE_URL): the PostgreSQL database ocm on 127.0.0.1:1 cannot be used" },
     };
@@ -131,6 +134,61 @@ public sealed class StartupTests : IDisposable
 
         Assert.Contains($":{ports}", await output.WaitForAsync("Listening on"));
         Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync($"http://127.0.0.1:{ports}/healthz/ready")).StatusCode);
+    }
+
+    [Fact]
+    public async Task MetricsPort_ServesMetricsThereAlone_AndTheSlackPortNeverShowsThem()
+    {
+        var (port, metrics) = (FreePort(), FreePort());
+        var output = Start(new() { ["PORT"] = port.ToString(), ["Metrics__Prometheus"] = "true", ["Metrics__Port"] = metrics.ToString() });
+
+        var listening = await output.WaitForAsync("Listening on");
+
+        Assert.Contains($"http://0.0.0.0:{port}", listening);
+        Assert.Contains($"http://0.0.0.0:{metrics}", listening);
+        Assert.Contains($"Metrics: Prometheus at /metrics on port {metrics} only", output.Messages());
+        var scrape = await Http.GetAsync($"http://127.0.0.1:{metrics}/metrics");
+        Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
+        Assert.Contains("ocm_queue_depth", await scrape.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync($"http://127.0.0.1:{metrics}/healthz/ready")).StatusCode);
+        // The metrics port takes nothing meant for Slack; the bot's own port shows no metrics, whatever Host is claimed.
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.PostAsync($"http://127.0.0.1:{metrics}/slack/commands", new StringContent(""))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"http://127.0.0.1:{port}/metrics")).StatusCode);
+        using var claimed = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{port}/metrics");
+        claimed.Headers.Host = $"127.0.0.1:{metrics}";
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.SendAsync(claimed)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync($"http://127.0.0.1:{port}/healthz/ready")).StatusCode);
+    }
+
+    [Fact]
+    public async Task MetricsPort_BesideAspNetCoreHttpPorts_KeepsThem_AndWarnsOfNothing()
+    {
+        var (ports, metrics) = (FreePort(), FreePort());
+        var output = Start(new() { ["ASPNETCORE_HTTP_PORTS"] = ports.ToString(), ["Metrics__Prometheus"] = "true", ["Metrics__Port"] = metrics.ToString() });
+
+        await output.WaitForAsync("Listening on");
+
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync($"http://127.0.0.1:{ports}/healthz/ready")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync($"http://127.0.0.1:{metrics}/metrics")).StatusCode);
+        Assert.DoesNotContain("warn:", output.All);
+    }
+
+    [Fact]
+    public async Task MetricsPort_OnTheSlackPort_IsRefused_InOneSentence()
+    {
+        var port = FreePort();
+
+        var (exit, stdout, stderr) = await BotProcess.RunToExitAsync(new Dictionary<string, string?>
+        {
+            ["Storage__SqlitePath"] = Db,
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            ["Metrics__Prometheus"] = "true",
+            ["Metrics__Port"] = port.ToString(),
+        }, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1, exit);
+        Assert.Contains($"Metrics:Port is {port}, a port the bot already serves Slack on (http://127.0.0.1:{port}); choose another port", Assert.Single(Lines(stderr)));
+        Assert.DoesNotContain("   at ", stdout + stderr);
     }
 
     [Fact]
