@@ -21,6 +21,7 @@ if (args is ["airtable", ..]) return await AirtableCli.RunAsync(builder.Configur
 // The host's critical line for a background service that faults later still shows, with its exception.
 var debugging = StartupDebugging(builder.Configuration);
 if (!debugging) builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+builder.Logging.AddLogFormats();
 
 // Under a test host (WebApplicationFactory) a failed start is the test's to see, so it is not turned into an exit code.
 var underTestHost = false;

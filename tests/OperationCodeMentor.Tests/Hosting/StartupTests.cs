@@ -137,6 +137,21 @@ public sealed class StartupTests : IDisposable
     }
 
     [Fact]
+    public async Task JsonLogs_ForAPlatform_CarryTheDateAndZone_NotTheTerminalsTimeOfDay()
+    {
+        var port = FreePort();
+        var output = Start(new() { ["PORT"] = port.ToString(), ["Logging__Console__FormatterName"] = "json" });
+
+        await output.WaitForAsync("Listening on");
+
+        var entries = output.All.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.Equal($"Store: SQLite at {Db}", entries[0]["Message"]!.ToString());
+        Assert.All(entries, e => Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", e["Timestamp"]!.ToString()));
+        var stamped = DateTimeOffset.Parse(entries[0]["Timestamp"]!.ToString(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(DateTimeOffset.UtcNow - stamped, TimeSpan.Zero, TimeSpan.FromMinutes(1));
+    }
+
+    [Fact]
     public async Task MetricsPort_ServesMetricsThereAlone_AndTheSlackPortNeverShowsThem()
     {
         var (port, metrics) = (FreePort(), FreePort());
