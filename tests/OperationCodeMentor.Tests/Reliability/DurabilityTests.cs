@@ -140,6 +140,29 @@ public class DurabilityTests
     }
 
     [Fact]
+    public async Task WhileShuttingDown_TheReadinessProbeFails_SoTheLoadBalancerSendsNoMore()
+    {
+        await using var bot = await MentorBot.StartAsync();
+        await bot.VolunteerAsync("UMENTOR1", ["Python"]);
+        var request = await bot.RequestAsync("UMENTEE1", ["Python"]);
+        Assert.Equal(HttpStatusCode.OK, (await bot.Http.GetAsync("/healthz/ready")).StatusCode);
+        var held = bot.Slack.Hold("chat.update");
+        await bot.Http.SendAsync(bot.Requests.Interaction(SlackRequests.BlockAction(RequestButtons.Claim, request.Reference, "UMENTOR1", MentorBot.MentorsChannelId, request.MessageTs!)));
+        await Eventually.TrueAsync(() => bot.Slack.CallsTo("chat.update").Count == 1, "the claim to reach Slack");
+
+        var lifetime = bot.Services.GetRequiredService<IHostApplicationLifetime>();
+        var stop = Task.Run(lifetime.StopApplication);
+        await Eventually.TrueAsync(() => lifetime.ApplicationStopping.IsCancellationRequested, "shutdown to begin");
+
+        // The claim under way holds the shutdown open; the bot still answers, but no longer says it is ready.
+        var ready = await bot.Http.GetAsync("/healthz/ready");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await bot.Http.GetAsync("/healthz/live")).StatusCode);
+        held.SetResult();
+        await stop;
+    }
+
+    [Fact]
     public async Task Healthz_ReportsTheQueue_AndWhetherSlackAnswers()
     {
         await using var bot = await MentorBot.StartAsync();

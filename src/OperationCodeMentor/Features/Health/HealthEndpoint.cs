@@ -10,8 +10,8 @@ namespace OperationCodeMentor.Features.Health;
 
 /// <summary>
 /// Health for a platform and for people. <c>GET /healthz/live</c>: the process answers (200). <c>GET /healthz/ready</c>:
-/// it can take traffic, the start-up checks (migrations included) passed and the store answers (200, else 503); a Slack
-/// outage does not count, since the queue holds the work until Slack is back. <c>GET /healthz</c>: JSON for people,
+/// it can take traffic, the start-up checks (migrations included) passed, the store answers and shutdown has not begun
+/// (200, else 503); a Slack outage does not count, since the queue holds the work until Slack is back. <c>GET /healthz</c>: JSON for people,
 /// whether the store answers, whether Slack answers (only when it was asked: offline mode asks nobody) and how much
 /// acknowledged work is waiting; 503 when the store or Slack cannot be reached.
 /// </summary>
@@ -73,12 +73,17 @@ public static class HealthEndpoint
         return healthy ? TypedResults.Ok(body) : TypedResults.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 
-    /// <summary>Ready once the start-up checks have passed, and while the store answers.</summary>
-    private sealed class StoreReadiness(BotStartup startup, IMentorshipStore store) : IHealthCheck
+    /// <summary>
+    /// Ready once the start-up checks have passed, and while the store answers, until shutdown begins: the work under way
+    /// is then finished before the server stops (up to the host's shutdown time-out), and a load balancer that still
+    /// sees the replica ready would keep sending it requests meanwhile.
+    /// </summary>
+    private sealed class StoreReadiness(BotStartup startup, IMentorshipStore store, IHostApplicationLifetime lifetime) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
             if (!startup.Completed) return HealthCheckResult.Unhealthy("start-up checks have not finished");
+            if (lifetime.ApplicationStopping.IsCancellationRequested) return HealthCheckResult.Unhealthy("shutting down");
             return await StoreStateAsync(store, cancellationToken).ConfigureAwait(false) == "ok"
                 ? HealthCheckResult.Healthy()
                 : HealthCheckResult.Unhealthy("the store does not answer");
