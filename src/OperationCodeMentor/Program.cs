@@ -21,7 +21,11 @@ if (args is ["airtable", ..]) return await AirtableCli.RunAsync(builder.Configur
 // The host's critical line for a background service that faults later still shows, with its exception.
 var debugging = StartupDebugging(builder.Configuration);
 if (!debugging) builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
-builder.Logging.AddLogFormats();
+// Started by systemd (deploy/'s unit is Type=notify), the bot tells it "ready" once its start-up checks have passed and
+// it listens, and "stopping" when shutdown begins, and logs in the journal's format: one line an entry, with its
+// priority, so `journalctl -p warning` finds the warnings. Started any other way, this does nothing.
+builder.Services.AddSystemd();
+builder.Logging.AddLogFormats(builder.Configuration);
 
 // Under a test host (WebApplicationFactory) a failed start is the test's to see, so it is not turned into an exit code.
 var underTestHost = false;

@@ -137,6 +137,74 @@ public sealed class StartupTests : IDisposable
     }
 
     [Fact]
+    public async Task UnderSystemd_ItSaysReadyOnceItListens_LogsForTheJournal_AndSaysStopping()
+    {
+        var port = FreePort();
+        var (notify, output) = StartUnderSystemd(new() { ["PORT"] = port.ToString() });
+        using var _ = notify;
+
+        Assert.Contains("READY=1", await ReceiveAsync(notify));
+        // Ready comes once it listens, its start-up checks done.
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync($"http://127.0.0.1:{port}/healthz/ready")).StatusCode);
+        var store = await output.WaitForAsync("Store: SQLite at");
+        Assert.Equal($"<6>OperationCodeMentor.Hosting.BotStartup[1693628758] Store: SQLite at {Db}", store);
+        Assert.DoesNotMatch(@"\d\d:\d\d:\d\d", store);
+
+        var pid = int.Parse((await output.WaitForAsync("bot pid ")).Split(' ')[2]);
+        using (var term = Process.Start("kill", ["-TERM", pid.ToString()])) await term.WaitForExitAsync();
+        Assert.Contains("STOPPING=1", await ReceiveAsync(notify));
+        await _started[^1].WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
+    public async Task UnderSystemd_AFormatAskedFor_IsKept()
+    {
+        var (notify, output) = StartUnderSystemd(new() { ["PORT"] = FreePort().ToString(), ["Logging__Console__FormatterName"] = "json" });
+        using var _ = notify;
+
+        Assert.Contains("READY=1", await ReceiveAsync(notify));
+        var store = JsonNode.Parse(await output.WaitForAsync("Store: SQLite at"))!;
+        Assert.Equal($"Store: SQLite at {Db}", store["Message"]!.ToString());
+    }
+
+    /// <summary>
+    /// Starts the bot as systemd starts a Type=notify unit: a datagram socket named in NOTIFY_SOCKET, and a parent process
+    /// called systemd (here a shell copied under that name: how a service manager older than 248 is recognised). The
+    /// shell prints the bot's process id as "bot pid N".
+    /// </summary>
+    private (Socket Notify, RunningOutput Output) StartUnderSystemd(Dictionary<string, string?> env)
+    {
+        var notifyPath = Path.Combine(_data, "notify");
+        var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        notify.Bind(new UnixDomainSocketEndPoint(notifyPath));
+        var manager = Path.Combine(_data, "systemd");
+        File.Copy("/bin/sh", manager);
+        env["Storage__SqlitePath"] = Db;
+        env["NOTIFY_SOCKET"] = notifyPath;
+        env["Mentorship__Digest"] = "off";
+        env["Mentorship__CheckIn"] = "off";
+        var bot = BotProcess.StartInfo(env);
+        var psi = new ProcessStartInfo(manager)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = bot.WorkingDirectory,
+        };
+        foreach (var a in (string[])["-c", "\"$0\" \"$@\" & echo \"bot pid $!\"; wait", bot.FileName, .. bot.ArgumentList]) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in bot.Environment) psi.Environment[k] = v;
+        return (notify, Launch(psi));
+    }
+
+    private static async Task<string> ReceiveAsync(Socket socket)
+    {
+        var buffer = new byte[1024];
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var n = await socket.ReceiveAsync(buffer, SocketFlags.None, wait.Token);
+        return System.Text.Encoding.UTF8.GetString(buffer, 0, n);
+    }
+
+    [Fact]
     public async Task JsonLogs_ForAPlatform_CarryTheDateAndZone_NotTheTerminalsTimeOfDay()
     {
         var port = FreePort();
@@ -256,6 +324,12 @@ public sealed class StartupTests : IDisposable
         env["Mentorship__CheckIn"] = "off";
         var psi = BotProcess.StartInfo(env);
         if (workingDirectory is not null) psi.WorkingDirectory = workingDirectory;
+        return Launch(psi);
+    }
+
+    /// <summary>Starts a process (killed with its children when the test ends) and collects what it prints.</summary>
+    private RunningOutput Launch(ProcessStartInfo psi)
+    {
         var p = Process.Start(psi)!;
         _started.Add(p);
         var output = new RunningOutput();
