@@ -30,8 +30,7 @@ public sealed partial class BotStartup(
         _completed = true;
         LogStore(log, DescribeStore(services));
         LogSlack(log, DescribeSlack(slack.Value));
-        if (services.GetService<IOptions<Telemetry.MetricsOptions>>()?.Value is { Prometheus: true } metrics)
-            LogMetrics(log, metrics.Port is { } port ? $"Prometheus at /metrics on port {port} only" : "Prometheus at /metrics, on the bot's own port (Metrics:Port gives it one of its own)");
+        if (services.GetService<IOptions<Telemetry.MetricsOptions>>()?.Value.Describe() is { } metrics) LogMetrics(log, metrics);
         foreach (var (what, schema) in Schemas(services))
             if (schema.Newer) LogNewerSchema(log, what, schema.Found, schema.Known);
         lifetime.ApplicationStarted.Register(() =>

@@ -17,6 +17,18 @@ public sealed class MetricsOptions
     /// so the address Slack and the public reach never shows it. Null: <c>/metrics</c> is on the bot's own port.
     /// </summary>
     public int? Port { get; set; }
+
+    /// <summary>Where OTLP sends the metrics (scheme, host, port and path of <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>); null when it does not.</summary>
+    public string? Otlp { get; set; }
+
+    /// <summary>Where the metrics go, for the first lines after start; null when nowhere.</summary>
+    public string? Describe()
+    {
+        var where = new List<string>();
+        if (Prometheus) where.Add(Port is { } port ? $"Prometheus at /metrics on port {port} only" : "Prometheus at /metrics, on the bot's own port (Metrics:Port gives it one of its own)");
+        if (Otlp is not null) where.Add($"OTLP to {Otlp}");
+        return where.Count == 0 ? null : string.Join("; ", where);
+    }
 }
 
 /// <summary>
@@ -55,7 +67,8 @@ public static class MetricsRegistration
         var prometheus = configuration.GetValue<bool>($"{MetricsOptions.Section}:{nameof(MetricsOptions.Prometheus)}");
         var otlp = !string.IsNullOrWhiteSpace(configuration[OtlpEndpointVariable]);
         var port = PortFrom(configuration);
-        services.Configure<MetricsOptions>(o => (o.Prometheus, o.Port) = (prometheus, port));
+        var endpoint = otlp ? ShownEndpoint(configuration[OtlpEndpointVariable]!) : null;
+        services.Configure<MetricsOptions>(o => (o.Prometheus, o.Port, o.Otlp) = (prometheus, port, endpoint));
         if (!prometheus && !otlp) return services;
 
         services.AddOpenTelemetry()
@@ -77,6 +90,10 @@ public static class MetricsRegistration
             });
         return services;
     }
+
+    /// <summary>The endpoint without what may carry a credential (user information, a query).</summary>
+    private static string ShownEndpoint(string value) =>
+        Uri.TryCreate(value.Trim(), UriKind.Absolute, out var uri) ? uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped) : "the endpoint in " + OtlpEndpointVariable;
 
     /// <summary>
     /// Maps <c>/metrics</c> when Prometheus is on; otherwise the path stays unknown (404). With a port of its own, a request

@@ -37,6 +37,29 @@ public class FirstLinesTests
         Assert.DoesNotContain(bot.Logs.Entries, e => e.Message.Contains(FakeSlack.AppToken, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task WithMetricsOn_ALineSaysWhereTheyGo_WithoutWhatMayBeACredential()
+    {
+        await using var bot = await MentorBot.StartAsync(new()
+        {
+            ["Metrics:Prometheus"] = "true",
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://otel:secretpart@collector.invalid:4318/otlp?token=secretpart",
+        });
+
+        var lines = StartupLines(bot);
+
+        Assert.Contains("Metrics: Prometheus at /metrics, on the bot's own port (Metrics:Port gives it one of its own); OTLP to http://collector.invalid:4318/otlp", lines);
+        Assert.DoesNotContain(bot.Logs.Entries, e => e.Message.Contains("secretpart", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task WithMetricsOff_NoLineSpeaksOfThem()
+    {
+        await using var bot = await MentorBot.StartAsync();
+
+        Assert.DoesNotContain(StartupLines(bot), l => l.StartsWith("Metrics:", StringComparison.Ordinal));
+    }
+
     private static List<LogEntry> NewerSchemaWarnings(MentorBot bot) =>
         bot.Logs.Entries.Where(e => e.Category == "OperationCodeMentor.Hosting.BotStartup" && e.Message.Contains("upgraded by a newer release", StringComparison.Ordinal)).ToList();
 
