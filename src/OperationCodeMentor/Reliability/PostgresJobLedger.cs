@@ -104,35 +104,29 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
     public LedgerStart Open()
     {
         using var c = _source.OpenConnection();
-        using (var lockCmd = new NpgsqlCommand("SELECT pg_advisory_lock(@k)", c))
-        {
-            lockCmd.Parameters.AddWithValue("k", MigrationLock);
-            lockCmd.ExecuteNonQuery();
-        }
+        // One transaction holding a transaction-level advisory lock, as the store migrates (PostgresSchema.MigrateAsync):
+        // replicas starting together queue on it, and it ends with the transaction, behind a transaction pooler too.
         int applied;
-        try
+        using (var tx = c.BeginTransaction())
         {
-            using (var create = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS work_queue_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())", c))
-                create.ExecuteNonQuery();
-            using (var read = new NpgsqlCommand("SELECT COALESCE(MAX(version), 0) FROM work_queue_migrations", c))
+            using (var setup = new NpgsqlCommand("""
+                SELECT pg_advisory_xact_lock(@k);
+                CREATE TABLE IF NOT EXISTS work_queue_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
+                """, c, tx))
+            {
+                setup.Parameters.AddWithValue("k", MigrationLock);
+                setup.ExecuteNonQuery();
+            }
+            using (var read = new NpgsqlCommand("SELECT COALESCE(MAX(version), 0) FROM work_queue_migrations", c, tx))
                 applied = Convert.ToInt32(read.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
             for (var i = applied; i < Migrations.Length; i++)
             {
-                using var tx = c.BeginTransaction();
                 using (var step = new NpgsqlCommand(Migrations[i], c, tx)) step.ExecuteNonQuery();
-                using (var mark = new NpgsqlCommand("INSERT INTO work_queue_migrations(version) VALUES (@v)", c, tx))
-                {
-                    mark.Parameters.AddWithValue("v", i + 1);
-                    mark.ExecuteNonQuery();
-                }
-                tx.Commit();
+                using var mark = new NpgsqlCommand("INSERT INTO work_queue_migrations(version) VALUES (@v)", c, tx);
+                mark.Parameters.AddWithValue("v", i + 1);
+                mark.ExecuteNonQuery();
             }
-        }
-        finally
-        {
-            using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock(@k)", c);
-            unlock.Parameters.AddWithValue("k", MigrationLock);
-            unlock.ExecuteNonQuery();
+            tx.Commit();
         }
         // Pending jobs are not loaded: they are leased lane by lane, by whichever replica gets there first.
         using var count = new NpgsqlCommand(OpenCounts, c);

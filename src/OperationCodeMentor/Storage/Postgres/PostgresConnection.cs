@@ -34,8 +34,8 @@ public sealed class PostgresConnection
     /// <summary>
     /// The connection string the bot's pools use: as given, except where the setting is silent: connecting gives up after
     /// <see cref="ConnectTimeoutSeconds"/>, and a connection going back to the pool is not reset. The bot leaves no session
-    /// state behind (its one advisory lock, taken while migrating, is let go before the connection is), so the reset Npgsql
-    /// sends by default is only work for the server, once for every command the bot sends.
+    /// state behind (its one advisory lock, taken while migrating, is its transaction's), so the reset Npgsql sends by
+    /// default is only work for the server, once for every command the bot sends.
     /// </summary>
     public static string ForPool(string connectionString)
     {

@@ -127,42 +127,31 @@ internal static class PostgresSchema
     ];
 
     /// <summary>
-    /// Brings the database up to the last migration, each step in its own transaction with its record. Replicas starting
-    /// together queue on an advisory lock, so each step runs once; the lock is the session's and ends with it.
+    /// Brings the database up to the last migration, in one transaction with the migrations' records. Replicas starting
+    /// together queue on an advisory lock the transaction holds, so each step runs once. The lock is the transaction's,
+    /// not the session's: behind a pooler that hands each transaction whichever server session is free (PgBouncer in
+    /// transaction mode, as hosted databases offer), a session's lock would be taken on one session, released (or not)
+    /// on another, and left held, stopping every later start.
     /// </summary>
     public static async Task<SchemaVersion> MigrateAsync(NpgsqlConnection c, CancellationToken ct)
     {
-        await using (var setup = c.CreateCommand())
-        {
-            setup.CommandText = $"""
-                SELECT pg_advisory_lock({MigrationLock});
-                CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
-                """;
+        await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
+        await using (var setup = new NpgsqlCommand($"""
+            SELECT pg_advisory_xact_lock({MigrationLock});
+            CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
+            """, c, tx))
             await setup.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        }
-        try
+        int version;
+        await using (var read = new NpgsqlCommand("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", c, tx))
+            version = (int)(await read.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+        for (var i = version; i < Migrations.Count; i++)
         {
-            await using var read = c.CreateCommand();
-            read.CommandText = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
-            var version = (int)(await read.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
-            for (var i = version; i < Migrations.Count; i++)
-            {
-                await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
-                await using var step = c.CreateCommand();
-                step.Transaction = tx;
-                step.CommandText = Migrations[i] + $"; INSERT INTO schema_migrations(version) VALUES ({i + 1})";
-                await step.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-                if (i == 0) await SeedAsync(c, tx, ct).ConfigureAwait(false);
-                await tx.CommitAsync(ct).ConfigureAwait(false);
-            }
-            return new SchemaVersion(version, Migrations.Count);
+            await using var step = new NpgsqlCommand(Migrations[i] + $"; INSERT INTO schema_migrations(version) VALUES ({i + 1})", c, tx);
+            await step.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            if (i == 0) await SeedAsync(c, tx, ct).ConfigureAwait(false);
         }
-        finally
-        {
-            await using var unlock = c.CreateCommand();
-            unlock.CommandText = $"SELECT pg_advisory_unlock({MigrationLock})";
-            await unlock.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
-        }
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+        return new SchemaVersion(version, Migrations.Count);
     }
 
     /// <summary>The option lists a new database starts with; coordinators can edit them afterwards.</summary>

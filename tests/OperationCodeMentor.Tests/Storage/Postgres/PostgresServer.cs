@@ -25,8 +25,8 @@ namespace OperationCodeMentor.Tests.Storage.Postgres;
 /// </remarks>
 internal static class PostgresServer
 {
-    private const string FolderPrefix = "ocm-pg-";
-    private const string OwnerFile = "owner";
+    internal const string FolderPrefix = "ocm-pg-";
+    internal const string OwnerFile = "owner";
 
     /// <summary>A folder without an owner file this recently touched may be a parallel run between creating it and writing it.</summary>
     private static readonly TimeSpan Settling = TimeSpan.FromMinutes(2);
@@ -35,13 +35,12 @@ internal static class PostgresServer
     private static readonly SemaphoreSlim Gate = new(1, 1);
     private static Cluster? _cluster;
 
-    /// <summary>A connection string whose search path is a new, empty schema.</summary>
-    public static async Task<string> NewSchemaAsync()
+    /// <summary>The server's own connection string (its <c>postgres</c> database, as its superuser).</summary>
+    public static async Task<string> AdminAsync()
     {
-        string admin;
         try
         {
-            admin = await Server.Value;
+            return await Server.Value;
         }
         catch (Exception e)
         {
@@ -49,6 +48,16 @@ internal static class PostgresServer
                 "The PostgreSQL tests need a server: set OCM_TEST_POSTGRES to a connection string, or install PostgreSQL " +
                 "so that initdb and pg_ctl are on PATH (Debian: apt-get install postgresql). " + e.Message, e);
         }
+    }
+
+    /// <summary>The folder this run's own files go in: <c>OCM_TEST_POSTGRES_ROOT</c> (.ci/run names one), else the temp folder.</summary>
+    internal static string Parent =>
+        Environment.GetEnvironmentVariable("OCM_TEST_POSTGRES_ROOT") is { Length: > 0 } named ? named : Path.GetTempPath();
+
+    /// <summary>A connection string whose search path is a new, empty schema.</summary>
+    public static async Task<string> NewSchemaAsync()
+    {
+        var admin = await AdminAsync();
         var schema = "t_" + Guid.NewGuid().ToString("N");
         await using (var c = new NpgsqlConnection(admin))
         {
@@ -75,9 +84,10 @@ internal static class PostgresServer
         await Gate.WaitAsync();
         try
         {
+            NpgsqlConnection.ClearAllPools();
+            await TransactionPooler.StopAsync();
             if (_cluster is not { } cluster) return;
             _cluster = null;
-            NpgsqlConnection.ClearAllPools();
             await cluster.StopAsync();
         }
         finally
@@ -92,7 +102,7 @@ internal static class PostgresServer
 
         var bin = await FindBinDirAsync();
         // .ci/run names a parent folder so that it can stop whatever is left in it; otherwise the system's temp folder.
-        var parent = Environment.GetEnvironmentVariable("OCM_TEST_POSTGRES_ROOT") is { Length: > 0 } named ? named : Path.GetTempPath();
+        var parent = Parent;
         var asRoot = Environment.UserName == "root";
         await RemoveLeftoversAsync(parent, bin, asRoot);
 
@@ -139,6 +149,7 @@ internal static class PostgresServer
                 if (File.Exists(ownerFile))
                 {
                     if (Owner.IsAlive(File.ReadAllText(ownerFile))) continue;
+                    TransactionPooler.StopLeftOver(root);
                     if (postmaster is not null)
                         await RunAsync(Path.Combine(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "-t", "30", "stop"], asRoot);
                 }
@@ -179,7 +190,7 @@ internal static class PostgresServer
     }
 
     /// <summary>Which test host owns a folder: its pid and, where /proc tells it, its start time (a pid is reused, the pair is not).</summary>
-    private static class Owner
+    internal static class Owner
     {
         public static string OfThisProcess() => $"{Environment.ProcessId} {StartTime(Environment.ProcessId)}";
 
@@ -338,7 +349,7 @@ internal static class PostgresServer
     }
 
     /// <summary>The command line, run as the postgres user when the tests run as root (the server refuses to run as root).</summary>
-    private static ProcessStartInfo Command(string file, IReadOnlyList<string> args, bool asPostgres)
+    internal static ProcessStartInfo Command(string file, IReadOnlyList<string> args, bool asPostgres)
     {
         var psi = new ProcessStartInfo(asPostgres ? "runuser" : file) { UseShellExecute = false };
         if (asPostgres) foreach (var a in new[] { "-u", "postgres", "--", file }) psi.ArgumentList.Add(a);
@@ -346,7 +357,7 @@ internal static class PostgresServer
         return psi;
     }
 
-    private static async Task<string> RunAsync(string file, IReadOnlyList<string> args, bool asPostgres = false)
+    internal static async Task<string> RunAsync(string file, IReadOnlyList<string> args, bool asPostgres = false)
     {
         var psi = Command(file, args, asPostgres);
         psi.RedirectStandardOutput = true;

@@ -1,0 +1,192 @@
+using System.Diagnostics;
+using System.Globalization;
+using Npgsql;
+
+namespace OperationCodeMentor.Tests.Storage.Postgres;
+
+/// <summary>
+/// PgBouncer in transaction mode in front of the test server, as hosted PostgreSQL services offer it: each transaction
+/// the bot sends may run on a different server session, so nothing may rely on a session's state. Started on first use,
+/// once per run, in a folder of its own beside the cluster's (its socket, settings, log and pid), and stopped with the
+/// server. Missing PgBouncer is a failure with the reason, never a skipped test.
+/// </summary>
+internal static class TransactionPooler
+{
+    /// <summary>The port in the name of the pooler's unix socket; it listens on no TCP port.</summary>
+    private const int Port = 6432;
+
+    private const string PidFile = "pgbouncer.pid";
+
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static Task<Pooler>? _starting;
+    private static Pooler? _running;
+
+    /// <summary>A connection string through the pooler to a new, empty database of its own (the pooler cannot pass a search path on).</summary>
+    public static async Task<string> NewDatabaseAsync()
+    {
+        var admin = await PostgresServer.AdminAsync();
+        Pooler pooler;
+        await Gate.WaitAsync();
+        try
+        {
+            _starting ??= StartAsync(admin);
+        }
+        finally
+        {
+            Gate.Release();
+        }
+        try
+        {
+            pooler = await _starting;
+        }
+        catch (Exception e)
+        {
+            throw new InvalidOperationException(
+                "The pooler tests need PgBouncer: install it so that pgbouncer is on PATH or in /usr/sbin (Debian: apt-get install pgbouncer). " + e.Message, e);
+        }
+        var database = "t_" + Guid.NewGuid().ToString("N");
+        await using (var c = new NpgsqlConnection(admin))
+        {
+            await c.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {database}", c);
+            await create.ExecuteNonQueryAsync();
+        }
+        return pooler.ConnectionString(database);
+    }
+
+    /// <summary>Stops this run's pooler and removes its folder. Safe to call more than once.</summary>
+    public static async Task StopAsync()
+    {
+        await Gate.WaitAsync();
+        try
+        {
+            if (_running is not { } pooler) return;
+            _running = null;
+            await pooler.StopAsync();
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    /// <summary>Stops the pooler an earlier run left running in <paramref name="root"/>, if that is what it is.</summary>
+    public static void StopLeftOver(string root)
+    {
+        var folder = Path.Combine(root, "pooler");
+        var pidFile = Path.Combine(folder, PidFile);
+        if (!File.Exists(pidFile) || !int.TryParse(File.ReadAllText(pidFile).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) return;
+        var cmdline = $"/proc/{pid}/cmdline";
+        if (!File.Exists(cmdline) || !File.ReadAllText(cmdline).Contains(folder, StringComparison.Ordinal)) return;
+        try
+        {
+            using var p = Process.GetProcessById(pid);
+            p.Kill();
+            p.WaitForExit(5000);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // Gone already, or not ours to stop.
+        }
+    }
+
+    private static async Task<Pooler> StartAsync(string admin)
+    {
+        var program = new[] { "/usr/sbin/pgbouncer", "/usr/bin/pgbouncer" }
+            .Concat((Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Where(d => d.Length > 0).Select(d => Path.Combine(d, "pgbouncer")))
+            .FirstOrDefault(File.Exists) ?? throw new InvalidOperationException("pgbouncer was not found.");
+        var asRoot = Environment.UserName == "root";
+        var root = Path.Combine(PostgresServer.Parent, PostgresServer.FolderPrefix + Guid.NewGuid().ToString("N")[..12]);
+        var folder = Path.Combine(root, "pooler");
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(root, PostgresServer.OwnerFile), PostgresServer.Owner.OfThisProcess());
+        var server = new NpgsqlConnectionStringBuilder(admin);
+        var target = $"host={server.Host} port={server.Port} user={server.Username}" + (server.Password is { Length: > 0 } password ? $" password={password}" : "");
+        var settings = Path.Combine(folder, "pgbouncer.ini");
+        File.WriteAllText(settings, $"""
+            [databases]
+            * = {target}
+            [pgbouncer]
+            pool_mode = transaction
+            listen_addr =
+            listen_port = {Port}
+            unix_socket_dir = {folder}
+            auth_type = any
+            default_pool_size = 4
+            max_client_conn = 500
+            pidfile = {Path.Combine(folder, PidFile)}
+            logfile = {Path.Combine(folder, "pgbouncer.log")}
+            ignore_startup_parameters = extra_float_digits
+            """);
+        if (asRoot) await PostgresServer.RunAsync("chown", ["-R", "postgres:postgres", root]);
+        var psi = PostgresServer.Command(program, [settings], asRoot);
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        var process = Process.Start(psi)!;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var pooler = new Pooler(root, folder, process);
+        _running = pooler;
+        var probe = new NpgsqlConnectionStringBuilder(pooler.ConnectionString("postgres")) { Pooling = false, Timeout = 2 }.ConnectionString;
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            if (process.HasExited) throw new InvalidOperationException($"pgbouncer exited with code {process.ExitCode} while starting: {pooler.Log()}");
+            try
+            {
+                await using var c = new NpgsqlConnection(probe);
+                await c.OpenAsync();
+                return pooler;
+            }
+            catch (Exception e) when (e is NpgsqlException or IOException or System.Net.Sockets.SocketException)
+            {
+                if (DateTime.UtcNow > until) throw new InvalidOperationException($"pgbouncer did not accept connections within 30 s: {pooler.Log()}", e);
+                await Task.Delay(50);
+            }
+        }
+    }
+
+    private sealed class Pooler(string root, string folder, Process process)
+    {
+        public string ConnectionString(string database) =>
+            new NpgsqlConnectionStringBuilder { Host = folder, Port = Port, Database = database, Username = "postgres", Pooling = true, MaxPoolSize = 20 }.ConnectionString;
+
+        public string Log()
+        {
+            try
+            {
+                return string.Join(" | ", File.ReadAllLines(Path.Combine(folder, "pgbouncer.log")).TakeLast(5));
+            }
+            catch (IOException)
+            {
+                return "(no log)";
+            }
+        }
+
+        public async Task StopAsync()
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                try
+                {
+                    await process.WaitForExitAsync(wait.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // It was sent SIGKILL; the folder goes below regardless.
+                }
+            }
+            process.Dispose();
+            try
+            {
+                Directory.Delete(root, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The next run removes what is left.
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using Npgsql;
+using OperationCodeMentor.Features.Shared;
+using OperationCodeMentor.Storage.Postgres;
+using OperationCodeMentor.Tests.Fakes;
+using OperationCodeMentor.Tests.Scheduling;
+
+namespace OperationCodeMentor.Tests.Storage.Postgres;
+
+/// <summary>
+/// The bot behind PgBouncer in transaction mode, the pooled address hosted PostgreSQL services hand out: consecutive
+/// transactions may run on different server sessions, so nothing may rest on a session (its advisory locks included).
+/// </summary>
+public class TransactionPoolerTests
+{
+    [Fact]
+    public async Task ThreeReplicasStartingTogetherOnAnEmptyDatabase_AllStart_LeaveNoLockHeld_AndPairAMentee()
+    {
+        var database = await TransactionPooler.NewDatabaseAsync();
+        var settings = new Dictionary<string, string?> { ["Storage:Postgres:ConnectionString"] = database };
+        await using var slack = await FakeSlack.StartAsync();
+        var clock = new ManualTimeProvider();
+
+        // All three migrate the empty database at once (a bot's host starts on the caller's thread, hence a thread each):
+        // they queue on the migrations' lock.
+        var bots = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Task.Run(() => MentorBot.StartAsync(settings, slack, clock))));
+        try
+        {
+            // Read on the server itself, past the pooler: the lock went with the migrations' transactions.
+            var direct = new NpgsqlConnectionStringBuilder(await PostgresServer.AdminAsync()) { Database = new NpgsqlConnectionStringBuilder(database).Database }.ConnectionString;
+            Assert.Equal(0L, await ScalarAsync<long>(direct, "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"));
+            Assert.Equal(PostgresSchema.Migrations.Count, await ScalarAsync<int>(direct, "SELECT MAX(version) FROM schema_migrations"));
+            Assert.Equal(PostgresSchema.Migrations.Count, (int)await ScalarAsync<long>(direct, "SELECT COUNT(*) FROM schema_migrations"));
+
+            await bots[0].VolunteerAsync("UMENTOR1", ["Python"]);
+            var request = await bots[1].RequestAsync("UMENTEE1", ["Python"]);
+            await bots[2].ClickAsync(RequestButtons.Claim, request, "UMENTOR1");
+
+            Assert.Equal("UMENTOR1", (await bots[2].Store.RequestAsync(request.Reference))!.ClaimedBy);
+            Assert.Single(slack.CallsTo("chat.postMessage"), c => c["channel"] == FakeSlack.GroupDmId("UMENTOR1", "UMENTEE1"));
+        }
+        finally
+        {
+            foreach (var bot in bots) await bot.DisposeAsync();
+        }
+    }
+
+    private static async Task<T> ScalarAsync<T>(string database, string sql)
+    {
+        await using var c = new NpgsqlConnection(database);
+        await c.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, c);
+        return (T)(await cmd.ExecuteScalarAsync())!;
+    }
+}
