@@ -90,12 +90,37 @@ internal static class TransactionPooler
         }
     }
 
+    private static string? Find() =>
+        new[] { "/usr/sbin/pgbouncer", "/usr/bin/pgbouncer" }
+            .Concat((Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Where(d => d.Length > 0).Select(d => Path.Combine(d, "pgbouncer")))
+            .FirstOrDefault(File.Exists);
+
+    /// <summary>
+    /// PgBouncer, installed from Debian's package first where it is missing and the tests may (as root, with apt-get), so
+    /// that <c>dotnet test</c> alone sets up what its tests need on a fresh machine.
+    /// </summary>
+    private static async Task<string> ProgramAsync(bool asRoot)
+    {
+        if (Find() is { } found) return found;
+        if (!asRoot || !File.Exists("/usr/bin/apt-get")) throw new InvalidOperationException("pgbouncer was not found, and these tests may only install it as root with apt-get.");
+        string[] install = ["install", "-y", "-qq", "--no-install-recommends", "pgbouncer"];
+        try
+        {
+            await PostgresServer.RunAsync("/usr/bin/env", ["DEBIAN_FRONTEND=noninteractive", "apt-get", .. install]);
+        }
+        catch (InvalidOperationException)
+        {
+            // The package lists may be missing or stale on a fresh machine.
+            await PostgresServer.RunAsync("/usr/bin/env", ["DEBIAN_FRONTEND=noninteractive", "apt-get", "update", "-qq"]);
+            await PostgresServer.RunAsync("/usr/bin/env", ["DEBIAN_FRONTEND=noninteractive", "apt-get", .. install]);
+        }
+        return Find() ?? throw new InvalidOperationException("apt-get installed pgbouncer, but it is not where it was expected.");
+    }
+
     private static async Task<Pooler> StartAsync(string admin)
     {
-        var program = new[] { "/usr/sbin/pgbouncer", "/usr/bin/pgbouncer" }
-            .Concat((Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Where(d => d.Length > 0).Select(d => Path.Combine(d, "pgbouncer")))
-            .FirstOrDefault(File.Exists) ?? throw new InvalidOperationException("pgbouncer was not found.");
         var asRoot = Environment.UserName == "root";
+        var program = await ProgramAsync(asRoot);
         var root = Path.Combine(PostgresServer.Parent, PostgresServer.FolderPrefix + Guid.NewGuid().ToString("N")[..12]);
         var folder = Path.Combine(root, "pooler");
         Directory.CreateDirectory(folder);
