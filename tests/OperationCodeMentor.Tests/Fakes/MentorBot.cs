@@ -75,9 +75,18 @@ public sealed class MentorBot : WebApplicationFactory<Program>
         slack ??= await FakeSlack.StartAsync();
         dataFolder ??= Directory.CreateTempSubdirectory("ocm-test-").FullName;
         var bot = new MentorBot(slack, clock ?? new ManualTimeProvider(), dataFolder, overrides ?? []) { _ownsSlack = ownsSlack, _ownsData = ownsData, _services = services };
-        _ = bot.Server; // start the host now so start-up failures surface here
-        await bot.WarmedAsync();
-        return bot;
+        try
+        {
+            _ = bot.Server; // start the host now so start-up failures surface here
+            await bot.WarmedAsync();
+            return bot;
+        }
+        catch
+        {
+            // What it made (its data folder, its Slack) goes with it, as when a test disposes of a bot that started.
+            await bot.DisposeAsync();
+            throw;
+        }
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

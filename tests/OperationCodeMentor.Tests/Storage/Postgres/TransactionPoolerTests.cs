@@ -22,9 +22,10 @@ public class TransactionPoolerTests
 
         // All three migrate the empty database at once (a bot's host starts on the caller's thread, hence a thread each):
         // they queue on the migrations' lock.
-        var bots = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Task.Run(() => MentorBot.StartAsync(settings, slack, clock))));
+        var starting = Enumerable.Range(0, 3).Select(_ => Task.Run(() => MentorBot.StartAsync(settings, slack, clock))).ToList();
         try
         {
+            var bots = await Task.WhenAll(starting);
             // Read on the server itself, past the pooler: the lock went with the migrations' transactions.
             var direct = new NpgsqlConnectionStringBuilder(await PostgresServer.AdminAsync()) { Database = new NpgsqlConnectionStringBuilder(database).Database }.ConnectionString;
             Assert.Equal(0L, await ScalarAsync<long>(direct, "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"));
@@ -40,7 +41,8 @@ public class TransactionPoolerTests
         }
         finally
         {
-            foreach (var bot in bots) await bot.DisposeAsync();
+            // Those that started, also when another could not.
+            foreach (var start in starting.Where(s => s.IsCompletedSuccessfully)) await (await start).DisposeAsync();
         }
     }
 
