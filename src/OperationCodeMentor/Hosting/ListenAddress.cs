@@ -23,8 +23,14 @@ public static class ListenAddress
             if (PortOf(address) == metrics)
                 throw new StartupException(
                     $"Metrics:Port is {metrics}, a port the bot already serves Slack on ({address}); choose another port for the metrics (9464 is usual), or remove Metrics:Port.");
-        return string.Join(';', [.. addresses, $"http://0.0.0.0:{metrics}"]);
+        return string.Join(';', [.. addresses, AnyInterface(metrics)]);
     }
+
+    /// <summary>
+    /// Every interface, IPv6 and IPv4 alike (Kestrel listens on <c>[::]</c> taking both, or on IPv4 alone where the machine
+    /// has no IPv6): platforms whose private network is IPv6 only reach the bot as well as those on IPv4.
+    /// </summary>
+    private static string AnyInterface(int port) => $"http://*:{port}";
 
     /// <summary>The addresses ASP.NET's own settings give, in its order: <c>urls</c>, else the HTTP and HTTPS ports on every interface.</summary>
     private static List<string> Given(IConfiguration configuration)
@@ -51,9 +57,9 @@ public static class ListenAddress
     {
         if (!string.IsNullOrWhiteSpace(configuration["urls"]) || !string.IsNullOrWhiteSpace(configuration["http_ports"])
             || !string.IsNullOrWhiteSpace(configuration["https_ports"])) return null;
-        if (string.IsNullOrWhiteSpace(port)) return $"http://0.0.0.0:{DefaultPort}";
+        if (string.IsNullOrWhiteSpace(port)) return AnyInterface(DefaultPort);
         if (!int.TryParse(port.Trim(), out var n) || n is < 1 or > 65535)
             throw new StartupException($"PORT is '{port}', which is not a port number; set it to a number from 1 to 65535, or unset it to listen on {DefaultPort}.");
-        return $"http://0.0.0.0:{n}";
+        return AnyInterface(n);
     }
 }

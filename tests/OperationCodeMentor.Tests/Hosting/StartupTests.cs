@@ -117,13 +117,14 @@ public sealed class StartupTests : IDisposable
     }
 
     [Fact]
-    public async Task Port_IsHonoured_OnEveryInterface()
+    public async Task Port_IsHonoured_OnEveryInterface_IPv6AndIPv4()
     {
         var port = FreePort();
         var output = Start(new() { ["PORT"] = port.ToString() });
 
-        Assert.Contains($"http://0.0.0.0:{port}", await output.WaitForAsync("Listening on"));
+        Assert.Contains($"http://[::]:{port}", await output.WaitForAsync("Listening on"));
         Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync($"http://127.0.0.1:{port}/healthz/live")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync($"http://[::1]:{port}/healthz/live")).StatusCode);
     }
 
     [Fact]
@@ -227,8 +228,8 @@ public sealed class StartupTests : IDisposable
 
         var listening = await output.WaitForAsync("Listening on");
 
-        Assert.Contains($"http://0.0.0.0:{port}", listening);
-        Assert.Contains($"http://0.0.0.0:{metrics}", listening);
+        Assert.Contains($"http://[::]:{port}", listening);
+        Assert.Contains($"http://[::]:{metrics}", listening);
         Assert.Contains($"Metrics: Prometheus at /metrics on port {metrics} only", output.Messages());
         var scrape = await Http.GetAsync($"http://127.0.0.1:{metrics}/metrics");
         Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
