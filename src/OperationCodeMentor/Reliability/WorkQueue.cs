@@ -255,7 +255,9 @@ public sealed partial class WorkQueue : IHostedService
     {
         var now = _clock.GetUtcNow();
         LaneOffer? take = null;
-        if (_ledger.Shared)
+        // A replica on its way out takes no lanes: it will run nothing more, and one written after its leases went back
+        // would wait out the lease before another replica could take it.
+        if (_ledger.Shared && !_stopScheduling.IsCancellationRequested)
             lock (_gate) take = new LaneOffer(now + _options.Value.LeaseTime, [.. _lanes.Keys], MaxConcurrent - _lanes.Count);
         var jobs = await _ledger.InsertAsync(batch, now, take).ConfigureAwait(false);
         lock (_gate)
@@ -719,7 +721,7 @@ public sealed partial class WorkQueue : IHostedService
         lock (_gate)
         {
             writes = _writesDuringAdopt;
-            if (_ledger.Shared && _leftUntaken) take = new LaneOffer(now + _options.Value.LeaseTime, [.. _lanes.Keys], 1);
+            if (_ledger.Shared && _leftUntaken && !_stopScheduling.IsCancellationRequested) take = new LaneOffer(now + _options.Value.LeaseTime, [.. _lanes.Keys], 1);
         }
         var handoff = await _ledger.FinishAsync(job, state, error, now, now - _options.Value.RememberDone, _handlers.Keys, take).ConfigureAwait(false);
         Finished(job, state, handoff, take is null ? null : writes);

@@ -152,6 +152,33 @@ public class PostgresBotFlowTests
     }
 
     [Fact]
+    public async Task APressReachingAReplicaOnItsWayOut_IsLeftForAnother_NotHeldForTheLease()
+    {
+        var database = await PostgresServer.NewSchemaAsync();
+        var clock = new ManualTimeProvider();
+        await using var slack = await FakeSlack.StartAsync();
+        var settings = new Dictionary<string, string?> { ["Storage:Postgres:ConnectionString"] = database };
+        await using var leaving = await MentorBot.StartAsync(settings, slack, clock);
+        await using var staying = await MentorBot.StartAsync(settings, slack, clock);
+        await staying.VolunteerAsync("UMENTOR1", ["Python"]);
+        var request = await staying.RequestAsync(Mentee, ["Python"]);
+
+        // Shutting down: its queue has stopped (work finished, leases handed back) while its server still answers.
+        await leaving.Services.GetRequiredService<WorkQueue>().StopAsync(CancellationToken.None);
+        var click = await leaving.Http.SendAsync(leaving.Requests.Interaction(
+            SlackRequests.BlockAction(RequestButtons.Claim, request.Reference, "UMENTOR1", MentorBot.MentorsChannelId, request.MessageTs!)));
+
+        Assert.Equal(HttpStatusCode.OK, click.StatusCode);
+        Assert.Equal(1L, await CountAsync(database, $"SELECT COUNT(*) FROM work_jobs WHERE lane = '{request.Reference}' AND kind = 'claim' AND state = 'pending'"));
+        Assert.Equal(0L, await CountAsync(database, $"SELECT COUNT(*) FROM work_lanes WHERE lane = '{request.Reference}' AND leased_by IS NOT NULL"));
+        // The other replica takes it at its next look, a second on, not once a lease of 30 seconds has run out.
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await Eventually.TrueAsync(async () => (await staying.Store.RequestAsync(request.Reference))!.ClaimedBy == "UMENTOR1", "the staying replica to make the claim");
+        await staying.IdleAsync();
+        Assert.Single(slack.CallsTo("chat.postMessage"), c => c["channel"] == FakeSlack.GroupDmId("UMENTOR1", Mentee));
+    }
+
+    [Fact]
     public async Task TwoReplicasReachingTheDigestsMoment_SendItOnce()
     {
         // Two bots on one database and one clock: both wake at Monday 09:00 in New York.
