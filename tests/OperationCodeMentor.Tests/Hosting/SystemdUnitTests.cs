@@ -24,9 +24,11 @@ public class SystemdUnitTests
         var folder = Directory.CreateTempSubdirectory("ocm-unit-").FullName;
         try
         {
-            // The checker wants the unit under its own name; it also checks that ExecStart's program exists.
+            // The checker wants the unit under its own name. It also checks that ExecStart's program exists: where .NET is
+            // not at /usr/bin/dotnet, the copy names the dotnet this test runs under.
             var copy = Path.Combine(folder, "operationcode-mentor.service");
-            await File.WriteAllTextAsync(copy, text);
+            var dotnet = Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "/usr/bin/dotnet";
+            await File.WriteAllTextAsync(copy, File.Exists("/usr/bin/dotnet") ? text : text.Replace("/usr/bin/dotnet", dotnet, StringComparison.Ordinal));
             var psi = new ProcessStartInfo("systemd-analyze") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (var a in new[] { "verify", copy }) psi.ArgumentList.Add(a);
             using var p = Process.Start(psi)!;
