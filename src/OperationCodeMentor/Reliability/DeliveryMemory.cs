@@ -125,10 +125,10 @@ public sealed partial class PostgresDeliveryMemory(PostgresJobLedger ledger, Tim
     /// On the acknowledgement path, before the job's own write: a database that has not answered within this, connecting
     /// included, leaves the decision to this replica, so the press still fits in Slack's 3 seconds.
     /// </summary>
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(0.5);
+    internal TimeSpan Patience { get; init; } = TimeSpan.FromSeconds(0.5);
 
     // Real time, as Npgsql's own time-outs are: it bounds waiting on the network, not anything the bot schedules.
-    private static CancellationTokenSource Soon(CancellationToken ct)
+    private CancellationTokenSource Soon(CancellationToken ct)
     {
         var soon = CancellationTokenSource.CreateLinkedTokenSource(ct);
         soon.CancelAfter(Patience);
