@@ -57,10 +57,8 @@ public sealed partial class BotStartup(
     /// <summary>The versions the store's tables and the work queue's were found at, where they have one (Airtable's base has none).</summary>
     private static IEnumerable<(string What, SchemaVersion Schema)> Schemas(IServiceProvider services)
     {
-        var store = services.UsesAirtable() ? null
-            : services.UsesPostgres() ? services.GetRequiredService<OperationCodeMentor.Storage.Postgres.PostgresMentorshipStore>().Schema
-            : services.GetRequiredService<SqliteMentorshipStore>().Schema;
-        if (store is not null) yield return ("The store's tables", store);
+        if (services.GetRequiredService<IMentorshipStore>() is Storage.Relational.RelationalMentorshipStore { Schema: { } store })
+            yield return ("The store's tables", store);
         if (services.GetService<Reliability.WorkQueue>()?.LedgerSchema is { } queue) yield return ("The work queue's tables", queue);
     }
 

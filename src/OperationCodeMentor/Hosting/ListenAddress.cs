@@ -52,8 +52,8 @@ public static class ListenAddress
         }
     }
 
-    /// <summary>The address to set, or null when ASP.NET's own settings already say where to listen.</summary>
-    public static string? Choose(IConfiguration configuration, string? port)
+    /// <summary>The bot's own address to set, or null when ASP.NET's own settings already say where to listen.</summary>
+    private static string? Choose(IConfiguration configuration, string? port)
     {
         if (!string.IsNullOrWhiteSpace(configuration["urls"]) || !string.IsNullOrWhiteSpace(configuration["http_ports"])
             || !string.IsNullOrWhiteSpace(configuration["https_ports"])) return null;

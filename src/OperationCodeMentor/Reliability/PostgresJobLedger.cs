@@ -104,35 +104,14 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
     public LedgerStart Open()
     {
         using var c = _source.OpenConnection();
-        // One transaction holding a transaction-level advisory lock, as the store migrates (PostgresSchema.MigrateAsync):
-        // replicas starting together queue on it, and it ends with the transaction, behind a transaction pooler too.
-        int applied;
-        using (var tx = c.BeginTransaction())
-        {
-            using (var setup = new NpgsqlCommand("""
-                SELECT pg_advisory_xact_lock(@k);
-                CREATE TABLE IF NOT EXISTS work_queue_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
-                """, c, tx))
-            {
-                setup.Parameters.AddWithValue("k", MigrationLock);
-                setup.ExecuteNonQuery();
-            }
-            using (var read = new NpgsqlCommand("SELECT COALESCE(MAX(version), 0) FROM work_queue_migrations", c, tx))
-                applied = Convert.ToInt32(read.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-            for (var i = applied; i < Migrations.Length; i++)
-            {
-                using (var step = new NpgsqlCommand(Migrations[i], c, tx)) step.ExecuteNonQuery();
-                using var mark = new NpgsqlCommand("INSERT INTO work_queue_migrations(version) VALUES (@v)", c, tx);
-                mark.Parameters.AddWithValue("v", i + 1);
-                mark.ExecuteNonQuery();
-            }
-            tx.Commit();
-        }
+        // As the store migrates its own tables. The queue opens while the host builds its services, with no
+        // synchronisation context to block, so waiting here is safe.
+        var schema = Storage.Postgres.PostgresMigrations.ApplyAsync(c, MigrationLock, "work_queue_migrations", Migrations).GetAwaiter().GetResult();
         // Pending jobs are not loaded: they are leased lane by lane, by whichever replica gets there first.
         using var count = new NpgsqlCommand(OpenCounts, c);
         using var r = count.ExecuteReader();
         r.Read();
-        return new LedgerStart([], (int)r.GetInt64(1), (int)r.GetInt64(0)) { Schema = new Storage.SchemaVersion(applied, Migrations.Length) };
+        return new LedgerStart([], (int)r.GetInt64(1), (int)r.GetInt64(0)) { Schema = schema };
     }
 
     public bool RemembersDeliveries => true;

@@ -166,6 +166,12 @@ public sealed partial class WorkQueue : IHostedService
     /// <summary>The version the ledger's tables were at when this queue opened them.</summary>
     public Storage.SchemaVersion? LedgerSchema { get; }
 
+    /// <summary>
+    /// Shutting down: the queue runs nothing more, so its writes and finishes take no lanes (one taken after its leases
+    /// went back would wait out the lease before another replica could take it).
+    /// </summary>
+    private bool Leaving => _stopScheduling.IsCancellationRequested;
+
     /// <summary>Whether other replicas share this queue's ledger.</summary>
     public bool Shared => _ledger.Shared;
 
@@ -255,9 +261,7 @@ public sealed partial class WorkQueue : IHostedService
     {
         var now = _clock.GetUtcNow();
         LaneOffer? take = null;
-        // A replica on its way out takes no lanes: it will run nothing more, and one written after its leases went back
-        // would wait out the lease before another replica could take it.
-        if (_ledger.Shared && !_stopScheduling.IsCancellationRequested)
+        if (_ledger.Shared && !Leaving)
             lock (_gate) take = new LaneOffer(now + _options.Value.LeaseTime, [.. _lanes.Keys], MaxConcurrent - _lanes.Count);
         var jobs = await _ledger.InsertAsync(batch, now, take).ConfigureAwait(false);
         lock (_gate)
@@ -721,7 +725,7 @@ public sealed partial class WorkQueue : IHostedService
         lock (_gate)
         {
             writes = _writesDuringAdopt;
-            if (_ledger.Shared && _leftUntaken && !_stopScheduling.IsCancellationRequested) take = new LaneOffer(now + _options.Value.LeaseTime, [.. _lanes.Keys], 1);
+            if (_ledger.Shared && _leftUntaken && !Leaving) take = new LaneOffer(now + _options.Value.LeaseTime, [.. _lanes.Keys], 1);
         }
         var handoff = await _ledger.FinishAsync(job, state, error, now, now - _options.Value.RememberDone, _handlers.Keys, take).ConfigureAwait(false);
         Finished(job, state, handoff, take is null ? null : writes);

@@ -114,22 +114,32 @@ public class DurabilityTests
         Assert.Single(posted, m => m.Channel == "DUDOWN0" && m.Body["text"]!.ToString().Contains("holding it up"));
     }
 
-    [Fact]
-    public async Task Shutdown_FinishesWorkAlreadyUnderWay()
+    /// <summary>
+    /// A claim is pressed and held in Slack (its card's update does not answer), then shutdown begins: the claim keeps it
+    /// open until <c>Held</c> is let go. <c>Stop</c> ends when the host has stopped.
+    /// </summary>
+    private static async Task<(TaskCompletionSource Held, Task Stop)> ShutDownDuringAClaimAsync(MentorBot bot)
     {
-        await using var bot = await MentorBot.StartAsync();
         await bot.VolunteerAsync("UMENTOR1", ["Python"]);
         var request = await bot.RequestAsync("UMENTEE1", ["Python"]);
         bot.Slack.Clear();
-
         var held = bot.Slack.Hold("chat.update");
         var click = await bot.Http.SendAsync(bot.Requests.Interaction(SlackRequests.BlockAction(RequestButtons.Claim, request.Reference, "UMENTOR1", MentorBot.MentorsChannelId, request.MessageTs!)));
         Assert.Equal(HttpStatusCode.OK, click.StatusCode);
         await Eventually.TrueAsync(() => bot.Slack.CallsTo("chat.update").Count == 1, "the claim to reach Slack");
 
-        var stopping = bot.Services.GetRequiredService<IHostApplicationLifetime>();
-        var stop = Task.Run(stopping.StopApplication);
-        await Task.Delay(200);
+        var lifetime = bot.Services.GetRequiredService<IHostApplicationLifetime>();
+        var stop = Task.Run(lifetime.StopApplication);
+        await Eventually.TrueAsync(() => lifetime.ApplicationStopping.IsCancellationRequested, "shutdown to begin");
+        return (held, stop);
+    }
+
+    [Fact]
+    public async Task Shutdown_FinishesWorkAlreadyUnderWay()
+    {
+        await using var bot = await MentorBot.StartAsync();
+        var (held, stop) = await ShutDownDuringAClaimAsync(bot);
+
         held.SetResult();
         await stop;
         await bot.Services.GetRequiredService<OperationCodeMentor.Reliability.WorkQueue>().WhenIdleAsync().WaitAsync(TimeSpan.FromSeconds(10));
@@ -143,16 +153,8 @@ public class DurabilityTests
     public async Task WhileShuttingDown_TheReadinessProbeFails_SoTheLoadBalancerSendsNoMore()
     {
         await using var bot = await MentorBot.StartAsync();
-        await bot.VolunteerAsync("UMENTOR1", ["Python"]);
-        var request = await bot.RequestAsync("UMENTEE1", ["Python"]);
         Assert.Equal(HttpStatusCode.OK, (await bot.Http.GetAsync("/healthz/ready")).StatusCode);
-        var held = bot.Slack.Hold("chat.update");
-        await bot.Http.SendAsync(bot.Requests.Interaction(SlackRequests.BlockAction(RequestButtons.Claim, request.Reference, "UMENTOR1", MentorBot.MentorsChannelId, request.MessageTs!)));
-        await Eventually.TrueAsync(() => bot.Slack.CallsTo("chat.update").Count == 1, "the claim to reach Slack");
-
-        var lifetime = bot.Services.GetRequiredService<IHostApplicationLifetime>();
-        var stop = Task.Run(lifetime.StopApplication);
-        await Eventually.TrueAsync(() => lifetime.ApplicationStopping.IsCancellationRequested, "shutdown to begin");
+        var (held, stop) = await ShutDownDuringAClaimAsync(bot);
 
         // The claim under way holds the shutdown open; the bot still answers, but no longer says it is ready.
         var ready = await bot.Http.GetAsync("/healthz/ready");

@@ -126,33 +126,10 @@ internal static class PostgresSchema
         """,
     ];
 
-    /// <summary>
-    /// Brings the database up to the last migration, in one transaction with the migrations' records. Replicas starting
-    /// together queue on an advisory lock the transaction holds, so each step runs once. The lock is the transaction's,
-    /// not the session's: behind a pooler that hands each transaction whichever server session is free (PgBouncer in
-    /// transaction mode, as hosted databases offer), a session's lock would be taken on one session, released (or not)
-    /// on another, and left held, stopping every later start.
-    /// </summary>
-    public static async Task<SchemaVersion> MigrateAsync(NpgsqlConnection c, CancellationToken ct)
-    {
-        await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
-        await using (var setup = new NpgsqlCommand($"""
-            SELECT pg_advisory_xact_lock({MigrationLock});
-            CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
-            """, c, tx))
-            await setup.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        int version;
-        await using (var read = new NpgsqlCommand("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", c, tx))
-            version = (int)(await read.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
-        for (var i = version; i < Migrations.Count; i++)
-        {
-            await using var step = new NpgsqlCommand(Migrations[i] + $"; INSERT INTO schema_migrations(version) VALUES ({i + 1})", c, tx);
-            await step.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            if (i == 0) await SeedAsync(c, tx, ct).ConfigureAwait(false);
-        }
-        await tx.CommitAsync(ct).ConfigureAwait(false);
-        return new SchemaVersion(version, Migrations.Count);
-    }
+    /// <summary>Brings the database up to the last migration (<see cref="PostgresMigrations"/>), seeding a new one with the option lists.</summary>
+    public static Task<SchemaVersion> MigrateAsync(NpgsqlConnection c, CancellationToken ct) =>
+        PostgresMigrations.ApplyAsync(c, MigrationLock, "schema_migrations", Migrations,
+            (step, tx) => step == 0 ? SeedAsync(c, tx, ct) : Task.CompletedTask, ct);
 
     /// <summary>The option lists a new database starts with; coordinators can edit them afterwards.</summary>
     private static async Task SeedAsync(NpgsqlConnection c, NpgsqlTransaction tx, CancellationToken ct)

@@ -170,14 +170,18 @@ internal static class PostgresServer
     }
 
     /// <summary>The running server of the cluster in <paramref name="data"/>, or null when none runs there.</summary>
-    private static int? Postmaster(string data)
+    private static int? Postmaster(string data) => RunningFrom(Path.Combine(data, "postmaster.pid"), data);
+
+    /// <summary>
+    /// The process whose id the first line of <paramref name="pidFile"/> gives, while it runs on <paramref name="folder"/>
+    /// (named on its command line); null otherwise: the id may since have gone to another program.
+    /// </summary>
+    internal static int? RunningFrom(string pidFile, string folder)
     {
-        var pidFile = Path.Combine(data, "postmaster.pid");
         if (!File.Exists(pidFile)) return null;
-        if (!int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) return null;
-        // The pid may since have gone to another program: it counts only when it is a server on this very folder.
+        if (!int.TryParse(File.ReadLines(pidFile).FirstOrDefault()?.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) return null;
         var cmdline = $"/proc/{pid}/cmdline";
-        if (File.Exists(cmdline)) return File.ReadAllText(cmdline).Replace('\0', ' ').Contains(data, StringComparison.Ordinal) ? pid : null;
+        if (File.Exists(cmdline)) return File.ReadAllText(cmdline).Replace('\0', ' ').Contains(folder, StringComparison.Ordinal) ? pid : null;
         try
         {
             using var p = Process.GetProcessById(pid);
@@ -257,24 +261,7 @@ internal static class PostgresServer
             _server.BeginOutputReadLine();
             _server.BeginErrorReadLine();
 
-            var until = DateTime.UtcNow.AddSeconds(60);
-            var probe = new NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false, Timeout = 2 }.ConnectionString;
-            while (true)
-            {
-                if (_server.HasExited)
-                    throw new InvalidOperationException($"postgres exited with code {_server.ExitCode} while starting: {Tail()}");
-                try
-                {
-                    await using var c = new NpgsqlConnection(probe);
-                    await c.OpenAsync();
-                    return;
-                }
-                catch (Exception e) when (e is NpgsqlException or IOException or System.Net.Sockets.SocketException)
-                {
-                    if (DateTime.UtcNow > until) throw new InvalidOperationException($"postgres did not accept connections within 60 s: {Tail()}", e);
-                    await Task.Delay(50);
-                }
-            }
+            await WaitForConnectionsAsync(ConnectionString, _server, "postgres", TimeSpan.FromSeconds(60), Tail);
         }
 
         /// <summary>Immediate shutdown, waited for (the server's exit reaped here), then the folder removed.</summary>
@@ -346,6 +333,31 @@ internal static class PostgresServer
         foreach (var d in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Concat(debian))
             if (d.Length > 0 && File.Exists(Path.Combine(d, "initdb")) && File.Exists(Path.Combine(d, "pg_ctl"))) return d;
         throw new InvalidOperationException("Neither pg_config --bindir, PATH nor /usr/lib/postgresql leads to initdb and pg_ctl.");
+    }
+
+    /// <summary>
+    /// Waits until a server just started (<paramref name="process"/>, <paramref name="name"/> in messages) accepts a
+    /// connection to <paramref name="connectionString"/>; fails with the end of its log when it exits or takes too long.
+    /// </summary>
+    internal static async Task WaitForConnectionsAsync(string connectionString, Process process, string name, TimeSpan within, Func<string> log)
+    {
+        var until = DateTime.UtcNow + within;
+        var probe = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, Timeout = 2 }.ConnectionString;
+        while (true)
+        {
+            if (process.HasExited) throw new InvalidOperationException($"{name} exited with code {process.ExitCode} while starting: {log()}");
+            try
+            {
+                await using var c = new NpgsqlConnection(probe);
+                await c.OpenAsync();
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or IOException or System.Net.Sockets.SocketException)
+            {
+                if (DateTime.UtcNow > until) throw new InvalidOperationException($"{name} did not accept connections within {within.TotalSeconds:0} s: {log()}", e);
+                await Task.Delay(50);
+            }
+        }
     }
 
     /// <summary>The command line, run as the postgres user when the tests run as root (the server refuses to run as root).</summary>

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Npgsql;
 
 namespace OperationCodeMentor.Tests.Storage.Postgres;
@@ -74,10 +73,7 @@ internal static class TransactionPooler
     public static void StopLeftOver(string root)
     {
         var folder = Path.Combine(root, "pooler");
-        var pidFile = Path.Combine(folder, PidFile);
-        if (!File.Exists(pidFile) || !int.TryParse(File.ReadAllText(pidFile).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) return;
-        var cmdline = $"/proc/{pid}/cmdline";
-        if (!File.Exists(cmdline) || !File.ReadAllText(cmdline).Contains(folder, StringComparison.Ordinal)) return;
+        if (PostgresServer.RunningFrom(Path.Combine(folder, PidFile), folder) is not { } pid) return;
         try
         {
             using var p = Process.GetProcessById(pid);
@@ -152,23 +148,8 @@ internal static class TransactionPooler
         process.BeginErrorReadLine();
         var pooler = new Pooler(root, folder, process);
         _running = pooler;
-        var probe = new NpgsqlConnectionStringBuilder(pooler.ConnectionString("postgres")) { Pooling = false, Timeout = 2 }.ConnectionString;
-        var until = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            if (process.HasExited) throw new InvalidOperationException($"pgbouncer exited with code {process.ExitCode} while starting: {pooler.Log()}");
-            try
-            {
-                await using var c = new NpgsqlConnection(probe);
-                await c.OpenAsync();
-                return pooler;
-            }
-            catch (Exception e) when (e is NpgsqlException or IOException or System.Net.Sockets.SocketException)
-            {
-                if (DateTime.UtcNow > until) throw new InvalidOperationException($"pgbouncer did not accept connections within 30 s: {pooler.Log()}", e);
-                await Task.Delay(50);
-            }
-        }
+        await PostgresServer.WaitForConnectionsAsync(pooler.ConnectionString("postgres"), process, "pgbouncer", TimeSpan.FromSeconds(30), pooler.Log);
+        return pooler;
     }
 
     private sealed class Pooler(string root, string folder, Process process)
