@@ -22,9 +22,36 @@ public sealed record DurableWork(string Kind, string Key, string Lane, JsonObjec
     /// </summary>
     public DeliveryOnce? Once { get; init; }
 
+    /// <summary>
+    /// What the job will read first (<see cref="ReadAhead"/>), asked for by its handler (<see cref="IJobHandler.AheadOf"/>)
+    /// when the ledger shares the store's database: read in the round trip that writes the job.
+    /// </summary>
+    public ReadAhead? Ahead { get; init; }
+
     /// <summary>A typed payload, serialised the way its handler reads it back.</summary>
     public static DurableWork Of<T>(string kind, string key, string lane, T payload, string? actor = null, string? origin = null) =>
         new(kind, key, lane, (JsonObject)JsonSerializer.SerializeToNode(payload, JobJson.Options)!, actor, origin);
+}
+
+/// <summary>
+/// A read a job makes first, sent with the write of the job at its acknowledgement (on PostgreSQL, where the queue and the
+/// store share a database): the job's first read then costs no round trip of its own. The result is handed to the job only
+/// when the same write leased the job's lane here, so the job runs at once, on data read a moment ago, before anything
+/// else in its lane could change it; the store's conditional write still finds out if something outside the lane did.
+/// </summary>
+public abstract class ReadAhead
+{
+    /// <summary>How long after the write a result is still used: a job that runs later reads afresh.</summary>
+    public static readonly TimeSpan FreshFor = TimeSpan.FromSeconds(2);
+
+    /// <summary>The statements that make the read, with their parameters (run after the job's write, in the same transaction).</summary>
+    public abstract IEnumerable<Npgsql.NpgsqlBatchCommand> Statements();
+
+    /// <summary>Reads the results of <see cref="Statements"/>, from the reader's current result on, leaving it on the last of them.</summary>
+    public abstract Task ReadAsync(Npgsql.NpgsqlDataReader r);
+
+    /// <summary>When the read was made; null until it has been.</summary>
+    public DateTimeOffset? ReadAt { get; internal set; }
 }
 
 /// <summary>A delivery (<see cref="Deliveries"/>) and how long a repeat of it counts as one.</summary>
@@ -83,6 +110,12 @@ public sealed class Job
 
     /// <summary>Written with its lane leased to this replica in the same write (<see cref="LaneOffer"/>): it runs here, now.</summary>
     internal bool LeasedHere { get; set; }
+
+    /// <summary>
+    /// What was read with the job's write, when that write leased its lane here (<see cref="ReadAhead"/>); taken by the first
+    /// attempt's first read (<see cref="ProgressRide.TakeAhead{T}"/>), and dropped if that attempt fails.
+    /// </summary>
+    internal ReadAhead? Ahead { get; set; }
 
     /// <summary>
     /// The store's last write finished the job (<see cref="ProgressRide.Finishes"/>), handing its lane on so: the queue does
@@ -150,6 +183,9 @@ public interface IJobHandler
     string Kind { get; }
 
     Task RunAsync(JobContext job, CancellationToken ct);
+
+    /// <summary>What a job of this work reads first, to be read with its write where the ledger can (<see cref="ReadAhead"/>); null for nothing.</summary>
+    ReadAhead? AheadOf(DurableWork work) => null;
 }
 
 /// <summary>

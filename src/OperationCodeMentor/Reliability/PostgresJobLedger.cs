@@ -116,6 +116,9 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
 
     public bool RemembersDeliveries => true;
 
+    /// <summary>The store's tables are in this database: a job's first read can go with its write.</summary>
+    public bool ReadsAhead => true;
+
     // The statement texts used on every press and every job are built once: a text rebuilt per call is garbage the
     // collector must clear while Slack waits for answers.
     private static readonly string InsertSql = $"""
@@ -151,8 +154,10 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         // One statement for the whole batch, atomic on its own: a burst of clicks costs one round trip and one commit. A
         // job from a delivery (a click) is written only when the delivery is taken in the same statement: new, or its
         // earlier sighting expired (as PostgresDeliveryMemory takes one); a repeat within the window writes nothing.
-        await using var cmd = _source.CreateCommand(InsertSql);
-        cmd.CommandTimeout = AckTimeoutSeconds;
+        await using var batchCmd = _source.CreateBatch();
+        batchCmd.Timeout = AckTimeoutSeconds;
+        var cmd = new NpgsqlBatchCommand(InsertSql);
+        batchCmd.BatchCommands.Add(cmd);
         var fresh = new List<DurableWork>(batch.Count);
         var keys = new HashSet<string>(StringComparer.Ordinal);
         // A delivery twice in one batch (a double click within one write): the first is taken, the second is its repeat.
@@ -181,12 +186,30 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         cmd.Parameters.Add(new NpgsqlParameter("origin", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = fresh.Select(w => w.Origin).ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter("payload", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = fresh.Select(w => w.Payload.ToJsonString()).ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = fresh.Select(_ => ms).ToArray() });
+        // What the jobs will read first, read after they are written, in the same round trip (ReadAhead).
+        var aheads = fresh.Select(w => w.Ahead).OfType<ReadAhead>().Distinct().ToList();
+        foreach (var ahead in aheads)
+            foreach (var read in ahead.Statements()) batchCmd.BatchCommands.Add(read);
         var ids = new Dictionary<string, (long Id, bool Leased)>(StringComparer.Ordinal);
-        await using (var r = await cmd.ExecuteReaderAsync().ConfigureAwait(false))
+        await using (var r = await batchCmd.ExecuteReaderAsync().ConfigureAwait(false))
+        {
             while (await r.ReadAsync().ConfigureAwait(false)) ids[r.GetString(1)] = (r.GetInt64(0), r.GetBoolean(2));
+            foreach (var ahead in aheads)
+            {
+                await r.NextResultAsync().ConfigureAwait(false);
+                await ahead.ReadAsync(r).ConfigureAwait(false);
+                ahead.ReadAt = now;
+            }
+        }
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        // A read ahead goes to its job only when this write leased the job's lane here: the job then runs at once, and
+        // nothing else in its lane ran in between.
         return batch.Select(w => seen.Add(w.Key) && ids.TryGetValue(w.Key, out var row)
-            ? new Job(row.Id, w.Kind, w.Key, w.Lane, w.Actor, w.Origin, (JsonObject)w.Payload.DeepClone(), [], 0, now, now) { LeasedHere = row.Leased }
+            ? new Job(row.Id, w.Kind, w.Key, w.Lane, w.Actor, w.Origin, (JsonObject)w.Payload.DeepClone(), [], 0, now, now)
+            {
+                LeasedHere = row.Leased,
+                Ahead = row.Leased ? w.Ahead : null,
+            }
             : null).ToList();
     }
 

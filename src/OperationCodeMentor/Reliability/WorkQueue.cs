@@ -248,7 +248,9 @@ public sealed partial class WorkQueue : IHostedService
     /// </summary>
     public async Task<bool> EnqueueAsync(DurableWork work)
     {
-        if (!_handlers.ContainsKey(work.Kind)) throw new ArgumentException($"No handler for jobs of kind '{work.Kind}'.", nameof(work));
+        if (!_handlers.TryGetValue(work.Kind, out var handler)) throw new ArgumentException($"No handler for jobs of kind '{work.Kind}'.", nameof(work));
+        // Where the ledger can, what the job will read first goes with its write: one round trip fewer for the job.
+        if (_ledger.ReadsAhead && work.Ahead is null && handler.AheadOf(work) is { } ahead) work = work with { Ahead = ahead };
         // Jobs written while a write is under way go in the next one, in one transaction, so a burst of clicks costs a few
         // disk flushes (or round trips), not one each.
         var added = await _writes.RunAsync(work).ConfigureAwait(false) is not null;
@@ -609,6 +611,8 @@ public sealed partial class WorkQueue : IHostedService
         }
         finally
         {
+            // Read for the first attempt only; a later one reads afresh.
+            job.Ahead = null;
             lock (_gate)
             {
                 _runningLanes.Remove(job.Lane);

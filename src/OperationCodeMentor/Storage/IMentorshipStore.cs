@@ -101,6 +101,14 @@ public interface IMentorshipStore
         Func<Decision, CancellationToken, Task<Decision>>? beforeWrite = null, CancellationToken ct = default) =>
         ChangeRequestAsync(known.Reference, decide, beforeWrite, ct);
 
+    /// <summary>
+    /// The read a change of <paramref name="reference"/> starts with (with <paramref name="mentor"/>'s load and the mentee's
+    /// last report for a pairing), to be made with the write of the work that will change it, where the queue shares this
+    /// store's database (<see cref="Reliability.ReadAhead"/>); null where it does not. A change made by that work's first
+    /// attempt then decides on it without reading again.
+    /// </summary>
+    Reliability.ReadAhead? ReadAheadForChange(string reference, string? mentor) => null;
+
     /// <summary>Requests whose next action time is at or before <paramref name="now"/>, earliest first.</summary>
     Task<IReadOnlyList<TrackedRequest>> GetDueFollowUpsAsync(DateTimeOffset now, int limit, CancellationToken ct = default);
 

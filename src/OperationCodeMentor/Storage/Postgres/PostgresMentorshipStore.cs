@@ -39,13 +39,7 @@ public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncD
     {
         await using var batch = _source.CreateBatch();
         foreach (var (key, mentor) in asked)
-            foreach (var sql in PairingReads)
-            {
-                var read = new NpgsqlBatchCommand(sql);
-                read.Parameters.AddWithValue("id", key);
-                read.Parameters.AddWithValue("u", mentor);
-                batch.BatchCommands.Add(read);
-            }
+            foreach (var read in ReadsForChange(key, mentor)) batch.BatchCommands.Add(read);
         var found = new List<(TrackedRequest?, PairingRead)>(asked.Count);
         await using var r = await batch.ExecuteReaderAsync().ConfigureAwait(false);
         for (var i = 0; i < asked.Count; i++)
@@ -54,6 +48,41 @@ public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncD
             found.Add(await ReadPairingAsync(r, CancellationToken.None).ConfigureAwait(false));
         }
         return found;
+    }
+
+    public override Reliability.ReadAhead? ReadAheadForChange(string reference, string? mentor) =>
+        RequestReference.TryParse(reference, out var key) ? new ChangeAhead(key, mentor) : null;
+
+    private protected override (TrackedRequest? Request, PairingRead? Pairing)? ReadAhead(long key, string? mentor) =>
+        RideOffered()?.TakeAhead<ChangeAhead>() is { Result: { } read } ahead && ahead.Key == key && ahead.Mentor == mentor ? read : null;
+
+    /// <summary>The read a change starts with (<see cref="RelationalMentorshipStore.ReadForChangeAsync"/>), made with the write of its job.</summary>
+    private sealed class ChangeAhead(long key, string? mentor) : Reliability.ReadAhead
+    {
+        public long Key => key;
+
+        public string? Mentor => mentor;
+
+        public (TrackedRequest? Request, PairingRead? Pairing)? Result { get; private set; }
+
+        public override IEnumerable<NpgsqlBatchCommand> Statements() => ReadsForChange(key, mentor);
+
+        public override async Task ReadAsync(NpgsqlDataReader r) =>
+            Result = mentor is null
+                ? (await r.ReadAsync().ConfigureAwait(false) ? ReadTracked(r) : null, null)
+                : await ReadPairingAsync(r, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>The statements of the read a change starts with: the request <paramref name="key"/>, and for a pairing <see cref="PairingReads"/>.</summary>
+    private static IEnumerable<NpgsqlBatchCommand> ReadsForChange(long key, string? mentor)
+    {
+        foreach (var sql in mentor is null ? [RequestRead] : PairingReads)
+        {
+            var read = new NpgsqlBatchCommand(sql);
+            read.Parameters.AddWithValue("id", key);
+            if (mentor is not null) read.Parameters.AddWithValue("u", mentor);
+            yield return read;
+        }
     }
 
     /// <summary>
