@@ -38,6 +38,8 @@ public sealed record DurableWork(string Kind, string Key, string Lane, JsonObjec
 /// store share a database): the job's first read then costs no round trip of its own. The result is handed to the job only
 /// when the same write leased the job's lane here, so the job runs at once, on data read a moment ago, before anything
 /// else in its lane could change it; the store's conditional write still finds out if something outside the lane did.
+/// A read ahead may also take the job's first step, writing its progress, but only where that write leased the lane
+/// here (<see cref="AheadWrite.LeasedHere"/>): only then does the job that runs next know nothing has been tried yet.
 /// </summary>
 public abstract class ReadAhead
 {
@@ -45,13 +47,34 @@ public abstract class ReadAhead
     public static readonly TimeSpan FreshFor = TimeSpan.FromSeconds(2);
 
     /// <summary>The statements that make the read, with their parameters (run after the job's write, in the same transaction).</summary>
-    public abstract IEnumerable<Npgsql.NpgsqlBatchCommand> Statements();
+    public abstract IEnumerable<Npgsql.NpgsqlBatchCommand> Statements(AheadWrite write);
 
     /// <summary>Reads the results of <see cref="Statements"/>, from the reader's current result on, leaving it on the last of them.</summary>
     public abstract Task ReadAsync(Npgsql.NpgsqlDataReader r);
 
     /// <summary>When the read was made; null until it has been.</summary>
     public DateTimeOffset? ReadAt { get; internal set; }
+
+    /// <summary>The job's progress as the statements wrote it, when they took its first step; null when they only read.</summary>
+    public JsonObject? Progress { get; protected set; }
+}
+
+/// <summary>The write a <see cref="ReadAhead"/> goes with: the job's key and lane, and the lease that write took on the lane.</summary>
+public sealed record AheadWrite(string Key, string Lane, string Replica, Guid Token)
+{
+    /// <summary>SQL that is true when the write leased the job's lane to this replica (its parameters bound by <see cref="Bind"/>).</summary>
+    public const string LeasedHere =
+        "EXISTS (SELECT 1 FROM work_lanes WHERE lane = @aheadLane AND leased_by = @aheadReplica AND lease_token = @aheadToken)";
+
+    /// <summary>Binds the job's key (<c>@aheadKey</c>) and <see cref="LeasedHere"/>'s parameters to <paramref name="statement"/>.</summary>
+    public Npgsql.NpgsqlBatchCommand Bind(Npgsql.NpgsqlBatchCommand statement)
+    {
+        statement.Parameters.AddWithValue("aheadKey", Key);
+        statement.Parameters.AddWithValue("aheadLane", Lane);
+        statement.Parameters.AddWithValue("aheadReplica", Replica);
+        statement.Parameters.AddWithValue("aheadToken", Token);
+        return statement;
+    }
 }
 
 /// <summary>A delivery (<see cref="Deliveries"/>) and how long a repeat of it counts as one.</summary>
@@ -117,6 +140,14 @@ public sealed class Job
     /// </summary>
     internal ReadAhead? Ahead { get; set; }
 
+    /// <summary>Takes <see cref="Ahead"/>, once: on the first attempt, while fresh on <paramref name="clock"/>, and when of the kind asked for.</summary>
+    internal T? TakeAhead<T>(TimeProvider clock) where T : ReadAhead
+    {
+        var ahead = Ahead;
+        Ahead = null;
+        return ahead is T wanted && Attempts == 0 && wanted.ReadAt is { } at && clock.GetUtcNow() - at <= ReadAhead.FreshFor ? wanted : null;
+    }
+
     /// <summary>
     /// The store's last write finished the job (<see cref="ProgressRide.Finishes"/>), handing its lane on so: the queue does
     /// not finish it again. Null while it is not finished.
@@ -151,6 +182,12 @@ public sealed class JobContext(Job job, Func<JsonObject, CancellationToken, Task
     /// happen once however often this job is replayed.
     /// </summary>
     public Task<bool> EnqueueAsync(DurableWork work) => enqueue(work);
+
+    /// <summary>
+    /// What this job's write read ahead for it (<see cref="ReadAhead"/>), once: on its first attempt, while fresh, and when
+    /// it is of the kind asked for; null otherwise (and where the ledger does not read ahead), and the job reads for itself.
+    /// </summary>
+    public T? TakeAhead<T>() where T : ReadAhead => link is null ? null : job.TakeAhead<T>(link.Clock);
 
     public T Payload<T>() => job.Payload.Deserialize<T>(JobJson.Options)
         ?? throw new PermanentJobFailure($"Job {job.Key} holds no {typeof(T).Name}.");

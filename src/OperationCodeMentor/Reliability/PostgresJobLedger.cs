@@ -172,7 +172,8 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         cmd.Parameters.Add(new NpgsqlParameter("held", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = take?.Held.ToArray() ?? [] });
         cmd.Parameters.AddWithValue("room", Math.Max(take?.Room ?? 0, 0));
         cmd.Parameters.AddWithValue("me", Replica);
-        cmd.Parameters.AddWithValue("token", Guid.NewGuid());
+        var token = Guid.NewGuid();
+        cmd.Parameters.AddWithValue("token", token);
         cmd.Parameters.AddWithValue("until", (take?.Until ?? now).ToUnixTimeMilliseconds());
         cmd.Parameters.Add(new NpgsqlParameter("seen", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = fresh.Select(w => w.Once?.Key).ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter("seenUntil", NpgsqlDbType.Array | NpgsqlDbType.Bigint)
@@ -187,25 +188,26 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         cmd.Parameters.Add(new NpgsqlParameter("payload", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = fresh.Select(w => w.Payload.ToJsonString()).ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = fresh.Select(_ => ms).ToArray() });
         // What the jobs will read first, read after they are written, in the same round trip (ReadAhead).
-        var aheads = fresh.Select(w => w.Ahead).OfType<ReadAhead>().Distinct().ToList();
-        foreach (var ahead in aheads)
-            foreach (var read in ahead.Statements()) batchCmd.BatchCommands.Add(read);
+        var aheads = fresh.Where(w => w.Ahead is not null).DistinctBy(w => w.Ahead).ToList();
+        foreach (var w in aheads)
+            foreach (var read in w.Ahead!.Statements(new AheadWrite(w.Key, w.Lane, Replica, token))) batchCmd.BatchCommands.Add(read);
         var ids = new Dictionary<string, (long Id, bool Leased)>(StringComparer.Ordinal);
         await using (var r = await batchCmd.ExecuteReaderAsync().ConfigureAwait(false))
         {
             while (await r.ReadAsync().ConfigureAwait(false)) ids[r.GetString(1)] = (r.GetInt64(0), r.GetBoolean(2));
-            foreach (var ahead in aheads)
+            foreach (var w in aheads)
             {
                 await r.NextResultAsync().ConfigureAwait(false);
-                await ahead.ReadAsync(r).ConfigureAwait(false);
-                ahead.ReadAt = now;
+                await w.Ahead!.ReadAsync(r).ConfigureAwait(false);
+                w.Ahead.ReadAt = now;
             }
         }
         var seen = new HashSet<string>(StringComparer.Ordinal);
         // A read ahead goes to its job only when this write leased the job's lane here: the job then runs at once, and
-        // nothing else in its lane ran in between.
+        // nothing else in its lane ran in between. Its first step, when the read took it, is the job's progress.
         return batch.Select(w => seen.Add(w.Key) && ids.TryGetValue(w.Key, out var row)
-            ? new Job(row.Id, w.Kind, w.Key, w.Lane, w.Actor, w.Origin, (JsonObject)w.Payload.DeepClone(), [], 0, now, now)
+            ? new Job(row.Id, w.Kind, w.Key, w.Lane, w.Actor, w.Origin, (JsonObject)w.Payload.DeepClone(),
+                row.Leased && w.Ahead?.Progress is { } written ? (JsonObject)written.DeepClone() : [], 0, now, now)
             {
                 LeasedHere = row.Leased,
                 Ahead = row.Leased ? w.Ahead : null,

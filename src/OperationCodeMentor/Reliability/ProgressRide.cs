@@ -99,12 +99,7 @@ public sealed class ProgressRide : IDisposable
     /// What the job's write read ahead for it (<see cref="ReadAhead"/>), once: on its first attempt, while fresh, and when
     /// it is of the kind asked for; null otherwise, and the caller reads for itself.
     /// </summary>
-    public T? TakeAhead<T>() where T : ReadAhead
-    {
-        var ahead = _job.Ahead;
-        _job.Ahead = null;
-        return ahead is T wanted && _job.Attempts == 0 && wanted.ReadAt is { } at && _link!.Clock.GetUtcNow() - at <= ReadAhead.FreshFor ? wanted : null;
-    }
+    public T? TakeAhead<T>() where T : ReadAhead => _job.TakeAhead<T>(_link!.Clock);
 
     public void Dispose()
     {

@@ -109,6 +109,14 @@ public interface IMentorshipStore
     /// </summary>
     Reliability.ReadAhead? ReadAheadForChange(string reference, string? mentor) => null;
 
+    /// <summary>
+    /// A new request's first step, taken with the write of its intake work where the queue shares this store's database
+    /// and that write leases the intake's lane here (<see cref="Reliability.ReadAhead"/>): a number handed out and written
+    /// into <paramref name="numbered"/> at <paramref name="numberAt"/> as the work's progress, and, when
+    /// <paramref name="withLoads"/>, every mentor's load read for the card's mentions. Null where the store cannot.
+    /// </summary>
+    NumberingAhead? NumberAhead(System.Text.Json.Nodes.JsonObject numbered, string numberAt, bool withLoads) => null;
+
     /// <summary>Requests whose next action time is at or before <paramref name="now"/>, earliest first.</summary>
     Task<IReadOnlyList<TrackedRequest>> GetDueFollowUpsAsync(DateTimeOffset now, int limit, CancellationToken ct = default);
 
@@ -165,6 +173,16 @@ public interface IMentorshipStore
     /// most recently reported or rated first, at most <paramref name="limit"/>.
     /// </summary>
     Task<IReadOnlyList<TrackedRequest>> GetReportedSessionsAsync(string? mentorSlackId, int limit, CancellationToken ct = default);
+}
+
+/// <summary>What <see cref="IMentorshipStore.NumberAhead"/> took and read, once the work's write is made.</summary>
+public abstract class NumberingAhead : Reliability.ReadAhead
+{
+    /// <summary>The number handed out; null when the write did not lease the lane here, and nothing was taken.</summary>
+    public long? Number { get; protected set; }
+
+    /// <summary>Every mentor's load, when asked for and the number was handed out.</summary>
+    public IReadOnlyList<MentorLoad>? Loads { get; protected set; }
 }
 
 /// <summary>What a pairing (a claim, an assignment) is decided and announced on, read with the request.</summary>

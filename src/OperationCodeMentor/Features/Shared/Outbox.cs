@@ -61,6 +61,17 @@ public sealed class Outbox
         _noted = _job.Progress;
     }
 
+    /// <summary>
+    /// The intents in the progress were written with the work itself, before any attempt at it (its first step, taken with
+    /// its write: <see cref="ReadAhead"/>): nothing has gone out under them, so there is nothing to look for before sending.
+    /// Only for the attempt that the write handed its first step to.
+    /// </summary>
+    public void IntendedWithTheWork()
+    {
+        foreach (var (name, ts) in _sent)
+            if (ts is null) _intended.Add(name);
+    }
+
     /// <summary>Whether an intent noted ahead has not been written yet.</summary>
     private bool IntentsUnwritten => _noted is not null && ReferenceEquals(_noted, _job.Progress);
 

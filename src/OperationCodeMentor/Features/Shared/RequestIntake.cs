@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Reliability;
@@ -178,18 +179,25 @@ public sealed partial class RequestIntake(
         // repeats only that step: a number handed out again leaves a gap, a card posted is found again by its intent, and
         // the store takes the same request once. Where the store can carry the progress (ProgressRide), the number with the
         // intents of the card and the confirmation is one statement, and the request with the work's finish another: a
-        // submission's only writes after its acknowledgement.
+        // submission's only writes after its acknowledgement. When the work's own write leased the intake here (nothing
+        // was ahead of it), that write took the number step too (AheadOf), and storing the request is the only write left.
         void Keep(IntakeProgress next) => progress = next;
-        // A re-pair answered where the mentee asked is an ephemeral reply, which leaves nothing to read back.
         void IntendConfirmation()
         {
-            if (request.FollowUpOf is null || request.AnswerChannel is null) outbox.Intend("confirm");
+            if (Confirmed(request)) outbox.Intend(ConfirmationIntent);
+        }
+        // The mentors' loads, when read with the number in this attempt: the card's mentions need no read of their own.
+        IReadOnlyList<MentorLoad>? loads = null;
+        // Numbered with its own write (NumberAhead): the intents in the progress went to disk with the work, before any
+        // attempt, so nothing has been sent under them yet.
+        if (job.TakeAhead<NumberingAhead>() is { Number: { } first } ahead && progress.Number == first)
+        {
+            loads = ahead.Loads;
+            outbox.IntendedWithTheWork();
         }
         await NoticeDelayAsync(job, request, progress, p => Save(p), ct).ConfigureAwait(false);
 
         TrackedRequest? stored = null;
-        // The mentors' loads, when read with the number in this attempt: the card's mentions need no read of their own.
-        IReadOnlyList<MentorLoad>? loads = null;
         for (var step = IntakeProgress.Next(progress); step != IntakeStep.Done; step = IntakeProgress.Next(progress))
         {
             using var scope = progress.Number is { } n ? log.BeginRequestScope(RequestReference.Format(n)) : null;
@@ -201,8 +209,7 @@ public sealed partial class RequestIntake(
                     // store can, the number is written into the progress in the statement that hands it out (ProgressRide),
                     // and the mentee's confirmation, which goes out before the request is stored, is intended with it.
                     // Elsewhere the intent is written just before the card goes, with the number.
-                    outbox.Intend(numbered.OfferTo is null ? "card" : "offer");
-                    if (numbered.StoreLast) IntendConfirmation();
+                    foreach (var intent in IntentsWithTheNumber(request, numbered)) outbox.Intend(intent);
                     using (var ride = job.Ride(numbered, answerAt: nameof(IntakeProgress.Number)))
                     {
                         long number;
@@ -296,6 +303,33 @@ public sealed partial class RequestIntake(
         }
     }
 
+    private const string ConfirmationIntent = "confirm";
+
+    /// <summary>Whether the mentee's confirmation can be read back: a re-pair answered where they asked is an ephemeral reply, which cannot.</summary>
+    private static bool Confirmed(IntakeRequest r) => r.FollowUpOf is null || r.AnswerChannel is null;
+
+    /// <summary>The messages intended as the request is numbered: its card or its offer, and, where storing it is last, the confirmation.</summary>
+    private static IEnumerable<string> IntentsWithTheNumber(IntakeRequest r, IntakeProgress numbered)
+    {
+        yield return numbered.OfferTo is null ? "card" : "offer";
+        if (numbered.StoreLast && Confirmed(r)) yield return ConfirmationIntent;
+    }
+
+    /// <summary>
+    /// Where the queue shares the store's database, the request is numbered with the work's own write when that write leases
+    /// the intake's lane here (nothing is ahead of it): the progress the number step would write, intents and all, and the
+    /// mentors' loads for the card. Storing the request is then its last write, as it is wherever the store carries progress.
+    /// </summary>
+    public ReadAhead? AheadOf(DurableWork work)
+    {
+        var request = work.Payload.Deserialize<IntakeRequest>(JobJson.Options);
+        if (request is null) return null;
+        var numbered = new IntakeProgress(IntakeStage.Numbered, OfferTo: request.PreferredMentor, StoreLast: true);
+        foreach (var intent in IntentsWithTheNumber(request, numbered)) numbered.Sent[intent] = null;
+        return store.NumberAhead((JsonObject)JsonSerializer.SerializeToNode(numbered, JobJson.Options)!,
+            JobJson.Options.PropertyNamingPolicy!.ConvertName(nameof(IntakeProgress.Number)), withLoads: request.PreferredMentor is null);
+    }
+
     private static NewMentorRequest New(IntakeRequest r, IntakeProgress p, string submissionKey) =>
         new(p.Number!.Value, r.MenteeSlackId, r.MenteeName, r.Service, r.Skills, r.Details, r.Affiliation, r.CreatedAt, submissionKey)
         {
@@ -319,16 +353,16 @@ public sealed partial class RequestIntake(
         try
         {
             // How long requests like this one have waited, from history read at most every few minutes.
-            var wait = outbox.HasSent("confirm") ? null : await waits.SentenceAsync(r.Skills, ct).ConfigureAwait(false);
+            var wait = outbox.HasSent(ConfirmationIntent) ? null : await waits.SentenceAsync(r.Skills, ct).ConfigureAwait(false);
             if (r.FollowUpOf is not { } earlier)
             {
                 var received = offeredTo is null ? Received(r, reference, wait) : ReceivedForNamed(r, reference, offeredTo);
-                await outbox.DmAsync("confirm", r.MenteeSlackId, received,
+                await outbox.DmAsync(ConfirmationIntent, r.MenteeSlackId, received,
                     BlockKit.Blocks([BlockKit.Section(received, "received-" + reference), BlockKit.Actions("request_actions", RequestButtons.CancelButton(reference))]),
                     ct).ConfigureAwait(false);
                 return;
             }
-            await outbox.TellAsync("confirm", r.AnswerChannel, r.MenteeSlackId,
+            await outbox.TellAsync(ConfirmationIntent, r.AnswerChannel, r.MenteeSlackId,
                 $"Thanks for telling us. I've opened *{reference}* with the same details and shared it with other mentors; I'll DM you when one of them takes it." +
                 (wait is null ? "" : " " + wait),
                 ct).ConfigureAwait(false);

@@ -65,7 +65,7 @@ public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncD
 
         public (TrackedRequest? Request, PairingRead? Pairing)? Result { get; private set; }
 
-        public override IEnumerable<NpgsqlBatchCommand> Statements() => ReadsForChange(key, mentor);
+        public override IEnumerable<NpgsqlBatchCommand> Statements(Reliability.AheadWrite write) => ReadsForChange(key, mentor);
 
         public override async Task ReadAsync(NpgsqlDataReader r) =>
             Result = mentor is null
@@ -158,10 +158,7 @@ public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncD
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         await using var cmd = c.CreateCommand();
-        const string next = """
-            SELECT CASE WHEN n > top THEN n ELSE setval('request_numbers', top + 1) END AS number
-            FROM (SELECT nextval('request_numbers') AS n, (SELECT COALESCE(MAX(id), 0) FROM requests) AS top) s
-            """;
+        var next = NextNumber("");
         // A number is never a job's last write: a ride that would finish its job is left for a change that can.
         var ride = RideOffered(answering: true) is { Finishes: false } answering ? answering : null;
         var reserve = next;
@@ -199,4 +196,64 @@ public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncD
     }
 
     protected override string Greatest(string a, string b) => $"GREATEST({a}, {b})";
+
+    /// <summary>
+    /// The next number from the server's sequence, moved past any request stored under a number it did not hand out; one
+    /// for each row of <paramref name="from"/> (a FROM clause), or one when it is empty.
+    /// </summary>
+    private static string NextNumber(string from) => $"""
+        SELECT CASE WHEN n > top THEN n ELSE setval('request_numbers', top + 1) END AS number
+        FROM (SELECT nextval('request_numbers') AS n, (SELECT COALESCE(MAX(id), 0) FROM requests) AS top {from}) s
+        """;
+
+    public override NumberingAhead? NumberAhead(System.Text.Json.Nodes.JsonObject numbered, string numberAt, bool withLoads) =>
+        new Numbering(numbered.ToJsonString(), numberAt, withLoads);
+
+    /// <summary>
+    /// The job's row, when its write has just leased its lane here and nothing has been recorded for it yet: only then is the
+    /// number written into its progress (anywhere else its own first step hands one out, in its lane's order).
+    /// </summary>
+    private const string NothingRecorded = "'{}'";
+
+    private static readonly string NumberingSql = $"""
+        WITH job AS (
+            SELECT id FROM work_jobs WHERE key = @aheadKey AND state = 'pending' AND progress = {NothingRecorded} AND {Reliability.AheadWrite.LeasedHere}
+        ), reserved AS MATERIALIZED (
+        {NextNumber("FROM job")}
+        ), written AS (
+            UPDATE work_jobs SET progress = jsonb_set(@numbered::jsonb, ARRAY[@numberAt], to_jsonb((SELECT number FROM reserved)))::text
+            WHERE id = (SELECT id FROM job) AND EXISTS (SELECT 1 FROM reserved)
+            RETURNING progress
+        )
+        SELECT (SELECT number FROM reserved), progress FROM written
+        """;
+
+    private static readonly string NumberingLoadsSql = $"{MentorLoadSelect} WHERE {Reliability.AheadWrite.LeasedHere} ORDER BY id";
+
+    /// <summary>A new request's number, written into its intake's progress with the intake's write, and the mentors' loads.</summary>
+    private sealed class Numbering(string numbered, string numberAt, bool withLoads) : NumberingAhead
+    {
+        public override IEnumerable<NpgsqlBatchCommand> Statements(Reliability.AheadWrite write)
+        {
+            if (withLoads) yield return write.Bind(new NpgsqlBatchCommand(NumberingLoadsSql));
+            var number = write.Bind(new NpgsqlBatchCommand(NumberingSql));
+            number.Parameters.AddWithValue("numbered", numbered);
+            number.Parameters.AddWithValue("numberAt", numberAt);
+            yield return number;
+        }
+
+        public override async Task ReadAsync(NpgsqlDataReader r)
+        {
+            var loads = new List<MentorLoad>();
+            if (withLoads)
+            {
+                while (await r.ReadAsync().ConfigureAwait(false)) loads.Add(ReadMentorLoad(r));
+                await r.NextResultAsync().ConfigureAwait(false);
+            }
+            if (!await r.ReadAsync().ConfigureAwait(false)) return;
+            Number = r.GetInt64(0);
+            Progress = (System.Text.Json.Nodes.JsonObject)System.Text.Json.Nodes.JsonNode.Parse(r.GetString(1))!;
+            Loads = withLoads ? loads : null;
+        }
+    }
 }

@@ -386,6 +386,9 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
     /// <inheritdoc/>
     public virtual Reliability.ReadAhead? ReadAheadForChange(string reference, string? mentor) => null;
 
+    /// <inheritdoc/>
+    public virtual NumberingAhead? NumberAhead(System.Text.Json.Nodes.JsonObject numbered, string numberAt, bool withLoads) => null;
+
     /// <summary>
     /// What the running job's write read for this change (<see cref="IMentorshipStore.ReadAheadForChange"/>), when it read
     /// exactly this: the request <paramref name="key"/>, and for a pairing <paramref name="mentor"/>'s load with it.

@@ -144,6 +144,63 @@ public class PostgresBotFlowTests
         Assert.Equal("Changed as the click was committed", stored.Details);
     }
 
+    /// <summary>
+    /// At the commit of a submission's write (a trigger deferred to it), the numbers move on to 5000 and the one Python mentor
+    /// pauses: a job that numbered the request and read the mentors for itself would show request 5001 and mention nobody.
+    /// </summary>
+    private static Task ChangeAtTheSubmissionsCommitAsync(string database) => PostgresServer.ExecAsync(database, """
+        CREATE FUNCTION move_on() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM setval('request_numbers', 5000); UPDATE mentors SET paused = 1; RETURN NULL; END $$;
+        CREATE CONSTRAINT TRIGGER move_on AFTER INSERT ON work_jobs DEFERRABLE INITIALLY DEFERRED
+        FOR EACH ROW WHEN (NEW.kind = 'submit-request') EXECUTE FUNCTION move_on();
+        """);
+
+    [Fact]
+    public async Task ASubmissionAlone_IsNumberedWithItsOwnWrite_ItsCardNamesTheMentorsReadThen_AndNothingIsReadBackFromSlack()
+    {
+        var (bot, database) = await StartAsync();
+        await using var _ = bot;
+        await bot.VolunteerAsync("UMENTOR1", ["Python"]);
+        await ChangeAtTheSubmissionsCommitAsync(database);
+        bot.Slack.Clear();
+
+        var request = await bot.RequestAsync(Mentee, ["Python"]);
+
+        Assert.Equal("R-1001", request.Reference);
+        var card = Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == MentorBot.MentorsChannelId);
+        Assert.Contains("<@UMENTOR1>", card.AllText, StringComparison.Ordinal);
+        Assert.Single(bot.Slack.DmsTo(Mentee), d => d.AllText.Contains(request.Reference, StringComparison.Ordinal));
+        // The card's and the confirmation's intents went to disk with the submission itself: nothing to look for first.
+        Assert.Empty(bot.Slack.CallsTo("conversations.history"));
+        Assert.Equal(request.Reference, (await bot.Store.RequestAsync(request.Reference))!.Reference);
+        Assert.Equal(1, await CountAsync(database, "SELECT COUNT(*) FROM mentors WHERE paused <> 0"));
+    }
+
+    [Fact]
+    public async Task ASubmissionNumberedWithItsOwnWrite_WhoseFirstAttemptFails_LooksBeforeSendingAgain_AndPostsItsCardOnce()
+    {
+        var (bot, database) = await StartAsync();
+        await using var _ = bot;
+        await bot.VolunteerAsync("UMENTOR1", ["Python"]);
+        await ChangeAtTheSubmissionsCommitAsync(database);
+        bot.Slack.Clear();
+        // The card goes out; opening the mentee's DM for the confirmation fails until the client gives up, and the work is
+        // tried again: that attempt cannot know whether the first one sent anything, so it reads back.
+        bot.Slack.FailNext("conversations.open", HttpStatusCode.ServiceUnavailable, times: 10);
+
+        var response = await bot.Http.SendAsync(bot.Requests.Interaction(SlackRequests.ViewSubmission(RequestModal.CallbackId, Mentee,
+            (RequestModal.ServiceBlock, new SlackRequests.Selected("Code Review")), (RequestModal.SkillsBlock, new[] { "Python" }),
+            (RequestModal.DetailsBlock, "Please look over my first API."), (RequestModal.AffiliationBlock, new SlackRequests.Selected("Veteran")))));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await bot.SettleAsync();
+
+        var card = Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == MentorBot.MentorsChannelId);
+        Assert.Contains("R-1001", card.AllText, StringComparison.Ordinal);
+        Assert.NotEmpty(bot.Slack.CallsTo("conversations.history"));
+        Assert.Single(bot.Slack.DmsTo(Mentee), d => d.AllText.Contains("R-1001", StringComparison.Ordinal));
+        Assert.Equal(1, await CountAsync(database, "SELECT COUNT(*) FROM requests"));
+    }
+
     [Fact]
     public async Task ADoubleClick_IsRecognisedThroughTheDatabase_AndClaimsOnce()
     {

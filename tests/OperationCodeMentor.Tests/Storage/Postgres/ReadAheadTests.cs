@@ -137,4 +137,44 @@ public sealed class ReadAheadTests : IAsyncLifetime
         _clock.Advance(ReadAhead.FreshFor + TimeSpan.FromMilliseconds(1));
         Assert.Equal("Renamed again", Assert.Single((await ClaimAsync(late, "UMENTOR02")).DecidedOn).Request.MenteeName);
     }
+
+    private DurableWork Submission(string key) =>
+        new DurableWork("submit-request", key, "intake", new JsonObject())
+        {
+            Ahead = _store.NumberAhead(new JsonObject { ["stage"] = "Numbered", ["number"] = null }, "number", withLoads: true),
+        };
+
+    private async Task<string> ProgressAsync(string key)
+    {
+        await using var c = new NpgsqlConnection(_database);
+        await c.OpenAsync();
+        await using var cmd = new NpgsqlCommand("SELECT progress FROM work_jobs WHERE key = @k", c);
+        cmd.Parameters.AddWithValue("k", key);
+        return (string)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
+    public async Task ASubmissionWhoseWriteLeasesTheIntake_IsNumberedByThatWrite_OneBehindItOrARepeat_IsNot()
+    {
+        var first = Submission("view:a");
+        var job = await WriteAsync(first);
+        var number = ((NumberingAhead)first.Ahead!).Number;
+        Assert.True(job!.LeasedHere);
+        Assert.NotNull(number);
+        Assert.Equal(2, ((NumberingAhead)first.Ahead!).Loads!.Count);
+        Assert.Equal(number, job.Progress["number"]!.GetValue<long>());
+        Assert.Contains($"\"number\": {number}", await ProgressAsync("view:a"));
+
+        // Behind it in the lane: its own number step hands one out when its turn comes, in the lane's order.
+        var behind = Submission("view:b");
+        Assert.False((await WriteAsync(behind))!.LeasedHere);
+        Assert.Null(((NumberingAhead)behind.Ahead!).Number);
+        Assert.Equal("{}", await ProgressAsync("view:b"));
+
+        // A repeat of the first writes nothing and takes no number.
+        var repeat = Submission("view:a");
+        Assert.Null(await WriteAsync(repeat));
+        Assert.Null(((NumberingAhead)repeat.Ahead!).Number);
+        Assert.Equal(number + 1, await _store.ReserveRequestNumberAsync());
+    }
 }
