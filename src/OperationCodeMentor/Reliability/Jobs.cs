@@ -35,19 +35,15 @@ public sealed record DurableWork(string Kind, string Key, string Lane, JsonObjec
 
 /// <summary>
 /// A read a job makes first, sent with the write of the job at its acknowledgement (on PostgreSQL, where the queue and the
-/// store share a database): the job's first read then costs no round trip of its own. A read goes to the job only when
-/// the same write leased the job's lane here, so the job runs at once, on data read a moment ago, before anything else in
-/// its lane could change it; the store's conditional write still finds out if something outside the lane did.
+/// store share a database): the job's first read then costs no round trip of its own. The result is handed to the job only
+/// when the same write leased the job's lane here, so the job runs at once, on data read a moment ago, before anything
+/// else in its lane could change it; the store's conditional write still finds out if something outside the lane did.
+/// A read ahead may also take the job's first step, writing its progress, but only where that write leased the lane
+/// here (<see cref="AheadWrite.LeasedHere"/>): only then does the job that runs next know nothing has been tried yet.
 /// </summary>
-/// <remarks>
-/// A read ahead may also take the job's first step, writing its progress (<see cref="Progress"/>), but only while the lane
-/// is this replica's (<see cref="AheadWrite.HeldHere"/>). The job then reaches this replica's first attempt either from
-/// that write or from the finish of the job before it in the lane, whose statement finds the lane still held here: in
-/// both cases nobody has tried it, so whatever its first step intended has not been sent yet.
-/// </remarks>
 public abstract class ReadAhead
 {
-    /// <summary>How long after the write what was read is still used: a job that runs later reads afresh.</summary>
+    /// <summary>How long after the write a result is still used: a job that runs later reads afresh.</summary>
     public static readonly TimeSpan FreshFor = TimeSpan.FromSeconds(2);
 
     /// <summary>The statements that make the read, with their parameters (run after the job's write, in the same transaction).</summary>
@@ -59,35 +55,24 @@ public abstract class ReadAhead
     /// <summary>When the read was made; null until it has been.</summary>
     public DateTimeOffset? ReadAt { get; internal set; }
 
-    /// <summary>Whether what was read is recent enough at <paramref name="now"/> to decide on.</summary>
-    public bool FreshAt(DateTimeOffset now) => ReadAt is { } at && now - at <= FreshFor;
-
     /// <summary>The job's progress as the statements wrote it, when they took its first step; null when they only read.</summary>
     public JsonObject? Progress { get; protected set; }
-
-    /// <summary>Lets go of what was read (it is no longer fresh) while the job waits its turn; its first step stands.</summary>
-    internal void Stale() => DropReads();
-
-    /// <inheritdoc cref="Stale"/>
-    protected virtual void DropReads()
-    {
-    }
 }
 
-/// <summary>The write a <see cref="ReadAhead"/> goes with: the job's key and lane, this replica, and the moment.</summary>
-public sealed record AheadWrite(string Key, string Lane, string Replica, DateTimeOffset Now)
+/// <summary>The write a <see cref="ReadAhead"/> goes with: the job's key and lane, and the lease that write took on the lane.</summary>
+public sealed record AheadWrite(string Key, string Lane, string Replica, Guid Token)
 {
-    /// <summary>SQL that is true while the job's lane is leased to this replica (its parameters bound by <see cref="Bind"/>).</summary>
-    public const string HeldHere =
-        "EXISTS (SELECT 1 FROM work_lanes WHERE lane = @aheadLane AND leased_by = @aheadReplica AND lease_until > @aheadNow)";
+    /// <summary>SQL that is true when the write leased the job's lane to this replica (its parameters bound by <see cref="Bind"/>).</summary>
+    public const string LeasedHere =
+        "EXISTS (SELECT 1 FROM work_lanes WHERE lane = @aheadLane AND leased_by = @aheadReplica AND lease_token = @aheadToken)";
 
-    /// <summary>Binds the job's key (<c>@aheadKey</c>) and <see cref="HeldHere"/>'s parameters to <paramref name="statement"/>.</summary>
+    /// <summary>Binds the job's key (<c>@aheadKey</c>) and <see cref="LeasedHere"/>'s parameters to <paramref name="statement"/>.</summary>
     public Npgsql.NpgsqlBatchCommand Bind(Npgsql.NpgsqlBatchCommand statement)
     {
         statement.Parameters.AddWithValue("aheadKey", Key);
         statement.Parameters.AddWithValue("aheadLane", Lane);
         statement.Parameters.AddWithValue("aheadReplica", Replica);
-        statement.Parameters.AddWithValue("aheadNow", Now.ToUnixTimeMilliseconds());
+        statement.Parameters.AddWithValue("aheadToken", Token);
         return statement;
     }
 }
@@ -150,18 +135,17 @@ public sealed class Job
     internal bool LeasedHere { get; set; }
 
     /// <summary>
-    /// What was read (or done) with the job's write (<see cref="ReadAhead"/>), when the job came to this replica's first
-    /// attempt straight from that write or from the finish before it in its lane; taken once by that attempt, and dropped
-    /// when it ends.
+    /// What was read with the job's write, when that write leased its lane here (<see cref="ReadAhead"/>); taken by the first
+    /// attempt's first read (<see cref="ProgressRide.TakeAhead{T}"/>), and dropped if that attempt fails.
     /// </summary>
     internal ReadAhead? Ahead { get; set; }
 
-    /// <summary>Takes <see cref="Ahead"/>, once, on the first attempt, when of the kind asked for.</summary>
-    internal T? TakeAhead<T>() where T : ReadAhead
+    /// <summary>Takes <see cref="Ahead"/>, once: on the first attempt, while fresh on <paramref name="clock"/>, and when of the kind asked for.</summary>
+    internal T? TakeAhead<T>(TimeProvider clock) where T : ReadAhead
     {
         var ahead = Ahead;
         Ahead = null;
-        return ahead is T wanted && Attempts == 0 ? wanted : null;
+        return ahead is T wanted && Attempts == 0 && wanted.ReadAt is { } at && clock.GetUtcNow() - at <= ReadAhead.FreshFor ? wanted : null;
     }
 
     /// <summary>
@@ -200,11 +184,10 @@ public sealed class JobContext(Job job, Func<JsonObject, CancellationToken, Task
     public Task<bool> EnqueueAsync(DurableWork work) => enqueue(work);
 
     /// <summary>
-    /// What this job's write read (or did) ahead for it (<see cref="ReadAhead"/>), once, on its first attempt, when it is of
-    /// the kind asked for; null otherwise (and where the ledger does not read ahead). Whether what was read is still fresh
-    /// is the caller's to ask (<see cref="ReadAhead.FreshAt"/>).
+    /// What this job's write read ahead for it (<see cref="ReadAhead"/>), once: on its first attempt, while fresh, and when
+    /// it is of the kind asked for; null otherwise (and where the ledger does not read ahead), and the job reads for itself.
     /// </summary>
-    public T? TakeAhead<T>() where T : ReadAhead => link is null ? null : job.TakeAhead<T>();
+    public T? TakeAhead<T>() where T : ReadAhead => link is null ? null : job.TakeAhead<T>(link.Clock);
 
     public T Payload<T>() => job.Payload.Deserialize<T>(JobJson.Options)
         ?? throw new PermanentJobFailure($"Job {job.Key} holds no {typeof(T).Name}.");

@@ -172,7 +172,8 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         cmd.Parameters.Add(new NpgsqlParameter("held", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = take?.Held.ToArray() ?? [] });
         cmd.Parameters.AddWithValue("room", Math.Max(take?.Room ?? 0, 0));
         cmd.Parameters.AddWithValue("me", Replica);
-        cmd.Parameters.AddWithValue("token", Guid.NewGuid());
+        var token = Guid.NewGuid();
+        cmd.Parameters.AddWithValue("token", token);
         cmd.Parameters.AddWithValue("until", (take?.Until ?? now).ToUnixTimeMilliseconds());
         cmd.Parameters.Add(new NpgsqlParameter("seen", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = fresh.Select(w => w.Once?.Key).ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter("seenUntil", NpgsqlDbType.Array | NpgsqlDbType.Bigint)
@@ -189,7 +190,7 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         // What the jobs will read first, read after they are written, in the same round trip (ReadAhead).
         var aheads = fresh.Where(w => w.Ahead is not null).DistinctBy(w => w.Ahead).ToList();
         foreach (var w in aheads)
-            foreach (var read in w.Ahead!.Statements(new AheadWrite(w.Key, w.Lane, Replica, now))) batchCmd.BatchCommands.Add(read);
+            foreach (var read in w.Ahead!.Statements(new AheadWrite(w.Key, w.Lane, Replica, token))) batchCmd.BatchCommands.Add(read);
         var ids = new Dictionary<string, (long Id, bool Leased)>(StringComparer.Ordinal);
         await using (var r = await batchCmd.ExecuteReaderAsync().ConfigureAwait(false))
         {
@@ -202,14 +203,14 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
             }
         }
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        // A read ahead goes with its job when this write leased the job's lane here (the job runs at once, and nothing else
-        // in its lane ran in between), or when it took the job's first step (its progress), for the queue to hand on.
+        // A read ahead goes to its job only when this write leased the job's lane here: the job then runs at once, and
+        // nothing else in its lane ran in between. Its first step, when the read took it, is the job's progress.
         return batch.Select(w => seen.Add(w.Key) && ids.TryGetValue(w.Key, out var row)
             ? new Job(row.Id, w.Kind, w.Key, w.Lane, w.Actor, w.Origin, (JsonObject)w.Payload.DeepClone(),
-                w.Ahead?.Progress is { } written ? (JsonObject)written.DeepClone() : [], 0, now, now)
+                row.Leased && w.Ahead?.Progress is { } written ? (JsonObject)written.DeepClone() : [], 0, now, now)
             {
                 LeasedHere = row.Leased,
-                Ahead = row.Leased || w.Ahead?.Progress is not null ? w.Ahead : null,
+                Ahead = row.Leased ? w.Ahead : null,
             }
             : null).ToList();
     }

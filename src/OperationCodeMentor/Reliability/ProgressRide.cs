@@ -99,7 +99,7 @@ public sealed class ProgressRide : IDisposable
     /// What the job's write read ahead for it (<see cref="ReadAhead"/>), once: on its first attempt, while fresh, and when
     /// it is of the kind asked for; null otherwise, and the caller reads for itself.
     /// </summary>
-    public T? TakeAhead<T>() where T : ReadAhead => _job.TakeAhead<T>() is { } ahead && ahead.FreshAt(_link!.Clock.GetUtcNow()) ? ahead : null;
+    public T? TakeAhead<T>() where T : ReadAhead => _job.TakeAhead<T>(_link!.Clock);
 
     public void Dispose()
     {

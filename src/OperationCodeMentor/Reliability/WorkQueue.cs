@@ -114,15 +114,6 @@ public sealed partial class WorkQueue : IHostedService
 
     private readonly Together<DurableWork, Job?> _writes;
 
-    /// <summary>
-    /// Jobs this replica wrote into a lane it held, whose write took their first step (<see cref="ReadAhead"/>), by id: the
-    /// finish before each in its lane hands it on here, and it gets its read ahead back then. Forgotten with the lane.
-    /// </summary>
-    private readonly Dictionary<long, (string Lane, ReadAhead Ahead)> _aheads = [];
-
-    /// <summary>More than this many waiting is a burst the reads ahead are not worth keeping for: they are let go, and those jobs look for themselves.</summary>
-    private const int MaxAheadsKept = 10_000;
-
     /// <summary>A dependency known to be down: when to ask it next, and whether someone is asking now.</summary>
     private sealed class Outage
     {
@@ -286,7 +277,6 @@ public sealed partial class WorkQueue : IHostedService
                 // is no longer held here by then).
                 CountIn(jobs.Count(j => j is not null));
                 foreach (var job in jobs) if (job is { LeasedHere: true }) AddToLane(job);
-                KeepAheads(jobs, now);
                 if (jobs.Any(j => j is { LeasedHere: false })) _leftUntaken = true;
                 if (jobs.Any(j => j is not null && !_lanes.ContainsKey(j.Lane))) _adoptNow = true;
                 _writesDuringAdopt++;
@@ -298,25 +288,6 @@ public sealed partial class WorkQueue : IHostedService
         }
         Signal();
         return jobs;
-    }
-
-    // Called under _gate: the first steps taken for jobs behind others in lanes held here wait for those jobs' turn, and
-    // what was read with them is let go once it is no longer fresh (their first step stands).
-    private void KeepAheads(List<Job?> jobs, DateTimeOffset now)
-    {
-        foreach (var job in jobs)
-            if (job is { LeasedHere: false, Ahead: { Progress: not null } ahead }) _aheads[job.Id] = (job.Lane, ahead);
-        if (_aheads.Count > MaxAheadsKept) _aheads.Clear();
-        foreach (var (_, ahead) in _aheads.Values)
-            if (!ahead.FreshAt(now)) ahead.Stale();
-    }
-
-    // Called under _gate: the lane is no longer this replica's, so its jobs may be tried elsewhere before they come back.
-    private void ForgetAheads(string lane)
-    {
-        if (_aheads.Count == 0) return;
-        foreach (var (id, kept) in _aheads.ToList())
-            if (kept.Lane == lane) _aheads.Remove(id);
     }
 
     /// <summary>Starts transient work now, beside everything else.</summary>
@@ -587,7 +558,6 @@ public sealed partial class WorkQueue : IHostedService
                     if (!_lanes.ContainsKey(lost)) continue;
                     // Its job is still pending in the ledger (so still counted), now for the replica that took the lane.
                     if (!_runningLanes.Contains(lost)) _lanes.Remove(lost);
-                    ForgetAheads(lost);
                 }
                 LogLeaseLost(_log, lost);
             }
@@ -626,11 +596,7 @@ public sealed partial class WorkQueue : IHostedService
         catch (LeaseLostException)
         {
             // Another replica holds the lane now and runs this job from the progress on disk: nothing here to finish or retry.
-            lock (_gate)
-            {
-                _lanes.Remove(job.Lane);
-                ForgetAheads(job.Lane);
-            }
+            lock (_gate) _lanes.Remove(job.Lane);
             LogLeaseLost(_log, job.Lane);
         }
         catch (Exception e) when (job.FinishedByStore is not null)
@@ -785,17 +751,8 @@ public sealed partial class WorkQueue : IHostedService
             if (_lanes.TryGetValue(job.Lane, out var lane) && lane.TryPeek(out var head) && head.Id == job.Id) lane.Dequeue();
             // Already counted in the ledger's depth; its lease is this replica's, so it runs next, here (the ledger kept the
             // lane for it, so it must never be dropped, whatever became of the lane here meanwhile).
-            if (next is not null)
-            {
-                // Handed on with the lane still held here since its write: nobody has tried it.
-                if (_aheads.Remove(next.Id, out var kept) && next.Attempts == 0) next.Ahead = kept.Ahead;
-                AddToLane(next);
-            }
-            else
-            {
-                if (lane is { Count: 0 }) _lanes.Remove(job.Lane);
-                ForgetAheads(job.Lane);
-            }
+            if (next is not null) AddToLane(next);
+            else if (lane is { Count: 0 }) _lanes.Remove(job.Lane);
             if (state == "failed") _failed++;
             if (_depth > 0) _depth--;
             if (next is not null && _depth == 0) CountIn(1);

@@ -111,7 +111,7 @@ public interface IMentorshipStore
 
     /// <summary>
     /// A new request's first step, taken with the write of its intake work where the queue shares this store's database
-    /// and the intake's lane is this replica's (<see cref="Reliability.ReadAhead"/>): a number handed out and written
+    /// and that write leases the intake's lane here (<see cref="Reliability.ReadAhead"/>): a number handed out and written
     /// into <paramref name="numbered"/> at <paramref name="numberAt"/> as the work's progress, and, when
     /// <paramref name="withLoads"/>, every mentor's load read for the card's mentions. Null where the store cannot.
     /// </summary>
@@ -181,7 +181,7 @@ public abstract class NumberingAhead : Reliability.ReadAhead
     /// <summary>The number handed out; null when the write did not lease the lane here, and nothing was taken.</summary>
     public long? Number { get; protected set; }
 
-    /// <summary>Every mentor's load, when asked for and the number was handed out; let go once no longer fresh.</summary>
+    /// <summary>Every mentor's load, when asked for and the number was handed out.</summary>
     public IReadOnlyList<MentorLoad>? Loads { get; protected set; }
 }
 

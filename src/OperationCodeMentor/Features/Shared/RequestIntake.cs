@@ -179,8 +179,8 @@ public sealed partial class RequestIntake(
         // repeats only that step: a number handed out again leaves a gap, a card posted is found again by its intent, and
         // the store takes the same request once. Where the store can carry the progress (ProgressRide), the number with the
         // intents of the card and the confirmation is one statement, and the request with the work's finish another: a
-        // submission's only writes after its acknowledgement. When the intake's lane was this replica's as the work was
-        // written, that write took the number step too (AheadOf), and storing the request is the only write left.
+        // submission's only writes after its acknowledgement. When the work's own write leased the intake here (nothing
+        // was ahead of it), that write took the number step too (AheadOf), and storing the request is the only write left.
         void Keep(IntakeProgress next) => progress = next;
         void IntendConfirmation()
         {
@@ -192,7 +192,7 @@ public sealed partial class RequestIntake(
         // attempt, so nothing has been sent under them yet.
         if (job.TakeAhead<NumberingAhead>() is { Number: { } first } ahead && progress.Number == first)
         {
-            if (ahead.FreshAt(clock.GetUtcNow())) loads = ahead.Loads;
+            loads = ahead.Loads;
             outbox.IntendedWithTheWork();
         }
         await NoticeDelayAsync(job, request, progress, p => Save(p), ct).ConfigureAwait(false);
@@ -316,10 +316,9 @@ public sealed partial class RequestIntake(
     }
 
     /// <summary>
-    /// Where the queue shares the store's database, the request is numbered with the work's own write when the intake's lane
-    /// is this replica's and every request ahead of it has its number: the progress the number step would write, intents
-    /// and all, and the mentors' loads for the card. Storing the request is then its last write, as it is wherever the store
-    /// carries progress.
+    /// Where the queue shares the store's database, the request is numbered with the work's own write when that write leases
+    /// the intake's lane here (nothing is ahead of it): the progress the number step would write, intents and all, and the
+    /// mentors' loads for the card. Storing the request is then its last write, as it is wherever the store carries progress.
     /// </summary>
     public ReadAhead? AheadOf(DurableWork work)
     {

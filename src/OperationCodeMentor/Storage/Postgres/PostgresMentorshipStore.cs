@@ -210,20 +210,14 @@ public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncD
         new Numbering(numbered.ToJsonString(), numberAt, withLoads);
 
     /// <summary>
-    /// The job's row, when nothing has been recorded for it yet, its lane is this replica's, and the job before it in the lane
-    /// (if any is waiting) has its number already: only then is the number written into its progress, so numbers still
-    /// follow the lane's order (anywhere else its own first step hands one out when its turn comes).
+    /// The job's row, when its write has just leased its lane here and nothing has been recorded for it yet: only then is the
+    /// number written into its progress (anywhere else its own first step hands one out, in its lane's order).
     /// </summary>
     private const string NothingRecorded = "'{}'";
 
     private static readonly string NumberingSql = $"""
         WITH job AS (
-            SELECT j.id FROM work_jobs j
-            WHERE j.key = @aheadKey AND j.state = 'pending' AND j.progress = {NothingRecorded} AND {Reliability.AheadWrite.HeldHere}
-              AND NOT EXISTS (
-                  SELECT 1 FROM (SELECT p.progress FROM work_jobs p WHERE p.lane = j.lane AND p.state = 'pending' AND p.id < j.id
-                                 ORDER BY p.id DESC LIMIT 1) before
-                  WHERE jsonb_typeof(before.progress::jsonb -> @numberAt) IS DISTINCT FROM 'number')
+            SELECT id FROM work_jobs WHERE key = @aheadKey AND state = 'pending' AND progress = {NothingRecorded} AND {Reliability.AheadWrite.LeasedHere}
         ), reserved AS MATERIALIZED (
         {NextNumber("FROM job")}
         ), written AS (
@@ -234,34 +228,32 @@ public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncD
         SELECT (SELECT number FROM reserved), progress FROM written
         """;
 
-    private static readonly string NumberingLoadsSql = $"{MentorLoadSelect} WHERE {Reliability.AheadWrite.HeldHere} ORDER BY id";
+    private static readonly string NumberingLoadsSql = $"{MentorLoadSelect} WHERE {Reliability.AheadWrite.LeasedHere} ORDER BY id";
 
     /// <summary>A new request's number, written into its intake's progress with the intake's write, and the mentors' loads.</summary>
     private sealed class Numbering(string numbered, string numberAt, bool withLoads) : NumberingAhead
     {
         public override IEnumerable<NpgsqlBatchCommand> Statements(Reliability.AheadWrite write)
         {
+            if (withLoads) yield return write.Bind(new NpgsqlBatchCommand(NumberingLoadsSql));
             var number = write.Bind(new NpgsqlBatchCommand(NumberingSql));
             number.Parameters.AddWithValue("numbered", numbered);
             number.Parameters.AddWithValue("numberAt", numberAt);
             yield return number;
-            if (withLoads) yield return write.Bind(new NpgsqlBatchCommand(NumberingLoadsSql));
         }
 
         public override async Task ReadAsync(NpgsqlDataReader r)
         {
-            if (await r.ReadAsync().ConfigureAwait(false))
-            {
-                Number = r.GetInt64(0);
-                Progress = (System.Text.Json.Nodes.JsonObject)System.Text.Json.Nodes.JsonNode.Parse(r.GetString(1))!;
-            }
-            if (!withLoads) return;
-            await r.NextResultAsync().ConfigureAwait(false);
             var loads = new List<MentorLoad>();
-            while (await r.ReadAsync().ConfigureAwait(false)) loads.Add(ReadMentorLoad(r));
-            if (Number is not null) Loads = loads;
+            if (withLoads)
+            {
+                while (await r.ReadAsync().ConfigureAwait(false)) loads.Add(ReadMentorLoad(r));
+                await r.NextResultAsync().ConfigureAwait(false);
+            }
+            if (!await r.ReadAsync().ConfigureAwait(false)) return;
+            Number = r.GetInt64(0);
+            Progress = (System.Text.Json.Nodes.JsonObject)System.Text.Json.Nodes.JsonNode.Parse(r.GetString(1))!;
+            Loads = withLoads ? loads : null;
         }
-
-        protected override void DropReads() => Loads = null;
     }
 }

@@ -202,42 +202,6 @@ public class PostgresBotFlowTests
     }
 
     [Fact]
-    public async Task ASubmissionArrivingWhileTheOneBeforeIsBeingPosted_IsNumberedByItsOwnWrite_AndHandedOnWithoutLookingBack()
-    {
-        var (bot, database) = await StartAsync();
-        await using var _ = bot;
-        await bot.VolunteerAsync("UMENTOR1", ["Python"]);
-        // Once the first request is stored, the numbers move on to 5000: a second request numbered only when its turn came
-        // (after that) would be 5001.
-        await PostgresServer.ExecAsync(database, """
-            CREATE FUNCTION move_on() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM setval('request_numbers', 5000); RETURN NULL; END $$;
-            CREATE TRIGGER move_on AFTER INSERT ON requests FOR EACH ROW WHEN (NEW.id = 1001) EXECUTE FUNCTION move_on();
-            """);
-        bot.Slack.Clear();
-        JsonObject Submission(string details) => SlackRequests.ViewSubmission(RequestModal.CallbackId, Mentee,
-            (RequestModal.ServiceBlock, new SlackRequests.Selected("Code Review")), (RequestModal.SkillsBlock, new[] { "Python" }),
-            (RequestModal.DetailsBlock, details), (RequestModal.AffiliationBlock, new SlackRequests.Selected("Veteran")));
-
-        // The first request's card is on its way to Slack, its job holding the intake's lane, when the second arrives.
-        var (release, reached) = bot.Slack.HoldBefore("chat.postMessage");
-        Assert.Equal(HttpStatusCode.OK, (await bot.Http.SendAsync(bot.Requests.Interaction(Submission("First, a code review.")))).StatusCode);
-        await reached.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal(HttpStatusCode.OK, (await bot.Http.SendAsync(bot.Requests.Interaction(Submission("Then a mock interview.")))).StatusCode);
-        release.TrySetResult();
-        await bot.IdleAsync();
-
-        var cards = bot.Slack.CallsTo("chat.postMessage").Where(c => c["channel"] == MentorBot.MentorsChannelId).ToList();
-        Assert.Equal(2, cards.Count);
-        Assert.Contains("R-1001", cards[0].AllText, StringComparison.Ordinal);
-        Assert.Contains("R-1002", cards[1].AllText, StringComparison.Ordinal);
-        Assert.All(cards, c => Assert.Contains("<@UMENTOR1>", c.AllText, StringComparison.Ordinal));
-        Assert.Equal(2, bot.Slack.DmsTo(Mentee).Count);
-        // Both were numbered, their intents on disk, before anything was sent: neither attempt had anything to look for.
-        Assert.Empty(bot.Slack.CallsTo("conversations.history"));
-        Assert.Equal(2, await CountAsync(database, "SELECT COUNT(*) FROM requests"));
-    }
-
-    [Fact]
     public async Task ADoubleClick_IsRecognisedThroughTheDatabase_AndClaimsOnce()
     {
         var (bot, database) = await StartAsync();
