@@ -14,8 +14,8 @@ using System.Text.Json.Nodes;
 //   AckLoad seed     --target URL --secret S
 //   AckLoad rate     --target URL --secret S --rate 200 --seconds 10 [--warmup 3] [--connections 16]
 //   AckLoad presign  --secret S --count 60000 --out FILE     (signed requests for bench/wrk/signed.lua)
-//   AckLoad submit   --target URL --secret S --count 10000 --concurrency 16
-//   AckLoad claim    --target URL --secret S --first 1002 --count 400 --concurrency 16 [--mentors 50]
+//   AckLoad submit   --target URL --secret S --count 10000 --concurrency 16 [--pause-ms 0]
+//   AckLoad claim    --target URL --secret S --first 1002 --count 400 --concurrency 16 [--mentors 50] [--pause-ms 0]
 //   AckLoad pgproxy  --listen 55433 --upstream 127.0.0.1:55432 --stats 55434
 // The stand-in counts the messages the bot posts (GET /stats): the cards in the mentors channel and every post, with the
 // time of the last of each, so a benchmark can tell when a batch of work has reached Slack. It keeps what was posted
@@ -50,15 +50,15 @@ switch (mode)
         var result = mode switch
         {
             "seed" => await load.SeedAsync(opts.Int("capacity", 3)),
-            "claim" => await load.ClaimAsync(opts.Int("first", 1002), opts.Int("count", 400), opts.Int("concurrency", 16), opts.Int("mentors", 50)),
+            "claim" => await load.ClaimAsync(opts.Int("first", 1002), opts.Int("count", 400), opts.Int("concurrency", 16), opts.Int("mentors", 50), opts.Int("pause-ms", 0)),
             "rate" => await load.RateAsync(opts.Int("rate", 200), TimeSpan.FromSeconds(opts.Int("seconds", 10)),
                 TimeSpan.FromSeconds(opts.Int("warmup", 3)), opts.Int("connections", 16)),
-            _ => await load.SubmitAsync(opts.Int("count", 10_000), opts.Int("concurrency", 16)),
+            _ => await load.SubmitAsync(opts.Int("count", 10_000), opts.Int("concurrency", 16), opts.Int("pause-ms", 0)),
         };
         Console.WriteLine(result.ToJsonString());
         return result["errors"]?.GetValue<long>() > 0 && mode == "seed" ? 1 : 0;
     default:
-        Console.Error.WriteLine("usage: AckLoad standin|seed|rate|presign|submit|claim|pgproxy [--target URL] [--secret S] [--rate N] [--seconds N] [--warmup N] [--connections N] [--concurrency N] [--count N] [--first N] [--mentors N] [--capacity N] [--out FILE] [--port N] [--channel C] [--listen N] [--upstream HOST:PORT] [--stats N]");
+        Console.Error.WriteLine("usage: AckLoad standin|seed|rate|presign|submit|claim|pgproxy [--target URL] [--secret S] [--rate N] [--seconds N] [--warmup N] [--connections N] [--concurrency N] [--count N] [--first N] [--mentors N] [--pause-ms N] [--capacity N] [--out FILE] [--port N] [--channel C] [--listen N] [--upstream HOST:PORT] [--stats N]");
         return 2;
 }
 
@@ -407,7 +407,8 @@ sealed class Load
     }
 
     /// <summary>Submits N mentor requests (each stored, posted and confirmed by the bot).</summary>
-    public async Task<JsonObject> SubmitAsync(int count, int concurrency)
+    /// <param name="pauseMs">A pause after each answer before the worker's next send: with one worker, a quiet day's pace.</param>
+    public async Task<JsonObject> SubmitAsync(int count, int concurrency, int pauseMs = 0)
     {
         long errors = 0, next = 0;
         var sw = Stopwatch.StartNew();
@@ -415,8 +416,11 @@ sealed class Load
         {
             long i;
             while ((i = Interlocked.Increment(ref next)) <= count)
+            {
                 if (!(await SendAsync(Signed("/slack/interactions", Form(("payload", RequestSubmission($"UMENTEE{i:D6}").ToJsonString()))))).Ok)
                     Interlocked.Increment(ref errors);
+                if (pauseMs > 0) await Task.Delay(pauseMs);
+            }
         })).ToArray();
         await Task.WhenAll(workers);
         return new JsonObject { ["mode"] = "submit", ["count"] = count, ["errors"] = errors, ["seconds"] = Math.Round(sw.Elapsed.TotalSeconds, 1) };
@@ -426,7 +430,7 @@ sealed class Load
     /// Claims requests <paramref name="first"/> onwards, one click each, by the seeded mentors in turn: every click is a
     /// claim that wins (as long as the mentors have room), so each takes the bot's whole claim path.
     /// </summary>
-    public async Task<JsonObject> ClaimAsync(int first, int count, int concurrency, int mentors)
+    public async Task<JsonObject> ClaimAsync(int first, int count, int concurrency, int mentors, int pauseMs = 0)
     {
         long errors = 0, next = 0;
         var sw = Stopwatch.StartNew();
@@ -439,6 +443,7 @@ sealed class Load
                 var payload = ClaimClick($"UMENTOR{i % mentors:D3}", $"{number}.3.bench", $"1800000000.{number:D6}", $"R-{number}", $"{number}.3",
                     "http://127.0.0.1:5099/respond/3");
                 if (!(await SendAsync(Signed("/slack/interactions", Form(("payload", payload.ToJsonString()))))).Ok) Interlocked.Increment(ref errors);
+                if (pauseMs > 0) await Task.Delay(pauseMs);
             }
         })).ToArray();
         await Task.WhenAll(workers);
