@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 work=$(mktemp -d /tmp/ocm-bench-pg.XXXXXX)
 chmod 755 "$work"
 secret=bench-secret
-secs=${SECONDS_:-15}; rounds=${ROUNDS:-2}; count=${COUNT:-300}; burst=${BURST:-500}; sat_secs=${SAT_SECONDS:-3}; alone=${ALONE:-50}; quiet=${QUIET:-20}
+secs=${SECONDS_:-15}; rounds=${ROUNDS:-2}; count=${COUNT:-300}; burst=${BURST:-500}; sat_secs=${SAT_SECONDS:-3}; alone=${ALONE:-50}; quiet=${QUIET:-40}
 pgport=${PG_PORT:-55432}; proxyport=$((pgport + 1)); proxystats=$((pgport + 2))
 bin=$(pg_config --bindir)
 pgdata=$work/pg/data
@@ -398,6 +398,14 @@ $(stmt_table submit "$count")
 Statements during the claims (idle polling's share: $(awk -v i="$idle_rate" -v s="$(window_s claim)" -v n="$count" 'BEGIN { printf "%.2f", i * s / n }') round trips per item):
 
 $(stmt_table claim "$count")
+
+Statements during the submissions at a quiet day's pace (idle polling's share: $(awk -v i="$idle_rate" -v s="$(window_s submit0)" -v n="$quiet" 'BEGIN { printf "%.2f", i * s / n }') round trips per item):
+
+$(stmt_table submit0 "$quiet")
+
+Statements during the claims at a quiet day's pace (idle polling's share: $(awk -v i="$idle_rate" -v s="$(window_s claim0)" -v n="$quiet" 'BEGIN { printf "%.2f", i * s / n }') round trips per item):
+
+$(stmt_table claim0 "$quiet")
 
 Statements of the idle replica over $(window_s idle) s:
 
