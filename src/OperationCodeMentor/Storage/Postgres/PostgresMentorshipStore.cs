@@ -65,7 +65,9 @@ public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncD
 
         public (TrackedRequest? Request, PairingRead? Pairing)? Result { get; private set; }
 
-        public override IEnumerable<NpgsqlBatchCommand> Statements(Reliability.AheadWrite write) => ReadsForChange(key, mentor);
+        // Made only where the write leased the lane here (the one job it goes to): clicks behind another in the same lane
+        // (a crowd on one request) cost the database no read.
+        public override IEnumerable<NpgsqlBatchCommand> Statements(Reliability.AheadWrite write) => ReadsForChange(key, mentor, write);
 
         public override async Task ReadAsync(NpgsqlDataReader r) =>
             Result = mentor is null
@@ -73,15 +75,33 @@ public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncD
                 : await ReadPairingAsync(r, CancellationToken.None).ConfigureAwait(false);
     }
 
-    /// <summary>The statements of the read a change starts with: the request <paramref name="key"/>, and for a pairing <see cref="PairingReads"/>.</summary>
-    private static IEnumerable<NpgsqlBatchCommand> ReadsForChange(long key, string? mentor)
+    private static readonly string[] RequestReads = [RequestRead];
+
+    private static readonly string[] GuardedRequestReads = Guarded(RequestReads);
+
+    private static readonly string[] GuardedPairingReads = Guarded(PairingReads);
+
+    private static string[] Guarded(string[] reads) =>
+        [.. reads.Select(sql => $"SELECT * FROM ({sql}) AS ahead WHERE {Reliability.AheadWrite.LeasedHere}")];
+
+    /// <summary>
+    /// The statements of the read a change starts with: the request <paramref name="key"/>, and for a pairing
+    /// <see cref="PairingReads"/>; with <paramref name="ahead"/>, each answers only where that write leased the lane here.
+    /// </summary>
+    private static IEnumerable<NpgsqlBatchCommand> ReadsForChange(long key, string? mentor, Reliability.AheadWrite? ahead = null)
     {
-        foreach (var sql in mentor is null ? [RequestRead] : PairingReads)
+        foreach (var sql in (mentor, ahead) switch
+                 {
+                     (null, null) => RequestReads,
+                     (null, _) => GuardedRequestReads,
+                     (_, null) => PairingReads,
+                     _ => GuardedPairingReads,
+                 })
         {
             var read = new NpgsqlBatchCommand(sql);
             read.Parameters.AddWithValue("id", key);
             if (mentor is not null) read.Parameters.AddWithValue("u", mentor);
-            yield return read;
+            yield return ahead is null ? read : ahead.Bind(read);
         }
     }
 
