@@ -187,8 +187,13 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         cmd.Parameters.Add(new NpgsqlParameter("origin", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = fresh.Select(w => w.Origin).ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter("payload", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = fresh.Select(w => w.Payload.ToJsonString()).ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = fresh.Select(_ => ms).ToArray() });
-        // What the jobs will read first, read after they are written, in the same round trip (ReadAhead).
-        var aheads = fresh.Where(w => w.Ahead is not null).DistinctBy(w => w.Ahead).ToList();
+        // What the jobs will read first, read after they are written, in the same round trip (ReadAhead). Only the first new
+        // job of a lane this replica may take can be leased with this write; reads for the others (a crowd clicking one
+        // request) could not be used, and every statement costs the server a plan while Slack waits.
+        var aheads = take is { Room: > 0 }
+            ? fresh.Where(w => w.Ahead is not null && !take.Held.Contains(w.Lane)).DistinctBy(w => w.Lane).ToList()
+            : [];
+        var readFor = aheads.Select(w => w.Key).ToHashSet(StringComparer.Ordinal);
         foreach (var w in aheads)
             foreach (var read in w.Ahead!.Statements(new AheadWrite(w.Key, w.Lane, Replica, token))) batchCmd.BatchCommands.Add(read);
         var ids = new Dictionary<string, (long Id, bool Leased)>(StringComparer.Ordinal);
@@ -207,10 +212,10 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         // nothing else in its lane ran in between. Its first step, when the read took it, is the job's progress.
         return batch.Select(w => seen.Add(w.Key) && ids.TryGetValue(w.Key, out var row)
             ? new Job(row.Id, w.Kind, w.Key, w.Lane, w.Actor, w.Origin, (JsonObject)w.Payload.DeepClone(),
-                row.Leased && w.Ahead?.Progress is { } written ? (JsonObject)written.DeepClone() : [], 0, now, now)
+                row.Leased && readFor.Contains(w.Key) && w.Ahead?.Progress is { } written ? (JsonObject)written.DeepClone() : [], 0, now, now)
             {
                 LeasedHere = row.Leased,
-                Ahead = row.Leased ? w.Ahead : null,
+                Ahead = row.Leased && readFor.Contains(w.Key) ? w.Ahead : null,
             }
             : null).ToList();
     }
