@@ -27,7 +27,7 @@ public interface IJobLedger
     /// </summary>
     bool RemembersDeliveries => false;
 
-    /// <summary>Whether this ledger reads what a job reads first in the write that records it (<see cref="ReadAhead"/>).</summary>
+    /// <summary>Whether this ledger can take a job's first step in the write that records it (<see cref="ReadAhead"/>).</summary>
     bool ReadsAhead => false;
 
     /// <summary>Creates or migrates what the ledger needs; for a private ledger, returns the jobs left pending by the last run.</summary>

@@ -23,8 +23,8 @@ public sealed record DurableWork(string Kind, string Key, string Lane, JsonObjec
     public DeliveryOnce? Once { get; init; }
 
     /// <summary>
-    /// What the job will read first (<see cref="ReadAhead"/>), asked for by its handler (<see cref="IJobHandler.AheadOf"/>)
-    /// when the ledger shares the store's database: read in the round trip that writes the job.
+    /// The job's first step (<see cref="ReadAhead"/>), asked for by its handler (<see cref="IJobHandler.AheadOf"/>) when the
+    /// ledger shares the store's database: taken in the round trip that writes the job.
     /// </summary>
     public ReadAhead? Ahead { get; init; }
 
@@ -34,13 +34,17 @@ public sealed record DurableWork(string Kind, string Key, string Lane, JsonObjec
 }
 
 /// <summary>
-/// A read a job makes first, sent with the write of the job at its acknowledgement (on PostgreSQL, where the queue and the
-/// store share a database): the job's first read then costs no round trip of its own. The result is handed to the job only
-/// when the same write leased the job's lane here, so the job runs at once, on data read a moment ago, before anything
-/// else in its lane could change it; the store's conditional write still finds out if something outside the lane did.
-/// A read ahead may also take the job's first step, writing its progress, but only where that write leased the lane
-/// here (<see cref="AheadWrite.LeasedHere"/>): only then does the job that runs next know nothing has been tried yet.
+/// A job's first step, taken with the write of the job at its acknowledgement (on PostgreSQL, where the queue and the
+/// store share a database), in the same round trip: what it reads and writes (a new request's number, say) then costs
+/// no round trip of its own. It is taken, and handed to the job, only where that write leased the job's lane here
+/// (<see cref="AheadWrite.LeasedHere"/>): the job then runs at once, on data read a moment ago, and knows that nobody has
+/// tried it yet. Anywhere else the job takes the step itself.
 /// </summary>
+/// <remarks>
+/// Tried for every press too (the request's read going with the click's write): it took a claim alone from 4 round trips
+/// to 3, still short of the goal of 2, and put those reads on the path Slack waits on; whether that cost the p99 could
+/// not be told from this machine's noise (bench/REPORT.md, runs 26–32), so the click's answer was left a single write.
+/// </remarks>
 public abstract class ReadAhead
 {
     /// <summary>How long after the write a result is still used: a job that runs later reads afresh.</summary>
@@ -135,8 +139,8 @@ public sealed class Job
     internal bool LeasedHere { get; set; }
 
     /// <summary>
-    /// What was read with the job's write, when that write leased its lane here (<see cref="ReadAhead"/>); taken by the first
-    /// attempt's first read (<see cref="ProgressRide.TakeAhead{T}"/>), and dropped if that attempt fails.
+    /// The first step taken with the job's write, when that write leased its lane here (<see cref="ReadAhead"/>); taken by the first
+    /// attempt (<see cref="JobContext.TakeAhead{T}"/>), and dropped when that attempt ends.
     /// </summary>
     internal ReadAhead? Ahead { get; set; }
 
@@ -184,7 +188,7 @@ public sealed class JobContext(Job job, Func<JsonObject, CancellationToken, Task
     public Task<bool> EnqueueAsync(DurableWork work) => enqueue(work);
 
     /// <summary>
-    /// What this job's write read ahead for it (<see cref="ReadAhead"/>), once: on its first attempt, while fresh, and when
+    /// The first step this job's write took for it (<see cref="ReadAhead"/>), once: on its first attempt, while fresh, and when
     /// it is of the kind asked for; null otherwise (and where the ledger does not read ahead), and the job reads for itself.
     /// </summary>
     public T? TakeAhead<T>() where T : ReadAhead => link is null ? null : job.TakeAhead<T>(link.Clock);
@@ -221,7 +225,7 @@ public interface IJobHandler
 
     Task RunAsync(JobContext job, CancellationToken ct);
 
-    /// <summary>What a job of this work reads first, to be read with its write where the ledger can (<see cref="ReadAhead"/>); null for nothing.</summary>
+    /// <summary>A job's first step, to be taken with its write where the ledger can (<see cref="ReadAhead"/>); null for none.</summary>
     ReadAhead? AheadOf(DurableWork work) => null;
 }
 

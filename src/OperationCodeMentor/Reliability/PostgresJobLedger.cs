@@ -187,9 +187,9 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         cmd.Parameters.Add(new NpgsqlParameter("origin", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = fresh.Select(w => w.Origin).ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter("payload", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = fresh.Select(w => w.Payload.ToJsonString()).ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = fresh.Select(_ => ms).ToArray() });
-        // What the jobs will read first, read after they are written, in the same round trip (ReadAhead). Only the first new
-        // job of a lane this replica may take can be leased with this write; reads for the others (a crowd clicking one
-        // request) could not be used, and every statement costs the server a plan while Slack waits.
+        // The jobs' first steps, taken after they are written, in the same round trip (ReadAhead). Only the first new job of
+        // a lane this replica may take can be leased with this write; steps for the others could not be used, and every
+        // statement costs the server a plan while Slack waits.
         var aheads = take is { Room: > 0 }
             ? fresh.Where(w => w.Ahead is not null && !take.Held.Contains(w.Lane)).DistinctBy(w => w.Lane).ToList()
             : [];
@@ -208,8 +208,8 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
             }
         }
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        // A read ahead goes to its job only when this write leased the job's lane here: the job then runs at once, and
-        // nothing else in its lane ran in between. Its first step, when the read took it, is the job's progress.
+        // A first step goes to its job only when this write leased the job's lane here: the job then runs at once, and
+        // nothing else in its lane ran in between. What the step wrote is the job's progress.
         return batch.Select(w => seen.Add(w.Key) && ids.TryGetValue(w.Key, out var row)
             ? new Job(row.Id, w.Kind, w.Key, w.Lane, w.Actor, w.Origin, (JsonObject)w.Payload.DeepClone(),
                 row.Leased && readFor.Contains(w.Key) && w.Ahead?.Progress is { } written ? (JsonObject)written.DeepClone() : [], 0, now, now)

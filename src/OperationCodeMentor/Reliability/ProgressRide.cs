@@ -95,12 +95,6 @@ public sealed class ProgressRide : IDisposable
         _job.FinishedByStore = new LaneHandoff(next, [], 0);
     }
 
-    /// <summary>
-    /// What the job's write read ahead for it (<see cref="ReadAhead"/>), once: on its first attempt, while fresh, and when
-    /// it is of the kind asked for; null otherwise, and the caller reads for itself.
-    /// </summary>
-    public T? TakeAhead<T>() where T : ReadAhead => _job.TakeAhead<T>(_link!.Clock);
-
     public void Dispose()
     {
         if (ReferenceEquals(Offered.Value, this)) Offered.Value = null;

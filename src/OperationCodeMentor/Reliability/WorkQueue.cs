@@ -249,7 +249,7 @@ public sealed partial class WorkQueue : IHostedService
     public async Task<bool> EnqueueAsync(DurableWork work)
     {
         if (!_handlers.TryGetValue(work.Kind, out var handler)) throw new ArgumentException($"No handler for jobs of kind '{work.Kind}'.", nameof(work));
-        // Where the ledger can, what the job will read first goes with its write: one round trip fewer for the job.
+        // Where the ledger can, the job's first step goes with its write: one round trip fewer for the job.
         if (_ledger.ReadsAhead && work.Ahead is null && handler.AheadOf(work) is { } ahead) work = work with { Ahead = ahead };
         // Jobs written while a write is under way go in the next one, in one transaction, so a burst of clicks costs a few
         // disk flushes (or round trips), not one each.

@@ -102,14 +102,6 @@ public interface IMentorshipStore
         ChangeRequestAsync(known.Reference, decide, beforeWrite, ct);
 
     /// <summary>
-    /// The read a change of <paramref name="reference"/> starts with (with <paramref name="mentor"/>'s load and the mentee's
-    /// last report for a pairing), to be made with the write of the work that will change it, where the queue shares this
-    /// store's database (<see cref="Reliability.ReadAhead"/>); null where it does not. A change made by that work's first
-    /// attempt then decides on it without reading again.
-    /// </summary>
-    Reliability.ReadAhead? ReadAheadForChange(string reference, string? mentor) => null;
-
-    /// <summary>
     /// A new request's first step, taken with the write of its intake work where the queue shares this store's database
     /// and that write leases the intake's lane here (<see cref="Reliability.ReadAhead"/>): a number handed out and written
     /// into <paramref name="numbered"/> at <paramref name="numberAt"/> as the work's progress, and, when

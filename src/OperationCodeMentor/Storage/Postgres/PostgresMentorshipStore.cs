@@ -39,7 +39,13 @@ public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncD
     {
         await using var batch = _source.CreateBatch();
         foreach (var (key, mentor) in asked)
-            foreach (var read in ReadsForChange(key, mentor)) batch.BatchCommands.Add(read);
+            foreach (var sql in PairingReads)
+            {
+                var read = new NpgsqlBatchCommand(sql);
+                read.Parameters.AddWithValue("id", key);
+                read.Parameters.AddWithValue("u", mentor);
+                batch.BatchCommands.Add(read);
+            }
         var found = new List<(TrackedRequest?, PairingRead)>(asked.Count);
         await using var r = await batch.ExecuteReaderAsync().ConfigureAwait(false);
         for (var i = 0; i < asked.Count; i++)
@@ -48,61 +54,6 @@ public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncD
             found.Add(await ReadPairingAsync(r, CancellationToken.None).ConfigureAwait(false));
         }
         return found;
-    }
-
-    public override Reliability.ReadAhead? ReadAheadForChange(string reference, string? mentor) =>
-        RequestReference.TryParse(reference, out var key) ? new ChangeAhead(key, mentor) : null;
-
-    private protected override (TrackedRequest? Request, PairingRead? Pairing)? ReadAhead(long key, string? mentor) =>
-        RideOffered()?.TakeAhead<ChangeAhead>() is { Result: { } read } ahead && ahead.Key == key && ahead.Mentor == mentor ? read : null;
-
-    /// <summary>The read a change starts with (<see cref="RelationalMentorshipStore.ReadForChangeAsync"/>), made with the write of its job.</summary>
-    private sealed class ChangeAhead(long key, string? mentor) : Reliability.ReadAhead
-    {
-        public long Key => key;
-
-        public string? Mentor => mentor;
-
-        public (TrackedRequest? Request, PairingRead? Pairing)? Result { get; private set; }
-
-        // Made only where the write leased the lane here (the one job it goes to): clicks behind another in the same lane
-        // (a crowd on one request) cost the database no read.
-        public override IEnumerable<NpgsqlBatchCommand> Statements(Reliability.AheadWrite write) => ReadsForChange(key, mentor, write);
-
-        public override async Task ReadAsync(NpgsqlDataReader r) =>
-            Result = mentor is null
-                ? (await r.ReadAsync().ConfigureAwait(false) ? ReadTracked(r) : null, null)
-                : await ReadPairingAsync(r, CancellationToken.None).ConfigureAwait(false);
-    }
-
-    private static readonly string[] RequestReads = [RequestRead];
-
-    private static readonly string[] GuardedRequestReads = Guarded(RequestReads);
-
-    private static readonly string[] GuardedPairingReads = Guarded(PairingReads);
-
-    private static string[] Guarded(string[] reads) =>
-        [.. reads.Select(sql => $"SELECT * FROM ({sql}) AS ahead WHERE {Reliability.AheadWrite.LeasedHere}")];
-
-    /// <summary>
-    /// The statements of the read a change starts with: the request <paramref name="key"/>, and for a pairing
-    /// <see cref="PairingReads"/>; with <paramref name="ahead"/>, each answers only where that write leased the lane here.
-    /// </summary>
-    private static IEnumerable<NpgsqlBatchCommand> ReadsForChange(long key, string? mentor, Reliability.AheadWrite? ahead = null)
-    {
-        foreach (var sql in (mentor, ahead) switch
-                 {
-                     (null, null) => RequestReads,
-                     (null, _) => GuardedRequestReads,
-                     (_, null) => PairingReads,
-                     _ => GuardedPairingReads,
-                 })
-        {
-            var read = new NpgsqlBatchCommand(sql);
-            read.Parameters.AddWithValue("id", key);
-            if (mentor is not null) read.Parameters.AddWithValue("u", mentor);
-            yield return ahead is null ? read : ahead.Bind(read);
-        }
     }
 
     /// <summary>

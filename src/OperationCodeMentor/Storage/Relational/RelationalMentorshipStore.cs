@@ -370,9 +370,9 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         for (var attempt = 0; ; attempt++)
         {
-            var (found, read) = attempt > 0 ? await ReadForChangeAsync(c, key, mentor, ct).ConfigureAwait(false)
-                : known is not null ? (known, null)
-                : ReadAhead(key, mentor) ?? await ReadForChangeAsync(c, key, mentor, ct).ConfigureAwait(false);
+            var (found, read) = attempt == 0 && known is not null
+                ? (known, null)
+                : await ReadForChangeAsync(c, key, mentor, ct).ConfigureAwait(false);
             if (found is not { } current) return null;
             var decision = decide(current, read ?? NoPairing);
             if (decision.After is null) return decision;
@@ -384,16 +384,7 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
     }
 
     /// <inheritdoc/>
-    public virtual Reliability.ReadAhead? ReadAheadForChange(string reference, string? mentor) => null;
-
-    /// <inheritdoc/>
     public virtual NumberingAhead? NumberAhead(System.Text.Json.Nodes.JsonObject numbered, string numberAt, bool withLoads) => null;
-
-    /// <summary>
-    /// What the running job's write read for this change (<see cref="IMentorshipStore.ReadAheadForChange"/>), when it read
-    /// exactly this: the request <paramref name="key"/>, and for a pairing <paramref name="mentor"/>'s load with it.
-    /// </summary>
-    private protected virtual (TrackedRequest? Request, PairingRead? Pairing)? ReadAhead(long key, string? mentor) => null;
 
     /// <summary>What a change that is not a pairing is decided on besides the request: nothing.</summary>
     private static readonly PairingRead NoPairing = new(null);
@@ -416,7 +407,7 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
     /// <summary>What a pairing reads (<see cref="PairingRead"/>), one statement each: the request <c>@id</c>, mentor <c>@u</c>'s load, the mentee's last report.</summary>
     private protected static readonly string[] PairingReads =
     [
-        RequestRead,
+        $"SELECT {RequestColumns}, {FollowUpColumns} FROM requests WHERE id = @id",
         $"{MentorLoadSelect} WHERE slack_user_id = @u",
         LatestReported("(SELECT mentee_slack_id FROM requests WHERE id = @id)"),
     ];

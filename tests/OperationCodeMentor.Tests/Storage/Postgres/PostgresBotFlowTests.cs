@@ -115,35 +115,6 @@ public class PostgresBotFlowTests
         Assert.Equal(1, Telemetry.MetricsTests.Sample(await Telemetry.MetricsTests.ScrapeAsync(bot), "ocm_slack_ack_failures_total", ("kind", "action"), ("handler", RequestButtons.Claim)));
     }
 
-    [Fact]
-    public async Task AClaim_IsDecidedOnWhatWasReadWithTheClicksOwnWrite_WithNoReadOfItsOwn()
-    {
-        var (bot, database) = await StartAsync();
-        await using var _ = bot;
-        await bot.VolunteerAsync("UMENTOR1", ["Python"]);
-        var request = await bot.RequestAsync(Mentee, ["Python"]);
-        var written = (await bot.Store.RequestAsync(request.Reference))!.Details;
-        // The moment the click's write commits, its request's details change (a trigger deferred to that commit): a job
-        // that read the request for itself would show the new details on the card; one decided on what the click's write
-        // read a moment before shows those it read.
-        await PostgresServer.ExecAsync(database, """
-            CREATE FUNCTION change_details() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN UPDATE requests SET details = 'Changed as the click was committed'; RETURN NULL; END $$;
-            CREATE CONSTRAINT TRIGGER change_details AFTER INSERT ON work_jobs DEFERRABLE INITIALLY DEFERRED
-            FOR EACH ROW WHEN (NEW.kind = 'claim') EXECUTE FUNCTION change_details();
-            """);
-        bot.Slack.Clear();
-
-        await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR1");
-
-        var card = Assert.Single(bot.Slack.CallsTo("chat.update"));
-        Assert.Contains(written, card.AllText, StringComparison.Ordinal);
-        Assert.DoesNotContain("Changed as the click was committed", card.AllText, StringComparison.Ordinal);
-        var stored = (await bot.Store.RequestAsync(request.Reference))!;
-        Assert.Equal("UMENTOR1", stored.ClaimedBy);
-        Assert.Equal("Changed as the click was committed", stored.Details);
-    }
-
     /// <summary>
     /// At the commit of a submission's write (a trigger deferred to it), the numbers move on to 5000 and the one Python mentor
     /// pauses: a job that numbered the request and read the mentors for itself would show request 5001 and mention nobody.

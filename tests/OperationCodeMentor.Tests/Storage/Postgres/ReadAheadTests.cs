@@ -9,9 +9,8 @@ using OperationCodeMentor.Storage.Postgres;
 namespace OperationCodeMentor.Tests.Storage.Postgres;
 
 /// <summary>
-/// A press's first read made with the write that records it (<see cref="ReadAhead"/>): handed to the job only when that
-/// write leased its lane here, used once by its first attempt while fresh, and overruled by the conditional write when
-/// the request changed in between.
+/// A submission's first step taken with the write that records it (<see cref="ReadAhead"/>): its number and the mentors'
+/// loads, only where that write leased the intake's lane here.
 /// </summary>
 public sealed class ReadAheadTests : IAsyncLifetime
 {
@@ -42,101 +41,8 @@ public sealed class ReadAheadTests : IAsyncLifetime
         await _ledger.DisposeAsync();
     }
 
-    private DurableWork Claim(string key, string mentor) =>
-        new DurableWork("claim", key, _reference, new JsonObject()) { Ahead = _store.ReadAheadForChange(_reference, mentor) };
-
     private async Task<Job?> WriteAsync(DurableWork work) =>
         (await _ledger.InsertAsync([work], _clock.GetUtcNow(), new LaneOffer(_clock.GetUtcNow().AddSeconds(30), [], 16)))[0];
-
-    private JobContext Context(Job job) =>
-        new(job, (p, _) => _ledger.SaveProgressAsync(job, p), _ => Task.FromResult(true), _ledger.StoreLink with { Clock = _clock, Kinds = ["claim"] });
-
-    /// <summary>A claim as the claim job makes it, with its ride offered; records what each decision was made on.</summary>
-    private async Task<(Decision? Decision, List<TrackedRequest> DecidedOn)> ClaimAsync(Job job, string mentor)
-    {
-        var decidedOn = new List<TrackedRequest>();
-        using var ride = Context(job).Ride(new { stage = "applied" });
-        var decision = await _store.ChangeRequestAsync(_reference, mentor, (t, read) =>
-        {
-            decidedOn.Add(t);
-            return RequestLifecycle.Decide(t, new Actor(mentor), new RequestCommand.Claim(read.Load), _clock.GetUtcNow(), job.Key);
-        });
-        return (decision, decidedOn);
-    }
-
-    private async Task RenameMenteeAsync(string name)
-    {
-        // A column no change writes and the version does not cover: which copy a decision saw tells a read ahead from a read.
-        await using var c = new NpgsqlConnection(_database);
-        await c.OpenAsync();
-        await using var cmd = new NpgsqlCommand("UPDATE requests SET mentee_name = @n", c);
-        cmd.Parameters.AddWithValue("n", name);
-        await cmd.ExecuteNonQueryAsync();
-    }
-
-    [Fact]
-    public async Task AClaimWhoseWriteLeasedItsLane_IsDecidedOnWhatThatWriteRead_WithoutReadingAgain()
-    {
-        var job = await WriteAsync(Claim("claim:1", "UMENTOR01"));
-        Assert.NotNull(job);
-        Assert.True(job.LeasedHere);
-        await RenameMenteeAsync("Renamed after the write");
-
-        var (decision, decidedOn) = await ClaimAsync(job, "UMENTOR01");
-
-        Assert.Equal("Mentee", Assert.Single(decidedOn).Request.MenteeName);
-        Assert.Null(decision!.Refused);
-        Assert.Equal("UMENTOR01", (await _store.GetRequestAsync(_reference))!.Request.ClaimedBy);
-    }
-
-    [Fact]
-    public async Task AReadAheadMadeStaleByAnotherClaim_LosesTheConditionalWrite_AndTheClaimIsDecidedAgainOnAFreshRead()
-    {
-        var job = await WriteAsync(Claim("claim:1", "UMENTOR01"));
-        Assert.True(job!.LeasedHere);
-        // Another mentor's claim lands between the write and the job (a change made outside the lane, as a coordinator's can be).
-        await _store.ChangeRequestAsync(_reference, "UMENTOR02", (t, read) =>
-            RequestLifecycle.Decide(t, new Actor("UMENTOR02"), new RequestCommand.Claim(read.Load), T0, "claim:other"));
-
-        var (decision, decidedOn) = await ClaimAsync(job, "UMENTOR01");
-
-        Assert.Equal(2, decidedOn.Count);
-        Assert.Equal(Refusal.AlreadyClaimed, decision!.Refused);
-        Assert.Equal("UMENTOR02", (await _store.GetRequestAsync(_reference))!.Request.ClaimedBy);
-    }
-
-    [Fact]
-    public async Task AJobWrittenBehindAnotherInItsLane_GetsNoReadAhead_AndReadsForItself()
-    {
-        var first = await WriteAsync(Claim("claim:1", "UMENTOR01"));
-        var second = await WriteAsync(Claim("claim:2", "UMENTOR02"));
-        Assert.True(first!.LeasedHere);
-        Assert.False(second!.LeasedHere);
-        await RenameMenteeAsync("Renamed after the writes");
-
-        var (_, decidedOn) = await ClaimAsync(second, "UMENTOR02");
-
-        Assert.Equal("Renamed after the writes", Assert.Single(decidedOn).Request.MenteeName);
-    }
-
-    [Fact]
-    public async Task AReadAhead_IsUsedOnce_NotByALaterAttempt_NorOnceItIsOld()
-    {
-        var retried = await WriteAsync(Claim("claim:1", "UMENTOR01"));
-        retried!.Attempts = 1;
-        await RenameMenteeAsync("Renamed");
-        Assert.Equal("Renamed", Assert.Single((await ClaimAsync(retried, "UMENTOR01")).DecidedOn).Request.MenteeName);
-
-        // A second request's claim, written and then run after the read has gone stale.
-        var number = await _store.ReserveRequestNumberAsync();
-        _reference = (await _store.CreateRequestAsync(
-            new NewMentorRequest(number, "UMENTEE02", "Second", "Resume Review", ["Python"], "Another one.", "Veteran", T0, "view:2"))).Reference;
-        var late = await WriteAsync(Claim("claim:2", "UMENTOR02"));
-        Assert.True(late!.LeasedHere);
-        await RenameMenteeAsync("Renamed again");
-        _clock.Advance(ReadAhead.FreshFor + TimeSpan.FromMilliseconds(1));
-        Assert.Equal("Renamed again", Assert.Single((await ClaimAsync(late, "UMENTOR02")).DecidedOn).Request.MenteeName);
-    }
 
     private DurableWork Submission(string key) =>
         new DurableWork("submit-request", key, "intake", new JsonObject())
