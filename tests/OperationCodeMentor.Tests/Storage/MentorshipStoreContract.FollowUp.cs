@@ -69,6 +69,16 @@ public abstract partial class MentorshipStoreContract
     }
 
     [Fact]
+    public async Task PlanNextActions_TheSameRequestTwiceInOneCall_TakesTheFirstPlan_TheSecondFindsItChanged()
+    {
+        var id = await OpenRequestAsync();
+        var version = (await TrackedAsync(id)).Version;
+
+        Assert.Equal(1, await Store.PlanNextActionsAsync([new PlannedAction(id, version, T0.AddHours(1)), new PlannedAction(id, version, T0.AddHours(5))]));
+        Assert.Equal(T0.AddHours(1), (await TrackedAsync(id)).FollowUp.NextActionAt);
+    }
+
+    [Fact]
     public async Task PlanNextActions_SkipsARequestThatChangedSinceItWasRead()
     {
         var id = await OpenRequestAsync();

@@ -169,6 +169,32 @@ public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncD
     protected override string Greatest(string a, string b) => $"GREATEST({a}, {b})";
 
     /// <summary>
+    /// The sweep's plans in one statement, where one UPDATE each took a round trip each (a sweep after a busy week plans
+    /// hundreds): each request changes only at the version it was read at, and the first plan for a request is the one
+    /// tried, as one at a time would have it.
+    /// </summary>
+    public override async Task<int> PlanNextActionsAsync(IReadOnlyList<PlannedAction> plans, CancellationToken ct = default)
+    {
+        var rows = new List<(long Id, long? At, long Version)>(plans.Count);
+        var seen = new HashSet<long>();
+        foreach (var p in plans)
+            if (RequestReference.TryParse(p.Reference, out var key) && seen.Add(key))
+                rows.Add((key, p.NextActionAt is { } t ? ToDb(t) : null, p.Version));
+        if (rows.Count == 0) return 0;
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = """
+            UPDATE requests r SET next_action_at = p.at, follow_up_version = r.follow_up_version + 1
+            FROM unnest(@ids, @ats, @versions) AS p(id, at, v)
+            WHERE r.id = p.id AND r.follow_up_version = p.v
+            """;
+        cmd.Parameters.Add(new NpgsqlParameter("ids", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint) { Value = rows.Select(r => r.Id).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("ats", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint) { Value = rows.Select(r => r.At).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("versions", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint) { Value = rows.Select(r => r.Version).ToArray() });
+        return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// The next number from the server's sequence, moved past any request stored under a number it did not hand out; one
     /// for each row of <paramref name="from"/> (a FROM clause), or one when it is empty.
     /// </summary>

@@ -46,7 +46,7 @@ public abstract partial class RelationalMentorshipStore
         return list;
     }
 
-    public async Task<int> PlanNextActionsAsync(IReadOnlyList<PlannedAction> plans, CancellationToken ct = default)
+    public virtual async Task<int> PlanNextActionsAsync(IReadOnlyList<PlannedAction> plans, CancellationToken ct = default)
     {
         if (plans.Count == 0) return 0;
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
