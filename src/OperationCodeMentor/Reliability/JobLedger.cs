@@ -27,8 +27,8 @@ public interface IJobLedger
     /// </summary>
     bool RemembersDeliveries => false;
 
-    /// <summary>Whether this ledger can take a job's first step in the write that records it (<see cref="ReadAhead"/>).</summary>
-    bool ReadsAhead => false;
+    /// <summary>Whether this ledger can take a job's first step in the write that records it (<see cref="FirstStep"/>).</summary>
+    bool TakesFirstSteps => false;
 
     /// <summary>Creates or migrates what the ledger needs; for a private ledger, returns the jobs left pending by the last run.</summary>
     LedgerStart Open();

@@ -23,10 +23,10 @@ public sealed record DurableWork(string Kind, string Key, string Lane, JsonObjec
     public DeliveryOnce? Once { get; init; }
 
     /// <summary>
-    /// The job's first step (<see cref="ReadAhead"/>), asked for by its handler (<see cref="IJobHandler.AheadOf"/>) when the
+    /// The job's first step (<see cref="FirstStep"/>), asked for by its handler (<see cref="IJobHandler.FirstStepOf"/>) when the
     /// ledger shares the store's database: taken in the round trip that writes the job.
     /// </summary>
-    public ReadAhead? Ahead { get; init; }
+    public FirstStep? FirstStep { get; init; }
 
     /// <summary>A typed payload, serialised the way its handler reads it back.</summary>
     public static DurableWork Of<T>(string kind, string key, string lane, T payload, string? actor = null, string? origin = null) =>
@@ -37,7 +37,7 @@ public sealed record DurableWork(string Kind, string Key, string Lane, JsonObjec
 /// A job's first step, taken with the write of the job at its acknowledgement (on PostgreSQL, where the queue and the
 /// store share a database), in the same round trip: what it reads and writes (a new request's number, say) then costs
 /// no round trip of its own. It is taken, and handed to the job, only where that write leased the job's lane here
-/// (<see cref="AheadWrite.LeasedHere"/>): the job then runs at once, on data read a moment ago, and knows that nobody has
+/// (<see cref="FirstStepWrite.LeasedHere"/>): the job then runs at once, on data read a moment ago, and knows that nobody has
 /// tried it yet. Anywhere else the job takes the step itself.
 /// </summary>
 /// <remarks>
@@ -45,38 +45,38 @@ public sealed record DurableWork(string Kind, string Key, string Lane, JsonObjec
 /// to 3, still short of the goal of 2, and put those reads on the path Slack waits on; whether that cost the p99 could
 /// not be told from this machine's noise (bench/REPORT.md, runs 26–32), so the click's answer was left a single write.
 /// </remarks>
-public abstract class ReadAhead
+public abstract class FirstStep
 {
     /// <summary>How long after the write a result is still used: a job that runs later reads afresh.</summary>
     public static readonly TimeSpan FreshFor = TimeSpan.FromSeconds(2);
 
     /// <summary>The statements that make the read, with their parameters (run after the job's write, in the same transaction).</summary>
-    public abstract IEnumerable<Npgsql.NpgsqlBatchCommand> Statements(AheadWrite write);
+    public abstract IEnumerable<Npgsql.NpgsqlBatchCommand> Statements(FirstStepWrite write);
 
     /// <summary>Reads the results of <see cref="Statements"/>, from the reader's current result on, leaving it on the last of them.</summary>
     public abstract Task ReadAsync(Npgsql.NpgsqlDataReader r);
 
     /// <summary>When the read was made; null until it has been.</summary>
-    public DateTimeOffset? ReadAt { get; internal set; }
+    public DateTimeOffset? TakenAt { get; internal set; }
 
     /// <summary>The job's progress as the statements wrote it, when they took its first step; null when they only read.</summary>
     public JsonObject? Progress { get; protected set; }
 }
 
-/// <summary>The write a <see cref="ReadAhead"/> goes with: the job's key and lane, and the lease that write took on the lane.</summary>
-public sealed record AheadWrite(string Key, string Lane, string Replica, Guid Token)
+/// <summary>The write a <see cref="FirstStep"/> goes with: the job's key and lane, and the lease that write took on the lane.</summary>
+public sealed record FirstStepWrite(string Key, string Lane, string Replica, Guid Token)
 {
     /// <summary>SQL that is true when the write leased the job's lane to this replica (its parameters bound by <see cref="Bind"/>).</summary>
     public const string LeasedHere =
-        "EXISTS (SELECT 1 FROM work_lanes WHERE lane = @aheadLane AND leased_by = @aheadReplica AND lease_token = @aheadToken)";
+        "EXISTS (SELECT 1 FROM work_lanes WHERE lane = @stepLane AND leased_by = @stepReplica AND lease_token = @stepToken)";
 
-    /// <summary>Binds the job's key (<c>@aheadKey</c>) and <see cref="LeasedHere"/>'s parameters to <paramref name="statement"/>.</summary>
+    /// <summary>Binds the job's key (<c>@stepKey</c>) and <see cref="LeasedHere"/>'s parameters to <paramref name="statement"/>.</summary>
     public Npgsql.NpgsqlBatchCommand Bind(Npgsql.NpgsqlBatchCommand statement)
     {
-        statement.Parameters.AddWithValue("aheadKey", Key);
-        statement.Parameters.AddWithValue("aheadLane", Lane);
-        statement.Parameters.AddWithValue("aheadReplica", Replica);
-        statement.Parameters.AddWithValue("aheadToken", Token);
+        statement.Parameters.AddWithValue("stepKey", Key);
+        statement.Parameters.AddWithValue("stepLane", Lane);
+        statement.Parameters.AddWithValue("stepReplica", Replica);
+        statement.Parameters.AddWithValue("stepToken", Token);
         return statement;
     }
 }
@@ -139,17 +139,17 @@ public sealed class Job
     internal bool LeasedHere { get; set; }
 
     /// <summary>
-    /// The first step taken with the job's write, when that write leased its lane here (<see cref="ReadAhead"/>); taken by the first
-    /// attempt (<see cref="JobContext.TakeAhead{T}"/>), and dropped when that attempt ends.
+    /// The first step taken with the job's write, when that write leased its lane here (<see cref="FirstStep"/>); taken by the first
+    /// attempt (<see cref="JobContext.TakeFirstStep{T}"/>), and dropped when that attempt ends.
     /// </summary>
-    internal ReadAhead? Ahead { get; set; }
+    internal FirstStep? FirstStep { get; set; }
 
-    /// <summary>Takes <see cref="Ahead"/>, once: on the first attempt, while fresh on <paramref name="clock"/>, and when of the kind asked for.</summary>
-    internal T? TakeAhead<T>(TimeProvider clock) where T : ReadAhead
+    /// <summary>Takes <see cref="FirstStep"/>, once: on the first attempt, while fresh on <paramref name="clock"/>, and when of the kind asked for.</summary>
+    internal T? TakeFirstStep<T>(TimeProvider clock) where T : FirstStep
     {
-        var ahead = Ahead;
-        Ahead = null;
-        return ahead is T wanted && Attempts == 0 && wanted.ReadAt is { } at && clock.GetUtcNow() - at <= ReadAhead.FreshFor ? wanted : null;
+        var step = FirstStep;
+        FirstStep = null;
+        return step is T wanted && Attempts == 0 && wanted.TakenAt is { } at && clock.GetUtcNow() - at <= FirstStep.FreshFor ? wanted : null;
     }
 
     /// <summary>
@@ -179,7 +179,7 @@ public sealed class JobContext(Job job, Func<JsonObject, CancellationToken, Task
     /// </param>
     public ProgressRide Ride<T>(T progress, string? answerAt = null, bool finishes = false) =>
         new(job, link, (JsonObject)JsonSerializer.SerializeToNode(progress, JobJson.Options)!,
-            answerAt is null ? null : JobJson.Options.PropertyNamingPolicy?.ConvertName(answerAt) ?? answerAt, finishes);
+            answerAt is null ? null : JobJson.Name(answerAt), finishes);
 
     /// <summary>
     /// Records further durable work that this job leads to (a re-pair brings a new request in, say). Its key makes it
@@ -188,10 +188,10 @@ public sealed class JobContext(Job job, Func<JsonObject, CancellationToken, Task
     public Task<bool> EnqueueAsync(DurableWork work) => enqueue(work);
 
     /// <summary>
-    /// The first step this job's write took for it (<see cref="ReadAhead"/>), once: on its first attempt, while fresh, and when
-    /// it is of the kind asked for; null otherwise (and where the ledger does not read ahead), and the job reads for itself.
+    /// The first step this job's write took for it (<see cref="FirstStep"/>), once: on its first attempt, while fresh, and when
+    /// it is of the kind asked for; null otherwise (and where the ledger takes no first steps), and the job takes the step itself.
     /// </summary>
-    public T? TakeAhead<T>() where T : ReadAhead => link is null ? null : job.TakeAhead<T>(link.Clock);
+    public T? TakeFirstStep<T>() where T : FirstStep => link is null ? null : job.TakeFirstStep<T>(link.Clock);
 
     public T Payload<T>() => job.Payload.Deserialize<T>(JobJson.Options)
         ?? throw new PermanentJobFailure($"Job {job.Key} holds no {typeof(T).Name}.");
@@ -225,8 +225,8 @@ public interface IJobHandler
 
     Task RunAsync(JobContext job, CancellationToken ct);
 
-    /// <summary>A job's first step, to be taken with its write where the ledger can (<see cref="ReadAhead"/>); null for none.</summary>
-    ReadAhead? AheadOf(DurableWork work) => null;
+    /// <summary>A job's first step, to be taken with its write where the ledger can (<see cref="FirstStep"/>); null for none.</summary>
+    FirstStep? FirstStepOf(DurableWork work) => null;
 }
 
 /// <summary>
@@ -265,4 +265,7 @@ public static class JobJson
     {
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
     };
+
+    /// <summary>A property's name as payloads and progress spell it (from its C# name).</summary>
+    public static string Name(string property) => Options.PropertyNamingPolicy?.ConvertName(property) ?? property;
 }

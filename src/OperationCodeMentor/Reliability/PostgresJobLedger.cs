@@ -117,7 +117,7 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
     public bool RemembersDeliveries => true;
 
     /// <summary>The store's tables are in this database: a job's first read can go with its write.</summary>
-    public bool ReadsAhead => true;
+    public bool TakesFirstSteps => true;
 
     // The statement texts used on every press and every job are built once: a text rebuilt per call is garbage the
     // collector must clear while Slack waits for answers.
@@ -187,24 +187,24 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         cmd.Parameters.Add(new NpgsqlParameter("origin", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = fresh.Select(w => w.Origin).ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter("payload", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = fresh.Select(w => w.Payload.ToJsonString()).ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = fresh.Select(_ => ms).ToArray() });
-        // The jobs' first steps, taken after they are written, in the same round trip (ReadAhead). Only the first new job of
+        // The jobs' first steps, taken after they are written, in the same round trip (FirstStep). Only the first new job of
         // a lane this replica may take can be leased with this write; steps for the others could not be used, and every
         // statement costs the server a plan while Slack waits.
-        var aheads = take is { Room: > 0 }
-            ? fresh.Where(w => w.Ahead is not null && !take.Held.Contains(w.Lane)).DistinctBy(w => w.Lane).ToList()
+        var steps = take is { Room: > 0 }
+            ? fresh.Where(w => w.FirstStep is not null && !take.Held.Contains(w.Lane)).DistinctBy(w => w.Lane).ToList()
             : [];
-        var readFor = aheads.Select(w => w.Key).ToHashSet(StringComparer.Ordinal);
-        foreach (var w in aheads)
-            foreach (var read in w.Ahead!.Statements(new AheadWrite(w.Key, w.Lane, Replica, token))) batchCmd.BatchCommands.Add(read);
+        var stepFor = steps.Select(w => w.Key).ToHashSet(StringComparer.Ordinal);
+        foreach (var w in steps)
+            foreach (var read in w.FirstStep!.Statements(new FirstStepWrite(w.Key, w.Lane, Replica, token))) batchCmd.BatchCommands.Add(read);
         var ids = new Dictionary<string, (long Id, bool Leased)>(StringComparer.Ordinal);
         await using (var r = await batchCmd.ExecuteReaderAsync().ConfigureAwait(false))
         {
             while (await r.ReadAsync().ConfigureAwait(false)) ids[r.GetString(1)] = (r.GetInt64(0), r.GetBoolean(2));
-            foreach (var w in aheads)
+            foreach (var w in steps)
             {
                 await r.NextResultAsync().ConfigureAwait(false);
-                await w.Ahead!.ReadAsync(r).ConfigureAwait(false);
-                w.Ahead.ReadAt = now;
+                await w.FirstStep!.ReadAsync(r).ConfigureAwait(false);
+                w.FirstStep.TakenAt = now;
             }
         }
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -212,10 +212,10 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         // nothing else in its lane ran in between. What the step wrote is the job's progress.
         return batch.Select(w => seen.Add(w.Key) && ids.TryGetValue(w.Key, out var row)
             ? new Job(row.Id, w.Kind, w.Key, w.Lane, w.Actor, w.Origin, (JsonObject)w.Payload.DeepClone(),
-                row.Leased && readFor.Contains(w.Key) && w.Ahead?.Progress is { } written ? (JsonObject)written.DeepClone() : [], 0, now, now)
+                row.Leased && stepFor.Contains(w.Key) && w.FirstStep?.Progress is { } written ? (JsonObject)written.DeepClone() : [], 0, now, now)
             {
                 LeasedHere = row.Leased,
-                Ahead = row.Leased && readFor.Contains(w.Key) ? w.Ahead : null,
+                FirstStep = row.Leased && stepFor.Contains(w.Key) ? w.FirstStep : null,
             }
             : null).ToList();
     }

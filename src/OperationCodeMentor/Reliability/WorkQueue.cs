@@ -250,7 +250,7 @@ public sealed partial class WorkQueue : IHostedService
     {
         if (!_handlers.TryGetValue(work.Kind, out var handler)) throw new ArgumentException($"No handler for jobs of kind '{work.Kind}'.", nameof(work));
         // Where the ledger can, the job's first step goes with its write: one round trip fewer for the job.
-        if (_ledger.ReadsAhead && work.Ahead is null && handler.AheadOf(work) is { } ahead) work = work with { Ahead = ahead };
+        if (_ledger.TakesFirstSteps && work.FirstStep is null && handler.FirstStepOf(work) is { } step) work = work with { FirstStep = step };
         // Jobs written while a write is under way go in the next one, in one transaction, so a burst of clicks costs a few
         // disk flushes (or round trips), not one each.
         var added = await _writes.RunAsync(work).ConfigureAwait(false) is not null;
@@ -612,7 +612,7 @@ public sealed partial class WorkQueue : IHostedService
         finally
         {
             // Read for the first attempt only; a later one reads afresh.
-            job.Ahead = null;
+            job.FirstStep = null;
             lock (_gate)
             {
                 _runningLanes.Remove(job.Lane);

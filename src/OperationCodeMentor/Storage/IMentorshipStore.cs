@@ -103,11 +103,11 @@ public interface IMentorshipStore
 
     /// <summary>
     /// A new request's first step, taken with the write of its intake work where the queue shares this store's database
-    /// and that write leases the intake's lane here (<see cref="Reliability.ReadAhead"/>): a number handed out and written
+    /// and that write leases the intake's lane here (<see cref="Reliability.FirstStep"/>): a number handed out and written
     /// into <paramref name="numbered"/> at <paramref name="numberAt"/> as the work's progress, and, when
     /// <paramref name="withLoads"/>, every mentor's load read for the card's mentions. Null where the store cannot.
     /// </summary>
-    NumberingAhead? NumberAhead(System.Text.Json.Nodes.JsonObject numbered, string numberAt, bool withLoads) => null;
+    NumberingStep? NumberWithTheWrite(System.Text.Json.Nodes.JsonObject numbered, string numberAt, bool withLoads) => null;
 
     /// <summary>Requests whose next action time is at or before <paramref name="now"/>, earliest first.</summary>
     Task<IReadOnlyList<TrackedRequest>> GetDueFollowUpsAsync(DateTimeOffset now, int limit, CancellationToken ct = default);
@@ -167,8 +167,8 @@ public interface IMentorshipStore
     Task<IReadOnlyList<TrackedRequest>> GetReportedSessionsAsync(string? mentorSlackId, int limit, CancellationToken ct = default);
 }
 
-/// <summary>What <see cref="IMentorshipStore.NumberAhead"/> took and read, once the work's write is made.</summary>
-public abstract class NumberingAhead : Reliability.ReadAhead
+/// <summary>What <see cref="IMentorshipStore.NumberWithTheWrite"/> took and read, once the work's write is made.</summary>
+public abstract class NumberingStep : Reliability.FirstStep
 {
     /// <summary>The number handed out; null when the write did not lease the lane here, and nothing was taken.</summary>
     public long? Number { get; protected set; }

@@ -208,17 +208,21 @@ public sealed class MentorBot : WebApplicationFactory<Program>
         return (await Store.GetMentorAsync(user))!;
     }
 
+    /// <summary>The request modal as a mentee submits it.</summary>
+    public static System.Text.Json.Nodes.JsonObject Submission(string mentee, string[] skills, string details = "I'd like help getting my first Python project reviewed.",
+        string service = "Code Review", string affiliation = "Veteran") =>
+        SlackRequests.ViewSubmission(RequestModal.CallbackId, mentee,
+            (RequestModal.ServiceBlock, new SlackRequests.Selected(service)),
+            (RequestModal.SkillsBlock, skills),
+            (RequestModal.DetailsBlock, details),
+            (RequestModal.AffiliationBlock, new SlackRequests.Selected(affiliation)));
+
     /// <summary>Submits a mentor request through the real request modal submission and returns it as stored.</summary>
     public async Task<MentorRequest> RequestAsync(string mentee, string[] skills, string details = "I'd like help getting my first Python project reviewed.",
         string service = "Code Review", string affiliation = "Veteran")
     {
         var before = Slack.CallsTo("chat.postMessage").Count(c => c["channel"] == MentorsChannelId);
-        var response = await SendAsync(Requests.Interaction(SlackRequests.ViewSubmission(
-            RequestModal.CallbackId, mentee,
-            (RequestModal.ServiceBlock, new SlackRequests.Selected(service)),
-            (RequestModal.SkillsBlock, skills),
-            (RequestModal.DetailsBlock, details),
-            (RequestModal.AffiliationBlock, new SlackRequests.Selected(affiliation)))));
+        var response = await SendAsync(Requests.Interaction(Submission(mentee, skills, details, service, affiliation)));
         response.EnsureSuccessStatusCode();
         var post = Slack.CallsTo("chat.postMessage").Where(c => c["channel"] == MentorsChannelId).Skip(before).Single();
         var claim = post.Body["blocks"]!.AsArray().SelectMany(b => b!["elements"]?.AsArray() ?? []).First(e => e!["action_id"]?.ToString() == "claim_request");

@@ -63,7 +63,7 @@ public sealed class Outbox
 
     /// <summary>
     /// The intents in the progress were written with the work itself, before any attempt at it (its first step, taken with
-    /// its write: <see cref="ReadAhead"/>): nothing has gone out under them, so there is nothing to look for before sending.
+    /// its write: <see cref="FirstStep"/>): nothing has gone out under them, so there is nothing to look for before sending.
     /// Only for the attempt that the write handed its first step to.
     /// </summary>
     public void IntendedWithTheWork()

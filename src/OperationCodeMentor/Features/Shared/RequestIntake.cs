@@ -180,7 +180,7 @@ public sealed partial class RequestIntake(
         // the store takes the same request once. Where the store can carry the progress (ProgressRide), the number with the
         // intents of the card and the confirmation is one statement, and the request with the work's finish another: a
         // submission's only writes after its acknowledgement. When the work's own write leased the intake here (nothing
-        // was ahead of it), that write took the number step too (AheadOf), and storing the request is the only write left.
+        // was step of it), that write took the number step too (FirstStepOf), and storing the request is the only write left.
         void Keep(IntakeProgress next) => progress = next;
         void IntendConfirmation()
         {
@@ -188,11 +188,11 @@ public sealed partial class RequestIntake(
         }
         // The mentors' loads, when read with the number in this attempt: the card's mentions need no read of their own.
         IReadOnlyList<MentorLoad>? loads = null;
-        // Numbered with its own write (NumberAhead): the intents in the progress went to disk with the work, before any
+        // Numbered with its own write (NumberWithTheWrite): the intents in the progress went to disk with the work, before any
         // attempt, so nothing has been sent under them yet.
-        if (job.TakeAhead<NumberingAhead>() is { Number: { } first } ahead && progress.Number == first)
+        if (job.TakeFirstStep<NumberingStep>() is { Number: { } first } numbering && progress.Number == first)
         {
-            loads = ahead.Loads;
+            loads = numbering.Loads;
             outbox.IntendedWithTheWork();
         }
         await NoticeDelayAsync(job, request, progress, p => Save(p), ct).ConfigureAwait(false);
@@ -204,7 +204,7 @@ public sealed partial class RequestIntake(
             switch (step)
             {
                 case IntakeStep.Reserve:
-                    var numbered = progress with { Stage = IntakeStage.Numbered, OfferTo = request.PreferredMentor, StoreLast = job.WritesWithStore };
+                    var numbered = Numbered(progress, request, storeLast: job.WritesWithStore);
                     // The card (or the offer) is intended now, so that its intent reaches disk with the number: where the
                     // store can, the number is written into the progress in the statement that hands it out (ProgressRide),
                     // and the mentee's confirmation, which goes out before the request is stored, is intended with it.
@@ -308,6 +308,10 @@ public sealed partial class RequestIntake(
     /// <summary>Whether the mentee's confirmation can be read back: a re-pair answered where they asked is an ephemeral reply, which cannot.</summary>
     private static bool Confirmed(IntakeRequest r) => r.FollowUpOf is null || r.AnswerChannel is null;
 
+    /// <summary>What the progress says once the request has its number (the number itself aside).</summary>
+    private static IntakeProgress Numbered(IntakeProgress before, IntakeRequest r, bool storeLast) =>
+        before with { Stage = IntakeStage.Numbered, OfferTo = r.PreferredMentor, StoreLast = storeLast };
+
     /// <summary>The messages intended as the request is numbered: its card or its offer, and, where storing it is last, the confirmation.</summary>
     private static IEnumerable<string> IntentsWithTheNumber(IntakeRequest r, IntakeProgress numbered)
     {
@@ -317,17 +321,17 @@ public sealed partial class RequestIntake(
 
     /// <summary>
     /// Where the queue shares the store's database, the request is numbered with the work's own write when that write leases
-    /// the intake's lane here (nothing is ahead of it): the progress the number step would write, intents and all, and the
+    /// the intake's lane here (nothing is step of it): the progress the number step would write, intents and all, and the
     /// mentors' loads for the card. Storing the request is then its last write, as it is wherever the store carries progress.
     /// </summary>
-    public ReadAhead? AheadOf(DurableWork work)
+    public FirstStep? FirstStepOf(DurableWork work)
     {
         var request = work.Payload.Deserialize<IntakeRequest>(JobJson.Options);
         if (request is null) return null;
-        var numbered = new IntakeProgress(IntakeStage.Numbered, OfferTo: request.PreferredMentor, StoreLast: true);
+        var numbered = Numbered(new IntakeProgress(), request, storeLast: true);
         foreach (var intent in IntentsWithTheNumber(request, numbered)) numbered.Sent[intent] = null;
-        return store.NumberAhead((JsonObject)JsonSerializer.SerializeToNode(numbered, JobJson.Options)!,
-            JobJson.Options.PropertyNamingPolicy!.ConvertName(nameof(IntakeProgress.Number)), withLoads: request.PreferredMentor is null);
+        return store.NumberWithTheWrite((JsonObject)JsonSerializer.SerializeToNode(numbered, JobJson.Options)!,
+            JobJson.Name(nameof(IntakeProgress.Number)), withLoads: request.PreferredMentor is null);
     }
 
     private static NewMentorRequest New(IntakeRequest r, IntakeProgress p, string submissionKey) =>

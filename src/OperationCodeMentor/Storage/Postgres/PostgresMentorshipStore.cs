@@ -203,18 +203,19 @@ public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncD
         FROM (SELECT nextval('request_numbers') AS n, (SELECT COALESCE(MAX(id), 0) FROM requests) AS top {from}) s
         """;
 
-    public override NumberingAhead? NumberAhead(System.Text.Json.Nodes.JsonObject numbered, string numberAt, bool withLoads) =>
+    public override NumberingStep? NumberWithTheWrite(System.Text.Json.Nodes.JsonObject numbered, string numberAt, bool withLoads) =>
         new Numbering(numbered.ToJsonString(), numberAt, withLoads);
 
-    /// <summary>
-    /// The job's row, when its write has just leased its lane here and nothing has been recorded for it yet: only then is the
-    /// number written into its progress (anywhere else its own first step hands one out, in its lane's order).
-    /// </summary>
+    /// <summary>A job's progress before anything has been recorded for it.</summary>
     private const string NothingRecorded = "'{}'";
 
+    /// <summary>
+    /// The number, taken and written into the job's progress only when its write has just leased its lane here and nothing
+    /// has been recorded for it yet (anywhere else its own first step hands one out, in its lane's order).
+    /// </summary>
     private static readonly string NumberingSql = $"""
         WITH job AS (
-            SELECT id FROM work_jobs WHERE key = @aheadKey AND state = 'pending' AND progress = {NothingRecorded} AND {Reliability.AheadWrite.LeasedHere}
+            SELECT id FROM work_jobs WHERE key = @stepKey AND state = 'pending' AND progress = {NothingRecorded} AND {Reliability.FirstStepWrite.LeasedHere}
         ), reserved AS MATERIALIZED (
         {NextNumber("FROM job")}
         ), written AS (
@@ -225,12 +226,12 @@ public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncD
         SELECT (SELECT number FROM reserved), progress FROM written
         """;
 
-    private static readonly string NumberingLoadsSql = $"{MentorLoadSelect} WHERE {Reliability.AheadWrite.LeasedHere} ORDER BY id";
+    private static readonly string NumberingLoadsSql = $"{MentorLoadSelect} WHERE {Reliability.FirstStepWrite.LeasedHere} ORDER BY id";
 
     /// <summary>A new request's number, written into its intake's progress with the intake's write, and the mentors' loads.</summary>
-    private sealed class Numbering(string numbered, string numberAt, bool withLoads) : NumberingAhead
+    private sealed class Numbering(string numbered, string numberAt, bool withLoads) : NumberingStep
     {
-        public override IEnumerable<NpgsqlBatchCommand> Statements(Reliability.AheadWrite write)
+        public override IEnumerable<NpgsqlBatchCommand> Statements(Reliability.FirstStepWrite write)
         {
             if (withLoads) yield return write.Bind(new NpgsqlBatchCommand(NumberingLoadsSql));
             var number = write.Bind(new NpgsqlBatchCommand(NumberingSql));

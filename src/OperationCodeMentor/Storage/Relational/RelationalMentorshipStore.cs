@@ -384,7 +384,7 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
     }
 
     /// <inheritdoc/>
-    public virtual NumberingAhead? NumberAhead(System.Text.Json.Nodes.JsonObject numbered, string numberAt, bool withLoads) => null;
+    public virtual NumberingStep? NumberWithTheWrite(System.Text.Json.Nodes.JsonObject numbered, string numberAt, bool withLoads) => null;
 
     /// <summary>What a change that is not a pairing is decided on besides the request: nothing.</summary>
     private static readonly PairingRead NoPairing = new(null);

@@ -119,6 +119,15 @@ public class PostgresBotFlowTests
     /// At the commit of a submission's write (a trigger deferred to it), the numbers move on to 5000 and the one Python mentor
     /// pauses: a job that numbered the request and read the mentors for itself would show request 5001 and mention nobody.
     /// </summary>
+    private static async Task<(MentorBot Bot, string Database)> StartChangingAtTheSubmissionsCommitAsync()
+    {
+        var (bot, database) = await StartAsync();
+        await bot.VolunteerAsync("UMENTOR1", ["Python"]);
+        await ChangeAtTheSubmissionsCommitAsync(database);
+        bot.Slack.Clear();
+        return (bot, database);
+    }
+
     private static Task ChangeAtTheSubmissionsCommitAsync(string database) => PostgresServer.ExecAsync(database, """
         CREATE FUNCTION move_on() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN PERFORM setval('request_numbers', 5000); UPDATE mentors SET paused = 1; RETURN NULL; END $$;
@@ -129,11 +138,8 @@ public class PostgresBotFlowTests
     [Fact]
     public async Task ASubmissionAlone_IsNumberedWithItsOwnWrite_ItsCardNamesTheMentorsReadThen_AndNothingIsReadBackFromSlack()
     {
-        var (bot, database) = await StartAsync();
+        var (bot, database) = await StartChangingAtTheSubmissionsCommitAsync();
         await using var _ = bot;
-        await bot.VolunteerAsync("UMENTOR1", ["Python"]);
-        await ChangeAtTheSubmissionsCommitAsync(database);
-        bot.Slack.Clear();
 
         var request = await bot.RequestAsync(Mentee, ["Python"]);
 
@@ -150,18 +156,13 @@ public class PostgresBotFlowTests
     [Fact]
     public async Task ASubmissionNumberedWithItsOwnWrite_WhoseFirstAttemptFails_LooksBeforeSendingAgain_AndPostsItsCardOnce()
     {
-        var (bot, database) = await StartAsync();
+        var (bot, database) = await StartChangingAtTheSubmissionsCommitAsync();
         await using var _ = bot;
-        await bot.VolunteerAsync("UMENTOR1", ["Python"]);
-        await ChangeAtTheSubmissionsCommitAsync(database);
-        bot.Slack.Clear();
         // The card goes out; opening the mentee's DM for the confirmation fails until the client gives up, and the work is
         // tried again: that attempt cannot know whether the first one sent anything, so it reads back.
         bot.Slack.FailNext("conversations.open", HttpStatusCode.ServiceUnavailable, times: 10);
 
-        var response = await bot.Http.SendAsync(bot.Requests.Interaction(SlackRequests.ViewSubmission(RequestModal.CallbackId, Mentee,
-            (RequestModal.ServiceBlock, new SlackRequests.Selected("Code Review")), (RequestModal.SkillsBlock, new[] { "Python" }),
-            (RequestModal.DetailsBlock, "Please look over my first API."), (RequestModal.AffiliationBlock, new SlackRequests.Selected("Veteran")))));
+        var response = await bot.Http.SendAsync(bot.Requests.Interaction(MentorBot.Submission(Mentee, ["Python"], "Please look over my first API.")));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         await bot.SettleAsync();
 

@@ -9,10 +9,10 @@ using OperationCodeMentor.Storage.Postgres;
 namespace OperationCodeMentor.Tests.Storage.Postgres;
 
 /// <summary>
-/// A submission's first step taken with the write that records it (<see cref="ReadAhead"/>): its number and the mentors'
+/// A submission's first step taken with the write that records it (<see cref="FirstStep"/>): its number and the mentors'
 /// loads, only where that write leased the intake's lane here.
 /// </summary>
-public sealed class ReadAheadTests : IAsyncLifetime
+public sealed class FirstStepTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset T0 = new(2025, 3, 3, 9, 0, 0, TimeSpan.Zero);
 
@@ -20,7 +20,6 @@ public sealed class ReadAheadTests : IAsyncLifetime
     private string _database = "";
     private PostgresJobLedger _ledger = null!;
     private PostgresMentorshipStore _store = null!;
-    private string _reference = "";
 
     public async Task InitializeAsync()
     {
@@ -31,8 +30,9 @@ public sealed class ReadAheadTests : IAsyncLifetime
         await _store.SaveMentorAsync(new MentorProfile("UMENTOR01", "Dev", ["Python"], null, 2, null), T0);
         await _store.SaveMentorAsync(new MentorProfile("UMENTOR02", "Ana", ["Python"], null, 2, null), T0);
         var number = await _store.ReserveRequestNumberAsync();
-        _reference = (await _store.CreateRequestAsync(
-            new NewMentorRequest(number, "UMENTEE01", "Mentee", "Resume Review", ["Python"], "Help with my résumé, please.", "Veteran", T0, "view:1"))).Reference;
+        // One request stored already: numbers taken with writes must follow it without a gap.
+        await _store.CreateRequestAsync(
+            new NewMentorRequest(number, "UMENTEE01", "Mentee", "Resume Review", ["Python"], "Help with my résumé, please.", "Veteran", T0, "view:1"));
     }
 
     public async Task DisposeAsync()
@@ -47,7 +47,7 @@ public sealed class ReadAheadTests : IAsyncLifetime
     private DurableWork Submission(string key) =>
         new DurableWork("submit-request", key, "intake", new JsonObject())
         {
-            Ahead = _store.NumberAhead(new JsonObject { ["stage"] = "Numbered", ["number"] = null }, "number", withLoads: true),
+            FirstStep = _store.NumberWithTheWrite(new JsonObject { ["stage"] = "Numbered", ["number"] = null }, "number", withLoads: true),
         };
 
     private async Task<string> ProgressAsync(string key)
@@ -64,23 +64,23 @@ public sealed class ReadAheadTests : IAsyncLifetime
     {
         var first = Submission("view:a");
         var job = await WriteAsync(first);
-        var number = ((NumberingAhead)first.Ahead!).Number;
+        var number = ((NumberingStep)first.FirstStep!).Number;
         Assert.True(job!.LeasedHere);
         Assert.NotNull(number);
-        Assert.Equal(2, ((NumberingAhead)first.Ahead!).Loads!.Count);
+        Assert.Equal(2, ((NumberingStep)first.FirstStep!).Loads!.Count);
         Assert.Equal(number, job.Progress["number"]!.GetValue<long>());
         Assert.Contains($"\"number\": {number}", await ProgressAsync("view:a"));
 
         // Behind it in the lane: its own number step hands one out when its turn comes, in the lane's order.
         var behind = Submission("view:b");
         Assert.False((await WriteAsync(behind))!.LeasedHere);
-        Assert.Null(((NumberingAhead)behind.Ahead!).Number);
+        Assert.Null(((NumberingStep)behind.FirstStep!).Number);
         Assert.Equal("{}", await ProgressAsync("view:b"));
 
         // A repeat of the first writes nothing and takes no number.
         var repeat = Submission("view:a");
         Assert.Null(await WriteAsync(repeat));
-        Assert.Null(((NumberingAhead)repeat.Ahead!).Number);
+        Assert.Null(((NumberingStep)repeat.FirstStep!).Number);
         Assert.Equal(number + 1, await _store.ReserveRequestNumberAsync());
     }
 }
