@@ -484,7 +484,9 @@ static class PgProxy
             executes = Interlocked.Read(ref _executes),
             connections = Interlocked.Read(ref _connections),
         }));
-        var web = app.RunAsync();
+        // Started before the proxy accepts, so a stats port that cannot be had fails here, saying why.
+        await app.StartAsync();
+        var web = app.WaitForShutdownAsync();
         // SIGTERM stops the web host; the proxy stops with it.
         var stopping = app.Lifetime.ApplicationStopping;
         while (!stopping.IsCancellationRequested)
