@@ -36,9 +36,11 @@ public sealed record DurableWork(string Kind, string Key, string Lane, JsonObjec
 /// <summary>
 /// A job's first step, taken with the write of the job at its acknowledgement (on PostgreSQL, where the queue and the
 /// store share a database), in the same round trip: what it reads and writes (a new request's number, say) then costs
-/// no round trip of its own. It is taken, and handed to the job, only where that write leased the job's lane here
-/// (<see cref="FirstStepWrite.LeasedHere"/>): the job then runs at once, on data read a moment ago, and knows that nobody has
-/// tried it yet. Anywhere else the job takes the step itself.
+/// no round trip of its own. The step decides in SQL whether it applies (<see cref="FirstStepWrite"/>): where that write
+/// leased the job's lane here, the job runs at once, on data read a moment ago; where it wrote the job behind another
+/// pending one (which no attempt can have passed: a lane runs its jobs in order), the step's progress is marked untried
+/// (<see cref="Job.UntriedMark"/>), and the queue keeps what it read for the job's turn. Anywhere else the job takes the
+/// step itself.
 /// </summary>
 /// <remarks>
 /// Tried for every press too (the request's read going with the click's write): it took a claim alone from 4 round trips
@@ -139,8 +141,45 @@ public sealed class Job
     internal bool LeasedHere { get; set; }
 
     /// <summary>
-    /// The first step taken with the job's write, when that write leased its lane here (<see cref="FirstStep"/>); taken by the first
-    /// attempt (<see cref="JobContext.TakeFirstStep{T}"/>), and dropped when that attempt ends.
+    /// The mark a job's write leaves in its progress when it took the job's first step but did not lease the lane
+    /// (<see cref="FirstStep"/>): the statement that next takes the job to run removes it, and the job so taken knows that
+    /// nobody has tried it (<see cref="Untried"/>).
+    /// </summary>
+    public const string UntriedMark = "untried";
+
+    /// <summary>
+    /// Nobody has tried this job before: its write leased its lane here, or the statement that took it to run found the
+    /// <see cref="UntriedMark"/> and removed it. Every intent in its progress was then written with the work, and nothing has
+    /// gone out under it. Cleared as its first attempt here ends.
+    /// </summary>
+    internal bool Untried { get; set; }
+
+    /// <summary>
+    /// The job has done all it does but its finish, whose write is on its way (the queue's, or the store's last change:
+    /// <see cref="ProgressRide.Finishes"/>). Its lane may be free on disk before this replica hears so: a job written now in
+    /// that lane may take it, and queues here behind this one.
+    /// </summary>
+    internal volatile bool Finishing;
+
+    /// <summary>When the job came to this replica's lanes, for <see cref="TakeUntried"/>.</summary>
+    internal DateTimeOffset TakenAt { get; set; }
+
+    /// <summary>
+    /// Whether this attempt is the job's first anywhere (<see cref="Untried"/>), checked as it starts: the first attempt
+    /// here, begun within <see cref="FirstStep.FreshFor"/> of the job coming here. A replica frozen longer than that may
+    /// have lost the lane to another, which found the job tried; it reads back too.
+    /// </summary>
+    internal bool TakeUntried(TimeProvider clock)
+    {
+        var untried = Untried && Attempts == 0 && clock.GetUtcNow() - TakenAt <= FirstStep.FreshFor;
+        Untried = false;
+        return untried;
+    }
+
+    /// <summary>
+    /// The first step taken with the job's write, when that write leased its lane here or wrote the job behind another
+    /// (<see cref="FirstStep"/>); taken by the first attempt here (<see cref="JobContext.TakeFirstStep{T}"/>), and dropped
+    /// when that attempt ends.
     /// </summary>
     internal FirstStep? FirstStep { get; set; }
 
@@ -163,7 +202,15 @@ public sealed class Job
 /// <param name="link">How the ledger shares the store's database, when it does (see <see cref="ProgressRide"/>).</param>
 public sealed class JobContext(Job job, Func<JsonObject, CancellationToken, Task> save, Func<DurableWork, Task<bool>> enqueue, StoreLink? link = null)
 {
+    private readonly bool _untried = link is not null && job.TakeUntried(link.Clock);
+
     public Job Job => job;
+
+    /// <summary>
+    /// Nobody has tried this job before this attempt, as the shared ledger attests (<see cref="Job.Untried"/>): every intent
+    /// in its progress was written with the work, before any attempt, so nothing has gone out under it.
+    /// </summary>
+    public bool Untried => _untried;
 
     /// <summary>Whether the store writes this job's progress together with its changes (<see cref="Ride{T}"/>).</summary>
     public bool WritesWithStore => link is not null;

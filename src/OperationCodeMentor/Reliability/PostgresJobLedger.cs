@@ -134,7 +134,8 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
             ON CONFLICT (key) DO NOTHING
             RETURNING id, key, lane
         ), alone AS (
-            -- Lanes whose only pending job is new here (no earlier one as the statement began), not held here already.
+            -- Lanes whose only pending job is new here (no earlier one as the statement began), not held here already
+            -- (a lane whose job is finishing here is not in @held: its finish may have let it go on disk).
             SELECT w.lane, MIN(w.id) AS head FROM written w
             WHERE @take AND w.lane <> ALL(@held)
               AND NOT EXISTS (SELECT 1 FROM work_jobs p WHERE p.lane = w.lane AND p.state = 'pending')
@@ -187,11 +188,11 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         cmd.Parameters.Add(new NpgsqlParameter("origin", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = fresh.Select(w => w.Origin).ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter("payload", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = fresh.Select(w => w.Payload.ToJsonString()).ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = fresh.Select(_ => ms).ToArray() });
-        // The jobs' first steps, taken after they are written, in the same round trip (FirstStep). Only the first new job of
-        // a lane this replica may take can be leased with this write; steps for the others could not be used, and every
-        // statement costs the server a plan while Slack waits.
-        var steps = take is { Room: > 0 }
-            ? fresh.Where(w => w.FirstStep is not null && !take.Held.Contains(w.Lane)).DistinctBy(w => w.Lane).ToList()
+        // The jobs' first steps, taken after they are written, in the same round trip (FirstStep): for the first new job of
+        // each lane only. A step needs the job before it in the lane to have taken its own, so the next ones in this write
+        // could not take theirs, and every statement costs the server a plan while Slack waits.
+        var steps = take is not null
+            ? fresh.Where(w => w.FirstStep is not null).DistinctBy(w => w.Lane).ToList()
             : [];
         var stepFor = steps.Select(w => w.Key).ToHashSet(StringComparer.Ordinal);
         foreach (var w in steps)
@@ -208,14 +209,16 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
             }
         }
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        // A first step goes to its job only when this write leased the job's lane here: the job then runs at once, and
-        // nothing else in its lane ran in between. What the step wrote is the job's progress.
+        // A job whose lane this write leased runs here at once: nobody has tried it, and what its first step wrote is its
+        // progress. A job written behind another keeps the step it took (its progress is read again when its turn comes),
+        // for the queue to hand it then; a step that took nothing is dropped.
         return batch.Select(w => seen.Add(w.Key) && ids.TryGetValue(w.Key, out var row)
             ? new Job(row.Id, w.Kind, w.Key, w.Lane, w.Actor, w.Origin, (JsonObject)w.Payload.DeepClone(),
                 row.Leased && stepFor.Contains(w.Key) && w.FirstStep?.Progress is { } written ? (JsonObject)written.DeepClone() : [], 0, now, now)
             {
                 LeasedHere = row.Leased,
-                FirstStep = row.Leased && stepFor.Contains(w.Key) ? w.FirstStep : null,
+                Untried = row.Leased,
+                FirstStep = stepFor.Contains(w.Key) && (row.Leased || w.FirstStep?.Progress is not null) ? w.FirstStep : null,
             }
             : null).ToList();
     }
@@ -295,7 +298,8 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
     /// lane and that job is due and of a kind it runs, returned to run next; otherwise the lane is let go, for its next job
     /// on any replica. One statement, so both parts see the same jobs: a job written by another replica in between is
     /// either carried on here or found in a free lane, never left in a lane this replica keeps but does not know it holds.
-    /// Only when <paramref name="finished"/> (an SQL condition) holds.
+    /// The job carried on is taken to run, so it loses its untried mark (<see cref="Tried"/>). Only when
+    /// <paramref name="finished"/> (an SQL condition) holds.
     /// </summary>
     private static string Handoff(string lane, string me, string now, string kinds, string finished = "TRUE") => $"""
         WITH head AS (
@@ -303,12 +307,24 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         ), next AS (
             SELECT h.* FROM head h
             WHERE {finished} AND h.next_attempt_at <= {now} AND h.kind = ANY({kinds}) AND {HeldBy(lane, me)}
+        ), tried AS (
+            {Tried("next")}
         ), released AS (
             UPDATE work_lanes SET leased_by = NULL, lease_token = NULL, lease_until = NULL
             WHERE lane = {lane} AND leased_by = {me} AND {finished} AND NOT EXISTS (SELECT 1 FROM next)
             RETURNING lane
         )
         SELECT id, kind, key, lane, actor, origin, payload, progress, attempts, created_at, next_attempt_at FROM next
+        """;
+
+    /// <summary>
+    /// Removes the <see cref="Job.UntriedMark"/> from the jobs in <paramref name="taken"/> (a CTE with their ids and progress),
+    /// in the statement that takes them to run: whoever takes a job next finds it tried. The taker reads the progress as it
+    /// was, mark and all (<see cref="ReadJob"/>).
+    /// </summary>
+    private static string Tried(string taken) => $"""
+        UPDATE work_jobs j SET progress = (j.progress::jsonb - '{Job.UntriedMark}')::text
+        FROM {taken} t WHERE j.id = t.id AND (t.progress::jsonb -> '{Job.UntriedMark}') IS NOT NULL
         """;
 
     public async Task RecordRetryAsync(Job job, string error)
@@ -425,10 +441,18 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         return handoffs;
     }
 
-    internal static Job ReadJob(System.Data.Common.DbDataReader r) =>
-        new(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
-            r.IsDBNull(5) ? null : r.GetString(5), (JsonObject)JsonNode.Parse(r.GetString(6))!, (JsonObject)JsonNode.Parse(r.GetString(7))!,
-            r.GetInt32(8), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(9)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(10)));
+    /// <summary>A job as a statement that took it to run returned it; the <see cref="Job.UntriedMark"/> it removed makes it <see cref="Job.Untried"/>.</summary>
+    internal static Job ReadJob(System.Data.Common.DbDataReader r)
+    {
+        var progress = (JsonObject)JsonNode.Parse(r.GetString(7))!;
+        var untried = progress.Remove(Job.UntriedMark);
+        return new(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
+            r.IsDBNull(5) ? null : r.GetString(5), (JsonObject)JsonNode.Parse(r.GetString(6))!, progress,
+            r.GetInt32(8), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(9)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(10)))
+        {
+            Untried = untried,
+        };
+    }
 
     public async Task<Adoption> AdoptAsync(DateTimeOffset now, DateTimeOffset leaseUntil, IReadOnlyCollection<string> held, IReadOnlyCollection<string> kinds, int limit)
     {
@@ -519,22 +543,26 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
     /// </summary>
     private static NpgsqlBatchCommand ReadLeased(Guid token)
     {
-        var read = new NpgsqlBatchCommand("""
+        var read = new NpgsqlBatchCommand(ReadLeasedSql);
+        read.Parameters.AddWithValue("token", token);
+        return read;
+    }
+
+    private static readonly string ReadLeasedSql = $"""
             WITH heads AS (
                 SELECT DISTINCT ON (j.lane) j.id, j.kind, j.key, j.lane, j.actor, j.origin, j.payload, j.progress, j.attempts, j.created_at, j.next_attempt_at
                 FROM work_jobs j JOIN work_lanes l ON l.lane = j.lane
                 WHERE l.lease_token = @token AND j.state = 'pending'
                 ORDER BY j.lane, j.id
+            ), tried AS (
+                {Tried("heads")}
             ), empty AS (
                 UPDATE work_lanes l SET leased_by = NULL, lease_token = NULL, lease_until = NULL
                 WHERE l.lease_token = @token AND l.lane NOT IN (SELECT lane FROM heads)
                 RETURNING l.lane
             )
             SELECT id, kind, key, lane, actor, origin, payload, progress, attempts, created_at, next_attempt_at FROM heads ORDER BY lane
-            """);
-        read.Parameters.AddWithValue("token", token);
-        return read;
-    }
+            """;
 
     public IReadOnlyList<string> Renew(IReadOnlyCollection<string> lanes, DateTimeOffset now, DateTimeOffset leaseUntil)
     {

@@ -30,6 +30,7 @@ public sealed class ProgressRide : IDisposable
         _progress = progress;
         AnswerAt = answerAt;
         Finishes = finishes && link is not null;
+        if (Finishes) job.Finishing = true;
         if (link is not null) Offered.Value = this;
     }
 

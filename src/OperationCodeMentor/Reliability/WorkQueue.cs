@@ -112,6 +112,12 @@ public sealed partial class WorkQueue : IHostedService
     private int _writesDuringAdopt;
     private DateTimeOffset? _oldestShared;
 
+    /// <summary>
+    /// First steps this replica's writes took for jobs they wrote behind others (<see cref="FirstStep"/>), kept for the job's
+    /// turn while fresh: the job then runs on what they read, wherever it comes back here from.
+    /// </summary>
+    private readonly Dictionary<string, FirstStep> _stepsBehind = new(StringComparer.Ordinal);
+
     private readonly Together<DurableWork, Job?> _writes;
 
     /// <summary>A dependency known to be down: when to ask it next, and whether someone is asking now.</summary>
@@ -228,6 +234,10 @@ public sealed partial class WorkQueue : IHostedService
     private void AddToLane(Job job)
     {
         if (!_lanes.TryGetValue(job.Lane, out var lane)) _lanes[job.Lane] = lane = new Queue<Job>();
+        // Taken twice (a write took the lane as a finish before it handed it on): it runs once.
+        if (lane.Any(queued => queued.Id == job.Id)) return;
+        job.TakenAt = _clock.GetUtcNow();
+        if (job.Untried && job.FirstStep is null && _stepsBehind.Remove(job.Key, out var step)) job.FirstStep = step;
         lane.Enqueue(job);
         // On the shared ledger the depth is the ledger's count, which already holds a job another replica wrote.
         if (!_ledger.Shared) CountIn(1);
@@ -264,7 +274,7 @@ public sealed partial class WorkQueue : IHostedService
         var now = _clock.GetUtcNow();
         LaneOffer? take = null;
         if (_ledger.Shared && !Leaving)
-            lock (_gate) take = new LaneOffer(now + _options.Value.LeaseTime, [.. _lanes.Keys], MaxConcurrent - _lanes.Count);
+            lock (_gate) take = new LaneOffer(now + _options.Value.LeaseTime, [.. HeldLanes()], MaxConcurrent - _lanes.Count);
         var jobs = await _ledger.InsertAsync(batch, now, take).ConfigureAwait(false);
         lock (_gate)
         {
@@ -276,6 +286,7 @@ public sealed partial class WorkQueue : IHostedService
                 // before this job was written, it looks (this write left work untaken) or this write does (the lane
                 // is no longer held here by then).
                 CountIn(jobs.Count(j => j is not null));
+                KeepStepsBehind(jobs, now);
                 foreach (var job in jobs) if (job is { LeasedHere: true }) AddToLane(job);
                 if (jobs.Any(j => j is { LeasedHere: false })) _leftUntaken = true;
                 if (jobs.Any(j => j is not null && !_lanes.ContainsKey(j.Lane))) _adoptNow = true;
@@ -288,6 +299,28 @@ public sealed partial class WorkQueue : IHostedService
         }
         Signal();
         return jobs;
+    }
+
+    /// <summary>
+    /// The lanes a write must not take, as held here: all of this replica's, but those whose running job is finishing. That
+    /// finish may have let the lane go on disk already, and the new job then takes it and queues here behind the job
+    /// (the ledger takes a lane only when nothing waits in it). Called under _gate.
+    /// </summary>
+    private IEnumerable<string> HeldLanes()
+    {
+        foreach (var (name, lane) in _lanes)
+            if (!(_runningLanes.Contains(name) && lane.TryPeek(out var head) && head.Finishing)) yield return name;
+    }
+
+    // Called under _gate.
+    private void KeepStepsBehind(IReadOnlyList<Job?> jobs, DateTimeOffset now)
+    {
+        // Steps no longer fresh are of no use: their jobs ran elsewhere, or will read afresh.
+        if (_stepsBehind.Count > 0)
+            foreach (var (key, old) in _stepsBehind.ToList())
+                if (old.TakenAt is not { } at || now - at > FirstStep.FreshFor) _stepsBehind.Remove(key);
+        foreach (var job in jobs)
+            if (job is { LeasedHere: false, FirstStep: { } step }) _stepsBehind[job.Key] = step;
     }
 
     /// <summary>Starts transient work now, beside everything else.</summary>
@@ -611,8 +644,10 @@ public sealed partial class WorkQueue : IHostedService
         }
         finally
         {
-            // Read for the first attempt only; a later one reads afresh.
+            // Read for the first attempt only; a later one reads afresh, and knows the job tried.
             job.FirstStep = null;
+            job.Untried = false;
+            job.Finishing = false;
             lock (_gate)
             {
                 _runningLanes.Remove(job.Lane);
@@ -726,6 +761,7 @@ public sealed partial class WorkQueue : IHostedService
         // this replica left work untaken, the same round trip takes a lane in place of the one let go (what a look would do).
         LaneOffer? take = null;
         int writes;
+        job.Finishing = true;
         lock (_gate)
         {
             writes = _writesDuringAdopt;

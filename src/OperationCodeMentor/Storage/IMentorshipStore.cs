@@ -103,7 +103,8 @@ public interface IMentorshipStore
 
     /// <summary>
     /// A new request's first step, taken with the write of its intake work where the queue shares this store's database
-    /// and that write leases the intake's lane here (<see cref="Reliability.FirstStep"/>): a number handed out and written
+    /// and that write leases the intake's lane here, or writes the work behind a numbered one
+    /// (<see cref="Reliability.FirstStep"/>): a number handed out and written
     /// into <paramref name="numbered"/> at <paramref name="numberAt"/> as the work's progress, and, when
     /// <paramref name="withLoads"/>, every mentor's load read for the card's mentions. Null where the store cannot.
     /// </summary>
@@ -170,7 +171,7 @@ public interface IMentorshipStore
 /// <summary>What <see cref="IMentorshipStore.NumberWithTheWrite"/> took and read, once the work's write is made.</summary>
 public abstract class NumberingStep : Reliability.FirstStep
 {
-    /// <summary>The number handed out; null when the write did not lease the lane here, and nothing was taken.</summary>
+    /// <summary>The number handed out; null when the write could not take it (the job waits behind one not yet numbered, say), and nothing was taken.</summary>
     public long? Number { get; protected set; }
 
     /// <summary>Every mentor's load, when asked for and the number was handed out.</summary>

@@ -256,6 +256,77 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         Assert.Equal("fourth", (await b.FinishAsync(third, "done", null, later, forget, ["record"])).Next?.Payload["name"]?.ToString());
     }
 
+    /// <summary>The shared ledger, with its finishes held back after they are on disk: the moment before the queue hears of one.</summary>
+    private sealed class FinishHeldBack(PostgresJobLedger inner) : IJobLedger
+    {
+        public TaskCompletionSource Written { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Go { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public ConcurrentQueue<Job> Inserted { get; } = new();
+
+        public bool Shared => inner.Shared;
+        public StoreLink? StoreLink => inner.StoreLink;
+        public bool RemembersDeliveries => inner.RemembersDeliveries;
+        public bool TakesFirstSteps => inner.TakesFirstSteps;
+        public LedgerStart Open() => inner.Open();
+
+        public async Task<List<Job?>> InsertAsync(IReadOnlyList<DurableWork> batch, DateTimeOffset now, LaneOffer? take = null)
+        {
+            var jobs = await inner.InsertAsync(batch, now, take);
+            foreach (var job in jobs.OfType<Job>()) Inserted.Enqueue(job);
+            return jobs;
+        }
+
+        public Task RecordRetryAsync(Job job, string error) => inner.RecordRetryAsync(job, error);
+        public Task SaveProgressAsync(Job job, JsonObject progress) => inner.SaveProgressAsync(job, progress);
+
+        public async Task<LaneHandoff> FinishAsync(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore,
+            IReadOnlyCollection<string> kinds, LaneOffer? take = null)
+        {
+            var handoff = await inner.FinishAsync(job, state, error, now, forgetBefore, kinds, take);
+            if (Written.TrySetResult()) await Go.Task;
+            return handoff;
+        }
+
+        public Task<Adoption> AdoptAsync(DateTimeOffset now, DateTimeOffset leaseUntil, IReadOnlyCollection<string> held, IReadOnlyCollection<string> kinds, int limit) =>
+            inner.AdoptAsync(now, leaseUntil, held, kinds, limit);
+
+        public IReadOnlyList<string> Renew(IReadOnlyCollection<string> lanes, DateTimeOffset now, DateTimeOffset leaseUntil) => inner.Renew(lanes, now, leaseUntil);
+        public OperationCodeMentor.Hosting.StartupException Unusable(Exception e) => inner.Unusable(e);
+        public void Release(string lane) => inner.Release(lane);
+    }
+
+    [Fact]
+    public async Task AJobWrittenAfterTheFinishBeforeItLetTheLaneGo_ButBeforeTheQueueHeardSo_TakesTheLaneWithItsWrite_AndRunsOnceAfterIt()
+    {
+        _database = await PostgresServer.NewSchemaAsync();
+        var inner = new PostgresJobLedger(_database, "replica-a");
+        _ledgers.Add(inner);
+        var ledger = new FinishHeldBack(inner);
+        var ran = new ConcurrentQueue<(string Replica, string Name)>();
+        var queue = new WorkQueue([new Recorder("a", ran)], [], new Dependencies(),
+            Options.Create(new ReliabilityOptions { LeaseTime = TimeSpan.FromSeconds(30), PollInterval = TimeSpan.FromSeconds(1) }), _clock,
+            NullLogger<WorkQueue>.Instance, ledger);
+        _queues.Add(queue);
+        await queue.StartAsync(CancellationToken.None);
+
+        Assert.True(await queue.EnqueueAsync(Work("k1", "first", "intake")));
+        // The first job's finish is on disk, and its lane free there; the queue still has it under way.
+        await ledger.Written.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, await CountAsync("state <> 'done'"));
+
+        Assert.True(await queue.EnqueueAsync(Work("k2", "second", "intake")));
+        var second = ledger.Inserted.Single(j => j.Key == "k2");
+        Assert.True(second.LeasedHere, "the lane was free on disk: the write should take it");
+        ledger.Go.SetResult();
+
+        await Eventually.TrueAsync(async () => await CountAsync("state = 'done'") == 2, "both jobs done");
+        Assert.Equal(["first", "second"], ran.Select(r => r.Name));
+        await using var c = new NpgsqlConnection(_database);
+        await c.OpenAsync();
+        await using var cmd = new NpgsqlCommand("SELECT COUNT(*) FROM work_lanes WHERE leased_by IS NOT NULL", c);
+        await Eventually.TrueAsync(async () => (long)(await cmd.ExecuteScalarAsync())! == 0, "the lane let go once its work was done");
+    }
+
     [Fact]
     public async Task AReplicaThatStops_HandsItsLanesBack_AtOnce()
     {

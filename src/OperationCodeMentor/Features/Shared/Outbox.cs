@@ -64,7 +64,7 @@ public sealed class Outbox
     /// <summary>
     /// The intents in the progress were written with the work itself, before any attempt at it (its first step, taken with
     /// its write: <see cref="FirstStep"/>): nothing has gone out under them, so there is nothing to look for before sending.
-    /// Only for the attempt that the write handed its first step to.
+    /// Only for an attempt of work that nobody has tried before (<see cref="JobContext.Untried"/>).
     /// </summary>
     public void IntendedWithTheWork()
     {

@@ -179,22 +179,20 @@ public sealed partial class RequestIntake(
         // repeats only that step: a number handed out again leaves a gap, a card posted is found again by its intent, and
         // the store takes the same request once. Where the store can carry the progress (ProgressRide), the number with the
         // intents of the card and the confirmation is one statement, and the request with the work's finish another: a
-        // submission's only writes after its acknowledgement. When the work's own write leased the intake here (nothing
-        // was step of it), that write took the number step too (FirstStepOf), and storing the request is the only write left.
+        // submission's only writes after its acknowledgement. When the work's own write leased the intake here, or wrote it
+        // behind a numbered one, that write took the number step too (FirstStepOf), and storing the
+        // request is the only write left.
         void Keep(IntakeProgress next) => progress = next;
         void IntendConfirmation()
         {
             if (Confirmed(request)) outbox.Intend(ConfirmationIntent);
         }
-        // The mentors' loads, when read with the number in this attempt: the card's mentions need no read of their own.
+        // Numbered with its own write (NumberWithTheWrite), and nobody has tried the work since: the intents in the progress
+        // went to disk with the work, so nothing has been sent under them yet.
+        if (job.Untried) outbox.IntendedWithTheWork();
+        // The mentors' loads, when read with the number by this replica a moment ago: the card's mentions need no read of their own.
         IReadOnlyList<MentorLoad>? loads = null;
-        // Numbered with its own write (NumberWithTheWrite): the intents in the progress went to disk with the work, before any
-        // attempt, so nothing has been sent under them yet.
-        if (job.TakeFirstStep<NumberingStep>() is { Number: { } first } numbering && progress.Number == first)
-        {
-            loads = numbering.Loads;
-            outbox.IntendedWithTheWork();
-        }
+        if (job.TakeFirstStep<NumberingStep>() is { Number: { } first } numbering && progress.Number == first) loads = numbering.Loads;
         await NoticeDelayAsync(job, request, progress, p => Save(p), ct).ConfigureAwait(false);
 
         TrackedRequest? stored = null;
@@ -321,8 +319,9 @@ public sealed partial class RequestIntake(
 
     /// <summary>
     /// Where the queue shares the store's database, the request is numbered with the work's own write when that write leases
-    /// the intake's lane here (nothing is step of it): the progress the number step would write, intents and all, and the
-    /// mentors' loads for the card. Storing the request is then its last write, as it is wherever the store carries progress.
+    /// the intake's lane here, or writes the work behind a numbered one (in a lane no matter whose): the progress the number
+    /// step would write, intents and all, and the mentors' loads for the card. Storing the request is then its last write,
+    /// as it is wherever the store carries progress.
     /// </summary>
     public FirstStep? FirstStepOf(DurableWork work)
     {

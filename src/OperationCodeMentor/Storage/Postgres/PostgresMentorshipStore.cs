@@ -210,30 +210,53 @@ public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncD
     private const string NothingRecorded = "'{}'";
 
     /// <summary>
-    /// The number, taken and written into the job's progress only when its write has just leased its lane here and nothing
-    /// has been recorded for it yet (anywhere else its own first step hands one out, in its lane's order).
+    /// The job (row <c>j</c>) whose write takes its number: just written, with nothing recorded for it yet, and either its
+    /// write leased its lane here, or it waits behind another job whose number is taken (so numbers follow the lane's
+    /// order). Anywhere else its own first step hands one out when its turn comes. A job behind a pending one cannot have
+    /// been tried (a lane runs its jobs in order), whichever replica holds the lane.
+    /// </summary>
+    private static readonly string NumberedWithItsWrite = $"""
+        j.key = @stepKey AND j.state = 'pending' AND j.progress = {NothingRecorded}
+        AND ({Reliability.FirstStepWrite.LeasedHere} OR EXISTS (
+            SELECT 1 FROM (SELECT p.progress FROM work_jobs p WHERE p.lane = j.lane AND p.state = 'pending' AND p.id < j.id
+                           ORDER BY p.id DESC LIMIT 1) before
+            WHERE jsonb_typeof(before.progress::jsonb -> @numberAt) = 'number'))
+        """;
+
+    /// <summary>
+    /// The number, taken and written into the job's progress with the intents. Behind another job the progress is marked
+    /// untried (<see cref="Reliability.Job.UntriedMark"/>): whoever takes the job to run then knows nobody has tried it.
     /// </summary>
     private static readonly string NumberingSql = $"""
         WITH job AS (
-            SELECT id FROM work_jobs WHERE key = @stepKey AND state = 'pending' AND progress = {NothingRecorded} AND {Reliability.FirstStepWrite.LeasedHere}
+            SELECT j.id, {Reliability.FirstStepWrite.LeasedHere} AS leased FROM work_jobs j WHERE {NumberedWithItsWrite}
         ), reserved AS MATERIALIZED (
         {NextNumber("FROM job")}
         ), written AS (
-            UPDATE work_jobs SET progress = jsonb_set(@numbered::jsonb, ARRAY[@numberAt], to_jsonb((SELECT number FROM reserved)))::text
+            UPDATE work_jobs
+            SET progress = (jsonb_set(@numbered::jsonb, ARRAY[@numberAt], to_jsonb((SELECT number FROM reserved)))
+                            || CASE WHEN (SELECT leased FROM job) THEN jsonb_build_object() ELSE jsonb_build_object('{Reliability.Job.UntriedMark}', true) END)::text
             WHERE id = (SELECT id FROM job) AND EXISTS (SELECT 1 FROM reserved)
             RETURNING progress
         )
         SELECT (SELECT number FROM reserved), progress FROM written
         """;
 
-    private static readonly string NumberingLoadsSql = $"{MentorLoadSelect} WHERE {Reliability.FirstStepWrite.LeasedHere} ORDER BY id";
+    private static readonly string NumberingLoadsSql =
+        $"{MentorLoadSelect} WHERE EXISTS (SELECT 1 FROM work_jobs j WHERE {NumberedWithItsWrite}) ORDER BY id";
 
     /// <summary>A new request's number, written into its intake's progress with the intake's write, and the mentors' loads.</summary>
     private sealed class Numbering(string numbered, string numberAt, bool withLoads) : NumberingStep
     {
         public override IEnumerable<NpgsqlBatchCommand> Statements(Reliability.FirstStepWrite write)
         {
-            if (withLoads) yield return write.Bind(new NpgsqlBatchCommand(NumberingLoadsSql));
+            // The loads first: they ask the same of the job as the number does, before the number is written.
+            if (withLoads)
+            {
+                var loads = write.Bind(new NpgsqlBatchCommand(NumberingLoadsSql));
+                loads.Parameters.AddWithValue("numberAt", numberAt);
+                yield return loads;
+            }
             var number = write.Bind(new NpgsqlBatchCommand(NumberingSql));
             number.Parameters.AddWithValue("numbered", numbered);
             number.Parameters.AddWithValue("numberAt", numberAt);

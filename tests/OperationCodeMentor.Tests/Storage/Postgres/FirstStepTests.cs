@@ -10,7 +10,8 @@ namespace OperationCodeMentor.Tests.Storage.Postgres;
 
 /// <summary>
 /// A submission's first step taken with the write that records it (<see cref="FirstStep"/>): its number and the mentors'
-/// loads, only where that write leased the intake's lane here.
+/// loads, where that write leased the intake's lane here or wrote it behind a numbered one; and the mark
+/// that tells the first take of a job written behind that nobody has tried it.
 /// </summary>
 public sealed class FirstStepTests : IAsyncLifetime
 {
@@ -59,28 +60,124 @@ public sealed class FirstStepTests : IAsyncLifetime
         return (string)(await cmd.ExecuteScalarAsync())!;
     }
 
+    private static readonly string[] Kinds = ["submit-request"];
+
+    private Task<LaneHandoff> FinishAsync(Job job) =>
+        _ledger.FinishAsync(job, "done", null, _clock.GetUtcNow(), _clock.GetUtcNow().AddDays(-1), Kinds);
+
+    private static long? NumberOf(DurableWork work) => ((NumberingStep)work.FirstStep!).Number;
+
     [Fact]
-    public async Task ASubmissionWhoseWriteLeasesTheIntake_IsNumberedByThatWrite_OneBehindItOrARepeat_IsNot()
+    public async Task ASubmissionWhoseWriteLeasesTheIntake_IsNumberedByThatWrite_AsIsOneBehindIt_ARepeatIsNot()
     {
         var first = Submission("view:a");
         var job = await WriteAsync(first);
-        var number = ((NumberingStep)first.FirstStep!).Number;
+        var number = NumberOf(first);
         Assert.True(job!.LeasedHere);
+        Assert.True(job.Untried);
         Assert.NotNull(number);
         Assert.Equal(2, ((NumberingStep)first.FirstStep!).Loads!.Count);
         Assert.Equal(number, job.Progress["number"]!.GetValue<long>());
         Assert.Contains($"\"number\": {number}", await ProgressAsync("view:a"));
+        Assert.DoesNotContain(Job.UntriedMark, await ProgressAsync("view:a"));
 
-        // Behind it in the lane: its own number step hands one out when its turn comes, in the lane's order.
+        // Behind it: numbered next by its own write, and marked untried for its turn.
         var behind = Submission("view:b");
-        Assert.False((await WriteAsync(behind))!.LeasedHere);
-        Assert.Null(((NumberingStep)behind.FirstStep!).Number);
-        Assert.Equal("{}", await ProgressAsync("view:b"));
+        var second = await WriteAsync(behind);
+        Assert.False(second!.LeasedHere);
+        Assert.False(second.Untried);
+        Assert.Equal(number + 1, NumberOf(behind));
+        Assert.Equal(2, ((NumberingStep)behind.FirstStep!).Loads!.Count);
+        Assert.Same(behind.FirstStep, second.FirstStep);
+        var written = await ProgressAsync("view:b");
+        Assert.Contains($"\"number\": {number + 1}", written);
+        Assert.Contains($"\"{Job.UntriedMark}\": true", written);
 
         // A repeat of the first writes nothing and takes no number.
         var repeat = Submission("view:a");
         Assert.Null(await WriteAsync(repeat));
-        Assert.Null(((NumberingStep)repeat.FirstStep!).Number);
-        Assert.Equal(number + 1, await _store.ReserveRequestNumberAsync());
+        Assert.Null(NumberOf(repeat));
+        Assert.Equal(number + 2, await _store.ReserveRequestNumberAsync());
+    }
+
+    [Fact]
+    public async Task ASubmissionBehindOneWithoutItsNumber_TakesNoNumberWithItsWrite_OneWrittenByAnotherReplica_Does()
+    {
+        // The first was written without a first step: it numbers itself when it runs, so the one behind it must wait to keep the order.
+        Assert.True((await WriteAsync(new DurableWork("submit-request", "view:a", "intake", new JsonObject())))!.LeasedHere);
+        var behind = Submission("view:b");
+        Assert.False((await WriteAsync(behind))!.LeasedHere);
+        Assert.Null(NumberOf(behind));
+        Assert.Equal("{}", await ProgressAsync("view:b"));
+
+        // Once it has its number, the next one written, by another replica while this one holds the lane, takes the next.
+        await using (var c = new NpgsqlConnection(_database))
+        {
+            await c.OpenAsync();
+            await using var cmd = new NpgsqlCommand("UPDATE work_jobs SET progress = '{\"number\": 1500}' WHERE key = 'view:b'", c);
+            await cmd.ExecuteNonQueryAsync();
+        }
+        await using var other = new PostgresJobLedger(_database, "replica-b");
+        var elsewhere = new DurableWork("submit-request", "view:c", "intake", new JsonObject())
+        {
+            FirstStep = _store.NumberWithTheWrite(new JsonObject { ["stage"] = "Numbered", ["number"] = null }, "number", withLoads: true),
+        };
+        var written = (await other.InsertAsync([elsewhere], _clock.GetUtcNow(), new LaneOffer(_clock.GetUtcNow().AddSeconds(30), [], 16)))[0];
+        Assert.False(written!.LeasedHere);
+        Assert.NotNull(NumberOf(elsewhere));
+        Assert.Contains($"\"{Job.UntriedMark}\": true", await ProgressAsync("view:c"));
+    }
+
+    [Fact]
+    public async Task AJobNumberedBehindAnother_IsUntriedOnlyForTheFirstTakeOfIt_ThroughTheFinishBeforeIt()
+    {
+        var first = await WriteAsync(Submission("view:a"));
+        await WriteAsync(Submission("view:b"));
+
+        // The finish of the first hands the lane on to it: the first take, which finds the mark and removes it.
+        var handoff = await FinishAsync(first!);
+        var next = handoff.Next!;
+        Assert.Equal("view:b", next.Key);
+        Assert.True(next.Untried);
+        Assert.False(next.Progress.ContainsKey(Job.UntriedMark));
+        Assert.NotNull(next.Progress["number"]);
+        Assert.DoesNotContain(Job.UntriedMark, await ProgressAsync("view:b"));
+
+        // This replica dies with it under way: the replica that takes the lane once the lease runs out finds it tried.
+        _clock.Advance(TimeSpan.FromSeconds(31));
+        await using var other = new PostgresJobLedger(_database, "replica-b");
+        var adopted = await other.AdoptAsync(_clock.GetUtcNow(), _clock.GetUtcNow().AddSeconds(30), [], Kinds, 16);
+        var again = Assert.Single(adopted.Jobs);
+        Assert.Equal("view:b", again.Key);
+        Assert.False(again.Untried);
+        Assert.Equal(next.Progress["number"]!.GetValue<long>(), again.Progress["number"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task AJobNumberedBehindAnother_WhoseLaneWasLetGoWithoutIt_IsUntriedForTheLookThatTakesIt_AndOnlyThatOne()
+    {
+        await WriteAsync(Submission("view:a"));
+        await WriteAsync(Submission("view:b"));
+        // The first's finish did not see the second (written at the same moment) and let the lane go: here, with the first
+        // finished by hand and the lane let go.
+        await using (var c = new NpgsqlConnection(_database))
+        {
+            await c.OpenAsync();
+            await using var cmd = new NpgsqlCommand("UPDATE work_jobs SET state = 'done', finished_at = 0 WHERE key = 'view:a'", c);
+            await cmd.ExecuteNonQueryAsync();
+        }
+        _ledger.Release("intake");
+
+        await using var other = new PostgresJobLedger(_database, "replica-b");
+        var looked = await other.AdoptAsync(_clock.GetUtcNow(), _clock.GetUtcNow().AddSeconds(30), [], Kinds, 16);
+        var taken = Assert.Single(looked.Jobs);
+        Assert.Equal("view:b", taken.Key);
+        Assert.True(taken.Untried);
+        Assert.DoesNotContain(Job.UntriedMark, await ProgressAsync("view:b"));
+
+        // The lane let go again with the job not done (a replica leaving): the next look finds it tried.
+        other.Release("intake");
+        var relooked = await _ledger.AdoptAsync(_clock.GetUtcNow(), _clock.GetUtcNow().AddSeconds(30), [], Kinds, 16);
+        Assert.False(Assert.Single(relooked.Jobs).Untried);
     }
 }

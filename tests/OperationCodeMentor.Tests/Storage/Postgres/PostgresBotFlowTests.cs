@@ -37,6 +37,14 @@ public class PostgresBotFlowTests
         return (long)(await cmd.ExecuteScalarAsync())!;
     }
 
+    private static async Task<string> TextAsync(string database, string sql)
+    {
+        await using var c = new NpgsqlConnection(database);
+        await c.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, c);
+        return (string)(await cmd.ExecuteScalarAsync())!;
+    }
+
     [Fact]
     public async Task ASubmission_AndTwelveMentorsClaimingAtOnce_OneWins_EveryoneElseIsTold_AllThroughTheDatabase()
     {
@@ -171,6 +179,43 @@ public class PostgresBotFlowTests
         Assert.NotEmpty(bot.Slack.CallsTo("conversations.history"));
         Assert.Single(bot.Slack.DmsTo(Mentee), d => d.AllText.Contains("R-1001", StringComparison.Ordinal));
         Assert.Equal(1, await CountAsync(database, "SELECT COUNT(*) FROM requests"));
+    }
+
+    [Fact]
+    public async Task ASubmissionRightBehindAnother_IsNumberedWithItsOwnWrite_AndNeitherReadsBackFromSlack()
+    {
+        var (bot, database) = await StartAsync();
+        await using var _ = bot;
+        await bot.VolunteerAsync("UMENTOR1", ["Python"]);
+        bot.Slack.Clear();
+        // The first submission's card is on its way to Slack, its job holding the intake, when the second is written.
+        var (release, reached) = bot.Slack.HoldBefore("chat.postMessage");
+        var first = await bot.Http.SendAsync(bot.Requests.Interaction(MentorBot.Submission(Mentee, ["Python"], "Please review my first Flask app.")));
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        await reached.WaitAsync(TimeSpan.FromSeconds(10));
+        await ChangeAtTheSubmissionsCommitAsync(database);
+
+        var second = await bot.Http.SendAsync(bot.Requests.Interaction(MentorBot.Submission("UMENTEE2", ["Python"], "Please look over my resume.")));
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        // Its write numbered it next, with its intents, and marked it for its first taker: nobody has tried it.
+        var progress = JsonNode.Parse(await TextAsync(database, "SELECT progress FROM work_jobs WHERE kind = 'submit-request' ORDER BY id DESC LIMIT 1"))!.AsObject();
+        Assert.Equal(1002, progress["number"]!.GetValue<long>());
+        Assert.True(progress[Job.UntriedMark]!.GetValue<bool>());
+        release.SetResult();
+        await bot.IdleAsync();
+
+        // Numbered and read at its write (the trigger moved the numbers on and paused the mentor at its commit), and its
+        // intents taken as written with the work: no card, no confirmation looked for in Slack first.
+        var cards = bot.Slack.CallsTo("chat.postMessage").Where(c => c["channel"] == MentorBot.MentorsChannelId).ToList();
+        Assert.Equal(2, cards.Count);
+        Assert.Contains("R-1001", cards[0].AllText, StringComparison.Ordinal);
+        Assert.Contains("R-1002", cards[1].AllText, StringComparison.Ordinal);
+        Assert.All(cards, c => Assert.Contains("<@UMENTOR1>", c.AllText, StringComparison.Ordinal));
+        Assert.Single(bot.Slack.DmsTo(Mentee), d => d.AllText.Contains("R-1001", StringComparison.Ordinal));
+        Assert.Single(bot.Slack.DmsTo("UMENTEE2"), d => d.AllText.Contains("R-1002", StringComparison.Ordinal));
+        Assert.Empty(bot.Slack.CallsTo("conversations.history"));
+        Assert.Equal(2, await CountAsync(database, "SELECT COUNT(*) FROM requests"));
+        Assert.Equal(0, await CountAsync(database, "SELECT COUNT(*) FROM work_jobs WHERE state <> 'done'"));
     }
 
     [Fact]
