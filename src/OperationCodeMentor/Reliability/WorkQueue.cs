@@ -234,7 +234,7 @@ public sealed partial class WorkQueue : IHostedService
     private void AddToLane(Job job)
     {
         if (!_lanes.TryGetValue(job.Lane, out var lane)) _lanes[job.Lane] = lane = new Queue<Job>();
-        // Taken twice (a write took the lane as a finish before it handed it on): it runs once.
+        // Already queued here: a finish handed on a job that this replica's write had taken with its lane. It runs once.
         if (lane.Any(queued => queued.Id == job.Id)) return;
         job.TakenAt = _clock.GetUtcNow();
         if (job.Untried && job.FirstStep is null && _stepsBehind.Remove(job.Key, out var step)) job.FirstStep = step;
