@@ -52,6 +52,9 @@ public abstract class FirstStep
     /// <summary>How long after the write a result is still used: a job that runs later reads afresh.</summary>
     public static readonly TimeSpan FreshFor = TimeSpan.FromSeconds(2);
 
+    /// <summary>Whether something done at <paramref name="at"/> (null: not yet) is within <see cref="FreshFor"/> of <paramref name="now"/>.</summary>
+    public static bool FreshAt(DateTimeOffset? at, DateTimeOffset now) => at is { } then && now - then <= FreshFor;
+
     /// <summary>The statements that make the read, with their parameters (run after the job's write, in the same transaction).</summary>
     public abstract IEnumerable<Npgsql.NpgsqlBatchCommand> Statements(FirstStepWrite write);
 
@@ -143,9 +146,10 @@ public sealed class Job
     /// <summary>
     /// The mark a job's write leaves in its progress when it took the job's first step but did not lease the lane
     /// (<see cref="FirstStep"/>): the statement that next takes the job to run removes it, and the job so taken knows that
-    /// nobody has tried it (<see cref="Untried"/>).
+    /// nobody has tried it (<see cref="Untried"/>). No property of a handler's progress can be spelt so (<see cref="JobJson"/>
+    /// names start with a letter), so a progress can never be taken for marked.
     /// </summary>
-    public const string UntriedMark = "untried";
+    public const string UntriedMark = "$untried";
 
     /// <summary>
     /// Nobody has tried this job before: its write leased its lane here, or the statement that took it to run found the
@@ -162,7 +166,7 @@ public sealed class Job
     internal volatile bool Finishing;
 
     /// <summary>When the job came to this replica's lanes, for <see cref="TakeUntried"/>.</summary>
-    internal DateTimeOffset TakenAt { get; set; }
+    internal DateTimeOffset HereSince { get; set; }
 
     /// <summary>
     /// Whether this attempt is the job's first anywhere (<see cref="Untried"/>), checked as it starts: the first attempt
@@ -171,7 +175,7 @@ public sealed class Job
     /// </summary>
     internal bool TakeUntried(TimeProvider clock)
     {
-        var untried = Untried && Attempts == 0 && clock.GetUtcNow() - TakenAt <= FirstStep.FreshFor;
+        var untried = Untried && Attempts == 0 && FirstStep.FreshAt(HereSince, clock.GetUtcNow());
         Untried = false;
         return untried;
     }
@@ -188,7 +192,7 @@ public sealed class Job
     {
         var step = FirstStep;
         FirstStep = null;
-        return step is T wanted && Attempts == 0 && wanted.TakenAt is { } at && clock.GetUtcNow() - at <= FirstStep.FreshFor ? wanted : null;
+        return step is T wanted && Attempts == 0 && FirstStep.FreshAt(wanted.TakenAt, clock.GetUtcNow()) ? wanted : null;
     }
 
     /// <summary>

@@ -236,7 +236,7 @@ public sealed partial class WorkQueue : IHostedService
         if (!_lanes.TryGetValue(job.Lane, out var lane)) _lanes[job.Lane] = lane = new Queue<Job>();
         // Already queued here: a finish handed on a job that this replica's write had taken with its lane. It runs once.
         if (lane.Any(queued => queued.Id == job.Id)) return;
-        job.TakenAt = _clock.GetUtcNow();
+        job.HereSince = _clock.GetUtcNow();
         if (job.Untried && job.FirstStep is null && _stepsBehind.Remove(job.Key, out var step)) job.FirstStep = step;
         lane.Enqueue(job);
         // On the shared ledger the depth is the ledger's count, which already holds a job another replica wrote.
@@ -318,7 +318,7 @@ public sealed partial class WorkQueue : IHostedService
         // Steps no longer fresh are of no use: their jobs ran elsewhere, or will read afresh.
         if (_stepsBehind.Count > 0)
             foreach (var (key, old) in _stepsBehind.ToList())
-                if (old.TakenAt is not { } at || now - at > FirstStep.FreshFor) _stepsBehind.Remove(key);
+                if (!FirstStep.FreshAt(old.TakenAt, now)) _stepsBehind.Remove(key);
         foreach (var job in jobs)
             if (job is { LeasedHere: false, FirstStep: { } step }) _stepsBehind[job.Key] = step;
     }
@@ -644,9 +644,8 @@ public sealed partial class WorkQueue : IHostedService
         }
         finally
         {
-            // Read for the first attempt only; a later one reads afresh, and knows the job tried.
+            // Read for the first attempt only; a later one reads afresh (and finds the job tried: JobContext took Untried).
             job.FirstStep = null;
-            job.Untried = false;
             job.Finishing = false;
             lock (_gate)
             {

@@ -60,13 +60,7 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
 
     private static DurableWork Work(string key, string name, string lane) => new("record", key, lane, new JsonObject { ["name"] = name });
 
-    private async Task<long> CountAsync(string where)
-    {
-        await using var c = new NpgsqlConnection(_database);
-        await c.OpenAsync();
-        await using var cmd = new NpgsqlCommand($"SELECT COUNT(*) FROM work_jobs WHERE {where}", c);
-        return (long)(await cmd.ExecuteScalarAsync())!;
-    }
+    private Task<long> CountAsync(string where) => PostgresServer.ScalarAsync<long>(_database, $"SELECT COUNT(*) FROM work_jobs WHERE {where}");
 
     [Fact]
     public async Task TwoReplicas_RunEveryJobOnce_EachLaneInOrder_NeverTwoOfALaneAtOnce()
@@ -321,10 +315,8 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
 
         await Eventually.TrueAsync(async () => await CountAsync("state = 'done'") == 2, "both jobs done");
         Assert.Equal(["first", "second"], ran.Select(r => r.Name));
-        await using var c = new NpgsqlConnection(_database);
-        await c.OpenAsync();
-        await using var cmd = new NpgsqlCommand("SELECT COUNT(*) FROM work_lanes WHERE leased_by IS NOT NULL", c);
-        await Eventually.TrueAsync(async () => (long)(await cmd.ExecuteScalarAsync())! == 0, "the lane let go once its work was done");
+        await Eventually.TrueAsync(async () => await PostgresServer.ScalarAsync<long>(_database, "SELECT COUNT(*) FROM work_lanes WHERE leased_by IS NOT NULL") == 0,
+            "the lane let go once its work was done");
     }
 
     [Fact]

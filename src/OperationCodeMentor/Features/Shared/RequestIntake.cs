@@ -180,8 +180,8 @@ public sealed partial class RequestIntake(
         // the store takes the same request once. Where the store can carry the progress (ProgressRide), the number with the
         // intents of the card and the confirmation is one statement, and the request with the work's finish another: a
         // submission's only writes after its acknowledgement. When the work's own write leased the intake here, or wrote it
-        // behind a numbered one, that write took the number step too (FirstStepOf), and storing the
-        // request is the only write left.
+        // behind a numbered one, that write took the number step too (FirstStepOf), and storing the request is the only
+        // write left.
         void Keep(IntakeProgress next) => progress = next;
         void IntendConfirmation()
         {

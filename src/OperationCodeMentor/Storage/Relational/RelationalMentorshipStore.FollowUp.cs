@@ -30,10 +30,13 @@ public abstract partial class RelationalMentorshipStore
         return await ReadTrackedAsync(cmd, ct).ConfigureAwait(false);
     }
 
+    /// <summary>The request <c>@id</c> with its follow-up state, as a change reads it.</summary>
+    private protected const string RequestRead = $"SELECT {RequestColumns}, {FollowUpColumns} FROM requests WHERE id = @id";
+
     private static async Task<TrackedRequest?> GetTrackedAsync(DbConnection c, long key, CancellationToken ct)
     {
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT {RequestColumns}, {FollowUpColumns} FROM requests WHERE id = @id";
+        cmd.CommandText = RequestRead;
         Add(cmd, "@id", key);
         return (await ReadTrackedAsync(cmd, ct).ConfigureAwait(false)).FirstOrDefault();
     }

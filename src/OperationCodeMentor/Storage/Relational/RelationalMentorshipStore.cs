@@ -407,7 +407,7 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
     /// <summary>What a pairing reads (<see cref="PairingRead"/>), one statement each: the request <c>@id</c>, mentor <c>@u</c>'s load, the mentee's last report.</summary>
     private protected static readonly string[] PairingReads =
     [
-        $"SELECT {RequestColumns}, {FollowUpColumns} FROM requests WHERE id = @id",
+        RequestRead,
         $"{MentorLoadSelect} WHERE slack_user_id = @u",
         LatestReported("(SELECT mentee_slack_id FROM requests WHERE id = @id)"),
     ];

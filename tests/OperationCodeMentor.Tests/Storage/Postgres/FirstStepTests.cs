@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using OperationCodeMentor.Tests.Fakes;
-using Npgsql;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Reliability;
 using OperationCodeMentor.Storage;
@@ -51,14 +50,8 @@ public sealed class FirstStepTests : IAsyncLifetime
             FirstStep = _store.NumberWithTheWrite(new JsonObject { ["stage"] = "Numbered", ["number"] = null }, "number", withLoads: true),
         };
 
-    private async Task<string> ProgressAsync(string key)
-    {
-        await using var c = new NpgsqlConnection(_database);
-        await c.OpenAsync();
-        await using var cmd = new NpgsqlCommand("SELECT progress FROM work_jobs WHERE key = @k", c);
-        cmd.Parameters.AddWithValue("k", key);
-        return (string)(await cmd.ExecuteScalarAsync())!;
-    }
+    // The keys are the tests' own constants.
+    private Task<string> ProgressAsync(string key) => PostgresServer.ScalarAsync<string>(_database, $"SELECT progress FROM work_jobs WHERE key = '{key}'");
 
     private static readonly string[] Kinds = ["submit-request"];
 
@@ -111,12 +104,7 @@ public sealed class FirstStepTests : IAsyncLifetime
         Assert.Equal("{}", await ProgressAsync("view:b"));
 
         // Once it has its number, the next one written, by another replica while this one holds the lane, takes the next.
-        await using (var c = new NpgsqlConnection(_database))
-        {
-            await c.OpenAsync();
-            await using var cmd = new NpgsqlCommand("UPDATE work_jobs SET progress = '{\"number\": 1500}' WHERE key = 'view:b'", c);
-            await cmd.ExecuteNonQueryAsync();
-        }
+        await PostgresServer.ExecAsync(_database, "UPDATE work_jobs SET progress = '{\"number\": 1500}' WHERE key = 'view:b'");
         await using var other = new PostgresJobLedger(_database, "replica-b");
         var elsewhere = new DurableWork("submit-request", "view:c", "intake", new JsonObject())
         {
@@ -160,12 +148,7 @@ public sealed class FirstStepTests : IAsyncLifetime
         await WriteAsync(Submission("view:b"));
         // The first's finish did not see the second (written at the same moment) and let the lane go: here, with the first
         // finished by hand and the lane let go.
-        await using (var c = new NpgsqlConnection(_database))
-        {
-            await c.OpenAsync();
-            await using var cmd = new NpgsqlCommand("UPDATE work_jobs SET state = 'done', finished_at = 0 WHERE key = 'view:a'", c);
-            await cmd.ExecuteNonQueryAsync();
-        }
+        await PostgresServer.ExecAsync(_database, "UPDATE work_jobs SET state = 'done', finished_at = 0 WHERE key = 'view:a'");
         _ledger.Release("intake");
 
         await using var other = new PostgresJobLedger(_database, "replica-b");

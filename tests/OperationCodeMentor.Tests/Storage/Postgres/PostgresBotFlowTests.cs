@@ -29,21 +29,7 @@ public class PostgresBotFlowTests
         return (bot, database);
     }
 
-    private static async Task<long> CountAsync(string database, string sql)
-    {
-        await using var c = new NpgsqlConnection(database);
-        await c.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, c);
-        return (long)(await cmd.ExecuteScalarAsync())!;
-    }
-
-    private static async Task<string> TextAsync(string database, string sql)
-    {
-        await using var c = new NpgsqlConnection(database);
-        await c.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, c);
-        return (string)(await cmd.ExecuteScalarAsync())!;
-    }
+    private static Task<long> CountAsync(string database, string sql) => PostgresServer.ScalarAsync<long>(database, sql);
 
     [Fact]
     public async Task ASubmission_AndTwelveMentorsClaimingAtOnce_OneWins_EveryoneElseIsTold_AllThroughTheDatabase()
@@ -198,7 +184,7 @@ public class PostgresBotFlowTests
         var second = await bot.Http.SendAsync(bot.Requests.Interaction(MentorBot.Submission("UMENTEE2", ["Python"], "Please look over my resume.")));
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
         // Its write numbered it next, with its intents, and marked it for its first taker: nobody has tried it.
-        var progress = JsonNode.Parse(await TextAsync(database, "SELECT progress FROM work_jobs WHERE kind = 'submit-request' ORDER BY id DESC LIMIT 1"))!.AsObject();
+        var progress = JsonNode.Parse(await PostgresServer.ScalarAsync<string>(database, "SELECT progress FROM work_jobs WHERE kind = 'submit-request' ORDER BY id DESC LIMIT 1"))!.AsObject();
         Assert.Equal(1002, progress["number"]!.GetValue<long>());
         Assert.True(progress[Job.UntriedMark]!.GetValue<bool>());
         release.SetResult();

@@ -78,6 +78,15 @@ internal static class PostgresServer
         await cmd.ExecuteNonQueryAsync();
     }
 
+    /// <summary>The first column of the first row <paramref name="sql"/> answers on <paramref name="database"/>.</summary>
+    public static async Task<T> ScalarAsync<T>(string database, string sql)
+    {
+        await using var c = new NpgsqlConnection(database);
+        await c.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, c);
+        return (T)(await cmd.ExecuteScalarAsync())!;
+    }
+
     /// <summary>Stops this run's cluster, waits for its server to exit, and removes its folder. Safe to call more than once.</summary>
     public static async Task StopAsync()
     {

@@ -28,9 +28,9 @@ public class TransactionPoolerTests
             var bots = await Task.WhenAll(starting);
             // Read on the server itself, past the pooler: the lock went with the migrations' transactions.
             var direct = new NpgsqlConnectionStringBuilder(await PostgresServer.AdminAsync()) { Database = new NpgsqlConnectionStringBuilder(database).Database }.ConnectionString;
-            Assert.Equal(0L, await ScalarAsync<long>(direct, "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"));
-            Assert.Equal(PostgresSchema.Migrations.Count, await ScalarAsync<int>(direct, "SELECT MAX(version) FROM schema_migrations"));
-            Assert.Equal(PostgresSchema.Migrations.Count, (int)await ScalarAsync<long>(direct, "SELECT COUNT(*) FROM schema_migrations"));
+            Assert.Equal(0L, await PostgresServer.ScalarAsync<long>(direct, "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"));
+            Assert.Equal(PostgresSchema.Migrations.Count, await PostgresServer.ScalarAsync<int>(direct, "SELECT MAX(version) FROM schema_migrations"));
+            Assert.Equal(PostgresSchema.Migrations.Count, (int)await PostgresServer.ScalarAsync<long>(direct, "SELECT COUNT(*) FROM schema_migrations"));
 
             await bots[0].VolunteerAsync("UMENTOR1", ["Python"]);
             var request = await bots[1].RequestAsync("UMENTEE1", ["Python"]);
@@ -44,13 +44,5 @@ public class TransactionPoolerTests
             // Those that started, also when another could not.
             foreach (var start in starting.Where(s => s.IsCompletedSuccessfully)) await (await start).DisposeAsync();
         }
-    }
-
-    private static async Task<T> ScalarAsync<T>(string database, string sql)
-    {
-        await using var c = new NpgsqlConnection(database);
-        await c.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, c);
-        return (T)(await cmd.ExecuteScalarAsync())!;
     }
 }
