@@ -66,7 +66,19 @@ public interface IJobLedger
     /// <paramref name="kinds"/>, and whose lane is not in <paramref name="held"/>, returning those first jobs, with the
     /// ledger's counts.
     /// </summary>
-    Task<Adoption> AdoptAsync(DateTimeOffset now, DateTimeOffset leaseUntil, IReadOnlyCollection<string> held, IReadOnlyCollection<string> kinds, int limit);
+    /// <param name="finishes">
+    /// Finishes put off (<see cref="PutOffFinish"/>), written first in the same round trip, each as
+    /// <see cref="FinishAsync"/> writes one (done, its lane handed on); their handoffs come back in
+    /// <see cref="Adoption.Finished"/>, in order.
+    /// </param>
+    Task<Adoption> AdoptAsync(DateTimeOffset now, DateTimeOffset leaseUntil, IReadOnlyCollection<string> held, IReadOnlyCollection<string> kinds, int limit,
+        IReadOnlyList<PutOffFinish>? finishes = null);
+
+    /// <summary>
+    /// Whether a job's finish may be put off to the next look for work (<see cref="AdoptAsync"/>): a shared ledger whose
+    /// replica looks anyway every poll, so the finish costs no round trip of its own.
+    /// </summary>
+    bool PutsOffFinishes => false;
 
     /// <summary>A shared ledger only: extends the leases on these lanes; returns those whose lease was lost (another replica holds them now).</summary>
     IReadOnlyList<string> Renew(IReadOnlyCollection<string> lanes, DateTimeOffset now, DateTimeOffset leaseUntil);
@@ -95,6 +107,16 @@ public sealed record LaneHandoff(Job? Next, IReadOnlyList<Job> Taken, int TakeAs
     public static readonly LaneHandoff None = new(null, [], 0);
 }
 
+/// <summary>
+/// A job done on a shared ledger whose finish waits for the replica's next look for work (<see cref="IJobLedger.AdoptAsync"/>)
+/// instead of taking a round trip of its own: everything it did is on disk or in Slack already, and only the mark that it
+/// is done is to come. Its lane stays leased to the replica meanwhile. Should the replica die first, another takes the job
+/// once the lease has run out and replays it, as after any crash before a finish: its messages are read back, not sent again.
+/// </summary>
+/// <param name="At">When the job was done, as its finish records.</param>
+/// <param name="ForgetBefore">Done jobs finished before this are forgotten in the same write.</param>
+public sealed record PutOffFinish(Job Job, DateTimeOffset At, DateTimeOffset ForgetBefore);
+
 /// <summary>What a ledger holds when the queue starts.</summary>
 /// <param name="Pending">The jobs this process is to run (a private ledger's pending jobs; none for a shared one, whose jobs are leased).</param>
 /// <param name="Waiting">How many jobs are pending in the ledger, whoever runs them.</param>
@@ -107,6 +129,9 @@ public sealed record LedgerStart(IReadOnlyList<Job> Pending, int Failed, int Wai
 /// <summary>What a shared ledger's adoption pass found: the jobs now leased to this replica, and the ledger's counts.</summary>
 public sealed record Adoption(IReadOnlyList<Job> Jobs, int Pending, int Failed, DateTimeOffset? OldestCreatedAt)
 {
+    /// <summary>What each finish the pass carried (<see cref="PutOffFinish"/>) did with its lane, in the order given.</summary>
+    public IReadOnlyList<LaneHandoff> Finished { get; init; } = [];
+
     /// <summary>When work this replica could not take now becomes takeable (a job falls due, a dead replica's lease ends); null when none waits.</summary>
     public DateTimeOffset? NextFreeAt { get; init; }
 }
@@ -293,7 +318,8 @@ public sealed class SqliteJobLedger(string path) : IJobLedger
         cmd.ExecuteNonQuery();
     }
 
-    public Task<Adoption> AdoptAsync(DateTimeOffset now, DateTimeOffset leaseUntil, IReadOnlyCollection<string> held, IReadOnlyCollection<string> kinds, int limit) =>
+    public Task<Adoption> AdoptAsync(DateTimeOffset now, DateTimeOffset leaseUntil, IReadOnlyCollection<string> held, IReadOnlyCollection<string> kinds, int limit,
+        IReadOnlyList<PutOffFinish>? finishes = null) =>
         throw new NotSupportedException("The embedded ledger belongs to one process; its jobs are never leased.");
 
     public IReadOnlyList<string> Renew(IReadOnlyCollection<string> lanes, DateTimeOffset now, DateTimeOffset leaseUntil) => [];

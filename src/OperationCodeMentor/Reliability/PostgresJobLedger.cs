@@ -377,30 +377,9 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
     private async Task<IReadOnlyList<LaneHandoff>> FinishAllAsync(IReadOnlyList<PendingFinish> finishes)
     {
         await using var batch = _source.CreateBatch();
-        foreach (var (job, state, error, now, _, kinds, _) in finishes)
-        {
-            var finish = new NpgsqlBatchCommand(FinishSql);
-            finish.Parameters.AddWithValue("lane", job.Lane);
-            finish.Parameters.AddWithValue("me", Replica);
-            finish.Parameters.AddWithValue("state", state);
-            finish.Parameters.AddWithValue("now", now.ToUnixTimeMilliseconds());
-            finish.Parameters.Add(new NpgsqlParameter("error", NpgsqlDbType.Text) { Value = (object?)error ?? DBNull.Value });
-            finish.Parameters.AddWithValue("id", job.Id);
-            batch.BatchCommands.Add(finish);
-            // The lane's next job, when this replica still holds the lane and that job is due and runs here: a lane with
-            // work queued (the intake during a burst, a request clicked on many times) goes on without a new lease and a
-            // poll's wait. Otherwise the lane is free for its next job, on any replica.
-            var next = new NpgsqlBatchCommand(HandoffSql);
-            next.Parameters.AddWithValue("lane", job.Lane);
-            next.Parameters.AddWithValue("now", now.ToUnixTimeMilliseconds());
-            next.Parameters.Add(new NpgsqlParameter("kinds", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = kinds.ToArray() });
-            next.Parameters.AddWithValue("me", Replica);
-            batch.BatchCommands.Add(next);
-        }
+        foreach (var (job, state, error, now, _, kinds, _) in finishes) AddFinish(batch, job, state, error, now, kinds);
         var last = finishes[^1];
-        var forget = new NpgsqlBatchCommand(ForgetDone("@forget"));
-        forget.Parameters.AddWithValue("forget", last.ForgetBefore.ToUnixTimeMilliseconds());
-        batch.BatchCommands.Add(forget);
+        batch.BatchCommands.Add(Forget(last.ForgetBefore));
         // Deliveries remembered with the jobs they brought (InsertAsync) are forgotten here once expired, now and then.
         var before = Interlocked.Add(ref _finishes, finishes.Count) - finishes.Count;
         if (before / 256 != (before + finishes.Count) / 256)
@@ -441,6 +420,38 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         return handoffs;
     }
 
+    /// <summary>
+    /// Adds a job's finish to <paramref name="batch"/>: the job marked <paramref name="state"/> while this replica holds its
+    /// lane, then the lane handed on (<see cref="Handoff"/>), whose statement gives the batch a result of its own.
+    /// </summary>
+    private void AddFinish(NpgsqlBatch batch, Job job, string state, string? error, DateTimeOffset now, IReadOnlyCollection<string> kinds)
+    {
+        var finish = new NpgsqlBatchCommand(FinishSql);
+        finish.Parameters.AddWithValue("lane", job.Lane);
+        finish.Parameters.AddWithValue("me", Replica);
+        finish.Parameters.AddWithValue("state", state);
+        finish.Parameters.AddWithValue("now", now.ToUnixTimeMilliseconds());
+        finish.Parameters.Add(new NpgsqlParameter("error", NpgsqlDbType.Text) { Value = (object?)error ?? DBNull.Value });
+        finish.Parameters.AddWithValue("id", job.Id);
+        batch.BatchCommands.Add(finish);
+        // The lane's next job, when this replica still holds the lane and that job is due and runs here: a lane with
+        // work queued (the intake during a burst, a request clicked on many times) goes on without a new lease and a
+        // poll's wait. Otherwise the lane is free for its next job, on any replica.
+        var next = new NpgsqlBatchCommand(HandoffSql);
+        next.Parameters.AddWithValue("lane", job.Lane);
+        next.Parameters.AddWithValue("now", now.ToUnixTimeMilliseconds());
+        next.Parameters.Add(new NpgsqlParameter("kinds", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = kinds.ToArray() });
+        next.Parameters.AddWithValue("me", Replica);
+        batch.BatchCommands.Add(next);
+    }
+
+    private static NpgsqlBatchCommand Forget(DateTimeOffset before)
+    {
+        var forget = new NpgsqlBatchCommand(ForgetDone("@forget"));
+        forget.Parameters.AddWithValue("forget", before.ToUnixTimeMilliseconds());
+        return forget;
+    }
+
     /// <summary>A job as a statement that took it to run returned it; the <see cref="Job.UntriedMark"/> it removed makes it <see cref="Job.Untried"/>.</summary>
     internal static Job ReadJob(System.Data.Common.DbDataReader r)
     {
@@ -454,10 +465,18 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         };
     }
 
-    public async Task<Adoption> AdoptAsync(DateTimeOffset now, DateTimeOffset leaseUntil, IReadOnlyCollection<string> held, IReadOnlyCollection<string> kinds, int limit)
+    public bool PutsOffFinishes => true;
+
+    public async Task<Adoption> AdoptAsync(DateTimeOffset now, DateTimeOffset leaseUntil, IReadOnlyCollection<string> held, IReadOnlyCollection<string> kinds, int limit,
+        IReadOnlyList<PutOffFinish>? finishes = null)
     {
         var token = Guid.NewGuid();
+        finishes ??= [];
         await using var batch = _source.CreateBatch();
+        // 0. The finishes put off since the last look, as FinishAsync writes them: before the lease, so a lane one of them
+        //    lets go can be taken by the same look on any replica's next one, and the counts below leave them out.
+        foreach (var f in finishes) AddFinish(batch, f.Job, "done", null, f.At, kinds);
+        if (finishes.Count > 0) batch.BatchCommands.Add(Forget(finishes[^1].ForgetBefore));
         batch.BatchCommands.Add(LeaseDue(now, leaseUntil, held, kinds, limit, token));
         batch.BatchCommands.Add(ReadLeased(token));
         // 3. The counts the health page and the metrics show: the same for every replica.
@@ -467,8 +486,15 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         var jobs = new List<Job>();
         int pending = 0, failed = 0;
         DateTimeOffset? oldest = null, nextFree = null;
-        // The lease returns no rows and gives the reader no result of its own.
+        // The finishes and the lease return no rows and give the reader no result of their own: the handoffs come first.
+        var handoffs = new List<LaneHandoff>(finishes.Count);
         await using var r = await batch.ExecuteReaderAsync().ConfigureAwait(false);
+        for (var i = 0; i < finishes.Count; i++)
+        {
+            if (i > 0) await r.NextResultAsync().ConfigureAwait(false);
+            handoffs.Add(new LaneHandoff(await r.ReadAsync().ConfigureAwait(false) ? ReadJob(r) : null, [], 0));
+        }
+        if (finishes.Count > 0) await r.NextResultAsync().ConfigureAwait(false);
         while (await r.ReadAsync().ConfigureAwait(false)) jobs.Add(ReadJob(r));
         await r.NextResultAsync().ConfigureAwait(false);
         if (await r.ReadAsync().ConfigureAwait(false))
@@ -479,7 +505,7 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         }
         await r.NextResultAsync().ConfigureAwait(false);
         if (await r.ReadAsync().ConfigureAwait(false) && !r.IsDBNull(0)) nextFree = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0));
-        return new Adoption(jobs, pending, failed, oldest) { NextFreeAt = nextFree };
+        return new Adoption(jobs, pending, failed, oldest) { NextFreeAt = nextFree, Finished = handoffs };
     }
 
     /// <summary>

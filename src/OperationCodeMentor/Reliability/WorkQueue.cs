@@ -118,6 +118,18 @@ public sealed partial class WorkQueue : IHostedService
     /// </summary>
     private readonly Dictionary<string, FirstStep> _stepsBehind = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Jobs done here whose finish waits for this replica's next look for work (<see cref="PutOffFinish"/>), by lane. Their
+    /// lanes are held (renewed, and taken by nothing else here) but run nothing until the look has handed them on.
+    /// </summary>
+    private readonly Dictionary<string, PutOffFinish> _putOff = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Lanes held here in which this replica wrote a job behind the running one: the finish of the running one hands that
+    /// job on, so it is not put off.
+    /// </summary>
+    private readonly HashSet<string> _writtenBehind = new(StringComparer.Ordinal);
+
     private readonly Together<DurableWork, Job?> _writes;
 
     /// <summary>A dependency known to be down: when to ask it next, and whether someone is asking now.</summary>
@@ -287,8 +299,13 @@ public sealed partial class WorkQueue : IHostedService
                 // is no longer held here by then).
                 CountIn(jobs.Count(j => j is not null));
                 KeepStepsBehind(jobs, now);
-                foreach (var job in jobs) if (job is { LeasedHere: true }) AddToLane(job);
+                foreach (var job in jobs)
+                {
+                    if (job is { LeasedHere: true }) AddToLane(job);
+                    else if (job is not null && _lanes.ContainsKey(job.Lane)) _writtenBehind.Add(job.Lane);
+                }
                 if (jobs.Any(j => j is { LeasedHere: false })) _leftUntaken = true;
+                // That includes a job behind a finish put off here: the look writes the finish and hands the job the lane.
                 if (jobs.Any(j => j is not null && !_lanes.ContainsKey(j.Lane))) _adoptNow = true;
                 _writesDuringAdopt++;
             }
@@ -310,7 +327,11 @@ public sealed partial class WorkQueue : IHostedService
     {
         foreach (var (name, lane) in _lanes)
             if (!(_runningLanes.Contains(name) && lane.TryPeek(out var head) && head.Finishing)) yield return name;
+        foreach (var name in _putOff.Keys) yield return name;
     }
+
+    /// <summary>Every lane this replica holds: those with work here, and those whose finish is put off. Called under _gate.</summary>
+    private List<string> AllHeld() => [.. _lanes.Keys, .. _putOff.Keys];
 
     // Called under _gate.
     private void KeepStepsBehind(IReadOnlyList<Job?> jobs, DateTimeOffset now)
@@ -429,6 +450,9 @@ public sealed partial class WorkQueue : IHostedService
         catch (OperationCanceledException) { await _hardStop.CancelAsync().ConfigureAwait(false); }
         if (_ledger.Shared)
         {
+            // Finishes put off are written now (a look that takes nothing), so their lanes are handed on rather than left
+            // to run out their lease, and their jobs are not replayed elsewhere.
+            await TendLeasesAsync(_clock.GetUtcNow(), leaving: true).ConfigureAwait(false);
             // Leaving: the lanes held go back at once, so another replica need not wait for the leases to run out.
             List<string> held;
             lock (_gate) held = [.. _lanes.Keys.Where(l => !_runningLanes.Contains(l))];
@@ -510,25 +534,37 @@ public sealed partial class WorkQueue : IHostedService
     /// <summary>
     /// The shared ledger: when asked or at each poll, leases due lanes nobody holds, up to what this replica may run at once.
     /// </summary>
-    private async Task TendLeasesAsync(DateTimeOffset now)
+    /// <remarks>
+    /// The look also writes the finishes put off since the last one (<see cref="PutOffFinish"/>), in the same round trip.
+    /// <paramref name="leaving"/>: the last one, at shutdown, to write those and take nothing.
+    /// </remarks>
+    private async Task TendLeasesAsync(DateTimeOffset now, bool leaving = false)
     {
         var o = _options.Value;
         int room, writes;
         List<string> busy;
+        List<PutOffFinish> finishes;
         lock (_gate)
         {
-            if (!_adoptNow && now < _nextAdoptAt) return;
+            if (leaving ? _putOff.Count == 0 : !_adoptNow && now < _nextAdoptAt) return;
             _adoptNow = false;
-            room = MaxConcurrent - _lanes.Count;
-            busy = [.. _lanes.Keys];
+            room = leaving ? 0 : MaxConcurrent - _lanes.Count;
+            busy = AllHeld();
+            finishes = [.. _putOff.Values];
             writes = _writesDuringAdopt;
         }
-        _nextAdoptAt = now + o.PollInterval;
+        if (!leaving) _nextAdoptAt = now + o.PollInterval;
         try
         {
-            var found = await _ledger.AdoptAsync(now, now + o.LeaseTime, busy, _handlers.Keys, Math.Max(room, 0)).ConfigureAwait(false);
+            var found = await _ledger.AdoptAsync(now, now + o.LeaseTime, busy, _handlers.Keys, Math.Max(room, 0), finishes).ConfigureAwait(false);
             lock (_gate)
             {
+                for (var i = 0; i < finishes.Count; i++)
+                {
+                    // Dropped meanwhile only if the lease was lost (RenewLeases): the job is the other replica's now.
+                    if (!_putOff.Remove(finishes[i].Job.Lane)) continue;
+                    Finished(finishes[i].Job, "done", found.Finished[i], writes);
+                }
                 foreach (var job in found.Jobs) AddToLane(job);
                 // Room left over means nothing waits untaken, as far as this look could tell (a write since then sets it again).
                 if (found.Jobs.Count < room && writes == _writesDuringAdopt) _leftUntaken = false;
@@ -580,13 +616,16 @@ public sealed partial class WorkQueue : IHostedService
     {
         var o = _options.Value;
         List<string> held;
-        lock (_gate) held = [.. _lanes.Keys];
+        lock (_gate) held = AllHeld();
         try
         {
             foreach (var lost in _ledger.Renew(held, now, now + o.LeaseTime))
             {
                 lock (_gate)
                 {
+                    // A job whose finish was put off is replayed by the replica that took the lane: its finish here would change nothing.
+                    _putOff.Remove(lost);
+                    _writtenBehind.Remove(lost);
                     // Its job finished while the renewal was on its way, and freed the lane itself: nothing was lost.
                     if (!_lanes.ContainsKey(lost)) continue;
                     // Its job is still pending in the ledger (so still counted), now for the replica that took the lane.
@@ -617,7 +656,7 @@ public sealed partial class WorkQueue : IHostedService
             await _handlers[job.Kind].RunAsync(new JobContext(job, (p, ct) => SaveProgressAsync(job, p, ct), EnqueueAsync, _storeLink), _hardStop.Token).ConfigureAwait(false);
             // The store's last write may have finished it already, and handed its lane on (ProgressRide.Finishes).
             if (job.FinishedByStore is { } handoff) Finished(job, "done", handoff);
-            else await FinishAsync(job, "done", null).ConfigureAwait(false);
+            else if (!PutOffFinish(job)) await FinishAsync(job, "done", null).ConfigureAwait(false);
             if (job.BlockedOn is { } dependency)
                 lock (_gate) _strikes.Remove(dependency);
         }
@@ -629,7 +668,11 @@ public sealed partial class WorkQueue : IHostedService
         catch (LeaseLostException)
         {
             // Another replica holds the lane now and runs this job from the progress on disk: nothing here to finish or retry.
-            lock (_gate) _lanes.Remove(job.Lane);
+            lock (_gate)
+            {
+                _lanes.Remove(job.Lane);
+                _writtenBehind.Remove(job.Lane);
+            }
             LogLeaseLost(_log, job.Lane);
         }
         catch (Exception e) when (job.FinishedByStore is not null)
@@ -753,6 +796,27 @@ public sealed partial class WorkQueue : IHostedService
         return _ledger.SaveProgressAsync(job, progress);
     }
 
+    /// <summary>
+    /// Puts a done job's finish off to the next look for work (<see cref="PutOffFinish"/>), when that costs nobody a wait:
+    /// on a ledger that can, for a job this replica's own write leased its lane for (a job handed on, or found by a look, may
+    /// have others behind it that only the ledger knows of), with nothing queued or written behind it here. Every look
+    /// carries such finishes, and a look comes within the poll interval, at once after a write behind one, and at shutdown.
+    /// False when the job is to be finished now.
+    /// </summary>
+    private bool PutOffFinish(Job job)
+    {
+        if (!_ledger.PutsOffFinishes || !job.LeasedHere) return false;
+        var now = _clock.GetUtcNow();
+        lock (_gate)
+        {
+            if (Leaving || _writtenBehind.Contains(job.Lane)) return false;
+            if (!_lanes.TryGetValue(job.Lane, out var lane) || lane.Count != 1 || lane.Peek().Id != job.Id) return false;
+            _lanes.Remove(job.Lane);
+            _putOff[job.Lane] = new PutOffFinish(job, now, now - _options.Value.RememberDone);
+        }
+        return true;
+    }
+
     private async Task FinishAsync(Job job, string state, string? error)
     {
         var now = _clock.GetUtcNow();
@@ -787,7 +851,12 @@ public sealed partial class WorkQueue : IHostedService
             // Already counted in the ledger's depth; its lease is this replica's, so it runs next, here (the ledger kept the
             // lane for it, so it must never be dropped, whatever became of the lane here meanwhile).
             if (next is not null) AddToLane(next);
-            else if (lane is { Count: 0 }) _lanes.Remove(job.Lane);
+            else
+            {
+                if (lane is { Count: 0 }) _lanes.Remove(job.Lane);
+                // Let go on disk: whatever was written behind is any replica's now.
+                if (lane is null or { Count: 0 }) _writtenBehind.Remove(job.Lane);
+            }
             if (state == "failed") _failed++;
             if (_depth > 0) _depth--;
             if (next is not null && _depth == 0) CountIn(1);

@@ -49,7 +49,9 @@ internal sealed class ReplicaBots : IAsyncDisposable
     public string Output => string.Join(Environment.NewLine, _replicas.SelectMany(r => r.Lines.Select(l => $"[{r.Index}] {l}")));
 
     /// <summary>Starts <paramref name="count"/> replicas on a fresh schema and waits until each answers its health check.</summary>
-    public static async Task<ReplicaBots> StartAsync(int count, IReadOnlyDictionary<string, string?>? settings = null)
+    /// <param name="firstOnly">Settings for the first replica alone, over <paramref name="settings"/>.</param>
+    public static async Task<ReplicaBots> StartAsync(int count, IReadOnlyDictionary<string, string?>? settings = null,
+        IReadOnlyDictionary<string, string?>? firstOnly = null)
     {
         var slack = await FakeSlack.StartAsync();
         // Message timestamps in real time, as Slack gives them: a replay reads history back from a point in time.
@@ -57,7 +59,8 @@ internal sealed class ReplicaBots : IAsyncDisposable
         var bots = new ReplicaBots(slack, await PostgresServer.NewSchemaAsync());
         try
         {
-            for (var i = 0; i < count; i++) bots._replicas.Add(bots.Launch(i, settings));
+            for (var i = 0; i < count; i++)
+                bots._replicas.Add(bots.Launch(i, i == 0 && firstOnly is not null ? (settings ?? new Dictionary<string, string?>()).Concat(firstOnly).ToDictionary() : settings));
             foreach (var r in bots._replicas) await r.WaitHealthyAsync();
             return bots;
         }

@@ -23,8 +23,8 @@ public sealed class ReplicaTests(ITestOutputHelper output) : IAsyncLifetime
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    private async Task<ReplicaBots> StartAsync(IReadOnlyDictionary<string, string?>? settings = null) =>
-        _bots = await ReplicaBots.StartAsync(2, settings);
+    private async Task<ReplicaBots> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, IReadOnlyDictionary<string, string?>? firstOnly = null) =>
+        _bots = await ReplicaBots.StartAsync(2, settings, firstOnly);
 
     [Fact]
     public async Task TwentyFourClaimsSpreadOverBothReplicas_OneWins_EveryoneElseIsToldWhoHasIt()
@@ -129,6 +129,65 @@ public sealed class ReplicaTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(burst, confirmations.Count);
         Assert.Equal(burst, confirmations.Distinct().Count());
         Assert.True(cardsAtKill < burst, "the kill should land before the burst was through");
+        NothingToLookInto(bots);
+    }
+
+    [Fact]
+    public async Task ClaimsDoneOnAReplicaKilledBeforeItWroteTheirFinishes_AreReplayedByTheSurvivor_NoMessageTwice()
+    {
+        // The replica to die looks for work a minute apart (its leases last three): a finish it puts off waits for a look
+        // that does not come before the kill. Nothing here leaves work untaken, which would make it look sooner.
+        var bots = await StartAsync(firstOnly: new Dictionary<string, string?> { ["Reliability__LeaseTime"] = "00:03:00", ["Reliability__PollInterval"] = "00:01:00" });
+        var (dying, survivor) = (bots[0], bots[1]);
+        var mentors = new[] { "UKILLED1", "UKILLED2", "UKILLED3" };
+        foreach (var m in mentors) Assert.True(await dying.InteractAsync(Volunteer(m)));
+        await Eventually.TrueAsync(async () => await bots.CountAsync("SELECT COUNT(*) FROM mentors") == mentors.Length, "the mentors to be saved");
+        var cards = new List<Card>();
+        for (var i = 0; i < mentors.Length; i++)
+        {
+            var mentee = $"UKILLEDMENTEE{i}";
+            Assert.True(await dying.InteractAsync(RequestForm(mentee, "Please review my first Python project.")), "the request form");
+            await Eventually.TrueAsync(async () => await bots.CountAsync(
+                "SELECT COUNT(*) FROM requests WHERE mentee_slack_id = @mentee AND message_ts IS NOT NULL", ("mentee", mentee)) == 1, "the request to be posted");
+            cards.Add(Assert.Single(await bots.QueryAsync("SELECT id, message_ts FROM requests WHERE mentee_slack_id = @mentee",
+                r => new Card($"R-{r.GetInt64(0)}", r.GetString(1)), ("mentee", mentee))));
+        }
+        var from = bots.Slack.Calls.Count;
+
+        for (var i = 0; i < mentors.Length; i++)
+            Assert.True(await dying.InteractAsync(SlackRequests.BlockAction(ClaimAction.Id, cards[i].Reference, mentors[i], MentorBot.MentorsChannelId, cards[i].Ts)));
+        // Each claim carried out to its last message, on the replica that took the clicks.
+        await Eventually.TrueAsync(() => mentors.All(m => bots.Slack.AnsweredCallsTo("chat.postMessage").Any(c => c["channel"] == "D" + m)), "every mentor told");
+        await Task.Delay(300);
+        // Yet none of them is done in the queue: their finishes wait for the next look.
+        Assert.Equal(mentors.Length, await bots.CountAsync("SELECT COUNT(*) FROM work_jobs WHERE kind = 'claim' AND state = 'pending'"));
+
+        await dying.KillAsync();
+        // Three minutes on, the dead replica's leases have run out (moved on here rather than waited for); the survivor's
+        // next look takes its lanes and replays each claim from its progress on disk.
+        Assert.True(await bots.CountAsync("SELECT COUNT(*) FROM work_lanes WHERE leased_by IS NOT NULL AND lease_until > @soon",
+            ("soon", DateTimeOffset.UtcNow.AddMinutes(2).ToUnixTimeMilliseconds())) >= mentors.Length, "the dead replica's leases still held");
+        await bots.CountAsync("WITH gone AS (UPDATE work_lanes SET lease_until = 0 WHERE leased_by IS NOT NULL RETURNING 1) SELECT COUNT(*) FROM gone");
+        await bots.QueueDrainedAsync("the survivor to replay the claims", TimeSpan.FromSeconds(30));
+        await StopCleanlyAsync(bots);
+
+        var after = bots.Slack.Calls.Skip(from).ToList();
+        for (var i = 0; i < mentors.Length; i++)
+        {
+            var (mentor, card) = (mentors[i], cards[i]);
+            Assert.Equal(mentor, Assert.Single(await bots.QueryAsync("SELECT claimed_by FROM requests WHERE id = @id", r => r.GetString(0),
+                ("id", long.Parse(card.Reference[2..], System.Globalization.CultureInfo.InvariantCulture)))));
+            // A redraw may be made again, to the same effect; a message is never posted twice.
+            var redraws = after.Where(c => c.Method == "chat.update" && c["ts"] == card.Ts).ToList();
+            Assert.NotEmpty(redraws);
+            Assert.All(redraws, u => Assert.Contains($"claimed by <@{mentor}>", u.AllText));
+            Assert.Single(after, c => c.Method == "chat.postMessage" && c["channel"] == "D" + mentor);
+            Assert.Single(after, c => c.Method == "chat.postMessage" && c["channel"] == FakeSlack.GroupDmId(mentor, $"UKILLEDMENTEE{i}"));
+        }
+        // The replay looked before posting: it read the conversations back. Nothing anyone was sent came twice.
+        Assert.Contains(after, c => c.Method == "conversations.history");
+        var posted = bots.Slack.CallsTo("chat.postMessage").Select(c => (c["channel"], Marker: c.Body["blocks"]?[0]?["block_id"]?.ToString())).ToList();
+        Assert.Equal(posted.Count, posted.Distinct().Count());
         NothingToLookInto(bots);
     }
 

@@ -76,7 +76,10 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         // 60 jobs over 6 lanes, written alternately through both replicas, as a load balancer would spread clicks.
         for (var i = 0; i < 60; i++)
             Assert.True(await (i % 2 == 0 ? qa : qb).EnqueueAsync(Work($"k{i}", $"{i % 6}:{i:D2}", $"R-{1000 + i % 6}")));
-        await Eventually.TrueAsync(async () => await CountAsync("state = 'done'") == 60, "all 60 jobs done");
+        // Idle: nothing pending on either, every finish written (one put off waits for its replica's next look, which
+        // waiting for idle asks for).
+        await Task.WhenAll(qa.WhenIdleAsync(), qb.WhenIdleAsync()).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(60, await CountAsync("state = 'done'"));
 
         Assert.Equal(60, ran.Count);
         Assert.Equal(60, ran.Select(r => r.Name).Distinct().Count());
@@ -98,7 +101,8 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         Assert.False(await qb.EnqueueAsync(Work("claim:U1:1733400000.1", "again", "R-1042")));
         await qa.StartAsync(CancellationToken.None);
         await qb.StartAsync(CancellationToken.None);
-        await Eventually.TrueAsync(async () => await CountAsync("state = 'done'") == 1, "the job done");
+        await Task.WhenAll(qa.WhenIdleAsync(), qb.WhenIdleAsync()).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, await CountAsync("state = 'done'"));
         Assert.Equal(["first"], ran.Select(r => r.Name));
         Assert.False(await qb.EnqueueAsync(Work("claim:U1:1733400000.1", "after it finished", "R-1042")));
     }
@@ -180,7 +184,8 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
             await Task.Delay(2);
         }
         release.SetResult();
-        await Eventually.TrueAsync(async () => await CountAsync("state = 'done'") == 1, "the long job done");
+        await Task.WhenAll(qa.WhenIdleAsync(), qb.WhenIdleAsync()).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, await CountAsync("state = 'done'"));
         Assert.Equal([("a", "long job")], ran);
     }
 
@@ -281,8 +286,9 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
             return handoff;
         }
 
-        public Task<Adoption> AdoptAsync(DateTimeOffset now, DateTimeOffset leaseUntil, IReadOnlyCollection<string> held, IReadOnlyCollection<string> kinds, int limit) =>
-            inner.AdoptAsync(now, leaseUntil, held, kinds, limit);
+        public Task<Adoption> AdoptAsync(DateTimeOffset now, DateTimeOffset leaseUntil, IReadOnlyCollection<string> held, IReadOnlyCollection<string> kinds, int limit,
+            IReadOnlyList<PutOffFinish>? finishes = null) =>
+            inner.AdoptAsync(now, leaseUntil, held, kinds, limit, finishes);
 
         public IReadOnlyList<string> Renew(IReadOnlyCollection<string> lanes, DateTimeOffset now, DateTimeOffset leaseUntil) => inner.Renew(lanes, now, leaseUntil);
         public OperationCodeMentor.Hosting.StartupException Unusable(Exception e) => inner.Unusable(e);
@@ -317,6 +323,185 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         Assert.Equal(["first", "second"], ran.Select(r => r.Name));
         await Eventually.TrueAsync(async () => await PostgresServer.ScalarAsync<long>(_database, "SELECT COUNT(*) FROM work_lanes WHERE leased_by IS NOT NULL") == 0,
             "the lane let go once its work was done");
+    }
+
+    /// <summary>
+    /// The shared ledger as the queue uses it, counted: its own finishes, and the looks with the finishes they carried. Once
+    /// <see cref="Dead"/>, every call fails, as from a replica whose process has gone.
+    /// </summary>
+    private sealed class Counted(PostgresJobLedger inner) : IJobLedger
+    {
+        private int _finishes, _looks, _carried;
+        public int Finishes => Volatile.Read(ref _finishes);
+        public int Looks => Volatile.Read(ref _looks);
+        public int Carried => Volatile.Read(ref _carried);
+        public volatile bool Dead;
+
+        public bool Shared => inner.Shared;
+        public StoreLink? StoreLink => inner.StoreLink;
+        public bool RemembersDeliveries => inner.RemembersDeliveries;
+        public bool TakesFirstSteps => inner.TakesFirstSteps;
+        public bool PutsOffFinishes => inner.PutsOffFinishes;
+        public LedgerStart Open() => inner.Open();
+        private void Alive() { if (Dead) throw new IOException("gone"); }
+
+        public Task<List<Job?>> InsertAsync(IReadOnlyList<DurableWork> batch, DateTimeOffset now, LaneOffer? take = null)
+        {
+            Alive();
+            return inner.InsertAsync(batch, now, take);
+        }
+
+        public Task RecordRetryAsync(Job job, string error) => inner.RecordRetryAsync(job, error);
+        public Task SaveProgressAsync(Job job, JsonObject progress) => inner.SaveProgressAsync(job, progress);
+
+        public Task<LaneHandoff> FinishAsync(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore,
+            IReadOnlyCollection<string> kinds, LaneOffer? take = null)
+        {
+            Alive();
+            Interlocked.Increment(ref _finishes);
+            return inner.FinishAsync(job, state, error, now, forgetBefore, kinds, take);
+        }
+
+        public async Task<Adoption> AdoptAsync(DateTimeOffset now, DateTimeOffset leaseUntil, IReadOnlyCollection<string> held, IReadOnlyCollection<string> kinds, int limit,
+            IReadOnlyList<PutOffFinish>? finishes = null)
+        {
+            Alive();
+            var found = await inner.AdoptAsync(now, leaseUntil, held, kinds, limit, finishes);
+            Interlocked.Add(ref _carried, finishes?.Count ?? 0);
+            Interlocked.Increment(ref _looks);
+            return found;
+        }
+
+        public IReadOnlyList<string> Renew(IReadOnlyCollection<string> lanes, DateTimeOffset now, DateTimeOffset leaseUntil)
+        {
+            Alive();
+            return inner.Renew(lanes, now, leaseUntil);
+        }
+
+        public OperationCodeMentor.Hosting.StartupException Unusable(Exception e) => inner.Unusable(e);
+        public void Release(string lane) => inner.Release(lane);
+    }
+
+    /// <summary>A replica on a counted ledger (<see cref="Counted"/>), started, its first look (at start) made.</summary>
+    private async Task<(WorkQueue Queue, Counted Ledger)> CountedReplicaAsync(IJobHandler handler, string name)
+    {
+        if (_database.Length == 0) _database = await PostgresServer.NewSchemaAsync();
+        var inner = new PostgresJobLedger(_database, name);
+        _ledgers.Add(inner);
+        var ledger = new Counted(inner);
+        var queue = new WorkQueue([handler], [], new Dependencies(),
+            Options.Create(new ReliabilityOptions { LeaseTime = TimeSpan.FromSeconds(30), PollInterval = TimeSpan.FromSeconds(1) }), _clock,
+            NullLogger<WorkQueue>.Instance, ledger);
+        _queues.Add(queue);
+        await queue.StartAsync(CancellationToken.None);
+        await Eventually.TrueAsync(() => ledger.Looks == 1, $"{name}'s first look");
+        return (queue, ledger);
+    }
+
+    /// <summary>
+    /// A replica on a counted ledger that has run one job, "<paramref name="name"/>" in R-1042, its write having taken the
+    /// lane: the job is done here, with its finish put off (the clock stands still, so no poll comes).
+    /// </summary>
+    private async Task<(WorkQueue Queue, Counted Ledger, ConcurrentQueue<(string Replica, string Name)> Ran)> OneJobDoneAsync(string replica, string name)
+    {
+        var ran = new ConcurrentQueue<(string Replica, string Name)>();
+        var (queue, ledger) = await CountedReplicaAsync(new Recorder(replica, ran), $"replica-{replica}");
+        Assert.True(await queue.EnqueueAsync(Work("k0", name, "R-1042")));
+        await Eventually.TrueAsync(() => ran.Count == 1, "the job to run");
+        await Task.Delay(50);
+        return (queue, ledger, ran);
+    }
+
+    /// <summary>The replica holding the lane, or "" when none does.</summary>
+    private Task<string> HolderAsync(string lane) =>
+        PostgresServer.ScalarAsync<string>(_database, $"SELECT COALESCE(MAX(leased_by), '') FROM work_lanes WHERE lane = '{lane}'");
+
+    [Fact]
+    public async Task AJobWhoseWriteTookItsLane_IsMarkedDoneByTheNextLook_NotByARoundTripOfItsOwn()
+    {
+        var (queue, ledger, ran) = await OneJobDoneAsync("a", "claim");
+        // Done here, and still pending on disk with its lane held: nothing was written for its finish yet.
+        Assert.Equal(1, await CountAsync("state = 'pending'"));
+        Assert.Equal("replica-a", await HolderAsync("R-1042"));
+        Assert.Equal(1, queue.Depth);
+
+        // The regular poll, a second later, writes it: one look, and still no finish of its own.
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        await Eventually.TrueAsync(async () => await CountAsync("state = 'done'") == 1, "the finish written by the look");
+        Assert.Equal("", await HolderAsync("R-1042"));
+        Assert.Equal(1, ledger.Carried);
+        Assert.Equal(2, ledger.Looks);
+        Assert.Equal(0, ledger.Finishes);
+        await Eventually.TrueAsync(() => queue.Depth == 0, "the count to reach zero");
+        Assert.Equal(["claim"], ran.Select(r => r.Name));
+    }
+
+    [Fact]
+    public async Task AJobWrittenBehindAFinishPutOff_RunsAtOnce_HandedTheLaneByTheLookThatWritesTheFinish()
+    {
+        var (queue, ledger, ran) = await OneJobDoneAsync("a", "first click");
+        Assert.Equal(0, ledger.Carried);
+
+        // The clock stands still: no poll is due, yet the second job runs, after the first's finish.
+        Assert.True(await queue.EnqueueAsync(Work("k1", "second click", "R-1042")));
+        await Eventually.TrueAsync(() => ran.Count == 2, "the second job to run without waiting for a poll");
+        Assert.Equal(["first click", "second click"], ran.Select(r => r.Name));
+        Assert.Equal(1, ledger.Carried);
+        // Handed on by the look, the second job is finished at once (only the ledger knows what may wait behind it).
+        await Eventually.TrueAsync(async () => await CountAsync("state = 'done'") == 2, "both finished");
+        Assert.Equal(1, ledger.Finishes);
+        Assert.Equal("", await HolderAsync("R-1042"));
+    }
+
+    [Fact]
+    public async Task AJobWithAnotherWrittenBehindItHere_IsFinishedAtOnce_SoTheNextRunsWithoutALook()
+    {
+        var ran = new ConcurrentQueue<(string Replica, string Name)>();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var recorder = new Recorder("a", ran) { Hold = job => job.Key == "k0" ? release.Task : Task.CompletedTask };
+        var (queue, ledger) = await CountedReplicaAsync(recorder, "replica-a");
+        Assert.True(await queue.EnqueueAsync(Work("k0", "first click", "R-1042")));
+        Assert.True(await queue.EnqueueAsync(Work("k1", "second click", "R-1042")));
+        release.SetResult();
+
+        await Eventually.TrueAsync(async () => await CountAsync("state = 'done'") == 2, "both finished, the clock standing still");
+        Assert.Equal(["first click", "second click"], ran.Select(r => r.Name));
+        Assert.Equal(0, ledger.Carried);
+        Assert.Equal(2, ledger.Finishes);
+    }
+
+    [Fact]
+    public async Task AReplicaThatStops_WritesTheFinishesItPutOff_AndLetsTheirLanesGo()
+    {
+        var (queue, ledger, _) = await OneJobDoneAsync("a", "claim");
+        Assert.Equal(1, await CountAsync("state = 'pending'"));
+
+        await queue.StopAsync(CancellationToken.None);
+        Assert.Equal(1, await CountAsync("state = 'done'"));
+        Assert.Equal("", await HolderAsync("R-1042"));
+        Assert.Equal(1, ledger.Carried);
+    }
+
+    [Fact]
+    public async Task AReplicaThatDiesBeforeItsFinishPutOffIsWritten_LeavesTheJobToAnother_WhichRunsItAgainAfterTheLease()
+    {
+        var (_, ledger, ran) = await OneJobDoneAsync("dying", "claim");
+        ledger.Dead = true;
+
+        // Another replica finds the lane held until the lease has run out, then replays the job (a press's messages are
+        // read back from Slack then, not sent again: OutboxTests, DurabilityTests) and finishes it.
+        var (survivor, _) = await ReplicaAsync(new Recorder("survivor", ran), "replica-survivor");
+        await survivor.StartAsync(CancellationToken.None);
+        for (var s = 0; s < 29; s++)
+        {
+            _clock.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(5);
+        }
+        Assert.Single(ran);
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        await survivor.WhenIdleAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal([("dying", "claim"), ("survivor", "claim")], ran);
+        Assert.Equal(1, await CountAsync("state = 'done'"));
     }
 
     [Fact]
