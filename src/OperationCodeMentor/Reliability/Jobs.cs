@@ -64,6 +64,12 @@ public abstract class FirstStep
     /// <summary>When the read was made; null until it has been.</summary>
     public DateTimeOffset? TakenAt { get; internal set; }
 
+    /// <summary>
+    /// Whether the step is of use only to a job whose write leased its lane here (a read for its first attempt): a write
+    /// behind a lane this replica holds, or with no room to take one, leaves it out.
+    /// </summary>
+    public virtual bool OnlyWhereLeased => false;
+
     /// <summary>The job's progress as the statements wrote it, when they took its first step; null when they only read.</summary>
     public JsonObject? Progress { get; protected set; }
 }
@@ -141,7 +147,7 @@ public sealed class Job
     internal string? BlockedOn { get; set; }
 
     /// <summary>Written with its lane leased to this replica in the same write (<see cref="LaneOffer"/>): it runs here, now.</summary>
-    internal bool LeasedHere { get; set; }
+    public bool LeasedHere { get; internal set; }
 
     /// <summary>
     /// The mark a job's write leaves in its progress when it took the job's first step but did not lease the lane

@@ -192,7 +192,7 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         // each lane only. A step needs the job before it in the lane to have taken its own, so the next ones in this write
         // could not take theirs, and every statement costs the server a plan while Slack waits.
         var steps = take is not null
-            ? fresh.Where(w => w.FirstStep is not null).DistinctBy(w => w.Lane).ToList()
+            ? fresh.Where(w => w.FirstStep is { } step && (!step.OnlyWhereLeased || take.Room > 0 && !take.Held.Contains(w.Lane))).DistinctBy(w => w.Lane).ToList()
             : [];
         var stepFor = steps.Select(w => w.Key).ToHashSet(StringComparer.Ordinal);
         foreach (var w in steps)

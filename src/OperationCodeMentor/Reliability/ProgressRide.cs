@@ -96,6 +96,12 @@ public sealed class ProgressRide : IDisposable
         _job.FinishedByStore = new LaneHandoff(next, [], 0);
     }
 
+    /// <summary>
+    /// The first step the job's write took for it (<see cref="FirstStep"/>), once: on its first attempt, while fresh, and
+    /// when of the kind asked for; null otherwise, and the store reads for itself.
+    /// </summary>
+    public T? TakeFirstStep<T>() where T : FirstStep => _job.TakeFirstStep<T>(_link!.Clock);
+
     public void Dispose()
     {
         if (ReferenceEquals(Offered.Value, this)) Offered.Value = null;

@@ -110,6 +110,15 @@ public interface IMentorshipStore
     /// </summary>
     NumberingStep? NumberWithTheWrite(System.Text.Json.Nodes.JsonObject numbered, string numberAt, bool withLoads) => null;
 
+    /// <summary>
+    /// The read a change of <paramref name="reference"/> starts with (the request, and for a pairing
+    /// <paramref name="mentor"/>'s load and the mentee's last reported session), made with the write of the press's work
+    /// where the queue shares this store's database and that write leases the request's lane here
+    /// (<see cref="Reliability.FirstStep"/>). The change then decides on it without reading again; its conditional write
+    /// still finds out if the request changed since, and the change is read and decided again. Null where the store cannot.
+    /// </summary>
+    Reliability.FirstStep? ReadWithTheWrite(string reference, string? mentor) => null;
+
     /// <summary>Requests whose next action time is at or before <paramref name="now"/>, earliest first.</summary>
     Task<IReadOnlyList<TrackedRequest>> GetDueFollowUpsAsync(DateTimeOffset now, int limit, CancellationToken ct = default);
 

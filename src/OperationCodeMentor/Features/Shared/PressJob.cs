@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using OperationCodeMentor.Mentorship;
 using OperationCodeMentor.Reliability;
@@ -167,6 +168,13 @@ public abstract partial class PressJob(PressKit kit, ILogger log) : IJobHandler
 
     /// <summary>The mentor whose load the command needs (the clicker of a claim, the mentor an assignment names); null for none.</summary>
     protected virtual string? LoadOf(Press press) => null;
+
+    /// <summary>
+    /// The change's first read (the request, with the mentor's load for a pairing), made with the press's own write where the
+    /// store can (<see cref="IMentorshipStore.ReadWithTheWrite"/>).
+    /// </summary>
+    public FirstStep? FirstStepOf(DurableWork work) =>
+        work.Payload.Deserialize<Press>(JobJson.Options) is { } press ? kit.Store.ReadWithTheWrite(press.Reference, LoadOf(press)) : null;
 
     /// <summary>What the press asks the lifecycle to do; <paramref name="load"/> is <see cref="LoadOf"/>'s, read with the request.</summary>
     protected abstract RequestCommand Command(Press press, MentorLoad? load);

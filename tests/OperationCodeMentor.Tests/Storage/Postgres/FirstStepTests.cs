@@ -8,9 +8,11 @@ using OperationCodeMentor.Storage.Postgres;
 namespace OperationCodeMentor.Tests.Storage.Postgres;
 
 /// <summary>
-/// A submission's first step taken with the write that records it (<see cref="FirstStep"/>): its number and the mentors'
-/// loads, where that write leased the intake's lane here or wrote it behind a numbered one; and the mark
-/// that tells the first take of a job written behind that nobody has tried it.
+/// A job's first step taken with the write that records it (<see cref="FirstStep"/>). A submission's: its number and the
+/// mentors' loads, where that write leased the intake's lane here or wrote it behind a numbered one; and the mark that
+/// tells the first take of a job written behind that nobody has tried it. A press's: the read its change starts with,
+/// handed to the job only where that write leased its lane here, used once by its first attempt while fresh, and
+/// overruled by the conditional write when the request changed in between.
 /// </summary>
 public sealed class FirstStepTests : IAsyncLifetime
 {
@@ -37,6 +39,7 @@ public sealed class FirstStepTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        if (_preparing is not null) await _preparing.DisposeAsync();
         await _store.DisposeAsync();
         await _ledger.DisposeAsync();
     }
@@ -162,5 +165,106 @@ public sealed class FirstStepTests : IAsyncLifetime
         other.Release("intake");
         var relooked = await _ledger.AdoptAsync(_clock.GetUtcNow(), _clock.GetUtcNow().AddSeconds(30), [], Kinds, 16);
         Assert.False(Assert.Single(relooked.Jobs).Untried);
+    }
+
+    private string _reference = "R-1001";
+
+    /// <summary>The store as a connection that prepares its statements has it: a press's read goes with its write there.</summary>
+    private PostgresMentorshipStore? _preparing;
+
+    private PostgresMentorshipStore Preparing => _preparing ??= new PostgresMentorshipStore(new PostgresConnection(_database + ";Max Auto Prepare=20"), _clock);
+
+    private DurableWork Claim(string key, string mentor) =>
+        new DurableWork("claim", key, _reference, new JsonObject()) { FirstStep = Preparing.ReadWithTheWrite(_reference, mentor) };
+
+    [Fact]
+    public void APressReadsWithItsWrite_OnlyWhereTheConnectionPreparesItsStatements()
+    {
+        Assert.Null(_store.ReadWithTheWrite(_reference, "UMENTOR01"));
+        Assert.NotNull(Preparing.ReadWithTheWrite(_reference, "UMENTOR01"));
+        Assert.NotNull(Preparing.ReadWithTheWrite(_reference, null));
+    }
+
+    private JobContext Context(Job job) =>
+        new(job, (p, _) => _ledger.SaveProgressAsync(job, p), _ => Task.FromResult(true), _ledger.StoreLink with { Clock = _clock, Kinds = ["claim"] });
+
+    /// <summary>A claim as the claim job makes it, with its ride offered; records what each decision was made on.</summary>
+    private async Task<(Decision? Decision, List<TrackedRequest> DecidedOn)> ClaimAsync(Job job, string mentor)
+    {
+        var decidedOn = new List<TrackedRequest>();
+        using var ride = Context(job).Ride(new { stage = "applied" });
+        var decision = await Preparing.ChangeRequestAsync(_reference, mentor, (t, read) =>
+        {
+            decidedOn.Add(t);
+            return RequestLifecycle.Decide(t, new Actor(mentor), new RequestCommand.Claim(read.Load), _clock.GetUtcNow(), job.Key);
+        });
+        return (decision, decidedOn);
+    }
+
+    /// <summary>Renames the mentee: a column no change writes and the version does not cover, so which copy a decision saw tells the write's read from a read of its own.</summary>
+    private Task RenameMenteeAsync(string name) => PostgresServer.ExecAsync(_database, $"UPDATE requests SET mentee_name = '{name}'");
+
+    [Fact]
+    public async Task AClaimWhoseWriteLeasedItsLane_IsDecidedOnWhatThatWriteRead_WithoutReadingAgain()
+    {
+        var job = await WriteAsync(Claim("claim:1", "UMENTOR01"));
+        Assert.NotNull(job);
+        Assert.True(job.LeasedHere);
+        await RenameMenteeAsync("Renamed after the write");
+
+        var (decision, decidedOn) = await ClaimAsync(job, "UMENTOR01");
+
+        Assert.Equal("Mentee", Assert.Single(decidedOn).Request.MenteeName);
+        Assert.Null(decision!.Refused);
+        Assert.Equal("UMENTOR01", (await _store.GetRequestAsync(_reference))!.Request.ClaimedBy);
+    }
+
+    [Fact]
+    public async Task AReadMadeStaleByAnotherClaim_LosesTheConditionalWrite_AndTheClaimIsDecidedAgainOnAFreshRead()
+    {
+        var job = await WriteAsync(Claim("claim:1", "UMENTOR01"));
+        Assert.True(job!.LeasedHere);
+        // Another mentor's claim lands between the write and the job (a change made outside the lane, as a coordinator's can be).
+        await _store.ChangeRequestAsync(_reference, "UMENTOR02", (t, read) =>
+            RequestLifecycle.Decide(t, new Actor("UMENTOR02"), new RequestCommand.Claim(read.Load), T0, "claim:other"));
+
+        var (decision, decidedOn) = await ClaimAsync(job, "UMENTOR01");
+
+        Assert.Equal(2, decidedOn.Count);
+        Assert.Equal(Refusal.AlreadyClaimed, decision!.Refused);
+        Assert.Equal("UMENTOR02", (await _store.GetRequestAsync(_reference))!.Request.ClaimedBy);
+    }
+
+    [Fact]
+    public async Task AClaimWrittenBehindAnotherInItsLane_GetsNoRead_AndReadsForItself()
+    {
+        var first = await WriteAsync(Claim("claim:1", "UMENTOR01"));
+        var second = await WriteAsync(Claim("claim:2", "UMENTOR02"));
+        Assert.True(first!.LeasedHere);
+        Assert.False(second!.LeasedHere);
+        await RenameMenteeAsync("Renamed after the writes");
+
+        var (_, decidedOn) = await ClaimAsync(second, "UMENTOR02");
+
+        Assert.Equal("Renamed after the writes", Assert.Single(decidedOn).Request.MenteeName);
+    }
+
+    [Fact]
+    public async Task AClaimsRead_IsUsedOnce_NotByALaterAttempt_NorOnceItIsOld()
+    {
+        var retried = await WriteAsync(Claim("claim:1", "UMENTOR01"));
+        retried!.Attempts = 1;
+        await RenameMenteeAsync("Renamed");
+        Assert.Equal("Renamed", Assert.Single((await ClaimAsync(retried, "UMENTOR01")).DecidedOn).Request.MenteeName);
+
+        // A second request's claim, written and then run after the read has gone stale.
+        var number = await _store.ReserveRequestNumberAsync();
+        _reference = (await _store.CreateRequestAsync(
+            new NewMentorRequest(number, "UMENTEE02", "Second", "Resume Review", ["Python"], "Another one.", "Veteran", T0, "view:2"))).Reference;
+        var late = await WriteAsync(Claim("claim:2", "UMENTOR02"));
+        Assert.True(late!.LeasedHere);
+        await RenameMenteeAsync("Renamed again");
+        _clock.Advance(FirstStep.FreshFor + TimeSpan.FromMilliseconds(1));
+        Assert.Equal("Renamed again", Assert.Single((await ClaimAsync(late, "UMENTOR02")).DecidedOn).Request.MenteeName);
     }
 }

@@ -21,10 +21,11 @@ public class PostgresBotFlowTests
 {
     private const string Mentee = "UMENTEE1";
 
-    private static async Task<(MentorBot Bot, string Database)> StartAsync(bool metrics = false)
+    /// <param name="connection">Added to the connection string (Npgsql settings).</param>
+    private static async Task<(MentorBot Bot, string Database)> StartAsync(bool metrics = false, string connection = "")
     {
         var database = await PostgresServer.NewSchemaAsync();
-        var bot = await MentorBot.StartAsync(new() { ["Storage:Postgres:ConnectionString"] = database, ["Metrics:Prometheus"] = metrics ? "true" : "false" });
+        var bot = await MentorBot.StartAsync(new() { ["Storage:Postgres:ConnectionString"] = database + connection, ["Metrics:Prometheus"] = metrics ? "true" : "false" });
         Assert.True(bot.Services.GetRequiredService<WorkQueue>().Shared, "with PostgreSQL the queue should be the shared one");
         return (bot, database);
     }
@@ -107,6 +108,36 @@ public class PostgresBotFlowTests
         Assert.Single(bot.Slack.CallsTo("chat.postMessage"), c => c["channel"] == MentorBot.MentorsChannelId && c.AllText.Contains("resume", StringComparison.Ordinal));
         Assert.Single(bot.Slack.DmsTo("UMENTEE2"));
         Assert.Equal(1, Telemetry.MetricsTests.Sample(await Telemetry.MetricsTests.ScrapeAsync(bot), "ocm_slack_ack_failures_total", ("kind", "action"), ("handler", RequestButtons.Claim)));
+    }
+
+    [Fact]
+    public async Task AClaim_IsDecidedOnWhatWasReadWithTheClicksOwnWrite_WithNoReadOfItsOwn()
+    {
+        // Where the connection prepares its statements (IMentorshipStore.ReadWithTheWrite).
+        var (bot, database) = await StartAsync(connection: ";Max Auto Prepare=20");
+        await using var _ = bot;
+        await bot.VolunteerAsync("UMENTOR1", ["Python"]);
+        var request = await bot.RequestAsync(Mentee, ["Python"]);
+        var written = (await bot.Store.RequestAsync(request.Reference))!.Details;
+        // The moment the click's write commits, its request's details change (a trigger deferred to that commit): a job
+        // that read the request for itself would show the new details on the card; one decided on what the click's write
+        // read a moment before shows those it read.
+        await PostgresServer.ExecAsync(database, """
+            CREATE FUNCTION change_details() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN UPDATE requests SET details = 'Changed as the click was committed'; RETURN NULL; END $$;
+            CREATE CONSTRAINT TRIGGER change_details AFTER INSERT ON work_jobs DEFERRABLE INITIALLY DEFERRED
+            FOR EACH ROW WHEN (NEW.kind = 'claim') EXECUTE FUNCTION change_details();
+            """);
+        bot.Slack.Clear();
+
+        await bot.ClickAsync(RequestButtons.Claim, request, "UMENTOR1");
+
+        var card = Assert.Single(bot.Slack.CallsTo("chat.update"));
+        Assert.Contains(written, card.AllText, StringComparison.Ordinal);
+        Assert.DoesNotContain("Changed as the click was committed", card.AllText, StringComparison.Ordinal);
+        var stored = (await bot.Store.RequestAsync(request.Reference))!;
+        Assert.Equal("UMENTOR1", stored.ClaimedBy);
+        Assert.Equal("Changed as the click was committed", stored.Details);
     }
 
     /// <summary>
