@@ -74,6 +74,8 @@ psql_ -d postgres -c "CREATE ROLE bot LOGIN" -c "CREATE EXTENSION pg_stat_statem
 for db in mentor_ack mentor_threads mentor_count mentor_failover; do psql_ -d postgres -c "CREATE DATABASE $db OWNER bot"; done
 # PG_SETTINGS: Npgsql settings added to every bot's connection string, e.g. ";Max Auto Prepare=20" (statements prepared).
 pg_conn() { echo "Host=127.0.0.1;Port=${2:-$pgport};Username=bot;Database=$1${PG_SETTINGS:-}"; }
+settings_note=""
+if [ -n "${PG_SETTINGS:-}" ]; then settings_note="; \`$PG_SETTINGS\` added to the bots' connection strings"; fi
 postmaster=$(head -1 "$pgdata/postmaster.pid")
 pg_ticks() { # the server, the backends that have ended (its children's time) and those running now
   local t p
@@ -309,7 +311,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 cat <<EOF
 ## PostgreSQL next to SQLite
 
-Produced by \`bench/postgres.sh\` (ROUNDS=$rounds SECONDS_=$secs COUNT=$count BURST=$burst) on $(date -u '+%Y-%m-%d %H:%M UTC') — $cpu, $(nproc) cores,
+Produced by \`bench/postgres.sh\` (ROUNDS=$rounds SECONDS_=$secs COUNT=$count BURST=$burst$settings_note) on $(date -u '+%Y-%m-%d %H:%M UTC') — $cpu, $(nproc) cores,
 .NET $(dotnet --version), PostgreSQL $("$bin/postgres" --version | awk '{print $3}') (a throwaway cluster on loopback TCP, fsync and synchronous_commit on, as shipped),
 wrk $(wrk --version 2>&1 | head -1 | awk '{print $2}'). Load average at the start: $load_start (1, 5, 15 min); at the end: $load_end. The load counts the bench's own
 processes too (the bots, the generators, PostgreSQL and the stand-in share the machine's cores).

@@ -43,9 +43,10 @@ public sealed record DurableWork(string Kind, string Key, string Lane, JsonObjec
 /// step itself.
 /// </summary>
 /// <remarks>
-/// Tried for every press too (the request's read going with the click's write): it took a claim alone from 4 round trips
-/// to 3, still short of the goal of 2, and put those reads on the path Slack waits on; whether that cost the p99 could
-/// not be told from this machine's noise (bench/REPORT.md, runs 26–32), so the click's answer was left a single write.
+/// A press's first read is one too (the request, with the mentor's load for a pairing:
+/// <see cref="Storage.IMentorshipStore.ReadWithTheWrite"/>), but only where the connection prepares its statements: it is
+/// on the path Slack waits on, and measured one for one against the write alone (bench/ackread.sh) it cost that write
+/// more than the round trip it saves unless the statements were prepared.
 /// </remarks>
 public abstract class FirstStep
 {
