@@ -656,7 +656,7 @@ public sealed partial class WorkQueue : IHostedService
             await _handlers[job.Kind].RunAsync(new JobContext(job, (p, ct) => SaveProgressAsync(job, p, ct), EnqueueAsync, _storeLink), _hardStop.Token).ConfigureAwait(false);
             // The store's last write may have finished it already, and handed its lane on (ProgressRide.Finishes).
             if (job.FinishedByStore is { } handoff) Finished(job, "done", handoff);
-            else if (!PutOffFinish(job)) await FinishAsync(job, "done", null).ConfigureAwait(false);
+            else if (!TryPutOffFinish(job)) await FinishAsync(job, "done", null).ConfigureAwait(false);
             if (job.BlockedOn is { } dependency)
                 lock (_gate) _strikes.Remove(dependency);
         }
@@ -803,7 +803,7 @@ public sealed partial class WorkQueue : IHostedService
     /// carries such finishes, and a look comes within the poll interval, at once after a write behind one, and at shutdown.
     /// False when the job is to be finished now.
     /// </summary>
-    private bool PutOffFinish(Job job)
+    private bool TryPutOffFinish(Job job)
     {
         if (!_ledger.PutsOffFinishes || !job.LeasedHere) return false;
         var now = _clock.GetUtcNow();

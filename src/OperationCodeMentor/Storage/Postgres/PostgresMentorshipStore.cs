@@ -279,18 +279,23 @@ public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncD
     private const string NothingRecorded = "'{}'";
 
     /// <summary>
-    /// The job (row <c>j</c>) whose write takes its number: just written, with nothing recorded for it yet, and either its
-    /// write leased its lane here, or it waits behind another job whose number is taken (so numbers follow the lane's
-    /// order). Anywhere else its own first step hands one out when its turn comes. A job behind a pending one cannot have
-    /// been tried (a lane runs its jobs in order), whichever replica holds the lane.
+    /// The job (row <c>j</c>) whose write takes its number: with nothing recorded for it yet, and either its write leased
+    /// its lane here, or the job just before it in its lane has its number taken, or no job waits before it and this very
+    /// write inserted it (so numbers follow the lane's order). Anywhere else its own first step hands one out when its turn
+    /// comes. A job behind a pending one cannot have been tried (a lane runs its jobs in order), whichever replica holds
+    /// the lane; nor can one this write inserted into a lane it could not take (held still by the replica whose last job
+    /// there is finishing, or with no room here). A repeat of a job at its lane's head may be under way: it is left alone.
     /// </summary>
     private static readonly string NumberedWithItsWrite = $"""
         j.key = @stepKey AND j.state = 'pending' AND j.progress = {NothingRecorded}
-        AND ({Reliability.FirstStepWrite.LeasedHere} OR EXISTS (
-            SELECT 1 FROM (SELECT p.progress FROM work_jobs p WHERE p.lane = j.lane AND p.state = 'pending' AND p.id < j.id
-                           ORDER BY p.id DESC LIMIT 1) before
-            WHERE jsonb_typeof(before.progress::jsonb -> @numberAt) = 'number'))
+        AND ({Reliability.FirstStepWrite.LeasedHere} OR COALESCE((
+            SELECT jsonb_typeof(p.progress::jsonb -> @numberAt) IS NOT DISTINCT FROM 'number' FROM work_jobs p
+            WHERE p.lane = j.lane AND p.state = 'pending' AND p.id < j.id ORDER BY p.id DESC LIMIT 1),
+            {InsertedNow("j")}))
         """;
+
+    /// <summary>Whether row <paramref name="row"/> was inserted by the transaction running the statement (its <c>xmin</c> is this transaction's id).</summary>
+    private static string InsertedNow(string row) => $"{row}.xmin::text = (pg_current_xact_id()::text::bigint % 4294967296)::text";
 
     /// <summary>
     /// The number, taken and written into the job's progress with the intents. Behind another job the progress is marked

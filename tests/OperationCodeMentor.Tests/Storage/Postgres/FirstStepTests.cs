@@ -120,6 +120,40 @@ public sealed class FirstStepTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ASubmissionWrittenIntoAnEmptyLaneItCannotTake_IsNumberedByItsWrite_AndMarkedUntried()
+    {
+        // Another replica still holds the intake, its last job done there and the lane's release on its way.
+        await PostgresServer.ExecAsync(_database,
+            $"INSERT INTO work_lanes (lane, leased_by, lease_token, lease_until) VALUES ('intake', 'replica-b', gen_random_uuid(), {_clock.GetUtcNow().AddSeconds(30).ToUnixTimeMilliseconds()})");
+        var first = Submission("view:a");
+        var job = await WriteAsync(first);
+        Assert.False(job!.LeasedHere);
+        Assert.NotNull(NumberOf(first));
+        Assert.Contains($"\"{Job.UntriedMark}\": true", await ProgressAsync("view:a"));
+
+        // The one written behind it follows with the next number; the replica that takes the lane finds the first untried.
+        var second = Submission("view:b");
+        await WriteAsync(second);
+        Assert.Equal(NumberOf(first) + 1, NumberOf(second));
+        await PostgresServer.ExecAsync(_database, "UPDATE work_lanes SET leased_by = NULL, lease_token = NULL, lease_until = NULL WHERE lane = 'intake'");
+        var taken = Assert.Single((await _ledger.AdoptAsync(_clock.GetUtcNow(), _clock.GetUtcNow().AddSeconds(30), [], Kinds, 16)).Jobs);
+        Assert.Equal("view:a", taken.Key);
+        Assert.True(taken.Untried);
+        Assert.Equal(NumberOf(first), taken.Progress["number"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task ARepeatOfTheSubmissionAtTheLanesHead_NumbersNothing_ItsFirstAttemptMayBeUnderWay()
+    {
+        // Written without its number (another replica held the lane), then taken to run there: nothing recorded yet.
+        Assert.False((await _ledger.InsertAsync([new DurableWork("submit-request", "view:a", "intake", new JsonObject())], _clock.GetUtcNow()))[0]!.LeasedHere);
+        var repeat = Submission("view:a");
+        Assert.Null(await WriteAsync(repeat));
+        Assert.Null(NumberOf(repeat));
+        Assert.Equal("{}", await ProgressAsync("view:a"));
+    }
+
+    [Fact]
     public async Task AJobNumberedBehindAnother_IsUntriedOnlyForTheFirstTakeOfIt_ThroughTheFinishBeforeIt()
     {
         var first = await WriteAsync(Submission("view:a"));
