@@ -99,10 +99,14 @@ public sealed partial class WorkQueue : IHostedService
 
     // The shared ledger: when to look for unheld work and renew leases next, and whether a write asked for a look now.
     private DateTimeOffset _nextAdoptAt;
+    private DateTimeOffset _nextPollAt;
     private DateTimeOffset _nextRenewAt;
     private readonly SemaphoreSlim _renewWake = new(0, 1);
     private Task? _renewer;
     private bool _adoptNow = true;
+
+    /// <summary>Why the next look for work is made (logged at Debug): what asked for it, or the poll.</summary>
+    private string _lookWhy = "start";
 
     /// <summary>
     /// This replica wrote work it could not take (no room, or its lane was busy elsewhere) since a look last found less than
@@ -306,7 +310,7 @@ public sealed partial class WorkQueue : IHostedService
                 }
                 if (jobs.Any(j => j is { LeasedHere: false })) _leftUntaken = true;
                 // That includes a job behind a finish put off here: the look writes the finish and hands the job the lane.
-                if (jobs.Any(j => j is not null && !_lanes.ContainsKey(j.Lane))) _adoptNow = true;
+                if (jobs.Any(j => j is not null && !_lanes.ContainsKey(j.Lane))) AskForLook("a write left a job in a lane not held here");
                 _writesDuringAdopt++;
             }
             else
@@ -412,7 +416,7 @@ public sealed partial class WorkQueue : IHostedService
             {
                 if (_depth == 0 && _transient == 0) return;
                 idle = _idle.Task;
-                if (_ledger.Shared) _adoptNow = true;
+                if (_ledger.Shared) AskForLook("waiting for the queue to empty");
             }
             if (!_ledger.Shared)
             {
@@ -547,13 +551,14 @@ public sealed partial class WorkQueue : IHostedService
         lock (_gate)
         {
             if (leaving ? _putOff.Count == 0 : !_adoptNow && now < _nextAdoptAt) return;
+            LogLook(_log, leaving ? "shutdown" : _adoptNow ? _lookWhy : _nextAdoptAt < _nextPollAt ? "a lane held elsewhere frees" : "the poll");
             _adoptNow = false;
             room = leaving ? 0 : MaxConcurrent - _lanes.Count;
             busy = AllHeld();
             finishes = [.. _putOff.Values];
             writes = _writesDuringAdopt;
         }
-        if (!leaving) _nextAdoptAt = now + o.PollInterval;
+        if (!leaving) _nextAdoptAt = _nextPollAt = now + o.PollInterval;
         try
         {
             var found = await _ledger.AdoptAsync(now, now + o.LeaseTime, busy, _handlers.Keys, Math.Max(room, 0), finishes).ConfigureAwait(false);
@@ -640,6 +645,13 @@ public sealed partial class WorkQueue : IHostedService
             LogLedgerFailed(_log, e, "renewing leases");
             _nextRenewAt = now + o.PollInterval;
         }
+    }
+
+    /// <summary>Asks for a look for work at once (the scheduler makes it next). Called under _gate.</summary>
+    private void AskForLook(string why)
+    {
+        if (!_adoptNow) _lookWhy = why;
+        _adoptNow = true;
     }
 
     private void Signal()
@@ -863,7 +875,7 @@ public sealed partial class WorkQueue : IHostedService
             if (_depth == 0 && _transient == 0) _idle.TrySetResult();
             // A lane let go leaves room for one more: look for work now, if this replica left work untaken and the finish
             // did not take a lane itself. A lane carrying on needs no look; other work nobody holds is found by the regular poll.
-            if (_ledger.Shared && next is null && _leftUntaken && tookWithWrites is null) _adoptNow = true;
+            if (_ledger.Shared && next is null && _leftUntaken && tookWithWrites is null) AskForLook("a finish let its lane go with work left untaken");
         }
     }
 
@@ -915,6 +927,9 @@ public sealed partial class WorkQueue : IHostedService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The shared work queue could not be reached while {Doing}; trying again shortly")]
     private static partial void LogLedgerFailed(ILogger log, Exception e, string doing);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Looking for work in the shared queue: {Why}")]
+    private static partial void LogLook(ILogger log, string why);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Dependency} answers again; {Count} waiting jobs resume now")]
     private static partial void LogRecovered(ILogger log, string dependency, int count);
