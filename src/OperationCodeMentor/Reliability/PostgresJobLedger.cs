@@ -146,8 +146,23 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
             ON CONFLICT (lane) DO UPDATE SET leased_by = EXCLUDED.leased_by, lease_token = EXCLUDED.lease_token, lease_until = EXCLUDED.lease_until
             WHERE l.leased_by IS NULL OR l.lease_until < @nowMs
             RETURNING lane
+        ), taken_over AS (
+            -- Lanes whose only pending job as the statement began is the one finishing here (@finishing, @finishingIds),
+            -- still this replica's: the write takes the lane over under its own token, so that the finish's release (made
+            -- on the token it read) lets nothing go, and the new job runs here after the finishing one. Whichever commits
+            -- first, the finish hands the new job on or leaves the lane held for it. A lane the finish has let go already
+            -- is not this replica's any more and is left to the lease above.
+            UPDATE work_lanes l SET lease_token = @token, lease_until = GREATEST(l.lease_until, @until)
+            FROM (
+                SELECT w.lane, MIN(w.id) AS head FROM written w
+                WHERE @take AND w.lane = ANY(@finishing) AND w.lane NOT IN (SELECT lane FROM alone)
+                  AND NOT EXISTS (SELECT 1 FROM work_jobs p WHERE p.lane = w.lane AND p.state = 'pending' AND p.id <> ALL(@finishingIds))
+                GROUP BY w.lane
+            ) f
+            WHERE l.lane = f.lane AND l.leased_by = @me
+            RETURNING f.head
         )
-        SELECT w.id, w.key, w.id IN (SELECT a.head FROM alone a JOIN leased USING (lane)) FROM written w
+        SELECT w.id, w.key, w.id IN (SELECT a.head FROM alone a JOIN leased USING (lane)) OR w.id IN (SELECT head FROM taken_over) FROM written w
         """;
 
     public async Task<List<Job?>> InsertAsync(IReadOnlyList<DurableWork> batch, DateTimeOffset now, LaneOffer? take = null)
@@ -172,6 +187,8 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         cmd.Parameters.AddWithValue("take", take is not null && take.Room > 0);
         cmd.Parameters.Add(new NpgsqlParameter("held", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = take?.Held.ToArray() ?? [] });
         cmd.Parameters.AddWithValue("room", Math.Max(take?.Room ?? 0, 0));
+        cmd.Parameters.Add(new NpgsqlParameter("finishing", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = take?.Finishing.Keys.ToArray() ?? [] });
+        cmd.Parameters.Add(new NpgsqlParameter("finishingIds", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = take?.Finishing.Values.ToArray() ?? [] });
         cmd.Parameters.AddWithValue("me", Replica);
         var token = Guid.NewGuid();
         cmd.Parameters.AddWithValue("token", token);
@@ -298,6 +315,8 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
     /// lane and that job is due and of a kind it runs, returned to run next; otherwise the lane is let go, for its next job
     /// on any replica. One statement, so both parts see the same jobs: a job written by another replica in between is
     /// either carried on here or found in a free lane, never left in a lane this replica keeps but does not know it holds.
+    /// The lane is let go only under the lease token the statement began with: a write of this replica's that took the lane
+    /// over meanwhile for a job behind this one (<see cref="LaneOffer.Finishing"/>) changed the token, and keeps the lane.
     /// The job carried on is taken to run, so it loses its untried mark (<see cref="Tried"/>). Only when
     /// <paramref name="finished"/> (an SQL condition) holds.
     /// </summary>
@@ -309,9 +328,12 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
             WHERE {finished} AND h.next_attempt_at <= {now} AND h.kind = ANY({kinds}) AND {HeldBy(lane, me)}
         ), tried AS (
             {Tried("next")}
+        ), lease AS (
+            SELECT lease_token FROM work_lanes WHERE lane = {lane}
         ), released AS (
             UPDATE work_lanes SET leased_by = NULL, lease_token = NULL, lease_until = NULL
             WHERE lane = {lane} AND leased_by = {me} AND {finished} AND NOT EXISTS (SELECT 1 FROM next)
+              AND lease_token = (SELECT lease_token FROM lease)
             RETURNING lane
         )
         SELECT id, kind, key, lane, actor, origin, payload, progress, attempts, created_at, next_attempt_at FROM next
