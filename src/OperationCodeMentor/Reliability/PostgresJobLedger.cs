@@ -147,19 +147,19 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
             WHERE l.leased_by IS NULL OR l.lease_until < @nowMs
             RETURNING lane
         ), taken_over AS (
-            -- Lanes whose only pending job as the statement began is the one finishing here (@finishing, @finishingIds),
-            -- still this replica's: the write takes the lane over under its own token, so that the finish's release (made
-            -- on the token it read) lets nothing go, and the new job runs here after the finishing one. Whichever commits
-            -- first, the finish hands the new job on or leaves the lane held for it. A lane the finish has let go already
-            -- is not this replica's any more and is left to the lease above.
-            UPDATE work_lanes l SET lease_token = @token, lease_until = GREATEST(l.lease_until, @until)
+            -- Lanes whose only pending job as the statement began is the one finishing here (@finishing, @finishingIds):
+            -- the write takes the lane under its own token, whether the finish has let it go meanwhile (the update waits
+            -- for the finish's commit and then finds the lane free) or not yet (the finish's release, made on the token
+            -- it read, then lets nothing go). Either way the new job runs here, after the finishing one, with no look for
+            -- it. A lane another replica has taken in between is left to it.
+            UPDATE work_lanes l SET leased_by = @me, lease_token = @token, lease_until = GREATEST(COALESCE(l.lease_until, 0), @until)
             FROM (
                 SELECT w.lane, MIN(w.id) AS head FROM written w
                 WHERE @take AND w.lane = ANY(@finishing) AND w.lane NOT IN (SELECT lane FROM alone)
                   AND NOT EXISTS (SELECT 1 FROM work_jobs p WHERE p.lane = w.lane AND p.state = 'pending' AND p.id <> ALL(@finishingIds))
                 GROUP BY w.lane
             ) f
-            WHERE l.lane = f.lane AND l.leased_by = @me
+            WHERE l.lane = f.lane AND (l.leased_by = @me OR l.leased_by IS NULL OR l.lease_until < @nowMs)
             RETURNING f.head
         )
         SELECT w.id, w.key, w.id IN (SELECT a.head FROM alone a JOIN leased USING (lane)) OR w.id IN (SELECT head FROM taken_over) FROM written w

@@ -308,13 +308,13 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task AWriteThatFindsTheFinishingJobsLaneLetGoFirst_TakesNothingOver_AndLeavesTheJobForALook()
+    public async Task AWriteThatFindsTheFinishingJobsLaneLetGoFirst_TakesTheLaneOnceTheFinishIsIn_WithNoLookForIt()
     {
         var (a, b, offer, first) = await FirstInTheIntakeAsync();
         var now = _clock.GetUtcNow();
 
-        // Now the finish comes first to the row: it lets the lane go, and the write, which began while the first job was
-        // pending, finds the lane no longer this replica's.
+        // Now the finish comes first to the row and lets the lane go, not seeing the second job; the write, which began
+        // while the first job was pending, waits for it and then takes the free lane.
         var (c, hold) = await HoldIntakeRowAsync();
         await using var _ = c;
         var finish = a.FinishAsync(first, "done", null, now, now - TimeSpan.FromDays(1), ["record"]);
@@ -324,9 +324,9 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         await hold.CommitAsync();
 
         Assert.Null((await finish).Next);
-        Assert.False((await write)[0]!.LeasedHere);
-        Assert.Equal("", await HolderAsync("intake"));
-        Assert.Equal("second", Assert.Single((await b.AdoptAsync(now, now + TimeSpan.FromSeconds(30), [], ["record"], 16)).Jobs).Payload["name"]!.ToString());
+        Assert.True((await write)[0]!.LeasedHere, "the write should have taken the lane the finish let go");
+        Assert.Equal("replica-a", await HolderAsync("intake"));
+        Assert.Empty((await b.AdoptAsync(now, now + TimeSpan.FromSeconds(30), [], ["record"], 16)).Jobs);
     }
 
     /// <summary>The shared ledger, with its finishes held back after they are on disk: the moment before the queue hears of one.</summary>
