@@ -94,14 +94,7 @@ public interface IJobLedger
 /// A replica's offer to take the lanes of the jobs it writes (<see cref="IJobLedger.InsertAsync"/>): until when the
 /// lease runs, the lanes it holds already, and how many more it may run at once.
 /// </summary>
-public sealed record LaneOffer(DateTimeOffset Until, IReadOnlyCollection<string> Held, int Room)
-{
-    /// <summary>
-    /// The jobs running here whose finish is on its way, by lane (not in <see cref="Held"/>): a job written in such a lane
-    /// directly behind that job takes the lane over while this replica still holds it, and runs here after it.
-    /// </summary>
-    public IReadOnlyDictionary<string, long> Finishing { get; init; } = new Dictionary<string, long>();
-}
+public sealed record LaneOffer(DateTimeOffset Until, IReadOnlyCollection<string> Held, int Room);
 
 /// <summary>
 /// What a finish did with the job's lane on a shared ledger: the lane's next job, when the lane stays with this replica for

@@ -146,23 +146,8 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
             ON CONFLICT (lane) DO UPDATE SET leased_by = EXCLUDED.leased_by, lease_token = EXCLUDED.lease_token, lease_until = EXCLUDED.lease_until
             WHERE l.leased_by IS NULL OR l.lease_until < @nowMs
             RETURNING lane
-        ), taken_over AS (
-            -- Lanes whose only pending job as the statement began is the one finishing here (@finishing, @finishingIds):
-            -- the write takes the lane under its own token, whether the finish has let it go meanwhile (the update waits
-            -- for the finish's commit and then finds the lane free) or not yet (the finish's release, made on the token
-            -- it read, then lets nothing go). Either way the new job runs here, after the finishing one, with no look for
-            -- it. A lane another replica has taken in between is left to it.
-            UPDATE work_lanes l SET leased_by = @me, lease_token = @token, lease_until = GREATEST(COALESCE(l.lease_until, 0), @until)
-            FROM (
-                SELECT w.lane, MIN(w.id) AS head FROM written w
-                WHERE @take AND w.lane = ANY(@finishing) AND w.lane NOT IN (SELECT lane FROM alone)
-                  AND NOT EXISTS (SELECT 1 FROM work_jobs p WHERE p.lane = w.lane AND p.state = 'pending' AND p.id <> ALL(@finishingIds))
-                GROUP BY w.lane
-            ) f
-            WHERE l.lane = f.lane AND (l.leased_by = @me OR l.leased_by IS NULL OR l.lease_until < @nowMs)
-            RETURNING f.head
         )
-        SELECT w.id, w.key, w.id IN (SELECT a.head FROM alone a JOIN leased USING (lane)) OR w.id IN (SELECT head FROM taken_over) FROM written w
+        SELECT w.id, w.key, w.id IN (SELECT a.head FROM alone a JOIN leased USING (lane)) FROM written w
         """;
 
     public async Task<List<Job?>> InsertAsync(IReadOnlyList<DurableWork> batch, DateTimeOffset now, LaneOffer? take = null)
@@ -187,8 +172,6 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         cmd.Parameters.AddWithValue("take", take is not null && take.Room > 0);
         cmd.Parameters.Add(new NpgsqlParameter("held", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = take?.Held.ToArray() ?? [] });
         cmd.Parameters.AddWithValue("room", Math.Max(take?.Room ?? 0, 0));
-        cmd.Parameters.Add(new NpgsqlParameter("finishing", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = take?.Finishing.Keys.ToArray() ?? [] });
-        cmd.Parameters.Add(new NpgsqlParameter("finishingIds", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = take?.Finishing.Values.ToArray() ?? [] });
         cmd.Parameters.AddWithValue("me", Replica);
         var token = Guid.NewGuid();
         cmd.Parameters.AddWithValue("token", token);
@@ -315,8 +298,6 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
     /// lane and that job is due and of a kind it runs, returned to run next; otherwise the lane is let go, for its next job
     /// on any replica. One statement, so both parts see the same jobs: a job written by another replica in between is
     /// either carried on here or found in a free lane, never left in a lane this replica keeps but does not know it holds.
-    /// The lane is let go only under the lease token the statement began with: a write of this replica's that took the lane
-    /// over meanwhile for a job behind this one (<see cref="LaneOffer.Finishing"/>) changed the token, and keeps the lane.
     /// The job carried on is taken to run, so it loses its untried mark (<see cref="Tried"/>). Only when
     /// <paramref name="finished"/> (an SQL condition) holds.
     /// </summary>
@@ -328,12 +309,9 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
             WHERE {finished} AND h.next_attempt_at <= {now} AND h.kind = ANY({kinds}) AND {HeldBy(lane, me)}
         ), tried AS (
             {Tried("next")}
-        ), lease AS (
-            SELECT lease_token FROM work_lanes WHERE lane = {lane}
         ), released AS (
             UPDATE work_lanes SET leased_by = NULL, lease_token = NULL, lease_until = NULL
             WHERE lane = {lane} AND leased_by = {me} AND {finished} AND NOT EXISTS (SELECT 1 FROM next)
-              AND lease_token = (SELECT lease_token FROM lease)
             RETURNING lane
         )
         SELECT id, kind, key, lane, actor, origin, payload, progress, attempts, created_at, next_attempt_at FROM next

@@ -290,17 +290,17 @@ public sealed partial class WorkQueue : IHostedService
         var now = _clock.GetUtcNow();
         LaneOffer? take = null;
         if (_ledger.Shared && !Leaving)
-            lock (_gate) take = new LaneOffer(now + _options.Value.LeaseTime, [.. HeldLanes()], MaxConcurrent - _lanes.Count) { Finishing = FinishingLanes() };
+            lock (_gate) take = new LaneOffer(now + _options.Value.LeaseTime, [.. HeldLanes()], MaxConcurrent - _lanes.Count);
         var jobs = await _ledger.InsertAsync(batch, now, take).ConfigureAwait(false);
         lock (_gate)
         {
             if (_ledger.Shared)
             {
-                // A job whose lane this write took (or took over from a job finishing here) runs here now. Any other
-                // runs once leased, here or on another replica: look for it now rather than at the next poll. A job in
-                // a lane this replica holds needs no look: the finish of the job before it hands it the lane, or, if that
-                // finish let the lane go before this job was written, it looks (this write left work untaken) or this
-                // write does (the lane is no longer held here by then).
+                // A job whose lane this write took runs here now. Any other runs once leased, here or on another
+                // replica: look for it now rather than at the next poll. A job in a lane this replica holds needs
+                // no look: the finish of the job before it hands it the lane, or, if that finish let the lane go
+                // before this job was written, it looks (this write left work untaken) or this write does (the lane
+                // is no longer held here by then).
                 CountIn(jobs.Count(j => j is not null));
                 KeepStepsBehind(jobs, now);
                 foreach (var job in jobs)
@@ -325,23 +325,13 @@ public sealed partial class WorkQueue : IHostedService
     /// <summary>
     /// The lanes a write must not take, as held here: all of this replica's, but those whose running job is finishing. That
     /// finish may have let the lane go on disk already, and the new job then takes it and queues here behind the job
-    /// (the ledger takes a lane only when nothing waits in it); if it has not, the write takes the lane over from it
-    /// (<see cref="LaneOffer.Finishing"/>: <see cref="FinishingLanes"/>), and the finish then keeps it. Called under _gate.
+    /// (the ledger takes a lane only when nothing waits in it). Called under _gate.
     /// </summary>
     private IEnumerable<string> HeldLanes()
     {
         foreach (var (name, lane) in _lanes)
             if (!(_runningLanes.Contains(name) && lane.TryPeek(out var head) && head.Finishing)) yield return name;
         foreach (var name in _putOff.Keys) yield return name;
-    }
-
-    /// <summary>The lanes <see cref="HeldLanes"/> leaves out, with the job finishing in each. Called under _gate.</summary>
-    private Dictionary<string, long> FinishingLanes()
-    {
-        var finishing = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var (name, lane) in _lanes)
-            if (_runningLanes.Contains(name) && lane.TryPeek(out var head) && head.Finishing) finishing[name] = head.Id;
-        return finishing;
     }
 
     /// <summary>Every lane this replica holds: those with work here, and those whose finish is put off. Called under _gate.</summary>

@@ -255,80 +255,6 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         Assert.Equal("fourth", (await b.FinishAsync(third, "done", null, later, forget, ["record"])).Next?.Payload["name"]?.ToString());
     }
 
-    /// <summary>
-    /// Holds the intake lane's row (as a renewal would for a moment) until the returned transaction ends, so that the statements
-    /// that write that row next queue behind it in the order they are started.
-    /// </summary>
-    private async Task<(NpgsqlConnection Connection, NpgsqlTransaction Hold)> HoldIntakeRowAsync()
-    {
-        var c = new NpgsqlConnection(_database);
-        await c.OpenAsync();
-        var tx = await c.BeginTransactionAsync();
-        await using var hold = new NpgsqlCommand("SELECT 1 FROM work_lanes WHERE lane = 'intake' FOR UPDATE", c, tx);
-        await hold.ExecuteScalarAsync();
-        return (c, tx);
-    }
-
-    /// <summary>Until a statement containing <paramref name="fragment"/> waits for a row lock.</summary>
-    private Task WaitingAsync(string fragment) => Eventually.TrueAsync(async () => await PostgresServer.ScalarAsync<long>(_database,
-        $"SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%{fragment}%'") > 0, $"a statement with {fragment} to wait");
-
-    /// <summary>Two replicas' ledgers, and a first job in the intake written by a, which took the lane with it.</summary>
-    private async Task<(PostgresJobLedger A, PostgresJobLedger B, LaneOffer Offer, Job First)> FirstInTheIntakeAsync()
-    {
-        var (a, b) = await TwoLedgersAsync();
-        var now = _clock.GetUtcNow();
-        var offer = new LaneOffer(now + TimeSpan.FromSeconds(30), [], 16);
-        var first = (await a.InsertAsync([Work("k0", "first", "intake")], now, offer))[0]!;
-        Assert.True(first.LeasedHere);
-        return (a, b, offer, first);
-    }
-
-    [Fact]
-    public async Task AWriteWhileTheLanesJobIsFinishingHere_TakesTheLaneOver_AndTheFinishThatReadTheOldLeaseLetsNothingGo()
-    {
-        var (a, _, offer, first) = await FirstInTheIntakeAsync();
-        var now = _clock.GetUtcNow();
-
-        // The write comes first to the lane's row, then the finish, which began before the write committed and so cannot
-        // see the second job.
-        var (c, hold) = await HoldIntakeRowAsync();
-        await using var _ = c;
-        var write = a.InsertAsync([Work("k1", "second", "intake")], now, offer with { Finishing = new Dictionary<string, long> { ["intake"] = first.Id } });
-        await WaitingAsync("AS n(kind, key, lane");
-        var finish = a.FinishAsync(first, "done", null, now, now - TimeSpan.FromDays(1), ["record"]);
-        await WaitingAsync("released AS");
-        await hold.CommitAsync();
-
-        var second = (await write)[0]!;
-        Assert.Null((await finish).Next);
-        Assert.True(second.LeasedHere, "the write should have taken the lane over");
-        Assert.Equal("replica-a", await HolderAsync("intake"));
-        Assert.Equal(1, await CountAsync("state = 'done'"));
-    }
-
-    [Fact]
-    public async Task AWriteThatFindsTheFinishingJobsLaneLetGoFirst_TakesTheLaneOnceTheFinishIsIn_WithNoLookForIt()
-    {
-        var (a, b, offer, first) = await FirstInTheIntakeAsync();
-        var now = _clock.GetUtcNow();
-
-        // Now the finish comes first to the row and lets the lane go, not seeing the second job; the write, which began
-        // while the first job was pending, waits for it and then takes the free lane.
-        var (c, hold) = await HoldIntakeRowAsync();
-        await using var _ = c;
-        var finish = a.FinishAsync(first, "done", null, now, now - TimeSpan.FromDays(1), ["record"]);
-        await WaitingAsync("released AS");
-        var write = a.InsertAsync([Work("k1", "second", "intake")], now, offer with { Finishing = new Dictionary<string, long> { ["intake"] = first.Id } });
-        await WaitingAsync("AS n(kind, key, lane");
-        await hold.CommitAsync();
-
-        Assert.Null((await finish).Next);
-        Assert.True((await write)[0]!.LeasedHere, "the write should have taken the lane the finish let go");
-        Assert.Equal("replica-a", await HolderAsync("intake"));
-        Assert.Empty((await b.AdoptAsync(now, now + TimeSpan.FromSeconds(30), [], ["record"], 16)).Jobs);
-    }
-
     /// <summary>The shared ledger, with its finishes held back after they are on disk: the moment before the queue hears of one.</summary>
     private sealed class FinishHeldBack(PostgresJobLedger inner) : IJobLedger
     {
@@ -411,42 +337,29 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         public int Carried => Volatile.Read(ref _carried);
         public volatile bool Dead;
 
-        /// <summary>Whether finishes may be put off to the next look (as the shared ledger allows); false finishes every job at once.</summary>
-        public bool PutOff { get; init; } = true;
-
-        /// <summary>When set, each finish waits for it before it is written (having said so through <see cref="FinishReached"/>).</summary>
-        public TaskCompletionSource? HoldFinish { get; set; }
-
-        public TaskCompletionSource FinishReached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public ConcurrentQueue<Job> Inserted { get; } = new();
-
         public bool Shared => inner.Shared;
         public StoreLink? StoreLink => inner.StoreLink;
         public bool RemembersDeliveries => inner.RemembersDeliveries;
         public bool TakesFirstSteps => inner.TakesFirstSteps;
-        public bool PutsOffFinishes => PutOff && inner.PutsOffFinishes;
+        public bool PutsOffFinishes => inner.PutsOffFinishes;
         public LedgerStart Open() => inner.Open();
         private void Alive() { if (Dead) throw new IOException("gone"); }
 
-        public async Task<List<Job?>> InsertAsync(IReadOnlyList<DurableWork> batch, DateTimeOffset now, LaneOffer? take = null)
+        public Task<List<Job?>> InsertAsync(IReadOnlyList<DurableWork> batch, DateTimeOffset now, LaneOffer? take = null)
         {
             Alive();
-            var jobs = await inner.InsertAsync(batch, now, take);
-            foreach (var job in jobs.OfType<Job>()) Inserted.Enqueue(job);
-            return jobs;
+            return inner.InsertAsync(batch, now, take);
         }
 
         public Task RecordRetryAsync(Job job, string error) => inner.RecordRetryAsync(job, error);
         public Task SaveProgressAsync(Job job, JsonObject progress) => inner.SaveProgressAsync(job, progress);
 
-        public async Task<LaneHandoff> FinishAsync(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore,
+        public Task<LaneHandoff> FinishAsync(Job job, string state, string? error, DateTimeOffset now, DateTimeOffset forgetBefore,
             IReadOnlyCollection<string> kinds, LaneOffer? take = null)
         {
             Alive();
             Interlocked.Increment(ref _finishes);
-            if (HoldFinish is { } hold && FinishReached.TrySetResult()) await hold.Task;
-            return await inner.FinishAsync(job, state, error, now, forgetBefore, kinds, take);
+            return inner.FinishAsync(job, state, error, now, forgetBefore, kinds, take);
         }
 
         public async Task<Adoption> AdoptAsync(DateTimeOffset now, DateTimeOffset leaseUntil, IReadOnlyCollection<string> held, IReadOnlyCollection<string> kinds, int limit,
@@ -470,12 +383,12 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
     }
 
     /// <summary>A replica on a counted ledger (<see cref="Counted"/>), started, its first look (at start) made.</summary>
-    private async Task<(WorkQueue Queue, Counted Ledger)> CountedReplicaAsync(IJobHandler handler, string name, bool putOff = true)
+    private async Task<(WorkQueue Queue, Counted Ledger)> CountedReplicaAsync(IJobHandler handler, string name)
     {
         if (_database.Length == 0) _database = await PostgresServer.NewSchemaAsync();
         var inner = new PostgresJobLedger(_database, name);
         _ledgers.Add(inner);
-        var ledger = new Counted(inner) { PutOff = putOff };
+        var ledger = new Counted(inner);
         var queue = new WorkQueue([handler], [], new Dependencies(),
             Options.Create(new ReliabilityOptions { LeaseTime = TimeSpan.FromSeconds(30), PollInterval = TimeSpan.FromSeconds(1) }), _clock,
             NullLogger<WorkQueue>.Instance, ledger);
@@ -555,26 +468,6 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         Assert.Equal(["first click", "second click"], ran.Select(r => r.Name));
         Assert.Equal(0, ledger.Carried);
         Assert.Equal(2, ledger.Finishes);
-    }
-
-    [Fact]
-    public async Task AJobWrittenWhileTheOneBeforeIsFinishing_TakesTheLaneOverWithItsWrite_AndRunsOnceAfterIt_WithoutALook()
-    {
-        var ran = new ConcurrentQueue<(string Replica, string Name)>();
-        var (queue, ledger) = await CountedReplicaAsync(new Recorder("a", ran), "replica-a", putOff: false);
-        ledger.HoldFinish = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Assert.True(await queue.EnqueueAsync(Work("k1", "first", "intake")));
-        // Done, its finish on its way but not written: the lane is still the first job's on disk.
-        await ledger.FinishReached.Task.WaitAsync(TimeSpan.FromSeconds(10));
-
-        Assert.True(await queue.EnqueueAsync(Work("k2", "second", "intake")));
-        Assert.True(ledger.Inserted.Single(j => j.Key == "k2").LeasedHere, "the write should take the lane over from the finishing job");
-        ledger.HoldFinish.SetResult();
-
-        await Eventually.TrueAsync(async () => await CountAsync("state = 'done'") == 2, "both jobs done, the clock standing still");
-        Assert.Equal(["first", "second"], ran.Select(r => r.Name));
-        Assert.Equal(1, ledger.Looks);
-        Assert.Equal("", await HolderAsync("intake"));
     }
 
     [Fact]
