@@ -18,7 +18,10 @@ using OperationCodeMentor.Storage.Postgres;
 var opts = args.Select((a, i) => (a, i)).Where(p => p.a.StartsWith("--", StringComparison.Ordinal) && p.i + 1 < args.Length)
     .ToDictionary(p => p.a[2..], p => args[p.i + 1], StringComparer.Ordinal);
 string Opt(string name, string fallback) => opts.TryGetValue(name, out var v) ? v : fallback;
-int Num(string name, int fallback) => int.Parse(Opt(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+int Num(string name, int fallback, int least = 1) =>
+    int.TryParse(Opt(name, fallback.ToString(CultureInfo.InvariantCulture)), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= least
+        ? n
+        : throw new ArgumentException($"--{name} takes a whole number of at least {least}; got '{Opt(name, "")}'.");
 
 var connection = Opt("pg", "");
 if (connection.Length == 0)
@@ -26,10 +29,16 @@ if (connection.Length == 0)
     Console.Error.WriteLine("AckRead --pg \"Host=...;Database=...\" [--rate 200] [--seconds 60] [--warmup 5] [--requests 400]");
     return 2;
 }
-var rate = Num("rate", 200);
-var seconds = Num("seconds", 60);
-var warmup = Num("warmup", 5);
-var requests = Num("requests", 400);
+int rate, seconds, warmup, requests;
+try
+{
+    (rate, seconds, warmup, requests) = (Num("rate", 200), Num("seconds", 60), Num("warmup", 5, least: 0), Num("requests", 400));
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
 ThreadPool.SetMinThreads(32, 32);
 
 // The store's tables, a mentor with room, and open requests to claim: the read finds what a real claim's would.

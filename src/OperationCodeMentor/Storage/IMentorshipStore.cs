@@ -115,9 +115,16 @@ public interface IMentorshipStore
     /// <paramref name="mentor"/>'s load and the mentee's last reported session), made with the write of the press's work
     /// where the queue shares this store's database and that write leases the request's lane here
     /// (<see cref="Reliability.FirstStep"/>). The change then decides on it without reading again; its conditional write
-    /// still finds out if the request changed since, and the change is read and decided again. Null where the store cannot.
+    /// still finds out if the request changed since, and the change is read and decided again. Null where the store does
+    /// not (<see cref="ReadsWithTheWrite"/>).
     /// </summary>
     Reliability.FirstStep? ReadWithTheWrite(string reference, string? mentor) => null;
+
+    /// <summary>
+    /// Whether <see cref="ReadWithTheWrite"/> gives reads at all: asked first, so the path Slack waits on does no work
+    /// (reading the press back from its work) for a store that would answer null.
+    /// </summary>
+    bool ReadsWithTheWrite => false;
 
     /// <summary>Requests whose next action time is at or before <paramref name="now"/>, earliest first.</summary>
     Task<IReadOnlyList<TrackedRequest>> GetDueFollowUpsAsync(DateTimeOffset now, int limit, CancellationToken ct = default);

@@ -174,7 +174,9 @@ public abstract partial class PressJob(PressKit kit, ILogger log) : IJobHandler
     /// store can (<see cref="IMentorshipStore.ReadWithTheWrite"/>).
     /// </summary>
     public FirstStep? FirstStepOf(DurableWork work) =>
-        work.Payload.Deserialize<Press>(JobJson.Options) is { } press ? kit.Store.ReadWithTheWrite(press.Reference, LoadOf(press)) : null;
+        kit.Store.ReadsWithTheWrite && work.Payload.Deserialize<Press>(JobJson.Options) is { } press
+            ? kit.Store.ReadWithTheWrite(press.Reference, LoadOf(press))
+            : null;
 
     /// <summary>What the press asks the lifecycle to do; <paramref name="load"/> is <see cref="LoadOf"/>'s, read with the request.</summary>
     protected abstract RequestCommand Command(Press press, MentorLoad? load);

@@ -22,7 +22,7 @@ public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncD
         _source = NpgsqlDataSource.Create(PostgresConnection.ForPool(connection.ConnectionString));
         JobDatabase = PostgresConnection.Identity(connection.ConnectionString);
         _clock = clock ?? TimeProvider.System;
-        _readsWithTheWrite = new NpgsqlConnectionStringBuilder(connection.ConnectionString).MaxAutoPrepare > 0;
+        ReadsWithTheWrite = new NpgsqlConnectionStringBuilder(connection.ConnectionString).MaxAutoPrepare > 0;
         _menteeReads = new Reliability.Together<(string Mentee, DateTimeOffset Since), IReadOnlyList<MentorRequest>>(ReadMenteesRequestsAsync);
         _pairingReads = new Reliability.Together<(long Key, string Mentor), (TrackedRequest?, PairingRead)>(ReadPairingsAsync);
     }
@@ -54,17 +54,18 @@ public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncD
     /// <summary>
     /// Whether a press's first read goes with its acknowledgement's write (<see cref="ReadWithTheWrite"/>): only where the
     /// connection prepares the statements it repeats (<c>Max Auto Prepare</c> in the connection string). Measured one for
-    /// one against the write alone at 100 claims a second (bench/ackread.sh), the read added 1.4 ms to the write's median
-    /// and 4.7 ms to its p99 where every statement is parsed and planned afresh, most of it that planning; prepared, it
-    /// added 0.4 ms and 1.0 ms, less than the round trip it saves the job. Preparing is not the default because a
-    /// transaction pooler older than PgBouncer 1.21 cannot carry prepared statements.
+    /// one against the write alone at 100 claims a second (bench/ackread.sh, bench/REPORT.md), the read added 1.2–1.35 ms
+    /// to the write's median and 1.3–4.7 ms to its p99 where every statement is parsed and planned afresh, most of it that
+    /// planning; prepared, it added 0.3 ms to the median and nothing measurable to the p99, less than the round trip it
+    /// saves the job. Preparing is not the default because a transaction pooler older than PgBouncer 1.21 cannot carry
+    /// prepared statements.
     /// </summary>
-    private readonly bool _readsWithTheWrite;
+    public override bool ReadsWithTheWrite { get; }
 
     public override Reliability.FirstStep? ReadWithTheWrite(string reference, string? mentor) =>
-        _readsWithTheWrite && RequestReference.TryParse(reference, out var key) ? new ChangeRead(key, mentor) : null;
+        ReadsWithTheWrite && RequestReference.TryParse(reference, out var key) ? new ChangeRead(key, mentor) : null;
 
-    private protected override (TrackedRequest? Request, PairingRead? Pairing)? ReadWithTheWork(long key, string? mentor) =>
+    private protected override (TrackedRequest? Request, PairingRead? Pairing)? ReadTakenWithTheWrite(long key, string? mentor) =>
         RideOffered()?.TakeFirstStep<ChangeRead>() is { Result: { } read } step && step.Key == key && step.Mentor == mentor ? read : null;
 
     /// <summary>The read a change starts with (<see cref="RelationalMentorshipStore.ReadForChangeAsync"/>), made with the write of its job.</summary>

@@ -371,7 +371,7 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
         for (var attempt = 0; ; attempt++)
         {
             var (found, read) = attempt == 0 && known is not null ? (known, null)
-                : attempt == 0 && ReadWithTheWork(key, mentor) is { } taken ? taken
+                : attempt == 0 && ReadTakenWithTheWrite(key, mentor) is { } taken ? taken
                 : await ReadForChangeAsync(c, key, mentor, ct).ConfigureAwait(false);
             if (found is not { } current) return null;
             var decision = decide(current, read ?? NoPairing);
@@ -389,11 +389,14 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
     /// <inheritdoc/>
     public virtual Reliability.FirstStep? ReadWithTheWrite(string reference, string? mentor) => null;
 
+    /// <inheritdoc/>
+    public virtual bool ReadsWithTheWrite => false;
+
     /// <summary>
     /// What the running job's own write read for this change (<see cref="IMentorshipStore.ReadWithTheWrite"/>), when it
     /// read exactly this: the request <paramref name="key"/>, and for a pairing <paramref name="mentor"/>'s load with it.
     /// </summary>
-    private protected virtual (TrackedRequest? Request, PairingRead? Pairing)? ReadWithTheWork(long key, string? mentor) => null;
+    private protected virtual (TrackedRequest? Request, PairingRead? Pairing)? ReadTakenWithTheWrite(long key, string? mentor) => null;
 
     /// <summary>What a change that is not a pairing is decided on besides the request: nothing.</summary>
     private static readonly PairingRead NoPairing = new(null);
