@@ -320,8 +320,9 @@ public class PostgresBotFlowTests
 
         clock.SetUtcNow(due);
         await Eventually.TrueAsync(() => Digest(a).Sent + Digest(b).Sent == 1, "one replica to send the digest");
-        await a.IdleAsync();
-        await b.IdleAsync();
+        // Both at once: the replica that sent it marks its job done with its next look for work (a finish put off), which
+        // only its own wait asks for while the clock stands still.
+        await Task.WhenAll(a.IdleAsync(), b.IdleAsync());
 
         var digests = slack.CallsTo("chat.postMessage").Where(c => c.Text.Contains("weekly mentorship digest", StringComparison.OrdinalIgnoreCase)).ToList();
         Assert.Equal(["D" + MentorBot.Coordinator, "DUCOORD02"], digests.Select(d => d["channel"]!).Order());
