@@ -29,6 +29,8 @@ public sealed partial class BotStartup(
         foreach (var check in checks) await check.CheckAsync(cancellationToken).ConfigureAwait(false);
         _completed = true;
         LogStore(log, DescribeStore(services));
+        if (services.UsesPostgres())
+            LogStatements(log, services.GetRequiredService<OperationCodeMentor.Storage.Postgres.PostgresConnection>().Statements.Why);
         LogSlack(log, DescribeSlack(slack.Value));
         if (services.GetService<IOptions<Telemetry.MetricsOptions>>()?.Value.Describe() is { } metrics) LogMetrics(log, metrics);
         foreach (var (what, schema) in Schemas(services))
@@ -75,6 +77,9 @@ public sealed partial class BotStartup(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Store: {Store}")]
     private static partial void LogStore(ILogger log, string store);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "PostgreSQL statements: {Why}")]
+    private static partial void LogStatements(ILogger log, string why);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{What} were upgraded by a newer release of the bot: schema version {Found}, where this release knows up to {Known}. " +
         "The bot runs on them, but anything that needs the newer release's changes may fail; deploy that release, or a newer one, again as soon as you can")]

@@ -68,15 +68,23 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
     /// <summary>How long the insert on the acknowledgement path may take once connected.</summary>
     private const int AckTimeoutSeconds = 2;
 
-    private readonly NpgsqlDataSource _source;
+    private readonly Storage.Postgres.PostgresConnection _connection;
+    private readonly Storage.Postgres.PoolOnFirstUse _pool;
     private int _finishes;
 
     public PostgresJobLedger(string connectionString, string? replica = null)
+        : this(new Storage.Postgres.PostgresConnection(connectionString), replica)
+    {
+    }
+
+    public PostgresJobLedger(Storage.Postgres.PostgresConnection connection, string? replica = null)
     {
         // The queue is written on the acknowledgement path: the pool gives up connecting in time for Slack's 3 seconds.
-        _source = NpgsqlDataSource.Create(Storage.Postgres.PostgresConnection.ForPool(connectionString));
+        // Made on first use (opening the queue, at start-up), when whether it prepares its statements is decided.
+        _connection = connection;
+        _pool = new Storage.Postgres.PoolOnFirstUse(connection);
         Replica = replica ?? $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
-        StoreLink = new StoreLink(Storage.Postgres.PostgresConnection.Identity(connectionString), Replica);
+        StoreLink = new StoreLink(Storage.Postgres.PostgresConnection.Identity(connection.ConnectionString), Replica);
         _finishing = new Together<PendingFinish, LaneHandoff>(FinishAllAsync);
     }
 
@@ -88,13 +96,13 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
     /// <summary>The store is on the same database (both are made from one connection string), so it can write a job's progress with its changes.</summary>
     public StoreLink StoreLink { get; }
 
-    internal NpgsqlDataSource Source => _source;
+    internal NpgsqlDataSource Source => _pool.Value;
 
-    public ValueTask DisposeAsync() => _source.DisposeAsync();
+    public ValueTask DisposeAsync() => _pool.DisposeAsync();
 
     public Hosting.StartupException Unusable(Exception e)
     {
-        var b = new NpgsqlConnectionStringBuilder(_source.ConnectionString);
+        var b = new NpgsqlConnectionStringBuilder(_connection.ConnectionString);
         return new Hosting.StartupException(
             $"{Storage.Postgres.PostgresConnection.ConnectionStringKey} (or {Storage.Postgres.PostgresConnection.DatabaseUrlKey}): " +
             $"the PostgreSQL database {b.Database} on {b.Host}:{b.Port} cannot be used for the work queue ({e.Message.ReplaceLineEndings(" ").TrimEnd('.')}); " +
@@ -103,7 +111,7 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
 
     public LedgerStart Open()
     {
-        using var c = _source.OpenConnection();
+        using var c = Source.OpenConnection();
         // As the store migrates its own tables. The queue opens while the host builds its services, with no
         // synchronisation context to block, so waiting here is safe.
         var schema = Storage.Postgres.PostgresMigrations.ApplyAsync(c, MigrationLock, "work_queue_migrations", Migrations).GetAwaiter().GetResult();
@@ -155,7 +163,7 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         // One statement for the whole batch, atomic on its own: a burst of clicks costs one round trip and one commit. A
         // job from a delivery (a click) is written only when the delivery is taken in the same statement: new, or its
         // earlier sighting expired (as PostgresDeliveryMemory takes one); a repeat within the window writes nothing.
-        await using var batchCmd = _source.CreateBatch();
+        await using var batchCmd = Source.CreateBatch();
         batchCmd.Timeout = AckTimeoutSeconds;
         var cmd = new NpgsqlBatchCommand(InsertSql);
         batchCmd.BatchCommands.Add(cmd);
@@ -329,7 +337,7 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
 
     public async Task RecordRetryAsync(Job job, string error)
     {
-        await using var cmd = _source.CreateCommand(
+        await using var cmd = Source.CreateCommand(
             $"UPDATE work_jobs SET attempts = @a, next_attempt_at = @next, last_error = @error WHERE id = @id AND {StillHeld}");
         cmd.Parameters.AddWithValue("a", job.Attempts);
         cmd.Parameters.AddWithValue("next", job.NextAttemptAt.ToUnixTimeMilliseconds());
@@ -344,7 +352,7 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
 
     public async Task SaveProgressAsync(Job job, JsonObject progress)
     {
-        await using var cmd = _source.CreateCommand(SaveProgressSql);
+        await using var cmd = Source.CreateCommand(SaveProgressSql);
         cmd.Parameters.AddWithValue("p", progress.ToJsonString());
         cmd.Parameters.AddWithValue("id", job.Id);
         cmd.Parameters.AddWithValue("lane", job.Lane);
@@ -376,7 +384,7 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
 
     private async Task<IReadOnlyList<LaneHandoff>> FinishAllAsync(IReadOnlyList<PendingFinish> finishes)
     {
-        await using var batch = _source.CreateBatch();
+        await using var batch = Source.CreateBatch();
         foreach (var (job, state, error, now, _, kinds, _) in finishes) AddFinish(batch, job, state, error, now, kinds);
         var last = finishes[^1];
         batch.BatchCommands.Add(Forget(last.ForgetBefore));
@@ -472,7 +480,7 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
     {
         var token = Guid.NewGuid();
         finishes ??= [];
-        await using var batch = _source.CreateBatch();
+        await using var batch = Source.CreateBatch();
         // 0. The finishes put off since the last look, as FinishAsync writes them: before the lease, so a lane one of them
         //    lets go can be taken by the same look on any replica's next one, and the counts below leave them out.
         foreach (var f in finishes) AddFinish(batch, f.Job, "done", null, f.At, kinds);
@@ -595,7 +603,7 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         if (lanes.Count == 0) return [];
         // Lost means another replica holds the lane now. A lane with no holder was freed by this replica itself, as its
         // job finished while the list of lanes to renew was on its way here; nobody else clears a holder.
-        using var cmd = _source.CreateCommand("""
+        using var cmd = Source.CreateCommand("""
             WITH renewed AS (
                 UPDATE work_lanes SET lease_until = @until WHERE leased_by = @me AND lane = ANY(@lanes) RETURNING lane
             )
@@ -612,7 +620,7 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
 
     public void Release(string lane)
     {
-        using var batch = _source.CreateBatch();
+        using var batch = Source.CreateBatch();
         batch.BatchCommands.Add(ReleaseCommand(lane));
         batch.ExecuteNonQuery();
     }

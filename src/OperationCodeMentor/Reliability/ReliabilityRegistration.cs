@@ -16,7 +16,7 @@ public static class ReliabilityRegistration
         services.TryAddSingleton<Dependencies>();
         // With PostgreSQL as the store the queue lives there too, shared by every replica; otherwise in a file of its own.
         services.AddSingleton<IJobLedger>(sp => sp.UsesPostgres()
-            ? new PostgresJobLedger(sp.GetRequiredService<Storage.Postgres.PostgresConnection>().ConnectionString)
+            ? new PostgresJobLedger(sp.GetRequiredService<Storage.Postgres.PostgresConnection>())
             : new SqliteJobLedger(Path.GetFullPath(sp.GetRequiredService<IOptions<ReliabilityOptions>>().Value.QueuePath
                 ?? throw new InvalidOperationException("Reliability:QueuePath is not set."))));
         services.AddSingleton(sp => new WorkQueue(sp.GetServices<IJobHandler>(), sp.GetServices<IDependency>(), sp.GetRequiredService<Dependencies>(),

@@ -16,6 +16,28 @@ public sealed class PostgresConnection
 
     public PostgresConnection(string connectionString) => ConnectionString = connectionString;
 
+    private readonly Lock _deciding = new();
+    private StatementPreparation? _statements;
+
+    /// <summary>
+    /// Whether the pools prepare their statements: as <c>Max Auto Prepare</c> in the connection string says, or else
+    /// unless the server is reached through a pooler that lends a session per transaction (<see cref="StatementPreparation.Probe"/>).
+    /// Decided once, when the first pool is made (the queue's or the store's, at start-up); a failure to reach the
+    /// server is thrown to that caller and the next one asks again.
+    /// </summary>
+    public StatementPreparation Statements
+    {
+        get
+        {
+            if (Volatile.Read(ref _statements) is { } decided) return decided;
+            lock (_deciding)
+                return _statements ??= StatementPreparation.Given(ConnectionString) ?? StatementPreparation.Probe(ForPool(ConnectionString, prepares: false));
+        }
+    }
+
+    /// <summary>A pool on this database, preparing its statements as <see cref="Statements"/> says.</summary>
+    public NpgsqlDataSource CreatePool() => NpgsqlDataSource.Create(ForPool(ConnectionString, Statements.Prepares));
+
     /// <summary>The connection configured, or null when neither key is set. Throws with one clear sentence when a value is malformed.</summary>
     public static PostgresConnection? FromConfiguration(IConfiguration config)
     {
@@ -33,15 +55,17 @@ public sealed class PostgresConnection
 
     /// <summary>
     /// The connection string the bot's pools use: as given, except where the setting is silent: connecting gives up after
-    /// <see cref="ConnectTimeoutSeconds"/>, and a connection going back to the pool is not reset. The bot leaves no session
-    /// state behind (its one advisory lock, taken while migrating, is its transaction's), so the reset Npgsql sends by
-    /// default is only work for the server, once for every command the bot sends.
+    /// <see cref="ConnectTimeoutSeconds"/>, a connection going back to the pool is not reset, and with
+    /// <paramref name="prepares"/> the <see cref="StatementPreparation.Kept"/> statements used most are prepared. The bot
+    /// leaves no session state behind (its one advisory lock, taken while migrating, is its transaction's), so the reset
+    /// Npgsql sends by default is only work for the server, once for every command the bot sends.
     /// </summary>
-    public static string ForPool(string connectionString)
+    public static string ForPool(string connectionString, bool prepares = false)
     {
         var b = new NpgsqlConnectionStringBuilder(connectionString);
         if (!Sets(connectionString, "Timeout")) b.Timeout = ConnectTimeoutSeconds;
         if (!Sets(connectionString, "No Reset On Close", "NoResetOnClose")) b.NoResetOnClose = true;
+        if (!Sets(connectionString, "Max Auto Prepare", "MaxAutoPrepare")) b.MaxAutoPrepare = prepares ? StatementPreparation.Kept : 0;
         return b.ConnectionString;
     }
 
@@ -59,7 +83,7 @@ public sealed class PostgresConnection
     /// Whether the connection string itself sets one of these keywords (Npgsql's builder answers for every keyword it
     /// knows, set or not).
     /// </summary>
-    private static bool Sets(string connectionString, params string[] keywords)
+    internal static bool Sets(string connectionString, params string[] keywords)
     {
         var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
         return keywords.Any(given.ContainsKey);

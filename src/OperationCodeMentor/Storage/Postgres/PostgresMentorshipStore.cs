@@ -13,16 +13,19 @@ namespace OperationCodeMentor.Storage.Postgres;
 /// </summary>
 public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncDisposable
 {
-    private readonly NpgsqlDataSource _source;
+    private readonly PostgresConnection _connection;
+    private readonly PoolOnFirstUse _pool;
+
+    private NpgsqlDataSource Source => _pool.Value;
 
     private readonly TimeProvider _clock;
 
     public PostgresMentorshipStore(PostgresConnection connection, TimeProvider? clock = null)
     {
-        _source = NpgsqlDataSource.Create(PostgresConnection.ForPool(connection.ConnectionString));
+        _connection = connection;
+        _pool = new PoolOnFirstUse(connection);
         JobDatabase = PostgresConnection.Identity(connection.ConnectionString);
         _clock = clock ?? TimeProvider.System;
-        ReadsWithTheWrite = new NpgsqlConnectionStringBuilder(connection.ConnectionString).MaxAutoPrepare > 0;
         _menteeReads = new Reliability.Together<(string Mentee, DateTimeOffset Since), IReadOnlyList<MentorRequest>>(ReadMenteesRequestsAsync);
         _pairingReads = new Reliability.Together<(long Key, string Mentor), (TrackedRequest?, PairingRead)>(ReadPairingsAsync);
     }
@@ -38,7 +41,7 @@ public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncD
 
     private async Task<IReadOnlyList<(TrackedRequest?, PairingRead)>> ReadPairingsAsync(IReadOnlyList<(long Key, string Mentor)> asked)
     {
-        await using var batch = _source.CreateBatch();
+        await using var batch = Source.CreateBatch();
         foreach (var (key, mentor) in asked)
             foreach (var read in ReadsForChange(key, mentor)) batch.BatchCommands.Add(read);
         var found = new List<(TrackedRequest?, PairingRead)>(asked.Count);
@@ -53,14 +56,13 @@ public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncD
 
     /// <summary>
     /// Whether a press's first read goes with its acknowledgement's write (<see cref="ReadWithTheWrite"/>): only where the
-    /// connection prepares the statements it repeats (<c>Max Auto Prepare</c> in the connection string). Measured one for
+    /// connection prepares the statements it repeats (<see cref="PostgresConnection.Statements"/>). Measured one for
     /// one against the write alone at 100 claims a second (bench/ackread.sh, bench/REPORT.md), the read added 1.2–1.35 ms
     /// to the write's median and 1.3–4.7 ms to its p99 where every statement is parsed and planned afresh, most of it that
     /// planning; prepared, it added 0.3 ms to the median and nothing measurable to the p99, less than the round trip it
-    /// saves the job. Preparing is not the default because a transaction pooler older than PgBouncer 1.21 cannot carry
-    /// prepared statements.
+    /// saves the job.
     /// </summary>
-    public override bool ReadsWithTheWrite { get; }
+    public override bool ReadsWithTheWrite => _connection.Statements.Prepares;
 
     public override Reliability.FirstStep? ReadWithTheWrite(string reference, string? mentor) =>
         ReadsWithTheWrite && RequestReference.TryParse(reference, out var key) ? new ChangeRead(key, mentor) : null;
@@ -172,14 +174,14 @@ public sealed class PostgresMentorshipStore : RelationalMentorshipStore, IAsyncD
     /// <summary>The job ledger lives in this database too (<see cref="Reliability.PostgresJobLedger"/>).</summary>
     protected override string JobDatabase { get; }
 
-    public ValueTask DisposeAsync() => _source.DisposeAsync();
+    public ValueTask DisposeAsync() => _pool.DisposeAsync();
 
     protected override async Task<DbConnection> OpenConnectionAsync(CancellationToken ct) =>
-        await _source.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await Source.OpenConnectionAsync(ct).ConfigureAwait(false);
 
     protected override async Task InitialiseAsync()
     {
-        await using var c = await _source.OpenConnectionAsync().ConfigureAwait(false);
+        await using var c = await Source.OpenConnectionAsync().ConfigureAwait(false);
         Schema = await PostgresSchema.MigrateAsync(c, CancellationToken.None).ConfigureAwait(false);
     }
 

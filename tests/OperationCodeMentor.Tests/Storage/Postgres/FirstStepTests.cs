@@ -212,9 +212,11 @@ public sealed class FirstStepTests : IAsyncLifetime
         new DurableWork("claim", key, _reference, new JsonObject()) { FirstStep = Preparing.ReadWithTheWrite(_reference, mentor) };
 
     [Fact]
-    public void APressReadsWithItsWrite_OnlyWhereTheConnectionPreparesItsStatements()
+    public async Task APressReadsWithItsWrite_OnlyWhereTheConnectionPreparesItsStatements_AsADirectOneDoesByDefault()
     {
-        Assert.Null(_store.ReadWithTheWrite(_reference, "UMENTOR01"));
+        await using var notPreparing = new PostgresMentorshipStore(new PostgresConnection(_database + ";Max Auto Prepare=0"), _clock);
+        Assert.Null(notPreparing.ReadWithTheWrite(_reference, "UMENTOR01"));
+        Assert.NotNull(_store.ReadWithTheWrite(_reference, "UMENTOR01"));
         Assert.NotNull(Preparing.ReadWithTheWrite(_reference, "UMENTOR01"));
         Assert.NotNull(Preparing.ReadWithTheWrite(_reference, null));
     }

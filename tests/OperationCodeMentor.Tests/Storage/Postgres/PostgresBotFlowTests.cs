@@ -113,9 +113,11 @@ public class PostgresBotFlowTests
     [Fact]
     public async Task AClaim_IsDecidedOnWhatWasReadWithTheClicksOwnWrite_WithNoReadOfItsOwn()
     {
-        // Where the connection prepares its statements (IMentorshipStore.ReadWithTheWrite).
-        var (bot, database) = await StartAsync(connection: ";Max Auto Prepare=20");
+        // Where the connection prepares its statements (IMentorshipStore.ReadWithTheWrite), as one straight to the server
+        // does by default; the first lines say so.
+        var (bot, database) = await StartAsync();
         await using var _ = bot;
+        Assert.Contains(bot.Logs.Entries, e => e.Message.StartsWith("PostgreSQL statements: prepared (the 20 most used per connection)", StringComparison.Ordinal));
         await bot.VolunteerAsync("UMENTOR1", ["Python"]);
         var request = await bot.RequestAsync(Mentee, ["Python"]);
         var written = (await bot.Store.RequestAsync(request.Reference))!.Details;
