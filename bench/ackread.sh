@@ -2,7 +2,9 @@
 # What the read of a claim costs its acknowledgement on PostgreSQL, measured one for one against the write alone in the same
 # run (bench/AckRead). A throwaway cluster on CPU 0 (fsync on, as shipped) stands in for a database on another machine;
 # the measuring process runs on CPU 1, where the bot would. Not part of CI.
-#   bash bench/ackread.sh            RATE=100 SECONDS_=60 ROUNDS=3 PG_PORT=25442 PG_SETTINGS=";Max Auto Prepare=20"
+#   bash bench/ackread.sh            RATE=100 SECONDS_=60 ROUNDS=3 PG_PORT=25442 PG_SETTINGS=";Max Auto Prepare=0"
+# On this direct connection the statements are prepared, as the bot does by default where no transaction pooler stands
+# between; PG_SETTINGS=";Max Auto Prepare=0" measures without, as behind such a pooler.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rate=${RATE:-200}; secs=${SECONDS_:-60}; rounds=${ROUNDS:-3}; port=${PG_PORT:-25442}

@@ -72,7 +72,8 @@ as_pg taskset -c "$gen_cpu" "$bin/pg_ctl" -D "$pgdata" -l "$work/pg/log" -w -t 6
 psql_() { psql -h 127.0.0.1 -p "$pgport" -U postgres -XAtq "$@"; }
 psql_ -d postgres -c "CREATE ROLE bot LOGIN" -c "CREATE EXTENSION pg_stat_statements"
 for db in mentor_ack mentor_threads mentor_count mentor_failover; do psql_ -d postgres -c "CREATE DATABASE $db OWNER bot"; done
-# PG_SETTINGS: Npgsql settings added to every bot's connection string, e.g. ";Max Auto Prepare=20" (statements prepared).
+# PG_SETTINGS: Npgsql settings added to every bot's connection string, e.g. ";Max Auto Prepare=0" (nothing prepared, as
+# behind a transaction pooler; on this direct connection the bot prepares its statements by default).
 pg_conn() { echo "Host=127.0.0.1;Port=${2:-$pgport};Username=bot;Database=$1${PG_SETTINGS:-}"; }
 settings_note=""
 if [ -n "${PG_SETTINGS:-}" ]; then settings_note="; \`$PG_SETTINGS\` added to the bots' connection strings"; fi
