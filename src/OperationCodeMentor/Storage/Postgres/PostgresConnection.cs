@@ -160,8 +160,13 @@ public sealed class PostgresConnection
                     case "target_session_attrs":
                         b.TargetSessionAttributes = v;
                         break;
+                    // Some hosted databases' pooled addresses come with it, for clients that would otherwise prepare
+                    // statements the pooler cannot carry: true prepares nothing (the bot finds such a pooler itself too).
+                    case "pgbouncer":
+                        if (OneOf(name, v, Bad, ("true", true), ("false", false))) b.MaxAutoPrepare = 0;
+                        break;
                     default:
-                        throw Bad($"'{name}' is not an option it understands (sslmode, channel_binding, connect_timeout, application_name, sslrootcert and target_session_attrs are)");
+                        throw Bad($"'{name}' is not an option it understands (sslmode, channel_binding, connect_timeout, application_name, sslrootcert, target_session_attrs and pgbouncer are)");
                 }
             }
             // Npgsql checks some values itself (a timeout above its limit, an unknown session attribute).

@@ -52,7 +52,8 @@ public sealed class PostgresConnectionTests
     [Theory]
     [InlineData("DATABASE_URL", "postgres://bot:hunter22@db.example.org:5432/mentors?sslmode=sometimes", "sslmode 'sometimes'")]
     [InlineData("DATABASE_URL", "postgres://bot:hunter22@db.example.org:5432/", "names no database")]
-    [InlineData("DATABASE_URL", "postgres://bot:hunter22@db.example.org/mentors?pgbouncer=true", "'pgbouncer' is not an option")]
+    [InlineData("DATABASE_URL", "postgres://bot:hunter22@db.example.org/mentors?pooler=true", "'pooler' is not an option")]
+    [InlineData("DATABASE_URL", "postgres://bot:hunter22@db.example.org/mentors?pgbouncer=yes", "pgbouncer 'yes' is not one of true, false")]
     [InlineData("DATABASE_URL", "postgres://bot:hunter22@db.example.org/mentors?connect_timeout=soon", "connect_timeout 'soon'")]
     [InlineData("DATABASE_URL", "postgres://bot:hunter22@db.example.org/mentors?connect_timeout=5000", "connect_timeout '5000'")]
     [InlineData("DATABASE_URL", "postgres://bot:hunter22@db.example.org/mentors?target_session_attrs=whichever", "target_session_attrs 'whichever'")]
@@ -65,6 +66,18 @@ public sealed class PostgresConnectionTests
         Assert.Contains(why, e.Message);
         Assert.DoesNotContain("hunter22", e.Message);
     }
+    [Fact]
+    public void AUrlMarkedForPgBouncer_PreparesNothing_WithoutAskingTheServer()
+    {
+        // As some hosted databases hand out their pooled address (db.invalid: asking it would fail).
+        var marked = From(("DATABASE_URL", "postgres://bot:pw@db.invalid:6543/postgres?pgbouncer=true"))!;
+        var unmarked = From(("DATABASE_URL", "postgres://bot:pw@db.invalid:6543/postgres?pgbouncer=false"))!;
+
+        Assert.False(marked.Statements.Prepares);
+        Assert.Equal(0, new NpgsqlConnectionStringBuilder(PostgresConnection.ForPool(marked.ConnectionString, prepares: true)).MaxAutoPrepare);
+        Assert.False(PostgresConnection.Sets(unmarked.ConnectionString, "Max Auto Prepare", "MaxAutoPrepare"));
+    }
+
     [Fact]
     public void ThePools_SkipTheResetOnReturn_UnlessTheSettingSaysOtherwise()
     {

@@ -25,10 +25,13 @@ public sealed class StatementPreparationTests
         Assert.Equal(StatementPreparation.Kept, new NpgsqlConnectionStringBuilder(PostgresConnection.ForPool(database, prepares: true)).MaxAutoPrepare);
     }
 
-    [Fact]
-    public async Task ThroughAPoolerInTransactionMode_ThePoolerIsFoundEveryTime_AndNothingIsPrepared()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ThroughAPoolerInTransactionMode_ThePoolerIsFoundEveryTime_AndNothingIsPrepared(bool oldestFreeFirst)
     {
-        var database = await TransactionPooler.NewDatabaseAsync();
+        // Whichever free session the pooler hands out: the one just freed (PgBouncer's default) or the one free longest.
+        var database = await TransactionPooler.NewDatabaseAsync(oldestFreeFirst);
         // Other clients at work through the same pooler, as other replicas would be.
         using var busy = new CancellationTokenSource();
         var others = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>

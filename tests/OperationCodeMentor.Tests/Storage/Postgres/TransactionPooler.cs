@@ -11,24 +11,29 @@ namespace OperationCodeMentor.Tests.Storage.Postgres;
 /// </summary>
 internal static class TransactionPooler
 {
-    /// <summary>The port in the name of the pooler's unix socket; it listens on no TCP port.</summary>
+    /// <summary>The port in the name of the pooler's unix socket (one more for the one handing out the oldest free session); it listens on no TCP port.</summary>
     private const int Port = 6432;
 
     private const string PidFile = "pgbouncer.pid";
 
     private static readonly SemaphoreSlim Gate = new(1, 1);
-    private static Task<Pooler>? _starting;
-    private static Pooler? _running;
+    private static readonly Task<Pooler>?[] Starting = new Task<Pooler>?[2];
+    private static readonly List<Pooler> Running = [];
 
-    /// <summary>A connection string through the pooler to a new, empty database of its own (the pooler cannot pass a search path on).</summary>
-    public static async Task<string> NewDatabaseAsync()
+    /// <summary>
+    /// A connection string through the pooler to a new, empty database of its own (the pooler cannot pass a search path on).
+    /// The pooler hands a transaction the server session freed most recently, PgBouncer's default; with
+    /// <paramref name="oldestFreeFirst"/>, another one that hands out the one free longest (its <c>server_round_robin</c>).
+    /// </summary>
+    public static async Task<string> NewDatabaseAsync(bool oldestFreeFirst = false)
     {
         var admin = await PostgresServer.AdminAsync();
         Pooler pooler;
+        var mode = oldestFreeFirst ? 1 : 0;
         await Gate.WaitAsync();
         try
         {
-            _starting ??= StartAsync(admin);
+            Starting[mode] ??= StartAsync(admin, oldestFreeFirst);
         }
         finally
         {
@@ -36,7 +41,7 @@ internal static class TransactionPooler
         }
         try
         {
-            pooler = await _starting;
+            pooler = await Starting[mode]!;
         }
         catch (Exception e)
         {
@@ -53,15 +58,14 @@ internal static class TransactionPooler
         return pooler.ConnectionString(database);
     }
 
-    /// <summary>Stops this run's pooler and removes its folder. Safe to call more than once.</summary>
+    /// <summary>Stops this run's poolers and removes their folders. Safe to call more than once.</summary>
     public static async Task StopAsync()
     {
         await Gate.WaitAsync();
         try
         {
-            if (_running is not { } pooler) return;
-            _running = null;
-            await pooler.StopAsync();
+            foreach (var pooler in Running) await pooler.StopAsync();
+            Running.Clear();
         }
         finally
         {
@@ -113,8 +117,9 @@ internal static class TransactionPooler
         return Find() ?? throw new InvalidOperationException("apt-get installed pgbouncer, but it is not where it was expected.");
     }
 
-    private static async Task<Pooler> StartAsync(string admin)
+    private static async Task<Pooler> StartAsync(string admin, bool oldestFreeFirst)
     {
+        var port = oldestFreeFirst ? Port + 1 : Port;
         var asRoot = Environment.UserName == "root";
         var program = await ProgramAsync(asRoot);
         var root = Path.Combine(PostgresServer.Parent, PostgresServer.FolderPrefix + Guid.NewGuid().ToString("N")[..12]);
@@ -130,7 +135,8 @@ internal static class TransactionPooler
             [pgbouncer]
             pool_mode = transaction
             listen_addr =
-            listen_port = {Port}
+            listen_port = {port}
+            server_round_robin = {(oldestFreeFirst ? 1 : 0)}
             unix_socket_dir = {folder}
             auth_type = any
             default_pool_size = 4
@@ -146,16 +152,16 @@ internal static class TransactionPooler
         var process = Process.Start(psi)!;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var pooler = new Pooler(root, folder, process);
-        _running = pooler;
+        var pooler = new Pooler(root, folder, port, process);
+        lock (Running) Running.Add(pooler);
         await PostgresServer.WaitForConnectionsAsync(pooler.ConnectionString("postgres"), process, "pgbouncer", TimeSpan.FromSeconds(30), pooler.Log);
         return pooler;
     }
 
-    private sealed class Pooler(string root, string folder, Process process)
+    private sealed class Pooler(string root, string folder, int port, Process process)
     {
         public string ConnectionString(string database) =>
-            new NpgsqlConnectionStringBuilder { Host = folder, Port = Port, Database = database, Username = "postgres", Pooling = true, MaxPoolSize = 20 }.ConnectionString;
+            new NpgsqlConnectionStringBuilder { Host = folder, Port = port, Database = database, Username = "postgres", Pooling = true, MaxPoolSize = 20 }.ConnectionString;
 
         public string Log()
         {
