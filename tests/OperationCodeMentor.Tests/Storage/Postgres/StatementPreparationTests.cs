@@ -56,6 +56,41 @@ public sealed class StatementPreparationTests
         Assert.Equal(0, new NpgsqlConnectionStringBuilder(PostgresConnection.ForPool(database, prepares: false)).MaxAutoPrepare);
     }
 
+    [Fact]
+    public async Task APoolerWithEverySessionInUse_FailsTheProbeInTime_RatherThanHangingStartUp()
+    {
+        // The pooler's four server sessions (default_pool_size) each held by a transaction of another client. (The pooler
+        // that hands out the oldest free session serves only this class, whose tests run one at a time.)
+        var database = await TransactionPooler.NewDatabaseAsync(oldestFreeFirst: true);
+        var holders = new List<(NpgsqlConnection Connection, NpgsqlTransaction Transaction)>();
+        try
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                var c = new NpgsqlConnection(database + ";Pooling=false");
+                await c.OpenAsync();
+                var t = await c.BeginTransactionAsync();
+                await new NpgsqlCommand("SELECT 1", c, t).ExecuteScalarAsync();
+                holders.Add((c, t));
+            }
+            var connection = new PostgresConnection(database);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+
+            var failure = await Assert.ThrowsAnyAsync<NpgsqlException>(() => Task.Run(() => connection.Statements));
+
+            Assert.IsType<TimeoutException>(failure.InnerException);
+            Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(PostgresConnection.ConnectTimeoutSeconds + StatementPreparation.ProbeTimeoutSeconds + 2));
+        }
+        finally
+        {
+            foreach (var (c, t) in holders)
+            {
+                await t.DisposeAsync();
+                await c.DisposeAsync();
+            }
+        }
+    }
+
     [Theory]
     [InlineData("Max Auto Prepare=0", false, 0)]
     [InlineData("MaxAutoPrepare=0", false, 0)]
