@@ -71,6 +71,13 @@ public abstract class FirstStep
     /// </summary>
     public virtual bool OnlyWhereLeased => false;
 
+    /// <summary>
+    /// Whether the job's write waits for a finish of its lane already on its way from this replica, so that it finds the
+    /// lane as that finish leaves it (free, and so taken with the step) rather than leaving its job for a look for work.
+    /// Only for a step worth more than that short wait on the acknowledgement (a submission's number); a press does not wait.
+    /// </summary>
+    public virtual bool WaitsForTheFinishAhead => false;
+
     /// <summary>The job's progress as the statements wrote it, when they took its first step; null when they only read.</summary>
     public JsonObject? Progress { get; protected set; }
 }
@@ -301,6 +308,13 @@ public sealed record StoreLink(string Database, string Holder)
 
     /// <summary>The queue's clock, for the moment a finishing write marks.</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Called by a write that finishes a job just before it goes, with the job's lane: waits for a write of that lane on
+    /// its way from this replica, and marks the finish on its way until the result is disposed (<see cref="WorkQueue"/>
+    /// keeps a lane's write and finish in turn). Null: nothing to wait for.
+    /// </summary>
+    public Func<string, Task<IDisposable>>? Finishing { get; init; }
 }
 
 /// <summary>

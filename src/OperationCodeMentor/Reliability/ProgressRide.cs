@@ -68,6 +68,15 @@ public sealed class ProgressRide : IDisposable
     /// </summary>
     public string Holder => _link!.Holder;
 
+    /// <summary>
+    /// Called just before the write goes when it finishes the job: waits for a write of the job's lane on its way from this
+    /// replica (so the finish hands that write's job the lane), and keeps the finish marked on its way until disposed.
+    /// </summary>
+    public Task<IDisposable?> FinishingAsync() =>
+        Finishes && _link?.Finishing is { } finishing ? Marked(finishing(Lane)) : Task.FromResult<IDisposable?>(null);
+
+    private static async Task<IDisposable?> Marked(Task<IDisposable> marking) => await marking.ConfigureAwait(false);
+
     /// <summary>The progress to write, as the ledger keeps it.</summary>
     public string Json => _progress.ToJsonString();
 

@@ -134,6 +134,21 @@ public sealed partial class WorkQueue : IHostedService
     /// </summary>
     private readonly HashSet<string> _writtenBehind = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// The write of jobs on its way from here (its lanes, and a task that completes when it is back), and the finishes on
+    /// their way, by lane. Two statements of one lane on their way at once cannot see each other: the finish lets the lane
+    /// go with the new job in it, or the write finds the finishing job still waiting and cannot take the lane, and either
+    /// way a look for work must then find the job, a round trip more. So a finish waits for a write of its lane on its
+    /// way from here (off the path Slack waits on), and a write whose job's first step asks it
+    /// (<see cref="FirstStep.WaitsForTheFinishAhead"/>) waits for a finish of its lane on its way, up to
+    /// <see cref="FinishAheadWait"/>. Under _gate.
+    /// </summary>
+    private (HashSet<string> Lanes, Task Back)? _writing;
+    private readonly Dictionary<string, Task> _finishingLanes = new(StringComparer.Ordinal);
+
+    /// <summary>The longest a write waits for the finish ahead of it: its acknowledgement waits with it.</summary>
+    internal static readonly TimeSpan FinishAheadWait = TimeSpan.FromMilliseconds(200);
+
     private readonly Together<DurableWork, Job?> _writes;
 
     /// <summary>A dependency known to be down: when to ask it next, and whether someone is asking now.</summary>
@@ -155,7 +170,9 @@ public sealed partial class WorkQueue : IHostedService
         _log = log;
         _ledger = ledger;
         _writes = new Together<DurableWork, Job?>(WriteAsync);
-        _storeLink = ledger.StoreLink is { } link ? link with { Kinds = _handlers.Keys.ToArray(), RememberDone = options.Value.RememberDone, Clock = clock } : null;
+        _storeLink = ledger.StoreLink is { } link
+            ? link with { Kinds = _handlers.Keys.ToArray(), RememberDone = options.Value.RememberDone, Clock = clock, Finishing = FinishingAsync }
+            : null;
         LedgerStart start;
         try
         {
@@ -277,6 +294,18 @@ public sealed partial class WorkQueue : IHostedService
         if (!_handlers.TryGetValue(work.Kind, out var handler)) throw new ArgumentException($"No handler for jobs of kind '{work.Kind}'.", nameof(work));
         // Where the ledger can, the job's first step goes with its write: one round trip fewer for the job.
         if (_ledger.TakesFirstSteps && work.FirstStep is null && handler.FirstStepOf(work) is { } step) work = work with { FirstStep = step };
+        // Before it joins a write, so that only this job's acknowledgement waits, not the others' in the same write.
+        if (_ledger.Shared && FinishAhead(work) is { } finish)
+        {
+            try
+            {
+                await finish.WaitAsync(FinishAheadWait, _clock).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Written now all the same: its job is found by a look, as before.
+            }
+        }
         // Jobs written while a write is under way go in the next one, in one transaction, so a burst of clicks costs a few
         // disk flushes (or round trips), not one each.
         var added = await _writes.RunAsync(work).ConfigureAwait(false) is not null;
@@ -289,9 +318,24 @@ public sealed partial class WorkQueue : IHostedService
     {
         var now = _clock.GetUtcNow();
         LaneOffer? take = null;
-        if (_ledger.Shared && !Leaving)
-            lock (_gate) take = new LaneOffer(now + _options.Value.LeaseTime, [.. HeldLanes()], MaxConcurrent - _lanes.Count);
-        var jobs = await _ledger.InsertAsync(batch, now, take).ConfigureAwait(false);
+        var back = NewPending();
+        if (_ledger.Shared)
+            lock (_gate)
+            {
+                if (!Leaving) take = new LaneOffer(now + _options.Value.LeaseTime, [.. HeldLanes()], MaxConcurrent - _lanes.Count);
+                _writing = ([.. batch.Select(w => w.Lane)], back.Task);
+            }
+        IReadOnlyList<Job?> jobs;
+        try
+        {
+            jobs = await _ledger.InsertAsync(batch, now, take).ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_gate)
+                if (_writing?.Back == back.Task) _writing = null;
+            back.TrySetResult();
+        }
         lock (_gate)
         {
             if (_ledger.Shared)
@@ -320,6 +364,45 @@ public sealed partial class WorkQueue : IHostedService
         }
         Signal();
         return jobs;
+    }
+
+    /// <summary>A finish of <paramref name="work"/>'s lane on its way from here, when its first step waits for it (<see cref="_writing"/>).</summary>
+    private Task? FinishAhead(DurableWork work)
+    {
+        if (work.FirstStep is not { WaitsForTheFinishAhead: true }) return null;
+        lock (_gate) return _finishingLanes.GetValueOrDefault(work.Lane);
+    }
+
+    /// <summary>
+    /// Just before a finish of <paramref name="lane"/> goes (the queue's own, or a store write's: <see cref="StoreLink.Finishing"/>):
+    /// waits for a write of that lane on its way from here, and marks the finish on its way until disposed (<see cref="_writing"/>).
+    /// </summary>
+    private async Task<IDisposable> FinishingAsync(string lane)
+    {
+        var back = NewPending();
+        Task? write;
+        lock (_gate)
+        {
+            write = _writing is { } w && w.Lanes.Contains(lane) ? w.Back : null;
+            _finishingLanes[lane] = back.Task;
+        }
+        if (write is not null) await write.ConfigureAwait(false);
+        return new OnItsWay(() =>
+        {
+            lock (_gate)
+                if (_finishingLanes.TryGetValue(lane, out var marked) && marked == back.Task) _finishingLanes.Remove(lane);
+            back.TrySetResult();
+        });
+    }
+
+    private sealed class OnItsWay(Action back) : IDisposable
+    {
+        private int _done;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0) back();
+        }
     }
 
     /// <summary>
@@ -821,7 +904,9 @@ public sealed partial class WorkQueue : IHostedService
         var now = _clock.GetUtcNow();
         lock (_gate)
         {
-            if (Leaving || _writtenBehind.Contains(job.Lane)) return false;
+            // A write of the lane on its way from here: its job goes behind this one, so the finish is made now, once that
+            // write is in (FinishingAsync), and hands it the lane.
+            if (Leaving || _writtenBehind.Contains(job.Lane) || _writing is { } w && w.Lanes.Contains(job.Lane)) return false;
             if (!_lanes.TryGetValue(job.Lane, out var lane) || lane.Count != 1 || lane.Peek().Id != job.Id) return false;
             _lanes.Remove(job.Lane);
             _putOff[job.Lane] = new PutOffFinish(job, now, now - _options.Value.RememberDone);
@@ -842,7 +927,9 @@ public sealed partial class WorkQueue : IHostedService
             writes = _writesDuringAdopt;
             if (_ledger.Shared && _leftUntaken && !Leaving) take = new LaneOffer(now + _options.Value.LeaseTime, [.. _lanes.Keys], 1);
         }
-        var handoff = await _ledger.FinishAsync(job, state, error, now, now - _options.Value.RememberDone, _handlers.Keys, take).ConfigureAwait(false);
+        LaneHandoff handoff;
+        using (_ledger.Shared ? await FinishingAsync(job.Lane).ConfigureAwait(false) : null)
+            handoff = await _ledger.FinishAsync(job, state, error, now, now - _options.Value.RememberDone, _handlers.Keys, take).ConfigureAwait(false);
         Finished(job, state, handoff, take is null ? null : writes);
     }
 

@@ -192,6 +192,9 @@ public abstract class NumberingStep : Reliability.FirstStep
 
     /// <summary>Every mentor's load, when asked for and the number was handed out.</summary>
     public IReadOnlyList<MentorLoad>? Loads { get; protected set; }
+
+    /// <summary>A submission written just as the one before it finishes takes the lane, and its number, once that finish is in.</summary>
+    public override bool WaitsForTheFinishAhead => true;
 }
 
 /// <summary>What a pairing (a claim, an assignment) is decided and announced on, read with the request.</summary>

@@ -345,10 +345,14 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         public LedgerStart Open() => inner.Open();
         private void Alive() { if (Dead) throw new IOException("gone"); }
 
-        public Task<List<Job?>> InsertAsync(IReadOnlyList<DurableWork> batch, DateTimeOffset now, LaneOffer? take = null)
+        public ConcurrentQueue<Job> Inserted { get; } = new();
+
+        public async Task<List<Job?>> InsertAsync(IReadOnlyList<DurableWork> batch, DateTimeOffset now, LaneOffer? take = null)
         {
             Alive();
-            return inner.InsertAsync(batch, now, take);
+            var jobs = await inner.InsertAsync(batch, now, take);
+            foreach (var job in jobs.OfType<Job>()) Inserted.Enqueue(job);
+            return jobs;
         }
 
         public Task RecordRetryAsync(Job job, string error) => inner.RecordRetryAsync(job, error);
@@ -468,6 +472,179 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         Assert.Equal(["first click", "second click"], ran.Select(r => r.Name));
         Assert.Equal(0, ledger.Carried);
         Assert.Equal(2, ledger.Finishes);
+    }
+
+    /// <summary>
+    /// Keeps the jobs table's statements that <c>when</c> picks (SQL on OLD and NEW) waiting inside the server until
+    /// released: a trigger waits for an advisory lock this gate holds. So a write, or a finish, stays on its way.
+    /// </summary>
+    private sealed class ServerGate : IAsyncDisposable
+    {
+        private readonly NpgsqlConnection _holder;
+        private readonly long _key = Random.Shared.Next(1, int.MaxValue);
+        private bool _released;
+
+        private ServerGate(NpgsqlConnection holder) => _holder = holder;
+
+        public static async Task<ServerGate> HoldAsync(string database, string timing, string when)
+        {
+            var holder = new NpgsqlConnection(database);
+            await holder.OpenAsync();
+            var gate = new ServerGate(holder);
+            await using var cmd = new NpgsqlCommand($"""
+                SELECT pg_advisory_lock({gate._key});
+                CREATE FUNCTION gate_{gate._key}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_xact_lock({gate._key}); RETURN NEW; END $$;
+                CREATE TRIGGER gate_{gate._key} {timing} ON work_jobs FOR EACH ROW WHEN ({when}) EXECUTE FUNCTION gate_{gate._key}();
+                """, holder);
+            await cmd.ExecuteNonQueryAsync();
+            return gate;
+        }
+
+        /// <summary>Whether a statement waits at the gate now.</summary>
+        public async Task<bool> WaitingAsync()
+        {
+            await using var cmd = new NpgsqlCommand($"SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = {_key} AND NOT granted", _holder);
+            return (long)(await cmd.ExecuteScalarAsync())! > 0;
+        }
+
+        public async Task ReleaseAsync()
+        {
+            if (_released) return;
+            _released = true;
+            await using var cmd = new NpgsqlCommand($"SELECT pg_advisory_unlock({_key})", _holder);
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await ReleaseAsync();
+            await _holder.DisposeAsync();
+        }
+    }
+
+    /// <summary>A first step that reads nothing of use and waits for the finish ahead of its write, as a submission's number does.</summary>
+    private sealed class WaitingStep : FirstStep
+    {
+        public override bool WaitsForTheFinishAhead => true;
+
+        public override IEnumerable<NpgsqlBatchCommand> Statements(FirstStepWrite write) => [new NpgsqlBatchCommand("SELECT 1")];
+
+        public override async Task ReadAsync(NpgsqlDataReader r) => await r.ReadAsync();
+    }
+
+    /// <summary>
+    /// A replica on a counted ledger running "first" (k0) in R-1042, held until <paramref name="release"/> completes. The
+    /// job was written by another replica and found by this one's first look, so its finish is never put off: it is a
+    /// finish of its own, on its way when the job ends.
+    /// </summary>
+    private async Task<(WorkQueue Queue, Counted Ledger, ConcurrentQueue<(string Replica, string Name)> Ran)> FoundJobRunningAsync(Task release)
+    {
+        _database = await PostgresServer.NewSchemaAsync();
+        await using (var writer = new PostgresJobLedger(_database, "replica-b"))
+        {
+            writer.Open();
+            await writer.InsertAsync([Work("k0", "first", "R-1042")], _clock.GetUtcNow());
+        }
+        var ran = new ConcurrentQueue<(string Replica, string Name)>();
+        var recorder = new Recorder("a", ran) { Hold = job => job.Key == "k0" ? release : Task.CompletedTask };
+        var (queue, ledger) = await CountedReplicaAsync(recorder, "replica-a");
+        Assert.Equal("replica-a", await HolderAsync("R-1042"));
+        return (queue, ledger, ran);
+    }
+
+    /// <summary>
+    /// <see cref="FoundJobRunningAsync"/>, its job ended, and the job's finish on its way: waiting inside the server,
+    /// uncommitted, until the gate opens.
+    /// </summary>
+    private async Task<(WorkQueue Queue, Counted Ledger, ConcurrentQueue<(string Replica, string Name)> Ran, ServerGate Gate)> FinishOnItsWayAsync()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (queue, ledger, ran) = await FoundJobRunningAsync(release.Task);
+        var gate = await ServerGate.HoldAsync(_database, "BEFORE UPDATE", "OLD.key = 'k0' AND NEW.state = 'done'");
+        release.SetResult();
+        await Eventually.TrueAsync(gate.WaitingAsync, "the first job's finish to be on its way");
+        return (queue, ledger, ran, gate);
+    }
+
+    [Fact]
+    public async Task AFinish_WaitsForAWriteOfItsLaneOnItsWayFromHere_AndHandsThatWritesJobTheLane_WithoutALook()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (queue, ledger, ran) = await FoundJobRunningAsync(release.Task);
+        // The second job's write waits inside the server, uncommitted, until the gate opens.
+        await using var gate = await ServerGate.HoldAsync(_database, "BEFORE INSERT", "NEW.key = 'k1'");
+        var second = queue.EnqueueAsync(Work("k1", "second", "R-1042"));
+        await Eventually.TrueAsync(gate.WaitingAsync, "the second write to be on its way");
+
+        // The first job ends while that write is on its way. A finish sent now could not see the second job: it would let
+        // the lane go, and a look would have to find the job.
+        release.SetResult();
+        await Eventually.TrueAsync(() => ran.Count == 1, "the first job to run");
+        await Task.Delay(100);
+        Assert.Equal(0, ledger.Finishes);
+        await gate.ReleaseAsync();
+
+        Assert.True(await second);
+        await Eventually.TrueAsync(async () => await CountAsync("state = 'done'") == 2, "both finished, the clock standing still");
+        Assert.Equal(["first", "second"], ran.Select(r => r.Name));
+        Assert.Equal(1, ledger.Looks);
+        Assert.Equal("", await HolderAsync("R-1042"));
+    }
+
+    [Fact]
+    public async Task AWriteWhoseStepWaitsForTheFinishAhead_TakesTheLaneOnceThatFinishIsIn_WithoutALook()
+    {
+        var (queue, ledger, ran, gate) = await FinishOnItsWayAsync();
+        await using var _ = gate;
+
+        // Written now, the second job could not take the lane its finishing job still holds: a look would have to find it.
+        var second = queue.EnqueueAsync(Work("k1", "second", "R-1042") with { FirstStep = new WaitingStep() });
+        await Task.Delay(100);
+        Assert.Empty(ledger.Inserted);
+        await gate.ReleaseAsync();
+
+        Assert.True(await second);
+        Assert.True(Assert.Single(ledger.Inserted).LeasedHere, "the write should find the lane free, and take it");
+        await Eventually.TrueAsync(() => ran.Count == 2, "the second job to run, the clock standing still");
+        Assert.Equal(["first", "second"], ran.Select(r => r.Name));
+        Assert.Equal(1, ledger.Looks);
+    }
+
+    [Fact]
+    public async Task APress_DoesNotWaitForTheFinishAhead_NorForAWriteThatDoes()
+    {
+        var (queue, ledger, ran, gate) = await FinishOnItsWayAsync();
+        await using var _ = gate;
+
+        // A submission waits for that finish; a click's job, with no first step that asks to wait, is written while the
+        // finish ahead is still in the server, and so is another lane's, not held back by the waiting one.
+        var waiting = queue.EnqueueAsync(Work("k3", "waits", "R-1042") with { FirstStep = new WaitingStep() });
+        Assert.True(await queue.EnqueueAsync(Work("k1", "second", "R-1042")).WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.True(await queue.EnqueueAsync(Work("k2", "elsewhere", "R-1043")).WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.False(waiting.IsCompleted);
+        Assert.True(await gate.WaitingAsync());
+        await gate.ReleaseAsync();
+        Assert.True(await waiting);
+        await Eventually.TrueAsync(() => ran.Count == 4, "every job to run once the finish is in");
+        Assert.Equal(["first", "second", "waits"], ran.Where(r => r.Name != "elsewhere").Select(r => r.Name));
+    }
+
+    [Fact]
+    public async Task AWriteWaitsForTheFinishAhead_NoLongerThanItsLimit_ThenGoesAllTheSame()
+    {
+        var (queue, ledger, ran, gate) = await FinishOnItsWayAsync();
+        await using var _ = gate;
+
+        var second = queue.EnqueueAsync(Work("k1", "second", "R-1042") with { FirstStep = new WaitingStep() });
+        _clock.Advance(WorkQueue.FinishAheadWait);
+
+        // The finish still waits in the server; the write went without it, and its job waits behind the finishing one.
+        Assert.True(await second.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.False(Assert.Single(ledger.Inserted).LeasedHere);
+        Assert.True(await gate.WaitingAsync());
+        await gate.ReleaseAsync();
+        await Eventually.TrueAsync(() => ran.Count == 2, "the second job to run once the finish is in");
+        Assert.Equal(["first", "second"], ran.Select(r => r.Name));
     }
 
     [Fact]

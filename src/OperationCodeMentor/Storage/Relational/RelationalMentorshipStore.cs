@@ -300,6 +300,7 @@ public abstract partial class RelationalMentorshipStore : IMentorshipStore
         Add(cmd, "@aff", n.Affiliation);
         Add(cmd, "@now", ToDb(n.CreatedAt));
         var rows = new List<TrackedRequest>();
+        using (ride is null ? null : await ride.FinishingAsync().ConfigureAwait(false))
         await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
         {
             var rode = false;

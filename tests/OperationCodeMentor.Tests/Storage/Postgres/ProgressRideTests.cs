@@ -95,6 +95,56 @@ public sealed class ProgressRideTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AJobsLastWrite_AsksTheQueueBeforeItGoes_AndKeepsItsFinishMarkedUntilItIsBack()
+    {
+        // The queue's side (WorkQueue.FinishingAsync): what the store asked, and when the write came back.
+        var asked = new List<string>();
+        var marked = new Marked(() => _database);
+        var link = _ledger.StoreLink with
+        {
+            Kinds = ["test"],
+            Finishing = lane =>
+            {
+                asked.Add(lane);
+                return Task.FromResult<IDisposable>(marked);
+            },
+        };
+        var job = await JobAsync("last", link);
+        var number = await _store.ReserveRequestNumberAsync();
+
+        // A write that does not finish the job asks nothing.
+        using (var ride = job.Ride(new { stage = "numbered" }))
+            await _store.CreateRequestAsync(Request(number, "view:0"));
+        Assert.Empty(asked);
+
+        using (var ride = job.Ride(new { stage = "confirmed" }, finishes: true))
+        {
+            await _store.CreateRequestAsync(Request(number + 1, "view:1"));
+            Assert.True(ride.Finished);
+        }
+        Assert.Equal(["lane-last"], asked);
+        // Let go once the write was back, and only then: the job was done on disk when the mark went.
+        Assert.Equal(1, marked.Disposed);
+        Assert.Equal("done", marked.StateWhenDisposed);
+    }
+
+    /// <summary>A finish's mark that notes when it is let go, and what the job's row said then.</summary>
+    private sealed class Marked(Func<string> database) : IDisposable
+    {
+        public int Disposed { get; private set; }
+        public string? StateWhenDisposed { get; private set; }
+
+        public void Dispose()
+        {
+            Disposed++;
+            using var c = new NpgsqlConnection(database());
+            c.Open();
+            using var cmd = new NpgsqlCommand("SELECT state FROM work_jobs WHERE key = 'last'", c);
+            StateWhenDisposed = (string?)cmd.ExecuteScalar();
+        }
+    }
+
+    [Fact]
     public async Task AJobsLastWrite_FinishesIt_AndHandsItsLaneToTheNextJobHere_OrLetsTheLaneGo()
     {
         var clock = new ManualTimeProvider(T0.AddSeconds(1));
