@@ -2,7 +2,8 @@
 # The bot on PostgreSQL next to the bot on SQLite, in one run, against a throwaway PostgreSQL cluster this script starts
 # (initdb and pg_ctl in a temporary folder, loopback port, pg_stat_statements loaded) and deletes at the end:
 #   1. acknowledgement throughput (wrk, saturation) and p50/p99 at 200 req/s (AckLoad rate), both bots side by side,
-#      and, as a diagnosis only, the PostgreSQL bot with more thread-pool workers from the start;
+#      and, in the same rounds, the floor under the PostgreSQL bot (bench/FloorBot: a signature check and one prepared
+#      INSERT before "ok", nothing else), so that what the machine takes from any implementation is measured, not assumed;
 #   2. PostgreSQL round trips per submission and per claim (in bursts, one after another, and at a quiet day's pace),
 #      acknowledgement and background work together: counted at the
 #      wire by AckLoad pgproxy (each time the bot sends a Sync or simple Query and waits), with the statements that make them up from
@@ -52,13 +53,14 @@ load1() { cut -d' ' -f1 /proc/loadavg; }
 if [ "$(nproc)" -ge 2 ]; then gen_cpu=0; srv_cpu=1; else gen_cpu=0; srv_cpu=0; fi
 gen() { taskset -c "$gen_cpu" "$@"; }
 
-for port in 5080 5081 5082 5083 5084 5085 5099 $pgport $proxyport $proxystats; do
+for port in 5080 5081 5082 5083 5084 5086 5099 $pgport $proxyport $proxystats; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "port $port is in use: stop what listens there first" >&2; exit 1; fi
 done
 
 say "building (Release)"
 dotnet publish src/OperationCodeMentor -c Release -o "$work/bot" --nologo -v quiet >/dev/null
 dotnet build bench/AckLoad -c Release -o "$work/load" --nologo -v quiet >/dev/null
+dotnet build bench/FloorBot -c Release -o "$work/floor" --nologo -v quiet >/dev/null
 load() { gen dotnet "$work/load/AckLoad.dll" "$@"; }
 
 say "PostgreSQL $("$bin/postgres" --version | awk '{print $3}'): a throwaway cluster in $work/pg, port $pgport (CPU $gen_cpu)"
@@ -71,7 +73,7 @@ as_pg taskset -c "$gen_cpu" "$bin/pg_ctl" -D "$pgdata" -l "$work/pg/log" -w -t 6
   -c pg_stat_statements.track=top -c pg_stat_statements.track_utility=on -c pg_stat_statements.max=5000" start >/dev/null
 psql_() { psql -h 127.0.0.1 -p "$pgport" -U postgres -XAtq "$@"; }
 psql_ -d postgres -c "CREATE ROLE bot LOGIN" -c "CREATE EXTENSION pg_stat_statements"
-for db in mentor_ack mentor_threads mentor_count mentor_failover; do psql_ -d postgres -c "CREATE DATABASE $db OWNER bot"; done
+for db in mentor_ack mentor_floor mentor_count mentor_failover; do psql_ -d postgres -c "CREATE DATABASE $db OWNER bot"; done
 # PG_SETTINGS: Npgsql settings added to every bot's connection string, e.g. ";Max Auto Prepare=0" (nothing prepared, as
 # behind a transaction pooler; on this direct connection the bot prepares its statements by default).
 pg_conn() { echo "Host=127.0.0.1;Port=${2:-$pgport};Username=bot;Database=$1${PG_SETTINGS:-}"; }
@@ -137,13 +139,16 @@ floor_cross=(); for _ in 1 2 3; do floor_cross+=("$(floor "$srv_cpu")"); done
 floor_same=$(floor "$gen_cpu")
 
 # ---------------------------------------------------------------------------------------------------------------
-say "1 + 3: acknowledgement path and CPU: both bots on CPU $srv_cpu, SQLite on :5080, PostgreSQL on :5081"
+say "1 + 3: acknowledgement path and CPU: on CPU $srv_cpu the SQLite bot on :5080, the PostgreSQL bot on :5081, the floor on :5086"
 start_bot ack-sqlite 5080; sqlite_pid=$bot_pid
 start_bot ack-pg 5081 "$(pg_conn mentor_ack)"; pg_pid=$bot_pid
-# A diagnosis, not a setting to ship: the same PostgreSQL bot with 64 thread-pool workers from the start instead of one
-# per CPU (it sees one), to tell waiting for a thread apart from waiting for the database.
-start_bot ack-pg-threads 5085 "$(pg_conn mentor_threads)" DOTNET_ThreadPool_ForceMinWorkerThreads=0x40; threads_pid=$bot_pid
-for port in 5080 5081 5085; do load seed --target "http://127.0.0.1:$port" --secret $secret >/dev/null; settle $port; done
+# The floor: what no durable bot on PostgreSQL can skip before "ok" (the signature, one prepared INSERT of the press, its
+# commit), on the bots' CPU and its own database, with the bot's runtime settings. Whatever the machine adds to its
+# p99 in a round it adds to the bot's too; the difference is the bot's own.
+taskset -c "$srv_cpu" dotnet "$work/floor/FloorBot.dll" --port 5086 --pg "$(pg_conn mentor_floor)" --secret $secret \
+  >"$work/floor.log" 2>&1 & floor_pid=$!; pids+=($floor_pid)
+wait_http http://127.0.0.1:5086/healthz || { cat "$work/floor.log" >&2; exit 1; }
+for port in 5080 5081; do load seed --target "http://127.0.0.1:$port" --secret $secret >/dev/null; settle $port; done
 
 # Seconds from now until the bot's follow-up work is done ("more than N" if it is not done within N).
 drain() { # port most-seconds
@@ -152,7 +157,7 @@ drain() { # port most-seconds
   else echo "more than $2"; fi
 }
 at_rate() { # port seconds out (and the CPU the bot and the database spent on it, acknowledgement and follow-up work)
-  local pid=$sqlite_pid; [ "$1" = 5081 ] && pid=$pg_pid; [ "$1" = 5085 ] && pid=$threads_pid
+  local pid=$sqlite_pid; [ "$1" = 5081 ] && pid=$pg_pid; [ "$1" = 5086 ] && pid=$floor_pid
   local before after pg_before pg_after l d
   l=$(load1); before=$(ticks "$pid"); pg_before=$(pg_ticks)
   load rate --target "http://127.0.0.1:$1" --secret $secret --rate 200 --seconds "$2" --warmup 3 >"$3"
@@ -185,12 +190,12 @@ saturate() { # port out
   echo "$(load1) $(drain "$1" 900)" >"${2%.json}.drain"
   if [ -n "$sampler" ]; then rm -f "$work/conns"; wait "$sampler"; fi
 }
-for port in 5080 5081 5085; do
+for port in 5080 5081 5086; do
   say "warm-up :$port: 200 req/s for 5 s (load $(load1))"
   at_rate $port 5 "$work/warm-$port.json"
 done
 for r in $(seq 1 "$rounds"); do
-  order="5080 5081 5085"; [ $((r % 2)) = 0 ] && order="5085 5081 5080"
+  order="5080 5081 5086"; [ $((r % 2)) = 0 ] && order="5086 5081 5080"
   for port in $order; do
     say "round $r/$rounds :$port: 200 req/s for ${secs} s (load $(load1))"
     at_rate $port "$secs" "$work/rate-$port-$r.json"
@@ -200,7 +205,7 @@ for port in 5080 5081; do
   say "saturation :$port: wrk ${sat_secs} s, then its follow-up work (load $(load1))"
   saturate $port "$work/sat-$port.json"
 done
-kill "$sqlite_pid" "$pg_pid" "$threads_pid" 2>/dev/null || true; wait "$sqlite_pid" "$pg_pid" "$threads_pid" 2>/dev/null || true
+kill "$sqlite_pid" "$pg_pid" "$floor_pid" 2>/dev/null || true; wait "$sqlite_pid" "$pg_pid" "$floor_pid" 2>/dev/null || true
 
 # ---------------------------------------------------------------------------------------------------------------
 say "2: round trips per submission and per claim (PostgreSQL, through AckLoad pgproxy on :$proxyport)"
@@ -307,6 +312,7 @@ lease_left=$(awk -v u="$lease_row" -v k="$kill_ms" 'BEGIN { printf "%.1f", (u - 
 sub_rt=$(net submit "$count"); claim_rt=$(net claim "$count"); sub1_rt=$(net submit1 "$alone"); claim1_rt=$(net claim1 "$alone")
 sub0_rt=$(net submit0 "$quiet"); claim0_rt=$(net claim0 "$quiet")
 pg_p99=$(col rate-5081 p99_ms json | medv)
+floor_p99=$(col rate-5086 p99_ms json | med)
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 
 cat <<EOF
@@ -343,9 +349,11 @@ one connection), p50 / p99 / slowest in ms, from the bots' CPU: $(for f in "${fl
 own CPU: ${floor_same// / \/ }. A Claim's acknowledgement is two such round trips between the CPUs, one inside the other (the load
 generator's request to the bot, the bot's insert to PostgreSQL); a \`/mentor\`'s is one.
 
-Diagnosis (not a setting to ship): the same PostgreSQL bot, on a database of its own, started with 64 thread-pool workers
-(\`DOTNET_ThreadPool_ForceMinWorkerThreads=0x40\`) instead of one per CPU it may use (here one), in the same rounds: p50
-$(col rate-5085 p50_ms json | med) ms, p99 **$(col rate-5085 p99_ms json | med) ms** (per round: $(for r in $(seq 1 "$rounds"); do printf '%s ' "$(j "$work/rate-5085-$r.json" p99_ms)"; done)ms), bot CPU per request $(col rate-5085 cpu_us cpu | med) µs.
+The floor (\`bench/FloorBot\`: the signature checked, a \`/mentor\` answered at once, a Claim answered once one prepared
+\`INSERT\` of its body is committed; nothing else), on the bots' CPU and a database of its own, in the same rounds: p50
+$(col rate-5086 p50_ms json | med) ms, p99 **$floor_p99 ms** (per round: $(for r in $(seq 1 "$rounds"); do printf '%s ' "$(j "$work/rate-5086-$r.json" p99_ms)"; done)ms), CPU per request $(col rate-5086 cpu_us cpu | med) µs.
+The PostgreSQL bot's p99 less the floor's, round by round: $(for r in $(seq 1 "$rounds"); do printf '%+.2f ' "$(awk -v a="$(j "$work/rate-5081-$r.json" p99_ms)" -v b="$(j "$work/rate-5086-$r.json" p99_ms)" 'BEGIN { print a - b }')"; done)ms
+(median **$(for r in $(seq 1 "$rounds"); do awk -v a="$(j "$work/rate-5081-$r.json" p99_ms)" -v b="$(j "$work/rate-5086-$r.json" p99_ms)" 'BEGIN { printf "%.2f\n", a - b }'; done | medv) ms**). Rounds in which the floor itself was over 10 ms: $(for r in $(seq 1 "$rounds"); do j "$work/rate-5086-$r.json" p99_ms; done | awk '$1 > 10' | wc -l) of $rounds.
 
 ### 3. CPU per acknowledged request
 
