@@ -155,7 +155,10 @@ sealed class Load
     private readonly string _target;
     private readonly byte[] _secret;
     private readonly HttpClient _http;
-    private long _n;
+    // Where this process's numbering starts: every run of the generator sends bodies no earlier run sent (a different
+    // user, trigger and action_ts), so a bot that keeps its keys for a day takes each click as new, as Slack's would be,
+    // rather than as a repeat of the same click from an earlier round.
+    private long _n = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() % 1_000_000_000 * 100;
 
     public Load(string target, string secret)
     {
@@ -193,8 +196,9 @@ sealed class Load
     }
 
     // Alternates the two things people do most: ask (/mentor) and claim. Every body is different (user,
-    // trigger, and the Claim card's message), so no click is mistaken for a double click of an earlier one
-    // and every request takes the bot's full path: a modal opened, or a claim checked and answered.
+    // trigger, and the Claim card's message), within a run and across runs (see _n), so no click is mistaken for a
+    // double click of an earlier one and every request takes the bot's full path: a modal opened, or a claim checked
+    // and answered.
     private (string Path, byte[] Body) NextBody()
     {
         var n = Interlocked.Increment(ref _n);
