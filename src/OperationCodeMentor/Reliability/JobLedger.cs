@@ -165,7 +165,18 @@ public sealed class SqliteJobLedger(string path) : IJobLedger
         ALTER TABLE jobs ADD COLUMN actor TEXT;
         ALTER TABLE jobs ADD COLUMN origin TEXT;
         """,
+        // Done jobs stay a day for their keys, and every finish forgets the ones past that: without this the forgetting
+        // read every done job through the state index, a cost that grew with the day's traffic on every finish.
+        """
+        CREATE INDEX IF NOT EXISTS ix_jobs_done ON jobs (finished_at) WHERE state = 'done';
+        """,
     ];
+
+    /// <summary>
+    /// Forgets the done jobs finished before <c>$forget</c>, through the done jobs' own index: the planner, without
+    /// statistics, would take the state index and read every done job kept.
+    /// </summary>
+    internal const string ForgetDoneSql = "DELETE FROM jobs INDEXED BY ix_jobs_done WHERE state = 'done' AND finished_at < $forget;";
 
     public LedgerStart Open()
     {
@@ -308,8 +319,7 @@ public sealed class SqliteJobLedger(string path) : IJobLedger
         using var cmd = c.CreateCommand();
         cmd.CommandText = """
             UPDATE jobs SET state = $state, finished_at = $now, last_error = $error, attempts = attempts + 1 WHERE id = $id;
-            DELETE FROM jobs WHERE state = 'done' AND finished_at < $forget;
-            """;
+            """ + ForgetDoneSql;
         cmd.Parameters.AddWithValue("$state", state);
         cmd.Parameters.AddWithValue("$now", ToDb(now));
         cmd.Parameters.AddWithValue("$error", (object?)error ?? DBNull.Value);

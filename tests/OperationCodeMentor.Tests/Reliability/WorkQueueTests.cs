@@ -278,6 +278,24 @@ public sealed class WorkQueueTests : IDisposable
     }
 
     [Fact]
+    public void ForgettingDoneJobs_ReadsOnlyThosePastTheirDay_ThroughTheirOwnIndex()
+    {
+        // Every finish forgets the done jobs older than a day; read through the state index it cost a read of every done
+        // job kept, which on a busy day grew with every job and slowed every finish.
+        var path = Path.Combine(_folder, "pending.db");
+        new SqliteJobLedger(path).Open();
+        using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "EXPLAIN QUERY PLAN " + SqliteJobLedger.ForgetDoneSql;
+        cmd.Parameters.AddWithValue("$forget", 0L);
+        using var r = cmd.ExecuteReader();
+        var plan = new List<string>();
+        while (r.Read()) plan.Add(r.GetString(3));
+        Assert.Equal(["SEARCH jobs USING INDEX ix_jobs_done (finished_at<?)"], plan);
+    }
+
+    [Fact]
     public async Task AQueueFileFromBeforeLanes_IsUpgraded_AndItsJobsRun()
     {
         var path = Path.Combine(_folder, "pending.db");
