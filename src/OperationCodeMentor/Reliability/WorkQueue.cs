@@ -82,7 +82,7 @@ public sealed partial class WorkQueue : IHostedService
     private readonly ILogger<WorkQueue> _log;
 
     private readonly object _gate = new();
-    private readonly Dictionary<string, Queue<Job>> _lanes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LaneQueue> _lanes = new(StringComparer.Ordinal);
     private readonly HashSet<string> _runningLanes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Outage> _outages = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _strikes = new(StringComparer.Ordinal);
@@ -266,9 +266,9 @@ public sealed partial class WorkQueue : IHostedService
     // Called under _gate, or before the queue is shared.
     private void AddToLane(Job job)
     {
-        if (!_lanes.TryGetValue(job.Lane, out var lane)) _lanes[job.Lane] = lane = new Queue<Job>();
+        if (!_lanes.TryGetValue(job.Lane, out var lane)) _lanes[job.Lane] = lane = new LaneQueue();
         // Already queued here: a finish handed on a job that this replica's write had taken with its lane. It runs once.
-        if (lane.Any(queued => queued.Id == job.Id)) return;
+        if (lane.Holds(job.Id)) return;
         job.HereSince = _clock.GetUtcNow();
         if (job.Untried && job.FirstStep is null && _stepsBehind.Remove(job.Key, out var step)) job.FirstStep = step;
         lane.Enqueue(job);
@@ -1026,4 +1026,37 @@ public sealed partial class WorkQueue : IHostedService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Background work '{Name}' cancelled at shutdown")]
     private static partial void LogCancelled(ILogger log, string name);
+
+    /// <summary>
+    /// One lane's jobs here, in order, with the ids they hold: whether a job handed on is queued already is a look-up, not a
+    /// walk of the lane, which a burst of clicks on one request can make thousands long (the walk was made under the
+    /// queue's lock for every job added).
+    /// </summary>
+    private sealed class LaneQueue
+    {
+        private readonly Queue<Job> _jobs = new();
+        private readonly HashSet<long> _ids = [];
+
+        public int Count => _jobs.Count;
+
+        public bool Holds(long id) => _ids.Contains(id);
+
+        public void Enqueue(Job job)
+        {
+            _jobs.Enqueue(job);
+            _ids.Add(job.Id);
+        }
+
+        public Job Peek() => _jobs.Peek();
+
+        public bool TryPeek([System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out Job job) => _jobs.TryPeek(out job);
+
+        public Job Dequeue()
+        {
+            var job = _jobs.Dequeue();
+            _ids.Remove(job.Id);
+            return job;
+        }
+    }
+
 }

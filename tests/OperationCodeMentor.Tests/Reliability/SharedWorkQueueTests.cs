@@ -262,6 +262,9 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         public TaskCompletionSource Go { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public ConcurrentQueue<Job> Inserted { get; } = new();
 
+        /// <summary>What the held-back finish hands the queue in place of what the ledger answered, when set.</summary>
+        public Func<LaneHandoff, LaneHandoff>? Answer { get; set; }
+
         public bool Shared => inner.Shared;
         public StoreLink? StoreLink => inner.StoreLink;
         public bool RemembersDeliveries => inner.RemembersDeliveries;
@@ -282,8 +285,9 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
             IReadOnlyCollection<string> kinds, LaneOffer? take = null)
         {
             var handoff = await inner.FinishAsync(job, state, error, now, forgetBefore, kinds, take);
-            if (Written.TrySetResult()) await Go.Task;
-            return handoff;
+            if (!Written.TrySetResult()) return handoff;
+            await Go.Task;
+            return Answer is null ? handoff : Answer(handoff);
         }
 
         public Task<Adoption> AdoptAsync(DateTimeOffset now, DateTimeOffset leaseUntil, IReadOnlyCollection<string> held, IReadOnlyCollection<string> kinds, int limit,
@@ -295,8 +299,11 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         public void Release(string lane) => inner.Release(lane);
     }
 
-    [Fact]
-    public async Task AJobWrittenAfterTheFinishBeforeItLetTheLaneGo_ButBeforeTheQueueHeardSo_TakesTheLaneWithItsWrite_AndRunsOnceAfterIt()
+    /// <summary>
+    /// A replica whose first job, "first" in the intake, has its finish on disk (its lane free there) but not yet heard by
+    /// the queue; a second job, "second", written then, took the lane with its write. The finish waits for <c>Go</c>.
+    /// </summary>
+    private async Task<(WorkQueue Queue, FinishHeldBack Ledger, ConcurrentQueue<(string Replica, string Name)> Ran, Job Second)> WrittenBehindAHeldFinishAsync()
     {
         _database = await PostgresServer.NewSchemaAsync();
         var inner = new PostgresJobLedger(_database, "replica-a");
@@ -310,19 +317,40 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         await queue.StartAsync(CancellationToken.None);
 
         Assert.True(await queue.EnqueueAsync(Work("k1", "first", "intake")));
-        // The first job's finish is on disk, and its lane free there; the queue still has it under way.
         await ledger.Written.Task.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(0, await CountAsync("state <> 'done'"));
 
         Assert.True(await queue.EnqueueAsync(Work("k2", "second", "intake")));
         var second = ledger.Inserted.Single(j => j.Key == "k2");
         Assert.True(second.LeasedHere, "the lane was free on disk: the write should take it");
+        return (queue, ledger, ran, second);
+    }
+
+    [Fact]
+    public async Task AJobWrittenAfterTheFinishBeforeItLetTheLaneGo_ButBeforeTheQueueHeardSo_TakesTheLaneWithItsWrite_AndRunsOnceAfterIt()
+    {
+        var (_, ledger, ran, _) = await WrittenBehindAHeldFinishAsync();
         ledger.Go.SetResult();
 
         await Eventually.TrueAsync(async () => await CountAsync("state = 'done'") == 2, "both jobs done");
         Assert.Equal(["first", "second"], ran.Select(r => r.Name));
         await Eventually.TrueAsync(async () => await PostgresServer.ScalarAsync<long>(_database, "SELECT COUNT(*) FROM work_lanes WHERE leased_by IS NOT NULL") == 0,
             "the lane let go once its work was done");
+    }
+
+    [Fact]
+    public async Task AJobHandedToTheQueueAgain_WhileItWaitsInItsLaneHere_RunsOnce_AndTheLaneKeepsItsOrder()
+    {
+        // A finish that hands on a job this replica's write had already taken with its lane (the write and the finish
+        // crossing on the wire) gives the queue that job a second time. It must run once, and what is written behind it after.
+        var (queue, ledger, ran, second) = await WrittenBehindAHeldFinishAsync();
+        for (var i = 3; i <= 5; i++) Assert.True(await queue.EnqueueAsync(Work($"k{i}", $"job {i}", "intake")));
+        ledger.Answer = handoff => handoff with { Next = handoff.Next ?? second };
+        ledger.Go.SetResult();
+
+        await Eventually.TrueAsync(async () => await CountAsync("state = 'done'") == 5, "every job done");
+        await queue.WhenIdleAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(["first", "second", "job 3", "job 4", "job 5"], ran.Select(r => r.Name));
     }
 
     /// <summary>
