@@ -159,14 +159,15 @@ drain() { # port most-seconds
 at_rate() { # port seconds out (and the CPU the bot and the database spent on it, acknowledgement and follow-up work)
   local pid=$sqlite_pid; [ "$1" = 5081 ] && pid=$pg_pid; [ "$1" = 5086 ] && pid=$floor_pid
   local before after pg_before pg_after l d
-  l=$(load1); before=$(ticks "$pid"); pg_before=$(pg_ticks)
+  l=$(load1); before=$(ticks "$pid"); pg_before=$(pg_ticks); local from; from=$(date +%s.%N)
   load rate --target "http://127.0.0.1:$1" --secret $secret --rate 200 --seconds "$2" --warmup 3 >"$3"
   d=$(drain "$1" 600)
   after=$(ticks "$pid"); pg_after=$(pg_ticks)
   # The warm-up's 3 s and the connections' first requests are in the CPU window too: divide by everything sent.
   local n=$(( 200 * ($2 + 3) + 48 ))
   awk -v t=$((after - before)) -v p=$((pg_after - pg_before)) -v hz="$hz" -v n="$n" -v l="$l" -v l2="$(load1)" -v d="${d// /_}" \
-    'BEGIN { printf "{\"cpu_us\":%.1f,\"pg_cpu_us\":%.1f,\"n\":%d,\"load1\":%s,\"load1_after\":%s,\"drain\":\"%s\"}\n", t / hz / n * 1e6, p / hz / n * 1e6, n, l, l2, d }' >"${3%.json}.cpu"
+    -v from="$from" -v to="$(date +%s.%N)" \
+    'BEGIN { printf "{\"cpu_us\":%.1f,\"pg_cpu_us\":%.1f,\"n\":%d,\"load1\":%s,\"load1_after\":%s,\"drain\":\"%s\",\"from\":%.3f,\"to\":%.3f}\n", t / hz / n * 1e6, p / hz / n * 1e6, n, l, l2, d, from, to }' >"${3%.json}.cpu"
   [[ "$d" != more* ]] || { echo "the bot on :$1 did not finish the follow-up work of a 200 req/s run in 600 s" >&2; return 1; }
 }
 # Saturation last, once: every other request is a Claim on the same request, which the bot decides one at a time, so a
@@ -314,6 +315,25 @@ sub0_rt=$(net submit0 "$quiet"); claim0_rt=$(net claim0 "$quiet")
 pg_p99=$(col rate-5081 p99_ms json | medv)
 floor_p99=$(col rate-5086 p99_ms json | med)
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
+# PostgreSQL's checkpoints, from its log (log_checkpoints is on by default from 15): "start end" in epoch seconds, the
+# end being now for one still under way. A checkpoint writes the pages changed since the last one, and every page's first
+# change after it starts puts the whole page in the WAL, so commits in the minute after it starts write more.
+checkpoints() {
+  grep -E 'LOG: +checkpoint (starting|complete)' "$work/pg/log" | while read -r d t z _ _ _ what _; do
+    echo "$what $(date -d "$d $t $z" +%s.%N)"
+  done | awk -v now="$(date +%s.%N)" '$1 == "starting:" { s = $2 } $1 == "complete:" && s != "" { print s, $2; s = "" }
+    END { if (s != "") print s, now }'
+}
+checkpoints >"$work/checkpoints"
+during_checkpoint() { # port: the rounds at 200 req/s that ran while a checkpoint was under way, or "none"
+  local r from to hit=""
+  for r in $(seq 1 "$rounds"); do
+    from=$(j "$work/rate-$1-$r.cpu" from); to=$(j "$work/rate-$1-$r.cpu" to)
+    awk -v a="$from" -v b="$to" '$1 < b && $2 > a { found = 1 } END { exit !found }' "$work/checkpoints" && hit+="$r "
+  done
+  echo "${hit:-none }" | sed 's/ $//'
+}
+checkpoint_times=$(awk '{ printf "%s%s", (NR > 1 ? ", " : ""), strftime("%H:%M:%S", int($1), 1) }' "$work/checkpoints")
 
 cat <<EOF
 ## PostgreSQL next to SQLite
@@ -341,6 +361,9 @@ a few seconds of saturation leave minutes of follow-up work.
 1-min load when each saturation started: SQLite $(cut -d' ' -f1 "$work/sat-5080.drain"), PostgreSQL $(cut -d' ' -f1 "$work/sat-5081.drain").
 Connections the PostgreSQL bot held at most, through its saturation and the follow-up work after it (\`pg_stat_activity\`, every 0.1 s): $(cat "$work/conns.peak").
 Per round at 200 req/s (p99 ms / 1-min load): SQLite $(for r in $(seq 1 "$rounds"); do printf '%s/%s ' "$(j "$work/rate-5080-$r.json" p99_ms)" "$(j "$work/rate-5080-$r.cpu" load1)"; done); PostgreSQL $(for r in $(seq 1 "$rounds"); do printf '%s/%s ' "$(j "$work/rate-5081-$r.json" p99_ms)" "$(j "$work/rate-5081-$r.cpu" load1)"; done).
+
+PostgreSQL's checkpoints during the run (its log): $(wc -l <"$work/checkpoints"), started at ${checkpoint_times:-–} UTC. Rounds at
+200 req/s that ran while one was under way: SQLite $(during_checkpoint 5080); PostgreSQL $(during_checkpoint 5081); the floor $(during_checkpoint 5086).
 
 PostgreSQL p99 at 200 req/s: **$pg_p99 ms** (goal ≤ 10 ms, **$(met "$pg_p99" 10)**).
 
