@@ -19,14 +19,6 @@ public sealed record StatementPreparation(bool Prepares, string Why)
     /// <summary>How long each of the probe's statements may take: a server that does not answer in time fails start-up rather than hanging it.</summary>
     internal const int ProbeTimeoutSeconds = 5;
 
-    /// <summary>
-    /// How many times the probe tries to catch a pooler handing sessions round. Other clients at work through the pooler
-    /// can hand <c>a</c> its old session back by chance: with 3 tries, 7 probes of 300 missed a PgBouncer whose four
-    /// sessions four other clients kept busy; with 10, none of 1,000 in each of four such runs. A try where there is no
-    /// pooler is three short statements; the whole probe took about 50 ms over a unix socket, most of it connecting.
-    /// </summary>
-    internal const int ProbeRounds = 10;
-
     internal static StatementPreparation? Given(string connectionString) =>
         !PostgresConnection.Sets(connectionString, "Max Auto Prepare", "MaxAutoPrepare") ? null
         : new NpgsqlConnectionStringBuilder(connectionString).MaxAutoPrepare > 0
@@ -34,13 +26,14 @@ public sealed record StatementPreparation(bool Prepares, string Why)
             : new(false, "not prepared, as Max Auto Prepare=0 in the connection string asks");
 
     /// <summary>
-    /// Asks the server whether one connection keeps its session from one transaction to the next, as a direct connection
-    /// (or a pooler in session mode) does. Two connections of their own, outside the pools: <c>a</c> reads its session's
-    /// process id; <c>b</c> opens a transaction and reads its own; then <c>a</c> reads again while <c>b</c> holds its
-    /// session. Directly, <c>b</c> can never have <c>a</c>'s session and <c>a</c> never changes. A pooler that lends a
-    /// session per transaction shows one or the other: it hands <c>b</c> the session <c>a</c> just left when it reuses the
-    /// most recently freed one (PgBouncer's default), and another one to <c>a</c> when it takes the oldest free one.
-    /// Nothing is written.
+    /// Asks whether the connection reaches a server session of its own, as a direct connection does, or a pooler that
+    /// answers for the server. When a connection opens, the server gives it a key for cancelling its statements, made of its
+    /// session's process id. A pooler cannot pass a session's key on, since it lends sessions round, so it gives each client
+    /// a key of its own (PgBouncer a random one): where the key's process id is not the session's own
+    /// (<c>pg_backend_pid()</c>), a pooler stands between, and nothing is prepared. That holds whatever the pooler's mode,
+    /// and however busy it is; a pooler that keeps one session per client (session mode) or carries prepared statements is
+    /// told to prepare by the connection string. One connection of its own, outside the pools, and one statement; nothing
+    /// is written.
     /// </summary>
     internal static StatementPreparation Probe(string connectionString)
     {
@@ -52,24 +45,18 @@ public sealed record StatementPreparation(bool Prepares, string Why)
             ApplicationName = "operation-code-mentor probe",
         }.ConnectionString;
         // Not reaching the server, or no answer in time, is the caller's failure: at start-up, one sentence naming the database.
-        using var a = new NpgsqlConnection(own);
-        a.Open();
-        using var b = new NpgsqlConnection(own);
-        b.Open();
-        for (var round = 0; round < ProbeRounds; round++)
-        {
-            var first = Session(a);
-            using var held = b.BeginTransaction();
-            // Checked before a reads again: with a single server session, a would wait for b's.
-            if (Session(b) == first || Session(a) != first) return Pooled;
-            held.Commit();
-        }
-        return new(true, $"prepared (the {Kept} most used per connection): the connection keeps its server session from one transaction to the next");
+        using var connection = new NpgsqlConnection(own);
+        connection.Open();
+        return connection.ProcessID == Session(connection)
+            ? new(true, $"prepared (the {Kept} most used per connection): the connection has a server session of its own, kept from one transaction to the next")
+            : Pooled;
     }
 
     private static readonly StatementPreparation Pooled = new(false,
-        "not prepared: a pooler hands each transaction whichever server session is free, and a prepared statement stays in its session " +
-        $"(if the pooler carries prepared statements, as PgBouncer 1.21 or later with max_prepared_statements set does, add Max Auto Prepare={Kept} to the connection string)");
+        "not prepared: a pooler stands between (the connection's cancel key is the pooler's, not its server session's), and a pooler in transaction " +
+        "mode hands each transaction whichever server session is free, while a prepared statement stays in its session (if the pooler keeps one " +
+        "session per client, or carries prepared statements, as PgBouncer 1.21 or later with max_prepared_statements set does, add " +
+        $"Max Auto Prepare={Kept} to the connection string)");
 
     private static int Session(NpgsqlConnection c)
     {

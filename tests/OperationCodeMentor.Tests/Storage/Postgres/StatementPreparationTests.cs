@@ -4,7 +4,7 @@ using OperationCodeMentor.Storage.Postgres;
 namespace OperationCodeMentor.Tests.Storage.Postgres;
 
 /// <summary>
-/// Whether the pools prepare their statements: by default where the connection keeps its server session, never behind a
+/// Whether the pools prepare their statements: by default where the connection has a server session of its own, never behind a
 /// pooler that lends a session per transaction, and as the connection string says when it says.
 /// </summary>
 public sealed class StatementPreparationTests
@@ -31,7 +31,7 @@ public sealed class StatementPreparationTests
     public async Task ThroughAPoolerInTransactionMode_ThePoolerIsFoundEveryTime_AndNothingIsPrepared(bool oldestFreeFirst)
     {
         // Whichever free session the pooler hands out: the one just freed (PgBouncer's default) or the one free longest.
-        var database = await TransactionPooler.NewDatabaseAsync(oldestFreeFirst);
+        var database = await TransactionPooler.NewDatabaseAsync(oldestFreeFirst, ownPooler: true);
         // Other clients at work through the same pooler, as other replicas would be.
         using var busy = new CancellationTokenSource();
         var others = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
