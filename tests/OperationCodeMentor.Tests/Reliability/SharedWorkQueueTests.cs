@@ -177,11 +177,17 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
         await qb.StartAsync(CancellationToken.None);
 
-        // Two minutes of a job under way, in steps shorter than a renewal: the other replica never takes the lane.
+        // Two minutes of a job under way, in steps shorter than a renewal: the other replica never takes the lane. A renewal
+        // is due every third of the lease and made at the next tick of the renewal timer, so the lease stays at least a third
+        // of it (10 s) ahead of the clock; each step waits until it is more than 2 s ahead, so that on a busy machine the
+        // clock never runs past a renewal still on its way to the database.
         for (var s = 0; s < 120; s++)
         {
             _clock.Advance(TimeSpan.FromSeconds(1));
-            await Task.Delay(2);
+            var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+            await Eventually.TrueAsync(async () =>
+                await PostgresServer.ScalarAsync<long>(_database, "SELECT COALESCE(MAX(lease_until), 0) FROM work_lanes WHERE lane = 'R-1042' AND leased_by = 'replica-a'") >= now + 2_000,
+                $"replica-a's lease renewed, {s + 1} s into the job");
         }
         release.SetResult();
         await Task.WhenAll(qa.WhenIdleAsync(), qb.WhenIdleAsync()).WaitAsync(TimeSpan.FromSeconds(10));

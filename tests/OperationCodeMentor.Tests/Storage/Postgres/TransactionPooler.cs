@@ -11,29 +11,31 @@ namespace OperationCodeMentor.Tests.Storage.Postgres;
 /// </summary>
 internal static class TransactionPooler
 {
-    /// <summary>The port in the name of the pooler's unix socket (one more for the one handing out the oldest free session); it listens on no TCP port.</summary>
+    /// <summary>The port in the name of the first pooler's unix socket (the others' follow it); they listen on no TCP port.</summary>
     private const int Port = 6432;
 
     private const string PidFile = "pgbouncer.pid";
 
     private static readonly SemaphoreSlim Gate = new(1, 1);
-    private static readonly Task<Pooler>?[] Starting = new Task<Pooler>?[2];
+    private static readonly Task<Pooler>?[] Starting = new Task<Pooler>?[3];
     private static readonly List<Pooler> Running = [];
 
     /// <summary>
     /// A connection string through the pooler to a new, empty database of its own (the pooler cannot pass a search path on).
     /// The pooler hands a transaction the server session freed most recently, PgBouncer's default; with
     /// <paramref name="oldestFreeFirst"/>, another one that hands out the one free longest (its <c>server_round_robin</c>).
+    /// With <paramref name="ownPooler"/>, a pooler that no other test class shares (the probe's tests time its answers,
+    /// which the bot replicas of other classes, at work through the shared one, would delay).
     /// </summary>
-    public static async Task<string> NewDatabaseAsync(bool oldestFreeFirst = false)
+    public static async Task<string> NewDatabaseAsync(bool oldestFreeFirst = false, bool ownPooler = false)
     {
         var admin = await PostgresServer.AdminAsync();
         Pooler pooler;
-        var mode = oldestFreeFirst ? 1 : 0;
+        var mode = oldestFreeFirst ? 1 : ownPooler ? 2 : 0;
         await Gate.WaitAsync();
         try
         {
-            Starting[mode] ??= StartAsync(admin, oldestFreeFirst);
+            Starting[mode] ??= StartAsync(admin, oldestFreeFirst, Port + mode);
         }
         finally
         {
@@ -117,9 +119,8 @@ internal static class TransactionPooler
         return Find() ?? throw new InvalidOperationException("apt-get installed pgbouncer, but it is not where it was expected.");
     }
 
-    private static async Task<Pooler> StartAsync(string admin, bool oldestFreeFirst)
+    private static async Task<Pooler> StartAsync(string admin, bool oldestFreeFirst, int port)
     {
-        var port = oldestFreeFirst ? Port + 1 : Port;
         var asRoot = Environment.UserName == "root";
         var program = await ProgramAsync(asRoot);
         var root = Path.Combine(PostgresServer.Parent, PostgresServer.FolderPrefix + Guid.NewGuid().ToString("N")[..12]);
