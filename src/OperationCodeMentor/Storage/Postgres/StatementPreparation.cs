@@ -16,7 +16,7 @@ public sealed record StatementPreparation(bool Prepares, string Why)
     /// <summary>How many statements each connection keeps prepared: the ones the bot sends most (Npgsql keeps the most used).</summary>
     public const int Kept = 20;
 
-    /// <summary>How long each of the probe's statements may take: a server that does not answer in time fails start-up rather than hanging it.</summary>
+    /// <summary>How long the probe's statement may take: a server that does not answer in time fails start-up rather than hanging it.</summary>
     internal const int ProbeTimeoutSeconds = 5;
 
     internal static StatementPreparation? Given(string connectionString) =>

@@ -59,9 +59,9 @@ public sealed class StatementPreparationTests
     [Fact]
     public async Task APoolerWithEverySessionInUse_FailsTheProbeInTime_RatherThanHangingStartUp()
     {
-        // The pooler's four server sessions (default_pool_size) each held by a transaction of another client. (The pooler
-        // that hands out the oldest free session serves only this class, whose tests run one at a time.)
-        var database = await TransactionPooler.NewDatabaseAsync(oldestFreeFirst: true);
+        // The pooler's four server sessions (default_pool_size) each held by a transaction of another client. (The pooler is
+        // this class's own, and its tests run one at a time.)
+        var database = await TransactionPooler.NewDatabaseAsync(oldestFreeFirst: true, ownPooler: true);
         var holders = new List<(NpgsqlConnection Connection, NpgsqlTransaction Transaction)>();
         try
         {

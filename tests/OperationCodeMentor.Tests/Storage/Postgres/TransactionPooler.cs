@@ -17,21 +17,22 @@ internal static class TransactionPooler
     private const string PidFile = "pgbouncer.pid";
 
     private static readonly SemaphoreSlim Gate = new(1, 1);
-    private static readonly Task<Pooler>?[] Starting = new Task<Pooler>?[3];
+    private static readonly Task<Pooler>?[] Starting = new Task<Pooler>?[4];
     private static readonly List<Pooler> Running = [];
 
     /// <summary>
     /// A connection string through the pooler to a new, empty database of its own (the pooler cannot pass a search path on).
     /// The pooler hands a transaction the server session freed most recently, PgBouncer's default; with
     /// <paramref name="oldestFreeFirst"/>, another one that hands out the one free longest (its <c>server_round_robin</c>).
-    /// With <paramref name="ownPooler"/>, a pooler that no other test class shares (the probe's tests time its answers,
-    /// which the bot replicas of other classes, at work through the shared one, would delay).
+    /// With <paramref name="ownPooler"/>, a pooler of the same kind that no other test class shares (the probe's tests hold
+    /// its sessions or time its answers, which the bot replicas of other classes, at work through the shared one, would
+    /// disturb). One pooler of each kind, each on a socket of its own.
     /// </summary>
     public static async Task<string> NewDatabaseAsync(bool oldestFreeFirst = false, bool ownPooler = false)
     {
         var admin = await PostgresServer.AdminAsync();
         Pooler pooler;
-        var mode = oldestFreeFirst ? 1 : ownPooler ? 2 : 0;
+        var mode = (oldestFreeFirst ? 1 : 0) + (ownPooler ? 2 : 0);
         await Gate.WaitAsync();
         try
         {
