@@ -60,6 +60,9 @@ public static class MetricsRegistration
         return port;
     }
 
+    /// <summary>The meter .NET itself publishes (<c>dotnet.gc.*</c>, <c>dotnet.jit.*</c>, <c>dotnet.thread_pool.*</c>, …).</summary>
+    internal const string RuntimeMeter = "System.Runtime";
+
     public static IServiceCollection AddBotMetrics(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddMetrics();
@@ -75,7 +78,9 @@ public static class MetricsRegistration
             .ConfigureResource(r => r.AddService("operation-code-mentor"))
             .WithMetrics(m =>
             {
-                m.AddMeter(BotMetrics.MeterName)
+                // The runtime's own meter (collections and their pauses, JIT, the thread pool's queue): what a latency
+                // figure needs beside it, since a pause or a compilation shows there and nowhere in the bot's meter.
+                m.AddMeter(BotMetrics.MeterName, RuntimeMeter)
                     .AddAspNetCoreInstrumentation()
                     .AddHttpClientInstrumentation();
                 // Meters made by another host's factory in this process (tests host many bots at once) are not ours.

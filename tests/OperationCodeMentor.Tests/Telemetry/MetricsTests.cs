@@ -82,6 +82,27 @@ public class MetricsTests
     }
 
     [Fact]
+    public async Task Metrics_ShowTheRuntimesOwnMeter_Collections_PauseTime_Jit_AndTheThreadPool_WhichMoveWithWork()
+    {
+        await using var bot = await MentorBot.StartAsync(PrometheusOn);
+        var before = await ScrapeAsync(bot);
+        foreach (var type in new[]
+                 {
+                     "# TYPE dotnet_gc_collections_total counter", "# TYPE dotnet_gc_pause_time_seconds_total counter",
+                     "# TYPE dotnet_jit_compilation_time_seconds_total counter", "# TYPE dotnet_thread_pool_queue_length gauge",
+                     "# TYPE dotnet_gc_heap_total_allocated_bytes_total counter",
+                 })
+            Assert.Contains(type, before);
+
+        await bot.SendAsync(bot.Requests.Command("/mentor", Mentee, triggerId: "trig-1"));
+        await bot.IdleAsync();
+        var after = await ScrapeAsync(bot);
+        // Process-wide figures: other tests' bots share this process, so they only ever grow; this one's work is in them.
+        Assert.True(Sample(after, "dotnet_gc_heap_total_allocated_bytes_total") > Sample(before, "dotnet_gc_heap_total_allocated_bytes_total"));
+        Assert.True(Sample(after, "dotnet_thread_pool_work_item_count_total") > Sample(before, "dotnet_thread_pool_work_item_count_total"));
+    }
+
+    [Fact]
     public async Task Metrics_ASlackRateLimit_CountsTheRetryAndTheRefusedCall()
     {
         await using var bot = await MentorBot.StartAsync(PrometheusOn);
