@@ -11,15 +11,15 @@
 #   3. CPU time of the bot per acknowledged request at 200 req/s (from /proc/<pid>/stat), and the database server's;
 #   4. failover: two replicas on one database, a burst of submissions to one, SIGKILL it, and the time from the kill to
 #      the last card the survivor posts on the Slack stand-in.
-# Usage: bench/postgres.sh                 (about 10 minutes; not part of CI)
-#        ROUNDS=3 SECONDS_=20 COUNT=400 BURST=500 bench/postgres.sh   (the defaults; KEEP=1 keeps the work folder)
+# Usage: bench/postgres.sh                 (about 15 minutes; not part of CI)
+#        ROUNDS=2 SECONDS_=15 WARM=60 COUNT=300 BURST=500 bench/postgres.sh   (the defaults; KEEP=1 keeps the work folder)
 # Prints the report section on stdout; bench/REPORT.md is not changed by it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d /tmp/ocm-bench-pg.XXXXXX)
 chmod 755 "$work"
 secret=bench-secret
-secs=${SECONDS_:-15}; rounds=${ROUNDS:-2}; count=${COUNT:-300}; burst=${BURST:-500}; sat_secs=${SAT_SECONDS:-3}; alone=${ALONE:-50}; quiet=${QUIET:-40}
+secs=${SECONDS_:-15}; rounds=${ROUNDS:-2}; warm=${WARM:-60}; count=${COUNT:-300}; burst=${BURST:-500}; sat_secs=${SAT_SECONDS:-3}; alone=${ALONE:-50}; quiet=${QUIET:-40}
 # Below the kernel's range of ephemeral ports (32768-60999 here): the counting proxy binds its ports late, after thousands
 # of outgoing connections, and a port in that range may by then be some client's local end.
 pgport=${PG_PORT:-25432}; proxyport=$((pgport + 1)); proxystats=$((pgport + 2))
@@ -191,9 +191,12 @@ saturate() { # port out
   echo "$(load1) $(drain "$1" 900)" >"${2%.json}.drain"
   if [ -n "$sampler" ]; then rm -f "$work/conns"; wait "$sampler"; fi
 }
+# A fresh .NET process compiles its hot code again, in tiers, for about its first minute of traffic at this rate (the
+# runtime's meter showed 4.6 s of compiling in the second 18 s and next to none after 70 s). The rounds measure the
+# state a replica lives in; the warm-up's own figures are reported as what a replica just started gives.
 for port in 5080 5081 5086; do
-  say "warm-up :$port: 200 req/s for 5 s (load $(load1))"
-  at_rate $port 5 "$work/warm-$port.json"
+  say "warm-up :$port: 200 req/s for $warm s (load $(load1))"
+  at_rate $port "$warm" "$work/warm-$port.json"
 done
 for r in $(seq 1 "$rounds"); do
   order="5080 5081 5086"; [ $((r % 2)) = 0 ] && order="5086 5081 5080"
@@ -346,7 +349,7 @@ processes too (the bots, the generators, PostgreSQL and the stand-in share the m
 Placement: the bots (Release) on CPU $srv_cpu, all running through the acknowledgement measures; wrk, \`AckLoad\`, the Slack
 stand-in and PostgreSQL (standing in for a database on another machine) on CPU $gen_cpu. Requests as in the section above:
 signed, alternating \`/mentor\` and Claim clicks, every body different. Each bot was seeded and warmed up (a 200 req/s run
-of 5 s) first; then $rounds round(s) of ${secs} s at 200 req/s alternate them, each waiting until the bot's follow-up work
+of $warm s: a fresh process compiles its hot code for about its first minute of traffic) first; then $rounds round(s) of ${secs} s at 200 req/s alternate them, each waiting until the bot's follow-up work
 is done; each figure is the median with the range in brackets. Saturation comes last, once per bot (wrk, one thread, 64
 connections, ${sat_secs} s), because every other request is a Claim on the same request, which the bot decides one at a time:
 a few seconds of saturation leave minutes of follow-up work.
@@ -361,6 +364,8 @@ a few seconds of saturation leave minutes of follow-up work.
 1-min load when each saturation started: SQLite $(cut -d' ' -f1 "$work/sat-5080.drain"), PostgreSQL $(cut -d' ' -f1 "$work/sat-5081.drain").
 Connections the PostgreSQL bot held at most, through its saturation and the follow-up work after it (\`pg_stat_activity\`, every 0.1 s): $(cat "$work/conns.peak").
 Per round at 200 req/s (p99 ms / 1-min load): SQLite $(for r in $(seq 1 "$rounds"); do printf '%s/%s ' "$(j "$work/rate-5080-$r.json" p99_ms)" "$(j "$work/rate-5080-$r.cpu" load1)"; done); PostgreSQL $(for r in $(seq 1 "$rounds"); do printf '%s/%s ' "$(j "$work/rate-5081-$r.json" p99_ms)" "$(j "$work/rate-5081-$r.cpu" load1)"; done).
+A replica just started (the warm-up, its first $warm s of traffic, while it compiles), p50 / p99 ms and CPU per request (µs):
+SQLite $(j "$work/warm-5080.json" p50_ms) / $(j "$work/warm-5080.json" p99_ms), $(j "$work/warm-5080.cpu" cpu_us); PostgreSQL $(j "$work/warm-5081.json" p50_ms) / $(j "$work/warm-5081.json" p99_ms), $(j "$work/warm-5081.cpu" cpu_us); the floor $(j "$work/warm-5086.json" p50_ms) / $(j "$work/warm-5086.json" p99_ms), $(j "$work/warm-5086.cpu" cpu_us).
 
 PostgreSQL's checkpoints during the run (its log): $(wc -l <"$work/checkpoints"), started at ${checkpoint_times:-–} UTC. Rounds at
 200 req/s that ran while one was under way: SQLite $(during_checkpoint 5080); PostgreSQL $(during_checkpoint 5081); the floor $(during_checkpoint 5086).
