@@ -11,7 +11,7 @@
 #   3. CPU time of the bot per acknowledged request at 200 req/s (from /proc/<pid>/stat), and the database server's;
 #   4. failover: two replicas on one database, a burst of submissions to one, SIGKILL it, and the time from the kill to
 #      the last card the survivor posts on the Slack stand-in.
-# Usage: bench/postgres.sh                 (about 15 minutes; not part of CI)
+# Usage: bench/postgres.sh                 (about 10 minutes; not part of CI)
 #        ROUNDS=2 SECONDS_=15 WARM=60 COUNT=300 BURST=500 bench/postgres.sh   (the defaults; KEEP=1 keeps the work folder)
 # Prints the report section on stdout; bench/REPORT.md is not changed by it.
 set -euo pipefail
