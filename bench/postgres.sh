@@ -379,7 +379,8 @@ generator's request to the bot, the bot's insert to PostgreSQL); a \`/mentor\`'s
 
 The floor (\`bench/FloorBot\`: the signature checked, a \`/mentor\` answered at once, a Claim answered once one prepared
 \`INSERT\` of its body is committed; nothing else), on the bots' CPU and a database of its own, in the same rounds: p50
-$(col rate-5086 p50_ms json | med) ms, p99 **$floor_p99 ms** (per round: $(for r in $(seq 1 "$rounds"); do printf '%s ' "$(j "$work/rate-5086-$r.json" p99_ms)"; done)ms), CPU per request $(col rate-5086 cpu_us cpu | med) µs.
+$(col rate-5086 p50_ms json | med) ms, p99 **$floor_p99 ms** (per round: $(for r in $(seq 1 "$rounds"); do printf '%s ' "$(j "$work/rate-5086-$r.json" p99_ms)"; done)ms), CPU per request $(col rate-5086 cpu_us cpu | med) µs,
+and PostgreSQL's CPU for it $(col rate-5086 pg_cpu_us cpu | med) µs a request (for the bot, in section 3).
 The PostgreSQL bot's p99 less the floor's, round by round: $(for r in $(seq 1 "$rounds"); do printf '%+.2f ' "$(awk -v a="$(j "$work/rate-5081-$r.json" p99_ms)" -v b="$(j "$work/rate-5086-$r.json" p99_ms)" 'BEGIN { print a - b }')"; done)ms
 (median **$(for r in $(seq 1 "$rounds"); do awk -v a="$(j "$work/rate-5081-$r.json" p99_ms)" -v b="$(j "$work/rate-5086-$r.json" p99_ms)" 'BEGIN { printf "%.2f\n", a - b }'; done | medv) ms**). Rounds in which the floor itself was over 10 ms: $(for r in $(seq 1 "$rounds"); do j "$work/rate-5086-$r.json" p99_ms; done | awk '$1 > 10' | wc -l) of $rounds.
 
