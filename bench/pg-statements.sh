@@ -31,7 +31,10 @@ mkdir -p "$work/data"
 [ "$(id -u)" = 0 ] && chown postgres:postgres "$work/data"
 as_pg "$bin/initdb" -D "$work/data" -U postgres -A trust --no-sync -E UTF8 --locale=C >/dev/null
 as_pg taskset -c "$gen_cpu" "$bin/pg_ctl" -D "$work/data" -l "$work/data/log" -w -t 60 -o "-p $port -k $work/data \
-  -c listen_addresses=127.0.0.1 -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all" start >/dev/null
+  -c listen_addresses=127.0.0.1 -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all" start >/dev/null || {
+  # The work folder goes at exit: what the server said goes to the terminal first.
+  echo "PostgreSQL did not start (pg_stat_statements comes with Debian's postgresql package); its log:" >&2
+  tail -n 20 "$work/data/log" >&2; exit 1; }
 q() { psql -h 127.0.0.1 -p "$port" -U postgres -XAtq -d postgres "$@"; }
 q -c "CREATE ROLE bot LOGIN" -c "CREATE DATABASE mentor OWNER bot" -c "CREATE EXTENSION pg_stat_statements"
 
@@ -42,7 +45,13 @@ SLACK_BOT_TOKEN=xoxb-bench SLACK_SIGNING_SECRET=$secret Slack__ApiBaseUrl=http:/
   Storage__Postgres__ConnectionString="Host=127.0.0.1;Port=$port;Username=bot;Database=mentor${PG_SETTINGS:-}" \
   Slack__ChannelInterval=00:00:00 Mentorship__Digest=off Logging__LogLevel__Default=Warning \
   taskset -c "$srv_cpu" dotnet "$work/bot/OperationCodeMentor.dll" >"$work/bot.log" 2>&1 & pids+=($!)
-for _ in $(seq 1 150); do curl -s -o /dev/null http://127.0.0.1:5081/healthz && break; sleep 0.2; done
+bot_pid=${pids[-1]}; up=""
+for _ in $(seq 1 150); do
+  curl -s -o /dev/null http://127.0.0.1:5081/healthz && { up=1; break; }
+  kill -0 "$bot_pid" 2>/dev/null || break   # it stopped: its log says why
+  sleep 0.2
+done
+[ -n "$up" ] || { echo "the bot did not answer on :5081; its log:" >&2; tail -n 20 "$work/bot.log" >&2; exit 1; }
 load seed --target http://127.0.0.1:5081 --secret $secret >/dev/null
 echo "warming the bot: $rate req/s for $warm s" >&2
 load rate --target http://127.0.0.1:5081 --secret $secret --rate "$rate" --seconds "$warm" --warmup 3 >/dev/null; sleep 3

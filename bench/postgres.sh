@@ -322,7 +322,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 # end being now for one still under way. A checkpoint writes the pages changed since the last one, and every page's first
 # change after it starts puts the whole page in the WAL, so commits in the minute after it starts write more.
 checkpoints() {
-  grep -E 'LOG: +checkpoint (starting|complete)' "$work/pg/log" | while read -r d t z _ _ _ what _; do
+  { grep -E 'LOG: +checkpoint (starting|complete)' "$work/pg/log" || true; } | while read -r d t z _ _ _ what _; do
     echo "$what $(date -d "$d $t $z" +%s.%N)"
   done | awk -v now="$(date +%s.%N)" '$1 == "starting:" { s = $2 } $1 == "complete:" && s != "" { print s, $2; s = "" }
     END { if (s != "") print s, now }'
