@@ -214,6 +214,9 @@ public class SocketModeServiceTests
     {
         await using var h = await StartAsync();
         var first = await h.Socket.WaitForConnectionAsync(1);
+        // Hello sent is not hello read: a connection dropped before the bot took it as ready is a failed first connect
+        // ("connecting"), not a lost connection. On a busy machine that gap is long enough to hit.
+        await Eventually.TrueAsync(() => HealthAsync(h.Bot).Result!["state"]!.ToString() == "connected", "the bot to report the connection ready");
 
         first.Drop();
 
