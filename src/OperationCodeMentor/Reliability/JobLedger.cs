@@ -71,8 +71,12 @@ public interface IJobLedger
     /// <see cref="FinishAsync"/> writes one (done, its lane handed on); their handoffs come back in
     /// <see cref="Adoption.Finished"/>, in order.
     /// </param>
+    /// <param name="counts">
+    /// Whether to count the ledger's open jobs too (<see cref="Adoption.Counted"/>). Under load that count is the look's
+    /// costliest statement, so a replica asks for it once a poll interval rather than at every look.
+    /// </param>
     Task<Adoption> AdoptAsync(DateTimeOffset now, DateTimeOffset leaseUntil, IReadOnlyCollection<string> held, IReadOnlyCollection<string> kinds, int limit,
-        IReadOnlyList<PutOffFinish>? finishes = null);
+        IReadOnlyList<PutOffFinish>? finishes = null, bool counts = true);
 
     /// <summary>
     /// Whether a job's finish may be put off to the next look for work (<see cref="AdoptAsync"/>): a shared ledger whose
@@ -129,6 +133,9 @@ public sealed record LedgerStart(IReadOnlyList<Job> Pending, int Failed, int Wai
 /// <summary>What a shared ledger's adoption pass found: the jobs now leased to this replica, and the ledger's counts.</summary>
 public sealed record Adoption(IReadOnlyList<Job> Jobs, int Pending, int Failed, DateTimeOffset? OldestCreatedAt)
 {
+    /// <summary>Whether <see cref="Pending"/>, <see cref="Failed"/> and <see cref="OldestCreatedAt"/> were read; when not, they mean nothing.</summary>
+    public bool Counted { get; init; } = true;
+
     /// <summary>What each finish the pass carried (<see cref="PutOffFinish"/>) did with its lane, in the order given.</summary>
     public IReadOnlyList<LaneHandoff> Finished { get; init; } = [];
 
@@ -329,7 +336,7 @@ public sealed class SqliteJobLedger(string path) : IJobLedger
     }
 
     public Task<Adoption> AdoptAsync(DateTimeOffset now, DateTimeOffset leaseUntil, IReadOnlyCollection<string> held, IReadOnlyCollection<string> kinds, int limit,
-        IReadOnlyList<PutOffFinish>? finishes = null) =>
+        IReadOnlyList<PutOffFinish>? finishes = null, bool counts = true) =>
         throw new NotSupportedException("The embedded ledger belongs to one process; its jobs are never leased.");
 
     public IReadOnlyList<string> Renew(IReadOnlyCollection<string> lanes, DateTimeOffset now, DateTimeOffset leaseUntil) => [];

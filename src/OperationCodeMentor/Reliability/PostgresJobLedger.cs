@@ -49,8 +49,9 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         );
         CREATE INDEX ix_seen_deliveries_expiry ON seen_deliveries (expires_at);
         """,
-        // Done jobs stay a day (their keys keep a repeat from running twice), and every replica counts the open ones on
-        // each look for work: without this the count read the whole day's jobs, and the dead rows their updates left.
+        // Done jobs stay a day (their keys keep a repeat from running twice), and every replica counts the open ones (at
+        // each look for work when this was added): without this the count read the whole day's jobs, and the dead rows
+        // their updates left.
         """
         CREATE INDEX ix_work_jobs_open ON work_jobs (state, created_at) WHERE state <> 'done';
         """,
@@ -476,7 +477,7 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
     public bool PutsOffFinishes => true;
 
     public async Task<Adoption> AdoptAsync(DateTimeOffset now, DateTimeOffset leaseUntil, IReadOnlyCollection<string> held, IReadOnlyCollection<string> kinds, int limit,
-        IReadOnlyList<PutOffFinish>? finishes = null)
+        IReadOnlyList<PutOffFinish>? finishes = null, bool counts = true)
     {
         var token = Guid.NewGuid();
         finishes ??= [];
@@ -487,8 +488,9 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         if (finishes.Count > 0) batch.BatchCommands.Add(Forget(finishes[^1].ForgetBefore));
         batch.BatchCommands.Add(LeaseDue(now, leaseUntil, held, kinds, limit, token));
         batch.BatchCommands.Add(ReadLeased(token));
-        // 3. The counts the health page and the metrics show: the same for every replica.
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(OpenCounts));
+        // 3. The counts the health page and the metrics show: the same for every replica. Under churn the partial index
+        //    behind them holds many entries of jobs done since the last vacuum, so this is the look's costliest statement.
+        if (counts) batch.BatchCommands.Add(new NpgsqlBatchCommand(OpenCounts));
         batch.BatchCommands.Add(NextFree(now, kinds));
 
         var jobs = new List<Job>();
@@ -504,16 +506,19 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         }
         if (finishes.Count > 0) await r.NextResultAsync().ConfigureAwait(false);
         while (await r.ReadAsync().ConfigureAwait(false)) jobs.Add(ReadJob(r));
-        await r.NextResultAsync().ConfigureAwait(false);
-        if (await r.ReadAsync().ConfigureAwait(false))
+        if (counts)
         {
-            pending = (int)r.GetInt64(0);
-            failed = (int)r.GetInt64(1);
-            oldest = r.IsDBNull(2) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2));
+            await r.NextResultAsync().ConfigureAwait(false);
+            if (await r.ReadAsync().ConfigureAwait(false))
+            {
+                pending = (int)r.GetInt64(0);
+                failed = (int)r.GetInt64(1);
+                oldest = r.IsDBNull(2) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2));
+            }
         }
         await r.NextResultAsync().ConfigureAwait(false);
         if (await r.ReadAsync().ConfigureAwait(false) && !r.IsDBNull(0)) nextFree = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0));
-        return new Adoption(jobs, pending, failed, oldest) { NextFreeAt = nextFree, Finished = handoffs };
+        return new Adoption(jobs, pending, failed, oldest) { NextFreeAt = nextFree, Finished = handoffs, Counted = counts };
     }
 
     /// <summary>

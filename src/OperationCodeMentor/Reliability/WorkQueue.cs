@@ -100,6 +100,14 @@ public sealed partial class WorkQueue : IHostedService
     // The shared ledger: when to look for unheld work and renew leases next, and whether a write asked for a look now.
     private DateTimeOffset _nextAdoptAt;
     private DateTimeOffset _nextPollAt;
+    /// <summary>When a look next counts the shared queue's open jobs (<see cref="TendLeasesAsync"/>).</summary>
+    private DateTimeOffset _countsDueAt;
+    /// <summary>Whether the next look counts whatever the interval (a wait for the queue to empty asked for it).</summary>
+    private bool _countNow;
+    /// <summary>Looks that counted, numbered as they began; and the number of the latest that found nothing open.</summary>
+    private long _countsBegun, _countedEmpty;
+    /// <summary>Completed, and replaced, when a look that counted comes back (what a wait for the shared queue waits on).</summary>
+    private TaskCompletionSource _counted = NewPending();
     private DateTimeOffset _nextRenewAt;
     private readonly SemaphoreSlim _renewWake = new(0, 1);
     private Task? _renewer;
@@ -487,28 +495,51 @@ public sealed partial class WorkQueue : IHostedService
 
     /// <summary>
     /// Completes when nothing is pending, durable or transient (tests and the demo use this). On the shared ledger that
-    /// means nothing pending on any replica: the count is read again every moment while waiting, since work this replica
-    /// wrote may be finished by another, which tells nobody here.
+    /// means nothing pending on any replica, as a count of the ledger read after the wait began says: work this replica
+    /// wrote may be finished by another, which tells nobody here, and another's work is in no count of this replica's own.
     /// </summary>
     public async Task WhenIdleAsync(CancellationToken ct = default)
     {
+        if (!_ledger.Shared)
+        {
+            while (true)
+            {
+                Task idle;
+                lock (_gate)
+                {
+                    if (_depth == 0 && _transient == 0) return;
+                    idle = _idle.Task;
+                }
+                await idle.WaitAsync(ct).ConfigureAwait(false);
+            }
+        }
+
+        // Between counts the depth is only what this replica's own writes and finishes make it, so it can reach zero while
+        // another replica still has work. Only a count begun after the wait began may say the queue is empty.
+        long? since = null;
+        var recount = true;
         while (true)
         {
-            Task idle;
+            Task wait;
             lock (_gate)
             {
-                if (_depth == 0 && _transient == 0) return;
-                idle = _idle.Task;
-                if (_ledger.Shared) AskForLook("waiting for the queue to empty");
+                since ??= _countsBegun;
+                if (_countedEmpty > since && _depth == 0 && _transient == 0) return;
+                if (recount)
+                {
+                    // The next look counts, whatever the interval.
+                    _countNow = true;
+                    AskForLook("waiting for the queue to empty");
+                    wait = _counted.Task;
+                }
+                // The count found work: wait for this replica's own to finish, or a while when another replica has it.
+                else wait = _idle.Task.IsCompleted ? Task.Delay(SharedIdleCheck, ct) : _idle.Task;
             }
-            if (!_ledger.Shared)
-            {
-                await idle.WaitAsync(ct).ConfigureAwait(false);
-                continue;
-            }
-            Signal();
-            await Task.WhenAny(idle, Task.Delay(SharedIdleCheck, ct)).ConfigureAwait(false);
+            if (recount) Signal();
+            // Bounded, so that a look held up (a slow database) never holds the wait for longer than that.
+            await Task.WhenAny(wait, Task.Delay(SharedIdleCheck, ct)).ConfigureAwait(false);
             ct.ThrowIfCancellationRequested();
+            recount = !recount;
         }
     }
 
@@ -629,11 +660,23 @@ public sealed partial class WorkQueue : IHostedService
     {
         var o = _options.Value;
         int room, writes;
+        bool counts;
+        long look = 0;
         List<string> busy;
         List<PutOffFinish> finishes;
         lock (_gate)
         {
             if (leaving ? _putOff.Count == 0 : !_adoptNow && now < _nextAdoptAt) return;
+            // The shared counts (the health page's depth, the gauges) are read once a poll interval: under load a look
+            // comes many times a second, and the count was its costliest statement. Between counts this replica's own
+            // writes and finishes keep its depth, as they do between polls.
+            counts = leaving || _countNow || now >= _countsDueAt;
+            _countNow = false;
+            if (counts)
+            {
+                _countsDueAt = now + o.PollInterval;
+                look = ++_countsBegun;
+            }
             LogLook(_log, leaving ? "shutdown" : _adoptNow ? _lookWhy : _nextAdoptAt < _nextPollAt ? "a lane held elsewhere frees" : "the poll");
             _adoptNow = false;
             room = leaving ? 0 : MaxConcurrent - _lanes.Count;
@@ -644,7 +687,7 @@ public sealed partial class WorkQueue : IHostedService
         if (!leaving) _nextAdoptAt = _nextPollAt = now + o.PollInterval;
         try
         {
-            var found = await _ledger.AdoptAsync(now, now + o.LeaseTime, busy, _handlers.Keys, Math.Max(room, 0), finishes).ConfigureAwait(false);
+            var found = await _ledger.AdoptAsync(now, now + o.LeaseTime, busy, _handlers.Keys, Math.Max(room, 0), finishes, counts).ConfigureAwait(false);
             lock (_gate)
             {
                 for (var i = 0; i < finishes.Count; i++)
@@ -656,22 +699,42 @@ public sealed partial class WorkQueue : IHostedService
                 foreach (var job in found.Jobs) AddToLane(job);
                 // Room left over means nothing waits untaken, as far as this look could tell (a write since then sets it again).
                 if (found.Jobs.Count < room && writes == _writesDuringAdopt) _leftUntaken = false;
-                _failed = found.Failed;
-                _oldestShared = found.OldestCreatedAt;
+                if (found.Counted)
+                {
+                    _failed = found.Failed;
+                    _oldestShared = found.OldestCreatedAt;
+                }
                 // Work that becomes takeable before the next poll (a dead replica's lease running out) is looked for then,
                 // not up to a poll later; never sooner than a twentieth of the poll, so a clock far off cannot make it spin.
                 if (found.NextFreeAt is { } free && free < _nextAdoptAt) _nextAdoptAt = Later(free, now + o.PollInterval / 20);
-                // A write that landed while the ledger was being read is not in its count yet; keep counting it.
-                var depth = writes == _writesDuringAdopt ? found.Pending : Math.Max(found.Pending, _depth);
-                _depth = 0;
-                CountIn(depth);
-                if (_depth == 0 && _transient == 0) _idle.TrySetResult();
+                // Without a count the depth stays as this replica's writes and finishes keep it.
+                if (found.Counted)
+                {
+                    // A write that landed while the ledger was being read is not in its count yet; keep counting it.
+                    var depth = writes == _writesDuringAdopt ? found.Pending : Math.Max(found.Pending, _depth);
+                    _depth = 0;
+                    CountIn(depth);
+                    if (_depth == 0 && _transient == 0) _idle.TrySetResult();
+                    Counted(look);
+                }
             }
         }
         catch (Exception e)
         {
             LogLedgerFailed(_log, e, "looking for work");
+            // A count the ledger could not give leaves this replica's own depth to go on, as between counts.
+            if (counts)
+                lock (_gate) Counted(look);
         }
+    }
+
+    // Called under _gate: a look that counted (or tried to) came back; a wait for the shared queue to empty hears of it.
+    private void Counted(long look)
+    {
+        if (_depth == 0 && _transient == 0) _countedEmpty = Math.Max(_countedEmpty, look);
+        var counted = _counted;
+        _counted = NewPending();
+        counted.TrySetResult();
     }
 
     /// <summary>

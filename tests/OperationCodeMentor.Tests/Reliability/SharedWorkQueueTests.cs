@@ -297,8 +297,8 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         }
 
         public Task<Adoption> AdoptAsync(DateTimeOffset now, DateTimeOffset leaseUntil, IReadOnlyCollection<string> held, IReadOnlyCollection<string> kinds, int limit,
-            IReadOnlyList<PutOffFinish>? finishes = null) =>
-            inner.AdoptAsync(now, leaseUntil, held, kinds, limit, finishes);
+            IReadOnlyList<PutOffFinish>? finishes = null, bool counts = true) =>
+            inner.AdoptAsync(now, leaseUntil, held, kinds, limit, finishes, counts);
 
         public IReadOnlyList<string> Renew(IReadOnlyCollection<string> lanes, DateTimeOffset now, DateTimeOffset leaseUntil) => inner.Renew(lanes, now, leaseUntil);
         public OperationCodeMentor.Hosting.StartupException Unusable(Exception e) => inner.Unusable(e);
@@ -365,10 +365,12 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
     /// </summary>
     private sealed class Counted(PostgresJobLedger inner) : IJobLedger
     {
-        private int _finishes, _looks, _carried;
+        private int _finishes, _looks, _carried, _counts;
         public int Finishes => Volatile.Read(ref _finishes);
         public int Looks => Volatile.Read(ref _looks);
         public int Carried => Volatile.Read(ref _carried);
+        /// <summary>Looks that counted the open jobs too.</summary>
+        public int Counts => Volatile.Read(ref _counts);
         public volatile bool Dead;
 
         public bool Shared => inner.Shared;
@@ -401,11 +403,12 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         }
 
         public async Task<Adoption> AdoptAsync(DateTimeOffset now, DateTimeOffset leaseUntil, IReadOnlyCollection<string> held, IReadOnlyCollection<string> kinds, int limit,
-            IReadOnlyList<PutOffFinish>? finishes = null)
+            IReadOnlyList<PutOffFinish>? finishes = null, bool counts = true)
         {
             Alive();
-            var found = await inner.AdoptAsync(now, leaseUntil, held, kinds, limit, finishes);
+            var found = await inner.AdoptAsync(now, leaseUntil, held, kinds, limit, finishes, counts);
             Interlocked.Add(ref _carried, finishes?.Count ?? 0);
+            if (counts) Interlocked.Increment(ref _counts);
             Interlocked.Increment(ref _looks);
             return found;
         }
@@ -489,6 +492,64 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         await Eventually.TrueAsync(async () => await CountAsync("state = 'done'") == 2, "both finished");
         Assert.Equal(1, ledger.Finishes);
         Assert.Equal("", await HolderAsync("R-1042"));
+    }
+
+    [Fact]
+    public async Task ALooksCountOfTheOpenJobs_IsReadOnceAPollInterval_AndTheDepthStaysRightBetweenCounts()
+    {
+        var (queue, ledger, ran) = await OneJobDoneAsync("a", "first click");
+        Assert.Equal((1, 1), (ledger.Looks, ledger.Counts)); // the look at start, counted
+        Assert.Equal(1, queue.Depth);
+
+        // A look within the same poll interval (it writes the finish put off, and hands the lane on): the jobs are taken,
+        // the count is not read.
+        Assert.True(await queue.EnqueueAsync(Work("k1", "second click", "R-1042")));
+        await Eventually.TrueAsync(() => ran.Count == 2, "the second job to run");
+        await Eventually.TrueAsync(async () => await CountAsync("state = 'done'") == 2, "both finished");
+        Assert.Equal((2, 1), (ledger.Looks, ledger.Counts));
+        // The replica's own writes and finishes kept its depth meanwhile.
+        await Eventually.TrueAsync(() => queue.Depth == 0, "the depth to reach zero without a count");
+
+        // The next poll counts again.
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        await Eventually.TrueAsync(() => ledger.Counts == 2, "the poll's look to count");
+        Assert.Equal(3, ledger.Looks);
+        Assert.Equal(0, queue.Depth);
+    }
+
+    [Fact]
+    public async Task AWaitForTheSharedQueueToEmpty_LastsWhileAnotherReplicaHasWork_ThoughThisOnesOwnDepthIsZero()
+    {
+        var ran = new ConcurrentQueue<(string Replica, string Name)>();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (qa, la) = await CountedReplicaAsync(new Recorder("a", ran), "replica-a");
+        var held = new Recorder("b", ran) { Hold = job => job.Key == "held" ? release.Task : Task.CompletedTask };
+        var (qb, _) = await ReplicaAsync(held, "replica-b");
+        await qb.StartAsync(CancellationToken.None);
+
+        // After a's last count: b writes a job that runs there and does not finish yet.
+        Assert.True(await qb.EnqueueAsync(Work("held", "held on b", "R-2000")));
+        await Eventually.TrueAsync(() => held.Running.GetValueOrDefault("R-2000") == 1, "b's job to start");
+        // a writes two of its own and finishes them within the same poll interval: its own depth is back to zero, and no
+        // look of a's has counted b's job.
+        Assert.True(await qa.EnqueueAsync(Work("k0", "first on a", "R-1042")));
+        await Eventually.TrueAsync(() => ran.Count == 1, "a's first job to run");
+        Assert.True(await qa.EnqueueAsync(Work("k1", "second on a", "R-1042")));
+        await Eventually.TrueAsync(async () => await CountAsync("state = 'done'") == 2, "a's two jobs finished");
+        await Eventually.TrueAsync(() => qa.Depth == 0, "a's own depth to reach zero");
+        Assert.Equal(1, la.Counts);
+
+        // So the wait counts before it ends, and finds b's job.
+        var waiting = qa.WhenIdleAsync();
+        await Eventually.TrueAsync(() => la.Counts == 2, "the wait's count");
+        await Task.Delay(300);
+        Assert.False(waiting.IsCompleted, "a's wait ended while b still had work");
+        Assert.Equal(1, qa.Depth);
+
+        release.SetResult();
+        await Task.WhenAll(waiting, qb.WhenIdleAsync()).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, await CountAsync("state <> 'done'"));
+        Assert.Equal(["first on a", "second on a", "held on b"], ran.Select(r => r.Name));
     }
 
     [Fact]
