@@ -488,10 +488,14 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         if (finishes.Count > 0) batch.BatchCommands.Add(Forget(finishes[^1].ForgetBefore));
         batch.BatchCommands.Add(LeaseDue(now, leaseUntil, held, kinds, limit, token));
         batch.BatchCommands.Add(ReadLeased(token));
-        // 3. The counts the health page and the metrics show: the same for every replica. Under churn the partial index
-        //    behind them holds many entries of jobs done since the last vacuum, so this is the look's costliest statement.
-        if (counts) batch.BatchCommands.Add(new NpgsqlBatchCommand(OpenCounts));
-        batch.BatchCommands.Add(NextFree(now, kinds));
+        // 3. The counts the health page and the metrics show, the same for every replica, and when the next lane held
+        //    elsewhere frees. Both read every open job, through indexes that under churn hold many entries of jobs done
+        //    since the last vacuum: they were the look's costliest statements, so they come only when asked for.
+        if (counts)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(OpenCounts));
+            batch.BatchCommands.Add(NextFree(now, kinds));
+        }
 
         var jobs = new List<Job>();
         int pending = 0, failed = 0;
@@ -515,9 +519,9 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
                 failed = (int)r.GetInt64(1);
                 oldest = r.IsDBNull(2) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2));
             }
+            await r.NextResultAsync().ConfigureAwait(false);
+            if (await r.ReadAsync().ConfigureAwait(false) && !r.IsDBNull(0)) nextFree = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0));
         }
-        await r.NextResultAsync().ConfigureAwait(false);
-        if (await r.ReadAsync().ConfigureAwait(false) && !r.IsDBNull(0)) nextFree = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0));
         return new Adoption(jobs, pending, failed, oldest) { NextFreeAt = nextFree, Finished = handoffs, Counted = counts };
     }
 

@@ -106,6 +106,8 @@ public sealed partial class WorkQueue : IHostedService
     private bool _countNow;
     /// <summary>Looks that counted, numbered as they began; and the number of the latest that found nothing open.</summary>
     private long _countsBegun, _countedEmpty;
+    /// <summary>When the next lane held by another replica frees (its lease runs out), as the last look that counted found.</summary>
+    private DateTimeOffset? _nextFreeAt;
     /// <summary>Completed, and replaced, when a look that counted comes back (what a wait for the shared queue waits on).</summary>
     private TaskCompletionSource _counted = NewPending();
     private DateTimeOffset _nextRenewAt;
@@ -706,7 +708,9 @@ public sealed partial class WorkQueue : IHostedService
                 }
                 // Work that becomes takeable before the next poll (a dead replica's lease running out) is looked for then,
                 // not up to a poll later; never sooner than a twentieth of the poll, so a clock far off cannot make it spin.
-                if (found.NextFreeAt is { } free && free < _nextAdoptAt) _nextAdoptAt = Later(free, now + o.PollInterval / 20);
+                // Found by the looks that count; the others go on the last one's answer.
+                if (found.Counted) _nextFreeAt = found.NextFreeAt;
+                if (_nextFreeAt is { } free && free > now && free < _nextAdoptAt) _nextAdoptAt = Later(free, now + o.PollInterval / 20);
                 // Without a count the depth stays as this replica's writes and finishes keep it.
                 if (found.Counted)
                 {

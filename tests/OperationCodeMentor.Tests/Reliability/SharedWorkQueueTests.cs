@@ -164,6 +164,34 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task ADeadReplicasLane_IsStillTakenTheMomentItsLeaseEnds_AfterLooksThatDidNotCount()
+    {
+        var ran = new ConcurrentQueue<(string Replica, string Name)>();
+        var (dead, _) = await ReplicaAsync(new Recorder("dead", ran), "replica-dead");
+        var leaseEnds = _clock.GetUtcNow() + TimeSpan.FromSeconds(30);
+        await dead.EnqueueAsync(Work("k0", "dead's job", "R-1042"));
+        var (survivor, ledger) = await CountedReplicaAsync(new Recorder("survivor", ran), "replica-survivor", poll: TimeSpan.FromMinutes(1));
+
+        // The survivor's own work makes it look again within its poll interval: those looks neither count nor ask when
+        // lanes free, and must not lose the moment the first look found.
+        _clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.True(await survivor.EnqueueAsync(Work("s0", "own first", "R-2000")));
+        await Eventually.TrueAsync(() => ran.Count == 1, "the survivor's own job to run");
+        Assert.True(await survivor.EnqueueAsync(Work("s1", "own second", "R-2000")));
+        await Eventually.TrueAsync(() => ran.Count == 2, "the survivor's second job to run");
+        Assert.True(ledger.Looks >= 2, $"expected a look after the first, saw {ledger.Looks}");
+        Assert.Equal(1, ledger.Counts);
+
+        _clock.Advance(leaseEnds - _clock.GetUtcNow());
+        await Task.Delay(20);
+        Assert.Equal(2, ran.Count);
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        await Eventually.TrueAsync(() => ran.Count == 3, "the survivor to take the lane as its lease ended");
+        Assert.Equal("dead's job", ran.Last().Name);
+        Assert.Equal(1, ledger.Counts);
+    }
+
+    [Fact]
     public async Task ALiveReplicaRenewsItsLease_SoALongJobIsNotTakenOver()
     {
         var ran = new ConcurrentQueue<(string Replica, string Name)>();
@@ -424,14 +452,14 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
     }
 
     /// <summary>A replica on a counted ledger (<see cref="Counted"/>), started, its first look (at start) made.</summary>
-    private async Task<(WorkQueue Queue, Counted Ledger)> CountedReplicaAsync(IJobHandler handler, string name)
+    private async Task<(WorkQueue Queue, Counted Ledger)> CountedReplicaAsync(IJobHandler handler, string name, TimeSpan? poll = null)
     {
         if (_database.Length == 0) _database = await PostgresServer.NewSchemaAsync();
         var inner = new PostgresJobLedger(_database, name);
         _ledgers.Add(inner);
         var ledger = new Counted(inner);
         var queue = new WorkQueue([handler], [], new Dependencies(),
-            Options.Create(new ReliabilityOptions { LeaseTime = TimeSpan.FromSeconds(30), PollInterval = TimeSpan.FromSeconds(1) }), _clock,
+            Options.Create(new ReliabilityOptions { LeaseTime = TimeSpan.FromSeconds(30), PollInterval = poll ?? TimeSpan.FromSeconds(1) }), _clock,
             NullLogger<WorkQueue>.Instance, ledger);
         _queues.Add(queue);
         await queue.StartAsync(CancellationToken.None);
