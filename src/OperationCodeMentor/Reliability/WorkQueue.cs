@@ -527,6 +527,8 @@ public sealed partial class WorkQueue : IHostedService
             {
                 since ??= _countsBegun;
                 if (_countedEmpty > since && _depth == 0 && _transient == 0) return;
+                // No look will come (not started, or stopped): this replica's own depth is all there is to go on.
+                if ((_scheduler is null || Leaving) && _depth == 0 && _transient == 0) return;
                 if (recount)
                 {
                     // The next look counts, whatever the interval.

@@ -581,6 +581,22 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task AWaitForTheSharedQueueToEmpty_BeforeTheQueueStartsOrAfterItStops_GoesOnItsOwnDepth()
+    {
+        var ran = new ConcurrentQueue<(string Replica, string Name)>();
+        var (queue, _) = await ReplicaAsync(new Recorder("a", ran), "replica-a");
+        // Nothing looks at the ledger yet, so no count can come: an empty replica is idle at once.
+        await queue.WhenIdleAsync().WaitAsync(TimeSpan.FromSeconds(5));
+
+        await queue.StartAsync(CancellationToken.None);
+        Assert.True(await queue.EnqueueAsync(Work("k0", "one", "R-1042")));
+        await queue.WhenIdleAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        await queue.StopAsync(CancellationToken.None);
+        await queue.WhenIdleAsync().WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(["one"], ran.Select(r => r.Name));
+    }
+
+    [Fact]
     public async Task AJobWithAnotherWrittenBehindItHere_IsFinishedAtOnce_SoTheNextRunsWithoutALook()
     {
         var ran = new ConcurrentQueue<(string Replica, string Name)>();
