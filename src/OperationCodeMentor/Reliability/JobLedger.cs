@@ -72,9 +72,9 @@ public interface IJobLedger
     /// <see cref="Adoption.Finished"/>, in order.
     /// </param>
     /// <param name="counts">
-    /// Whether to count the ledger's open jobs too, and find when the next lane held elsewhere frees
-    /// (<see cref="Adoption.Counted"/>). Under load those were the look's costliest statements, so a replica asks for them
-    /// once a poll interval rather than at every look.
+    /// Whether to count the ledger's open jobs too, and find when the next lane held elsewhere frees; when not, the
+    /// adoption's counts and <see cref="Adoption.NextFreeAt"/> are left empty and mean nothing. Under load those were the
+    /// look's costliest statements, so a replica asks for them once a poll interval rather than at every look.
     /// </param>
     Task<Adoption> AdoptAsync(DateTimeOffset now, DateTimeOffset leaseUntil, IReadOnlyCollection<string> held, IReadOnlyCollection<string> kinds, int limit,
         IReadOnlyList<PutOffFinish>? finishes = null, bool counts = true);
@@ -134,12 +134,6 @@ public sealed record LedgerStart(IReadOnlyList<Job> Pending, int Failed, int Wai
 /// <summary>What a shared ledger's adoption pass found: the jobs now leased to this replica, and the ledger's counts.</summary>
 public sealed record Adoption(IReadOnlyList<Job> Jobs, int Pending, int Failed, DateTimeOffset? OldestCreatedAt)
 {
-    /// <summary>
-    /// Whether <see cref="Pending"/>, <see cref="Failed"/>, <see cref="OldestCreatedAt"/> and <see cref="NextFreeAt"/> were
-    /// read; when not, they mean nothing.
-    /// </summary>
-    public bool Counted { get; init; } = true;
-
     /// <summary>What each finish the pass carried (<see cref="PutOffFinish"/>) did with its lane, in the order given.</summary>
     public IReadOnlyList<LaneHandoff> Finished { get; init; } = [];
 

@@ -522,7 +522,7 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
             await r.NextResultAsync().ConfigureAwait(false);
             if (await r.ReadAsync().ConfigureAwait(false) && !r.IsDBNull(0)) nextFree = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0));
         }
-        return new Adoption(jobs, pending, failed, oldest) { NextFreeAt = nextFree, Finished = handoffs, Counted = counts };
+        return new Adoption(jobs, pending, failed, oldest) { NextFreeAt = nextFree, Finished = handoffs };
     }
 
     /// <summary>

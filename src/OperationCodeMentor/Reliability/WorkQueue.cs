@@ -703,19 +703,13 @@ public sealed partial class WorkQueue : IHostedService
                 foreach (var job in found.Jobs) AddToLane(job);
                 // Room left over means nothing waits untaken, as far as this look could tell (a write since then sets it again).
                 if (found.Jobs.Count < room && writes == _writesDuringAdopt) _leftUntaken = false;
-                if (found.Counted)
+                // Without a count the depth stays as this replica's writes and finishes keep it, and the moment a lane held
+                // elsewhere frees is the last count's.
+                if (counts)
                 {
                     _failed = found.Failed;
                     _oldestShared = found.OldestCreatedAt;
-                }
-                // Work that becomes takeable before the next poll (a dead replica's lease running out) is looked for then,
-                // not up to a poll later; never sooner than a twentieth of the poll, so a clock far off cannot make it spin.
-                // Found by the looks that count; the others go on the last one's answer.
-                if (found.Counted) _nextFreeAt = found.NextFreeAt;
-                if (_nextFreeAt is { } free && free > now && free < _nextAdoptAt) _nextAdoptAt = Later(free, now + o.PollInterval / 20);
-                // Without a count the depth stays as this replica's writes and finishes keep it.
-                if (found.Counted)
-                {
+                    _nextFreeAt = found.NextFreeAt;
                     // A write that landed while the ledger was being read is not in its count yet; keep counting it.
                     var depth = writes == _writesDuringAdopt ? found.Pending : Math.Max(found.Pending, _depth);
                     _depth = 0;
@@ -723,6 +717,9 @@ public sealed partial class WorkQueue : IHostedService
                     if (_depth == 0 && _transient == 0) _idle.TrySetResult();
                     Counted(look);
                 }
+                // Work that becomes takeable before the next poll (a dead replica's lease running out) is looked for then,
+                // not up to a poll later; never sooner than a twentieth of the poll, so a clock far off cannot make it spin.
+                if (_nextFreeAt is { } free && free > now && free < _nextAdoptAt) _nextAdoptAt = Later(free, now + o.PollInterval / 20);
             }
         }
         catch (Exception e)

@@ -81,7 +81,7 @@ public class SocketModeServiceTests
         Assert.Equal("connecting", (await HealthAsync(h.Bot))!["state"]!.ToString());
 
         h.Socket.ReleaseHello();
-        await Eventually.TrueAsync(() => HealthAsync(h.Bot).Result!["state"]!.ToString() == "connected", "the bot to report the connection ready");
+        await Eventually.TrueAsync(async () => (await HealthAsync(h.Bot))!["state"]!.ToString() == "connected", "the bot to report the connection ready");
         Assert.Null(connection.ClosedByBotAt);
         Assert.Contains(h.Bot.Logs.Entries, e => e.Message.Contains("Socket Mode connection 1 to 127.0.0.1 is ready", StringComparison.Ordinal));
         Assert.DoesNotContain(h.Bot.Logs.Entries, e => e.Message.Contains("ticket=", StringComparison.Ordinal));
