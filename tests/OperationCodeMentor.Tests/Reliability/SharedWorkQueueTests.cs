@@ -60,6 +60,16 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
 
     private static DurableWork Work(string key, string name, string lane) => new("record", key, lane, new JsonObject { ["name"] = name });
 
+    /// <summary>One replica's ledger on a new schema, opened (tables made), with no queue running it.</summary>
+    private async Task<PostgresJobLedger> OpenLedgerAloneAsync()
+    {
+        _database = await PostgresServer.NewSchemaAsync();
+        var ledger = new PostgresJobLedger(_database, "a");
+        _ledgers.Add(ledger);
+        ledger.Open();
+        return ledger;
+    }
+
     private Task<long> CountAsync(string where) => PostgresServer.ScalarAsync<long>(_database, $"SELECT COUNT(*) FROM work_jobs WHERE {where}");
 
     [Fact]
@@ -1023,10 +1033,7 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
     [Fact]
     public async Task JobsOfManyLanesFinishingAtOnce_EachHandTheirLaneToTheirOwnNextJob_OrLetItGo()
     {
-        _database = await PostgresServer.NewSchemaAsync();
-        var ledger = new PostgresJobLedger(_database, "a");
-        _ledgers.Add(ledger);
-        ledger.Open();
+        var ledger = await OpenLedgerAloneAsync();
         var now = _clock.GetUtcNow();
         var written = await ledger.InsertAsync([.. Enumerable.Range(0, 8).SelectMany(l => new[] { Work($"j{l}-1", "first", $"R-{l}"), Work($"j{l}-2", "second", $"R-{l}") })], now);
         var heads = (await ledger.AdoptAsync(now, now.AddSeconds(30), [], ["record"], 16)).Jobs;
@@ -1087,6 +1094,46 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
             while (await r.ReadAsync()) plan.AppendLine(r.GetString(0));
         Assert.Contains("ix_work_jobs_open", plan.ToString());
         Assert.DoesNotContain("Seq Scan", plan.ToString());
+    }
+
+    [Fact]
+    public async Task AJobsWritesWhileItRuns_StayOnItsOwnPage_SoTheyWriteNoIndexEntries()
+    {
+        var ledger = await OpenLedgerAloneAsync();
+        var now = _clock.GetUtcNow();
+        // Presses as big as a submission's (the form's answers, and where to answer), written in a burst, each of its own
+        // request; the jobs are then taken to run and write their progress twice, as a job does after each message.
+        var answers = new string('x', 1200);
+        var works = Enumerable.Range(0, 24)
+            .Select(i => new DurableWork("record", $"k{i}", $"R-{i}", new JsonObject { ["name"] = $"n{i}", ["details"] = answers }, "U0MENTEE", "https://hooks.slack.test/actions/T0/1/abc"))
+            .ToList();
+        Assert.All(await ledger.InsertAsync(works, now), Assert.NotNull);
+        Task<Dictionary<long, long>> PagesAsync() => RowsAsync("SELECT id, (ctid::text::point)[0]::bigint FROM work_jobs");
+        async Task<Dictionary<long, long>> RowsAsync(string sql)
+        {
+            await using var c = new NpgsqlConnection(_database);
+            await c.OpenAsync();
+            await using var cmd = new NpgsqlCommand(sql, c);
+            await using var r = await cmd.ExecuteReaderAsync();
+            var rows = new Dictionary<long, long>();
+            while (await r.ReadAsync()) rows[r.GetInt64(0)] = r.GetInt64(1);
+            return rows;
+        }
+        var written = await PagesAsync();
+        Assert.True(written.Values.Distinct().Count() > 1, "the jobs should fill more than one page");
+
+        var taken = (await ledger.AdoptAsync(now, now.AddSeconds(30), [], ["record"], 32)).Jobs;
+        Assert.Equal(24, taken.Count);
+        foreach (var job in taken)
+        {
+            await ledger.SaveProgressAsync(job, new JsonObject { ["card"] = "1733400000.000100" });
+            await ledger.SaveProgressAsync(job, new JsonObject { ["card"] = "1733400000.000100", ["told"] = "1733400000.000200" });
+        }
+
+        // No indexed column changed, so a new version kept on the row's page is a heap-only one: PostgreSQL wrote no index
+        // entry for it. A version that had to go to another page would have written one in each of the table's indexes.
+        Assert.Equal(written, await PagesAsync());
+        Assert.Equal(24, await CountAsync("progress LIKE '%told%'"));
     }
 
     [Fact]
