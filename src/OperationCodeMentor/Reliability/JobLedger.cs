@@ -104,12 +104,17 @@ public sealed record LaneOffer(DateTimeOffset Until, IReadOnlyCollection<string>
 /// <summary>
 /// What a finish did with the job's lane on a shared ledger: the lane's next job, when the lane stays with this replica for
 /// it (<paramref name="Next"/>); and, when the finish was asked to take lanes (<see cref="LaneOffer"/>), the first jobs of
-/// those it took (<paramref name="Taken"/>) and how many the finishes written together asked for (<paramref name="TakeAsked"/>:
-/// fewer taken means nothing else waits).
+/// those it took (<paramref name="Taken"/>) and how many the finishes written together asked for (<paramref name="TakeAsked"/>).
 /// </summary>
 public sealed record LaneHandoff(Job? Next, IReadOnlyList<Job> Taken, int TakeAsked)
 {
     public static readonly LaneHandoff None = new(null, [], 0);
+
+    /// <summary>
+    /// How many due lanes nobody held the take found, up to <see cref="TakeAsked"/>: fewer means nothing else waits. Fewer
+    /// taken than found means some went to a taker racing this one, and others may still be due.
+    /// </summary>
+    public int TakeDue { get; init; }
 }
 
 /// <summary>
@@ -139,6 +144,12 @@ public sealed record Adoption(IReadOnlyList<Job> Jobs, int Pending, int Failed, 
 
     /// <summary>When work this replica could not take now becomes takeable (a job falls due, a dead replica's lease ends); null when none waits.</summary>
     public DateTimeOffset? NextFreeAt { get; init; }
+
+    /// <summary>
+    /// How many due lanes nobody held the pass found, up to the limit it was given: fewer means nothing else waits. It may
+    /// have taken fewer than it found (<see cref="Jobs"/>), when another taker got to a lane first; others may still be due.
+    /// </summary>
+    public int Due { get; init; }
 }
 
 /// <summary>The embedded ledger: a SQLite file of this process's own, flushed to disk before Slack hears "ok".</summary>

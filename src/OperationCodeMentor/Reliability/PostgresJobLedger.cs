@@ -419,8 +419,9 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
             batch.BatchCommands.Add(ReadLeased(token));
         }
 
-        // Statements that return no rows (the finishes, the forgetting, the lease) give the reader no result of their own:
-        // the results are the handoffs', in order, each with the lane's next job or nothing, then the lanes taken.
+        // Statements that return no rows (the finishes, the forgetting) give the reader no result of their own: the results
+        // are the handoffs', in order, each with the lane's next job or nothing, then the lease's count of due lanes, then
+        // the lanes taken.
         var handoffs = new List<LaneHandoff>(finishes.Count);
         await using var r = await batch.ExecuteReaderAsync().ConfigureAwait(false);
         for (var i = 0; i < finishes.Count; i++)
@@ -430,10 +431,11 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         }
         if (takers.Count > 0 && await r.NextResultAsync().ConfigureAwait(false))
         {
+            var due = await ReadDueAsync(r).ConfigureAwait(false);
             var taken = new List<Job>();
             while (await r.ReadAsync().ConfigureAwait(false)) taken.Add(ReadJob(r));
-            // Told to the first that asked, with how many were asked for.
-            handoffs[takers[0]] = handoffs[takers[0]] with { Taken = taken, TakeAsked = takers.Count };
+            // Told to the first that asked, with how many were asked for and found.
+            handoffs[takers[0]] = handoffs[takers[0]] with { Taken = taken, TakeAsked = takers.Count, TakeDue = due };
         }
         return handoffs;
     }
@@ -509,7 +511,8 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
         var jobs = new List<Job>();
         int pending = 0, failed = 0;
         DateTimeOffset? oldest = null, nextFree = null;
-        // The finishes and the lease return no rows and give the reader no result of their own: the handoffs come first.
+        // The finishes return no rows and give the reader no result of their own: the handoffs come first, then the lease's
+        // count of due lanes, then the lanes it took.
         var handoffs = new List<LaneHandoff>(finishes.Count);
         await using var r = await batch.ExecuteReaderAsync().ConfigureAwait(false);
         for (var i = 0; i < finishes.Count; i++)
@@ -518,6 +521,7 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
             handoffs.Add(new LaneHandoff(await r.ReadAsync().ConfigureAwait(false) ? ReadJob(r) : null, [], 0));
         }
         if (finishes.Count > 0) await r.NextResultAsync().ConfigureAwait(false);
+        var due = await ReadDueAsync(r).ConfigureAwait(false);
         while (await r.ReadAsync().ConfigureAwait(false)) jobs.Add(ReadJob(r));
         if (counts)
         {
@@ -531,7 +535,15 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
             await r.NextResultAsync().ConfigureAwait(false);
             if (await r.ReadAsync().ConfigureAwait(false) && !r.IsDBNull(0)) nextFree = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0));
         }
-        return new Adoption(jobs, pending, failed, oldest) { NextFreeAt = nextFree, Finished = handoffs };
+        return new Adoption(jobs, pending, failed, oldest) { NextFreeAt = nextFree, Finished = handoffs, Due = due };
+    }
+
+    /// <summary>Reads the lease's answer (<see cref="LeaseDue"/>: the due lanes it found) and moves on to the lanes it read.</summary>
+    private static async Task<int> ReadDueAsync(System.Data.Common.DbDataReader r)
+    {
+        var due = await r.ReadAsync().ConfigureAwait(false) ? (int)r.GetInt64(0) : 0;
+        await r.NextResultAsync().ConfigureAwait(false);
+        return due;
     }
 
     /// <summary>
@@ -557,8 +569,9 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
     /// <summary>
     /// 1. Leases, under <paramref name="token"/>, up to <paramref name="limit"/> lanes whose first pending job is due, of a
     ///    kind in <paramref name="kinds"/>, and not in <paramref name="held"/>, oldest first. The upsert only takes a row that
-    ///    is free or whose lease has passed; two replicas racing for one lane are put in order by the row lock, and the
-    ///    second finds it taken. It returns no rows.
+    ///    is free or whose lease has passed; two takers racing for one lane (two replicas, or this one's look and a finish)
+    ///    are put in order by the row lock, and the second finds it taken. It answers how many due lanes it found, taken or
+    ///    not: fewer leased than asked for does not mean nothing else is due, when a lane went to a racing taker.
     /// </summary>
     private NpgsqlBatchCommand LeaseDue(DateTimeOffset now, DateTimeOffset leaseUntil, IReadOnlyCollection<string> held, IReadOnlyCollection<string> kinds, int limit, Guid token)
     {
@@ -571,11 +584,14 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
                 WHERE h.next_attempt_at <= @now AND h.kind = ANY(@kinds) AND h.lane <> ALL(@held)
                   AND NOT EXISTS (SELECT 1 FROM work_lanes w WHERE w.lane = h.lane AND w.leased_by IS NOT NULL AND w.lease_until >= @now)
                 ORDER BY h.id LIMIT @limit
+            ), leased AS (
+                INSERT INTO work_lanes AS l (lane, leased_by, lease_token, lease_until)
+                SELECT lane, @me, @token, @until FROM candidates
+                ON CONFLICT (lane) DO UPDATE SET leased_by = EXCLUDED.leased_by, lease_token = EXCLUDED.lease_token, lease_until = EXCLUDED.lease_until
+                WHERE l.leased_by IS NULL OR l.lease_until < @now
+                RETURNING lane
             )
-            INSERT INTO work_lanes AS l (lane, leased_by, lease_token, lease_until)
-            SELECT lane, @me, @token, @until FROM candidates
-            ON CONFLICT (lane) DO UPDATE SET leased_by = EXCLUDED.leased_by, lease_token = EXCLUDED.lease_token, lease_until = EXCLUDED.lease_until
-            WHERE l.leased_by IS NULL OR l.lease_until < @now
+            SELECT COUNT(*) FROM candidates
             """);
         lease.Parameters.AddWithValue("now", now.ToUnixTimeMilliseconds());
         lease.Parameters.Add(new NpgsqlParameter("kinds", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = kinds.ToArray() });

@@ -701,8 +701,10 @@ public sealed partial class WorkQueue : IHostedService
                     Finished(finishes[i].Job, "done", found.Finished[i], writes);
                 }
                 foreach (var job in found.Jobs) AddToLane(job);
-                // Room left over means nothing waits untaken, as far as this look could tell (a write since then sets it again).
-                if (found.Jobs.Count < room && writes == _writesDuringAdopt) _leftUntaken = false;
+                // Fewer due lanes found than there was room for means nothing waits untaken, as far as this look could tell (a
+                // write since then sets it again). Fewer taken than found says nothing: a racing taker (a finish here, another
+                // replica) got those lanes, and more may be due.
+                if (_ledger.Shared && found.Due < room && writes == _writesDuringAdopt) _leftUntaken = false;
                 // Without a count the depth stays as this replica's writes and finishes keep it, and the moment a lane held
                 // elsewhere frees is the last count's.
                 if (counts)
@@ -1010,8 +1012,8 @@ public sealed partial class WorkQueue : IHostedService
         lock (_gate)
         {
             foreach (var taken in handoff.Taken) AddToLane(taken);
-            // Fewer taken than asked for: nothing waits untaken, unless a write since says otherwise.
-            if (handoff.TakeAsked > handoff.Taken.Count && tookWithWrites == _writesDuringAdopt) _leftUntaken = false;
+            // Fewer due lanes found than asked for: nothing waits untaken, unless a write since says otherwise.
+            if (handoff.TakeAsked > handoff.TakeDue && tookWithWrites == _writesDuringAdopt) _leftUntaken = false;
             if (_lanes.TryGetValue(job.Lane, out var lane) && lane.TryPeek(out var head) && head.Id == job.Id) lane.Dequeue();
             // Already counted in the ledger's depth; its lease is this replica's, so it runs next, here (the ledger kept the
             // lane for it, so it must never be dropped, whatever became of the lane here meanwhile).

@@ -60,11 +60,14 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
 
     private static DurableWork Work(string key, string name, string lane) => new("record", key, lane, new JsonObject { ["name"] = name });
 
-    /// <summary>One replica's ledger on a new schema, opened (tables made), with no queue running it.</summary>
-    private async Task<PostgresJobLedger> OpenLedgerAloneAsync()
+    /// <summary>
+    /// One replica's ledger on a new schema, opened (tables made), with no queue running it; with <paramref name="application"/>,
+    /// its connections carry that name, so that a test can see its statements wait.
+    /// </summary>
+    private async Task<PostgresJobLedger> OpenLedgerAloneAsync(string? application = null)
     {
         _database = await PostgresServer.NewSchemaAsync();
-        var ledger = new PostgresJobLedger(_database, "a");
+        var ledger = new PostgresJobLedger(application is null ? _database : _database + $";Application Name={application}", "a");
         _ledgers.Add(ledger);
         ledger.Open();
         return ledger;
@@ -1134,6 +1137,121 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         // entry for it. A version that had to go to another page would have written one in each of the table's indexes.
         Assert.Equal(written, await PagesAsync());
         Assert.Equal(24, await CountAsync("progress LIKE '%told%'"));
+    }
+
+    /// <summary>
+    /// Another taker in the middle of leasing <paramref name="lane"/>: its lease is written, not yet committed, so a look
+    /// that picks the lane waits on the row until <see cref="RacingTake.CommitAsync"/>, then finds it taken.
+    /// </summary>
+    private sealed class RacingTake(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
+    {
+        public static async Task<RacingTake> BeginAsync(string database, string lane, DateTimeOffset until)
+        {
+            var c = new NpgsqlConnection(database);
+            await c.OpenAsync();
+            var tx = await c.BeginTransactionAsync();
+            await using var take = new NpgsqlCommand("""
+                INSERT INTO work_lanes (lane, leased_by, lease_until) VALUES (@lane, 'replica-racing', @until)
+                ON CONFLICT (lane) DO UPDATE SET leased_by = EXCLUDED.leased_by, lease_until = EXCLUDED.lease_until
+                """, c, tx);
+            take.Parameters.AddWithValue("lane", lane);
+            take.Parameters.AddWithValue("until", until.ToUnixTimeMilliseconds());
+            await take.ExecuteNonQueryAsync();
+            return new RacingTake(c, tx);
+        }
+
+        /// <summary>Once a statement of the connections named <paramref name="application"/> waits on the row, lets the take through.</summary>
+        public async Task CommitAsync(string database, string application)
+        {
+            await Eventually.TrueAsync(async () => await PostgresServer.ScalarAsync<long>(database,
+                $"SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = '{application}' AND wait_event_type = 'Lock'") > 0,
+                "a look waiting on the lane's row");
+            await transaction.CommitAsync();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await transaction.DisposeAsync();
+            await connection.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task ALookThatLosesALaneToARacingTaker_SaysHowManyWereDue_NotJustHowManyItGot()
+    {
+        var application = "race-" + Guid.NewGuid().ToString("N")[..8];
+        var ledger = await OpenLedgerAloneAsync(application);
+        var now = _clock.GetUtcNow();
+        await ledger.InsertAsync([Work("k1", "one", "R-1"), Work("k2", "two", "R-2"), Work("k3", "three", "R-3")], now);
+
+        await using var racing = await RacingTake.BeginAsync(_database, "R-1", now.AddSeconds(30));
+        var look = ledger.AdoptAsync(now, now.AddSeconds(30), [], ["record"], 2);
+        await racing.CommitAsync(_database, application);
+        var found = await look;
+
+        // Room for two: it found R-1 and R-2 due, lost R-1 to the other taker, and R-3 still waits.
+        Assert.Equal("k2", Assert.Single(found.Jobs).Key);
+        Assert.Equal(2, found.Due);
+        // Room to spare: the one lane left is all there is.
+        var next = await ledger.AdoptAsync(now, now.AddSeconds(30), ["R-2"], ["record"], 4);
+        Assert.Equal("k3", Assert.Single(next.Jobs).Key);
+        Assert.Equal(1, next.Due);
+    }
+
+    [Fact]
+    public async Task AFinishThatLosesTheLaneItWouldTakeToARacingTaker_SaysOneWasDue()
+    {
+        var application = "race-" + Guid.NewGuid().ToString("N")[..8];
+        var ledger = await OpenLedgerAloneAsync(application);
+        var now = _clock.GetUtcNow();
+        var running = Assert.Single(await ledger.InsertAsync([Work("k1", "running", "R-1")], now, new LaneOffer(now.AddSeconds(30), [], 16)))!;
+        await ledger.InsertAsync([Work("k2", "waiting", "R-2")], now.AddMilliseconds(1));
+        await ledger.InsertAsync([Work("k3", "waiting too", "R-3")], now.AddMilliseconds(2));
+
+        var later = now.AddSeconds(1);
+        await using var racing = await RacingTake.BeginAsync(_database, "R-2", later.AddSeconds(30));
+        var finish = ledger.FinishAsync(running, "done", null, later, now.AddDays(-1), ["record"], new LaneOffer(later.AddSeconds(30), ["R-1"], 1));
+        await racing.CommitAsync(_database, application);
+        var handoff = await finish;
+
+        // It found R-2 due, lost it, and took nothing: R-3 is still due, which "nothing taken" alone would have hidden.
+        Assert.Empty(handoff.Taken);
+        Assert.Equal((1, 1), (handoff.TakeAsked, handoff.TakeDue));
+        var look = await ledger.AdoptAsync(later, later.AddSeconds(30), [], ["record"], 16);
+        Assert.Equal("k3", Assert.Single(look.Jobs).Key);
+    }
+
+    [Fact]
+    public async Task AfterALookLosesALaneToARacingTaker_TheReplicaStillTakesTheWorkLeft_WithoutWaitingForThePoll()
+    {
+        var application = "race-" + Guid.NewGuid().ToString("N")[..8];
+        _database = await PostgresServer.NewSchemaAsync();
+        var now = _clock.GetUtcNow();
+        // Twenty requests' jobs written by another replica, which took none of them: more than the sixteen lanes this one
+        // runs at once.
+        var writer = new PostgresJobLedger(_database, "writer");
+        _ledgers.Add(writer);
+        writer.Open();
+        await writer.InsertAsync([.. Enumerable.Range(0, 20).Select(i => Work($"k{i}", $"job {i}", $"R-{i}"))], now);
+
+        var ran = new ConcurrentQueue<(string Replica, string Name)>();
+        var ledger = new PostgresJobLedger(_database + $";Application Name={application}", "a");
+        var queue = new WorkQueue([new Recorder("a", ran)], [], new Dependencies(),
+            Options.Create(new ReliabilityOptions { LeaseTime = TimeSpan.FromSeconds(30), PollInterval = TimeSpan.FromMinutes(10) }), _clock,
+            NullLogger<WorkQueue>.Instance, ledger);
+        _ledgers.Add(ledger);
+        _queues.Add(queue);
+
+        // The first look finds sixteen lanes due and gets fifteen: the oldest goes to a racing taker.
+        await using var racing = await RacingTake.BeginAsync(_database, "R-0", now.AddSeconds(30));
+        var start = queue.StartAsync(CancellationToken.None);
+        await racing.CommitAsync(_database, application);
+        await start;
+
+        // Its finishes take the four lanes left, one each, with no poll to come for ten minutes (the clock does not move).
+        await Eventually.TrueAsync(() => ran.Count == 19, "every job but the racing taker's run here");
+        Assert.Equal(19, ran.Select(r => r.Name).Distinct().Count());
+        Assert.DoesNotContain(ran, r => r.Name == "job 0");
     }
 
     [Fact]
