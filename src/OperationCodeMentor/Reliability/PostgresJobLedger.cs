@@ -589,7 +589,6 @@ public sealed class PostgresJobLedger : IJobLedger, IAsyncDisposable
                 SELECT lane, @me, @token, @until FROM candidates
                 ON CONFLICT (lane) DO UPDATE SET leased_by = EXCLUDED.leased_by, lease_token = EXCLUDED.lease_token, lease_until = EXCLUDED.lease_until
                 WHERE l.leased_by IS NULL OR l.lease_until < @now
-                RETURNING lane
             )
             SELECT COUNT(*) FROM candidates
             """);

@@ -523,12 +523,15 @@ public sealed partial class WorkQueue : IHostedService
         while (true)
         {
             Task wait;
+            // Bounded, so that a look held up (a slow database) never holds the wait for longer than that.
+            var bound = Task.Delay(SharedIdleCheck, ct);
             lock (_gate)
             {
                 since ??= _countsBegun;
-                if (_countedEmpty > since && _depth == 0 && _transient == 0) return;
+                var ownDone = _depth == 0 && _transient == 0;
+                if (ownDone && _countedEmpty > since) return;
                 // No look will come (not started, or stopped): this replica's own depth is all there is to go on.
-                if ((_scheduler is null || Leaving) && _depth == 0 && _transient == 0) return;
+                if (ownDone && (_scheduler is null || Leaving)) return;
                 if (recount)
                 {
                     // The next look counts, whatever the interval.
@@ -537,11 +540,10 @@ public sealed partial class WorkQueue : IHostedService
                     wait = _counted.Task;
                 }
                 // The count found work: wait for this replica's own to finish, or a while when another replica has it.
-                else wait = _idle.Task.IsCompleted ? Task.Delay(SharedIdleCheck, ct) : _idle.Task;
+                else wait = _idle.Task.IsCompleted ? bound : _idle.Task;
             }
             if (recount) Signal();
-            // Bounded, so that a look held up (a slow database) never holds the wait for longer than that.
-            await Task.WhenAny(wait, Task.Delay(SharedIdleCheck, ct)).ConfigureAwait(false);
+            await Task.WhenAny(wait, bound).ConfigureAwait(false);
             ct.ThrowIfCancellationRequested();
             recount = !recount;
         }
@@ -704,7 +706,7 @@ public sealed partial class WorkQueue : IHostedService
                 // Fewer due lanes found than there was room for means nothing waits untaken, as far as this look could tell (a
                 // write since then sets it again). Fewer taken than found says nothing: a racing taker (a finish here, another
                 // replica) got those lanes, and more may be due.
-                if (_ledger.Shared && found.Due < room && writes == _writesDuringAdopt) _leftUntaken = false;
+                if (found.Due < room && writes == _writesDuringAdopt) _leftUntaken = false;
                 // Without a count the depth stays as this replica's writes and finishes keep it, and the moment a lane held
                 // elsewhere frees is the last count's.
                 if (counts)

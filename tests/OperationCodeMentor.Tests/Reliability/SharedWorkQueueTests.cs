@@ -46,10 +46,12 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
         }
     }
 
-    private async Task<(WorkQueue Queue, PostgresJobLedger Ledger)> ReplicaAsync(IJobHandler handler, string name, TimeSpan? poll = null)
+    /// <param name="application">Names the replica's connections, so that a test can see its statements wait.</param>
+    private async Task<(WorkQueue Queue, PostgresJobLedger Ledger)> ReplicaAsync(IJobHandler handler, string name, TimeSpan? poll = null,
+        string? application = null)
     {
         if (_database.Length == 0) _database = await PostgresServer.NewSchemaAsync();
-        var ledger = new PostgresJobLedger(_database, name);
+        var ledger = new PostgresJobLedger(Named(_database, application), name);
         var queue = new WorkQueue([handler], [], new Dependencies(),
             Options.Create(new ReliabilityOptions { LeaseTime = TimeSpan.FromSeconds(30), PollInterval = poll ?? TimeSpan.FromSeconds(1) }), _clock,
             NullLogger<WorkQueue>.Instance, ledger);
@@ -60,14 +62,17 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
 
     private static DurableWork Work(string key, string name, string lane) => new("record", key, lane, new JsonObject { ["name"] = name });
 
+    private static string Named(string database, string? application) =>
+        application is null ? database : database + $";Application Name={application}";
+
     /// <summary>
     /// One replica's ledger on a new schema, opened (tables made), with no queue running it; with <paramref name="application"/>,
     /// its connections carry that name, so that a test can see its statements wait.
     /// </summary>
-    private async Task<PostgresJobLedger> OpenLedgerAloneAsync(string? application = null)
+    private async Task<PostgresJobLedger> OpenLedgerAloneAsync(string? application = null, string name = "a")
     {
         _database = await PostgresServer.NewSchemaAsync();
-        var ledger = new PostgresJobLedger(application is null ? _database : _database + $";Application Name={application}", "a");
+        var ledger = new PostgresJobLedger(Named(_database, application), name);
         _ledgers.Add(ledger);
         ledger.Open();
         return ledger;
@@ -1225,22 +1230,14 @@ public sealed class SharedWorkQueueTests : IAsyncDisposable
     public async Task AfterALookLosesALaneToARacingTaker_TheReplicaStillTakesTheWorkLeft_WithoutWaitingForThePoll()
     {
         var application = "race-" + Guid.NewGuid().ToString("N")[..8];
-        _database = await PostgresServer.NewSchemaAsync();
         var now = _clock.GetUtcNow();
         // Twenty requests' jobs written by another replica, which took none of them: more than the sixteen lanes this one
         // runs at once.
-        var writer = new PostgresJobLedger(_database, "writer");
-        _ledgers.Add(writer);
-        writer.Open();
+        var writer = await OpenLedgerAloneAsync(name: "writer");
         await writer.InsertAsync([.. Enumerable.Range(0, 20).Select(i => Work($"k{i}", $"job {i}", $"R-{i}"))], now);
 
         var ran = new ConcurrentQueue<(string Replica, string Name)>();
-        var ledger = new PostgresJobLedger(_database + $";Application Name={application}", "a");
-        var queue = new WorkQueue([new Recorder("a", ran)], [], new Dependencies(),
-            Options.Create(new ReliabilityOptions { LeaseTime = TimeSpan.FromSeconds(30), PollInterval = TimeSpan.FromMinutes(10) }), _clock,
-            NullLogger<WorkQueue>.Instance, ledger);
-        _ledgers.Add(ledger);
-        _queues.Add(queue);
+        var (queue, _) = await ReplicaAsync(new Recorder("a", ran), "a", TimeSpan.FromMinutes(10), application);
 
         // The first look finds sixteen lanes due and gets fifteen: the oldest goes to a racing taker.
         await using var racing = await RacingTake.BeginAsync(_database, "R-0", now.AddSeconds(30));
